@@ -1,0 +1,52 @@
+// compiler/ad — vector-Jacobian rules, one line per primitive. A rule gets the
+// node, the cotangent g of its result, and the graph to build in; it returns
+// one cotangent per operand (null where the operand gets none). Cotangents
+// have the node's shape: summing away broadcast dimensions (scalars, batch)
+// and accumulation happen once, in the sweep, never here.
+
+import type { Graph, Node, Op } from "../ir/index.js";
+
+export type VjpRule = (node: Node, g: Node, b: Graph) => readonly (Node | null)[];
+
+const one = (b: Graph) => b.constant(1);
+const none: VjpRule = () => [];
+
+export const vjpRules = {
+  const: none,
+  var: none,
+  neg: (_, g, b) => [b.apply("neg", [g])],
+  exp: (y, g, b) => [b.apply("mul", [g, y])],
+  log: (y, g, b) => [b.apply("div", [g, y.inputs[0]!])],
+  tanh: (y, g, b) => [b.apply("mul", [g, b.apply("sub", [one(b), b.apply("mul", [y, y])])])],
+  sigmoid: (y, g, b) => [b.apply("mul", [g, b.apply("mul", [y, b.apply("sub", [one(b), y])])])],
+  relu: (y, g, b) => [b.apply("mul", [g, b.apply("step", [y.inputs[0]!])])],
+  softplus: (y, g, b) => [b.apply("mul", [g, b.apply("sigmoid", [y.inputs[0]!])])],
+  sqrt: (y, g, b) => [b.apply("div", [b.apply("mul", [b.constant(0.5), g]), y])],
+  step: () => [null],
+  add: (_, g) => [g, g],
+  sub: (_, g, b) => [g, b.apply("neg", [g])],
+  mul: (y, g, b) => [b.apply("mul", [g, y.inputs[1]!]), b.apply("mul", [g, y.inputs[0]!])],
+  div: (y, g, b) => {
+    const ga = b.apply("div", [g, y.inputs[1]!]);
+    return [ga, b.apply("neg", [b.apply("mul", [ga, y])])];
+  },
+  // max(a, b) is a where a > b, else b; min(a, b) is a where a < b, else b.
+  max: (y, g, b) => {
+    const takeA = b.apply("step", [b.apply("sub", [y.inputs[0]!, y.inputs[1]!])]);
+    return [b.apply("select", [takeA, g, zero(b)]), b.apply("select", [takeA, zero(b), g])];
+  },
+  min: (y, g, b) => {
+    const takeA = b.apply("step", [b.apply("sub", [y.inputs[1]!, y.inputs[0]!])]);
+    return [b.apply("select", [takeA, g, zero(b)]), b.apply("select", [takeA, zero(b), g])];
+  },
+  select: (y, g, b) => [null, b.apply("select", [y.inputs[0]!, g, zero(b)]), b.apply("select", [y.inputs[0]!, zero(b), g])],
+  matvec: (y, g, b) => [b.apply("outer", [g, y.inputs[1]!]), b.apply("matvec", [b.apply("transpose", [y.inputs[0]!]), g])],
+  outer: (y, g, b) => [b.apply("matvec", [g, y.inputs[1]!]), b.apply("matvec", [b.apply("transpose", [g]), y.inputs[0]!])],
+  transpose: (_, g, b) => [b.apply("transpose", [g])],
+  sum: (_, g) => [g],
+  batchsum: (_, g) => [g],
+} satisfies Record<Op, VjpRule>;
+
+function zero(b: Graph): Node {
+  return b.constant(0);
+}

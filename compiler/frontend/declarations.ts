@@ -1,0 +1,149 @@
+// compiler/frontend — reads the declarations of one cell: the object given to
+// cell({ input, state, params, step }). In: that ts-morph node. Out: the
+// declared tensors with their symbolic shapes, where each dimension is first
+// used, and the step's node for step.ts.
+
+import { Node as TsNode, SyntaxKind, type Expression } from "ts-morph";
+import type { SourceSpan } from "../diagnostics.js";
+import type { DeclInfo } from "./expr.js";
+import type { Reporter } from "./report.js";
+import type { CellSyntax, DeclRole, TensorDecl } from "./syntax.js";
+
+export interface CellDeclarations {
+  cell: Omit<CellSyntax, "next">;
+  declared: Map<string, DeclInfo>;
+  step: TsNode;
+}
+
+const sections = { input: "input", state: "state", params: "param" } as const satisfies Record<string, DeclRole>;
+type Section = keyof typeof sections;
+
+const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const shapeHint = 'a shape is a dimension name like "H" (a vector), or an array of at most two dimensions like ["H", "I"]; [] is a scalar';
+
+export function parseDeclarations(cellName: string, arg: TsNode, reporter: Reporter): CellDeclarations | undefined {
+  if (!TsNode.isObjectLiteralExpression(arg)) {
+    reporter.error("RNNC108", ["cell() takes an object literal { input, state, params, step }"], arg);
+    return undefined;
+  }
+  const file = reporter.source.file;
+  const cell: Omit<CellSyntax, "next"> = { name: cellName, file, inputs: [], states: [], params: [], dimSites: [] };
+  const lists: Record<Section, TensorDecl[]> = { input: cell.inputs, state: cell.states, params: cell.params };
+  const declared = new Map<string, DeclInfo>();
+  const seen = new Set<string>();
+  let step: TsNode | undefined;
+  let declaredStateBadly = false;
+
+  for (const property of arg.getProperties()) {
+    if (!TsNode.isPropertyAssignment(property) && !TsNode.isMethodDeclaration(property)) {
+      reporter.error("RNNC108", [`${property.getKindName()} in a cell: write input, state, params and step inline`], property);
+      continue;
+    }
+    const key = property.getName();
+    if (seen.has(key)) {
+      reporter.error("RNNC108", [`'${key}' is given twice`], property);
+      continue;
+    }
+    seen.add(key);
+    if (key === "step") {
+      step = TsNode.isPropertyAssignment(property) ? unwrap(property.getInitializerOrThrow()) : property;
+    } else if (key in sections && !TsNode.isPropertyAssignment(property)) {
+      reporter.error("RNNC108", [`${key} must be an object literal { name: shape }`], property, shapeHint);
+    } else if (key in sections && TsNode.isPropertyAssignment(property)) {
+      const section = key as Section;
+      const errorsBefore = reporter.diagnostics.length;
+      parseSection(section, unwrap(property.getInitializerOrThrow()), lists[section], declared, cell.dimSites, reporter);
+      if (section === "state") declaredStateBadly = reporter.diagnostics.length > errorsBefore;
+    } else {
+      reporter.error("RNNC108", [`unknown cell property '${key}'`], property.getNameNode(), "a cell has input, state, params and step");
+    }
+  }
+  // A state section that was itself reported needs no second message.
+  if (cell.states.length === 0 && !declaredStateBadly) {
+    reporter.error("RNNC108", [`cell '${cellName}' declares no state`], arg, "declare at least one state: state: { h: \"H\" }");
+  }
+  if (step === undefined) {
+    reporter.error("RNNC108", [`cell '${cellName}' has no step`], arg, "add step: ({ x, h, W }) => ({ h: … })");
+    return undefined;
+  }
+  return { cell, declared, step };
+}
+
+/** `as const` changes nothing to rnnc; parentheses neither. */
+function unwrap(node: Expression): Expression {
+  while (TsNode.isParenthesizedExpression(node) || TsNode.isAsExpression(node) || TsNode.isSatisfiesExpression(node)) {
+    node = node.getExpression();
+  }
+  return node;
+}
+
+function parseSection(
+  section: Section,
+  node: Expression,
+  list: TensorDecl[],
+  declared: Map<string, DeclInfo>,
+  dimSites: { dim: string; at: SourceSpan }[],
+  reporter: Reporter,
+): void {
+  if (!TsNode.isObjectLiteralExpression(node)) {
+    reporter.error("RNNC108", [`${section} must be an object literal { name: shape }`], node, shapeHint);
+    return;
+  }
+  const role = sections[section];
+  for (const property of node.getProperties()) {
+    if (!TsNode.isPropertyAssignment(property)) {
+      reporter.error("RNNC108", [`${section} entries are written name: shape`], property, shapeHint);
+      continue;
+    }
+    const nameNode = property.getNameNode();
+    const name = TsNode.isIdentifier(nameNode) || TsNode.isStringLiteral(nameNode) ? nameNode.getText().replace(/^["']|["']$/g, "") : "";
+    if (!identifier.test(name)) {
+      reporter.error("RNNC108", [`a tensor name must be an identifier, got ${nameNode.getText()}`], nameNode);
+      continue;
+    }
+    const previous = declared.get(name);
+    if (previous) {
+      reporter.error("RNNC108", [`'${name}' is declared twice (as ${previous.role} and as ${role})`], nameNode, "each input, state and parameter needs its own name");
+      continue;
+    }
+    const { line, column } = reporter.spanOf(nameNode);
+    const shape = parseShape(unwrap(property.getInitializerOrThrow()), name, dimSites, reporter);
+    declared.set(name, { role, shape });
+    list.push({ name, shape: shape ?? [], line, column });
+  }
+}
+
+function parseShape(
+  node: Expression,
+  name: string,
+  dimSites: { dim: string; at: SourceSpan }[],
+  reporter: Reporter,
+): (string | number)[] | undefined {
+  const dims = TsNode.isArrayLiteralExpression(node) ? node.getElements() : isString(node) ? [node] : undefined;
+  if (dims === undefined) {
+    reporter.error("RNNC108", [`the shape of '${name}' is not a dimension name or an array of dimensions`], node, shapeHint);
+    return undefined;
+  }
+  if (dims.length > 2) {
+    reporter.error("RNNC108", [`'${name}' has rank ${dims.length}; tensors have rank 0, 1 or 2`], node, shapeHint);
+    return undefined;
+  }
+  const shape: (string | number)[] = [];
+  for (const dim of dims) {
+    if (isString(dim) && identifier.test(dim.getLiteralText())) {
+      const text = dim.getLiteralText();
+      if (!dimSites.some((s) => s.dim === text)) dimSites.push({ dim: text, at: reporter.spanOf(dim) });
+      shape.push(text);
+    } else if (TsNode.isNumericLiteral(dim) && Number.isInteger(dim.getLiteralValue()) && dim.getLiteralValue() > 0) {
+      shape.push(dim.getLiteralValue());
+    } else {
+      reporter.error("RNNC108", [`a dimension of '${name}' must be a name like "H" or a positive integer, got ${dim.getText()}`], dim, shapeHint);
+      return undefined;
+    }
+  }
+  return shape;
+}
+
+function isString(node: TsNode): node is TsNode & { getLiteralText(): string } {
+  return node.getKind() === SyntaxKind.StringLiteral || node.getKind() === SyntaxKind.NoSubstitutionTemplateLiteral;
+}

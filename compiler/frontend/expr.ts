@@ -1,0 +1,200 @@
+// compiler/frontend — checks one expression of a step. In: a ts-morph
+// expression and the names in scope. Out: a checked Expr tree (symbolic
+// shapes, sugar broken down), or undefined after reporting why not. A node
+// whose operand failed is not checked itself, so one mistake is one message.
+
+import { Node as TsNode, SyntaxKind, type CallExpression, type BinaryExpression, type Identifier } from "ts-morph";
+import { inferShape, ShapeError, formatShape, type Op } from "../ir/index.js";
+import type { SourceSpan } from "../diagnostics.js";
+import { intrinsicNames, intrinsics, isIntrinsic, type OpBuilder } from "./intrinsics.js";
+import type { Reporter } from "./report.js";
+import type { DeclRole, Expr } from "./syntax.js";
+import { describeSyntax, hintForSyntax } from "./describe.js";
+
+export interface DeclInfo {
+  role: DeclRole;
+  /** undefined when the declaration itself was reported as bad. */
+  shape: readonly (string | number)[] | undefined;
+}
+
+export interface Scope {
+  readonly reporter: Reporter;
+  readonly cellName: string;
+  /** Every tensor the cell declares, whether or not the step destructures it. */
+  readonly declared: ReadonlyMap<string, DeclInfo>;
+  /** Local name → name exported by "rnnc", for the file's imports from "rnnc". */
+  readonly imports: ReadonlyMap<string, string>;
+  /** Names usable here; undefined marks a name whose definition was reported. */
+  readonly values: Map<string, Expr | undefined>;
+  /** Every const of the step body, to tell "declared later" from "unknown". */
+  readonly stepConsts: ReadonlySet<string>;
+}
+
+const elementwiseOperators: Partial<Record<SyntaxKind, Op>> = {
+  [SyntaxKind.PlusToken]: "add",
+  [SyntaxKind.MinusToken]: "sub",
+  [SyntaxKind.SlashToken]: "div",
+};
+
+export function isAssignment(node: TsNode): boolean {
+  if (TsNode.isBinaryExpression(node)) {
+    const kind = node.getOperatorToken().getKind();
+    return kind >= SyntaxKind.FirstAssignment && kind <= SyntaxKind.LastAssignment;
+  }
+  if (TsNode.isPrefixUnaryExpression(node) || TsNode.isPostfixUnaryExpression(node)) {
+    const op = node.getOperatorToken();
+    return op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken;
+  }
+  return false;
+}
+
+export function lowerExpr(node: TsNode, scope: Scope): Expr | undefined {
+  const r = scope.reporter;
+  if (TsNode.isParenthesizedExpression(node)) return lowerExpr(node.getExpression(), scope);
+  if (TsNode.isNumericLiteral(node)) return literal(node.getLiteralValue(), r.spanOf(node));
+  if (TsNode.isIdentifier(node)) return lowerIdentifier(node, scope);
+  if (isAssignment(node)) return reportAssignment(node, scope);
+  if (TsNode.isPrefixUnaryExpression(node)) {
+    const operand = node.getOperand();
+    const op = node.getOperatorToken();
+    if (op === SyntaxKind.PlusToken) return lowerExpr(operand, scope);
+    if (op === SyntaxKind.MinusToken) {
+      // A negative number is a literal, not an operation on one.
+      if (TsNode.isNumericLiteral(operand)) return literal(-operand.getLiteralValue(), r.spanOf(node));
+      return builder(scope, r.spanOf(node), "unary `-`").apply("neg", [lowerExpr(operand, scope)]);
+    }
+    r.error("RNNC100", [`operator '${node.getText().slice(0, 1)}'`], node);
+    return undefined;
+  }
+  if (TsNode.isBinaryExpression(node)) return lowerBinary(node, scope);
+  if (TsNode.isCallExpression(node)) return lowerCall(node, scope);
+  r.error("RNNC100", [describeSyntax(node)], node, hintForSyntax(node));
+  return undefined;
+}
+
+function literal(value: number, at: SourceSpan): Expr {
+  return { kind: "literal", value, shape: [], at };
+}
+
+/** Checks ops at one source range, labelled `what` in shape-mismatch messages. */
+function builder(scope: Scope, at: SourceSpan, what: string): OpBuilder {
+  return {
+    apply(op, args) {
+      if (args.some((a) => a === undefined)) return undefined;
+      const operands = args as Expr[];
+      const shape = inferShape(op, operands.map((a) => a.shape));
+      if (shape instanceof ShapeError) {
+        scope.reporter.error("RNNC102", [what, shape.message], at);
+        return undefined;
+      }
+      return { kind: "apply", op, args: operands, shape, at };
+    },
+    literal: (value) => literal(value, at),
+    inverseSize: (x) => ({ kind: "inverseSize", of: x.shape, shape: [], at }),
+  };
+}
+
+export function lowerIdentifier(node: Identifier, scope: Scope): Expr | undefined {
+  const name = node.getText();
+  if (scope.values.has(name)) return scope.values.get(name);
+  const r = scope.reporter;
+  const imported = scope.imports.get(name);
+  if (imported !== undefined && isIntrinsic(imported)) {
+    r.error("RNNC100", [`the intrinsic '${name}' used as a value`], node, `call it: ${name}(…)`);
+  } else if (scope.declared.has(name)) {
+    r.error("RNNC101", [name], node, `'${name}' is declared by cell '${scope.cellName}'; add it to the step's parameter: ({ …, ${name} }) =>`);
+  } else if (scope.stepConsts.has(name)) {
+    r.error("RNNC101", [name], node, `'${name}' is declared later in the step; move its const above this use`);
+  } else if (isIntrinsic(name)) {
+    r.error("RNNC101", [name], node, importHint(name));
+  } else {
+    r.error("RNNC101", [name], node);
+  }
+  return undefined;
+}
+
+function importHint(name: string): string {
+  return `intrinsics must be imported: import { ${name} } from "rnnc"`;
+}
+
+function reportAssignment(node: TsNode, scope: Scope): undefined {
+  const target = TsNode.isBinaryExpression(node)
+    ? node.getLeft()
+    : TsNode.isPrefixUnaryExpression(node) || TsNode.isPostfixUnaryExpression(node)
+      ? node.getOperand()
+      : node;
+  const name = target.getText();
+  const decl = TsNode.isIdentifier(target) ? scope.declared.get(name) : undefined;
+  const what = decl ? `to ${decl.role === "param" ? "parameter" : decl.role} '${name}'` : `to '${name}'`;
+  scope.reporter.error("RNNC105", [what], node, "bind a new name instead: const next = …");
+  return undefined;
+}
+
+function lowerBinary(node: BinaryExpression, scope: Scope): Expr | undefined {
+  const r = scope.reporter;
+  const operator = node.getOperatorToken();
+  const kind = operator.getKind();
+  const isStar = kind === SyntaxKind.AsteriskToken;
+  const op = elementwiseOperators[kind];
+  if (!isStar && op === undefined) {
+    const hint = kind === SyntaxKind.AsteriskAsteriskToken ? "write a product (x * x) or exp(y * log(x))" : undefined;
+    r.error("RNNC100", [`operator '${operator.getText()}'`], operator, hint);
+    return undefined;
+  }
+  const left = lowerExpr(node.getLeft(), scope);
+  const right = lowerExpr(node.getRight(), scope);
+  if (!left || !right) return undefined;
+  const at = r.spanOf(node);
+  const b = builder(scope, at, `\`${operator.getText()}\``);
+  if (!isStar) return b.apply(op!, [left, right]);
+  // `*` follows the notation of the literature: W·x for a matrix and a
+  // vector, elementwise otherwise. Anything else has no single reading.
+  const [ra, rb] = [left.shape.length, right.shape.length];
+  if (ra === 2 && rb === 1) return b.apply("matvec", [left, right]);
+  if (ra === 0 || rb === 0 || (ra === 1 && rb === 1)) return b.apply("mul", [left, right]);
+  r.error(
+    "RNNC102",
+    ["`*`", `${formatShape(left.shape)} times ${formatShape(right.shape)} is not defined: \`*\` multiplies a matrix only by a vector on its right`],
+    at,
+    "W * x is the matrix-vector product; for an elementwise product of equal shapes write hadamard(a, b)",
+  );
+  return undefined;
+}
+
+function lowerCall(node: CallExpression, scope: Scope): Expr | undefined {
+  const r = scope.reporter;
+  const callee = node.getExpression();
+  const args = node.getArguments().map((arg) => {
+    if (TsNode.isSpreadElement(arg)) {
+      r.error("RNNC100", ["spread argument"], arg);
+      return undefined;
+    }
+    return lowerExpr(arg, scope);
+  });
+  if (!TsNode.isIdentifier(callee)) {
+    const property = TsNode.isPropertyAccessExpression(callee) ? callee.getName() : "";
+    const hint = isIntrinsic(property) ? `use the intrinsic ${property}, imported from "rnnc"` : "only intrinsics imported from \"rnnc\" can be called";
+    r.error("RNNC100", [`call of \`${callee.getText()}\``], callee, hint);
+    return undefined;
+  }
+  const name = callee.getText();
+  const imported = scope.imports.get(name);
+  if (scope.values.has(name)) {
+    r.error("RNNC106", [name], callee, `'${name}' is a tensor here, not a function`);
+    return undefined;
+  }
+  if (imported === undefined || !isIntrinsic(imported)) {
+    if (imported === undefined && isIntrinsic(name)) r.error("RNNC101", [name], callee, importHint(name));
+    else r.error("RNNC106", [name], callee, `the intrinsics are ${intrinsicNames.join(", ")}`);
+    return undefined;
+  }
+  const intrinsic = intrinsics[imported];
+  const arity = intrinsic.params.length;
+  if (args.length !== arity) {
+    const expected = `${arity} argument${arity === 1 ? "" : "s"} (${intrinsic.params.join(", ")})`;
+    r.error("RNNC111", [name, expected, args.length], node);
+    return undefined;
+  }
+  if (args.some((a) => a === undefined)) return undefined;
+  return intrinsic.lower(builder(scope, r.spanOf(node), `\`${name}\``), args as Expr[]);
+}

@@ -1,0 +1,75 @@
+// compiler/frontend — binds a checked cell's dimensions and builds its IR.
+// In: a CellSyntax, dimension sizes (`--dims H=128`) and the graph to build
+// in. Out: a CellIR — the var nodes and the next value of every state.
+
+import { sizeOf, varArg, type Dim, type Graph, type Node, type Role, type Shape } from "../ir/index.js";
+import { DiagnosticError, diagnostic, type Diagnostic } from "../diagnostics.js";
+import type { CellSyntax, Expr, TensorDecl } from "./syntax.js";
+
+export interface CellIR {
+  name: string;
+  /** The dimensions the cell uses, in order of first use. */
+  dims: Record<string, number>;
+  /** Var nodes in declaration order. */
+  inputs: Node[];
+  states: Node[];
+  params: Node[];
+  /** The next value of each state, in state order. */
+  next: { name: string; node: Node }[];
+}
+
+export function instantiateCell(cell: CellSyntax, dims: Record<string, number>, graph: Graph): CellIR {
+  const bound = bindDims(cell, dims);
+  const concrete = (shape: Shape<Dim>): number[] => shape.map((d) => (typeof d === "number" ? d : bound[d]!));
+  const vars = (decls: TensorDecl[], role: Role, batched: boolean) =>
+    decls.map((d) => graph.variable(d.name, role, concrete(d.shape), batched));
+  const inputs = vars(cell.inputs, "input", true);
+  const states = vars(cell.states, "state", true);
+  const params = vars(cell.params, "param", false);
+  const byName = new Map([...inputs, ...states, ...params].map((node) => [varArg(node).name, node]));
+
+  // Sub-trees are shared by every use of a const; build each once.
+  const built = new Map<Expr, Node>();
+  const build = (expr: Expr): Node => {
+    const done = built.get(expr);
+    if (done) return done;
+    const origin = `${expr.at.file}:${expr.at.line}:${expr.at.column}`;
+    let node: Node;
+    switch (expr.kind) {
+      case "literal":
+        node = graph.constant(expr.value);
+        break;
+      case "inverseSize":
+        node = graph.constant(1 / sizeOf(concrete(expr.of)));
+        break;
+      case "tensor":
+        node = byName.get(expr.name)!;
+        break;
+      case "apply":
+        node = graph.apply(expr.op, expr.args.map(build), origin);
+        break;
+    }
+    built.set(expr, node);
+    return node;
+  };
+  const next = cell.next.map(({ name, expr }) => ({ name, node: build(expr) }));
+  return { name: cell.name, dims: bound, inputs, states, params, next };
+}
+
+/** The sizes of the dims the cell uses; RNNC104 for each one not given. */
+function bindDims(cell: CellSyntax, dims: Record<string, number>): Record<string, number> {
+  const bound: Record<string, number> = {};
+  const problems: Diagnostic[] = [];
+  for (const { dim, at } of cell.dimSites) {
+    const size = Object.hasOwn(dims, dim) ? dims[dim] : undefined;
+    if (size === undefined) {
+      problems.push(diagnostic("RNNC104", [dim], at, `bind it when compiling: --dims ${dim}=128`));
+    } else if (!Number.isInteger(size) || size <= 0) {
+      problems.push(diagnostic("RNNC112", [dim, size], at));
+    } else {
+      bound[dim] = size;
+    }
+  }
+  if (problems.length > 0) throw new DiagnosticError(problems);
+  return bound;
+}

@@ -1,0 +1,115 @@
+// compiler/frontend — reads a cell file statically with ts-morph, never
+// running it. In: file name and text. Out: one CellSyntax per
+// `export const NAME = cell({...})`, or a DiagnosticError with every user
+// error found.
+
+import { Node as TsNode, Project, ts, type CallExpression, type SourceFile, type VariableStatement } from "ts-morph";
+import { DiagnosticError, diagnostic, wholeFile } from "../diagnostics.js";
+import { parseDeclarations } from "./declarations.js";
+import { describeSyntax } from "./describe.js";
+import { Reporter } from "./report.js";
+import { lowerStep } from "./step.js";
+import type { CellSyntax } from "./syntax.js";
+
+export function parseCells(file: string, text: string): CellSyntax[] {
+  const reporter = new Reporter(file, text);
+  const project = new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true, compilerOptions: { noLib: true } });
+  // The name only decides how TypeScript parses the text; messages use `file`.
+  const sourceFile = project.createSourceFile("/cell.ts", text);
+  reportSyntaxErrors(project, sourceFile, reporter);
+  // A broken tree would only produce errors about its own recovery.
+  reporter.throwIfFailed();
+
+  const imports = rnncImports(sourceFile, reporter);
+  const cells: CellSyntax[] = [];
+  for (const statement of sourceFile.getStatements()) {
+    if (TsNode.isImportDeclaration(statement) || TsNode.isTypeAliasDeclaration(statement) || TsNode.isInterfaceDeclaration(statement)) {
+      continue;
+    }
+    if (TsNode.isVariableStatement(statement)) {
+      cells.push(...cellsOf(statement, imports, reporter));
+      continue;
+    }
+    reporter.error("RNNC100", [`${describeSyntax(statement)} at the top level`], statement, topLevelHint);
+  }
+  reporter.throwIfFailed();
+  if (cells.length === 0) {
+    throw new DiagnosticError([diagnostic("RNNC107", ["the file defines no cells"], wholeFile(file), topLevelHint)]);
+  }
+  return cells;
+}
+
+const topLevelHint = "a cell file holds imports from \"rnnc\" and cells: export const NAME = cell({ input, state, params, step })";
+
+function reportSyntaxErrors(project: Project, sourceFile: SourceFile, reporter: Reporter): void {
+  // Syntactic diagnostics only: the user's editor may not have rnnc's types,
+  // and TypeScript's type errors are not ours to judge.
+  for (const d of project.getProgram().getSyntacticDiagnostics(sourceFile)) {
+    const start = d.getStart() ?? 0;
+    const message = ts.flattenDiagnosticMessageText(d.compilerObject.messageText, "\n");
+    reporter.error("RNNC110", [message], reporter.source.span(start, start + (d.getLength() ?? 0)));
+  }
+}
+
+/** Local name → exported name, for every named import from "rnnc". */
+function rnncImports(sourceFile: SourceFile, reporter: Reporter): Map<string, string> {
+  const imports = new Map<string, string>();
+  for (const declaration of sourceFile.getImportDeclarations()) {
+    // TypeScript's parser accepts any expression as the module name and leaves
+    // the complaint to its checker (and ts-morph throws on reading it).
+    const specifier = declaration.compilerNode.moduleSpecifier;
+    if (!ts.isStringLiteral(specifier)) {
+      const start = specifier.getStart(sourceFile.compilerNode);
+      reporter.error("RNNC110", ["module name must be a string literal"], reporter.source.span(start, specifier.getEnd()));
+      continue;
+    }
+    if (specifier.text !== "rnnc" || declaration.isTypeOnly()) continue;
+    const other = declaration.getDefaultImport() ?? declaration.getNamespaceImport();
+    if (other) {
+      reporter.error("RNNC100", ["default or namespace import of rnnc"], other, "import by name: import { cell, sigmoid } from \"rnnc\"");
+    }
+    for (const named of declaration.getNamedImports()) {
+      if (named.isTypeOnly()) continue;
+      const local = named.getAliasNode()?.getText() ?? named.getName();
+      imports.set(local, named.getName());
+    }
+  }
+  return imports;
+}
+
+function cellsOf(statement: VariableStatement, imports: Map<string, string>, reporter: Reporter): CellSyntax[] {
+  const cells: CellSyntax[] = [];
+  for (const declaration of statement.getDeclarations()) {
+    const init = declaration.getInitializer();
+    const call = init && TsNode.isCallExpression(init) ? init : undefined;
+    const callee = call?.getExpression();
+    const callsCell = callee !== undefined && TsNode.isIdentifier(callee) && (imports.get(callee.getText()) === "cell" || callee.getText() === "cell");
+    if (!call || !callsCell) {
+      reporter.error("RNNC100", ["a top-level declaration that is not a cell"], declaration, topLevelHint);
+      continue;
+    }
+    if (!imports.has(callee.getText())) {
+      reporter.error("RNNC101", ["cell"], callee, "import it: import { cell } from \"rnnc\"");
+    }
+    if (!statement.isExported() || statement.getDeclarationKind() !== "const") {
+      reporter.error("RNNC100", ["a cell that is not declared with export const"], statement, "export const NAME = cell({ … })");
+    }
+    const cell = parseCell(declaration.getName(), call, imports, reporter);
+    if (cell) cells.push(cell);
+  }
+  return cells;
+}
+
+function parseCell(name: string, call: CallExpression, imports: Map<string, string>, reporter: Reporter): CellSyntax | undefined {
+  const args = call.getArguments();
+  if (args.length !== 1) {
+    reporter.error("RNNC111", ["cell", "1 argument ({ input, state, params, step })", args.length], call);
+    return undefined;
+  }
+  const declarations = parseDeclarations(name, args[0]!, reporter);
+  if (!declarations) return undefined;
+  const { cell, declared, step } = declarations;
+  const states = cell.states.map((s) => s.name);
+  const next = lowerStep(step, { reporter, cellName: name, declared, states, imports });
+  return next && { ...cell, next };
+}

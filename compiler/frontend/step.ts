@@ -1,0 +1,211 @@
+// compiler/frontend — checks a cell's step function. In: the ts-morph node of
+// `step` and the cell's declarations. Out: the checked next value of every
+// state, in state order, or undefined after reporting what is wrong.
+
+import { Node as TsNode, VariableDeclarationKind, type ObjectBindingPattern, type Statement } from "ts-morph";
+import { formatShape, sameShape } from "../ir/index.js";
+import { isAssignment, lowerExpr, lowerIdentifier, type DeclInfo, type Scope } from "./expr.js";
+import { describeSyntax, hintForSyntax } from "./describe.js";
+import type { Reporter } from "./report.js";
+import type { Expr } from "./syntax.js";
+
+export interface StepContext {
+  reporter: Reporter;
+  cellName: string;
+  declared: ReadonlyMap<string, DeclInfo>;
+  /** State names in declaration order. */
+  states: readonly string[];
+  imports: ReadonlyMap<string, string>;
+}
+
+export function lowerStep(fn: TsNode, ctx: StepContext): { name: string; expr: Expr }[] | undefined {
+  const r = ctx.reporter;
+  const errorsBefore = r.diagnostics.length;
+  if (!TsNode.isArrowFunction(fn) && !TsNode.isFunctionExpression(fn) && !TsNode.isMethodDeclaration(fn)) {
+    r.error("RNNC108", ["step must be a function: step: ({ x, h, W }) => { … }"], fn);
+    return undefined;
+  }
+  if (fn.isAsync() || (!TsNode.isArrowFunction(fn) && fn.isGenerator())) {
+    r.error("RNNC100", [fn.isAsync() ? "async step" : "generator step"], fn);
+    return undefined;
+  }
+  const body = fn.getBody();
+  const scope: Scope = {
+    reporter: r,
+    cellName: ctx.cellName,
+    declared: ctx.declared,
+    imports: ctx.imports,
+    values: new Map(),
+    stepConsts: new Set(TsNode.isBlock(body) ? constNames(body.getStatements()) : []),
+  };
+  bindParameters(fn.getParameters(), scope);
+
+  let next: Map<string, Expr> | undefined;
+  if (body === undefined) {
+    r.error("RNNC100", ["step without a body"], fn);
+  } else if (!TsNode.isBlock(body)) {
+    next = lowerReturn(body, body, scope, ctx);
+  } else {
+    let returned: TsNode | undefined;
+    for (const statement of body.getStatements()) {
+      if (returned) {
+        r.error("RNNC100", ["statement after return"], statement, "the return of the next states ends the step");
+        break;
+      }
+      if (TsNode.isReturnStatement(statement)) {
+        returned = statement;
+        const value = statement.getExpression();
+        if (value === undefined) r.error("RNNC100", ["return without a value"], statement, returnHint(ctx.states));
+        else next = lowerReturn(value, statement, scope, ctx);
+      } else {
+        lowerStatement(statement, scope);
+      }
+    }
+    // Missing states would only repeat an error already reported in the body.
+    if (!returned && r.diagnostics.length === errorsBefore) {
+      for (const state of ctx.states) r.error("RNNC103", [state], fn, returnHint(ctx.states));
+    }
+  }
+  if (!next || r.diagnostics.length > errorsBefore) return undefined;
+  return ctx.states.map((name) => ({ name, expr: next.get(name)! }));
+}
+
+function returnHint(states: readonly string[]): string {
+  return `end the step with return { ${states.map((s) => `${s}: …`).join(", ")} }`;
+}
+
+function constNames(statements: Statement[]): string[] {
+  return statements.flatMap((s) =>
+    TsNode.isVariableStatement(s) ? s.getDeclarations().map((d) => d.getName()) : [],
+  );
+}
+
+function bindParameters(parameters: TsNode[], scope: Scope): void {
+  const r = scope.reporter;
+  if (parameters.length > 1) {
+    r.error("RNNC100", ["a second step parameter"], parameters[1]!, "the step takes one object pattern: ({ x, h, W }) =>");
+  }
+  const parameter = parameters[0];
+  if (parameter === undefined || !TsNode.isParameterDeclaration(parameter)) return;
+  const pattern = parameter.getNameNode();
+  if (!TsNode.isObjectBindingPattern(pattern)) {
+    r.error("RNNC100", ["a step parameter that is not an object pattern"], pattern, "name the tensors the step uses: ({ x, h, W }) =>");
+    return;
+  }
+  if (parameter.isRestParameter() || parameter.hasInitializer()) {
+    r.error("RNNC100", ["rest or default step parameter"], parameter);
+  }
+  bindPattern(pattern, scope);
+}
+
+function bindPattern(pattern: ObjectBindingPattern, scope: Scope): void {
+  const r = scope.reporter;
+  for (const element of pattern.getElements()) {
+    const local = element.getNameNode();
+    const declaredName = element.getPropertyNameNode()?.getText() ?? local.getText();
+    const bindable = TsNode.isIdentifier(local);
+    if (bindable) scope.values.set(local.getText(), undefined);
+    if (element.getDotDotDotToken()) {
+      r.error("RNNC100", ["rest element in the step parameter"], element, "name each tensor the step uses");
+    } else if (element.hasInitializer()) {
+      r.error("RNNC100", ["default value in the step parameter"], element);
+    } else if (!bindable) {
+      r.error("RNNC100", ["nested pattern in the step parameter"], local);
+    } else {
+      const decl = scope.declared.get(declaredName);
+      if (decl === undefined) {
+        const known = [...scope.declared.keys()].join(", ");
+        r.error("RNNC101", [declaredName], element, `cell '${scope.cellName}' declares ${known}; declare it under input, state or params`);
+      } else if (decl.shape !== undefined) {
+        const at = r.spanOf(element);
+        scope.values.set(local.getText(), { kind: "tensor", role: decl.role, name: declaredName, shape: decl.shape, at });
+      }
+    }
+  }
+}
+
+function lowerStatement(statement: Statement, scope: Scope): void {
+  const r = scope.reporter;
+  if (TsNode.isEmptyStatement(statement)) return;
+  if (TsNode.isVariableStatement(statement)) {
+    if (statement.getDeclarationKind() !== VariableDeclarationKind.Const) {
+      r.error("RNNC100", [`'${statement.getDeclarationKind()}' declaration`], statement.getDeclarationList(), "values never change within a step: use const");
+    }
+    for (const declaration of statement.getDeclarations()) {
+      const nameNode = declaration.getNameNode();
+      const init = declaration.getInitializer();
+      if (!TsNode.isIdentifier(nameNode)) {
+        r.error("RNNC100", ["destructuring declaration"], nameNode);
+        continue;
+      }
+      const name = nameNode.getText();
+      if (scope.values.has(name)) {
+        r.error("RNNC108", [`'${name}' is already declared in this step`], nameNode, "choose a new name for the new value");
+        continue;
+      }
+      if (init === undefined) {
+        r.error("RNNC108", [`'${name}' has no value`], declaration);
+        scope.values.set(name, undefined);
+        continue;
+      }
+      scope.values.set(name, lowerExpr(init, scope));
+    }
+    return;
+  }
+  if (TsNode.isExpressionStatement(statement)) {
+    const expression = statement.getExpression();
+    if (isAssignment(expression)) lowerExpr(expression, scope);
+    else r.error("RNNC100", ["a statement whose value is discarded"], statement, "bind it with const, or return it");
+    return;
+  }
+  r.error("RNNC100", [describeSyntax(statement)], statement, hintForSyntax(statement));
+}
+
+function lowerReturn(value: TsNode, at: TsNode, scope: Scope, ctx: StepContext): Map<string, Expr> | undefined {
+  const r = scope.reporter;
+  while (TsNode.isParenthesizedExpression(value)) value = value.getExpression();
+  if (!TsNode.isObjectLiteralExpression(value)) {
+    r.error("RNNC100", ["returning something other than an object literal"], value, returnHint(ctx.states));
+    return undefined;
+  }
+  const next = new Map<string, Expr>();
+  const given = new Set<string>();
+  for (const property of value.getProperties()) {
+    let name: string;
+    let expr: Expr | undefined;
+    if (TsNode.isShorthandPropertyAssignment(property)) {
+      name = property.getName();
+      expr = lowerIdentifier(property.getNameNode(), scope);
+    } else if (TsNode.isPropertyAssignment(property) && !TsNode.isComputedPropertyName(property.getNameNode())) {
+      name = property.getName().replace(/^["'](.*)["']$/, "$1");
+      expr = lowerExpr(property.getInitializerOrThrow(), scope);
+    } else {
+      r.error("RNNC100", [`${describeSyntax(property)} in the returned object`], property, returnHint(ctx.states));
+      continue;
+    }
+    const key = property.getNameNode();
+    if (given.has(name)) {
+      r.error("RNNC108", [`'${name}' is returned twice`], key);
+      continue;
+    }
+    given.add(name);
+    const decl = ctx.declared.get(name);
+    if (decl?.role !== "state") {
+      const what = decl ? `'${name}' is ${decl.role === "input" ? "an input" : "a parameter"}; ` : "";
+      r.error("RNNC109", [name, ctx.cellName], key, `${what}the step returns the next value of each state: ${ctx.states.join(", ")}`);
+      continue;
+    }
+    if (expr === undefined || decl.shape === undefined) continue;
+    if (!sameShape(expr.shape, decl.shape)) {
+      const detail = `it has shape ${formatShape(expr.shape)} but the state is declared ${formatShape(decl.shape)}`;
+      const valueNode = TsNode.isPropertyAssignment(property) ? property.getInitializerOrThrow() : key;
+      r.error("RNNC102", [`the next value of state '${name}'`, detail], valueNode);
+      continue;
+    }
+    next.set(name, expr);
+  }
+  for (const state of ctx.states) {
+    if (!given.has(state)) r.error("RNNC103", [state], at, `add ${state}: … to the returned object`);
+  }
+  return next;
+}

@@ -1,0 +1,42 @@
+// compiler/frontend — the checked form of a cell file: its declarations and
+// the step as a tree of IR ops over symbolic shapes. Made by parse.ts and
+// step.ts, read by instantiate.ts; nothing here touches ts-morph.
+
+import type { Op } from "../ir/ops.js";
+import type { Dim, Shape } from "../ir/shape.js";
+import type { SourceSpan } from "../diagnostics.js";
+
+export type DeclRole = "input" | "state" | "param";
+
+export interface TensorDecl {
+  name: string;
+  /** Dimension names and fixed sizes, as declared: "H" gave ["H"]. */
+  shape: (string | number)[];
+  line: number;
+  column: number;
+}
+
+/**
+ * One node of the checked step. Sugar is already broken down (matrix `*` is
+ * matvec, clip is min∘max, mean is sum times 1/size), so every node is one
+ * IR op and its shape has passed the IR's own shape rule. Sub-trees are
+ * shared when a `const` is used twice; instantiation memoises on identity.
+ */
+export type Expr =
+  | { kind: "literal"; value: number; shape: Shape<Dim>; at: SourceSpan }
+  /** 1 / (number of elements of `of`), known only once dims are bound. */
+  | { kind: "inverseSize"; of: Shape<Dim>; shape: Shape<Dim>; at: SourceSpan }
+  | { kind: "tensor"; role: DeclRole; name: string; shape: Shape<Dim>; at: SourceSpan }
+  | { kind: "apply"; op: Op; args: Expr[]; shape: Shape<Dim>; at: SourceSpan };
+
+export interface CellSyntax {
+  name: string;
+  file: string;
+  inputs: TensorDecl[];
+  states: TensorDecl[];
+  params: TensorDecl[];
+  /** The next value of each state, in state order. */
+  next: { name: string; expr: Expr }[];
+  /** Each dimension name, at its first use in a declaration (for RNNC104). */
+  dimSites: { dim: string; at: SourceSpan }[];
+}

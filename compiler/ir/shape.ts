@@ -1,0 +1,75 @@
+// compiler/ir — shape rules, one per op. Generic over the dimension type so the
+// frontend checks symbolic shapes ("H", "I") with the same rules the IR uses
+// for concrete ones. A rule returns the result shape or a ShapeError message.
+
+import type { Op } from "./ops.js";
+
+export type Dim = number | string;
+export type Shape<D extends Dim = number> = readonly D[];
+
+export class ShapeError {
+  constructor(readonly message: string) {}
+}
+
+type ShapeRule = <D extends Dim>(inputs: readonly Shape<D>[]) => Shape<D> | ShapeError;
+
+export function formatShape(shape: Shape<Dim>): string {
+  return shape.length === 0 ? "scalar" : `[${shape.join(", ")}]`;
+}
+
+export function sameShape(a: Shape<Dim>, b: Shape<Dim>): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export function sizeOf(shape: Shape): number {
+  return shape.reduce((n, d) => n * d, 1);
+}
+
+/** Elementwise operands must agree, except that a scalar broadcasts over anything. */
+function broadcast<D extends Dim>(inputs: readonly Shape<D>[]): Shape<D> | ShapeError {
+  let result: Shape<D> = [];
+  for (const shape of inputs) {
+    if (shape.length === 0) continue;
+    if (result.length === 0) result = shape;
+    else if (!sameShape(result, shape)) {
+      return new ShapeError(`elementwise operands have shapes ${formatShape(result)} and ${formatShape(shape)}`);
+    }
+  }
+  return result;
+}
+
+const unary: ShapeRule = (inputs) => inputs[0]!;
+const leaf: ShapeRule = () => {
+  throw new Error("leaves carry their own shape");
+};
+
+export const shapeRules = {
+  const: leaf,
+  var: leaf,
+  neg: unary, exp: unary, log: unary, tanh: unary, sigmoid: unary,
+  relu: unary, softplus: unary, sqrt: unary, step: unary,
+  add: broadcast, sub: broadcast, mul: broadcast, div: broadcast, max: broadcast, min: broadcast,
+  select: broadcast,
+  matvec: ([m, v]) => {
+    if (m!.length !== 2 || v!.length !== 1) {
+      return new ShapeError(`matrix-vector product needs a matrix and a vector, got ${formatShape(m!)} and ${formatShape(v!)}`);
+    }
+    if (m![1] !== v![0]) {
+      return new ShapeError(`matrix ${formatShape(m!)} cannot multiply vector ${formatShape(v!)}: ${m![1]} columns but ${v![0]} elements`);
+    }
+    return [m![0]!];
+  },
+  outer: ([a, b]) => {
+    if (a!.length !== 1 || b!.length !== 1) {
+      return new ShapeError(`outer product needs two vectors, got ${formatShape(a!)} and ${formatShape(b!)}`);
+    }
+    return [a![0]!, b![0]!];
+  },
+  transpose: ([m]) => (m!.length === 2 ? [m![1]!, m![0]!] : new ShapeError(`transpose needs a matrix, got ${formatShape(m!)}`)),
+  sum: () => [],
+  batchsum: unary,
+} satisfies Record<Op, ShapeRule>;
+
+export function inferShape<D extends Dim>(op: Op, inputs: readonly Shape<D>[]): Shape<D> | ShapeError {
+  return (shapeRules[op] as ShapeRule)(inputs);
+}

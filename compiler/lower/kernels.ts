@@ -1,0 +1,327 @@
+// compiler/lower — emission of scheduled kernels as wasm loops. In: one
+// Kernel, the buffers of located values, the step's locals (t, batch). Out:
+// one Binaryen expression. Loops run SIMD over the innermost contiguous axis
+// (full vectors first, then a scalar tail: sizes are compile-time constants)
+// and over the batch, whose size is a runtime argument.
+
+import { sizeOf, IRError, type Node } from "../ir/index.js";
+import { bytesOf, type Buffer } from "./buffers.js";
+import { elementwiseLowering } from "./elementwise.js";
+import type { Lanes } from "./lanes.js";
+import type { Kernel } from "./schedule.js";
+import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
+
+export interface StepContext {
+  readonly fb: FunctionBuilder;
+  /** Vector lanes (scalar lanes in a scalar build). */
+  readonly vec: Lanes;
+  readonly scalar: Lanes;
+  /** i32 locals: the current step and the call's batch size. */
+  readonly t: number;
+  readonly batch: number;
+  readonly located: ReadonlyMap<Node, Buffer>;
+  /** f64 local accumulating the loss. */
+  readonly loss: number;
+}
+
+const i32 = binaryen.i32;
+
+export class KernelEmitter {
+  constructor(private readonly ctx: StepContext) {}
+
+  private get m() {
+    return this.ctx.fb.mod.raw;
+  }
+  private get bytes() {
+    return this.ctx.scalar.bytes;
+  }
+  private c(n: number): Expr {
+    return this.m.i32.const(n);
+  }
+  private get(local: number): Expr {
+    return this.ctx.fb.get(local, i32);
+  }
+  private newLocal(): number {
+    return this.ctx.fb.local(i32);
+  }
+
+  /** Start of the buffer's data for this step. */
+  private base(buffer: Buffer): Expr {
+    const m = this.m;
+    if (!buffer.perStep) return this.c(buffer.offset);
+    const rowBytes = sizeOf(buffer.shape) * bytesOf(buffer.type);
+    const stepBytes = buffer.batched ? m.i32.mul(this.get(this.ctx.batch), this.c(rowBytes)) : this.c(rowBytes);
+    return m.i32.add(this.c(buffer.offset), m.i32.mul(this.get(this.ctx.t), stepBytes));
+  }
+
+  /** Start of batch entry b (a local) of a value stored in `buffer`. */
+  private row(buffer: Buffer, batched: boolean, b: number): Expr {
+    if (!batched || !buffer.batched) return this.base(buffer);
+    const rowBytes = sizeOf(buffer.shape) * bytesOf(buffer.type);
+    return this.m.i32.add(this.base(buffer), this.m.i32.mul(this.get(b), this.c(rowBytes)));
+  }
+
+  private copies(dest: Buffer): Expr {
+    return dest.batched ? this.get(this.ctx.batch) : this.c(1);
+  }
+
+  private locate(node: Node): Buffer {
+    const buffer = this.ctx.located.get(node);
+    if (!buffer) throw new IRError(`value %${node.id} (${node.op}) is used but never stored`);
+    return buffer;
+  }
+
+  emit(kernel: Kernel): Expr {
+    switch (kernel.kind) {
+      case "elementwise":
+        return this.elementwise(kernel.root, kernel.root, kernel.dest, kernel.accumulate);
+      case "copy":
+        return this.elementwise(kernel.src, undefined, kernel.dest, kernel.accumulate);
+      case "sum":
+        return this.sum(kernel.root, kernel.dest, kernel.accumulate);
+      case "batchsum":
+        return this.batchsum(kernel.root, kernel.dest, kernel.accumulate);
+      case "matvec":
+        return kernel.transposed
+          ? this.matvecTransposed(kernel.w, kernel.x, kernel.dest, kernel.accumulate)
+          : this.matvec(kernel.w, kernel.x, kernel.dest, kernel.accumulate);
+      case "outer":
+        return this.outer(kernel.a, kernel.b, kernel.batchsum, kernel.dest, kernel.accumulate);
+      case "transpose":
+        return this.transpose(kernel.x, kernel.dest);
+      case "loss":
+        return this.loss(kernel.src);
+    }
+  }
+
+  /**
+   * Fused expression `root` at batch entry b, element offset jb (bytes, a
+   * local), on lanes l. Values in `located` are loaded, except `computing`
+   * itself, which is what the loop computes.
+   */
+  private expr(node: Node, computing: Node | undefined, rows: Map<Buffer, number>, l: Lanes, jb: number): Expr {
+    if (node.op === "const") return l.const(node.arg as number);
+    if (node.op === "var" || (node !== computing && this.ctx.located.has(node))) {
+      const ptr = this.get(rows.get(this.locate(node))!);
+      return node.shape.length === 0 ? l.loadSplat(ptr) : l.load(this.m.i32.add(ptr, this.get(jb)));
+    }
+    const args = node.inputs.map((n) => this.expr(n, computing, rows, l, jb));
+    return elementwiseLowering[node.op](l, args);
+  }
+
+  /** Row-pointer locals for every located value the fused expression reads, set for batch entry b. */
+  private rowsOf(root: Node, computing: Node | undefined, b: number): { rows: Map<Buffer, number>; init: Expr[] } {
+    const rows = new Map<Buffer, number>();
+    const init: Expr[] = [];
+    const visit = (node: Node) => {
+      if (node.op === "const") return;
+      if (node.op === "var" || (node !== computing && this.ctx.located.has(node))) {
+        const buffer = this.locate(node);
+        if (!rows.has(buffer)) {
+          const local = this.newLocal();
+          rows.set(buffer, local);
+          init.push(this.ctx.fb.set(local, this.row(buffer, node.batched, b)));
+        }
+        return;
+      }
+      node.inputs.forEach(visit);
+    };
+    visit(root);
+    return { rows, init };
+  }
+
+  /** for jb over the first `size` elements: vector body on full vectors, scalar body on the tail. */
+  private overElements(size: number, jb: number, body: (l: Lanes) => Expr): Expr[] {
+    const { vec, scalar } = this.ctx;
+    const fb = this.ctx.fb;
+    const full = Math.floor(size / vec.width) * vec.width;
+    const out: Expr[] = [];
+    if (vec.width > 1 && full > 0) out.push(fb.forLoop(jb, this.c(0), this.c(full * this.bytes), 16, [body(vec)]));
+    const tailStart = vec.width > 1 ? full : 0;
+    if (tailStart < size) out.push(fb.forLoop(jb, this.c(tailStart * this.bytes), this.c(size * this.bytes), this.bytes, [body(scalar)]));
+    return out;
+  }
+
+  private elementwise(value: Node, computing: Node | undefined, dest: Buffer, accumulate: boolean): Expr {
+    const fb = this.ctx.fb;
+    const b = this.newLocal();
+    const jb = this.newLocal();
+    const out = this.newLocal();
+    const { rows, init } = this.rowsOf(value, computing, b);
+    const size = sizeOf(dest.shape);
+    const body = (l: Lanes) => {
+      const ptr = this.m.i32.add(fb.get(out, i32), fb.get(jb, i32));
+      const v = this.expr(value, computing, rows, l, jb);
+      return l.store(ptr, accumulate ? l.add(l.load(this.m.i32.add(fb.get(out, i32), fb.get(jb, i32))), v) : v);
+    };
+    return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
+      ...init,
+      fb.set(out, this.row(dest, true, b)),
+      ...this.overElements(size, jb, body),
+    ]);
+  }
+
+  private sum(root: Node, dest: Buffer, accumulate: boolean): Expr {
+    const fb = this.ctx.fb;
+    const { vec, scalar } = this.ctx;
+    const b = this.newLocal();
+    const jb = this.newLocal();
+    const vacc = fb.local(vec.type);
+    const sacc = fb.local(scalar.type);
+    const { rows, init } = this.rowsOf(root, undefined, b);
+    const size = sizeOf(root.shape);
+    const m = this.m;
+    const body = (l: Lanes) => {
+      const acc = l === vec && vec.width > 1 ? vacc : sacc;
+      return fb.set(acc, l.add(fb.get(acc, l.type), this.expr(root, undefined, rows, l, jb)));
+    };
+    const total = vec.width > 1 ? scalar.add(vec.horizontalSum(fb.get(vacc, vec.type)), fb.get(sacc, scalar.type)) : fb.get(sacc, scalar.type);
+    const destPtr = () => m.i32.add(this.row(dest, true, b), this.c(0));
+    return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
+      ...init,
+      ...(vec.width > 1 ? [fb.set(vacc, vec.const(0))] : []),
+      fb.set(sacc, scalar.const(0)),
+      ...this.overElements(size, jb, body),
+      scalar.store(destPtr(), accumulate ? scalar.add(scalar.load(destPtr()), total) : total),
+    ]);
+  }
+
+  private zero(dest: Buffer): Expr {
+    const bytes = sizeOf(dest.shape) * bytesOf(dest.type);
+    const count = dest.batched ? this.m.i32.mul(this.get(this.ctx.batch), this.c(bytes)) : this.c(bytes);
+    return this.m.memory.fill(this.base(dest), this.c(0), count);
+  }
+
+  private batchsum(root: Node, dest: Buffer, accumulate: boolean): Expr {
+    const fb = this.ctx.fb;
+    const b = this.newLocal();
+    const jb = this.newLocal();
+    const out = this.newLocal();
+    const { rows, init } = this.rowsOf(root, undefined, b);
+    const body = (l: Lanes) => {
+      const ptr = () => this.m.i32.add(fb.get(out, i32), fb.get(jb, i32));
+      return l.store(ptr(), l.add(l.load(ptr()), this.expr(root, undefined, rows, l, jb)));
+    };
+    return this.m.block(null, [
+      ...(accumulate ? [] : [this.zero(dest)]),
+      fb.set(out, this.base(dest)),
+      fb.forLoop(b, this.c(0), this.get(this.ctx.batch), 1, [...init, ...this.overElements(sizeOf(root.shape), jb, body)]),
+    ]);
+  }
+
+  private matvec(w: Node, x: Node, dest: Buffer, accumulate: boolean): Expr {
+    const fb = this.ctx.fb;
+    const { vec, scalar } = this.ctx;
+    const m = this.m;
+    const [rowsM, cols] = w.shape as [number, number];
+    const [b, i, jb, pw, px, py] = [0, 0, 0, 0, 0, 0].map(() => this.newLocal()) as [number, number, number, number, number, number];
+    const vacc = fb.local(vec.type);
+    const sacc = fb.local(scalar.type);
+    const wRow = m.i32.add(fb.get(pw, i32), m.i32.mul(fb.get(i, i32), this.c(cols * this.bytes)));
+    const pwi = this.newLocal();
+    const body = (l: Lanes) => {
+      const acc = l === vec && vec.width > 1 ? vacc : sacc;
+      const prod = l.mul(l.load(m.i32.add(fb.get(pwi, i32), fb.get(jb, i32))), l.load(m.i32.add(fb.get(px, i32), fb.get(jb, i32))));
+      return fb.set(acc, l.add(fb.get(acc, l.type), prod));
+    };
+    const total = vec.width > 1 ? scalar.add(vec.horizontalSum(fb.get(vacc, vec.type)), fb.get(sacc, scalar.type)) : fb.get(sacc, scalar.type);
+    const yPtr = () => m.i32.add(fb.get(py, i32), m.i32.mul(fb.get(i, i32), this.c(this.bytes)));
+    return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
+      fb.set(pw, this.row(this.locate(w), w.batched, b)),
+      fb.set(px, this.row(this.locate(x), x.batched, b)),
+      fb.set(py, this.row(dest, true, b)),
+      fb.forLoop(i, this.c(0), this.c(rowsM), 1, [
+        fb.set(pwi, wRow),
+        ...(vec.width > 1 ? [fb.set(vacc, vec.const(0))] : []),
+        fb.set(sacc, scalar.const(0)),
+        ...this.overElements(cols, jb, body),
+        scalar.store(yPtr(), accumulate ? scalar.add(scalar.load(yPtr()), total) : total),
+      ]),
+    ]);
+  }
+
+  /** y = Wᵀ g without forming Wᵀ: y += g[i] · W[i, :] for each row i. */
+  private matvecTransposed(w: Node, g: Node, dest: Buffer, accumulate: boolean): Expr {
+    const fb = this.ctx.fb;
+    const m = this.m;
+    const [rowsM, cols] = w.shape as [number, number];
+    const [b, i, jb, pw, pg, py, pwi] = [0, 0, 0, 0, 0, 0, 0].map(() => this.newLocal()) as number[] as [number, number, number, number, number, number, number];
+    const gi = (l: Lanes) => l.loadSplat(m.i32.add(fb.get(pg, i32), m.i32.mul(fb.get(i, i32), this.c(this.bytes))));
+    const zero = (l: Lanes) => l.store(m.i32.add(fb.get(py, i32), fb.get(jb, i32)), l.const(0));
+    const axpy = (l: Lanes) => {
+      const yp = () => m.i32.add(fb.get(py, i32), fb.get(jb, i32));
+      return l.store(yp(), l.add(l.load(yp()), l.mul(gi(l), l.load(m.i32.add(fb.get(pwi, i32), fb.get(jb, i32))))));
+    };
+    return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
+      fb.set(pw, this.row(this.locate(w), w.batched, b)),
+      fb.set(pg, this.row(this.locate(g), g.batched, b)),
+      fb.set(py, this.row(dest, true, b)),
+      ...(accumulate ? [] : this.overElements(cols, jb, zero)),
+      fb.forLoop(i, this.c(0), this.c(rowsM), 1, [
+        fb.set(pwi, m.i32.add(fb.get(pw, i32), m.i32.mul(fb.get(i, i32), this.c(cols * this.bytes)))),
+        ...this.overElements(cols, jb, axpy),
+      ]),
+    ]);
+  }
+
+  /** dest[i, :] (+)= a[i] · c[:], for each batch entry, or summed over the batch. */
+  private outer(a: Node, c: Node, batchsum: boolean, dest: Buffer, accumulate: boolean): Expr {
+    const fb = this.ctx.fb;
+    const m = this.m;
+    const rowsM = a.shape[0]!;
+    const cols = c.shape[0]!;
+    const [b, i, jb, pa, pc, pd, pdi] = [0, 0, 0, 0, 0, 0, 0].map(() => this.newLocal()) as [number, number, number, number, number, number, number];
+    const ai = (l: Lanes) => l.loadSplat(m.i32.add(fb.get(pa, i32), m.i32.mul(fb.get(i, i32), this.c(this.bytes))));
+    const update = (add: boolean) => (l: Lanes) => {
+      const dp = () => m.i32.add(fb.get(pdi, i32), fb.get(jb, i32));
+      const prod = l.mul(ai(l), l.load(m.i32.add(fb.get(pc, i32), fb.get(jb, i32))));
+      return l.store(dp(), add ? l.add(l.load(dp()), prod) : prod);
+    };
+    const rowLoop = (add: boolean) =>
+      fb.forLoop(i, this.c(0), this.c(rowsM), 1, [
+        fb.set(pdi, m.i32.add(fb.get(pd, i32), m.i32.mul(fb.get(i, i32), this.c(cols * this.bytes)))),
+        ...this.overElements(cols, jb, update(add)),
+      ]);
+    const operands = [
+      fb.set(pa, this.row(this.locate(a), a.batched, b)),
+      fb.set(pc, this.row(this.locate(c), c.batched, b)),
+    ];
+    if (batchsum) {
+      return m.block(null, [
+        ...(accumulate ? [] : [this.zero(dest)]),
+        fb.set(pd, this.base(dest)),
+        fb.forLoop(b, this.c(0), this.get(this.ctx.batch), 1, [...operands, rowLoop(true)]),
+      ]);
+    }
+    return fb.forLoop(b, this.c(0), this.copies(dest), 1, [...operands, fb.set(pd, this.row(dest, true, b)), rowLoop(accumulate)]);
+  }
+
+  private transpose(x: Node, dest: Buffer): Expr {
+    const fb = this.ctx.fb;
+    const { scalar } = this.ctx;
+    const m = this.m;
+    const [rowsM, cols] = x.shape as [number, number];
+    const [b, i, k, px, pd] = [0, 0, 0, 0, 0].map(() => this.newLocal()) as [number, number, number, number, number];
+    const at = (p: number, row: number, rowLen: number, col: number) =>
+      m.i32.add(fb.get(p, i32), m.i32.mul(m.i32.add(m.i32.mul(fb.get(row, i32), this.c(rowLen)), fb.get(col, i32)), this.c(this.bytes)));
+    return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
+      fb.set(px, this.row(this.locate(x), x.batched, b)),
+      fb.set(pd, this.row(dest, true, b)),
+      fb.forLoop(i, this.c(0), this.c(rowsM), 1, [
+        fb.forLoop(k, this.c(0), this.c(cols), 1, [scalar.store(at(pd, k, rowsM, i), scalar.load(at(px, i, cols, k)))]),
+      ]),
+    ]);
+  }
+
+  private loss(src: Node): Expr {
+    const fb = this.ctx.fb;
+    const { scalar } = this.ctx;
+    const m = this.m;
+    const b = this.newLocal();
+    const value = scalar.load(this.row(this.locate(src), src.batched, b));
+    const asF64 = scalar.elem === "f32" ? m.f64.promote(value) : value;
+    return fb.forLoop(b, this.c(0), this.get(this.ctx.batch), 1, [
+      fb.set(this.ctx.loss, m.f64.add(fb.get(this.ctx.loss, binaryen.f64), asF64)),
+    ]);
+  }
+}

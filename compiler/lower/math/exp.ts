@@ -1,0 +1,98 @@
+// compiler/lower/math — exp and expm1 for one lane kind. In: a Scope whose
+// argument is x; out: the result expression. Both share one Cody–Waite
+// reduction x = k·ln2 + r and one Taylor polynomial for e^r − 1.
+
+import type { Expr } from "../wasm.js";
+import type { Scope, Value } from "./scope.js";
+import { inverseFactorials } from "./scope.js";
+import { pow2 } from "./bits.js";
+
+/**
+ * ln2Hi is ln2 rounded to 32 (f64) or 16 (f32) significant bits, so k·ln2Hi is
+ * exact for every k the reductions meet (|k| < 2^21 resp. 2^8); ln2Lo is
+ * ln2 − ln2Hi rounded to the format. Both were computed from ln2 = 2·atanh(1/3)
+ * in 300-bit BigInt fixed point. Also used by log.ts.
+ */
+export const ln2Split = {
+  f64: { hi: 0.6931471806019545, lo: -4.2009150726810846e-11 },
+  f32: { hi: 0.693145751953125, lo: 0.000001428606765330187 },
+} as const;
+
+const expConstants = {
+  f64: {
+    // Taylor terms r^2/2! … r^13/13!: on |r| ≤ ln2/2 the first omitted term, r^14/14!, is < 5e-18.
+    tail: inverseFactorials(2, 13),
+    // e^−750 rounds to 0 and e^710 to +inf, so clamping there keeps k in [−1082, 1024]
+    // (each half of k stays a normal exponent) without changing any result.
+    expRange: [-750, 710],
+    // e^−45 − 1 rounds to −1, and e^710 − 1 to +inf.
+    expm1Range: [-45, 710],
+  },
+  f32: {
+    // r^2/2! … r^7/7!: the omitted r^8/8! is < 6e-9, a tenth of an f32 ulp of 1.
+    tail: inverseFactorials(2, 7),
+    // e^−104 rounds to 0 and e^89 to +inf in f32; k stays in [−150, 128].
+    expRange: [-104, 89],
+    // e^−20 − 1 rounds to −1 in f32.
+    expm1Range: [-20, 89],
+  },
+} as const;
+
+interface Reduced {
+  /** e^r = head + low exactly up to the polynomial's error: head = RN(1 + hi), low = its rounding error + tail − lo. */
+  head: Value;
+  low: Value;
+  /** 2^k = 2^k1 · 2^k2, split so each factor is a normal number even when 2^k is not. */
+  k1: Value;
+  k2: Value;
+}
+
+/**
+ * x = k·ln2 + r with r = hi − lo: k·ln2Hi is exact and so is hi (x and k·ln2Hi
+ * are within a factor 2 of each other), so r's error is only lo's rounding.
+ * e^r = 1 + hi + (tail − lo); 1 + hi is split exactly (Fast2Sum, |hi| < 1) so
+ * no bit of hi is lost before the last rounding.
+ */
+function reduce(s: Scope, x: Expr, range: readonly [number, number]): Reduced {
+  const l = s.lanes;
+  const split = ln2Split[l.elem];
+  const xc = s.let(s.clamp(x, range[0], range[1]));
+  const k = s.let(l.nearest(l.mul(xc(), s.const(1 / Math.LN2))));
+  const hi = s.let(l.sub(xc(), l.mul(k(), s.const(split.hi))));
+  const lo = s.let(l.mul(k(), s.const(split.lo)));
+  const r = s.let(l.sub(hi(), lo()));
+  const tail = l.mul(l.mul(r(), r()), s.horner(r, expConstants[l.elem].tail));
+  const [head, headError] = s.fastTwoSum(s.const(1), hi());
+  const low = s.let(l.add(headError(), l.sub(tail, lo())));
+  const k1 = s.let(l.floor(l.mul(k(), s.const(0.5))));
+  const k2 = s.let(l.sub(k(), k1()));
+  return { head, low, k1, k2 };
+}
+
+/**
+ * e^x = 2^k2 · (2^k1 · (head + low)): 2^k1 scales exactly, leaving one
+ * rounding in the final multiply — which is where gradual underflow and
+ * overflow happen.
+ */
+export function buildExp(s: Scope): Expr {
+  const l = s.lanes;
+  const { head, low, k1, k2 } = reduce(s, s.x(), expConstants[l.elem].expRange);
+  return l.mul(l.mul(l.add(head(), low()), pow2(s.bits, k1())), pow2(s.bits, k2()));
+}
+
+/**
+ * e^x − 1 = 2^k2 · (2^k1·head − 2^−k2 + 2^k1·low). The first difference holds
+ * all the cancellation; summing it exactly (TwoSum) leaves one rounding of the
+ * whole at the end, for every k. For k = 0 it is head − 1 + low = x + x²/2 + …,
+ * so tiny x keep full relative accuracy.
+ */
+export function buildExpm1(s: Scope): Expr {
+  const l = s.lanes;
+  const x = s.x;
+  const { head, low, k1, k2 } = reduce(s, x(), expConstants[l.elem].expm1Range);
+  const s1 = s.let(pow2(s.bits, k1()));
+  const [sum, sumError] = s.twoSum(l.mul(s1(), head()), l.neg(pow2(s.bits, l.neg(k2()))));
+  const result = l.mul(l.add(sum(), l.add(sumError(), l.mul(s1(), low()))), pow2(s.bits, k2()));
+  // The reduction turns −0 into +0; expm1(±0) = ±0.
+  return l.select(l.eq(x(), s.const(0)), x(), result);
+}

@@ -1,0 +1,93 @@
+// compiler/lower/math — the body of one math function under construction: its
+// argument, named intermediate values (wasm locals, so each is computed once)
+// and calls to other math functions. Builders in exp.ts, log.ts and
+// activations.ts receive a Scope and return the result expression.
+
+import { binaryen, type Expr, type FunctionBuilder, type WasmType } from "../wasm.js";
+import type { Lanes } from "../lanes.js";
+import { bitsFor, type Bits } from "./bits.js";
+
+export type MathFn = "exp" | "expm1" | "log" | "log1p" | "tanh" | "sigmoid" | "softplus";
+
+/** A value held in a local: read it as often as needed. */
+export type Value = () => Expr;
+
+export class Scope {
+  readonly bits: Bits;
+  /** local.set statements, in order, ahead of the result. */
+  readonly statements: Expr[] = [];
+
+  constructor(
+    readonly lanes: Lanes,
+    private readonly fb: FunctionBuilder,
+    /** Calls another math function of the same lane kind. */
+    readonly call: (fn: MathFn, x: Expr) => Expr,
+  ) {
+    this.bits = bitsFor(lanes);
+  }
+
+  /** The function's single argument. */
+  get x(): Value {
+    return () => this.fb.get(0, this.lanes.type);
+  }
+
+  /** Computes `value` once into a fresh local. */
+  let(value: Expr, type: WasmType = this.lanes.type): Value {
+    const index = this.fb.local(type);
+    this.statements.push(this.fb.set(index, value));
+    return () => this.fb.get(index, type);
+  }
+
+  /** Computes a comparison mask once (i32 for scalar kinds, v128 for vectors). */
+  letMask(mask: Expr): Value {
+    return this.let(mask, this.lanes.width === 1 ? binaryen.i32 : binaryen.v128);
+  }
+
+  const(c: number): Expr {
+    return this.lanes.const(c);
+  }
+
+  /** c[0] + z·(c[1] + z·(c[2] + …)), by Horner's rule. */
+  horner(z: Value, coefficients: readonly number[]): Expr {
+    const l = this.lanes;
+    let acc = l.const(coefficients[coefficients.length - 1]!);
+    for (let i = coefficients.length - 2; i >= 0; i--) acc = l.add(l.const(coefficients[i]!), l.mul(z(), acc));
+    return acc;
+  }
+
+  /** a + b = sum + error exactly, for |a| ≥ |b| (Dekker's Fast2Sum). */
+  fastTwoSum(a: Expr, b: Expr): [sum: Value, error: Value] {
+    const l = this.lanes;
+    const av = this.let(a);
+    const bv = this.let(b);
+    const sum = this.let(l.add(av(), bv()));
+    return [sum, this.let(l.add(l.sub(av(), sum()), bv()))];
+  }
+
+  /** a + b = sum + error exactly, whatever the magnitudes (Knuth's TwoSum). */
+  twoSum(a: Expr, b: Expr): [sum: Value, error: Value] {
+    const l = this.lanes;
+    const av = this.let(a);
+    const bv = this.let(b);
+    const sum = this.let(l.add(av(), bv()));
+    const bPart = this.let(l.sub(sum(), av()));
+    return [sum, this.let(l.add(l.sub(av(), l.sub(sum(), bPart())), l.sub(bv(), bPart())))];
+  }
+
+  /** lo ≤ x ≤ hi, with NaN passing through (the IR's min/max pick the non-NaN side when it comes second). */
+  clamp(x: Expr, lo: number, hi: number): Expr {
+    const l = this.lanes;
+    return l.min(l.const(hi), l.max(l.const(lo), x));
+  }
+}
+
+/** Coefficients c[i] = 1/(i+from)!, for Taylor series of e^r. */
+export function inverseFactorials(from: number, to: number): number[] {
+  const out: number[] = [];
+  let factorial = 1;
+  for (let n = 1; n <= to; n++) {
+    factorial *= n;
+    if (n >= from) out.push(1 / factorial);
+  }
+  return out;
+}

@@ -1,0 +1,163 @@
+// compiler/lower — the schedule: how one step function is looped. In: a step
+// Fn, where each var lives, and where each output goes. Out: an ordered list
+// of kernels. Chains of elementwise ops fuse into the one loop of the value
+// that needs storing (or into the reduction that consumes them); an outer
+// product summed over the batch is one kernel; a transposed matrix is read in
+// place by the matrix-vector kernel. The graph never says any of this.
+
+import { isElementwise, topoOrder, IRError, printNode, type Fn, type Node } from "../ir/index.js";
+import type { Buffer } from "./buffers.js";
+
+/** Where an output of the step goes. */
+export type Sink =
+  | { readonly kind: "store"; readonly buffer: Buffer }
+  | { readonly kind: "accumulate"; readonly buffer: Buffer }
+  /** Stored after every other kernel of the step: the buffer is also read this step (a state). */
+  | { readonly kind: "deferred"; readonly buffer: Buffer }
+  /** Summed over the batch into the function's loss. */
+  | { readonly kind: "loss" };
+
+export type Kernel =
+  /** dest = expression rooted at `root`, fused down to located values and constants. */
+  | { readonly kind: "elementwise"; readonly root: Node; readonly dest: Buffer; readonly accumulate: boolean }
+  | { readonly kind: "copy"; readonly src: Node; readonly dest: Buffer; readonly accumulate: boolean }
+  /** dest[b] = sum over elements of the fused expression `root`. */
+  | { readonly kind: "sum"; readonly root: Node; readonly dest: Buffer; readonly accumulate: boolean }
+  /** dest = sum over the batch of the fused expression `root`. */
+  | { readonly kind: "batchsum"; readonly root: Node; readonly dest: Buffer; readonly accumulate: boolean }
+  | { readonly kind: "matvec"; readonly w: Node; readonly transposed: boolean; readonly x: Node; readonly dest: Buffer; readonly accumulate: boolean }
+  | { readonly kind: "outer"; readonly a: Node; readonly b: Node; readonly batchsum: boolean; readonly dest: Buffer; readonly accumulate: boolean }
+  | { readonly kind: "transpose"; readonly x: Node; readonly dest: Buffer; readonly accumulate: false }
+  | { readonly kind: "loss"; readonly src: Node };
+
+export interface Schedule {
+  readonly kernels: readonly Kernel[];
+  /** Where each stored value lives; everything else is fused. */
+  readonly located: ReadonlyMap<Node, Buffer>;
+  /** Buffers the schedule made for intermediate values. */
+  readonly scratch: readonly Buffer[];
+}
+
+export interface ScheduleInput {
+  readonly fn: Fn;
+  readonly title: string;
+  /** The buffer of each var. */
+  readonly varBuffer: (node: Node) => Buffer;
+  readonly sinks: ReadonlyMap<string, Sink>;
+  /** Element type of intermediate values. */
+  readonly dtype: "f32" | "f64";
+}
+
+export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput): Schedule {
+  const roots = fn.outputs.map((o) => o.node);
+  const order = topoOrder(roots);
+  const users = new Map<Node, Node[]>();
+  for (const node of order) for (const input of node.inputs) users.set(input, [...(users.get(input) ?? []), node]);
+  const outputsOf = new Map<Node, Sink[]>();
+  for (const { name, node } of fn.outputs) {
+    const sink = sinks.get(name);
+    if (!sink) throw new IRError(`${title}: no sink for output ${name}`);
+    outputsOf.set(node, [...(outputsOf.get(node) ?? []), sink]);
+  }
+
+  const located = new Map<Node, Buffer>();
+  const scratch: Buffer[] = [];
+  const kernels: Kernel[] = [];
+  const deferred: Kernel[] = [];
+  const newScratch = (node: Node): Buffer => {
+    const buffer: Buffer = { name: `${title}.v${node.id}`, role: "scratch", shape: node.shape, perStep: false, batched: node.batched, type: dtype, offset: -1 };
+    scratch.push(buffer);
+    return buffer;
+  };
+
+  /** Fused into its single user instead of stored. */
+  const fused = (node: Node): boolean => {
+    if (node.op === "var" || node.op === "const" || outputsOf.has(node)) return false;
+    const us = users.get(node) ?? [];
+    if (node.op === "transpose") return us.every((u) => u.op === "matvec" && u.inputs[0] === node && u.inputs[1] !== node);
+    if (us.length !== 1) return false;
+    const user = us[0]!;
+    if (node.op === "outer") return user.op === "batchsum";
+    return isElementwise(node.op) && (isElementwise(user.op) || user.op === "sum" || user.op === "batchsum");
+  };
+
+  const compute = (node: Node, dest: Buffer, accumulate: boolean): Kernel => {
+    const [a, b] = node.inputs;
+    switch (node.op) {
+      case "var":
+      case "const":
+        return { kind: "elementwise", root: node, dest, accumulate };
+      case "sum":
+        return { kind: "sum", root: a!, dest, accumulate };
+      case "batchsum":
+        return a!.op === "outer" && fused(a!)
+          ? { kind: "outer", a: a!.inputs[0]!, b: a!.inputs[1]!, batchsum: true, dest, accumulate }
+          : { kind: "batchsum", root: a!, dest, accumulate };
+      case "matvec":
+        return a!.op === "transpose" && fused(a!)
+          ? { kind: "matvec", w: a!.inputs[0]!, transposed: true, x: b!, dest, accumulate }
+          : { kind: "matvec", w: a!, transposed: false, x: b!, dest, accumulate };
+      case "outer":
+        return { kind: "outer", a: a!, b: b!, batchsum: false, dest, accumulate };
+      case "transpose":
+        if (accumulate) throw new IRError(`${title}: accumulating transpose ${printNode(node)}`);
+        return { kind: "transpose", x: a!, dest, accumulate: false };
+      default:
+        if (!isElementwise(node.op)) throw new IRError(`${title}: no kernel for ${printNode(node)}`);
+        return { kind: "elementwise", root: node, dest, accumulate };
+    }
+  };
+
+  for (const node of order) {
+    if (node.op === "var") located.set(node, varBuffer(node));
+    const outs = outputsOf.get(node) ?? [];
+    const isLeaf = node.op === "var" || node.op === "const";
+    if (fused(node) || (isLeaf && outs.length === 0)) continue;
+    const hasUsers = (users.get(node) ?? []).length > 0;
+    // Its home: the first plain store, or an accumulation no one else reads, or scratch.
+    const store = outs.find((s) => s.kind === "store");
+    const lone = outs.length === 1 && !hasUsers && outs[0]!.kind === "accumulate" ? outs[0]! : undefined;
+    let home: Buffer | undefined;
+    if (isLeaf) home = node.op === "var" ? located.get(node) : undefined;
+    else if (store && store.kind === "store") {
+      home = store.buffer;
+      kernels.push(compute(node, home, false));
+    } else if (lone && lone.kind === "accumulate") {
+      kernels.push(compute(node, lone.buffer, true));
+      continue;
+    } else {
+      home = newScratch(node);
+      kernels.push(compute(node, home, false));
+    }
+    if (home && node.op !== "var") located.set(node, home);
+    for (const sink of outs) {
+      if (sink.kind === "store" && sink.buffer === home) continue;
+      if (sink.kind === "loss") kernels.push({ kind: "loss", src: node });
+      else {
+        const kernel: Kernel = home
+          ? { kind: "copy", src: node, dest: sink.buffer, accumulate: sink.kind === "accumulate" }
+          : { kind: "elementwise", root: node, dest: sink.buffer, accumulate: sink.kind === "accumulate" };
+        (sink.kind === "deferred" ? deferred : kernels).push(kernel);
+      }
+    }
+  }
+  return { kernels: [...kernels, ...deferred], located, scratch };
+}
+
+export function printSchedule(s: Schedule, title: string): string {
+  const show = (n: Node) => `%${n.id}`;
+  const lines = s.kernels.map((k) => {
+    const dest = "dest" in k ? ` -> ${k.dest.role} ${k.dest.name}${k.accumulate ? " (+=)" : ""}` : "";
+    switch (k.kind) {
+      case "elementwise": return `  elementwise ${show(k.root)}${dest}`;
+      case "copy": return `  copy ${show(k.src)}${dest}`;
+      case "sum": return `  sum ${show(k.root)}${dest}`;
+      case "batchsum": return `  batchsum ${show(k.root)}${dest}`;
+      case "matvec": return `  matvec ${k.transposed ? "transpose " : ""}${show(k.w)}, ${show(k.x)}${dest}`;
+      case "outer": return `  outer${k.batchsum ? "+batchsum" : ""} ${show(k.a)}, ${show(k.b)}${dest}`;
+      case "transpose": return `  transpose ${show(k.x)}${dest}`;
+      case "loss": return `  loss += batchsum ${show(k.src)}`;
+    }
+  });
+  return [`${title} schedule {`, ...lines, "}"].join("\n");
+}

@@ -1,0 +1,127 @@
+// compiler/lower — the one thin wrapper around Binaryen. In: expressions built
+// through `mod.raw` (binaryen.js methods already read like wasm instructions:
+// f32x4.add, local.get); out: validated, optimised, deterministic bytes.
+// Structured helpers (counted loops, function locals) live here so emission
+// code reads as loops over tensors, not as Binaryen plumbing.
+
+import binaryen from "binaryen";
+
+export { binaryen };
+export type Expr = binaryen.ExpressionRef;
+export type WasmType = binaryen.Type;
+
+/** A compiler bug found by Binaryen's validator. */
+export class WasmValidationError extends Error {}
+
+/** Locals of one function under construction. */
+export class FunctionBuilder {
+  private readonly vars: WasmType[] = [];
+  constructor(readonly mod: WasmModule, readonly params: readonly WasmType[]) {}
+
+  /** A fresh local of `type`; its index. */
+  local(type: WasmType): number {
+    this.vars.push(type);
+    return this.params.length + this.vars.length - 1;
+  }
+
+  get(index: number, type: WasmType): Expr {
+    return this.mod.raw.local.get(index, type);
+  }
+
+  set(index: number, value: Expr): Expr {
+    return this.mod.raw.local.set(index, value);
+  }
+
+  /** for (i = start; i < end; i += stepBy) body — skipped entirely when start >= end. */
+  forLoop(i: number, start: Expr, end: Expr, stepBy: number, body: Expr[]): Expr {
+    const m = this.mod.raw;
+    const label = this.mod.label("loop");
+    const i32 = binaryen.i32;
+    return m.block(null, [
+      this.set(i, start),
+      m.if(
+        m.i32.lt_s(this.get(i, i32), end),
+        m.loop(label, m.block(null, [
+          ...body,
+          this.set(i, m.i32.add(this.get(i, i32), m.i32.const(stepBy))),
+          m.br(label, m.i32.lt_s(this.get(i, i32), end)),
+        ])),
+      ),
+    ]);
+  }
+
+  /** for (i = start - 1; i >= 0; i--) body, counting down. */
+  forLoopDown(i: number, start: Expr, body: Expr[]): Expr {
+    const m = this.mod.raw;
+    const label = this.mod.label("loopdown");
+    const i32 = binaryen.i32;
+    return m.block(null, [
+      this.set(i, m.i32.sub(start, m.i32.const(1))),
+      m.if(
+        m.i32.ge_s(this.get(i, i32), m.i32.const(0)),
+        m.loop(label, m.block(null, [
+          ...body,
+          this.set(i, m.i32.sub(this.get(i, i32), m.i32.const(1))),
+          m.br(label, m.i32.ge_s(this.get(i, i32), m.i32.const(0))),
+        ])),
+      ),
+    ]);
+  }
+
+  finish(name: string, result: WasmType, body: Expr[], exportAs?: string): void {
+    const m = this.mod.raw;
+    m.addFunction(name, binaryen.createType([...this.params]), result, this.vars, m.block(null, body, result === binaryen.none ? binaryen.none : result));
+    if (exportAs) m.addFunctionExport(name, exportAs);
+  }
+}
+
+export class WasmModule {
+  readonly raw: binaryen.Module;
+  private labels = 0;
+
+  constructor(simd: boolean) {
+    this.raw = new binaryen.Module();
+    let features = binaryen.Features.MVP | binaryen.Features.NontrappingFPToInt | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.MutableGlobals;
+    if (simd) features |= binaryen.Features.SIMD128;
+    this.raw.setFeatures(features);
+  }
+
+  label(prefix: string): string {
+    return `${prefix}${this.labels++}`;
+  }
+
+  function(params: readonly WasmType[]): FunctionBuilder {
+    return new FunctionBuilder(this, params);
+  }
+
+  hasFunction(name: string): boolean {
+    return this.raw.getFunction(name) !== 0;
+  }
+
+  /** Exported, non-growable memory of `bytes` rounded up to whole pages. */
+  setMemory(bytes: number): void {
+    const pages = Math.max(1, Math.ceil(bytes / 65536));
+    this.raw.setMemory(pages, pages, "memory");
+  }
+
+  customSection(name: string, contents: Uint8Array): void {
+    this.raw.addCustomSection(name, contents);
+  }
+
+  /** Validate, optionally optimise, and emit. Throws on an invalid module (a compiler bug). */
+  emit(options: { optimize: boolean }): { binary: Uint8Array; text: () => string } {
+    if (!this.raw.validate()) throw new WasmValidationError("Binaryen rejected the generated module (see stderr): this is an rnnc bug");
+    if (options.optimize) {
+      binaryen.setOptimizeLevel(3);
+      binaryen.setShrinkLevel(0);
+      this.raw.optimize();
+      if (!this.raw.validate()) throw new WasmValidationError("the optimised module is invalid: this is an rnnc bug");
+    }
+    const binary = this.raw.emitBinary();
+    return { binary, text: () => this.raw.emitText() };
+  }
+
+  dispose(): void {
+    this.raw.dispose();
+  }
+}

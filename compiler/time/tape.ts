@@ -1,0 +1,62 @@
+// compiler/time — the tape: which forward values the backward step reads.
+// In: a StepPair whose backward shares nodes with its forward. Out: separate
+// forward and backward functions; every forward value the backward needs is
+// either read from where it already lives (params, inputs, targets, the
+// mask), recomputed (values of parameters alone), or written to the tape by
+// the forward step (a "tape:tK" output) and read back (a tape var).
+
+import { topoOrder, type Fn, type Node, type Output, type VarArg } from "../ir/index.js";
+import { rebuild, substitute } from "../rewrite/index.js";
+import type { StepPair } from "./scan.js";
+
+export interface TapeEntry {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly batched: boolean;
+}
+
+export interface TapedScan extends StepPair {
+  readonly tape: readonly TapeEntry[];
+}
+
+/** Vars the backward step can read directly at step t. */
+const readable = new Set(["param", "input", "target", "mask", "seed"]);
+
+export function tapeScan(pair: StepPair): TapedScan {
+  const backwardRoots = pair.backward.outputs.map((o) => o.node);
+  const order = topoOrder(backwardRoots);
+  // Nodes that depend on a seed exist only in the backward step.
+  const adjointOnly = new Set<Node>();
+  const dependsOnBatch = new Set<Node>();
+  for (const node of order) {
+    if (node.op === "var" && (node.arg as VarArg).role === "seed") adjointOnly.add(node);
+    else if (node.inputs.some((n) => adjointOnly.has(n))) adjointOnly.add(node);
+    if (node.batched || node.inputs.some((n) => dependsOnBatch.has(n))) dependsOnBatch.add(node);
+  }
+  const frontier = new Set<Node>();
+  for (const node of order) {
+    if (adjointOnly.has(node)) for (const input of node.inputs) if (!adjointOnly.has(input)) frontier.add(input);
+  }
+  for (const root of backwardRoots) if (!adjointOnly.has(root)) frontier.add(root);
+
+  const taped = [...frontier].filter((node) => {
+    if (node.op === "const") return false;
+    if (node.op === "var" && readable.has((node.arg as VarArg).role)) return false;
+    return dependsOnBatch.has(node); // values of parameters alone are recomputed
+  });
+
+  const g = pair.backward.graph;
+  const tape: TapeEntry[] = [];
+  const replace = new Map<Node, Node>();
+  const tapeOutputs: Output[] = [];
+  taped.forEach((node, k) => {
+    const name = `t${k}`;
+    tape.push({ name, shape: node.shape, batched: node.batched });
+    replace.set(node, g.variable(name, "tape", node.shape, node.batched));
+    tapeOutputs.push({ name: `tape:${name}`, node });
+  });
+  const newRoots = substitute(backwardRoots, replace, g);
+  const backward: Fn = rebuild({ graph: g, outputs: pair.backward.outputs.map((o, i) => ({ name: o.name, node: newRoots[i]! })) });
+  const forward: Fn = rebuild({ graph: g, outputs: [...pair.forward.outputs, ...tapeOutputs] });
+  return { ...pair, forward, backward, tape };
+}

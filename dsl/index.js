@@ -1,0 +1,31 @@
+// dsl — the runtime of the "rnnc" import, so that loading a cell file never
+// crashes. Cells are compiled by rnnc, not run: `cell` hands its declaration
+// back for tools to inspect, and every intrinsic refuses to compute.
+
+export function cell(spec) {
+  return spec;
+}
+
+function intrinsic(name) {
+  const refuse = () => {
+    throw new Error(`rnnc: ${name}() cannot run in JavaScript; cell files are compiled by rnnc (rnnc compile FILE), not executed`);
+  };
+  Object.defineProperty(refuse, "name", { value: name });
+  return refuse;
+}
+
+export const sigmoid = intrinsic("sigmoid");
+export const tanh = intrinsic("tanh");
+export const relu = intrinsic("relu");
+export const exp = intrinsic("exp");
+export const log = intrinsic("log");
+export const softplus = intrinsic("softplus");
+export const sqrt = intrinsic("sqrt");
+export const matmul = intrinsic("matmul");
+export const hadamard = intrinsic("hadamard");
+export const max = intrinsic("max");
+export const min = intrinsic("min");
+export const clip = intrinsic("clip");
+export const hardSigmoid = intrinsic("hardSigmoid");
+export const sum = intrinsic("sum");
+export const mean = intrinsic("mean");

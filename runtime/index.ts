@@ -1,0 +1,10 @@
+// runtime — the public entry point ("rnnc/runtime"); it only re-exports.
+// Everything not listed here may change without notice.
+
+export { loadModel, RnncModel, type ModelSource, type TensorView } from "./model.js";
+export {
+  ABI_VERSION, INTERNAL_ROLES, PUBLIC_ROLES, parseAbi, readAbiSection,
+  type Abi, type CallSize, type Dim, type Dtype, type ElementType, type InternalRole, type Loss,
+  type PublicRole, type Role, type TensorEntry,
+} from "./abi.js";
+export { RnncAbiError, RnncError, RnncParamsError } from "./errors.js";

@@ -1,0 +1,277 @@
+// runtime — RnncModel: one instantiated rnnc module. In: wasm bytes, a compiled
+// module, a Response or a URL. Out: named typed views of its tensors, checked
+// calls of forward/backward/train_step, and save/load of its parameters.
+
+import {
+  BYTES_PER_ELEMENT, describeTensor, elementCount, elementTypeOf, isInternalRole, readAbiSection,
+  regionBytes, resolveShape, type Abi, type CallSize, type Dtype, type Loss, type Role, type TensorEntry,
+} from "./abi.js";
+import { RnncAbiError, RnncError } from "./errors.js";
+import { convertFloats, decodeParams, encodeParams, matchParams, type ParamSlot } from "./params.js";
+
+/** A typed view into the module's memory; its type follows the tensor's dtype. */
+export type TensorView = Float32Array | Float64Array | Int32Array;
+
+/** Bytes of a module, a compiled module, a fetch Response, or a URL to fetch. */
+export type ModelSource = ArrayBuffer | ArrayBufferView | WebAssembly.Module | Response | URL | string;
+
+const VIEW_TYPES = { f32: Float32Array, f64: Float64Array, i32: Int32Array } as const;
+
+/** Compiles (fetching if given a URL) and instantiates an rnnc module. */
+export async function loadModel(source: ModelSource): Promise<RnncModel> {
+  const module = await compileSource(source);
+  readAbiSection(module); // report a foreign module as such, before any link error
+  const imports = WebAssembly.Module.imports(module);
+  if (imports.length > 0) {
+    const names = imports.map((i) => `${i.module}.${i.name}`).join(", ");
+    throw new RnncAbiError(`rnnc modules have no imports, but this one imports ${names}`);
+  }
+  return new RnncModel(module, await WebAssembly.instantiate(module, {}));
+}
+
+export class RnncModel {
+  readonly abi: Abi;
+  readonly #memory: WebAssembly.Memory;
+  #lastForward: CallSize | undefined;
+
+  /** Wraps a module the host instantiated itself; loadModel is the usual way in. */
+  constructor(readonly module: WebAssembly.Module, readonly instance: WebAssembly.Instance) {
+    this.abi = readAbiSection(module);
+    const memory = instance.exports.memory;
+    if (!(memory instanceof WebAssembly.Memory)) throw new RnncAbiError('module does not export its "memory"');
+    this.#memory = memory;
+    for (const fn of Object.keys(this.abi.functions)) {
+      if (typeof instance.exports[fn] !== "function") {
+        throw new RnncAbiError(`the ABI lists function "${fn}" but the module does not export it`);
+      }
+    }
+    const memoryBytes = memory.buffer.byteLength;
+    for (const t of this.abi.tensors) {
+      const end = t.offset + regionBytes(this.abi, t);
+      if (end > memoryBytes) {
+        throw new RnncAbiError(`${describeTensor(t)} needs bytes [${t.offset}, ${end}) but memory has ${memoryBytes}`);
+      }
+    }
+  }
+
+  get dtype(): Dtype { return this.abi.dtype; }
+  get capacity(): CallSize { return this.abi.capacity; }
+  get dims(): Readonly<Record<string, number>> { return this.abi.dims; }
+  get loss(): Loss { return this.abi.loss; }
+  get memory(): WebAssembly.Memory { return this.#memory; }
+
+  /** Every tensor a host may read or write (internal tape and scratch left out). */
+  tensors(): TensorEntry[] {
+    return this.abi.tensors.filter((t) => !isInternalRole(t.role));
+  }
+
+  hasFunction(name: string): boolean {
+    return name in this.abi.functions;
+  }
+
+  /** The ABI entry of a tensor; the role may be left out when the name is unambiguous. */
+  entry(name: string, role?: Role): TensorEntry {
+    if (role !== undefined) {
+      const found = this.abi.tensors.find((t) => t.name === name && t.role === role);
+      if (found) return found;
+      const sameName = this.abi.tensors.filter((t) => t.name === name).map(describeTensor);
+      const hint = sameName.length > 0 ? `; tensors named "${name}": ${sameName.join(", ")}` : this.#available();
+      throw new RnncError(`no tensor "${name}" with role ${role}${hint}`);
+    }
+    const candidates = this.tensors().filter((t) => t.name === name);
+    if (candidates.length === 1) return candidates[0]!;
+    if (candidates.length === 0) throw new RnncError(`no tensor named "${name}"${this.#available()}`);
+    const roles = candidates.map((t) => `"${t.role}"`).join(", ");
+    throw new RnncError(`tensor name "${name}" is ambiguous; pass one of the roles ${roles}`);
+  }
+
+  /** A view of the tensor's whole region, sized for the capacity. */
+  tensor(name: string, role?: Role): TensorView {
+    const entry = this.entry(name, role);
+    return this.#view(entry, elementCount(resolveShape(entry.shape, this.capacity)));
+  }
+
+  /** The tensor's shape for a call of the given size (the capacity if none given). */
+  shapeOf(name: string, size?: CallSize): number[];
+  shapeOf(name: string, role: Role | undefined, size?: CallSize): number[];
+  shapeOf(name: string, a?: Role | CallSize, b?: CallSize): number[] {
+    const [role, size] = splitRole(a, b);
+    if (size) checkCallSize(size, this.capacity);
+    return resolveShape(this.entry(name, role).shape, size ?? this.capacity);
+  }
+
+  /** The packed live prefix a call with this batch and steps reads or writes. */
+  view(name: string, size: CallSize): TensorView;
+  view(name: string, role: Role | undefined, size: CallSize): TensorView;
+  view(name: string, a: Role | CallSize | undefined, b?: CallSize): TensorView {
+    const [role, size] = splitRole(a, b);
+    if (!size) throw new TypeError("view() needs a { batch, steps } call size");
+    checkCallSize(size, this.capacity);
+    const entry = this.entry(name, role);
+    return this.#view(entry, elementCount(resolveShape(entry.shape, size)));
+  }
+
+  /**
+   * Copies `data` to the start of the tensor's region: the whole tensor for a
+   * fixed shape, else any number of whole rows (a packed [s, b, ...] prefix).
+   */
+  set(name: string, data: ArrayLike<number>): void;
+  set(name: string, role: Role | undefined, data: ArrayLike<number>): void;
+  set(name: string, a: Role | ArrayLike<number> | undefined, b?: ArrayLike<number>): void {
+    const [role, data] = splitRole(a, b);
+    if (!data) throw new TypeError("set() needs the data to copy");
+    const entry = this.entry(name, role);
+    const region = this.tensor(name, entry.role);
+    const fixed = entry.shape.every((d) => typeof d === "number");
+    const row = elementCount(entry.shape.filter((d): d is number => typeof d === "number"));
+    if (fixed ? data.length !== region.length : data.length > region.length || data.length % row !== 0) {
+      const want = fixed ? `exactly ${region.length}` : `a multiple of ${row}, at most ${region.length}`;
+      throw new RnncError(`set ${describeTensor(entry)}: got ${data.length} values, expected ${want}`);
+    }
+    region.set(data);
+  }
+
+  /** A copy of the tensor: the live prefix for a call size, else the whole region. */
+  get(name: string, size?: CallSize): TensorView;
+  get(name: string, role: Role | undefined, size?: CallSize): TensorView;
+  get(name: string, a?: Role | CallSize, b?: CallSize): TensorView {
+    const [role, size] = splitRole(a, b);
+    return (size ? this.view(name, role, size) : this.tensor(name, role)).slice();
+  }
+
+  /** Runs the sequence and returns its loss (0 for a module with loss "none"). */
+  forward(batch: number, steps: number): number {
+    const size = this.#checkCall({ batch, steps });
+    const loss = Number(this.#invoke("forward", size));
+    this.#lastForward = size;
+    return loss;
+  }
+
+  /** Overwrites every gradient; must follow a forward with the same batch and steps. */
+  backward(batch: number, steps: number): void {
+    const size = this.#checkCall({ batch, steps });
+    const last = this.#lastForward;
+    if (!last || last.batch !== batch || last.steps !== steps) {
+      const after = last ? `the last forward was forward(${last.batch}, ${last.steps})` : "forward was never called";
+      throw new RnncError(`backward(${batch}, ${steps}) must follow forward(${batch}, ${steps}); ${after}`);
+    }
+    this.#invoke("backward", size);
+  }
+
+  /**
+   * Runs the module's own training step. Parameters of train_step other than
+   * batch and steps (say a learning rate) are taken by name from `args`.
+   */
+  trainStep(batch: number, steps: number, args: Readonly<Record<string, number>> = {}): number | undefined {
+    if (!this.hasFunction("train_step")) {
+      throw new RnncError("this module has no train_step; compile it with a training step or use forward and backward");
+    }
+    const size = this.#checkCall({ batch, steps });
+    const result = this.#invoke("train_step", size, args);
+    this.#lastForward = size;
+    return typeof result === "number" ? result : undefined;
+  }
+
+  /** All parameters (role param) as a self-describing file. */
+  saveParams(): Uint8Array {
+    return encodeParams(this.#paramSlots().map(({ slot, entry }) => ({
+      ...slot,
+      data: new Uint8Array(this.#memory.buffer, entry.offset, regionBytes(this.abi, entry)).slice(),
+    })));
+  }
+
+  /** Loads a file from saveParams; refuses it, writing nothing, unless names and shapes all match. */
+  loadParams(file: ArrayBuffer | ArrayBufferView): void {
+    const slots = this.#paramSlots();
+    const records = matchParams(slots.map((s) => s.slot), decodeParams(toBytes(file)));
+    records.forEach((record, i) => {
+      const { slot, entry } = slots[i]!;
+      const data = record.dtype === slot.dtype
+        ? record.data
+        : convertFloats(record.data, record.dtype as Dtype, slot.dtype as Dtype);
+      new Uint8Array(this.#memory.buffer, entry.offset, data.byteLength).set(data);
+    });
+  }
+
+  #paramSlots(): { slot: ParamSlot; entry: TensorEntry }[] {
+    return this.abi.tensors.filter((t) => t.role === "param").map((entry) => ({
+      entry,
+      slot: { name: entry.name, shape: resolveShape(entry.shape, this.capacity), dtype: elementTypeOf(this.abi, entry) },
+    }));
+  }
+
+  // Views are made afresh from memory.buffer: a grown memory detaches old ones.
+  #view(entry: TensorEntry, count: number): TensorView {
+    const type = elementTypeOf(this.abi, entry);
+    return new VIEW_TYPES[type](this.#memory.buffer, entry.offset, count);
+  }
+
+  #checkCall(size: CallSize): CallSize {
+    checkCallSize(size, this.capacity);
+    for (const entry of this.abi.tensors.filter((t) => t.role === "lengths")) {
+      const lengths = this.#view(entry, size.batch);
+      lengths.forEach((n, i) => {
+        if (n < 0 || n > size.steps) {
+          throw new RangeError(`${entry.name}[${i}] = ${n} is outside [0, ${size.steps}], the steps of this call`);
+        }
+      });
+    }
+    return { batch: size.batch, steps: size.steps };
+  }
+
+  #invoke(fn: string, size: CallSize, args: Readonly<Record<string, number>> = {}): unknown {
+    const params = this.abi.functions[fn];
+    const exported = this.instance.exports[fn];
+    if (!params || typeof exported !== "function") throw new RnncError(`this module has no function "${fn}"`);
+    const values = params.map((p) => {
+      const v = p === "batch" ? size.batch : p === "steps" ? size.steps : args[p];
+      if (v === undefined) throw new RnncError(`${fn} needs a value for its parameter "${p}"`);
+      return v;
+    });
+    return (exported as (...a: number[]) => unknown)(...values);
+  }
+
+  #available(): string {
+    return `; this module has ${this.tensors().map(describeTensor).join(", ")}`;
+  }
+}
+
+function checkCallSize(size: CallSize, capacity: CallSize): void {
+  for (const axis of ["batch", "steps"] as const) {
+    const v = size[axis];
+    if (!Number.isInteger(v) || v < 1 || v > capacity[axis]) {
+      throw new RangeError(`${axis} must be an integer in [1, ${capacity[axis]}] (the compiled capacity); got ${v}`);
+    }
+  }
+}
+
+function splitRole<T>(a: Role | T | undefined, b: T | undefined): [Role | undefined, T | undefined] {
+  return typeof a === "string" ? [a as Role, b] : [undefined, (a as T | undefined) ?? b];
+}
+
+async function compileSource(source: ModelSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (typeof source === "string" || source instanceof URL) {
+    return compileSource(await fetch(source));
+  }
+  if (isResponse(source)) {
+    if (!source.ok) throw new RnncError(`could not fetch ${source.url || "the module"}: HTTP ${source.status}`);
+    return WebAssembly.compile(await source.arrayBuffer());
+  }
+  return WebAssembly.compile(toBytes(source));
+}
+
+// Response is absent from some hosts (old Node, wasm-only shells).
+function isResponse(source: ModelSource): source is Response {
+  return typeof Response !== "undefined" && source instanceof Response;
+}
+
+function toBytes(source: ArrayBuffer | ArrayBufferView): Uint8Array<ArrayBuffer> {
+  const isPlainBuffer = (b: unknown) => Object.prototype.toString.call(b) === "[object ArrayBuffer]";
+  if (ArrayBuffer.isView(source)) {
+    const bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    return isPlainBuffer(source.buffer) ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice();
+  }
+  if (isPlainBuffer(source)) return new Uint8Array(source);
+  throw new TypeError("expected wasm bytes (an ArrayBuffer or a typed array), a WebAssembly.Module, a Response or a URL");
+}

@@ -1,0 +1,210 @@
+// spec/ad — every gradient rule against fourth-order central differences on
+// the interpreter. For each op with operands (taken from allOps, so a new op
+// without cases fails here), y = op(x0, x1, …) is seeded with a random
+// cotangent w and vjp's result for each operand is compared with the finite
+// difference of L = Σ w ⊙ y. Each op draws its operands from its own valid
+// range: log and sqrt positive, denominators away from 0, relu and step away
+// from the kink, max and min operands apart, select conditions exactly 0 or 1.
+// Cases mix shapes and batching so that un-broadcasting (scalars, unbatched
+// params under per-batch inputs) in the sweep is checked too.
+
+import fc from "fast-check";
+import { describe, it, expect } from "vitest";
+import { vjp } from "../../compiler/ad/index.js";
+import { Graph, allOps, arity, evaluate, sizeOf, varKey, type Node, type Op, type Shape } from "../../compiler/ir/index.js";
+import {
+  bands, contract, finiteDifferences, floats, relativeError, scalarValue, uniform, valueLike, type VarValues,
+} from "../support/graphs.js";
+
+/** Where an operand's values come from. */
+const ranges = {
+  any: uniform(-2, 2),
+  positive: uniform(0.2, 3),
+  /** |x| ≥ 0.5 */
+  denominator: bands([-2, 0.5], 1.5),
+  /** |x| ≥ 0.05, far beyond the 2h the stencil reaches */
+  offKink: bands([-2, 0.05], 1.95),
+  /** lowBands and highBands interleave with gaps of 0.05: max/min operands never tie, either may win */
+  lowBands: bands([-2, -1, 0, 1], 0.45),
+  highBands: bands([-1.5, -0.5, 0.5, 1.5], 0.45),
+  /** select conditions: exactly 0 or 1; their cotangent must be exactly 0 */
+  condition: fc.noBias(fc.constantFrom(0, 1)),
+} as const;
+type Range = keyof typeof ranges;
+
+interface Operand {
+  readonly shape: Shape;
+  readonly batched: boolean;
+  readonly range: Range;
+}
+
+interface RuleCase {
+  readonly name: string;
+  readonly operands: readonly Operand[];
+  /** How the seed cotangent is declared: like y (default), unbatched, or an unbatched scalar standing for all of y. */
+  readonly seed?: "like-y" | "unbatched" | "scalar";
+}
+
+const v = (shape: Shape, range: Range = "any"): Operand => ({ shape, batched: true, range });
+const p = (shape: Shape, range: Range = "any"): Operand => ({ shape, batched: false, range });
+
+function unaryCases(range: Range): RuleCase[] {
+  return [
+    { name: "per-batch vector", operands: [v([3], range)] },
+    { name: "unbatched scalar", operands: [p([], range)] },
+    { name: "unbatched matrix", operands: [p([2, 3], range)] },
+    { name: "per-batch scalar", operands: [v([], range)] },
+  ];
+}
+
+function binaryCases(a: Range, b: Range): RuleCase[] {
+  return [
+    { name: "per-batch vectors", operands: [v([3], a), v([3], b)] },
+    { name: "scalar with per-batch vector", operands: [p([], a), v([4], b)] },
+    { name: "per-batch vector with per-batch scalar", operands: [v([4], a), v([], b)] },
+    { name: "unbatched param with per-batch input", operands: [p([3], a), v([3], b)] },
+    { name: "per-batch input with unbatched matrix", operands: [v([2, 2], a), p([2, 2], b)] },
+    { name: "unbatched scalars", operands: [p([], a), p([], b)] },
+  ];
+}
+
+const ruleCases = {
+  neg: unaryCases("any"),
+  exp: unaryCases("any"),
+  log: unaryCases("positive"),
+  tanh: unaryCases("any"),
+  sigmoid: unaryCases("any"),
+  relu: unaryCases("offKink"),
+  softplus: unaryCases("any"),
+  sqrt: unaryCases("positive"),
+  step: unaryCases("offKink"),
+  add: binaryCases("any", "any"),
+  sub: binaryCases("any", "any"),
+  mul: binaryCases("any", "any"),
+  div: binaryCases("any", "denominator"),
+  max: [...binaryCases("lowBands", "highBands"), ...binaryCases("highBands", "lowBands").slice(0, 2)],
+  min: [...binaryCases("lowBands", "highBands"), ...binaryCases("highBands", "lowBands").slice(0, 2)],
+  select: [
+    { name: "per-batch everything", operands: [v([3], "condition"), v([3]), v([3])] },
+    { name: "scalar condition", operands: [v([], "condition"), p([3]), v([3])] },
+    { name: "scalar branches", operands: [v([3], "condition"), p([]), v([])] },
+    { name: "unbatched condition, per-batch branch", operands: [p([2, 2], "condition"), v([2, 2]), p([2, 2])] },
+  ],
+  matvec: [
+    { name: "unbatched matrix, per-batch vector", operands: [p([3, 4]), v([4])] },
+    { name: "per-batch matrix, unbatched vector", operands: [v([2, 3]), p([3])] },
+    { name: "both unbatched", operands: [p([3, 2]), p([2])] },
+    { name: "both per-batch, 1×1", operands: [v([1, 1]), v([1])] },
+  ],
+  outer: [
+    { name: "per-batch with unbatched", operands: [v([3]), p([2])] },
+    { name: "unbatched with per-batch", operands: [p([2]), v([4])] },
+    { name: "both unbatched", operands: [p([3]), p([3])] },
+  ],
+  transpose: [
+    { name: "unbatched", operands: [p([2, 3])] },
+    { name: "per-batch", operands: [v([3, 2])] },
+  ],
+  sum: [
+    { name: "per-batch vector", operands: [v([4])] },
+    { name: "unbatched matrix", operands: [p([2, 3])] },
+    { name: "per-batch scalar", operands: [v([])] },
+  ],
+  batchsum: [
+    { name: "vector", operands: [v([3])] },
+    { name: "scalar", operands: [v([])] },
+    { name: "matrix", operands: [v([2, 2])] },
+  ],
+} satisfies Record<Exclude<Op, "const" | "var">, readonly RuleCase[]>;
+
+/** Seed variants: cotangents that must be fitted to y before the rule sees them. */
+const seedCases: [Op, RuleCase][] = [
+  ["tanh", { name: "unbatched seed for a per-batch result", operands: [v([3])], seed: "unbatched" }],
+  ["mul", { name: "scalar seed for a vector result", operands: [p([3]), v([3])], seed: "scalar" }],
+  ["matvec", { name: "scalar seed for a per-batch vector result", operands: [p([2, 3]), v([3])], seed: "scalar" }],
+  ["outer", { name: "unbatched seed for a per-batch matrix", operands: [v([2]), v([3])], seed: "unbatched" }],
+  // An unbatched seed of a per-batch result stands for one copy per batch entry: an unbatched
+  // operand must receive their sum (regression: it received a single copy).
+  ["add", { name: "unbatched seed, unbatched operand under a per-batch result", operands: [p([3]), v([3])], seed: "unbatched" }],
+  ["sub", { name: "unbatched scalar seed, unbatched scalar operand", operands: [p([]), v([2])], seed: "scalar" }],
+  ["neg", { name: "unbatched seed for a per-batch input", operands: [v([3])], seed: "unbatched" }],
+  ["select", { name: "unbatched seed, unbatched branch", operands: [v([3], "condition"), p([3]), v([3])], seed: "unbatched" }],
+];
+
+const RTOL = 1e-6;
+
+function gradientProperty(op: Op, c: RuleCase) {
+  const g = new Graph();
+  const xs = c.operands.map((o, i) => g.variable(`x${i}`, o.batched ? "input" : "param", o.shape, o.batched));
+  const y = g.apply(op, xs);
+  const seedShape = c.seed === "scalar" ? [] : y.shape;
+  const w = g.variable("w", "seed", seedShape, c.seed === "unbatched" || c.seed === "scalar" ? false : y.batched);
+  const loss = contract(g, y, w);
+  const grads = vjp(g, [{ node: y, cotangent: w }], xs);
+
+  grads.forEach((grad, i) => {
+    expect(grad.shape, `cotangent shape of operand ${i}`).toEqual(xs[i]!.shape);
+    if (!xs[i]!.batched) expect(grad.batched, `cotangent of unbatched operand ${i} is per-batch`).toBe(false);
+  });
+
+  const valuesArb = fc.integer({ min: 1, max: 3 }).chain((batch) => {
+    const sized = (n: Node) => (n.batched ? batch : 1) * sizeOf(n.shape);
+    const arrays = [...c.operands.map((o, i) => floats(sized(xs[i]!), ranges[o.range])), floats(sized(w), uniform(-2, 2))];
+    return fc.tuple(fc.constant(batch), fc.tuple(...arrays));
+  });
+
+  return fc.property(valuesArb, ([batch, arrays]) => {
+    const values: VarValues = new Map([...xs, w].map((n, i) => [varKey(n), arrays[i]!]));
+    const computed = evaluate(grads, values, batch);
+    const fd = finiteDifferences((vals) => scalarValue(loss, vals, batch), values, xs.map(varKey));
+    xs.forEach((x, i) => {
+      const ad = valueLike(grads[i]!, computed.get(grads[i]!)!, x, batch);
+      if (c.operands[i]!.range === "condition") {
+        expect([...ad].every((d) => d === 0), `select condition got a nonzero cotangent`).toBe(true);
+        return;
+      }
+      const err = relativeError(ad, fd.get(varKey(x))!);
+      expect(err, `operand ${i}: vjp ${[...ad]} vs FD ${[...fd.get(varKey(x))!]}`).toBeLessThan(RTOL);
+    });
+  });
+}
+
+describe("vjpRules against finite differences", () => {
+  for (const op of allOps.filter((o) => arity[o] > 0)) {
+    describe(op, () => {
+      const cases = (ruleCases as Partial<Record<Op, readonly RuleCase[]>>)[op];
+      it("has gradient cases", () => {
+        expect(cases, `no gradient check for op ${op}`).toBeDefined();
+        expect(cases!.length).toBeGreaterThan(0);
+      });
+      for (const c of cases ?? []) {
+        it(c.name, () => fc.assert(gradientProperty(op, c), { numRuns: 25 }));
+      }
+    });
+  }
+});
+
+describe("seeds fitted by the sweep", () => {
+  it.each(seedCases.map(([op, c]) => [op, c.name, c] as const))("%s: %s", (op, _, c) =>
+    fc.assert(gradientProperty(op, c), { numRuns: 25 }),
+  );
+});
+
+describe("the oracle itself", () => {
+  it("would notice a wrong rule: d/dx tanh taken as 1 - y", () => {
+    // Same harness, deliberately wrong cotangent: the check must fail.
+    const g = new Graph();
+    const x = g.variable("x", "input", [3], true);
+    const y = g.apply("tanh", [x]);
+    const w = g.variable("w", "seed", [3], true);
+    const loss = contract(g, y, w);
+    const wrong = g.apply("mul", [w, g.apply("sub", [g.constant(1), y])]);
+    const values: VarValues = new Map([
+      ["input:x", Float64Array.of(0.3, -1.2, 0.7)],
+      ["seed:w", Float64Array.of(1, -0.5, 2)],
+    ]);
+    const fd = finiteDifferences((vals) => scalarValue(loss, vals, 1), values, ["input:x"]);
+    const ad = evaluate([wrong], values, 1).get(wrong)!;
+    expect(relativeError(ad, fd.get("input:x")!)).toBeGreaterThan(0.01);
+  });
+});

@@ -1,0 +1,91 @@
+// spec/runtime — parseAbi and readAbiSection: a valid ABI parses to exactly its
+// version-1 fields, and each kind of malformed ABI is refused by name.
+
+import { describe, it, expect } from "vitest";
+import { parseAbi, readAbiSection, RnncAbiError } from "../../runtime/index.js";
+import { tinyAbi, tinyModule } from "./tiny-module.js";
+
+type RawAbi = ReturnType<typeof tinyAbi>;
+
+function parseTweaked(tweak: (abi: RawAbi & Record<string, unknown>) => void) {
+  const abi = tinyAbi() as RawAbi & Record<string, unknown>;
+  tweak(abi);
+  return () => parseAbi(JSON.stringify(abi));
+}
+
+describe("parseAbi", () => {
+  it("parses a valid ABI and keeps only version-1 fields", () => {
+    const abi = parseAbi(JSON.stringify({ ...tinyAbi(), future: 42 }));
+    expect(abi.dtype).toBe("f32");
+    expect(abi.capacity).toEqual({ batch: 4, steps: 5 });
+    expect(abi.dims).toEqual({ I: 3, H: 2 });
+    expect(abi.loss).toBe("mse");
+    expect(abi.tensors).toHaveLength(13);
+    expect(abi.tensors[4]).toEqual({ name: "x", role: "input", shape: ["steps", "batch", 3], offset: 256 });
+    expect(abi.tensors[11]!.dtype).toBe("i32");
+    expect(abi.functions.backward).toEqual(["batch", "steps"]);
+    expect("future" in abi).toBe(false);
+  });
+
+  it("refuses text that is not JSON", () => {
+    expect(() => parseAbi("{ abi: 1")).toThrow(RnncAbiError);
+    expect(() => parseAbi("{ abi: 1")).toThrow(/not valid JSON/);
+    expect(() => parseAbi("[1]")).toThrow(/ABI: expected an object/);
+  });
+
+  it("refuses a missing or unknown version", () => {
+    expect(parseTweaked((a) => delete (a as Partial<RawAbi>).abi)).toThrow(/missing field "abi"/);
+    expect(parseTweaked((a) => (a.abi = 2))).toThrow(/unsupported ABI version 2; this runtime reads version 1/);
+    expect(parseTweaked((a) => ((a as Record<string, unknown>).abi = "1"))).toThrow(/unsupported ABI version "1"/);
+  });
+
+  it("names each missing or malformed top-level field", () => {
+    expect(parseTweaked((a) => delete (a as Partial<RawAbi>).capacity)).toThrow(/ABI: missing field "capacity"/);
+    expect(parseTweaked((a) => delete (a as Partial<RawAbi>).loss)).toThrow(/missing field "loss"/);
+    expect(parseTweaked((a) => delete (a as Partial<RawAbi>).tensors)).toThrow(/missing field "tensors"/);
+    expect(parseTweaked((a) => (a.capacity.batch = 0))).toThrow(/ABI\.capacity\.batch: expected an integer >= 1, got 0/);
+    expect(parseTweaked((a) => (a.capacity.steps = 2.5))).toThrow(/ABI\.capacity\.steps/);
+    expect(parseTweaked((a) => ((a as Record<string, unknown>).dtype = "f16"))).toThrow(/ABI\.dtype: expected one of "f32", "f64", got "f16"/);
+    expect(parseTweaked((a) => ((a as Record<string, unknown>).simd = "yes"))).toThrow(/ABI\.simd: expected a boolean/);
+    expect(parseTweaked((a) => (a.dims = { H: -1 } as never))).toThrow(/ABI\.dims\.H/);
+    expect(parseTweaked((a) => delete a.functions.forward)).toThrow(/missing "forward"/);
+    expect(parseTweaked((a) => (a.functions.backward = [1] as never))).toThrow(/ABI\.functions\.backward/);
+  });
+
+  it("names the tensor entry at fault", () => {
+    expect(parseTweaked((a) => (a.tensors[0]!.role = "weights"))).toThrow(/ABI\.tensors\[0\] \(W\)\.role: expected one of .*"param"/);
+    expect(parseTweaked((a) => (a.tensors[4]!.shape = ["steps", "batch", "I"]))).toThrow(
+      /ABI\.tensors\[4\] \(x\)\.shape\[2\]: expected a non-negative integer or "steps" or "batch", got "I"/,
+    );
+    expect(parseTweaked((a) => delete (a.tensors[1] as Partial<RawAbi["tensors"][0]>).offset)).toThrow(/\(b\): missing field "offset"/);
+    expect(parseTweaked((a) => (a.tensors[1]!.offset = 98))).toThrow(/\(b\)\.offset: 98 is not aligned to its f32 elements/);
+    expect(parseTweaked((a) => (a.tensors[1]!.dtype = "bf16"))).toThrow(/\(b\)\.dtype/);
+    expect(parseTweaked((a) => delete a.tensors[11]!.dtype)).toThrow(/lengths tensor must have dtype "i32" and shape \["batch"\]/);
+    expect(parseTweaked((a) => (a.tensors[2]!.role = "param"))).toThrow(/W \(param\) appears twice/);
+  });
+
+  it("checks alignment against the entry's own dtype", () => {
+    expect(parseTweaked((a) => (a.tensors[0]!.dtype = "f64"))).not.toThrow();
+    expect(parseTweaked((a) => ((a.tensors[1]!.dtype = "f64"), (a.tensors[1]!.offset = 100)))).toThrow(/not aligned to its f64/);
+  });
+});
+
+describe("readAbiSection", () => {
+  const compile = (opts: Parameters<typeof tinyModule>[0]) => new WebAssembly.Module(tinyModule(opts));
+
+  it("reads the rnnc section of a module", () => {
+    expect(readAbiSection(compile({ abi: tinyAbi("f64"), dtype: "f64" })).dtype).toBe("f64");
+  });
+
+  it("refuses a module without exactly one rnnc section", () => {
+    expect(() => readAbiSection(compile({ abi: tinyAbi(), noSection: true }))).toThrow(/no "rnnc" custom section/);
+    expect(() => readAbiSection(compile({ abi: tinyAbi(), extraSections: 1 }))).toThrow(/2 "rnnc" custom sections/);
+  });
+
+  it("refuses a section that is not UTF-8 JSON", () => {
+    expect(() => readAbiSection(compile({ abi: "\u{1F600} not json" }))).toThrow(/not valid JSON/);
+    const bytes = tinyModule({ abi: "xx" });
+    bytes[bytes.length - 1] = 0xff; // a lone continuation byte at the end of the section
+    expect(() => readAbiSection(new WebAssembly.Module(bytes))).toThrow(/not valid UTF-8/);
+  });
+});
