@@ -1,16 +1,17 @@
 // compiler/lower — the math library every module carries (modules import
 // nothing). In: a lane kind, a function name and an argument expression; out:
 // a call to that function, added to the module as `${fn}_${kind}` on first use.
-// The algorithms live in math/: exp.ts, log.ts, activations.ts.
+// The algorithms live in math/: exp.ts, log.ts, activations.ts (each function
+// is self-contained: the activations inline the exp pairs they need).
 
 import type { Expr } from "./wasm.js";
 import type { Lanes } from "./lanes.js";
-import { Scope, type MathFn } from "./math/scope.js";
+import { Scope } from "./math/scope.js";
 import { buildExp, buildExpm1 } from "./math/exp.js";
 import { buildLog, buildLog1p } from "./math/log.js";
 import { buildSigmoid, buildSoftplus, buildTanh } from "./math/activations.js";
 
-export type { MathFn };
+export type MathFn = "exp" | "expm1" | "log" | "log1p" | "tanh" | "sigmoid" | "softplus";
 
 /** One builder per function: given the scope of a fresh function, its result. */
 const mathBuilders = {
@@ -30,8 +31,7 @@ export function callMath(lanes: Lanes, fn: MathFn, x: Expr): Expr {
   const name = `${fn}_${lanes.kind}`;
   if (!lanes.mod.hasFunction(name)) {
     const fb = lanes.mod.function([lanes.type]);
-    // Functions this one calls are added while its body is built; the call graph has no cycles.
-    const scope = new Scope(lanes, fb, (callee, arg) => callMath(lanes, callee, arg));
+    const scope = new Scope(lanes, fb);
     const result = mathBuilders[fn](scope);
     fb.finish(name, lanes.type, [...scope.statements, result]);
   }

@@ -9,7 +9,7 @@ import { describe, it, expect } from "vitest";
 import { vjp } from "../../compiler/ad/index.js";
 import { evaluate, topoOrder, verify, type Fn } from "../../compiler/ir/index.js";
 import { foldConstants, rebuild, simplify, simplifyAlgebra } from "../../compiler/rewrite/index.js";
-import { graphWithValuesArb, seededGraphArb, type GraphWithValues } from "../support/graphs.js";
+import { graphWithValuesArb, seededGraphArb, type GraphWithValues, type SeededGraph } from "../support/graphs.js";
 
 const passes: [string, (fn: Fn) => Fn][] = [
   ["rebuild", (fn) => rebuild(fn)],
@@ -43,7 +43,7 @@ function checkPass(name: string, pass: (fn: Fn) => Fn, c: GraphWithValues, fn: F
 }
 
 /** The function of the case's outputs and the cotangent of every var. */
-function gradientFn(c: GraphWithValues & { seeds: readonly import("../../compiler/ir/index.js").Node[] }): Fn {
+function gradientFn(c: SeededGraph): Fn {
   const grads = vjp(c.fn.graph, c.fn.outputs.map((o, i) => ({ node: o.node, cotangent: c.seeds[i]! })), c.vars);
   return { graph: c.fn.graph, outputs: [...c.fn.outputs, ...grads.map((node, i) => ({ name: `d${i}`, node }))] };
 }

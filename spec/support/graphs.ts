@@ -9,7 +9,7 @@
 
 import fc from "fast-check";
 import {
-  Graph, allOps, binaryOps, unaryOps, printFn, sameShape, sizeOf,
+  Graph, allOps, binaryOps, unaryOps, printFn, sameShape, sizeOf, varKey,
   type Fn, type Node, type Op, type Role, type Shape,
 } from "../../compiler/ir/index.js";
 import { floats, uniform, type VarValues } from "./finite-differences.js";
@@ -271,12 +271,7 @@ export function graphArb(options: GraphOptions = {}): fc.Arbitrary<GraphCase> {
 /** Values for `vars` with `batch` copies of each batched one, uniform in (-2, 2) and never exactly 0. */
 export function varValues(vars: readonly Node[], batch: number): fc.Arbitrary<VarValues> {
   const arrays = vars.map((v) => floats((v.batched ? batch : 1) * sizeOf(v.shape), uniform(-2, 2)));
-  return fc.tuple(...arrays).map((xs) => new Map(xs.map((x, i) => [varKeyOf(vars[i]!), x])));
-}
-
-function varKeyOf(node: Node): string {
-  const v = node.arg as { name: string; role: Role };
-  return `${v.role}:${v.name}`;
+  return fc.tuple(...arrays).map((xs) => new Map(xs.map((x, i) => [varKey(vars[i]!), x])));
 }
 
 export interface GraphWithValues extends GraphCase {

@@ -10,8 +10,9 @@ const logConstants = {
   // Taylor coefficients 2/(2n+1) of 2·atanh(s) = 2s + Σ 2s^(2n+1)/(2n+1), as a
   // series in z = s². With |s| ≤ (√2−1)/(√2+1) ≈ 0.1716, the first omitted term
   // is below 1e-18 (f64, n = 11) or 3e-9 (f32, n = 5) relative to the result.
-  f64: { series: Array.from({ length: 10 }, (_, i) => 2 / (2 * i + 3)), subnormalShift: 54 },
-  f32: { series: Array.from({ length: 4 }, (_, i) => 2 / (2 * i + 3)), subnormalShift: 25 },
+  // log1p's series x − x²/2 + x³/3 omits x⁴/4, below 2^−62 (f64) / 2^−29 (f32) relative.
+  f64: { series: Array.from({ length: 10 }, (_, i) => 2 / (2 * i + 3)), subnormalShift: 54, seriesBelow: 2 ** -20 },
+  f32: { series: Array.from({ length: 4 }, (_, i) => 2 / (2 * i + 3)), subnormalShift: 25, seriesBelow: 2 ** -9 },
 } as const;
 
 /**
@@ -66,17 +67,26 @@ export function buildLog(s: Scope): Expr {
 }
 
 /**
- * log1p(x) = log(u) + (x − (u − 1))/u with u = 1 + x rounded: the quotient is
- * the first-order term of log(u + δ) for u's rounding error δ, so tiny x
- * (u = 1) returns x exactly and no branch on |x| is needed.
+ * log(1 + x + xError) for a pair x + xError (xError may be absent). With u = 1 + x
+ * rounded, log1p = log(u) + (x − (u − 1) + xError)/u: the quotient is the
+ * first-order term of log(u + δ) for u's rounding error δ. Below `seriesBelow`
+ * that quotient is comparable to the result, so x − x²/2 + x³/3 is used instead.
  */
-export function buildLog1p(s: Scope): Expr {
+export function log1pOf(s: Scope, x: Value, xError?: Value): Expr {
   const l = s.lanes;
-  const x = s.x;
   const u = s.let(l.add(s.const(1), x()));
-  const correction = l.div(l.sub(x(), l.sub(u(), s.const(1))), u());
+  const lost = l.sub(x(), l.sub(u(), s.const(1)));
+  const error = xError ?? (() => s.const(0));
+  const correction = l.div(l.add(lost, error()), u());
   // The special cases of log(u) also cover the NaN correction at u = 0 and u = +inf.
-  const result = logSpecialCases(s, u, logOfPositive(s, u, correction));
-  // log1p(±0) = ±0: the sum above would give +0 for −0.
+  const general = logSpecialCases(s, u, logOfPositive(s, u, correction));
+  const square = l.mul(x(), x());
+  const series = l.add(x(), l.add(error(), l.mul(square, l.add(s.const(-0.5), l.mul(x(), s.const(1 / 3))))));
+  const result = l.select(l.lt(l.abs(x()), s.const(logConstants[l.elem].seriesBelow)), series, general);
+  // log1p(±0) = ±0: the sums above give +0 for −0.
   return l.select(l.eq(x(), s.const(0)), x(), result);
+}
+
+export function buildLog1p(s: Scope): Expr {
+  return log1pOf(s, s.x);
 }

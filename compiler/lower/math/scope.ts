@@ -1,13 +1,11 @@
 // compiler/lower/math — the body of one math function under construction: its
-// argument, named intermediate values (wasm locals, so each is computed once)
-// and calls to other math functions. Builders in exp.ts, log.ts and
-// activations.ts receive a Scope and return the result expression.
+// argument and named intermediate values (wasm locals, so each is computed
+// once). Builders in exp.ts, log.ts and activations.ts receive a Scope and
+// return the result expression.
 
 import { binaryen, type Expr, type FunctionBuilder, type WasmType } from "../wasm.js";
 import type { Lanes } from "../lanes.js";
 import { bitsFor, type Bits } from "./bits.js";
-
-export type MathFn = "exp" | "expm1" | "log" | "log1p" | "tanh" | "sigmoid" | "softplus";
 
 /** A value held in a local: read it as often as needed. */
 export type Value = () => Expr;
@@ -20,8 +18,6 @@ export class Scope {
   constructor(
     readonly lanes: Lanes,
     private readonly fb: FunctionBuilder,
-    /** Calls another math function of the same lane kind. */
-    readonly call: (fn: MathFn, x: Expr) => Expr,
   ) {
     this.bits = bitsFor(lanes);
   }
@@ -53,25 +49,6 @@ export class Scope {
     let acc = l.const(coefficients[coefficients.length - 1]!);
     for (let i = coefficients.length - 2; i >= 0; i--) acc = l.add(l.const(coefficients[i]!), l.mul(z(), acc));
     return acc;
-  }
-
-  /** a + b = sum + error exactly, for |a| ≥ |b| (Dekker's Fast2Sum). */
-  fastTwoSum(a: Expr, b: Expr): [sum: Value, error: Value] {
-    const l = this.lanes;
-    const av = this.let(a);
-    const bv = this.let(b);
-    const sum = this.let(l.add(av(), bv()));
-    return [sum, this.let(l.add(l.sub(av(), sum()), bv()))];
-  }
-
-  /** a + b = sum + error exactly, whatever the magnitudes (Knuth's TwoSum). */
-  twoSum(a: Expr, b: Expr): [sum: Value, error: Value] {
-    const l = this.lanes;
-    const av = this.let(a);
-    const bv = this.let(b);
-    const sum = this.let(l.add(av(), bv()));
-    const bPart = this.let(l.sub(sum(), av()));
-    return [sum, this.let(l.add(l.sub(av(), l.sub(sum(), bPart())), l.sub(bv(), bPart())))];
   }
 
   /** lo ≤ x ≤ hi, with NaN passing through (the IR's min/max pick the non-NaN side when it comes second). */

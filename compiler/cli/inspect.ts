@@ -1,0 +1,62 @@
+// compiler/cli — `rnnc inspect`: a module's ABI, as a table or JSON.
+
+import { readAbiSection, regionBytes } from "../../runtime/abi.js";
+import { RnncError } from "../../runtime/errors.js";
+import { onePositional, parse } from "./args.js";
+import { UserError, type Io } from "./io.js";
+
+export const inspectUsage = `usage: rnnc inspect MODULE.wasm [--json]
+
+Prints the module's ABI: element type, dimensions, capacity, loss, every
+tensor (name, role, shape, byte offset) and the exported functions.`;
+
+export function inspectCommand(argv: readonly string[], io: Io): number {
+  const { values, positionals } = parse(argv, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, inspectUsage);
+  if (values.help) {
+    io.out(inspectUsage);
+    return 0;
+  }
+  const file = onePositional(positionals, "module", inspectUsage);
+  let bytes: Uint8Array;
+  try {
+    bytes = io.readBytes(file);
+  } catch (e) {
+    throw new UserError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(bytes as BufferSource);
+  } catch (e) {
+    throw new UserError(`${file} is not a WebAssembly module: ${(e as Error).message}`);
+  }
+  let abi;
+  try {
+    abi = readAbiSection(module);
+  } catch (e) {
+    if (e instanceof RnncError) throw new UserError(`${file}: ${e.message}`);
+    throw e;
+  }
+  const imports = WebAssembly.Module.imports(module).length;
+  if (values.json) {
+    io.out(JSON.stringify({ file, bytes: bytes.length, imports, ...abi }, null, 2));
+    return 0;
+  }
+  const dims = Object.entries(abi.dims).map(([k, v]) => `${k}=${v}`).join(", ");
+  const lines = [
+    `${file}: ${bytes.length} bytes, ${imports} imports, ABI v${abi.abi}`,
+    `dtype ${abi.dtype}${abi.simd ? ", simd128" : ", scalar"}; dims ${dims}; capacity batch ${abi.capacity.batch}, steps ${abi.capacity.steps}; loss ${abi.loss}`,
+    `functions: ${Object.entries(abi.functions).map(([name, args]) => `${name}(${args.join(", ")})`).join(", ")}`,
+    "",
+    pad(["name", "role", "shape", "offset", "bytes"]),
+    ...abi.tensors
+      .filter((t) => t.role !== "scratch")
+      .map((t) => pad([t.name, t.role + (t.dtype ? ` (${t.dtype})` : ""), `[${t.shape.join(", ")}]`, String(t.offset), String(regionBytes(abi, t))])),
+  ];
+  io.out(lines.join("\n"));
+  return 0;
+}
+
+function pad(cols: string[]): string {
+  const widths = [14, 22, 24, 10, 10];
+  return cols.map((c, i) => c.padEnd(widths[i]!)).join(" ").trimEnd();
+}

@@ -1,0 +1,31 @@
+// compiler/cli — what a command may touch: its output streams and files. The
+// commands take this instead of `process`, so tests run them in-process.
+
+import { readFileSync, writeFileSync, renameSync } from "node:fs";
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  readText(path: string): string;
+  readBytes(path: string): Uint8Array;
+  /** Writes atomically: a reader never sees half a file. */
+  write(path: string, data: string | Uint8Array): void;
+}
+
+export const processIo: Io = {
+  out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+  readText: (path) => readFileSync(path, "utf8"),
+  readBytes: (path) => new Uint8Array(readFileSync(path)),
+  write: (path, data) => {
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  },
+};
+
+/** A bad invocation (exit 2): unknown flag, missing argument, malformed value. */
+export class UsageError extends Error {}
+
+/** A user error that is not a diagnostic in a cell file (exit 1): a missing file, a module that is not rnnc's. */
+export class UserError extends Error {}

@@ -1,0 +1,55 @@
+// compiler/cli — the `rnnc` command: dispatch to a subcommand and map what
+// goes wrong to exit codes. 0 success; 1 a user error, printed as
+// diagnostics, never a stack trace; 2 a bad invocation. Anything else is a
+// compiler bug and says so.
+
+import { DiagnosticError, formatDiagnostics } from "../diagnostics.js";
+import { checkCommand } from "./check.js";
+import { compileCommand } from "./compile.js";
+import { gradcheckCommand } from "./gradcheck.js";
+import { inspectCommand } from "./inspect.js";
+import { processIo, UsageError, UserError, type Io } from "./io.js";
+
+const commands: Record<string, { run: (argv: readonly string[], io: Io) => number; summary: string }> = {
+  compile: { run: compileCommand, summary: "compile a cell file to a standalone .wasm module" },
+  check: { run: checkCommand, summary: "check a cell file and print its diagnostics" },
+  gradcheck: { run: gradcheckCommand, summary: "compare a cell's gradients with finite differences" },
+  inspect: { run: inspectCommand, summary: "print the ABI of a compiled module" },
+};
+
+export const usage = `usage: rnnc COMMAND [options]
+
+${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join("\n")}
+
+rnnc COMMAND --help describes each command.`;
+
+export function main(argv: readonly string[], io: Io = processIo, color = false): number {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.out(usage);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.err(`rnnc: unknown command "${name}"\n\n${usage}`);
+    return 2;
+  }
+  try {
+    return command.run(rest, io);
+  } catch (e) {
+    if (e instanceof DiagnosticError) {
+      io.err(formatDiagnostics(e.diagnostics, { color }));
+      return 1;
+    }
+    if (e instanceof UserError) {
+      io.err(`rnnc ${name}: ${e.message}`);
+      return 1;
+    }
+    if (e instanceof UsageError) {
+      io.err(`rnnc ${name}: ${e.message}`);
+      return 2;
+    }
+    io.err(`rnnc ${name}: internal error (a bug in rnnc, please report it with the input):\n${(e as Error).stack ?? String(e)}`);
+    return 70;
+  }
+}
