@@ -56,7 +56,7 @@ export function twoProduct(s: Scope, a: Value, b: Value): Pair {
 /**
  * (n + nError)/(d + dError) with one rounding at the end: q = n/d, then the
  * remainder n − q·d (exact: q·d is a two-product within an ulp of n) and the
- * error terms correct q by less than an ulp. NaN where d or q·d overflows.
+ * error terms correct q by less than an ulp. q and d must be splittable (see split).
  */
 export function dividePairs(s: Scope, [n, nError]: Pair, [d, dError]: Pair): Expr {
   const l = s.lanes;

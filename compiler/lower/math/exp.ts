@@ -4,7 +4,6 @@
 
 import type { Expr } from "../wasm.js";
 import type { Scope, Value } from "./scope.js";
-import { inverseFactorials } from "./scope.js";
 import { pow2 } from "./bits.js";
 import { fastTwoSum, twoSum, type Pair } from "./exact.js";
 
@@ -19,6 +18,17 @@ export const ln2Split = {
   f32: { hi: 0.693145751953125, lo: 0.000001428606765330187 },
 } as const;
 
+/** 1/n! for n = from … to: the Taylor coefficients of e^r (each quotient rounded once). */
+function inverseFactorials(from: number, to: number): number[] {
+  const out: number[] = [];
+  let factorial = 1;
+  for (let n = 1; n <= to; n++) {
+    factorial *= n;
+    if (n >= from) out.push(1 / factorial);
+  }
+  return out;
+}
+
 const expConstants = {
   f64: {
     // Taylor terms r^3/3! … r^13/13! (r^2/2 is added apart): on |r| ≤ ln2/2 the
@@ -27,7 +37,7 @@ const expConstants = {
     // e^−750 rounds to 0 and e^710 to +inf, so clamping there keeps k in [−1082, 1024]
     // (each half of k stays a normal exponent) without changing any result.
     expRange: [-750, 710],
-    // e^−45 − 1 rounds to −1, and e^710 − 1 to +inf.
+    // e^−45 − 1 rounds to −1, and e^710 − 1 to +inf; 2^−k2 stays normal.
     expm1Range: [-45, 710],
   },
   f32: {
@@ -51,7 +61,7 @@ interface Reduced {
 
 /**
  * x = k·ln2 + r with r = hi − lo: k·ln2Hi is exact and so is hi (x and k·ln2Hi
- * are within a factor 2 of each other), so r's error is only lo's rounding.
+ * are within a factor 2 of each other, or k = 0), so r's error is only lo's rounding.
  * e^r = 1 + hi − lo + r²/2 + r³·Q(r). 1 + hi is split exactly (Fast2Sum,
  * |hi| < 1) so no bit of hi is lost before the last rounding; r²/2 is rounded
  * once, apart from the smaller cubic; and r·(r's rounding error) corrects r²/2

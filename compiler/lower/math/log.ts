@@ -7,8 +7,8 @@ import type { Scope, Value } from "./scope.js";
 import { ln2Split } from "./exp.js";
 
 const logConstants = {
-  // Taylor coefficients 2/(2n+1) of 2·atanh(s) = 2s + Σ 2s^(2n+1)/(2n+1), as a
-  // series in z = s². With |s| ≤ (√2−1)/(√2+1) ≈ 0.1716, the first omitted term
+  // Taylor coefficients 2/(2n+1) of 2·atanh(w) = 2w + Σ 2w^(2n+1)/(2n+1), as a
+  // series in z = w². With |w| ≤ (√2−1)/(√2+1) ≈ 0.1716, the first omitted term
   // is below 1e-18 (f64, n = 11) or 3e-9 (f32, n = 5) relative to the result.
   // log1p's series x − x²/2 + x³/3 omits x⁴/4, below 2^−62 (f64) / 2^−29 (f32) relative.
   f64: { series: Array.from({ length: 10 }, (_, i) => 2 / (2 * i + 3)), subnormalShift: 54, seriesBelow: 2 ** -20 },
@@ -18,9 +18,10 @@ const logConstants = {
 /**
  * log(x) for finite x > 0, plus `correction` (a small term known to belong to
  * the result, folded in before the last roundings). With m = 1 + f in [√½, √2)
- * and s = f/(2+f): 2s = f − f²/2 + s·f²/2, so
- *   log(1+f) = f − (f²/2 − s·(f²/2 + R)),  R = z·Σ 2z^(n−1)/(2n+1),
- * where f is exact and the rounded quotient s only touches small terms.
+ * and w = f/(2+f), log(1+f) = 2·atanh(w) = 2w + w·R with R = Σ 2w^(2n)/(2n+1);
+ * since 2w = f − f²/2 + w·f²/2,
+ *   log(1+f) = f − (f²/2 − w·(f²/2 + R)),
+ * where f is exact and the rounded quotient w only touches small terms.
  */
 function logOfPositive(s: Scope, x: Value, correction?: Expr): Expr {
   const l = s.lanes;
@@ -45,12 +46,12 @@ function logOfPositive(s: Scope, x: Value, correction?: Expr): Expr {
 
   const f = s.let(l.sub(m, s.const(1)));
   const halfSquare = s.let(l.mul(s.const(0.5), l.mul(f(), f())));
-  const sv = s.let(l.div(f(), l.add(s.const(2), f())));
-  const z = s.let(l.mul(sv(), sv()));
+  const w = s.let(l.div(f(), l.add(s.const(2), f())));
+  const z = s.let(l.mul(w(), w()));
   const r = l.mul(z(), s.horner(z, series));
   // e·ln2Hi is exact; e·ln2Lo and the correction join the small terms.
   const lowLn2 = l.mul(e(), s.const(split.lo));
-  const low = l.add(l.mul(sv(), l.add(halfSquare(), r)), correction === undefined ? lowLn2 : l.add(lowLn2, correction));
+  const low = l.add(l.mul(w(), l.add(halfSquare(), r)), correction === undefined ? lowLn2 : l.add(lowLn2, correction));
   return l.add(l.mul(e(), s.const(split.hi)), l.sub(f(), l.sub(halfSquare(), low)));
 }
 

@@ -57,14 +57,3 @@ export class Scope {
     return l.min(l.const(hi), l.max(l.const(lo), x));
   }
 }
-
-/** Coefficients c[i] = 1/(i+from)!, for Taylor series of e^r. */
-export function inverseFactorials(from: number, to: number): number[] {
-  const out: number[] = [];
-  let factorial = 1;
-  for (let n = 1; n <= to; n++) {
-    factorial *= n;
-    if (n >= from) out.push(1 / factorial);
-  }
-  return out;
-}
