@@ -12,8 +12,8 @@
 
 import { parseCells, selectCell, instantiateCell } from "./frontend/index.js";
 import { Graph, printFn, verify, type Fn } from "./ir/index.js";
-import { buildStepPair, simplifyPair, tapeScan, type LossKind, type StepPair } from "./time/index.js";
-import { lowerScan, type Lowered } from "./lower/module.js";
+import { buildStepPair, cellProgram, simplifyPair, tapeScan, type LossKind, type StepPair } from "./time/index.js";
+import { lowerProgram, type Lowered } from "./lower/module.js";
 import { printSchedule } from "./lower/schedule.js";
 import type { Abi } from "../runtime/abi.js";
 
@@ -83,15 +83,15 @@ export function compileCell(options: CompileOptions): Compiled {
   dump("tape", () => `${printPair(taped)}\ntape: ${taped.tape.map((e) => `${e.name} [${e.shape.join(", ")}]${e.batched ? " per-batch" : ""}`).join(", ")}`);
 
   const dtype = options.dtype ?? "f32";
-  const lowered: Lowered = lowerScan(taped, {
+  const lowered: Lowered = lowerProgram(cellProgram(taped), {
     dtype,
     simd: options.simd ?? true,
     capacity: options.capacity ?? defaultCapacity,
     optimize: options.optimize ?? true,
     dims: usedDims(syntax, options.dims),
-    cell: cell.name,
+    name: cell.name,
   });
-  dump("schedule", () => `${printSchedule(lowered.forward, "forward")}\n${printSchedule(lowered.backward, "backward")}`);
+  dump("schedule", () => lowered.schedules.map((s) => `${printSchedule(s.forward, `${s.prefix}forward`)}\n${printSchedule(s.backward, `${s.prefix}backward`)}`).join("\n"));
 
   const { binary, text } = lowered.emit();
   dump("wasm", () => text);

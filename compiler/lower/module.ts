@@ -1,18 +1,18 @@
-// compiler/lower — the whole module. In: a taped scan (forward and backward
-// step functions) and build options. Out: the memory plan, the ABI, and the
-// wasm functions forward(batch, steps) -> f64 and backward(batch, steps),
-// each a guard, a prologue and one wasm loop over time, so module size does
-// not grow with sequence length.
+// compiler/lower — the whole module. In: a Program (stages over sequences)
+// and build options. Out: the memory plan, the ABI, and the wasm functions
+// forward(batch, steps) -> f64 and backward(batch, steps): a guard, then each
+// stage in order (backward: each adjoint in reverse order). A scan is one
+// wasm loop over time, so module size does not grow with sequence length.
 
 import type { Abi, TensorEntry } from "../../runtime/abi.js";
-import { IRError, type Node, type VarArg } from "../ir/index.js";
-import type { TapedScan } from "../time/index.js";
+import { IRError, sizeOf, type Node, type VarArg } from "../ir/index.js";
+import { readersOf, type Program, type Stage } from "../time/index.js";
 import { bytesOf, planMemory, type Buffer, type BufferType, type Role } from "./buffers.js";
 import { KernelEmitter, type StepContext } from "./kernels.js";
 import { lanesFor } from "./lanes.js";
 import { schedule, type Schedule, type Sink } from "./schedule.js";
+import { mergeAdjoint, mergeSequences, reverseSequences, type SequenceFrame } from "./sequences.js";
 import { binaryen, WasmModule, type Expr, type FunctionBuilder } from "./wasm.js";
-import { sizeOf } from "../ir/index.js";
 
 export interface LowerOptions {
   readonly dtype: "f32" | "f64";
@@ -20,13 +20,13 @@ export interface LowerOptions {
   readonly capacity: { readonly batch: number; readonly steps: number };
   readonly optimize: boolean;
   readonly dims: Readonly<Record<string, number>>;
-  readonly cell: string;
+  readonly name: string;
 }
 
 export interface Lowered {
   readonly abi: Abi;
-  readonly forward: Schedule;
-  readonly backward: Schedule;
+  /** Forward and backward schedule of each scan, for dumps. */
+  readonly schedules: readonly { readonly prefix: string; readonly forward: Schedule; readonly backward: Schedule }[];
   /** Emits the module; the Binaryen module is disposed afterwards. */
   emit(): { binary: Uint8Array; text: string };
 }
@@ -37,9 +37,11 @@ class BufferTable {
   constructor(private readonly dtype: BufferType) {}
 
   add(name: string, role: Role, shape: readonly number[], opts: { perStep?: boolean; batched?: boolean; type?: BufferType } = {}): Buffer {
+    const key = `${role}:${name}`;
+    if (this.byKey.has(key)) throw new IRError(`two ${role} tensors named ${name}`);
     const buffer: Buffer = { name, role, shape, perStep: opts.perStep ?? false, batched: opts.batched ?? false, type: opts.type ?? this.dtype, offset: -1 };
     this.all.push(buffer);
-    this.byKey.set(`${role}:${name}`, buffer);
+    this.byKey.set(key, buffer);
     return buffer;
   }
 
@@ -50,59 +52,114 @@ class BufferTable {
   }
 }
 
-export function lowerScan(scan: TapedScan, options: LowerOptions): Lowered {
-  const { dtype, capacity } = options;
-  const t = new BufferTable(dtype);
-  const seq = { perStep: true, batched: true };
-  const row = { batched: true };
-  for (const p of scan.params) t.add(p.name, "param", p.shape);
-  for (const p of scan.params) t.add(p.name, "grad", p.shape);
-  for (const x of scan.inputs) t.add(x.name, "input", x.shape, seq);
-  for (const x of scan.inputs) t.add(x.name, "grad", x.shape, seq);
-  if (scan.loss === "mse") t.add(scan.output.name, "target", scan.output.shape, seq);
-  const lengths = t.add("lengths", "lengths", [], { batched: true, type: "i32" });
-  for (const s of scan.states) t.add(s.name, "state_in", s.shape, row);
-  for (const s of scan.states) t.add(s.name, "grad", s.shape, row);
-  for (const s of scan.states) t.add(s.name, "state_out", s.shape, row);
-  t.add(scan.output.name, "output", scan.output.shape, seq);
-  if (scan.loss === "none") {
-    t.add(scan.output.name, "grad_output", scan.output.shape, seq);
-    for (const s of scan.states) t.add(s.name, "grad_state_out", s.shape, row);
-  }
-  for (const e of scan.tape) t.add(e.name, "tape", e.shape, { perStep: true, batched: e.batched });
-  const mask = t.add("mask", "scratch", [], row);
+type ScanStage = Extract<Stage, { kind: "scan" }>;
 
-  const varBuffer = (phase: "forward" | "backward") => (node: Node): Buffer => {
-    const v = node.arg as VarArg;
-    switch (v.role) {
-      case "param": return t.get("param", v.name);
-      case "input": return t.get("input", v.name);
-      case "target": return t.get("target", v.name);
-      case "mask": return mask;
-      case "state":
-        if (phase === "forward") return t.get("state_out", v.name);
-        throw new IRError(`backward reads state ${v.name} directly; it should be on the tape`);
-      case "seed": {
-        const [kind, name] = v.name.split(":") as [string, string];
-        return kind === "next" ? t.get("grad", name) : t.get("grad_output", name);
-      }
-      case "tape": return t.get("tape", v.name);
+/** Every buffer of the module and where each stage's values live. */
+class MemoryLayout {
+  readonly t: BufferTable;
+  readonly lengths: Buffer;
+  readonly mask: Buffer;
+  /** Cotangent sequences that several stages add into: zeroed before backward. */
+  readonly accumulated = new Set<Buffer>();
+  private readonly readers: Map<string, number>;
+
+  constructor(readonly program: Program, dtype: BufferType) {
+    const t = (this.t = new BufferTable(dtype));
+    this.readers = readersOf(program);
+    const scans = program.stages.filter((s): s is ScanStage => s.kind === "scan");
+    const seq = { perStep: true, batched: true };
+    const row = { batched: true };
+    for (const s of scans) for (const p of s.scan.params) t.add(s.prefix + p.name, "param", p.shape);
+    for (const s of scans) for (const p of s.scan.params) t.add(s.prefix + p.name, "grad", p.shape);
+    const sequences = program.sequences;
+    for (const q of sequences.filter((q) => q.role === "input")) t.add(q.name, "input", q.shape, seq);
+    for (const q of sequences.filter((q) => q.role === "input")) t.add(q.name, "grad", q.shape, seq);
+    if (program.loss === "mse") for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "target", q.shape, seq);
+    this.lengths = t.add("lengths", "lengths", [], { batched: true, type: "i32" });
+    for (const role of ["state_in", "grad", "state_out", ...(program.loss === "none" ? ["grad_state_out" as const] : [])] as const) {
+      for (const s of scans) for (const st of s.scan.states) t.add(s.prefix + st.name, role, st.shape, row);
     }
-  };
+    for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "output", q.shape, seq);
+    if (program.loss === "none") for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "grad_output", q.shape, seq);
+    for (const q of sequences.filter((q) => q.role === "internal")) {
+      t.add(`seq.${q.name}`, "scratch", q.shape, seq);
+      t.add(`dseq.${q.name}`, "scratch", q.shape, seq);
+    }
+    for (const s of scans) for (const e of s.scan.tape) t.add(s.prefix + e.name, "tape", e.shape, { perStep: true, batched: e.batched });
+    this.mask = t.add("mask", "scratch", [], row);
+    for (const q of sequences) if ((this.readers.get(q.name) ?? 0) > 1) this.accumulated.add(this.cotangent(q.name));
+  }
 
-  const forwardSinks = new Map<string, Sink>();
-  for (const s of scan.states) forwardSinks.set(`next:${s.name}`, { kind: "deferred", buffer: t.get("state_out", s.name) });
-  forwardSinks.set(`output:${scan.output.name}`, { kind: "store", buffer: t.get("output", scan.output.name) });
-  if (scan.loss === "mse") forwardSinks.set("loss", { kind: "loss" });
-  for (const e of scan.tape) forwardSinks.set(`tape:${e.name}`, { kind: "store", buffer: t.get("tape", e.name) });
-  const backwardSinks = new Map<string, Sink>();
-  for (const s of scan.states) backwardSinks.set(`dstate:${s.name}`, { kind: "deferred", buffer: t.get("grad", s.name) });
-  for (const x of scan.inputs) backwardSinks.set(`dinput:${x.name}`, { kind: "store", buffer: t.get("grad", x.name) });
-  for (const p of scan.params) backwardSinks.set(`dparam:${p.name}`, { kind: "accumulate", buffer: t.get("grad", p.name) });
+  private roleOf(name: string) {
+    const q = this.program.sequences.find((q) => q.name === name);
+    if (!q) throw new IRError(`no sequence ${name}`);
+    return q.role;
+  }
 
-  const forward = schedule({ fn: scan.forward, title: "forward", varBuffer: varBuffer("forward"), sinks: forwardSinks, dtype });
-  const backward = schedule({ fn: scan.backward, title: "backward", varBuffer: varBuffer("backward"), sinks: backwardSinks, dtype });
-  const buffers = [...t.all, ...forward.scratch, ...backward.scratch];
+  values(name: string): Buffer {
+    const role = this.roleOf(name);
+    return role === "internal" ? this.t.get("scratch", `seq.${name}`) : this.t.get(role, name);
+  }
+
+  cotangent(name: string): Buffer {
+    const role = this.roleOf(name);
+    if (role === "internal") return this.t.get("scratch", `dseq.${name}`);
+    return role === "input" ? this.t.get("grad", name) : this.t.get("grad_output", name);
+  }
+
+  /** Whether the adjoint of a stage reading `name` adds to its cotangent or overwrites it. */
+  accumulates(name: string): boolean {
+    return (this.readers.get(name) ?? 0) > 1;
+  }
+
+  scheduleScan(stage: ScanStage, dtype: "f32" | "f64"): { forward: Schedule; backward: Schedule } {
+    const { scan, prefix } = stage;
+    const t = this.t;
+    const firstOutput = scan.outputs[0]!.name;
+    const varBuffer = (phase: "forward" | "backward") => (node: Node): Buffer => {
+      const v = node.arg as VarArg;
+      switch (v.role) {
+        case "param": return t.get("param", prefix + v.name);
+        case "input": return this.values(stage.reads[v.name]!);
+        case "target": return t.get("target", stage.writes[firstOutput]!);
+        case "mask": return this.mask;
+        case "state":
+          if (phase === "forward") return t.get("state_out", prefix + v.name);
+          throw new IRError(`backward reads state ${v.name} directly; it should be on the tape`);
+        case "seed": {
+          const [kind, name] = v.name.split(":") as [string, string];
+          return kind === "next" ? t.get("grad", prefix + name) : this.cotangent(stage.writes[name]!);
+        }
+        case "tape": return t.get("tape", prefix + v.name);
+      }
+    };
+    const forwardSinks = new Map<string, Sink>();
+    for (const s of scan.states) forwardSinks.set(`next:${s.name}`, { kind: "deferred", buffer: t.get("state_out", prefix + s.name) });
+    for (const y of scan.outputs) forwardSinks.set(`output:${y.name}`, { kind: "store", buffer: this.values(stage.writes[y.name]!) });
+    if (scan.loss === "mse") forwardSinks.set("loss", { kind: "loss" });
+    for (const e of scan.tape) forwardSinks.set(`tape:${e.name}`, { kind: "store", buffer: t.get("tape", prefix + e.name) });
+    const backwardSinks = new Map<string, Sink>();
+    for (const s of scan.states) backwardSinks.set(`dstate:${s.name}`, { kind: "deferred", buffer: t.get("grad", prefix + s.name) });
+    for (const x of scan.inputs) {
+      const source = stage.reads[x.name]!;
+      backwardSinks.set(`dinput:${x.name}`, { kind: this.accumulates(source) ? "accumulate" : "store", buffer: this.cotangent(source) });
+    }
+    for (const p of scan.params) backwardSinks.set(`dparam:${p.name}`, { kind: "accumulate", buffer: t.get("grad", prefix + p.name) });
+    const title = prefix === "" ? "" : prefix;
+    return {
+      forward: schedule({ fn: scan.forward, title: `${title}forward`, varBuffer: varBuffer("forward"), sinks: forwardSinks, dtype }),
+      backward: schedule({ fn: scan.backward, title: `${title}backward`, varBuffer: varBuffer("backward"), sinks: backwardSinks, dtype }),
+    };
+  }
+}
+
+export function lowerProgram(program: Program, options: LowerOptions): Lowered {
+  const { dtype, capacity } = options;
+  const layout = new MemoryLayout(program, dtype);
+  const scheduled = new Map<Stage, { forward: Schedule; backward: Schedule }>();
+  for (const stage of program.stages) if (stage.kind === "scan") scheduled.set(stage, layout.scheduleScan(stage, dtype));
+  const scratch = [...scheduled.values()].flatMap((s) => [...s.forward.scratch, ...s.backward.scratch]);
+  const buffers = [...layout.t.all, ...scratch];
   const memoryBytes = planMemory(buffers, capacity);
 
   const abi: Abi = {
@@ -111,13 +168,14 @@ export function lowerScan(scan: TapedScan, options: LowerOptions): Lowered {
     simd: options.simd,
     dims: options.dims,
     capacity: { batch: capacity.batch, steps: capacity.steps },
-    loss: scan.loss,
+    loss: program.loss,
     tensors: buffers.map(abiEntry(dtype)),
     functions: { forward: ["batch", "steps"], backward: ["batch", "steps"] },
   };
 
   return {
-    abi, forward, backward,
+    abi,
+    schedules: program.stages.flatMap((s) => (s.kind === "scan" ? [{ prefix: s.prefix, ...scheduled.get(s)! }] : [])),
     emit() {
       const mod = new WasmModule(options.simd);
       try {
@@ -125,9 +183,8 @@ export function lowerScan(scan: TapedScan, options: LowerOptions): Lowered {
         const m = mod.raw;
         m.addGlobal("taped_batch", binaryen.i32, true, m.i32.const(-1));
         m.addGlobal("taped_steps", binaryen.i32, true, m.i32.const(-1));
-        emitForward(mod, options, scan, t, forward, lengths, mask);
-        emitBackward(mod, options, scan, t, backward, lengths, mask);
-        mod.customSection("rnnc", new TextEncoder().encode(JSON.stringify({ ...abi, cell: options.cell })));
+        new Emitter(mod, options, layout, scheduled).emit();
+        mod.customSection("rnnc", new TextEncoder().encode(JSON.stringify({ ...abi, name: options.name })));
         const out = mod.emit({ optimize: options.optimize });
         return { binary: out.binary, text: out.text() };
       } finally {
@@ -155,79 +212,133 @@ interface Frame {
   readonly loss: number;
 }
 
-function frame(mod: WasmModule): Frame {
-  const fb = mod.function([binaryen.i32, binaryen.i32]);
-  return { fb, batch: 0, steps: 1, t: fb.local(binaryen.i32), loss: fb.local(binaryen.f64) };
-}
+class Emitter {
+  private readonly scalar;
+  private readonly vec;
+  constructor(
+    private readonly mod: WasmModule,
+    private readonly options: LowerOptions,
+    private readonly layout: MemoryLayout,
+    private readonly scheduled: ReadonlyMap<Stage, { forward: Schedule; backward: Schedule }>,
+  ) {
+    this.scalar = lanesFor(mod, options.dtype);
+    this.vec = options.simd ? lanesFor(mod, options.dtype === "f32" ? "f32x4" : "f64x2") : this.scalar;
+  }
 
-function stepBody(mod: WasmModule, options: LowerOptions, f: Frame, s: Schedule, lengths: Buffer, mask: Buffer): Expr[] {
-  const scalar = lanesFor(mod, options.dtype);
-  const vec = options.simd ? lanesFor(mod, options.dtype === "f32" ? "f32x4" : "f64x2") : scalar;
-  const ctx: StepContext = { fb: f.fb, vec, scalar, t: f.t, batch: f.batch, located: s.located, loss: f.loss };
-  const emitter = new KernelEmitter(ctx);
-  return [fillMask(mod, f, scalar, lengths, mask), ...s.kernels.map((k) => emitter.emit(k))];
-}
+  emit(): void {
+    this.emitForward();
+    this.emitBackward();
+  }
 
-/** mask[b] = 1 while step t is inside sequence b, else 0. */
-function fillMask(mod: WasmModule, f: Frame, scalar: ReturnType<typeof lanesFor>, lengths: Buffer, mask: Buffer): Expr {
-  const m = mod.raw;
-  const b = f.fb.local(binaryen.i32);
-  const at = (buffer: Buffer) => m.i32.add(m.i32.const(buffer.offset), m.i32.mul(f.fb.get(b, binaryen.i32), m.i32.const(bytesOf(buffer.type))));
-  const inside = m.i32.lt_s(f.fb.get(f.t, binaryen.i32), m.i32.load(0, 4, at(lengths)));
-  return f.fb.forLoop(b, m.i32.const(0), f.fb.get(f.batch, binaryen.i32), 1, [scalar.store(at(mask), m.select(inside, scalar.const(1), scalar.const(0)))]);
-}
+  private frame(): Frame {
+    const fb = this.mod.function([binaryen.i32, binaryen.i32]);
+    return { fb, batch: 0, steps: 1, t: fb.local(binaryen.i32), loss: fb.local(binaryen.f64) };
+  }
 
-/** Traps unless 1 <= batch <= capacity and 0 <= steps <= capacity: nothing is written outside the regions. */
-function guardCapacity(mod: WasmModule, f: Frame, capacity: LowerOptions["capacity"]): Expr {
-  const m = mod.raw;
-  const get = (i: number) => f.fb.get(i, binaryen.i32);
-  const bad = m.i32.or(
-    m.i32.or(m.i32.lt_s(get(f.batch), m.i32.const(1)), m.i32.gt_s(get(f.batch), m.i32.const(capacity.batch))),
-    m.i32.or(m.i32.lt_s(get(f.steps), m.i32.const(0)), m.i32.gt_s(get(f.steps), m.i32.const(capacity.steps))),
-  );
-  return m.if(bad, m.unreachable());
-}
+  private get(f: Frame, local: number): Expr {
+    return f.fb.get(local, binaryen.i32);
+  }
 
-function copyRows(mod: WasmModule, f: Frame, from: Buffer, to: Buffer): Expr {
-  const m = mod.raw;
-  const bytes = m.i32.mul(f.fb.get(f.batch, binaryen.i32), m.i32.const(sizeOf(from.shape) * bytesOf(from.type)));
-  return m.memory.copy(m.i32.const(to.offset), m.i32.const(from.offset), bytes);
-}
+  private sequenceFrame(f: Frame): SequenceFrame {
+    return { fb: f.fb, scalar: this.scalar, batch: f.batch, steps: f.steps, lengths: this.layout.lengths };
+  }
 
-function fillZero(mod: WasmModule, f: Frame, buffer: Buffer): Expr {
-  const m = mod.raw;
-  const rowBytes = m.i32.const(sizeOf(buffer.shape) * bytesOf(buffer.type));
-  const bytes = buffer.batched ? m.i32.mul(f.fb.get(f.batch, binaryen.i32), rowBytes) : rowBytes;
-  return m.memory.fill(m.i32.const(buffer.offset), m.i32.const(0), bytes);
-}
+  /** The kernels of one step, after the mask of that step. */
+  private stepBody(f: Frame, s: Schedule): Expr[] {
+    const ctx: StepContext = { fb: f.fb, vec: this.vec, scalar: this.scalar, t: f.t, batch: f.batch, located: s.located, loss: f.loss };
+    const emitter = new KernelEmitter(ctx);
+    return [this.fillMask(f), ...s.kernels.map((k) => emitter.emit(k))];
+  }
 
-function emitForward(mod: WasmModule, options: LowerOptions, scan: TapedScan, t: BufferTable, s: Schedule, lengths: Buffer, mask: Buffer): void {
-  const m = mod.raw;
-  const f = frame(mod);
-  const get = (i: number) => f.fb.get(i, binaryen.i32);
-  f.fb.finish("forward", binaryen.f64, [
-    guardCapacity(mod, f, options.capacity),
-    m.global.set("taped_batch", get(f.batch)),
-    m.global.set("taped_steps", get(f.steps)),
-    ...scan.states.map((st) => copyRows(mod, f, t.get("state_in", st.name), t.get("state_out", st.name))),
-    f.fb.set(f.loss, m.f64.const(0)),
-    f.fb.forLoop(f.t, m.i32.const(0), get(f.steps), 1, stepBody(mod, options, f, s, lengths, mask)),
-    f.fb.get(f.loss, binaryen.f64),
-  ], "forward");
-}
+  /** mask[b] = 1 while step t is inside sequence b, else 0. */
+  private fillMask(f: Frame): Expr {
+    const m = this.mod.raw;
+    const { lengths, mask } = this.layout;
+    const b = f.fb.local(binaryen.i32);
+    const at = (buffer: Buffer) => m.i32.add(m.i32.const(buffer.offset), m.i32.mul(this.get(f, b), m.i32.const(bytesOf(buffer.type))));
+    const inside = m.i32.lt_s(this.get(f, f.t), m.i32.load(0, 4, at(lengths)));
+    return f.fb.forLoop(b, m.i32.const(0), this.get(f, f.batch), 1, [this.scalar.store(at(mask), m.select(inside, this.scalar.const(1), this.scalar.const(0)))]);
+  }
 
-function emitBackward(mod: WasmModule, options: LowerOptions, scan: TapedScan, t: BufferTable, s: Schedule, lengths: Buffer, mask: Buffer): void {
-  const m = mod.raw;
-  const f = frame(mod);
-  const get = (i: number) => f.fb.get(i, binaryen.i32);
-  // The tape holds what forward(batch, steps) wrote; any other call would read stale or foreign values.
-  const stale = m.i32.or(m.i32.ne(get(f.batch), m.global.get("taped_batch", binaryen.i32)), m.i32.ne(get(f.steps), m.global.get("taped_steps", binaryen.i32)));
-  f.fb.finish("backward", binaryen.none, [
-    m.if(stale, m.unreachable()),
-    ...scan.params.map((p) => fillZero(mod, f, t.get("grad", p.name))),
-    ...scan.states.map((st) =>
-      scan.loss === "none" ? copyRows(mod, f, t.get("grad_state_out", st.name), t.get("grad", st.name)) : fillZero(mod, f, t.get("grad", st.name)),
-    ),
-    f.fb.forLoopDown(f.t, get(f.steps), stepBody(mod, options, f, s, lengths, mask)),
-  ], "backward");
+  private copyRows(f: Frame, from: Buffer, to: Buffer): Expr {
+    const m = this.mod.raw;
+    const bytes = m.i32.mul(this.get(f, f.batch), m.i32.const(sizeOf(from.shape) * bytesOf(from.type)));
+    return m.memory.copy(m.i32.const(to.offset), m.i32.const(from.offset), bytes);
+  }
+
+  /** Zero the live part of a buffer: its rows for this batch (and steps). */
+  private fillZero(f: Frame, buffer: Buffer): Expr {
+    const m = this.mod.raw;
+    let bytes = m.i32.const(sizeOf(buffer.shape) * bytesOf(buffer.type));
+    if (buffer.batched) bytes = m.i32.mul(this.get(f, f.batch), bytes);
+    if (buffer.perStep) bytes = m.i32.mul(this.get(f, f.steps), bytes);
+    return m.memory.fill(m.i32.const(buffer.offset), m.i32.const(0), bytes);
+  }
+
+  /** Traps unless 1 <= batch <= capacity and 0 <= steps <= capacity: nothing is written outside the regions. */
+  private guardCapacity(f: Frame): Expr {
+    const m = this.mod.raw;
+    const { capacity } = this.options;
+    const bad = m.i32.or(
+      m.i32.or(m.i32.lt_s(this.get(f, f.batch), m.i32.const(1)), m.i32.gt_s(this.get(f, f.batch), m.i32.const(capacity.batch))),
+      m.i32.or(m.i32.lt_s(this.get(f, f.steps), m.i32.const(0)), m.i32.gt_s(this.get(f, f.steps), m.i32.const(capacity.steps))),
+    );
+    return m.if(bad, m.unreachable());
+  }
+
+  private emitForward(): void {
+    const m = this.mod.raw;
+    const f = this.frame();
+    const t = this.layout.t;
+    const body: Expr[] = [];
+    for (const stage of this.layout.program.stages) {
+      if (stage.kind === "scan") {
+        const s = this.scheduled.get(stage)!.forward;
+        body.push(...stage.scan.states.map((st) => this.copyRows(f, t.get("state_in", stage.prefix + st.name), t.get("state_out", stage.prefix + st.name))));
+        body.push(f.fb.forLoop(f.t, m.i32.const(0), this.get(f, f.steps), 1, this.stepBody(f, s)));
+      } else if (stage.kind === "reverse") {
+        body.push(reverseSequences(this.sequenceFrame(f), this.layout.values(stage.from), this.layout.values(stage.to), false));
+      } else {
+        body.push(mergeSequences(this.sequenceFrame(f), stage.op, this.layout.values(stage.from[0]), this.layout.values(stage.from[1]), this.layout.values(stage.to)));
+      }
+    }
+    f.fb.finish("forward", binaryen.f64, [
+      this.guardCapacity(f),
+      m.global.set("taped_batch", this.get(f, f.batch)),
+      m.global.set("taped_steps", this.get(f, f.steps)),
+      f.fb.set(f.loss, m.f64.const(0)),
+      ...body,
+      f.fb.get(f.loss, binaryen.f64),
+    ], "forward");
+  }
+
+  private emitBackward(): void {
+    const m = this.mod.raw;
+    const f = this.frame();
+    const { t, program } = this.layout;
+    // The tape holds what forward(batch, steps) wrote; any other call would read stale or foreign values.
+    const stale = m.i32.or(m.i32.ne(this.get(f, f.batch), m.global.get("taped_batch", binaryen.i32)), m.i32.ne(this.get(f, f.steps), m.global.get("taped_steps", binaryen.i32)));
+    const body: Expr[] = [m.if(stale, m.unreachable())];
+    for (const stage of program.stages) if (stage.kind === "scan") body.push(...stage.scan.params.map((p) => this.fillZero(f, t.get("grad", stage.prefix + p.name))));
+    for (const buffer of this.layout.accumulated) body.push(this.fillZero(f, buffer));
+    for (const stage of [...program.stages].reverse()) {
+      if (stage.kind === "scan") {
+        const s = this.scheduled.get(stage)!.backward;
+        body.push(...stage.scan.states.map((st) =>
+          program.loss === "none"
+            ? this.copyRows(f, t.get("grad_state_out", stage.prefix + st.name), t.get("grad", stage.prefix + st.name))
+            : this.fillZero(f, t.get("grad", stage.prefix + st.name)),
+        ));
+        body.push(f.fb.forLoopDown(f.t, this.get(f, f.steps), this.stepBody(f, s)));
+      } else if (stage.kind === "reverse") {
+        const l = this.layout;
+        body.push(reverseSequences(this.sequenceFrame(f), l.cotangent(stage.to), l.cotangent(stage.from), l.accumulates(stage.from)));
+      } else {
+        const l = this.layout;
+        const [a, b] = stage.from;
+        body.push(mergeAdjoint(this.sequenceFrame(f), stage.op, l.cotangent(stage.to), l.cotangent(a), l.accumulates(a), l.cotangent(b), l.accumulates(b)));
+      }
+    }
+    f.fb.finish("backward", binaryen.none, body, "backward");
+  }
 }

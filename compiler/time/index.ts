@@ -1,3 +1,4 @@
-// compiler/time — public surface: the scan over time and its tape.
+// compiler/time — public surface: scans over time, their tape, and programs of scans.
 export { buildStepPair, simplifyPair, type CellGraph, type LossKind, type StepPair, type TensorInfo } from "./scan.js";
 export { tapeScan, type TapedScan, type TapeEntry } from "./tape.js";
+export { cellProgram, readersOf, type Program, type Sequence, type Stage } from "./program.js";

@@ -1,8 +1,10 @@
-// compiler/time — the step graph as a scan over time. In: a cell's step graph
-// (states, inputs, params and the next value of each state) and a loss. Out:
-// a forward step function (masked next states, the output, the step's loss)
-// and its adjoint, the backward step function (cotangents of the previous
-// state, of the step's inputs, and the step's contribution to every parameter
+// compiler/time — one step function as a scan over time. In: a step graph
+// (inputs, states, params; the next value of each state and the step's
+// outputs) and how its outputs are differentiated: by a built-in loss, or by
+// cotangents written from outside (the host, or the stage above in a model).
+// Out: a forward step (masked next states, masked outputs, the step's loss)
+// and its adjoint, the backward step (cotangents of the previous state, of
+// the step's inputs, and the step's contribution to every parameter
 // gradient). Masking by sequence length is IR (select), so reverse mode
 // differentiates it like any other op.
 
@@ -18,6 +20,8 @@ export interface CellGraph {
   readonly states: readonly Node[];
   readonly params: readonly Node[];
   readonly next: readonly Output[];
+  /** Per-step outputs; the first state's next value when omitted. */
+  readonly outputs?: readonly Output[];
 }
 
 export interface TensorInfo {
@@ -31,64 +35,64 @@ export interface StepPair {
   readonly inputs: readonly TensorInfo[];
   readonly states: readonly TensorInfo[];
   readonly params: readonly TensorInfo[];
-  readonly output: TensorInfo;
-  /** Outputs: next:S for each state, output:Y, and loss (mse only). */
+  readonly outputs: readonly TensorInfo[];
+  /** Outputs: next:S for each state, output:Y for each output, and loss (mse only). */
   readonly forward: Fn;
   /** Outputs: dstate:S, dinput:X, dparam:P. */
   readonly backward: Fn;
 }
 
-const info = (node: Node, name: string): TensorInfo => ({ name, shape: node.shape });
 const nameOf = (node: Node) => (node.arg as { name: string }).name;
+const info = (node: Node): TensorInfo => ({ name: nameOf(node), shape: node.shape });
 
+/**
+ * With loss "mse" the first output is compared with a target sequence and the
+ * backward pass starts from the loss; with "none" every output's cotangent is
+ * a seed var `output:NAME`, written before backward.
+ */
 export function buildStepPair(cell: CellGraph, loss: LossKind): StepPair {
   const g = cell.graph;
   const mask = g.variable("mask", "mask", [], true);
   const zero = g.constant(0);
-  const stateNames = cell.states.map(nameOf);
+  const stateByName = new Map(cell.states.map((s) => [nameOf(s), s]));
+  const outputs = cell.outputs ?? [cell.next[0]!];
 
   // A finished sequence keeps its state, emits 0 and adds no loss.
-  const forwardOutputs: Output[] = cell.next.map(({ name, node }) => {
-    const state = cell.states[stateNames.indexOf(name)]!;
-    return { name: `next:${name}`, node: g.apply("select", [mask, node, state]) };
-  });
-  const first = cell.next[0]!;
-  const outputName = first.name;
-  const output = g.apply("select", [mask, first.node, zero]);
-  forwardOutputs.push({ name: `output:${outputName}`, node: output });
-
+  const forwardOutputs: Output[] = cell.next.map(({ name, node }) => ({ name: `next:${name}`, node: g.apply("select", [mask, node, stateByName.get(name)!]) }));
   const seeds: Seed[] = cell.next.map(({ name }, i) => ({
     node: forwardOutputs[i]!.node,
-    cotangent: g.variable(`next:${name}`, "seed", cell.states[stateNames.indexOf(name)]!.shape, true),
+    cotangent: g.variable(`next:${name}`, "seed", stateByName.get(name)!.shape, true),
   }));
+  for (const { name, node } of outputs) {
+    const masked = g.apply("select", [mask, node, zero]);
+    forwardOutputs.push({ name: `output:${name}`, node: masked });
+    if (loss === "none") seeds.push({ node: masked, cotangent: g.variable(`output:${name}`, "seed", node.shape, true) });
+  }
   if (loss === "mse") {
-    const target = g.variable(outputName, "target", first.node.shape, true);
-    const diff = g.apply("sub", [first.node, target]);
+    const { name, node } = outputs[0]!;
+    const diff = g.apply("sub", [node, g.variable(name, "target", node.shape, true)]);
     const halfSquares = g.apply("mul", [g.constant(0.5), g.apply("sum", [g.apply("mul", [diff, diff])])]);
     const stepLoss = g.apply("select", [mask, halfSquares, zero]);
     forwardOutputs.push({ name: "loss", node: stepLoss });
     seeds.push({ node: stepLoss, cotangent: g.constant(1) });
-  } else {
-    seeds.push({ node: output, cotangent: g.variable(`output:${outputName}`, "seed", output.shape, true) });
   }
 
   const wrt = [...cell.states, ...cell.inputs, ...cell.params];
   const cts = vjp(g, seeds, wrt);
   const backwardOutputs: Output[] = wrt.map((node, i) => {
-    const v = node.arg as { name: string; role: string };
-    const prefix = v.role === "state" ? "dstate" : v.role === "input" ? "dinput" : "dparam";
-    return { name: `${prefix}:${v.name}`, node: cts[i]! };
+    const role = (node.arg as { role: string }).role;
+    const prefix = role === "state" ? "dstate" : role === "input" ? "dinput" : "dparam";
+    return { name: `${prefix}:${nameOf(node)}`, node: cts[i]! };
   });
 
-  const split = (from: number, to: number): Fn => ({ graph: g, outputs: [...forwardOutputs, ...backwardOutputs].slice(from, to) });
   return {
     loss,
-    inputs: cell.inputs.map((n) => info(n, nameOf(n))),
-    states: cell.states.map((n) => info(n, nameOf(n))),
-    params: cell.params.map((n) => info(n, nameOf(n))),
-    output: { name: outputName, shape: first.node.shape },
-    forward: split(0, forwardOutputs.length),
-    backward: split(forwardOutputs.length, forwardOutputs.length + backwardOutputs.length),
+    inputs: cell.inputs.map(info),
+    states: cell.states.map(info),
+    params: cell.params.map(info),
+    outputs: outputs.map(({ name, node }) => ({ name, shape: node.shape })),
+    forward: { graph: g, outputs: forwardOutputs },
+    backward: { graph: g, outputs: backwardOutputs },
   };
 }
 
