@@ -66,11 +66,12 @@ export function compileCell(options: CompileOptions): Compiled {
   const syntax = selectCell(cells, options.cell);
   const graph = new Graph();
   const cell = instantiateCell(syntax, { ...options.dims }, graph);
-  const stepFn: Fn = { graph, outputs: cell.next };
+  const stepFn: Fn = { graph, outputs: [...cell.next, ...cell.outputs.map((o) => ({ name: `output:${o.name}`, node: o.node }))] };
   check(stepFn, "cell");
   dump("cell", () => printFn(stepFn, `cell ${cell.name}`));
 
-  const pair = buildStepPair({ graph, inputs: cell.inputs, states: cell.states, params: cell.params, next: cell.next }, options.loss ?? "mse");
+  const outputs = cell.outputs.length > 0 ? { outputs: cell.outputs } : {};
+  const pair = buildStepPair({ graph, inputs: cell.inputs, states: cell.states, params: cell.params, next: cell.next, ...outputs }, options.loss ?? "mse");
   checkPair(pair, "ad");
   dump("ad", () => printPair(pair));
 

@@ -10,12 +10,12 @@ import type { Reporter } from "./report.js";
 import type { CellSyntax, DeclRole, TensorDecl } from "./syntax.js";
 
 export interface CellDeclarations {
-  cell: Omit<CellSyntax, "next">;
+  cell: Omit<CellSyntax, "next" | "outs">;
   declared: Map<string, DeclInfo>;
   step: TsNode;
 }
 
-const sections = { input: "input", state: "state", params: "param" } as const satisfies Record<string, DeclRole>;
+const sections = { input: "input", state: "state", params: "param", output: "output" } as const satisfies Record<string, DeclRole>;
 type Section = keyof typeof sections;
 
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -27,8 +27,8 @@ export function parseDeclarations(cellName: string, arg: TsNode, reporter: Repor
     return undefined;
   }
   const file = reporter.source.file;
-  const cell: Omit<CellSyntax, "next"> = { name: cellName, file, inputs: [], states: [], params: [], dimSites: [] };
-  const lists: Record<Section, TensorDecl[]> = { input: cell.inputs, state: cell.states, params: cell.params };
+  const cell: Omit<CellSyntax, "next" | "outs"> = { name: cellName, file, inputs: [], states: [], params: [], outputs: [], dimSites: [] };
+  const lists: Record<Section, TensorDecl[]> = { input: cell.inputs, state: cell.states, params: cell.params, output: cell.outputs };
   const declared = new Map<string, DeclInfo>();
   const seen = new Set<string>();
   let step: TsNode | undefined;
@@ -55,7 +55,7 @@ export function parseDeclarations(cellName: string, arg: TsNode, reporter: Repor
       parseSection(section, unwrap(property.getInitializerOrThrow()), lists[section], declared, cell.dimSites, reporter);
       if (section === "state") declaredStateBadly = reporter.diagnostics.length > errorsBefore;
     } else {
-      reporter.error("RNNC108", [`unknown cell property '${key}'`], property.getNameNode(), "a cell has input, state, params and step");
+      reporter.error("RNNC108", [`unknown cell property '${key}'`], property.getNameNode(), "a cell has input, state, params, step and optionally output");
     }
   }
   // A state section that was itself reported needs no second message.

@@ -16,6 +16,8 @@ export interface CellIR {
   params: Node[];
   /** The next value of each state, in state order. */
   next: { name: string; node: Node }[];
+  /** Declared outputs besides the states; empty when the first state is the output. */
+  outputs: { name: string; node: Node }[];
 }
 
 export function instantiateCell(cell: CellSyntax, dims: Record<string, number>, graph: Graph): CellIR {
@@ -53,7 +55,8 @@ export function instantiateCell(cell: CellSyntax, dims: Record<string, number>, 
     return node;
   };
   const next = cell.next.map(({ name, expr }) => ({ name, node: build(expr) }));
-  return { name: cell.name, dims: bound, inputs, states, params, next };
+  const outputs = cell.outs.map(({ name, expr }) => ({ name, node: build(expr) }));
+  return { name: cell.name, dims: bound, inputs, states, params, next, outputs };
 }
 
 /** The sizes of the dims the cell uses; RNNC104 for each one not given. */

@@ -110,6 +110,7 @@ function parseCell(name: string, call: CallExpression, imports: Map<string, stri
   if (!declarations) return undefined;
   const { cell, declared, step } = declarations;
   const states = cell.states.map((s) => s.name);
-  const next = lowerStep(step, { reporter, cellName: name, declared, states, imports });
-  return next && { ...cell, next };
+  const outputs = cell.outputs.map((s) => s.name);
+  const values = lowerStep(step, { reporter, cellName: name, declared, states, outputs, imports });
+  return values && { ...cell, ...values };
 }

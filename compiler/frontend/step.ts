@@ -15,10 +15,17 @@ export interface StepContext {
   declared: ReadonlyMap<string, DeclInfo>;
   /** State names in declaration order. */
   states: readonly string[];
+  /** Output names in declaration order (besides the states). */
+  outputs: readonly string[];
   imports: ReadonlyMap<string, string>;
 }
 
-export function lowerStep(fn: TsNode, ctx: StepContext): { name: string; expr: Expr }[] | undefined {
+export interface StepValues {
+  next: { name: string; expr: Expr }[];
+  outs: { name: string; expr: Expr }[];
+}
+
+export function lowerStep(fn: TsNode, ctx: StepContext): StepValues | undefined {
   const r = ctx.reporter;
   const errorsBefore = r.diagnostics.length;
   if (!TsNode.isArrowFunction(fn) && !TsNode.isFunctionExpression(fn) && !TsNode.isMethodDeclaration(fn)) {
@@ -67,11 +74,14 @@ export function lowerStep(fn: TsNode, ctx: StepContext): { name: string; expr: E
     }
   }
   if (!next || r.diagnostics.length > errorsBefore) return undefined;
-  return ctx.states.map((name) => ({ name, expr: next.get(name)! }));
+  return {
+    next: ctx.states.map((name) => ({ name, expr: next.get(name)! })),
+    outs: ctx.outputs.map((name) => ({ name, expr: next.get(name)! })),
+  };
 }
 
-function returnHint(states: readonly string[]): string {
-  return `end the step with return { ${states.map((s) => `${s}: …`).join(", ")} }`;
+function returnHint(names: readonly string[]): string {
+  return `end the step with return { ${names.map((s) => `${s}: …`).join(", ")} }`;
 }
 
 function constNames(statements: Statement[]): string[] {
@@ -116,6 +126,8 @@ function bindPattern(pattern: ObjectBindingPattern, scope: Scope): void {
       if (decl === undefined) {
         const known = [...scope.declared.keys()].join(", ");
         r.error("RNNC101", [declaredName], element, `cell '${scope.cellName}' declares ${known}; declare it under input, state or params`);
+      } else if (decl.role === "output") {
+        r.error("RNNC101", [declaredName], element, `'${declaredName}' is an output: the step returns it but cannot read it; to feed it back, declare it as a state`);
       } else if (decl.shape !== undefined) {
         const at = r.spanOf(element);
         scope.values.set(local.getText(), { kind: "tensor", role: decl.role, name: declaredName, shape: decl.shape, at });
@@ -190,22 +202,25 @@ function lowerReturn(value: TsNode, at: TsNode, scope: Scope, ctx: StepContext):
     }
     given.add(name);
     const decl = ctx.declared.get(name);
-    if (decl?.role !== "state") {
+    if (decl?.role !== "state" && decl?.role !== "output") {
       const what = decl ? `'${name}' is ${decl.role === "input" ? "an input" : "a parameter"}; ` : "";
       r.error("RNNC109", [name, ctx.cellName], key, `${what}the step returns the next value of each state: ${ctx.states.join(", ")}`);
       continue;
     }
     if (expr === undefined || decl.shape === undefined) continue;
     if (!sameShape(expr.shape, decl.shape)) {
-      const detail = `it has shape ${formatShape(expr.shape)} but the state is declared ${formatShape(decl.shape)}`;
+      const detail = `it has shape ${formatShape(expr.shape)} but the ${decl.role} is declared ${formatShape(decl.shape)}`;
       const valueNode = TsNode.isPropertyAssignment(property) ? property.getInitializerOrThrow() : key;
-      r.error("RNNC102", [`the next value of state '${name}'`, detail], valueNode);
+      r.error("RNNC102", [decl.role === "state" ? `the next value of state '${name}'` : `the value of output '${name}'`, detail], valueNode);
       continue;
     }
     next.set(name, expr);
   }
   for (const state of ctx.states) {
     if (!given.has(state)) r.error("RNNC103", [state], at, `add ${state}: … to the returned object`);
+  }
+  for (const output of ctx.outputs) {
+    if (!given.has(output)) r.error("RNNC103", [output], at, `add ${output}: … to the returned object (it is a declared output)`);
   }
   return next;
 }

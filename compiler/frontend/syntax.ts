@@ -6,7 +6,7 @@ import type { Op } from "../ir/ops.js";
 import type { Dim, Shape } from "../ir/shape.js";
 import type { SourceSpan } from "../diagnostics.js";
 
-export type DeclRole = "input" | "state" | "param";
+export type DeclRole = "input" | "state" | "param" | "output";
 
 export interface TensorDecl {
   name: string;
@@ -35,8 +35,12 @@ export interface CellSyntax {
   inputs: TensorDecl[];
   states: TensorDecl[];
   params: TensorDecl[];
+  /** Per-step outputs besides the states; none means the first state is the output. */
+  outputs: TensorDecl[];
   /** The next value of each state, in state order. */
   next: { name: string; expr: Expr }[];
+  /** The value of each declared output, in declaration order. */
+  outs: { name: string; expr: Expr }[];
   /** Each dimension name, at its first use in a declaration (for RNNC104). */
   dimSites: { dim: string; at: SourceSpan }[];
 }
