@@ -21,6 +21,8 @@ export const diagnosticMessages = {
   RNNC110: "syntax error: {0}",
   RNNC111: "{0} takes {1}, got {2}",
   RNNC112: "dimension '{0}' must be a positive integer, got {1}",
+  RNNC113: "bad model: {0}",
+  RNNC114: "cannot find cell '{0}': {1}",
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticMessages;

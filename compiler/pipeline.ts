@@ -1,20 +1,25 @@
 // compiler — the pipeline, top to bottom, each pass named as `--dump-after`
-// accepts it. In: a cell file's text and build options. Out: a validated
-// standalone wasm module, its ABI, and optionally the text of any pass.
+// accepts it. In: a cell or model file's text and build options. Out: a
+// validated standalone wasm module, its ABI, and optionally the text of any
+// pass.
 //
-//   parse       cell file → checked cells (ts-morph, never executed)
-//   cell        one cell with its dimensions bound → step graph (IR)
-//   ad          the step as a scan: masked forward step and its reverse-mode adjoint
+//   parse       file → checked cells and models (ts-morph, never executed)
+//   cell        each cell with its dimensions bound → step graph (IR)
+//   ad          each step as a scan: masked forward step and its reverse-mode adjoint
 //   simplify    constant folding, algebraic identities, dead code, CSE
 //   tape        which forward values the backward step reads, and from where
 //   schedule    kernels: fused elementwise loops, matrix kernels, reductions
 //   wasm        Binaryen emission, validation and optimisation
 
-import { parseCells, selectCell, instantiateCell } from "./frontend/index.js";
+import { parseUnits, selectCell, instantiateCell, type CellIR, type CellSyntax, type ModelSyntax } from "./frontend/index.js";
 import { Graph, printFn, verify, type Fn } from "./ir/index.js";
-import { buildStepPair, cellProgram, simplifyPair, tapeScan, type LossKind, type StepPair } from "./time/index.js";
-import { lowerProgram, type Lowered } from "./lower/module.js";
+import {
+  buildStepPair, cellProgram, modelProgram, readoutGraph, simplifyPair, tapeScan,
+  type CellGraph, type LossKind, type Program, type StepPair, type TapedScan,
+} from "./time/index.js";
+import { lowerProgram } from "./lower/module.js";
 import { printSchedule } from "./lower/schedule.js";
+import { buildModel, pickUnit, type ReadCellFile } from "./model.js";
 import type { Abi } from "../runtime/abi.js";
 
 export const passNames = ["parse", "cell", "ad", "simplify", "tape", "schedule", "wasm"] as const;
@@ -23,6 +28,7 @@ export type PassName = (typeof passNames)[number];
 export interface CompileOptions {
   readonly file: string;
   readonly text: string;
+  /** The exported cell or model to compile (needed when the file has several). */
   readonly cell?: string | undefined;
   readonly dims: Readonly<Record<string, number>>;
   readonly dtype?: "f32" | "f64";
@@ -32,8 +38,10 @@ export interface CompileOptions {
   readonly optimize?: boolean;
   /** Verify the IR after every pass (tests turn this on). */
   readonly verifyEach?: boolean;
-  /** Called with the text of each pass named in `dumpAfter`. */
+  /** Called with the text of each pass named in `after`. */
   readonly dump?: { readonly after: readonly PassName[]; readonly write: (pass: PassName, text: string) => void };
+  /** Reads a cell file a model imports; models that import cells need it. */
+  readonly readFile?: ReadCellFile;
 }
 
 export interface Compiled {
@@ -44,10 +52,15 @@ export interface Compiled {
 
 export const defaultCapacity = { batch: 32, steps: 256 };
 
-function printPair(pair: StepPair): string {
-  return `${printFn(pair.forward, "forward step")}\n${printFn(pair.backward, "backward step")}`;
+function printPair(pair: StepPair, title: string): string {
+  return `${printFn(pair.forward, `${title}forward step`)}\n${printFn(pair.backward, `${title}backward step`)}`;
 }
 
+function cellGraph(cell: CellIR, graph: Graph): CellGraph {
+  return { graph, inputs: cell.inputs, states: cell.states, params: cell.params, next: cell.next, ...(cell.outputs.length > 0 ? { outputs: cell.outputs } : {}) };
+}
+
+/** Compiles a cell or a model of the file to a module. */
 export function compileCell(options: CompileOptions): Compiled {
   const dump = (pass: PassName, text: () => string) => {
     if (options.dump?.after.includes(pass)) options.dump.write(pass, text());
@@ -59,38 +72,53 @@ export function compileCell(options: CompileOptions): Compiled {
     check(pair.forward, `${pass} (forward)`);
     check(pair.backward, `${pass} (backward)`);
   };
+  /** ad → simplify → tape for one step graph. */
+  const scanOf = (cell: CellGraph, loss: LossKind, title: string): TapedScan => {
+    check({ graph: cell.graph, outputs: [...cell.next, ...(cell.outputs ?? []).map((o) => ({ name: `output:${o.name}`, node: o.node }))] }, `${title}cell`);
+    dump("cell", () => printFn({ graph: cell.graph, outputs: [...cell.next, ...(cell.outputs ?? [])] }, `${title}cell`));
+    const pair = buildStepPair(cell, loss);
+    checkPair(pair, `${title}ad`);
+    dump("ad", () => printPair(pair, title));
+    const simple = simplifyPair(pair);
+    checkPair(simple, `${title}simplify`);
+    dump("simplify", () => printPair(simple, title));
+    const taped = tapeScan(simple);
+    checkPair(taped, `${title}tape`);
+    dump("tape", () => `${printPair(taped, title)}\n${title}tape: ${taped.tape.map((e) => `${e.name} [${e.shape.join(", ")}]${e.batched ? " per-batch" : ""}`).join(", ")}`);
+    return taped;
+  };
 
-  const cells = parseCells(options.file, options.text);
-  dump("parse", () => cells.map((c) => `cell ${c.name}`).join("\n"));
+  const units = parseUnits(options.file, options.text);
+  dump("parse", () => [...units.cells.map((c) => `cell ${c.name}`), ...units.models.map((m) => `model ${m.name}`)].join("\n"));
+  const unit = pickUnit(units, options.cell, options.file);
+  const loss = options.loss ?? "mse";
 
-  const syntax = selectCell(cells, options.cell);
-  const graph = new Graph();
-  const cell = instantiateCell(syntax, { ...options.dims }, graph);
-  const stepFn: Fn = { graph, outputs: [...cell.next, ...cell.outputs.map((o) => ({ name: `output:${o.name}`, node: o.node }))] };
-  check(stepFn, "cell");
-  dump("cell", () => printFn(stepFn, `cell ${cell.name}`));
+  let program: Program;
+  let dims: Record<string, number>;
+  if (unit.kind === "cell") {
+    const graph = new Graph();
+    const cell = instantiateCell(unit.cell, { ...options.dims }, graph);
+    program = cellProgram(scanOf(cellGraph(cell, graph), loss, ""));
+    dims = usedDims(unit.cell, options.dims);
+  } else {
+    const model = buildModel(unit.model, options.dims, options.file, options.readFile, units.cells);
+    const layers = model.layers.map((layer) => ({
+      forward: cellGraph(layer.forward.cell, layer.forward.graph),
+      ...(layer.reverse ? { reverse: cellGraph(layer.reverse.cell, layer.reverse.graph) } : {}),
+      merge: layer.merge,
+    }));
+    const last = model.outputSize;
+    program = modelProgram(model.input, layers, readoutGraph(last, model.readout), loss, scanOf);
+    dims = model.dims;
+  }
 
-  const outputs = cell.outputs.length > 0 ? { outputs: cell.outputs } : {};
-  const pair = buildStepPair({ graph, inputs: cell.inputs, states: cell.states, params: cell.params, next: cell.next, ...outputs }, options.loss ?? "mse");
-  checkPair(pair, "ad");
-  dump("ad", () => printPair(pair));
-
-  const simple = simplifyPair(pair);
-  checkPair(simple, "simplify");
-  dump("simplify", () => printPair(simple));
-
-  const taped = tapeScan(simple);
-  checkPair(taped, "tape");
-  dump("tape", () => `${printPair(taped)}\ntape: ${taped.tape.map((e) => `${e.name} [${e.shape.join(", ")}]${e.batched ? " per-batch" : ""}`).join(", ")}`);
-
-  const dtype = options.dtype ?? "f32";
-  const lowered: Lowered = lowerProgram(cellProgram(taped), {
-    dtype,
+  const lowered = lowerProgram(program, {
+    dtype: options.dtype ?? "f32",
     simd: options.simd ?? true,
     capacity: options.capacity ?? defaultCapacity,
     optimize: options.optimize ?? true,
-    dims: usedDims(syntax, options.dims),
-    name: cell.name,
+    dims,
+    name: unit.kind === "cell" ? unit.cell.name : unit.model.name,
   });
   dump("schedule", () => lowered.schedules.map((s) => `${printSchedule(s.forward, `${s.prefix}forward`)}\n${printSchedule(s.backward, `${s.prefix}backward`)}`).join("\n"));
 
@@ -99,10 +127,10 @@ export function compileCell(options: CompileOptions): Compiled {
   return { binary, abi: lowered.abi, wat: text };
 }
 
-function usedDims(syntax: { inputs: { shape: (string | number)[] }[]; states: { shape: (string | number)[] }[]; params: { shape: (string | number)[] }[] }, dims: Readonly<Record<string, number>>): Record<string, number> {
+function usedDims(syntax: CellSyntax | ModelSyntax, dims: Readonly<Record<string, number>>): Record<string, number> {
   const used: Record<string, number> = {};
-  for (const decl of [...syntax.inputs, ...syntax.states, ...syntax.params]) {
-    for (const d of decl.shape) if (typeof d === "string" && dims[d] !== undefined) used[d] = dims[d];
-  }
+  for (const { dim } of syntax.dimSites) if (dims[dim] !== undefined) used[dim] = dims[dim];
   return used;
 }
+
+export { selectCell };

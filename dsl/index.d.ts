@@ -23,10 +23,10 @@ export type StepArguments<I extends Declarations, S extends Declarations, P exte
   readonly [K in keyof I | keyof S | keyof P]: Tensor;
 };
 
-/** What a step returns: the next value of every state. */
-export type NextState<S extends Declarations> = { [K in keyof S]: Tensor };
+/** What a step returns: the next value of every state, and the value of every declared output. */
+export type NextState<S extends Declarations, O extends Declarations = {}> = { [K in keyof S | keyof O]: Tensor };
 
-export interface CellSpec<I extends Declarations, S extends Declarations, P extends Declarations> {
+export interface CellSpec<I extends Declarations, S extends Declarations, P extends Declarations, O extends Declarations = {}> {
   /** The inputs read at each time step, one per batch element: `{ x: "I" }`. */
   input?: I;
   /** The recurrent state carried from step to step: `{ h: "H" }`. */
@@ -34,17 +34,23 @@ export interface CellSpec<I extends Declarations, S extends Declarations, P exte
   /** The trained parameters, shared by all steps and batch elements. */
   params?: P;
   /**
+   * Per-step outputs besides the state: `{ y: "O" }`. The step returns them
+   * but cannot read them (to feed an output back, make it a state). Without
+   * this section the cell's output is its first state.
+   */
+  output?: O;
+  /**
    * One time step. Its parameter destructures the tensors it uses; its body is
    * `const` declarations and one `return { state: next, ... }` (or just the
    * returned object). Only arithmetic (`+ - * /`, unary minus, numbers) and
    * the intrinsics of this module are allowed. `*` is a matrix-vector product
    * for a matrix times a vector, and elementwise otherwise.
    */
-  step: (tensors: StepArguments<I, S, P>) => NextState<S>;
+  step: (tensors: StepArguments<I, S, P>) => NextState<S, NoInfer<O>>;
 }
 
 /** A declared cell: what `cell()` returns, for rnnc to find by its exported name. */
-export type Cell<I extends Declarations, S extends Declarations, P extends Declarations> = CellSpec<I, S, P>;
+export type Cell<I extends Declarations, S extends Declarations, P extends Declarations, O extends Declarations = {}> = CellSpec<I, S, P, O>;
 
 /**
  * Declares a recurrent cell. Export it from the cell file under a name:
@@ -55,7 +61,57 @@ export declare function cell<
   I extends Declarations = {},
   S extends Declarations = {},
   P extends Declarations = {},
->(spec: CellSpec<I, S, P>): Cell<I, S, P>;
+  O extends Declarations = {},
+>(spec: CellSpec<I, S, P, O>): Cell<I, S, P, O>;
+
+// Models: cells composed into one module.
+
+/** Any declared cell. */
+export type AnyCell = Cell<any, any, any, any>;
+
+/** A layer of a model: a cell, with some of its dimensions renamed or fixed. */
+export interface Layer {
+  readonly cell: AnyCell;
+  readonly dims?: Readonly<Record<string, Dim>>;
+}
+
+/**
+ * A cell as a layer, with its dimensions renamed to the model's or fixed:
+ * `layer(lstm, { H: "H2" })` gives this layer its own hidden size H2. The
+ * cell's input dimension is always bound to the size of what the layer reads.
+ */
+export declare function layer(cell: AnyCell, dims?: Readonly<Record<string, Dim>>): Layer;
+
+/** A bidirectional layer: the cell forward and a second copy, with its own parameters, over each sequence reversed (its valid prefix only); outputs merged by "concat" (default) or "sum". */
+export interface Bidirectional {
+  readonly bidirectional: Layer;
+  readonly merge: "concat" | "sum";
+}
+export declare function bidirectional(layer: AnyCell | Layer, merge?: "concat" | "sum"): Bidirectional;
+
+/** A dense readout on every step's output: activation(V · h + c), with V: [size, features]. */
+export interface Dense {
+  readonly size: Dim;
+  readonly activation: "linear" | "sigmoid" | "tanh" | "relu";
+}
+export declare function dense(size: Dim, activation?: Dense["activation"]): Dense;
+
+export interface ModelSpec {
+  /** The model's input sequence: `{ x: "I" }`. */
+  input: Record<string, Dim>;
+  /** Layers, stacked in order: the first reads the input, each next one reads the one before. */
+  layers: readonly (AnyCell | Layer | Bidirectional)[];
+  /** A dense layer applied at every step to the last layer's output. */
+  readout?: Dense;
+}
+
+/**
+ * Declares a model: stacked (and bidirectional) layers of cells with an
+ * optional readout, compiled to one module: `rnnc compile model.ts --cell
+ * tagger --dims I=32,H=64,O=8`. Cells come from the same file or are imported
+ * from relative modules (`import { lstm } from "./lstm.js"`).
+ */
+export declare function model(spec: ModelSpec): ModelSpec;
 
 /** Logistic sigmoid 1 / (1 + e^-x), elementwise; same shape as x. */
 export declare function sigmoid(x: Tensor): Tensor;

@@ -6,6 +6,22 @@ export function cell(spec) {
   return spec;
 }
 
+export function model(spec) {
+  return spec;
+}
+
+export function layer(cell, dims) {
+  return { cell, dims };
+}
+
+export function bidirectional(layer, merge = "concat") {
+  return { bidirectional: "cell" in layer ? layer : { cell: layer }, merge };
+}
+
+export function dense(size, activation = "linear") {
+  return { size, activation };
+}
+
 function intrinsic(name) {
   const refuse = () => {
     throw new Error(`rnnc: ${name}() cannot run in JavaScript; cell files are compiled by rnnc (rnnc compile FILE), not executed`);

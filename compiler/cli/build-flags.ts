@@ -57,6 +57,7 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
     simd: !values["no-simd"],
     capacity: { batch: parsePositive("batch", values.batch, defaultCapacity.batch), steps: parsePositive("steps", values.steps, defaultCapacity.steps) },
     loss: parseChoice<"mse" | "none">("loss", values.loss, ["mse", "none"], "mse"),
+    readFile: (path: string) => io.readText(path),
     ...(dumpAfter.length > 0 ? { dump: { after: dumpAfter as PassName[], write: (pass: PassName, text: string) => io.out(`;; after ${pass}\n${text}\n`) } } : {}),
     ...overrides,
   };

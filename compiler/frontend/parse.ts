@@ -3,15 +3,25 @@
 // `export const NAME = cell({...})`, or a DiagnosticError with every user
 // error found.
 
-import { Node as TsNode, Project, ts, type CallExpression, type SourceFile, type VariableStatement } from "ts-morph";
+import { Node as TsNode, Project, ts, type CallExpression, type SourceFile, type VariableDeclaration, type VariableStatement } from "ts-morph";
 import { DiagnosticError, diagnostic, wholeFile } from "../diagnostics.js";
 import { parseDeclarations } from "./declarations.js";
 import { describeSyntax } from "./describe.js";
 import { Reporter } from "./report.js";
 import { lowerStep } from "./step.js";
-import type { CellSyntax } from "./syntax.js";
+import type { CellSyntax, ModelSyntax } from "./syntax.js";
+import { checkExportConst, parseModel, partition, relativeImports } from "./model.js";
 
 export function parseCells(file: string, text: string): CellSyntax[] {
+  const { cells } = parseUnits(file, text);
+  if (cells.length === 0) {
+    throw new DiagnosticError([diagnostic("RNNC107", ["the file defines no cells"], wholeFile(file), topLevelHint)]);
+  }
+  return cells;
+}
+
+/** The cells and models a file defines. */
+export function parseUnits(file: string, text: string): { cells: CellSyntax[]; models: ModelSyntax[] } {
   const reporter = new Reporter(file, text);
   const project = new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true, compilerOptions: { noLib: true } });
   // The name only decides how TypeScript parses the text; messages use `file`.
@@ -21,22 +31,30 @@ export function parseCells(file: string, text: string): CellSyntax[] {
   reporter.throwIfFailed();
 
   const imports = rnncImports(sourceFile, reporter);
+  const cellImports = relativeImports(sourceFile);
   const cells: CellSyntax[] = [];
+  const models: ModelSyntax[] = [];
   for (const statement of sourceFile.getStatements()) {
     if (TsNode.isImportDeclaration(statement) || TsNode.isTypeAliasDeclaration(statement) || TsNode.isInterfaceDeclaration(statement)) {
       continue;
     }
     if (TsNode.isVariableStatement(statement)) {
-      cells.push(...cellsOf(statement, imports, reporter));
+      const [modelDecls, cellDecls] = partition(statement, imports);
+      if (modelDecls.length > 0) checkExportConst(statement, reporter);
+      for (const declaration of modelDecls) {
+        const model = parseModel(declaration, imports, cellImports, reporter);
+        if (model) models.push(model);
+      }
+      if (cellDecls.length > 0) cells.push(...cellsOf(statement, cellDecls, imports, reporter));
       continue;
     }
     reporter.error("RNNC100", [`${describeSyntax(statement)} at the top level`], statement, topLevelHint);
   }
   reporter.throwIfFailed();
-  if (cells.length === 0) {
+  if (cells.length === 0 && models.length === 0) {
     throw new DiagnosticError([diagnostic("RNNC107", ["the file defines no cells"], wholeFile(file), topLevelHint)]);
   }
-  return cells;
+  return { cells, models };
 }
 
 const topLevelHint = "a cell file holds imports from \"rnnc\" and cells: export const NAME = cell({ input, state, params, step })";
@@ -77,9 +95,9 @@ function rnncImports(sourceFile: SourceFile, reporter: Reporter): Map<string, st
   return imports;
 }
 
-function cellsOf(statement: VariableStatement, imports: Map<string, string>, reporter: Reporter): CellSyntax[] {
+function cellsOf(statement: VariableStatement, declarations: VariableDeclaration[], imports: Map<string, string>, reporter: Reporter): CellSyntax[] {
   const cells: CellSyntax[] = [];
-  for (const declaration of statement.getDeclarations()) {
+  for (const declaration of declarations) {
     const init = declaration.getInitializer();
     const call = init && TsNode.isCallExpression(init) ? init : undefined;
     const callee = call?.getExpression();

@@ -44,3 +44,34 @@ export interface CellSyntax {
   /** Each dimension name, at its first use in a declaration (for RNNC104). */
   dimSites: { dim: string; at: SourceSpan }[];
 }
+
+/** A cell named in a model: defined in the same file, or imported from a relative module. */
+export interface CellRef {
+  /** The cell's exported name in its file. */
+  name: string;
+  /** The module specifier it is imported from ("./lstm.js"), or undefined for the same file. */
+  from: string | undefined;
+  at: SourceSpan;
+}
+
+export interface LayerSyntax {
+  cell: CellRef;
+  /** The cell's dimensions renamed to the model's ("H": "H2") or fixed (H: 64). */
+  dims: Record<string, string | number>;
+  bidirectional: boolean;
+  merge: "concat" | "sum";
+  at: SourceSpan;
+}
+
+export type Activation = "linear" | "sigmoid" | "tanh" | "relu";
+
+export interface ModelSyntax {
+  name: string;
+  file: string;
+  input: TensorDecl;
+  layers: LayerSyntax[];
+  /** A dense layer on every step's output: activation(V · h + c). */
+  readout: { size: string | number; activation: Activation; at: SourceSpan } | undefined;
+  dimSites: { dim: string; at: SourceSpan }[];
+  at: SourceSpan;
+}

@@ -40,10 +40,13 @@ export const gru = cell({
 export const counter = cell({ state: { t: [] }, step: ({ t }) => ({ t: t + 1 }) });
 `;
 
+/** What a model file composes cells with. */
+const modelConstructors = ["model", "layer", "bidirectional", "dense"];
+
 describe("dsl/index.d.ts", () => {
   it("declares cell and exactly the compiler's intrinsics", () => {
     const declared = [...declarations.matchAll(/^export declare function (\w+)/gm)].map((m) => m[1]);
-    expect(declared.sort()).toEqual(["cell", ...intrinsicNames].sort());
+    expect(declared.sort()).toEqual(["cell", ...modelConstructors, ...intrinsicNames].sort());
   });
 
   it("documents every intrinsic", () => {
@@ -66,7 +69,7 @@ describe("dsl/index.d.ts", () => {
 
 describe("dsl/index.js", () => {
   it("exports the same names as the declarations", () => {
-    expect(Object.keys(runtime).sort()).toEqual(["cell", ...intrinsicNames].sort());
+    expect(Object.keys(runtime).sort()).toEqual(["cell", ...modelConstructors, ...intrinsicNames].sort());
   });
 
   it("hands a cell's declaration back unchanged", () => {

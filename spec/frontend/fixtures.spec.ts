@@ -7,8 +7,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DiagnosticError, diagnosticMessages, formatDiagnostics, type Diagnostic } from "../../compiler/diagnostics.js";
-import { instantiateCell, parseCells, selectCell } from "../../compiler/frontend/index.js";
-import { Graph } from "../../compiler/ir/index.js";
+import { compileCell } from "../../compiler/pipeline.js";
 
 const dir = new URL("../fixtures/diagnostics/", import.meta.url);
 const fixtures = readdirSync(dir).filter((f) => f.endsWith(".ts")).sort();
@@ -21,14 +20,13 @@ function parseDims(spec: string): Record<string, number> {
   return Object.fromEntries(spec.split(",").map((kv) => kv.split("=")).map(([k, v]) => [k!, Number(v)]));
 }
 
-/** What `rnnc check` would report for the fixture. */
+/** What `rnnc compile` reports for the fixture. */
 function check(name: string, text: string): Diagnostic[] {
   const args = header(text, "args") ?? "";
   const cellName = /--cell (\S+)/.exec(args)?.[1];
   const dims = parseDims(/--dims (\S+)/.exec(args)?.[1] ?? "I=3,H=4");
   try {
-    const cells = parseCells(`spec/fixtures/diagnostics/${name}`, text);
-    instantiateCell(selectCell(cells, cellName), dims, new Graph());
+    compileCell({ file: `spec/fixtures/diagnostics/${name}`, text, cell: cellName, dims, optimize: false, readFile: (path) => readFileSync(path, "utf8") });
   } catch (e) {
     if (e instanceof DiagnosticError) return e.diagnostics;
     throw e;

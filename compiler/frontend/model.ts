@@ -1,0 +1,175 @@
+// compiler/frontend — reads a model declaration: layers of cells, stacked in
+// order, each one-directional or bidirectional, and an optional dense
+// readout. In: `export const NAME = model({ input, layers, readout })`. Out: a
+// ModelSyntax naming its cells, which compiler/model resolves and builds.
+
+import { Node as TsNode, type Expression, type SourceFile, type VariableDeclaration, type VariableStatement } from "ts-morph";
+import type { Reporter } from "./report.js";
+import type { Activation, CellRef, LayerSyntax, ModelSyntax } from "./syntax.js";
+
+const activations: readonly Activation[] = ["linear", "sigmoid", "tanh", "relu"];
+const modelHint = 'export const NAME = model({ input: { x: "I" }, layers: [lstm, bidirectional(gru, "concat")], readout: dense("O", "sigmoid") })';
+
+/** Local name → { module, exported name } for named imports from relative modules ("./lstm.js"). */
+export function relativeImports(sourceFile: SourceFile): Map<string, { from: string; name: string }> {
+  const imports = new Map<string, { from: string; name: string }>();
+  for (const declaration of sourceFile.getImportDeclarations()) {
+    const specifier = declaration.compilerNode.moduleSpecifier;
+    if (!("text" in specifier) || typeof specifier.text !== "string" || !specifier.text.startsWith(".")) continue;
+    for (const named of declaration.getNamedImports()) {
+      imports.set(named.getAliasNode()?.getText() ?? named.getName(), { from: specifier.text, name: named.getName() });
+    }
+  }
+  return imports;
+}
+
+function calleeOf(node: TsNode | undefined, imports: ReadonlyMap<string, string>): string | undefined {
+  if (!node || !TsNode.isCallExpression(node)) return undefined;
+  const callee = node.getExpression();
+  return TsNode.isIdentifier(callee) ? imports.get(callee.getText()) : undefined;
+}
+
+/** Splits a statement's declarations into models and the rest (cells, or errors cellsOf reports). */
+export function partition(statement: VariableStatement, imports: ReadonlyMap<string, string>): [VariableDeclaration[], VariableDeclaration[]] {
+  const models: VariableDeclaration[] = [];
+  const rest: VariableDeclaration[] = [];
+  for (const d of statement.getDeclarations()) (calleeOf(d.getInitializer(), imports) === "model" ? models : rest).push(d);
+  return [models, rest];
+}
+
+export function checkExportConst(statement: VariableStatement, reporter: Reporter): void {
+  if (!statement.isExported() || statement.getDeclarationKind() !== "const") {
+    reporter.error("RNNC100", ["a model that is not declared with export const"], statement, "export const NAME = model({ … })");
+  }
+}
+
+function unwrap(node: Expression): Expression {
+  while (TsNode.isParenthesizedExpression(node) || TsNode.isAsExpression(node) || TsNode.isSatisfiesExpression(node)) node = node.getExpression();
+  return node;
+}
+
+function stringOrNumber(node: Expression): string | number | undefined {
+  if (TsNode.isStringLiteral(node) || TsNode.isNoSubstitutionTemplateLiteral(node)) return node.getLiteralText();
+  if (TsNode.isNumericLiteral(node) && Number.isInteger(node.getLiteralValue()) && node.getLiteralValue() > 0) return node.getLiteralValue();
+  return undefined;
+}
+
+export function parseModel(
+  declaration: VariableDeclaration,
+  imports: ReadonlyMap<string, string>,
+  cellImports: ReadonlyMap<string, { from: string; name: string }>,
+  r: Reporter,
+): ModelSyntax | undefined {
+  const call = declaration.getInitializerOrThrow();
+  if (!TsNode.isCallExpression(call) || call.getArguments().length !== 1 || !TsNode.isObjectLiteralExpression(call.getArguments()[0]!)) {
+    r.error("RNNC113", ["model() takes one object literal { input, layers, readout }"], call, modelHint);
+    return undefined;
+  }
+  const errorsBefore = r.diagnostics.length;
+  const model: Partial<ModelSyntax> & { dimSites: ModelSyntax["dimSites"] } = {
+    name: declaration.getName(), file: r.source.file, dimSites: [], readout: undefined, at: r.spanOf(declaration),
+  };
+  const noteDim = (dim: string | number, node: TsNode) => {
+    if (typeof dim === "string" && !model.dimSites.some((s) => s.dim === dim)) model.dimSites.push({ dim, at: r.spanOf(node) });
+  };
+
+  const cellRef = (node: Expression): CellRef | undefined => {
+    if (!TsNode.isIdentifier(node)) {
+      r.error("RNNC113", [`a layer names a cell, got ${node.getText()}`], node, "layers: [lstm, layer(gru, { H: \"H2\" }), bidirectional(lstm, \"concat\")]");
+      return undefined;
+    }
+    const imported = cellImports.get(node.getText());
+    return { name: imported?.name ?? node.getText(), from: imported?.from, at: r.spanOf(node) };
+  };
+
+  const parseLayer = (node: Expression, inBidirectional = false): LayerSyntax | undefined => {
+    node = unwrap(node);
+    const kind = calleeOf(node, imports);
+    if (!kind) {
+      const cell = cellRef(node);
+      return cell && { cell, dims: {}, bidirectional: false, merge: "concat", at: cell.at };
+    }
+    const args = (node as import("ts-morph").CallExpression).getArguments().map((a) => unwrap(a as Expression));
+    if (kind === "layer") {
+      if (args.length < 1 || args.length > 2) {
+        r.error("RNNC111", ["layer", "a cell and optionally its dimensions", args.length], node);
+        return undefined;
+      }
+      const cell = cellRef(args[0]!);
+      const dims: Record<string, string | number> = {};
+      if (args[1]) {
+        if (!TsNode.isObjectLiteralExpression(args[1])) r.error("RNNC113", ["layer dimensions are an object like { H: \"H2\" } or { H: 64 }"], args[1]);
+        else {
+          for (const p of args[1].getProperties()) {
+            const value = TsNode.isPropertyAssignment(p) ? stringOrNumber(unwrap(p.getInitializerOrThrow())) : undefined;
+            if (!TsNode.isPropertyAssignment(p) || value === undefined) {
+              r.error("RNNC113", ["a layer dimension is a name (\"H2\") or a positive integer"], p);
+              continue;
+            }
+            dims[p.getName()] = value;
+            noteDim(value, p.getInitializerOrThrow());
+          }
+        }
+      }
+      return cell && { cell, dims, bidirectional: false, merge: "concat", at: r.spanOf(node) };
+    }
+    if (kind === "bidirectional" && !inBidirectional) {
+      if (args.length < 1 || args.length > 2) {
+        r.error("RNNC111", ["bidirectional", "a cell or layer(...) and optionally \"concat\" or \"sum\"", args.length], node);
+        return undefined;
+      }
+      const inner = parseLayer(args[0]!, true);
+      const merge = args[1] ? stringOrNumber(args[1]) : "concat";
+      if (merge !== "concat" && merge !== "sum") {
+        r.error("RNNC113", [`bidirectional layers merge by "concat" or "sum", got ${args[1]!.getText()}`], args[1]!);
+        return undefined;
+      }
+      return inner && { ...inner, bidirectional: true, merge, at: r.spanOf(node) };
+    }
+    r.error("RNNC113", [`${kind}(...) is not a layer here`], node, "layers: [lstm, layer(gru, { H: \"H2\" }), bidirectional(lstm, \"concat\")]");
+    return undefined;
+  };
+
+  for (const property of (call.getArguments()[0] as import("ts-morph").ObjectLiteralExpression).getProperties()) {
+    if (!TsNode.isPropertyAssignment(property)) {
+      r.error("RNNC113", ["model properties are written name: value"], property, modelHint);
+      continue;
+    }
+    const key = property.getName();
+    const value = unwrap(property.getInitializerOrThrow());
+    if (key === "input") {
+      const entries = TsNode.isObjectLiteralExpression(value) ? value.getProperties() : [];
+      const entry = entries[0];
+      const dim = entry && TsNode.isPropertyAssignment(entry) ? stringOrNumber(unwrap(entry.getInitializerOrThrow())) : undefined;
+      if (entries.length !== 1 || !entry || !TsNode.isPropertyAssignment(entry) || dim === undefined) {
+        r.error("RNNC113", ["a model has one input sequence, declared like { x: \"I\" }"], value, modelHint);
+        continue;
+      }
+      noteDim(dim, entry.getInitializerOrThrow());
+      const { line, column } = r.spanOf(entry.getNameNode());
+      model.input = { name: entry.getName(), shape: [dim], line, column };
+    } else if (key === "layers") {
+      if (!TsNode.isArrayLiteralExpression(value) || value.getElements().length === 0) {
+        r.error("RNNC113", ["layers is a non-empty array of cells, layer(...) and bidirectional(...)"], value, modelHint);
+        continue;
+      }
+      model.layers = value.getElements().flatMap((e) => parseLayer(e as Expression) ?? []);
+    } else if (key === "readout") {
+      const args = calleeOf(value, imports) === "dense" ? (value as import("ts-morph").CallExpression).getArguments().map((a) => unwrap(a as Expression)) : undefined;
+      const size = args?.[0] ? stringOrNumber(args[0]) : undefined;
+      const activation = args?.[1] ? stringOrNumber(args[1]) : "linear";
+      if (!args || size === undefined || args.length > 2 || !activations.includes(activation as Activation)) {
+        r.error("RNNC113", [`readout is dense(SIZE, ACTIVATION) with ACTIVATION one of ${activations.join(", ")}`], value, 'readout: dense("O", "sigmoid")');
+        continue;
+      }
+      noteDim(size, args[0]!);
+      model.readout = { size, activation: activation as Activation, at: r.spanOf(value) };
+    } else {
+      r.error("RNNC113", [`unknown model property '${key}'`], property.getNameNode(), "a model has input, layers and readout");
+    }
+  }
+  if (!model.input) r.error("RNNC113", [`model '${model.name}' declares no input`], declaration, modelHint);
+  if (!model.layers) r.error("RNNC113", [`model '${model.name}' has no layers`], declaration, modelHint);
+  if (r.diagnostics.length > errorsBefore) return undefined;
+  return model as ModelSyntax;
+}

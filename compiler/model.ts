@@ -1,0 +1,111 @@
+// compiler — from a model declaration to its layers' step graphs. In: a
+// ModelSyntax, the --dims, and a way to read the cell files it imports. Out:
+// each layer's cell instantiated with its own dimensions (the input dimension
+// bound to what the layer reads; a bidirectional layer instantiated twice,
+// for two sets of parameters), the readout and the sizes between them.
+
+import { dirname, resolve } from "node:path";
+import { DiagnosticError, diagnostic, wholeFile, type SourceSpan } from "./diagnostics.js";
+import { instantiateCell, parseCells, type CellIR, type CellSyntax, type ModelSyntax } from "./frontend/index.js";
+import { Graph } from "./ir/index.js";
+import type { Activation } from "./time/index.js";
+
+export type ReadCellFile = (path: string) => string;
+
+export type Unit = { kind: "cell"; cell: CellSyntax } | { kind: "model"; model: ModelSyntax };
+
+/** The cell or model to compile: the one named, or the file's only model, or its only cell. */
+export function pickUnit(units: { cells: CellSyntax[]; models: ModelSyntax[] }, name: string | undefined, file: string): Unit {
+  const all: Unit[] = [...units.models.map((model) => ({ kind: "model" as const, model })), ...units.cells.map((cell) => ({ kind: "cell" as const, cell }))];
+  const nameOf = (u: Unit) => (u.kind === "cell" ? u.cell.name : u.model.name);
+  const names = all.map(nameOf).join(", ");
+  const fail = (message: string, hint?: string): never => {
+    throw new DiagnosticError([diagnostic("RNNC107", [message], wholeFile(file), hint)]);
+  };
+  if (name !== undefined) return all.find((u) => nameOf(u) === name) ?? fail(`no cell or model named '${name}'`, `the file defines ${names}`);
+  if (units.models.length === 1) return all[0]!;
+  if (units.models.length === 0 && units.cells.length === 1) return all[0]!;
+  return fail(`the file defines several cells or models (${names})`, "choose one with --cell NAME");
+}
+
+export interface BuiltLayer {
+  readonly forward: { readonly cell: CellIR; readonly graph: Graph };
+  readonly reverse?: { readonly cell: CellIR; readonly graph: Graph };
+  readonly merge: "concat" | "sum";
+}
+
+export interface BuiltModel {
+  readonly input: { readonly name: string; readonly size: number };
+  readonly layers: readonly BuiltLayer[];
+  readonly readout: { readonly size: number; readonly activation: Activation } | undefined;
+  /** Features of the last layer's output (after merging). */
+  readonly outputSize: number;
+  readonly dims: Record<string, number>;
+}
+
+function bindDim(dim: string | number, dims: Readonly<Record<string, number>>, at: SourceSpan, used: Record<string, number>): number {
+  if (typeof dim === "number") return dim;
+  const size = dims[dim];
+  if (size === undefined) throw new DiagnosticError([diagnostic("RNNC104", [dim], at, `bind it when compiling: --dims ${dim}=128`)]);
+  used[dim] = size;
+  return size;
+}
+
+export function buildModel(model: ModelSyntax, dims: Readonly<Record<string, number>>, file: string, readFile: ReadCellFile | undefined, localCells: readonly CellSyntax[] = []): BuiltModel {
+  const used: Record<string, number> = {};
+  const siteOf = (dim: string) => model.dimSites.find((s) => s.dim === dim)?.at ?? model.at;
+  const inputSize = bindDim(model.input.shape[0]!, dims, siteOf(String(model.input.shape[0])), used);
+  const cache = new Map<string, CellSyntax[]>();
+
+  const resolveCell = (layer: ModelSyntax["layers"][number]): CellSyntax => {
+    const ref = layer.cell;
+    const fail = (why: string): never => {
+      throw new DiagnosticError([diagnostic("RNNC114", [ref.name, why], ref.at)]);
+    };
+    if (ref.from === undefined) return localCells.find((c) => c.name === ref.name) ?? fail(`no cell named '${ref.name}' in this file; define it here or import it`);
+    if (!readFile) return fail("this compiler was not given a way to read other files");
+    const path = resolve(dirname(file), ref.from.replace(/\.js$/, ".ts").replace(/^(?!.*\.ts$)(.*)$/, "$1.ts"));
+    let cells = cache.get(path);
+    if (!cells) {
+      let text: string;
+      try {
+        text = readFile(path);
+      } catch {
+        return fail(`cannot read ${path}`);
+      }
+      cells = parseCells(path, text);
+      cache.set(path, cells);
+    }
+    return cells.find((c) => c.name === ref.name) ?? fail(`${ref.from} defines no cell '${ref.name}' (it defines ${cells.map((c) => c.name).join(", ")})`);
+  };
+
+  let features = inputSize;
+  const layers: BuiltLayer[] = model.layers.map((layer) => {
+    const syntax = resolveCell(layer);
+    const input = syntax.inputs.length === 1 && syntax.inputs[0]!.shape.length === 1 && typeof syntax.inputs[0]!.shape[0] === "string" ? syntax.inputs[0]! : undefined;
+    if (!input) {
+      throw new DiagnosticError([diagnostic("RNNC113", [`cell '${syntax.name}' is a layer, so it needs exactly one input declared as a vector like { x: "I" }`], layer.at)]);
+    }
+    const layerDims: Record<string, number> = { ...dims };
+    for (const [dim, value] of Object.entries(layer.dims)) layerDims[dim] = bindDim(value, dims, layer.at, used);
+    layerDims[input.shape[0] as string] = features;
+    const instantiate = () => {
+      const graph = new Graph();
+      return { cell: instantiateCell(syntax, layerDims, graph), graph };
+    };
+    const forward = instantiate();
+    const out = forward.cell.outputs[0]?.node ?? forward.cell.next[0]!.node;
+    if (out.shape.length !== 1) {
+      throw new DiagnosticError([diagnostic("RNNC113", [`the output of cell '${syntax.name}' must be a vector to feed the next layer`], layer.at)]);
+    }
+    for (const [dim, size] of Object.entries(forward.cell.dims)) if (dim !== input.shape[0] && layer.dims[dim] === undefined) used[dim] = size;
+    const size = out.shape[0]!;
+    features = layer.bidirectional && layer.merge === "concat" ? 2 * size : size;
+    return { forward, ...(layer.bidirectional ? { reverse: instantiate() } : {}), merge: layer.merge };
+  });
+  const readout = model.readout && {
+    size: bindDim(model.readout.size, dims, model.readout.at, used),
+    activation: model.readout.activation,
+  };
+  return { input: { name: model.input.name, size: inputSize }, layers, readout, outputSize: features, dims: used };
+}

@@ -1,0 +1,89 @@
+// compiler/time — a model as a program. In: each layer's step graph(s) (two
+// copies for a bidirectional layer, so each direction has its own
+// parameters), the input sequence, a readout, and the loss. Out: a Program:
+// layer after layer over whole sequences; the reverse direction reads the
+// input reversed per sequence (its valid prefix only) and its output is
+// reversed back before the two are merged. The readout (a dense layer, or
+// the identity) is a scan without state that carries the loss.
+
+import { Graph } from "../ir/index.js";
+import type { Program, Sequence, Stage } from "./program.js";
+import type { CellGraph, LossKind } from "./scan.js";
+import type { TapedScan } from "./tape.js";
+
+export interface ModelLayer {
+  readonly forward: CellGraph;
+  /** The reverse direction of a bidirectional layer. */
+  readonly reverse?: CellGraph;
+  readonly merge: "concat" | "sum";
+}
+
+export type Activation = "linear" | "sigmoid" | "tanh" | "relu";
+
+/** The one per-step output of a layer's cell, and its size. */
+function outputOf(cell: CellGraph): { name: string; size: number } {
+  const out = cell.outputs?.[0] ?? cell.next[0]!;
+  return { name: out.name, size: out.node.shape[0]! };
+}
+
+/** A stateless step: y = activation(V · z + c), or y = z without a readout. */
+export function readoutGraph(features: number, readout: { size: number; activation: Activation } | undefined): CellGraph {
+  const g = new Graph();
+  const z = g.variable("z", "input", [features], true);
+  if (!readout) return { graph: g, inputs: [z], states: [], params: [], next: [], outputs: [{ name: "y", node: z }] };
+  const V = g.variable("V", "param", [readout.size, features], false);
+  const c = g.variable("c", "param", [readout.size], false);
+  const pre = g.apply("add", [g.apply("matvec", [V, z]), c]);
+  const y = readout.activation === "linear" ? pre : g.apply(readout.activation, [pre]);
+  return { graph: g, inputs: [z], states: [], params: [V, c], next: [], outputs: [{ name: "y", node: y }] };
+}
+
+/**
+ * `compile` turns a step graph into a taped scan (differentiated with the
+ * given loss); the program's stages are named l0, l1, ... and readout.
+ */
+export function modelProgram(
+  input: { name: string; size: number },
+  layers: readonly ModelLayer[],
+  readout: CellGraph,
+  loss: LossKind,
+  compile: (cell: CellGraph, loss: LossKind, prefix: string) => TapedScan,
+): Program {
+  const sequences: Sequence[] = [{ name: input.name, shape: [input.size], role: "input" }];
+  const stages: Stage[] = [];
+  const internal = (name: string, size: number) => sequences.push({ name, shape: [size], role: "internal" });
+  const scanStage = (cell: CellGraph, prefix: string, reads: string, writes: string, stageLoss: LossKind): Stage => {
+    const scan = compile(cell, stageLoss, prefix);
+    return {
+      kind: "scan", prefix, scan,
+      reads: Object.fromEntries(scan.inputs.map((x) => [x.name, reads])),
+      writes: Object.fromEntries(scan.outputs.map((y) => [y.name, writes])),
+    };
+  };
+  let current = input.name;
+  layers.forEach((layer, i) => {
+    const out = outputOf(layer.forward);
+    if (!layer.reverse) {
+      internal(`l${i}`, out.size);
+      stages.push(scanStage(layer.forward, `l${i}.`, current, `l${i}`, "none"));
+      current = `l${i}`;
+      return;
+    }
+    const inSize = sequences.find((q) => q.name === current)!.shape[0]!;
+    internal(`l${i}.fwd`, out.size);
+    internal(`l${i}.in.rev`, inSize);
+    internal(`l${i}.bwd.rev`, out.size);
+    internal(`l${i}.bwd`, out.size);
+    internal(`l${i}`, layer.merge === "concat" ? 2 * out.size : out.size);
+    stages.push(scanStage(layer.forward, `l${i}.fwd.`, current, `l${i}.fwd`, "none"));
+    stages.push({ kind: "reverse", from: current, to: `l${i}.in.rev` });
+    stages.push(scanStage(layer.reverse, `l${i}.bwd.`, `l${i}.in.rev`, `l${i}.bwd.rev`, "none"));
+    stages.push({ kind: "reverse", from: `l${i}.bwd.rev`, to: `l${i}.bwd` });
+    stages.push({ kind: "merge", op: layer.merge, from: [`l${i}.fwd`, `l${i}.bwd`], to: `l${i}` });
+    current = `l${i}`;
+  });
+  const size = readout.outputs![0]!.node.shape[0]!;
+  sequences.push({ name: "y", shape: [size], role: "output" });
+  stages.push(scanStage(readout, "readout.", current, "y", loss));
+  return { loss, sequences, stages };
+}
