@@ -18,6 +18,7 @@ import {
   type CellGraph, type LossKind, type Program, type StepPair, type TapedScan,
 } from "./time/index.js";
 import { lowerProgram } from "./lower/module.js";
+import type { Optimizer } from "./lower/train.js";
 import { printSchedule } from "./lower/schedule.js";
 import { buildModel, pickUnit, type ReadCellFile } from "./model.js";
 import type { Abi } from "../runtime/abi.js";
@@ -40,6 +41,8 @@ export interface CompileOptions {
   readonly verifyEach?: boolean;
   /** Called with the text of each pass named in `after`. */
   readonly dump?: { readonly after: readonly PassName[]; readonly write: (pass: PassName, text: string) => void };
+  /** Adds train_step with this optimizer. */
+  readonly train?: Optimizer | undefined;
   /** Reads a cell file a model imports; models that import cells need it. */
   readonly readFile?: ReadCellFile;
 }
@@ -119,6 +122,7 @@ export function compileCell(options: CompileOptions): Compiled {
     optimize: options.optimize ?? true,
     dims,
     name: unit.kind === "cell" ? unit.cell.name : unit.model.name,
+    train: options.train,
   });
   dump("schedule", () => lowered.schedules.map((s) => `${printSchedule(s.forward, `${s.prefix}forward`)}\n${printSchedule(s.backward, `${s.prefix}backward`)}`).join("\n"));
 

@@ -13,7 +13,7 @@ export type ElementType = Dtype | "i32";
 
 export const PUBLIC_ROLES = [
   "param", "grad", "input", "target", "lengths", "output",
-  "state_in", "state_out", "grad_output", "grad_state_out",
+  "state_in", "state_out", "grad_output", "grad_state_out", "optimizer",
 ] as const;
 /** Roles the module uses for itself; hosts never read or write them. */
 export const INTERNAL_ROLES = ["tape", "scratch"] as const;

@@ -2,7 +2,8 @@
 // `compile` and `gradcheck`, turned into pipeline options.
 
 import { defaultCapacity, passNames, type CompileOptions, type PassName } from "../pipeline.js";
-import { parseChoice, parseDims, parsePositive } from "./args.js";
+import { parseChoice, parseDims, parseNumber, parsePositive } from "./args.js";
+import type { Optimizer } from "../lower/train.js";
 import { UsageError, UserError, type Io } from "./io.js";
 
 export const buildFlags = {
@@ -14,6 +15,11 @@ export const buildFlags = {
   steps: { type: "string" },
   loss: { type: "string" },
   "dump-after": { type: "string" },
+  optimizer: { type: "string" },
+  momentum: { type: "string" },
+  beta1: { type: "string" },
+  beta2: { type: "string" },
+  epsilon: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -24,7 +30,11 @@ export const buildFlagsHelp = `  --cell NAME          the exported cell to compi
   --batch N            batch capacity (default ${defaultCapacity.batch})
   --steps N            steps capacity (default ${defaultCapacity.steps})
   --loss mse|none      built-in per-step MSE loss, or none: the host writes output cotangents
-  --dump-after PASS    print the IR after a pass (${passNames.join(", ")}); comma-separate several`;
+  --dump-after PASS    print the IR after a pass (${passNames.join(", ")}); comma-separate several
+  --optimizer sgd|adam add train_step(batch, steps, learning_rate, clip_norm): forward, backward,
+                       global-norm clipping (clip_norm <= 0: none) and the update, in one call
+  --momentum X         SGD momentum (default 0)
+  --beta1 X --beta2 X --epsilon X   Adam's constants (default 0.9, 0.999, 1e-8)`;
 
 interface BuildValues {
   cell?: string | undefined;
@@ -35,6 +45,27 @@ interface BuildValues {
   steps?: string | undefined;
   loss?: string | undefined;
   "dump-after"?: string | undefined;
+  optimizer?: string | undefined;
+  momentum?: string | undefined;
+  beta1?: string | undefined;
+  beta2?: string | undefined;
+  epsilon?: string | undefined;
+}
+
+function optimizerOf(values: BuildValues): Optimizer | undefined {
+  const fraction = (flag: "momentum" | "beta1" | "beta2", fallback: number) => {
+    const v = values[flag] === undefined ? fallback : Number(values[flag]);
+    if (!(v >= 0 && v < 1)) throw new UsageError(`--${flag}: expected a number in [0, 1), got "${values[flag]}"`);
+    return v;
+  };
+  const kind = values.optimizer;
+  if (kind === undefined) {
+    for (const flag of ["momentum", "beta1", "beta2", "epsilon"] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --optimizer`);
+    return undefined;
+  }
+  if (kind === "sgd") return { kind, momentum: fraction("momentum", 0) };
+  if (kind === "adam") return { kind, beta1: fraction("beta1", 0.9), beta2: fraction("beta2", 0.999), epsilon: parseNumber("epsilon", values.epsilon, 1e-8) };
+  throw new UsageError(`--optimizer: expected sgd or adam, got "${kind}"`);
 }
 
 export function buildOptions(file: string, values: BuildValues, io: Io, overrides: Partial<CompileOptions> = {}): CompileOptions {
@@ -58,6 +89,7 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
     capacity: { batch: parsePositive("batch", values.batch, defaultCapacity.batch), steps: parsePositive("steps", values.steps, defaultCapacity.steps) },
     loss: parseChoice<"mse" | "none">("loss", values.loss, ["mse", "none"], "mse"),
     readFile: (path: string) => io.readText(path),
+    train: optimizerOf(values),
     ...(dumpAfter.length > 0 ? { dump: { after: dumpAfter as PassName[], write: (pass: PassName, text: string) => io.out(`;; after ${pass}\n${text}\n`) } } : {}),
     ...overrides,
   };

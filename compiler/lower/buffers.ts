@@ -8,7 +8,7 @@ import { sizeOf } from "../ir/index.js";
 
 export type Role =
   | "param" | "grad" | "input" | "target" | "lengths" | "output" | "state_in" | "state_out"
-  | "grad_output" | "grad_state_out" | "tape" | "scratch";
+  | "grad_output" | "grad_state_out" | "optimizer" | "tape" | "scratch";
 
 export type BufferType = "f32" | "f64" | "i32";
 

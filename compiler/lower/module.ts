@@ -12,6 +12,7 @@ import { KernelEmitter, type StepContext } from "./kernels.js";
 import { lanesFor } from "./lanes.js";
 import { schedule, type Schedule, type Sink } from "./schedule.js";
 import { mergeAdjoint, mergeSequences, reverseSequences, type SequenceFrame } from "./sequences.js";
+import { emitTrainStep, trainBuffers, type Optimizer, type TrainBuffers } from "./train.js";
 import { binaryen, WasmModule, type Expr, type FunctionBuilder } from "./wasm.js";
 
 export interface LowerOptions {
@@ -21,6 +22,8 @@ export interface LowerOptions {
   readonly optimize: boolean;
   readonly dims: Readonly<Record<string, number>>;
   readonly name: string;
+  /** Adds train_step(batch, steps, learning_rate, clip_norm) with this optimizer. */
+  readonly train?: Optimizer | undefined;
 }
 
 export interface Lowered {
@@ -61,16 +64,20 @@ class MemoryLayout {
   readonly mask: Buffer;
   /** Cotangent sequences that several stages add into: zeroed before backward. */
   readonly accumulated = new Set<Buffer>();
+  /** Each parameter's gradient buffer. */
+  readonly grads = new Map<Buffer, Buffer>();
+  readonly train: TrainBuffers | undefined;
   private readonly readers: Map<string, number>;
 
-  constructor(readonly program: Program, dtype: BufferType) {
+  constructor(readonly program: Program, dtype: BufferType, optimizer: Optimizer | undefined) {
     const t = (this.t = new BufferTable(dtype));
     this.readers = readersOf(program);
     const scans = program.stages.filter((s): s is ScanStage => s.kind === "scan");
     const seq = { perStep: true, batched: true };
     const row = { batched: true };
     for (const s of scans) for (const p of s.scan.params) t.add(s.prefix + p.name, "param", p.shape);
-    for (const s of scans) for (const p of s.scan.params) t.add(s.prefix + p.name, "grad", p.shape);
+    for (const s of scans) for (const p of s.scan.params) this.grads.set(t.get("param", s.prefix + p.name), t.add(s.prefix + p.name, "grad", p.shape));
+    this.train = optimizer && trainBuffers([...this.grads.keys()], optimizer, (name, shape, type) => t.add(name, "optimizer", shape, type ? { type } : {}));
     const sequences = program.sequences;
     for (const q of sequences.filter((q) => q.role === "input")) t.add(q.name, "input", q.shape, seq);
     for (const q of sequences.filter((q) => q.role === "input")) t.add(q.name, "grad", q.shape, seq);
@@ -155,7 +162,7 @@ class MemoryLayout {
 
 export function lowerProgram(program: Program, options: LowerOptions): Lowered {
   const { dtype, capacity } = options;
-  const layout = new MemoryLayout(program, dtype);
+  const layout = new MemoryLayout(program, dtype, options.train);
   const scheduled = new Map<Stage, { forward: Schedule; backward: Schedule }>();
   for (const stage of program.stages) if (stage.kind === "scan") scheduled.set(stage, layout.scheduleScan(stage, dtype));
   const scratch = [...scheduled.values()].flatMap((s) => [...s.forward.scratch, ...s.backward.scratch]);
@@ -170,7 +177,12 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
     capacity: { batch: capacity.batch, steps: capacity.steps },
     loss: program.loss,
     tensors: buffers.map(abiEntry(dtype)),
-    functions: { forward: ["batch", "steps"], backward: ["batch", "steps"] },
+    functions: {
+      forward: ["batch", "steps"],
+      backward: ["batch", "steps"],
+      ...(options.train ? { train_step: ["batch", "steps", "learning_rate", "clip_norm"] } : {}),
+    },
+    ...(options.train ? { optimizer: options.train } : {}),
   };
 
   return {
@@ -228,6 +240,8 @@ class Emitter {
   emit(): void {
     this.emitForward();
     this.emitBackward();
+    const { train } = this.layout;
+    if (this.options.train && train) emitTrainStep(this.mod, this.vec, this.scalar, this.layout.grads, train, this.options.train);
   }
 
   private frame(): Frame {
