@@ -68,6 +68,11 @@ export function randomizeModel(model: RnncModel, size: CallSize, rand: () => num
     if (e.role === "param") {
       const fanIn = typeof e.shape[e.shape.length - 1] === "number" ? (e.shape[e.shape.length - 1] as number) : 1;
       fill(model, e, size, rand, e.shape.length === 2 ? 1.5 / Math.sqrt(fanIn) : 0.5);
+    } else if (e.role === "target" && e.dtype === "i32") {
+      // Class ids: uniform over the classes of the output of the same name.
+      const classes = entries.find((o) => o.name === e.name && o.role === "output")!.shape.at(-1) as number;
+      const view = model.view(e.name, e.role, size);
+      for (let i = 0; i < view.length; i++) view[i] = Math.floor(rand() * classes);
     } else if (e.role === "input" || e.role === "target") fill(model, e, size, rand, 1);
     else if (e.role === "state_in") fill(model, e, size, rand, 0.5);
     else if (e.role === "grad_output" || e.role === "grad_state_out") fill(model, e, size, rand, 1);

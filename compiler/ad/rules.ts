@@ -39,6 +39,8 @@ export const vjpRules = {
     const takeA = b.apply("step", [b.apply("sub", [y.inputs[1]!, y.inputs[0]!])]);
     return [b.apply("select", [takeA, g, zero(b)]), b.apply("select", [takeA, zero(b), g])];
   },
+  onehot: () => [null, null],
+  logsumexp: (y, g, b) => [b.apply("mul", [g, b.apply("exp", [b.apply("sub", [y.inputs[0]!, y])])])],
   select: (y, g, b) => [null, b.apply("select", [y.inputs[0]!, g, zero(b)]), b.apply("select", [y.inputs[0]!, zero(b), g])],
   matvec: (y, g, b) => [b.apply("outer", [g, y.inputs[1]!]), b.apply("matvec", [b.apply("transpose", [y.inputs[0]!]), g])],
   outer: (y, g, b) => [b.apply("matvec", [g, y.inputs[1]!]), b.apply("matvec", [b.apply("transpose", [g]), y.inputs[0]!])],

@@ -4,6 +4,7 @@
 import { defaultCapacity, passNames, type CompileOptions, type PassName } from "../pipeline.js";
 import { parseChoice, parseDims, parseNumber, parsePositive } from "./args.js";
 import type { Optimizer } from "../lower/train.js";
+import { lossKinds, type LossKind } from "../time/index.js";
 import { UsageError, UserError, type Io } from "./io.js";
 
 export const buildFlags = {
@@ -29,7 +30,9 @@ export const buildFlagsHelp = `  --cell NAME          the exported cell to compi
   --no-simd            scalar build, for hosts without SIMD128 (wasm2c, old engines)
   --batch N            batch capacity (default ${defaultCapacity.batch})
   --steps N            steps capacity (default ${defaultCapacity.steps})
-  --loss mse|none      built-in per-step MSE loss, or none: the host writes output cotangents
+  --loss KIND          mse (½·squared error per step), softmax-ce (cross-entropy against class ids,
+                       i32 targets), mse-last or softmax-ce-last (each sequence's last step only),
+                       or none: the host writes the output cotangents before backward
   --dump-after PASS    print the IR after a pass (${passNames.join(", ")}); comma-separate several
   --optimizer sgd|adam add train_step(batch, steps, learning_rate, clip_norm): forward, backward,
                        global-norm clipping (clip_norm <= 0: none) and the update, in one call
@@ -87,7 +90,7 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
     dtype: parseChoice<"f32" | "f64">("dtype", values.dtype, ["f32", "f64"], "f32"),
     simd: !values["no-simd"],
     capacity: { batch: parsePositive("batch", values.batch, defaultCapacity.batch), steps: parsePositive("steps", values.steps, defaultCapacity.steps) },
-    loss: parseChoice<"mse" | "none">("loss", values.loss, ["mse", "none"], "mse"),
+    loss: parseChoice<LossKind>("loss", values.loss, lossKinds, "mse"),
     readFile: (path: string) => io.readText(path),
     train: optimizerOf(values),
     ...(dumpAfter.length > 0 ? { dump: { after: dumpAfter as PassName[], write: (pass: PassName, text: string) => io.out(`;; after ${pass}\n${text}\n`) } } : {}),

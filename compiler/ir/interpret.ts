@@ -114,6 +114,29 @@ const kernels = {
     }
     return out;
   },
+  onehot: (node, [index], batch) => {
+    const size = sizeOf(node.shape);
+    const copies = node.batched ? batch : 1;
+    const out = new Float64Array(copies * size);
+    for (let b = 0; b < copies; b++) {
+      const i = at(node.inputs[0]!, index!, b, 0);
+      if (Number.isInteger(i) && i >= 0 && i < size) out[b * size + i] = 1;
+    }
+    return out;
+  },
+  logsumexp: (node, [x], batch) => {
+    const size = sizeOf(node.inputs[0]!.shape);
+    const copies = node.batched ? batch : 1;
+    const out = new Float64Array(copies);
+    for (let b = 0; b < copies; b++) {
+      let max = -Infinity;
+      for (let j = 0; j < size; j++) max = Math.max(max, x![b * size + j]!);
+      let acc = 0;
+      for (let j = 0; j < size; j++) acc += Math.exp(x![b * size + j]! - max);
+      out[b] = max + Math.log(acc);
+    }
+    return out;
+  },
   batchsum: (node, [x], batch) => {
     const size = sizeOf(node.shape);
     const out = new Float64Array(size);

@@ -26,12 +26,15 @@ export const opDocs = {
   min: "the smaller of a and b (b where they are equal)",
   // elementwise, three operands
   select: "where cond != 0 take a, else b; never multiplies, so NaN in the other branch does not leak",
+  // elementwise over the element index
+  onehot: "onehot(i, like): 1 at element i (a scalar holding an integer), 0 elsewhere, in the shape of like",
   // linear algebra
   matvec: "[M,N] · [N] → [M]",
   outer: "[M] ⊗ [N] → [M,N]",
   transpose: "[M,N] → [N,M]",
   // reductions
   sum: "sum of all elements → rank 0 (per batch element)",
+  logsumexp: "log Σ exp(x) over all elements → rank 0, computed stably (max subtracted first)",
   batchsum: "sum over the batch → an unbatched tensor of the same shape",
 } as const;
 
@@ -44,7 +47,7 @@ export type UnaryOp = (typeof unaryOps)[number];
 export type BinaryOp = (typeof binaryOps)[number];
 
 /** Elementwise ops: each output element depends only on the same element of its operands. */
-export const elementwiseOps: ReadonlySet<Op> = new Set<Op>([...unaryOps, ...binaryOps, "select"]);
+export const elementwiseOps: ReadonlySet<Op> = new Set<Op>([...unaryOps, ...binaryOps, "select", "onehot"]);
 
 export function isElementwise(op: Op): boolean {
   return elementwiseOps.has(op);
@@ -56,6 +59,7 @@ export const arity = {
   neg: 1, exp: 1, log: 1, tanh: 1, sigmoid: 1, relu: 1, softplus: 1, sqrt: 1, step: 1,
   add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2,
   select: 3,
+  onehot: 2,
   matvec: 2, outer: 2, transpose: 1,
-  sum: 1, batchsum: 1,
+  sum: 1, logsumexp: 1, batchsum: 1,
 } as const satisfies Record<Op, number>;

@@ -50,6 +50,7 @@ export const shapeRules = {
   relu: unary, softplus: unary, sqrt: unary, step: unary,
   add: broadcast, sub: broadcast, mul: broadcast, div: broadcast, max: broadcast, min: broadcast,
   select: broadcast,
+  onehot: ([index, like]) => (index!.length === 0 ? like! : new ShapeError(`onehot takes a scalar index, got ${formatShape(index!)}`)),
   matvec: ([m, v]) => {
     if (m!.length !== 2 || v!.length !== 1) {
       return new ShapeError(`matrix-vector product needs a matrix and a vector, got ${formatShape(m!)} and ${formatShape(v!)}`);
@@ -67,6 +68,7 @@ export const shapeRules = {
   },
   transpose: ([m]) => (m!.length === 2 ? [m![1]!, m![0]!] : new ShapeError(`transpose needs a matrix, got ${formatShape(m!)}`)),
   sum: () => [],
+  logsumexp: ([x]) => (x!.length > 0 ? [] : new ShapeError("logsumexp of a scalar")),
   batchsum: unary,
 } satisfies Record<Op, ShapeRule>;
 

@@ -8,7 +8,8 @@ import type { Lanes } from "./lanes.js";
 import { callMath } from "./math.js";
 import type { Expr } from "./wasm.js";
 
-type Lowering = (l: Lanes, args: Expr[]) => Expr;
+/** Operand expressions, and the index of the element(s) computed, as lanes of floats. */
+type Lowering = (l: Lanes, args: Expr[], index: () => Expr) => Expr;
 
 const notElementwise = (op: Op): Lowering => () => {
   throw new IRError(`${op} is not elementwise`);
@@ -33,9 +34,12 @@ export const elementwiseLowering = {
   max: (l, [a, b]) => l.max(a!, b!),
   min: (l, [a, b]) => l.min(a!, b!),
   select: (l, [c, a, b]) => l.select(l.ne(c!, l.const(0)), a!, b!),
+  // The second operand only gives the shape; its value is never computed.
+  onehot: (l, [i], index) => l.select(l.eq(index(), i!), l.const(1), l.const(0)),
   matvec: notElementwise("matvec"),
   outer: notElementwise("outer"),
   transpose: notElementwise("transpose"),
   sum: notElementwise("sum"),
+  logsumexp: notElementwise("logsumexp"),
   batchsum: notElementwise("batchsum"),
 } satisfies Record<Op, Lowering>;

@@ -7,6 +7,7 @@
 import { sizeOf, IRError, type Node } from "../ir/index.js";
 import { bytesOf, type Buffer } from "./buffers.js";
 import { elementwiseLowering } from "./elementwise.js";
+import { callMath } from "./math.js";
 import type { Lanes } from "./lanes.js";
 import type { Kernel } from "./schedule.js";
 import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
@@ -79,6 +80,8 @@ export class KernelEmitter {
         return this.elementwise(kernel.src, undefined, kernel.dest, kernel.accumulate);
       case "sum":
         return this.sum(kernel.root, kernel.dest, kernel.accumulate);
+      case "logsumexp":
+        return this.logsumexp(kernel.root, kernel.dest, kernel.accumulate);
       case "batchsum":
         return this.batchsum(kernel.root, kernel.dest, kernel.accumulate);
       case "matvec":
@@ -102,11 +105,30 @@ export class KernelEmitter {
   private expr(node: Node, computing: Node | undefined, rows: Map<Buffer, number>, l: Lanes, jb: number): Expr {
     if (node.op === "const") return l.const(node.arg as number);
     if (node.op === "var" || (node !== computing && this.ctx.located.has(node))) {
-      const ptr = this.get(rows.get(this.locate(node))!);
+      const buffer = this.locate(node);
+      const ptr = this.get(rows.get(buffer)!);
+      if (buffer.type === "i32") {
+        // Integer data (class ids) is read as a float of the module's type.
+        if (node.shape.length !== 0) throw new IRError(`integer tensor ${buffer.name} read elementwise`);
+        const m = this.m;
+        return l.splat(this.ctx.scalar.elem === "f32" ? m.f32.convert_s.i32(m.i32.load(0, 4, ptr)) : m.f64.convert_s.i32(m.i32.load(0, 4, ptr)));
+      }
       return node.shape.length === 0 ? l.loadSplat(ptr) : l.load(this.m.i32.add(ptr, this.get(jb)));
     }
-    const args = node.inputs.map((n) => this.expr(n, computing, rows, l, jb));
-    return elementwiseLowering[node.op](l, args);
+    const args = node.op === "onehot" ? [this.expr(node.inputs[0]!, computing, rows, l, jb)] : node.inputs.map((n) => this.expr(n, computing, rows, l, jb));
+    return elementwiseLowering[node.op](l, args, () => this.elementIndex(l, jb));
+  }
+
+  /** The index of each lane's element, as floats: jb / bytes + lane. */
+  private elementIndex(l: Lanes, jb: number): Expr {
+    const m = this.m;
+    const j = m.i32.div_u(this.get(jb), this.c(this.bytes));
+    const s = this.ctx.scalar;
+    const first = l.splat(s.elem === "f32" ? m.f32.convert_u.i32(j) : m.f64.convert_u.i32(j));
+    if (l.width === 1) return first;
+    const lanes = Array.from({ length: l.width }, (_, i) => i);
+    const offsets = l.elem === "f32" ? m.v128.const(new Uint8Array(new Float32Array(lanes).buffer)) : m.v128.const(new Uint8Array(new Float64Array(lanes).buffer));
+    return l.add(first, offsets);
   }
 
   /** Row-pointer locals for every located value the fused expression reads, set for batch entry b. */
@@ -182,6 +204,31 @@ export class KernelEmitter {
       ...(vec.width > 1 ? [fb.set(vacc, vec.const(0))] : []),
       fb.set(sacc, scalar.const(0)),
       ...this.overElements(size, jb, body),
+      scalar.store(destPtr(), accumulate ? scalar.add(scalar.load(destPtr()), total) : total),
+    ]);
+  }
+
+  /** dest[b] = log Σ exp(x) over the fused expression, max first: two scalar passes (class counts are small). */
+  private logsumexp(root: Node, dest: Buffer, accumulate: boolean): Expr {
+    const fb = this.ctx.fb;
+    const { scalar } = this.ctx;
+    const b = this.newLocal();
+    const jb = this.newLocal();
+    const max = fb.local(scalar.type);
+    const acc = fb.local(scalar.type);
+    const { rows, init } = this.rowsOf(root, undefined, b);
+    const size = sizeOf(root.shape);
+    const m = this.m;
+    const x = () => this.expr(root, undefined, rows, scalar, jb);
+    const each = (body: Expr) => fb.forLoop(jb, this.c(0), this.c(size * this.bytes), this.bytes, [body]);
+    const total = scalar.add(fb.get(max, scalar.type), callMath(scalar, "log", fb.get(acc, scalar.type)));
+    const destPtr = () => this.row(dest, true, b);
+    return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
+      ...init,
+      fb.set(max, scalar.const(-Infinity)),
+      each(fb.set(max, scalar.max(x(), fb.get(max, scalar.type)))),
+      fb.set(acc, scalar.const(0)),
+      each(fb.set(acc, scalar.add(fb.get(acc, scalar.type), callMath(scalar, "exp", scalar.sub(x(), fb.get(max, scalar.type)))))),
       scalar.store(destPtr(), accumulate ? scalar.add(scalar.load(destPtr()), total) : total),
     ]);
   }

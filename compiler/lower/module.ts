@@ -6,7 +6,7 @@
 
 import type { Abi, TensorEntry } from "../../runtime/abi.js";
 import { IRError, sizeOf, type Node, type VarArg } from "../ir/index.js";
-import { readersOf, type Program, type Stage } from "../time/index.js";
+import { lossAtLastStep, readersOf, targetsAreClasses, type Program, type Stage } from "../time/index.js";
 import { bytesOf, planMemory, type Buffer, type BufferType, type Role } from "./buffers.js";
 import { KernelEmitter, type StepContext } from "./kernels.js";
 import { lanesFor } from "./lanes.js";
@@ -62,6 +62,8 @@ class MemoryLayout {
   readonly t: BufferTable;
   readonly lengths: Buffer;
   readonly mask: Buffer;
+  /** 1 at each sequence's last step, for losses counted there only. */
+  readonly last: Buffer | undefined;
   /** Cotangent sequences that several stages add into: zeroed before backward. */
   readonly accumulated = new Set<Buffer>();
   /** Each parameter's gradient buffer. */
@@ -81,7 +83,10 @@ class MemoryLayout {
     const sequences = program.sequences;
     for (const q of sequences.filter((q) => q.role === "input")) t.add(q.name, "input", q.shape, seq);
     for (const q of sequences.filter((q) => q.role === "input")) t.add(q.name, "grad", q.shape, seq);
-    if (program.loss === "mse") for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "target", q.shape, seq);
+    if (program.loss !== "none") {
+      const classes = targetsAreClasses(program.loss);
+      for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "target", classes ? [] : q.shape, classes ? { ...seq, type: "i32" } : seq);
+    }
     this.lengths = t.add("lengths", "lengths", [], { batched: true, type: "i32" });
     for (const role of ["state_in", "grad", "state_out", ...(program.loss === "none" ? ["grad_state_out" as const] : [])] as const) {
       for (const s of scans) for (const st of s.scan.states) t.add(s.prefix + st.name, role, st.shape, row);
@@ -94,6 +99,7 @@ class MemoryLayout {
     }
     for (const s of scans) for (const e of s.scan.tape) t.add(s.prefix + e.name, "tape", e.shape, { perStep: true, batched: e.batched });
     this.mask = t.add("mask", "scratch", [], row);
+    this.last = lossAtLastStep(program.loss) ? t.add("last", "scratch", [], row) : undefined;
     for (const q of sequences) if ((this.readers.get(q.name) ?? 0) > 1) this.accumulated.add(this.cotangent(q.name));
   }
 
@@ -129,7 +135,7 @@ class MemoryLayout {
         case "param": return t.get("param", prefix + v.name);
         case "input": return this.values(stage.reads[v.name]!);
         case "target": return t.get("target", stage.writes[firstOutput]!);
-        case "mask": return this.mask;
+        case "mask": return v.name === "last" ? this.last! : this.mask;
         case "state":
           if (phase === "forward") return t.get("state_out", prefix + v.name);
           throw new IRError(`backward reads state ${v.name} directly; it should be on the tape`);
@@ -143,7 +149,7 @@ class MemoryLayout {
     const forwardSinks = new Map<string, Sink>();
     for (const s of scan.states) forwardSinks.set(`next:${s.name}`, { kind: "deferred", buffer: t.get("state_out", prefix + s.name) });
     for (const y of scan.outputs) forwardSinks.set(`output:${y.name}`, { kind: "store", buffer: this.values(stage.writes[y.name]!) });
-    if (scan.loss === "mse") forwardSinks.set("loss", { kind: "loss" });
+    if (scan.loss !== "none") forwardSinks.set("loss", { kind: "loss" });
     for (const e of scan.tape) forwardSinks.set(`tape:${e.name}`, { kind: "store", buffer: t.get("tape", prefix + e.name) });
     const backwardSinks = new Map<string, Sink>();
     for (const s of scan.states) backwardSinks.set(`dstate:${s.name}`, { kind: "deferred", buffer: t.get("grad", prefix + s.name) });
@@ -264,14 +270,17 @@ class Emitter {
     return [this.fillMask(f), ...s.kernels.map((k) => emitter.emit(k))];
   }
 
-  /** mask[b] = 1 while step t is inside sequence b, else 0. */
+  /** mask[b] = 1 while step t is inside sequence b, else 0; last[b] = 1 at its last step. */
   private fillMask(f: Frame): Expr {
     const m = this.mod.raw;
-    const { lengths, mask } = this.layout;
+    const { lengths, mask, last } = this.layout;
     const b = f.fb.local(binaryen.i32);
     const at = (buffer: Buffer) => m.i32.add(m.i32.const(buffer.offset), m.i32.mul(this.get(f, b), m.i32.const(bytesOf(buffer.type))));
-    const inside = m.i32.lt_s(this.get(f, f.t), m.i32.load(0, 4, at(lengths)));
-    return f.fb.forLoop(b, m.i32.const(0), this.get(f, f.batch), 1, [this.scalar.store(at(mask), m.select(inside, this.scalar.const(1), this.scalar.const(0)))]);
+    const flag = (cond: Expr) => m.select(cond, this.scalar.const(1), this.scalar.const(0));
+    const length = () => m.i32.load(0, 4, at(lengths));
+    const body = [this.scalar.store(at(mask), flag(m.i32.lt_s(this.get(f, f.t), length())))];
+    if (last) body.push(this.scalar.store(at(last), flag(m.i32.eq(this.get(f, f.t), m.i32.sub(length(), m.i32.const(1))))));
+    return f.fb.forLoop(b, m.i32.const(0), this.get(f, f.batch), 1, body);
   }
 
   private copyRows(f: Frame, from: Buffer, to: Buffer): Expr {

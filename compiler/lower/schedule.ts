@@ -23,6 +23,8 @@ export type Kernel =
   | { readonly kind: "copy"; readonly src: Node; readonly dest: Buffer; readonly accumulate: boolean }
   /** dest[b] = sum over elements of the fused expression `root`. */
   | { readonly kind: "sum"; readonly root: Node; readonly dest: Buffer; readonly accumulate: boolean }
+  /** dest[b] = log Σ exp over elements of the fused expression `root`. */
+  | { readonly kind: "logsumexp"; readonly root: Node; readonly dest: Buffer; readonly accumulate: boolean }
   /** dest = sum over the batch of the fused expression `root`. */
   | { readonly kind: "batchsum"; readonly root: Node; readonly dest: Buffer; readonly accumulate: boolean }
   | { readonly kind: "matvec"; readonly w: Node; readonly transposed: boolean; readonly x: Node; readonly dest: Buffer; readonly accumulate: boolean }
@@ -78,7 +80,7 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
     if (us.length !== 1) return false;
     const user = us[0]!;
     if (node.op === "outer") return user.op === "batchsum";
-    return isElementwise(node.op) && (isElementwise(user.op) || user.op === "sum" || user.op === "batchsum");
+    return isElementwise(node.op) && (isElementwise(user.op) || user.op === "sum" || user.op === "logsumexp" || user.op === "batchsum");
   };
 
   const compute = (node: Node, dest: Buffer, accumulate: boolean): Kernel => {
@@ -89,6 +91,8 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
         return { kind: "elementwise", root: node, dest, accumulate };
       case "sum":
         return { kind: "sum", root: a!, dest, accumulate };
+      case "logsumexp":
+        return { kind: "logsumexp", root: a!, dest, accumulate };
       case "batchsum":
         return a!.op === "outer" && fused(a!)
           ? { kind: "outer", a: a!.inputs[0]!, b: a!.inputs[1]!, batchsum: true, dest, accumulate }
@@ -152,6 +156,7 @@ export function printSchedule(s: Schedule, title: string): string {
       case "elementwise": return `  elementwise ${show(k.root)}${dest}`;
       case "copy": return `  copy ${show(k.src)}${dest}`;
       case "sum": return `  sum ${show(k.root)}${dest}`;
+      case "logsumexp": return `  logsumexp ${show(k.root)}${dest}`;
       case "batchsum": return `  batchsum ${show(k.root)}${dest}`;
       case "matvec": return `  matvec ${k.transposed ? "transpose " : ""}${show(k.w)}, ${show(k.x)}${dest}`;
       case "outer": return `  outer${k.batchsum ? "+batchsum" : ""} ${show(k.a)}, ${show(k.b)}${dest}`;

@@ -34,6 +34,9 @@ const folders = {
   outer: ([a, b]) => a! * b!,
   transpose: ([x]) => x,
   sum: ([x], node) => repeatedSum(x!, sizeOf(node.inputs[0]!.shape)),
+  // The interpreter's stable form on n equal values: x + log(n · e^0).
+  logsumexp: ([x], node) => x! + Math.log(repeatedSum(1, sizeOf(node.inputs[0]!.shape))),
+  onehot: () => undefined,
   batchsum: () => undefined,
 } satisfies Record<Op, Folder>;
 

@@ -1,5 +1,5 @@
 // compiler/time — public surface: scans over time, their tape, and programs of scans.
-export { buildStepPair, simplifyPair, type CellGraph, type LossKind, type StepPair, type TensorInfo } from "./scan.js";
+export { buildStepPair, simplifyPair, lossKinds, lossAtLastStep, targetsAreClasses, type CellGraph, type LossKind, type StepPair, type TensorInfo } from "./scan.js";
 export { tapeScan, type TapedScan, type TapeEntry } from "./tape.js";
 export { cellProgram, readersOf, type Program, type Sequence, type Stage } from "./program.js";
 export { modelProgram, readoutGraph, type ModelLayer, type Activation } from "./model.js";

@@ -12,7 +12,22 @@ import { vjp, type Seed } from "../ad/index.js";
 import { type Fn, type Graph, type Node, type Output, type Shape } from "../ir/index.js";
 import { simplify } from "../rewrite/index.js";
 
-export type LossKind = "mse" | "none";
+/**
+ * The loss on the first output: mean squared error against a target sequence,
+ * or softmax cross-entropy against class ids, at every valid step or at each
+ * sequence's last step only (sequence classification); or none.
+ */
+export const lossKinds = ["mse", "mse-last", "softmax-ce", "softmax-ce-last", "none"] as const;
+export type LossKind = (typeof lossKinds)[number];
+
+/** Whether the loss compares with class ids (an i32 scalar per step) rather than a target vector. */
+export function targetsAreClasses(loss: LossKind): boolean {
+  return loss.startsWith("softmax-ce");
+}
+
+export function lossAtLastStep(loss: LossKind): boolean {
+  return loss.endsWith("-last");
+}
 
 export interface CellGraph {
   readonly graph: Graph;
@@ -46,9 +61,9 @@ const nameOf = (node: Node) => (node.arg as { name: string }).name;
 const info = (node: Node): TensorInfo => ({ name: nameOf(node), shape: node.shape });
 
 /**
- * With loss "mse" the first output is compared with a target sequence and the
- * backward pass starts from the loss; with "none" every output's cotangent is
- * a seed var `output:NAME`, written before backward.
+ * With a loss the first output is compared with a target and the backward
+ * pass starts from the loss; with "none" every output's cotangent is a seed
+ * var `output:NAME`, written before backward.
  */
 export function buildStepPair(cell: CellGraph, loss: LossKind): StepPair {
   const g = cell.graph;
@@ -68,11 +83,19 @@ export function buildStepPair(cell: CellGraph, loss: LossKind): StepPair {
     forwardOutputs.push({ name: `output:${name}`, node: masked });
     if (loss === "none") seeds.push({ node: masked, cotangent: g.variable(`output:${name}`, "seed", node.shape, true) });
   }
-  if (loss === "mse") {
+  if (loss !== "none") {
     const { name, node } = outputs[0]!;
-    const diff = g.apply("sub", [node, g.variable(name, "target", node.shape, true)]);
-    const halfSquares = g.apply("mul", [g.constant(0.5), g.apply("sum", [g.apply("mul", [diff, diff])])]);
-    const stepLoss = g.apply("select", [mask, halfSquares, zero]);
+    let value: Node;
+    if (targetsAreClasses(loss)) {
+      // −log softmax(z)[t] = logsumexp(z) − z[t], never forming the softmax.
+      const target = g.variable(name, "target", [], true);
+      value = g.apply("sub", [g.apply("logsumexp", [node]), g.apply("sum", [g.apply("mul", [node, g.apply("onehot", [target, node])])])]);
+    } else {
+      const diff = g.apply("sub", [node, g.variable(name, "target", node.shape, true)]);
+      value = g.apply("mul", [g.constant(0.5), g.apply("sum", [g.apply("mul", [diff, diff])])]);
+    }
+    const counted = lossAtLastStep(loss) ? g.variable("last", "mask", [], true) : mask;
+    const stepLoss = g.apply("select", [counted, value, zero]);
     forwardOutputs.push({ name: "loss", node: stepLoss });
     seeds.push({ node: stepLoss, cotangent: g.constant(1) });
   }

@@ -21,7 +21,7 @@ function build(train: Optimizer, dtype: "f32" | "f64" = "f64"): RnncModel {
 }
 
 const params = (model: RnncModel) => model.tensors().filter((t) => t.role === "param");
-const snapshot = (model: RnncModel, role: "param" | "grad") => new Map(params(model).map((t) => [t.name, Float64Array.from(model.tensor(t.name, role))]));
+const snapshot = (model: RnncModel, role: "param" | "grad"): Map<string, Float64Array> => new Map(params(model).map((t) => [t.name, Float64Array.from(model.tensor(t.name, role))]));
 
 /** The module's gradients at its current parameters, without changing them. */
 function gradients(model: RnncModel): { loss: number; grads: Map<string, Float64Array> } {
@@ -54,7 +54,7 @@ describe("train_step", () => {
     it(`${label}: three steps match the update computed from forward/backward`, () => {
       const model = build(optimizer);
       const lr = 0.05;
-      let p = snapshot(model, "param");
+      let p: Map<string, Float64Array> = snapshot(model, "param");
       const slots = new Map([...p].map(([name, v]) => [name, { m: new Float64Array(v.length), v: new Float64Array(v.length) }]));
       for (let t = 1; t <= 3; t++) {
         const { loss, grads } = gradients(model);
