@@ -73,6 +73,11 @@ export function randomizeModel(model: RnncModel, size: CallSize, rand: () => num
       const classes = entries.find((o) => o.name === e.name && o.role === "output")!.shape.at(-1) as number;
       const view = model.view(e.name, e.role, size);
       for (let i = 0; i < view.length; i++) view[i] = Math.floor(rand() * classes);
+    } else if (e.role === "input" && e.idsBelow !== undefined) {
+      // Ids: several slots per step (word hashing) leave some empty (-1).
+      const view = model.view(e.name, e.role, size);
+      const slots = e.shape.at(-1) as number;
+      for (let i = 0; i < view.length; i++) view[i] = slots > 1 && rand() < 0.25 ? -1 : Math.floor(rand() * e.idsBelow);
     } else if (e.role === "input" || e.role === "target") fill(model, e, size, rand, 1);
     else if (e.role === "state_in") fill(model, e, size, rand, 0.5);
     else if (e.role === "grad_output" || e.role === "grad_state_out") fill(model, e, size, rand, 1);
@@ -106,7 +111,8 @@ export function gradcheck(model: RnncModel, options: GradcheckOptions): Gradchec
 
   const loss = objective();
   model.backward(size.batch, size.steps);
-  const targets = model.tensors().filter((e) => e.role === "param" || e.role === "input" || e.role === "state_in");
+  // Integer ids have no gradient; everything else the host writes does.
+  const targets = model.tensors().filter((e) => e.role === "param" || (e.role === "input" && e.idsBelow === undefined) || e.role === "state_in");
   const analytic = new Map(targets.map((e) => [e, Float64Array.from(model.view(e.name, "grad", size))]));
 
   const tensors: TensorCheck[] = targets.map((entry) => {

@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { DiagnosticError, diagnostic, wholeFile, type SourceSpan } from "./diagnostics.js";
 import { instantiateCell, parseCells, type CellIR, type CellSyntax, type ModelSyntax } from "./frontend/index.js";
 import { Graph } from "./ir/index.js";
-import type { Activation } from "./time/index.js";
+import type { Activation, ModelInput } from "./time/index.js";
 
 export type ReadCellFile = (path: string) => string;
 
@@ -35,7 +35,7 @@ export interface BuiltLayer {
 }
 
 export interface BuiltModel {
-  readonly input: { readonly name: string; readonly size: number };
+  readonly inputs: readonly ModelInput[];
   readonly layers: readonly BuiltLayer[];
   readonly readout: { readonly size: number; readonly activation: Activation } | undefined;
   /** Features of the last layer's output (after merging). */
@@ -54,7 +54,13 @@ function bindDim(dim: string | number, dims: Readonly<Record<string, number>>, a
 export function buildModel(model: ModelSyntax, dims: Readonly<Record<string, number>>, file: string, readFile: ReadCellFile | undefined, localCells: readonly CellSyntax[] = []): BuiltModel {
   const used: Record<string, number> = {};
   const siteOf = (dim: string) => model.dimSites.find((s) => s.dim === dim)?.at ?? model.at;
-  const inputSize = bindDim(model.input.shape[0]!, dims, siteOf(String(model.input.shape[0])), used);
+  const bind = (dim: string | number) => bindDim(dim, dims, siteOf(String(dim)), used);
+  const inputs: ModelInput[] = model.inputs.map((input) =>
+    input.kind === "dense"
+      ? { kind: "dense", name: input.name, size: bind(input.size) }
+      : { kind: "ids", name: input.name, rows: bind(input.rows), dim: bind(input.dim), slots: input.slots },
+  );
+  const inputSize = inputs.reduce((n, i) => n + (i.kind === "dense" ? i.size : i.dim), 0);
   const cache = new Map<string, CellSyntax[]>();
 
   const resolveCell = (layer: ModelSyntax["layers"][number]): CellSyntax => {
@@ -107,5 +113,5 @@ export function buildModel(model: ModelSyntax, dims: Readonly<Record<string, num
     size: bindDim(model.readout.size, dims, model.readout.at, used),
     activation: model.readout.activation,
   };
-  return { input: { name: model.input.name, size: inputSize }, layers, readout, outputSize: features, dims: used };
+  return { inputs, layers, readout, outputSize: features, dims: used };
 }

@@ -111,7 +111,7 @@ export function compileCell(options: CompileOptions): Compiled {
       merge: layer.merge,
     }));
     const last = model.outputSize;
-    program = modelProgram(model.input, layers, readoutGraph(last, model.readout), loss, scanOf);
+    program = modelProgram(model.inputs, layers, readoutGraph(last, model.readout), loss, scanOf);
     dims = model.dims;
   }
 

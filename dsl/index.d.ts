@@ -96,9 +96,27 @@ export interface Dense {
 }
 export declare function dense(size: Dim, activation?: Dense["activation"]): Dense;
 
+/** Integer ids looked up in an embedding table of `rows` × `dim`; the one-hot vector is never built. */
+export interface Encoding {
+  readonly encoding: "oneOfN" | "wordHash";
+  readonly rows: Dim;
+  readonly dim: Dim;
+  readonly slots: number;
+}
+
+/** 1-of-N input: one id per step (an i32 in [0, rows)), embedded as that row of a trained table [rows, dim]. */
+export declare function oneOfN(rows: Dim, dim: Dim): Encoding;
+
+/**
+ * Word hashing: up to `slots` ids per step (letter trigrams of "#word#", each
+ * an i32 row of a trained table [rows, dim], -1 for an unused slot); the
+ * input is the sum of those rows. Map unknown trigrams to a reserved row.
+ */
+export declare function wordHash(rows: Dim, dim: Dim, slots: number): Encoding;
+
 export interface ModelSpec {
-  /** The model's input sequence: `{ x: "I" }`. */
-  input: Record<string, Dim>;
+  /** The model's input: one vector sequence `{ x: "I" }`, or one or more id encodings, concatenated in order. */
+  input: Record<string, Dim | Encoding>;
   /** Layers, stacked in order: the first reads the input, each next one reads the one before. */
   layers: readonly (AnyCell | Layer | Bidirectional)[];
   /** A dense layer applied at every step to the last layer's output. */

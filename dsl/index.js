@@ -18,6 +18,14 @@ export function bidirectional(layer, merge = "concat") {
   return { bidirectional: "cell" in layer ? layer : { cell: layer }, merge };
 }
 
+export function oneOfN(rows, dim) {
+  return { encoding: "oneOfN", rows, dim, slots: 1 };
+}
+
+export function wordHash(rows, dim, slots) {
+  return { encoding: "wordHash", rows, dim, slots };
+}
+
 export function dense(size, activation = "linear") {
   return { size, activation };
 }

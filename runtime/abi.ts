@@ -32,6 +32,8 @@ export interface TensorEntry {
   /** Byte offset of the region in the exported memory. */
   readonly offset: number;
   readonly dtype?: ElementType;
+  /** An i32 input of ids (embedding rows): each must be below this bound, or -1 for none. */
+  readonly idsBelow?: number;
 }
 
 /** Batch size and number of steps, of one call or of the compiled capacity. */
@@ -178,7 +180,9 @@ function parseTensor(raw: unknown, where: string, moduleDtype: Dtype): TensorEnt
   if (role === "lengths" && (elementType !== "i32" || shape.length !== 1 || shape[0] !== "batch")) {
     throw new RnncAbiError(`${at}: a lengths tensor must have dtype "i32" and shape ["batch"]`);
   }
-  return dtype === undefined ? { name, role, shape, offset } : { name, role, shape, offset, dtype };
+  const idsBelow = "idsBelow" in t ? integer(t.idsBelow, `${at}.idsBelow`, 1) : undefined;
+  if (idsBelow !== undefined && elementType !== "i32") throw new RnncAbiError(`${at}: idsBelow needs dtype "i32"`);
+  return { name, role, shape, offset, ...(dtype === undefined ? {} : { dtype }), ...(idsBelow === undefined ? {} : { idsBelow }) };
 }
 
 function object(v: unknown, where: string): Record<string, unknown> {

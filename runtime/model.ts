@@ -216,6 +216,17 @@ export class RnncModel {
         }
       });
     }
+    for (const entry of this.abi.tensors.filter((t) => t.idsBelow !== undefined)) {
+      const shape = resolveShape(entry.shape, size);
+      const ids = this.#view(entry, elementCount(shape));
+      const perStep = elementCount(shape.slice(2));
+      ids.forEach((id, i) => {
+        if (id < -1 || id >= entry.idsBelow!) {
+          const [t, b, k] = [Math.floor(i / (size.batch * perStep)), Math.floor(i / perStep) % size.batch, i % perStep];
+          throw new RangeError(`${entry.name}[step ${t}, batch ${b}, slot ${k}] = ${id} is outside [0, ${entry.idsBelow}) (or -1 for none)`);
+        }
+      });
+    }
     return { batch: size.batch, steps: size.steps };
   }
 

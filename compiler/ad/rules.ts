@@ -45,6 +45,9 @@ export const vjpRules = {
   matvec: (y, g, b) => [b.apply("outer", [g, y.inputs[1]!]), b.apply("matvec", [b.apply("transpose", [y.inputs[0]!]), g])],
   outer: (y, g, b) => [b.apply("matvec", [g, y.inputs[1]!]), b.apply("matvec", [b.apply("transpose", [g]), y.inputs[0]!])],
   transpose: (_, g, b) => [b.apply("transpose", [g])],
+  // Ids are integers: no cotangent. The table's cotangent touches only the rows used.
+  gathersum: (y, g, b) => [b.apply("scatterrows", [g, y.inputs[1]!, y.inputs[0]!]), null],
+  scatterrows: (y, g, b) => [b.apply("gathersum", [g, y.inputs[1]!]), null, null],
   sum: (_, g) => [g],
   batchsum: (_, g) => [g],
 } satisfies Record<Op, VjpRule>;

@@ -5,7 +5,7 @@
 
 import { Node as TsNode, type Expression, type SourceFile, type VariableDeclaration, type VariableStatement } from "ts-morph";
 import type { Reporter } from "./report.js";
-import type { Activation, CellRef, LayerSyntax, ModelSyntax } from "./syntax.js";
+import type { Activation, CellRef, InputSyntax, LayerSyntax, ModelSyntax } from "./syntax.js";
 
 const activations: readonly Activation[] = ["linear", "sigmoid", "tanh", "relu"];
 const modelHint = 'export const NAME = model({ input: { x: "I" }, layers: [lstm, bidirectional(gru, "concat")], readout: dense("O", "sigmoid") })';
@@ -130,6 +130,51 @@ export function parseModel(
     return undefined;
   };
 
+  const inputHint = 'input: { x: "I" } (vectors), or ids: { words: oneOfN("V", "E") }, { words: wordHash("T", "E", 12) } or both';
+  /** One dense input, or id encodings: oneOfN(ROWS, DIM) and wordHash(ROWS, DIM, SLOTS). */
+  const parseInputs = (value: Expression): InputSyntax[] | undefined => {
+    const entries = TsNode.isObjectLiteralExpression(value) ? value.getProperties() : [];
+    if (entries.length === 0) {
+      r.error("RNNC113", ["a model needs an input"], value, inputHint);
+      return undefined;
+    }
+    const inputs: InputSyntax[] = [];
+    for (const entry of entries) {
+      if (!TsNode.isPropertyAssignment(entry)) {
+        r.error("RNNC113", ["model inputs are written name: shape or name: encoding(...)"], entry, inputHint);
+        return undefined;
+      }
+      const init = unwrap(entry.getInitializerOrThrow());
+      const at = r.spanOf(entry);
+      const kind = calleeOf(init, imports);
+      if (kind === undefined) {
+        const size = stringOrNumber(init);
+        if (size === undefined) {
+          r.error("RNNC113", [`input '${entry.getName()}' is not a dimension or an encoding`], init, inputHint);
+          return undefined;
+        }
+        noteDim(size, init);
+        inputs.push({ kind: "dense", name: entry.getName(), size, at });
+        continue;
+      }
+      const args = (init as import("ts-morph").CallExpression).getArguments().map((a) => unwrap(a as Expression));
+      const [rows, dim, slots] = args.map(stringOrNumber);
+      const wanted = kind === "oneOfN" ? 2 : kind === "wordHash" ? 3 : -1;
+      if (wanted < 0 || args.length !== wanted || rows === undefined || dim === undefined || (kind === "wordHash" && typeof slots !== "number")) {
+        r.error("RNNC113", [`input '${entry.getName()}': expected oneOfN(ROWS, DIM) or wordHash(ROWS, DIM, SLOTS) with SLOTS a number`], init, inputHint);
+        return undefined;
+      }
+      noteDim(rows, args[0]!);
+      noteDim(dim, args[1]!);
+      inputs.push({ kind: "ids", encoding: kind as "oneOfN" | "wordHash", name: entry.getName(), rows, dim, slots: kind === "oneOfN" ? 1 : (slots as number), at });
+    }
+    if (inputs.length > 1 && inputs.some((i) => i.kind === "dense")) {
+      r.error("RNNC113", ["a dense input cannot be combined with other inputs"], value, inputHint);
+      return undefined;
+    }
+    return inputs;
+  };
+
   for (const property of (call.getArguments()[0] as import("ts-morph").ObjectLiteralExpression).getProperties()) {
     if (!TsNode.isPropertyAssignment(property)) {
       r.error("RNNC113", ["model properties are written name: value"], property, modelHint);
@@ -138,16 +183,7 @@ export function parseModel(
     const key = property.getName();
     const value = unwrap(property.getInitializerOrThrow());
     if (key === "input") {
-      const entries = TsNode.isObjectLiteralExpression(value) ? value.getProperties() : [];
-      const entry = entries[0];
-      const dim = entry && TsNode.isPropertyAssignment(entry) ? stringOrNumber(unwrap(entry.getInitializerOrThrow())) : undefined;
-      if (entries.length !== 1 || !entry || !TsNode.isPropertyAssignment(entry) || dim === undefined) {
-        r.error("RNNC113", ["a model has one input sequence, declared like { x: \"I\" }"], value, modelHint);
-        continue;
-      }
-      noteDim(dim, entry.getInitializerOrThrow());
-      const { line, column } = r.spanOf(entry.getNameNode());
-      model.input = { name: entry.getName(), shape: [dim], line, column };
+      model.inputs = parseInputs(value);
     } else if (key === "layers") {
       if (!TsNode.isArrayLiteralExpression(value) || value.getElements().length === 0) {
         r.error("RNNC113", ["layers is a non-empty array of cells, layer(...) and bidirectional(...)"], value, modelHint);
@@ -168,7 +204,7 @@ export function parseModel(
       r.error("RNNC113", [`unknown model property '${key}'`], property.getNameNode(), "a model has input, layers and readout");
     }
   }
-  if (!model.input) r.error("RNNC113", [`model '${model.name}' declares no input`], declaration, modelHint);
+  if (!model.inputs) r.error("RNNC113", [`model '${model.name}' declares no input`], declaration, modelHint);
   if (!model.layers) r.error("RNNC113", [`model '${model.name}' has no layers`], declaration, modelHint);
   if (r.diagnostics.length > errorsBefore) return undefined;
   return model as ModelSyntax;

@@ -65,10 +65,16 @@ export interface LayerSyntax {
 
 export type Activation = "linear" | "sigmoid" | "tanh" | "relu";
 
+/** A model input: a dense vector per step, or ids embedded through a table of `rows` × `dim`. */
+export type InputSyntax =
+  | { kind: "dense"; name: string; size: string | number; at: SourceSpan }
+  | { kind: "ids"; encoding: "oneOfN" | "wordHash"; name: string; rows: string | number; dim: string | number; slots: number; at: SourceSpan };
+
 export interface ModelSyntax {
   name: string;
   file: string;
-  input: TensorDecl;
+  /** One dense input, or one or more id encodings (concatenated in order). */
+  inputs: InputSyntax[];
   layers: LayerSyntax[];
   /** A dense layer on every step's output: activation(V · h + c). */
   readout: { size: string | number; activation: Activation; at: SourceSpan } | undefined;

@@ -124,6 +124,37 @@ const kernels = {
     }
     return out;
   },
+  gathersum: (node, [table, ids], batch) => {
+    const [tNode, iNode] = node.inputs as [Node, Node];
+    const [rows, cols] = tNode.shape as [number, number];
+    const k = iNode.shape[0]!;
+    const copies = node.batched ? batch : 1;
+    const out = new Float64Array(copies * cols);
+    for (let b = 0; b < copies; b++) {
+      const tBase = tNode.batched ? b * rows * cols : 0;
+      for (let i = 0; i < k; i++) {
+        const id = ids![(iNode.batched ? b * k : 0) + i]!;
+        if (!(Number.isInteger(id) && id >= 0 && id < rows)) continue;
+        for (let j = 0; j < cols; j++) out[b * cols + j]! += table![tBase + id * cols + j]!;
+      }
+    }
+    return out;
+  },
+  scatterrows: (node, [g, ids], batch) => {
+    const [gNode, iNode] = node.inputs as [Node, Node];
+    const [rows, cols] = node.shape as [number, number];
+    const k = iNode.shape[0]!;
+    const copies = node.batched ? batch : 1;
+    const out = new Float64Array(copies * rows * cols);
+    for (let b = 0; b < copies; b++) {
+      for (let i = 0; i < k; i++) {
+        const id = ids![(iNode.batched ? b * k : 0) + i]!;
+        if (!(Number.isInteger(id) && id >= 0 && id < rows)) continue;
+        for (let j = 0; j < cols; j++) out[(b * rows + id) * cols + j]! += g![(gNode.batched ? b * cols : 0) + j]!;
+      }
+    }
+    return out;
+  },
   logsumexp: (node, [x], batch) => {
     const size = sizeOf(node.inputs[0]!.shape);
     const copies = node.batched ? batch : 1;

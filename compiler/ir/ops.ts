@@ -32,6 +32,9 @@ export const opDocs = {
   matvec: "[M,N] · [N] → [M]",
   outer: "[M] ⊗ [N] → [M,N]",
   transpose: "[M,N] → [N,M]",
+  // sparse rows: embeddings without one-hot vectors
+  gathersum: "gathersum(table [V,E], ids [K]) → [E]: the sum of the rows ids[k] (integers); ids outside [0, V) add nothing",
+  scatterrows: "scatterrows(g [E], ids [K], like [V,E]) → [V,E]: g added to each row ids[k]; the adjoint of gathersum",
   // reductions
   sum: "sum of all elements → rank 0 (per batch element)",
   logsumexp: "log Σ exp(x) over all elements → rank 0, computed stably (max subtracted first)",
@@ -61,5 +64,6 @@ export const arity = {
   select: 3,
   onehot: 2,
   matvec: 2, outer: 2, transpose: 1,
+  gathersum: 2, scatterrows: 3,
   sum: 1, logsumexp: 1, batchsum: 1,
 } as const satisfies Record<Op, number>;

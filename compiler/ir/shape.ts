@@ -66,6 +66,12 @@ export const shapeRules = {
     }
     return [a![0]!, b![0]!];
   },
+  gathersum: ([table, ids]) =>
+    table!.length === 2 && ids!.length === 1 ? [table![1]!] : new ShapeError(`gathersum needs a table [V, E] and ids [K], got ${formatShape(table!)} and ${formatShape(ids!)}`),
+  scatterrows: ([g, ids, like]) =>
+    like!.length === 2 && ids!.length === 1 && g!.length === 1 && g![0] === like![1]
+      ? like!
+      : new ShapeError(`scatterrows needs rows [E], ids [K] and a table [V, E], got ${formatShape(g!)}, ${formatShape(ids!)} and ${formatShape(like!)}`),
   transpose: ([m]) => (m!.length === 2 ? [m![1]!, m![0]!] : new ShapeError(`transpose needs a matrix, got ${formatShape(m!)}`)),
   sum: () => [],
   logsumexp: ([x]) => (x!.length > 0 ? [] : new ShapeError("logsumexp of a scalar")),

@@ -22,6 +22,8 @@ export interface Buffer {
   readonly type: BufferType;
   /** Byte offset in memory, set by the memory plan. */
   offset: number;
+  /** Integer ids: each below this bound (negative: none). */
+  readonly idsBelow?: number;
 }
 
 export function bytesOf(type: BufferType): number {

@@ -39,6 +39,8 @@ export const elementwiseLowering = {
   matvec: notElementwise("matvec"),
   outer: notElementwise("outer"),
   transpose: notElementwise("transpose"),
+  gathersum: notElementwise("gathersum"),
+  scatterrows: notElementwise("scatterrows"),
   sum: notElementwise("sum"),
   logsumexp: notElementwise("logsumexp"),
   batchsum: notElementwise("batchsum"),

@@ -92,6 +92,10 @@ export class KernelEmitter {
         return this.outer(kernel.a, kernel.b, kernel.batchsum, kernel.dest, kernel.accumulate);
       case "transpose":
         return this.transpose(kernel.x, kernel.dest);
+      case "gathersum":
+        return this.rows(kernel.table, kernel.ids, kernel.dest, kernel.accumulate, "gather");
+      case "scatteradd":
+        return this.rows(kernel.g, kernel.ids, kernel.dest, kernel.accumulate, "scatter");
       case "loss":
         return this.loss(kernel.src);
     }
@@ -341,6 +345,53 @@ export class KernelEmitter {
       ]);
     }
     return fb.forLoop(b, this.c(0), this.copies(dest), 1, [...operands, fb.set(pd, this.row(dest, true, b)), rowLoop(accumulate)]);
+  }
+
+  /**
+   * Sparse rows of a table [V, E]. gather: dest[b] (+)= Σ_k table[ids[b, k]];
+   * scatter: table-shaped dest[ids[b, k]] (+)= src[b]. Ids outside [0, V)
+   * (padding is -1) are skipped, so nothing outside the table is touched.
+   */
+  private rows(src: Node, ids: Node, dest: Buffer, accumulate: boolean, mode: "gather" | "scatter"): Expr {
+    const fb = this.ctx.fb;
+    const m = this.m;
+    const [rowsV, cols] = (mode === "gather" ? src.shape : dest.shape) as [number, number];
+    const k = ids.shape[0]!;
+    const [b, i, jb, ps, pi, pd, id, pRow] = [0, 0, 0, 0, 0, 0, 0, 0].map(() => this.newLocal()) as [number, number, number, number, number, number, number, number];
+    const rowBytes = this.c(cols * this.bytes);
+    const get = (local: number) => fb.get(local, i32);
+    // gather reads table row `id` into the batch row; scatter adds the batch row into table row `id`.
+    const add = (l: Lanes) => {
+      const [to, from] = mode === "gather" ? [pd, pRow] : [pRow, ps];
+      const at = (p: number) => m.i32.add(get(p), get(jb));
+      return l.store(at(to), l.add(l.load(at(to)), l.load(at(from))));
+    };
+    const zeroRow = (l: Lanes) => l.store(m.i32.add(get(pd), get(jb)), l.const(0));
+    const table = mode === "gather" ? () => get(ps) : () => get(pd);
+    const perId = [
+      fb.set(id, m.i32.load(0, 4, m.i32.add(get(pi), m.i32.mul(get(i), this.c(4))))),
+      m.if(m.i32.lt_u(get(id), this.c(rowsV)), m.block(null, [
+        fb.set(pRow, m.i32.add(table(), m.i32.mul(get(id), rowBytes))),
+        ...this.overElements(cols, jb, add),
+      ])),
+    ];
+    const operands = [
+      fb.set(ps, this.row(this.locate(src), src.batched, b)),
+      fb.set(pi, this.row(this.locate(ids), ids.batched, b)),
+    ];
+    if (mode === "gather") {
+      return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
+        ...operands,
+        fb.set(pd, this.row(dest, true, b)),
+        ...(accumulate ? [] : this.overElements(cols, jb, zeroRow)),
+        fb.forLoop(i, this.c(0), this.c(k), 1, perId),
+      ]);
+    }
+    return m.block(null, [
+      ...(accumulate ? [] : [this.zero(dest)]),
+      fb.set(pd, this.base(dest)),
+      fb.forLoop(b, this.c(0), this.get(this.ctx.batch), 1, [...operands, fb.forLoop(i, this.c(0), this.c(k), 1, perId)]),
+    ]);
   }
 
   private transpose(x: Node, dest: Buffer): Expr {

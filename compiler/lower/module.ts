@@ -39,10 +39,13 @@ class BufferTable {
   private readonly byKey = new Map<string, Buffer>();
   constructor(private readonly dtype: BufferType) {}
 
-  add(name: string, role: Role, shape: readonly number[], opts: { perStep?: boolean; batched?: boolean; type?: BufferType } = {}): Buffer {
+  add(name: string, role: Role, shape: readonly number[], opts: { perStep?: boolean; batched?: boolean; type?: BufferType; idsBelow?: number | undefined } = {}): Buffer {
     const key = `${role}:${name}`;
     if (this.byKey.has(key)) throw new IRError(`two ${role} tensors named ${name}`);
-    const buffer: Buffer = { name, role, shape, perStep: opts.perStep ?? false, batched: opts.batched ?? false, type: opts.type ?? this.dtype, offset: -1 };
+    const buffer: Buffer = {
+      name, role, shape, perStep: opts.perStep ?? false, batched: opts.batched ?? false, type: opts.type ?? this.dtype, offset: -1,
+      ...(opts.idsBelow !== undefined ? { idsBelow: opts.idsBelow } : {}),
+    };
     this.all.push(buffer);
     this.byKey.set(key, buffer);
     return buffer;
@@ -81,8 +84,10 @@ class MemoryLayout {
     for (const s of scans) for (const p of s.scan.params) this.grads.set(t.get("param", s.prefix + p.name), t.add(s.prefix + p.name, "grad", p.shape));
     this.train = optimizer && trainBuffers([...this.grads.keys()], optimizer, (name, shape, type) => t.add(name, "optimizer", shape, type ? { type } : {}));
     const sequences = program.sequences;
-    for (const q of sequences.filter((q) => q.role === "input")) t.add(q.name, "input", q.shape, seq);
-    for (const q of sequences.filter((q) => q.role === "input")) t.add(q.name, "grad", q.shape, seq);
+    for (const q of sequences.filter((q) => q.role === "input")) {
+      t.add(q.name, "input", q.shape, q.idsBelow === undefined ? seq : { ...seq, type: "i32", idsBelow: q.idsBelow });
+    }
+    for (const q of sequences.filter((q) => q.role === "input" && q.idsBelow === undefined)) t.add(q.name, "grad", q.shape, seq);
     if (program.loss !== "none") {
       const classes = targetsAreClasses(program.loss);
       for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "target", classes ? [] : q.shape, classes ? { ...seq, type: "i32" } : seq);
@@ -100,7 +105,7 @@ class MemoryLayout {
     for (const s of scans) for (const e of s.scan.tape) t.add(s.prefix + e.name, "tape", e.shape, { perStep: true, batched: e.batched });
     this.mask = t.add("mask", "scratch", [], row);
     this.last = lossAtLastStep(program.loss) ? t.add("last", "scratch", [], row) : undefined;
-    for (const q of sequences) if ((this.readers.get(q.name) ?? 0) > 1) this.accumulated.add(this.cotangent(q.name));
+    for (const q of sequences) if (q.idsBelow === undefined && (this.readers.get(q.name) ?? 0) > 1) this.accumulated.add(this.cotangent(q.name));
   }
 
   private roleOf(name: string) {
@@ -153,7 +158,7 @@ class MemoryLayout {
     for (const e of scan.tape) forwardSinks.set(`tape:${e.name}`, { kind: "store", buffer: t.get("tape", prefix + e.name) });
     const backwardSinks = new Map<string, Sink>();
     for (const s of scan.states) backwardSinks.set(`dstate:${s.name}`, { kind: "deferred", buffer: t.get("grad", prefix + s.name) });
-    for (const x of scan.inputs) {
+    for (const x of scan.inputs.filter((x) => x.idsBelow === undefined)) {
       const source = stage.reads[x.name]!;
       backwardSinks.set(`dinput:${x.name}`, { kind: this.accumulates(source) ? "accumulate" : "store", buffer: this.cotangent(source) });
     }
@@ -219,6 +224,7 @@ function abiEntry(dtype: string) {
     shape: [...(b.perStep ? ["steps" as const] : []), ...(b.batched ? ["batch" as const] : []), ...b.shape],
     offset: b.offset,
     ...(b.type !== dtype ? { dtype: b.type } : {}),
+    ...(b.idsBelow !== undefined ? { idsBelow: b.idsBelow } : {}),
   });
 }
 

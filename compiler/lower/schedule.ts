@@ -30,6 +30,10 @@ export type Kernel =
   | { readonly kind: "matvec"; readonly w: Node; readonly transposed: boolean; readonly x: Node; readonly dest: Buffer; readonly accumulate: boolean }
   | { readonly kind: "outer"; readonly a: Node; readonly b: Node; readonly batchsum: boolean; readonly dest: Buffer; readonly accumulate: boolean }
   | { readonly kind: "transpose"; readonly x: Node; readonly dest: Buffer; readonly accumulate: false }
+  /** dest (+)= Σ_k table[ids[k]], rows outside the table skipped. */
+  | { readonly kind: "gathersum"; readonly table: Node; readonly ids: Node; readonly dest: Buffer; readonly accumulate: boolean }
+  /** dest[ids[b, k]] (+)= g[b] for every batch entry: the embedding gradient, touching only the rows used. */
+  | { readonly kind: "scatteradd"; readonly g: Node; readonly ids: Node; readonly dest: Buffer; readonly accumulate: boolean }
   | { readonly kind: "loss"; readonly src: Node };
 
 export interface Schedule {
@@ -79,7 +83,7 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
     if (node.op === "transpose") return us.every((u) => u.op === "matvec" && u.inputs[0] === node && u.inputs[1] !== node);
     if (us.length !== 1) return false;
     const user = us[0]!;
-    if (node.op === "outer") return user.op === "batchsum";
+    if (node.op === "outer" || node.op === "scatterrows") return user.op === "batchsum";
     return isElementwise(node.op) && (isElementwise(user.op) || user.op === "sum" || user.op === "logsumexp" || user.op === "batchsum");
   };
 
@@ -94,9 +98,14 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
       case "logsumexp":
         return { kind: "logsumexp", root: a!, dest, accumulate };
       case "batchsum":
+        if (a!.op === "scatterrows" && fused(a!)) return { kind: "scatteradd", g: a!.inputs[0]!, ids: a!.inputs[1]!, dest, accumulate };
         return a!.op === "outer" && fused(a!)
           ? { kind: "outer", a: a!.inputs[0]!, b: a!.inputs[1]!, batchsum: true, dest, accumulate }
           : { kind: "batchsum", root: a!, dest, accumulate };
+      case "gathersum":
+        return { kind: "gathersum", table: a!, ids: b!, dest, accumulate };
+      case "scatterrows":
+        throw new IRError(`${title}: scatterrows is only computed summed over the batch: ${printNode(node)}`);
       case "matvec":
         return a!.op === "transpose" && fused(a!)
           ? { kind: "matvec", w: a!.inputs[0]!, transposed: true, x: b!, dest, accumulate }
@@ -162,6 +171,8 @@ export function printSchedule(s: Schedule, title: string): string {
       case "outer": return `  outer${k.batchsum ? "+batchsum" : ""} ${show(k.a)}, ${show(k.b)}${dest}`;
       case "transpose": return `  transpose ${show(k.x)}${dest}`;
       case "loss": return `  loss += batchsum ${show(k.src)}`;
+      case "gathersum": return `  gathersum ${show(k.table)}, ${show(k.ids)}${dest}`;
+      case "scatteradd": return `  scatteradd ${show(k.g)}, ${show(k.ids)}${dest}`;
     }
   });
   return [`${title} schedule {`, ...lines, "}"].join("\n");

@@ -37,6 +37,8 @@ const folders = {
   // The interpreter's stable form on n equal values: x + log(n · e^0).
   logsumexp: ([x], node) => x! + Math.log(repeatedSum(1, sizeOf(node.inputs[0]!.shape))),
   onehot: () => undefined,
+  gathersum: () => undefined,
+  scatterrows: () => undefined,
   batchsum: () => undefined,
 } satisfies Record<Op, Folder>;
 

@@ -36,6 +36,8 @@ function candidates(node: Node, inputs: readonly Node[], g: Graph): (Node | unde
       return [b === c ? b : undefined, is(a, 0) ? c : undefined, constValue(a) !== undefined && !is(a, 0) ? b : undefined];
     case "matvec":
     case "outer":
+    case "gathersum":
+    case "scatterrows":
       return [is(a, 0) || is(b, 0) ? zeroLike(node, g) : undefined];
     case "sum":
     case "batchsum":

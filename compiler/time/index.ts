@@ -2,4 +2,4 @@
 export { buildStepPair, simplifyPair, lossKinds, lossAtLastStep, targetsAreClasses, type CellGraph, type LossKind, type StepPair, type TensorInfo } from "./scan.js";
 export { tapeScan, type TapedScan, type TapeEntry } from "./tape.js";
 export { cellProgram, readersOf, type Program, type Sequence, type Stage } from "./program.js";
-export { modelProgram, readoutGraph, type ModelLayer, type Activation } from "./model.js";
+export { embeddingGraph, modelProgram, readoutGraph, type ModelLayer, type ModelInput, type Activation } from "./model.js";

@@ -26,6 +26,19 @@ function outputOf(cell: CellGraph): { name: string; size: number } {
   return { name: out.name, size: out.node.shape[0]! };
 }
 
+/** A model input: a dense vector sequence, or integer ids looked up in an embedding table (1-of-N: one id per step; word hashing: several, -1 for none). */
+export type ModelInput =
+  | { readonly kind: "dense"; readonly name: string; readonly size: number }
+  | { readonly kind: "ids"; readonly name: string; readonly rows: number; readonly dim: number; readonly slots: number };
+
+/** A stateless step: e = Σ_k table[ids[k]], the embedding of one step's ids. */
+export function embeddingGraph(input: Extract<ModelInput, { kind: "ids" }>): CellGraph {
+  const g = new Graph();
+  const ids = g.variable(input.name, "input", [input.slots], true);
+  const table = g.variable("table", "param", [input.rows, input.dim], false);
+  return { graph: g, inputs: [ids], states: [], params: [table], next: [], outputs: [{ name: "e", node: g.apply("gathersum", [table, ids]) }], integerInputs: new Map([[ids, input.rows]]) };
+}
+
 /** A stateless step: y = activation(V · z + c), or y = z without a readout. */
 export function readoutGraph(features: number, readout: { size: number; activation: Activation } | undefined): CellGraph {
   const g = new Graph();
@@ -43,13 +56,13 @@ export function readoutGraph(features: number, readout: { size: number; activati
  * given loss); the program's stages are named l0, l1, ... and readout.
  */
 export function modelProgram(
-  input: { name: string; size: number },
+  inputs: readonly ModelInput[],
   layers: readonly ModelLayer[],
   readout: CellGraph,
   loss: LossKind,
   compile: (cell: CellGraph, loss: LossKind, prefix: string) => TapedScan,
 ): Program {
-  const sequences: Sequence[] = [{ name: input.name, shape: [input.size], role: "input" }];
+  const sequences: Sequence[] = [];
   const stages: Stage[] = [];
   const internal = (name: string, size: number) => sequences.push({ name, shape: [size], role: "internal" });
   const scanStage = (cell: CellGraph, prefix: string, reads: string, writes: string, stageLoss: LossKind): Stage => {
@@ -60,7 +73,26 @@ export function modelProgram(
       writes: Object.fromEntries(scan.outputs.map((y) => [y.name, writes])),
     };
   };
-  let current = input.name;
+  // Each input becomes one sequence of features; several are concatenated.
+  const encoded = inputs.map((input) => {
+    if (input.kind === "dense") {
+      sequences.push({ name: input.name, shape: [input.size], role: "input" });
+      return { name: input.name, size: input.size };
+    }
+    sequences.push({ name: input.name, shape: [input.slots], role: "input", idsBelow: input.rows });
+    internal(`${input.name}.e`, input.dim);
+    stages.push(scanStage(embeddingGraph(input), `${input.name}.`, input.name, `${input.name}.e`, "none"));
+    return { name: `${input.name}.e`, size: input.dim };
+  });
+  let current = encoded[0]!.name;
+  let currentSize = encoded[0]!.size;
+  encoded.slice(1).forEach((next, i) => {
+    const to = `input${i + 1}`;
+    currentSize += next.size;
+    internal(to, currentSize);
+    stages.push({ kind: "merge", op: "concat", from: [current, next.name], to });
+    current = to;
+  });
   layers.forEach((layer, i) => {
     const out = outputOf(layer.forward);
     if (!layer.reverse) {

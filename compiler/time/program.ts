@@ -15,6 +15,8 @@ export interface Sequence {
   readonly shape: Shape;
   /** input and output sequences are the module's; internal ones are scratch. */
   readonly role: "input" | "output" | "internal";
+  /** An input of integer ids, each below this bound (or negative: padding). */
+  readonly idsBelow?: number;
 }
 
 export type Stage =
@@ -42,7 +44,7 @@ export function cellProgram(scan: TapedScan): Program {
   return {
     loss: scan.loss,
     sequences: [
-      ...scan.inputs.map((x) => ({ name: x.name, shape: x.shape, role: "input" as const })),
+      ...scan.inputs.map((x) => ({ name: x.name, shape: x.shape, role: "input" as const, ...(x.idsBelow !== undefined ? { idsBelow: x.idsBelow } : {}) })),
       ...scan.outputs.map((y) => ({ name: y.name, shape: y.shape, role: "output" as const })),
     ],
     stages: [{

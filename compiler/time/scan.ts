@@ -37,11 +37,15 @@ export interface CellGraph {
   readonly next: readonly Output[];
   /** Per-step outputs; the first state's next value when omitted. */
   readonly outputs?: readonly Output[];
+  /** Inputs holding integer ids (embedding lookups), with the rows of their table: read as i32, never differentiated. */
+  readonly integerInputs?: ReadonlyMap<Node, number>;
 }
 
 export interface TensorInfo {
   readonly name: string;
   readonly shape: Shape;
+  /** Integer ids below this bound (an input of an embedding lookup). */
+  readonly idsBelow?: number;
 }
 
 /** The forward and backward step functions, before taping. */
@@ -59,6 +63,7 @@ export interface StepPair {
 
 const nameOf = (node: Node) => (node.arg as { name: string }).name;
 const info = (node: Node): TensorInfo => ({ name: nameOf(node), shape: node.shape });
+
 
 /**
  * With a loss the first output is compared with a target and the backward
@@ -100,7 +105,8 @@ export function buildStepPair(cell: CellGraph, loss: LossKind): StepPair {
     seeds.push({ node: stepLoss, cotangent: g.constant(1) });
   }
 
-  const wrt = [...cell.states, ...cell.inputs, ...cell.params];
+  const integer = cell.integerInputs ?? new Map<Node, number>();
+  const wrt = [...cell.states, ...cell.inputs.filter((x) => !integer.has(x)), ...cell.params];
   const cts = vjp(g, seeds, wrt);
   const backwardOutputs: Output[] = wrt.map((node, i) => {
     const role = (node.arg as { role: string }).role;
@@ -110,7 +116,7 @@ export function buildStepPair(cell: CellGraph, loss: LossKind): StepPair {
 
   return {
     loss,
-    inputs: cell.inputs.map(info),
+    inputs: cell.inputs.map((x) => (integer.has(x) ? { ...info(x), idsBelow: integer.get(x)! } : info(x))),
     states: cell.states.map(info),
     params: cell.params.map(info),
     outputs: outputs.map(({ name, node }) => ({ name, shape: node.shape })),

@@ -41,7 +41,7 @@ export const counter = cell({ state: { t: [] }, step: ({ t }) => ({ t: t + 1 }) 
 `;
 
 /** What a model file composes cells with. */
-const modelConstructors = ["model", "layer", "bidirectional", "dense"];
+const modelConstructors = ["model", "layer", "bidirectional", "dense", "oneOfN", "wordHash"];
 
 describe("dsl/index.d.ts", () => {
   it("declares cell and exactly the compiler's intrinsics", () => {
