@@ -5,6 +5,7 @@
 // final states, with random cotangents, which is what backward differentiates.
 
 import { RnncModel } from "../runtime/model.js";
+import { prng } from "../runtime/random.js";
 import type { CallSize, TensorEntry } from "../runtime/abi.js";
 
 export interface GradcheckOptions {
@@ -39,17 +40,7 @@ export interface GradcheckReport {
   readonly worst: number;
 }
 
-/** Small deterministic PRNG (mulberry32), so a seed reproduces a check exactly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 export function instantiate(binary: Uint8Array): RnncModel {
   const module = new WebAssembly.Module(binary as BufferSource);

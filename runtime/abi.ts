@@ -34,7 +34,12 @@ export interface TensorEntry {
   readonly dtype?: ElementType;
   /** An i32 input of ids (embedding rows): each must be below this bound, or -1 for none. */
   readonly idsBelow?: number;
+  /** How a parameter is best initialised (see initParams). */
+  readonly init?: ParamInit;
 }
+
+export const PARAM_INITS = ["glorot", "orthogonal", "embedding", "zeros"] as const;
+export type ParamInit = (typeof PARAM_INITS)[number];
 
 /** Batch size and number of steps, of one call or of the compiled capacity. */
 export interface CallSize {
@@ -182,7 +187,8 @@ function parseTensor(raw: unknown, where: string, moduleDtype: Dtype): TensorEnt
   }
   const idsBelow = "idsBelow" in t ? integer(t.idsBelow, `${at}.idsBelow`, 1) : undefined;
   if (idsBelow !== undefined && elementType !== "i32") throw new RnncAbiError(`${at}: idsBelow needs dtype "i32"`);
-  return { name, role, shape, offset, ...(dtype === undefined ? {} : { dtype }), ...(idsBelow === undefined ? {} : { idsBelow }) };
+  const init = "init" in t ? oneOf(t.init, PARAM_INITS, `${at}.init`) : undefined;
+  return { name, role, shape, offset, ...(dtype === undefined ? {} : { dtype }), ...(idsBelow === undefined ? {} : { idsBelow }), ...(init === undefined ? {} : { init }) };
 }
 
 function object(v: unknown, where: string): Record<string, unknown> {

@@ -3,8 +3,10 @@
 
 export { loadModel, RnncModel, type ModelSource, type TensorView } from "./model.js";
 export {
-  ABI_VERSION, INTERNAL_ROLES, PUBLIC_ROLES, parseAbi, readAbiSection,
+  ABI_VERSION, INTERNAL_ROLES, PARAM_INITS, PUBLIC_ROLES, parseAbi, readAbiSection,
   type Abi, type CallSize, type Dim, type Dtype, type ElementType, type InternalRole, type Loss,
-  type PublicRole, type Role, type TensorEntry,
+  type ParamInit, type PublicRole, type Role, type TensorEntry,
 } from "./abi.js";
+export { initParams, type InitOptions } from "./init.js";
+export { prng, normal } from "./random.js";
 export { RnncAbiError, RnncError, RnncParamsError } from "./errors.js";

@@ -24,6 +24,8 @@ export interface Buffer {
   offset: number;
   /** Integer ids: each below this bound (negative: none). */
   readonly idsBelow?: number;
+  /** A parameter's initialisation hint. */
+  readonly init?: "glorot" | "orthogonal" | "embedding" | "zeros";
 }
 
 export function bytesOf(type: BufferType): number {

@@ -39,12 +39,13 @@ class BufferTable {
   private readonly byKey = new Map<string, Buffer>();
   constructor(private readonly dtype: BufferType) {}
 
-  add(name: string, role: Role, shape: readonly number[], opts: { perStep?: boolean; batched?: boolean; type?: BufferType; idsBelow?: number | undefined } = {}): Buffer {
+  add(name: string, role: Role, shape: readonly number[], opts: { perStep?: boolean; batched?: boolean; type?: BufferType; idsBelow?: number | undefined; init?: Buffer["init"] } = {}): Buffer {
     const key = `${role}:${name}`;
     if (this.byKey.has(key)) throw new IRError(`two ${role} tensors named ${name}`);
     const buffer: Buffer = {
       name, role, shape, perStep: opts.perStep ?? false, batched: opts.batched ?? false, type: opts.type ?? this.dtype, offset: -1,
       ...(opts.idsBelow !== undefined ? { idsBelow: opts.idsBelow } : {}),
+      ...(opts.init !== undefined ? { init: opts.init } : {}),
     };
     this.all.push(buffer);
     this.byKey.set(key, buffer);
@@ -80,7 +81,7 @@ class MemoryLayout {
     const scans = program.stages.filter((s): s is ScanStage => s.kind === "scan");
     const seq = { perStep: true, batched: true };
     const row = { batched: true };
-    for (const s of scans) for (const p of s.scan.params) t.add(s.prefix + p.name, "param", p.shape);
+    for (const s of scans) for (const p of s.scan.params) t.add(s.prefix + p.name, "param", p.shape, { init: p.init });
     for (const s of scans) for (const p of s.scan.params) this.grads.set(t.get("param", s.prefix + p.name), t.add(s.prefix + p.name, "grad", p.shape));
     this.train = optimizer && trainBuffers([...this.grads.keys()], optimizer, (name, shape, type) => t.add(name, "optimizer", shape, type ? { type } : {}));
     const sequences = program.sequences;
@@ -225,6 +226,7 @@ function abiEntry(dtype: string) {
     offset: b.offset,
     ...(b.type !== dtype ? { dtype: b.type } : {}),
     ...(b.idsBelow !== undefined ? { idsBelow: b.idsBelow } : {}),
+    ...(b.init !== undefined ? { init: b.init } : {}),
   });
 }
 

@@ -9,7 +9,7 @@
 // differentiates it like any other op.
 
 import { vjp, type Seed } from "../ad/index.js";
-import { type Fn, type Graph, type Node, type Output, type Shape } from "../ir/index.js";
+import { topoOrder, type Fn, type Graph, type Node, type Output, type Shape } from "../ir/index.js";
 import { simplify } from "../rewrite/index.js";
 
 /**
@@ -46,6 +46,45 @@ export interface TensorInfo {
   readonly shape: Shape;
   /** Integer ids below this bound (an input of an embedding lookup). */
   readonly idsBelow?: number;
+  /** How a parameter is initialised (a hint for hosts, in the ABI). */
+  readonly init?: ParamInit;
+}
+
+/**
+ * glorot: a matrix applied to inputs; orthogonal: a matrix applied to the
+ * recurrent state alone; embedding: a table of rows; zeros: biases, gains
+ * and other vectors and scalars.
+ */
+export type ParamInit = "glorot" | "orthogonal" | "embedding" | "zeros";
+
+/** Reads each parameter's role off the step graph: what its products multiply. */
+function initHints(cell: CellGraph): Map<Node, ParamInit> {
+  const roots = [...cell.next, ...(cell.outputs ?? [])].map((o) => o.node);
+  const reads = new Map<Node, { state: boolean; input: boolean }>();
+  for (const node of topoOrder(roots)) {
+    const v = node.op === "var" ? (node.arg as { role: string }).role : undefined;
+    const here = { state: v === "state", input: v === "input" };
+    for (const i of node.inputs) {
+      const r = reads.get(i)!;
+      here.state ||= r.state;
+      here.input ||= r.input;
+    }
+    reads.set(node, here);
+  }
+  const hints = new Map<Node, ParamInit>();
+  for (const p of cell.params) hints.set(p, p.shape.length === 2 ? "glorot" : "zeros");
+  const recurrent = new Set<Node>();
+  const other = new Set<Node>();
+  for (const node of topoOrder(roots)) {
+    const [a, b] = node.inputs;
+    if (node.op === "gathersum" && a!.op === "var") hints.set(a!, "embedding");
+    if (node.op === "matvec" && a!.op === "var" && hints.has(a!)) {
+      const r = reads.get(b!)!;
+      (r.state && !r.input ? recurrent : other).add(a!);
+    }
+  }
+  for (const p of recurrent) if (!other.has(p)) hints.set(p, "orthogonal");
+  return hints;
 }
 
 /** The forward and backward step functions, before taping. */
@@ -106,6 +145,7 @@ export function buildStepPair(cell: CellGraph, loss: LossKind): StepPair {
   }
 
   const integer = cell.integerInputs ?? new Map<Node, number>();
+  const hints = initHints(cell);
   const wrt = [...cell.states, ...cell.inputs.filter((x) => !integer.has(x)), ...cell.params];
   const cts = vjp(g, seeds, wrt);
   const backwardOutputs: Output[] = wrt.map((node, i) => {
@@ -118,7 +158,7 @@ export function buildStepPair(cell: CellGraph, loss: LossKind): StepPair {
     loss,
     inputs: cell.inputs.map((x) => (integer.has(x) ? { ...info(x), idsBelow: integer.get(x)! } : info(x))),
     states: cell.states.map(info),
-    params: cell.params.map(info),
+    params: cell.params.map((p) => ({ ...info(p), init: hints.get(p)! })),
     outputs: outputs.map(({ name, node }) => ({ name, shape: node.shape })),
     forward: { graph: g, outputs: forwardOutputs },
     backward: { graph: g, outputs: backwardOutputs },
