@@ -58,6 +58,8 @@ export function reverseSequences(f: SequenceFrame, from: Buffer, to: Buffer, acc
     const getB = () => f.fb.get(b, i32);
     return [
       f.fb.set(len, m.i32.load(0, 4, m.i32.add(m.i32.const(f.lengths.offset), m.i32.mul(getB(), m.i32.const(4))))),
+      // A length past this call's steps counts as the steps: the reversal never reads outside the live rows.
+      f.fb.set(len, m.select(m.i32.gt_s(f.fb.get(len, i32), f.fb.get(f.steps, i32)), f.fb.get(f.steps, i32), f.fb.get(len, i32))),
       f.fb.set(dest, at(f, to, getT(), getB())),
       m.if(
         m.i32.lt_s(getT(), f.fb.get(len, i32)),
