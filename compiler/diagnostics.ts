@@ -23,6 +23,7 @@ export const diagnosticMessages = {
   RNNC112: "dimension '{0}' must be a positive integer, got {1}",
   RNNC113: "bad model: {0}",
   RNNC114: "cannot find cell '{0}': {1}",
+  RNNC115: "output '{0}' gets no value",
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticMessages;

@@ -101,7 +101,7 @@ export function compileCell(options: CompileOptions): Compiled {
   if (unit.kind === "cell") {
     const graph = new Graph();
     const cell = instantiateCell(unit.cell, { ...options.dims }, graph);
-    program = cellProgram(scanOf(cellGraph(cell, graph), loss, ""));
+    program = cellProgram(scanOf(cellGraph(cell, graph), loss, options.dump ? `${cell.name} ` : ""));
     dims = usedDims(unit.cell, options.dims);
   } else {
     const model = buildModel(unit.model, options.dims, options.file, options.readFile, units.cells);

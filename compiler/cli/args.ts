@@ -20,8 +20,9 @@ export function parseDims(text: string | undefined): Record<string, number> {
   const dims: Record<string, number> = {};
   if (!text) return dims;
   for (const part of text.split(",").filter((p) => p.trim() !== "")) {
-    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)\s*$/.exec(part);
+    const match = /^\s*([A-Za-z_$][A-Za-z0-9_$]*)\s*=\s*(\d+)\s*$/.exec(part);
     if (!match || Number(match[2]) < 1) throw new UsageError(`--dims: expected NAME=POSITIVE_INTEGER, got "${part}" (example: --dims I=64,H=128)`);
+    if (Object.hasOwn(dims, match[1]!)) throw new UsageError(`--dims: ${match[1]} is given twice`);
     dims[match[1]!] = Number(match[2]);
   }
   return dims;

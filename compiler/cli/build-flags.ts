@@ -5,7 +5,7 @@ import { defaultCapacity, passNames, type CompileOptions, type PassName } from "
 import { parseChoice, parseDims, parseNumber, parsePositive } from "./args.js";
 import type { Optimizer } from "../lower/train.js";
 import { lossKinds, type LossKind } from "../time/index.js";
-import { UsageError, UserError, type Io } from "./io.js";
+import { describeFsError, UsageError, UserError, type Io } from "./io.js";
 
 export const buildFlags = {
   cell: { type: "string" },
@@ -37,7 +37,8 @@ export const buildFlagsHelp = `  --cell NAME          the exported cell to compi
   --optimizer sgd|adam add train_step(batch, steps, learning_rate, clip_norm): forward, backward,
                        global-norm clipping (clip_norm <= 0: none) and the update, in one call
   --momentum X         SGD momentum (default 0)
-  --beta1 X --beta2 X --epsilon X   Adam's constants (default 0.9, 0.999, 1e-8)`;
+  --beta1 X, --beta2 X, --epsilon X
+                       Adam's constants (default 0.9, 0.999, 1e-8)`;
 
 interface BuildValues {
   cell?: string | undefined;
@@ -80,7 +81,7 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
   try {
     text = io.readText(file);
   } catch (e) {
-    throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    throw new UserError(`cannot read ${file}: ${describeFsError(e)}`);
   }
   return {
     file,

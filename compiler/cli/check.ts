@@ -3,7 +3,7 @@
 import { Graph } from "../ir/index.js";
 import { instantiateCell, parseCells } from "../frontend/index.js";
 import { onePositional, parse, parseDims } from "./args.js";
-import { UserError, type Io } from "./io.js";
+import { describeFsError, UserError, type Io } from "./io.js";
 
 export const checkUsage = `usage: rnnc check FILE [--dims I=64,H=128]
 
@@ -21,7 +21,7 @@ export function checkCommand(argv: readonly string[], io: Io): number {
   try {
     text = io.readText(file);
   } catch (e) {
-    throw new UserError(`cannot read ${file}: ${(e as Error).message}`);
+    throw new UserError(`cannot read ${file}: ${describeFsError(e)}`);
   }
   const cells = parseCells(file, text);
   if (values.dims !== undefined) {

@@ -5,7 +5,7 @@ import { gradcheck, instantiate, type GradcheckReport } from "../gradcheck.js";
 import { compileCell } from "../pipeline.js";
 import { onePositional, parse, parseNumber, parsePositive } from "./args.js";
 import { buildFlags, buildFlagsHelp, buildOptions } from "./build-flags.js";
-import type { Io } from "./io.js";
+import { UsageError, type Io } from "./io.js";
 
 export const gradcheckUsage = `usage: rnnc gradcheck FILE [options]
 
@@ -43,6 +43,9 @@ export function gradcheckCommand(argv: readonly string[], io: Io): number {
   const steps = parsePositive("check-steps", values["check-steps"], 5);
   const tolerance = parseNumber("tolerance", values.tolerance, 1e-6);
   const seed = Number(values.seed ?? 1);
+  if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed: expected an integer, got "${values.seed}"`);
+  if (values.dtype !== undefined && values.dtype !== "f64") throw new UsageError("--dtype: gradcheck always compiles in f64");
+  if (values.optimizer !== undefined) throw new UsageError("--optimizer: gradcheck checks forward and backward; train_step is checked by the specs");
   const options = buildOptions(file, values, io, {
     dtype: "f64",
     capacity: { batch: Math.max(batch, Number(values.batch ?? 0)), steps: Math.max(steps, Number(values.steps ?? 0)) },

@@ -3,7 +3,7 @@
 import { readAbiSection, regionBytes } from "../../runtime/abi.js";
 import { RnncError } from "../../runtime/errors.js";
 import { onePositional, parse } from "./args.js";
-import { UserError, type Io } from "./io.js";
+import { describeFsError, UserError, type Io } from "./io.js";
 
 export const inspectUsage = `usage: rnnc inspect MODULE.wasm [--json]
 
@@ -21,7 +21,7 @@ export function inspectCommand(argv: readonly string[], io: Io): number {
   try {
     bytes = io.readBytes(file);
   } catch (e) {
-    throw new UserError(`cannot read ${file}: ${(e as Error).message}`);
+    throw new UserError(`cannot read ${file}: ${describeFsError(e)}`);
   }
   let module: WebAssembly.Module;
   try {

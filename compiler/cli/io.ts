@@ -19,10 +19,21 @@ export const processIo: Io = {
   readBytes: (path) => new Uint8Array(readFileSync(path)),
   write: (path, data) => {
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
+    try {
+      writeFileSync(tmp, data);
+      renameSync(tmp, path);
+    } catch (e) {
+      throw new UserError(`cannot write ${path}: ${describeFsError(e)}`);
+    }
   },
 };
+
+/** "no such file or directory" rather than Node's "ENOENT: …, open 'x'". */
+export function describeFsError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const known: Record<string, string> = { ENOENT: "no such file or directory", EACCES: "permission denied", EISDIR: "it is a directory", ENOTDIR: "a parent is not a directory" };
+  return (err.code && known[err.code]) ?? err.message;
+}
 
 /** A bad invocation (exit 2): unknown flag, missing argument, malformed value. */
 export class UsageError extends Error {}

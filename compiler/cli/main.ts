@@ -4,6 +4,7 @@
 // compiler bug and says so.
 
 import { DiagnosticError, formatDiagnostics } from "../diagnostics.js";
+import { CompileLimitError } from "../errors.js";
 import { checkCommand } from "./check.js";
 import { compileCommand } from "./compile.js";
 import { gradcheckCommand } from "./gradcheck.js";
@@ -25,9 +26,14 @@ rnnc COMMAND --help describes each command.`;
 
 export function main(argv: readonly string[], io: Io = processIo, color = false): number {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  if (name === undefined) {
+    io.err(usage);
+    return 2;
+  }
+  if (name === "help" && rest[0] !== undefined && commands[rest[0]]) return main([rest[0], "--help"], io, color);
+  if (name === "--help" || name === "-h" || name === "help") {
     io.out(usage);
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   const command = commands[name];
   if (!command) {
@@ -41,7 +47,7 @@ export function main(argv: readonly string[], io: Io = processIo, color = false)
       io.err(formatDiagnostics(e.diagnostics, { color }));
       return 1;
     }
-    if (e instanceof UserError) {
+    if (e instanceof UserError || e instanceof CompileLimitError) {
       io.err(`rnnc ${name}: ${e.message}`);
       return 1;
     }

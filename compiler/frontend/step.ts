@@ -220,7 +220,7 @@ function lowerReturn(value: TsNode, at: TsNode, scope: Scope, ctx: StepContext):
     if (!given.has(state)) r.error("RNNC103", [state], at, `add ${state}: … to the returned object`);
   }
   for (const output of ctx.outputs) {
-    if (!given.has(output)) r.error("RNNC103", [output], at, `add ${output}: … to the returned object (it is a declared output)`);
+    if (!given.has(output)) r.error("RNNC115", [output], at, `add ${output}: … to the returned object (it is a declared output)`);
   }
   return next;
 }
