@@ -314,13 +314,13 @@ class Emitter {
     return m.memory.fill(m.i32.const(buffer.offset), m.i32.const(0), bytes);
   }
 
-  /** Traps unless 1 <= batch <= capacity and 0 <= steps <= capacity: nothing is written outside the regions. */
+  /** Traps unless 1 <= batch <= capacity and 1 <= steps <= capacity: nothing is written outside the regions. */
   private guardCapacity(f: Frame): Expr {
     const m = this.mod.raw;
     const { capacity } = this.options;
     const bad = m.i32.or(
       m.i32.or(m.i32.lt_s(this.get(f, f.batch), m.i32.const(1)), m.i32.gt_s(this.get(f, f.batch), m.i32.const(capacity.batch))),
-      m.i32.or(m.i32.lt_s(this.get(f, f.steps), m.i32.const(0)), m.i32.gt_s(this.get(f, f.steps), m.i32.const(capacity.steps))),
+      m.i32.or(m.i32.lt_s(this.get(f, f.steps), m.i32.const(1)), m.i32.gt_s(this.get(f, f.steps), m.i32.const(capacity.steps))),
     );
     return m.if(bad, m.unreachable());
   }

@@ -10,7 +10,7 @@
 
 import { vjp, type Seed } from "../ad/index.js";
 import { topoOrder, type Fn, type Graph, type Node, type Output, type Shape } from "../ir/index.js";
-import { simplify } from "../rewrite/index.js";
+import { simplify, substitute } from "../rewrite/index.js";
 
 /**
  * The loss on the first output: mean squared error against a target sequence,
@@ -109,10 +109,11 @@ const info = (node: Node): TensorInfo => ({ name: nameOf(node), shape: node.shap
  * pass starts from the loss; with "none" every output's cotangent is a seed
  * var `output:NAME`, written before backward.
  */
-export function buildStepPair(cell: CellGraph, loss: LossKind): StepPair {
-  const g = cell.graph;
+export function buildStepPair(given: CellGraph, loss: LossKind): StepPair {
+  const g = given.graph;
   const mask = g.variable("mask", "mask", [], true);
   const zero = g.constant(0);
+  const cell = maskInputs(given, mask, zero);
   const stateByName = new Map(cell.states.map((s) => [nameOf(s), s]));
   const outputs = cell.outputs ?? [cell.next[0]!];
 
@@ -132,10 +133,10 @@ export function buildStepPair(cell: CellGraph, loss: LossKind): StepPair {
     let value: Node;
     if (targetsAreClasses(loss)) {
       // −log softmax(z)[t] = logsumexp(z) − z[t], never forming the softmax.
-      const target = g.variable(name, "target", [], true);
+      const target = g.apply("select", [mask, g.variable(name, "target", [], true), zero]);
       value = g.apply("sub", [g.apply("logsumexp", [node]), g.apply("sum", [g.apply("mul", [node, g.apply("onehot", [target, node])])])]);
     } else {
-      const diff = g.apply("sub", [node, g.variable(name, "target", node.shape, true)]);
+      const diff = g.apply("sub", [node, g.apply("select", [mask, g.variable(name, "target", node.shape, true), zero])]);
       value = g.apply("mul", [g.constant(0.5), g.apply("sum", [g.apply("mul", [diff, diff])])]);
     }
     const counted = lossAtLastStep(loss) ? g.variable("last", "mask", [], true) : mask;
@@ -162,6 +163,26 @@ export function buildStepPair(cell: CellGraph, loss: LossKind): StepPair {
     outputs: outputs.map(({ name, node }) => ({ name, shape: node.shape })),
     forward: { graph: g, outputs: forwardOutputs },
     backward: { graph: g, outputs: backwardOutputs },
+  };
+}
+
+/**
+ * The step reads its (non-integer) inputs through select(mask, x, 0): padding
+ * past a sequence's end may hold anything, even NaN, and a masked step's zero
+ * cotangent times a derivative taken at NaN would still be NaN.
+ */
+function maskInputs(cell: CellGraph, mask: Node, zero: Node): CellGraph {
+  const integer = cell.integerInputs ?? new Map<Node, number>();
+  const replace = new Map(cell.inputs.filter((x) => !integer.has(x)).map((x) => [x, cell.graph.apply("select", [mask, x, zero])]));
+  if (replace.size === 0) return cell;
+  const outputs = cell.outputs ?? [cell.next[0]!];
+  const roots = [...cell.next.map((o) => o.node), ...outputs.map((o) => o.node)];
+  const rebuilt = substitute(roots, replace, cell.graph);
+  const n = cell.next.length;
+  return {
+    ...cell,
+    next: cell.next.map((o, i) => ({ name: o.name, node: rebuilt[i]! })),
+    outputs: outputs.map((o, i) => ({ name: o.name, node: rebuilt[n + i]! })),
   };
 }
 

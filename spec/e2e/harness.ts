@@ -1,0 +1,156 @@
+// spec/e2e — what the end-to-end specs share: compiling the example cells and
+// generated cells through the whole pipeline (IR verified after every pass),
+// filling a module with random values, copying those values between builds,
+// and comparing numbers with a relative tolerance that says where they differ.
+
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { compileCell, type Compiled } from "../../compiler/pipeline.js";
+import { instantiate, prng, randomizeModel } from "../../compiler/gradcheck.js";
+import type { RnncModel } from "../../runtime/model.js";
+import type { CallSize, Role } from "../../runtime/abi.js";
+import type { CellCase, Loss } from "../support/cells.js";
+
+export const exampleNames = ["elman", "lstm", "gru"] as const;
+export type ExampleName = (typeof exampleNames)[number];
+
+export function exampleSource(name: ExampleName): string {
+  return readFileSync(new URL(`../../examples/${name}.ts`, import.meta.url), "utf8");
+}
+
+/** Small regions keep instantiation and memory snapshots cheap. */
+export const testCapacity = { batch: 4, steps: 8 } as const;
+
+export interface Build {
+  readonly file: string;
+  readonly source: string;
+  readonly dims: Readonly<Record<string, number>>;
+  readonly dtype: "f32" | "f64";
+  readonly simd: boolean;
+  readonly loss: Loss;
+  readonly capacity?: { readonly batch: number; readonly steps: number };
+}
+
+const compiled = new Map<string, Compiled>();
+
+/** Compiles with the verifier after every pass; the same build is compiled once per spec file. */
+export function build(b: Build): Compiled {
+  const key = JSON.stringify(b);
+  let out = compiled.get(key);
+  if (!out) {
+    out = compileCell({
+      file: b.file, text: b.source, dims: b.dims, dtype: b.dtype, simd: b.simd, loss: b.loss,
+      capacity: b.capacity ?? testCapacity, verifyEach: true,
+    });
+    compiled.set(key, out);
+  }
+  return out;
+}
+
+export function load(b: Build): RnncModel {
+  return instantiate(build(b).binary);
+}
+
+export function exampleBuild(name: ExampleName, dims: Record<string, number>, dtype: "f32" | "f64", simd: boolean, loss: Loss): Build {
+  return { file: `examples/${name}.ts`, source: exampleSource(name), dims, dtype, simd, loss };
+}
+
+export function caseBuild(c: CellCase, dtype: "f32" | "f64", simd: boolean, loss: Loss = c.loss): Build {
+  return { file: "random-cell.ts", source: c.source, dims: c.dims, dtype, simd, loss };
+}
+
+/** Roles the host writes before forward (and backward). */
+export const hostRoles: readonly Role[] = ["param", "input", "target", "lengths", "state_in", "grad_output", "grad_state_out"];
+
+/** Fills every host-written tensor of `model` from `seed`, as gradcheck does. */
+export function randomize(model: RnncModel, size: CallSize, seed: number, lengths: readonly number[]): void {
+  randomizeModel(model, size, prng(seed), lengths);
+}
+
+/** Copies every host-written tensor's live prefix from one build of a cell to another (f32 → f64 is exact). */
+export function copyHostTensors(from: RnncModel, to: RnncModel, size: CallSize): void {
+  for (const e of from.tensors()) {
+    if (hostRoles.includes(e.role)) to.set(e.name, e.role, from.view(e.name, e.role, size));
+  }
+}
+
+export interface Run {
+  readonly dims: Record<string, number>;
+  readonly batch: number;
+  readonly steps: number;
+  readonly lengths: readonly number[];
+  readonly seed: number;
+}
+
+/**
+ * A run that always exercises masking: one full sequence, two short ones,
+ * dims that fill no SIMD vector evenly. Properties over the example cells run
+ * it first (fast-check `examples`), then random runs.
+ */
+export const raggedRun: Run = { dims: { I: 3, H: 5 }, batch: 3, steps: 6, lengths: [6, 2, 4], seed: 20261127 };
+
+/** Dims in 1..6, batch and steps within the test capacity, lengths in [1, steps] with one full, a seed. */
+export function runs(dimNames: readonly string[]): fc.Arbitrary<Run> {
+  const dim = fc.integer({ min: 1, max: 6 });
+  return fc.record({
+    dims: fc.record(Object.fromEntries(dimNames.map((d) => [d, dim]))),
+    batch: fc.integer({ min: 1, max: testCapacity.batch }),
+    steps: fc.integer({ min: 1, max: testCapacity.steps }),
+    seed: fc.nat(),
+  }).chain(({ dims, batch, steps, seed }) =>
+    fc.tuple(fc.array(fc.integer({ min: 1, max: steps }), { minLength: batch, maxLength: batch }), fc.nat({ max: batch - 1 }))
+      .map(([lengths, full]) => ({ dims, batch, steps, seed, lengths: lengths.map((n, i) => (i === full ? steps : n)) })));
+}
+
+/**
+ * The first index where |got − want| > tol · max(1, |want|), described, or
+ * undefined when all agree. NaN never agrees.
+ */
+export function mismatch(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): string | undefined {
+  if (got.length !== want.length) return `${what}: ${got.length} values, expected ${want.length}`;
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!;
+    const w = want[i]!;
+    if (!(Math.abs(g - w) <= tol * Math.max(1, Math.abs(w)))) {
+      return `${what}[${i}]: got ${g}, expected ${w} (|diff| ${Math.abs(g - w).toExponential(2)}, tolerance ${tol} relative to max(1, |expected|))`;
+    }
+  }
+  return undefined;
+}
+
+/** A copy of the whole memory, to show a failed call wrote nothing. */
+export function snapshot(model: RnncModel): Uint8Array {
+  return new Uint8Array(model.memory.buffer).slice();
+}
+
+/** The objective backward differentiates: the loss, or Σ cotangent · value with loss "none". */
+export function objective(model: RnncModel, size: CallSize): number {
+  const loss = model.forward(size.batch, size.steps);
+  if (model.loss !== "none") return loss;
+  let total = 0;
+  for (const cot of model.tensors().filter((e) => e.role === "grad_output" || e.role === "grad_state_out")) {
+    const c = model.view(cot.name, cot.role, size);
+    const v = model.view(cot.name, cot.role === "grad_output" ? "output" : "state_out", size);
+    for (let i = 0; i < c.length; i++) total += c[i]! * v[i]!;
+  }
+  return total;
+}
+
+/** Fourth-order central difference of `objective` in one element of one tensor. */
+export function numericGradient(model: RnncModel, size: CallSize, name: string, role: Role, index: number, h: number): number {
+  const at = (delta: number) => {
+    const view = model.view(name, role, size);
+    const saved = view[index]!;
+    view[index] = saved + delta;
+    const value = objective(model, size);
+    model.view(name, role, size)[index] = saved;
+    return value;
+  };
+  return (at(-2 * h) - 8 * at(-h) + 8 * at(h) - at(2 * h)) / (12 * h);
+}
+
+/** Runs of a random-cell property: `fallback`, or RNNC_E2E_RUNS for a longer hunt (`RNNC_E2E_RUNS=500 npx vitest run spec/e2e`). */
+export function runsFromEnv(fallback: number): number {
+  const n = Number(process.env.RNNC_E2E_RUNS);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}

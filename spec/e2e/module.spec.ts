@@ -1,0 +1,234 @@
+// spec/e2e — the generated module as a host sees it (docs/abi.md): the same
+// input compiles to the same bytes; a module imports nothing, exports its
+// memory and functions, and carries one "rnnc" section the runtime parses to
+// the compiler's ABI, with disjoint regions inside memory; calls past the
+// capacity, and backward without its forward, fail before writing anything;
+// a call reads and writes only the live part of its regions.
+
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { compileCell } from "../../compiler/pipeline.js";
+import { instantiate } from "../../compiler/gradcheck.js";
+import { parseAbi, regionBytes, type Abi, type TensorEntry } from "../../runtime/abi.js";
+import { RnncError } from "../../runtime/errors.js";
+import type { RnncModel } from "../../runtime/model.js";
+import { cellCases } from "../support/cells.js";
+import { build, exampleBuild, exampleNames, randomize, snapshot, testCapacity, type Build } from "./harness.js";
+
+const builds = ["f32", "f64"].flatMap((dtype) => [true, false].map((simd) => ({ dtype: dtype as "f32" | "f64", simd })));
+
+/** Compiles without the spec cache, so two calls really compile twice. */
+const compileFresh = (b: Build) => compileCell({
+  file: b.file, text: b.source, dims: b.dims, dtype: b.dtype, simd: b.simd, loss: b.loss, capacity: testCapacity, verifyEach: true,
+});
+
+describe("compiling is deterministic", () => {
+  for (const name of exampleNames) {
+    it(`${name}: the same input twice gives byte-identical modules`, () => {
+      for (const { dtype, simd } of builds) {
+        const b = exampleBuild(name, { I: 3, H: 5 }, dtype, simd, "mse");
+        const [first, second] = [compileFresh(b), compileFresh(b)];
+        expect(Buffer.from(second.binary).equals(Buffer.from(first.binary)), `${dtype} simd=${simd}`).toBe(true);
+        expect(second.abi).toEqual(first.abi);
+      }
+    });
+  }
+
+  it("random cells", () => {
+    fc.assert(fc.property(cellCases(), (c) => {
+      const b: Build = { file: "random-cell.ts", source: c.source, dims: c.dims, dtype: "f32", simd: true, loss: c.loss };
+      expect(Buffer.from(compileFresh(b).binary).equals(Buffer.from(compileFresh(b).binary))).toBe(true);
+    }), { numRuns: 3 });
+  });
+});
+
+function regionsOf(abi: Abi): { entry: TensorEntry; start: number; end: number }[] {
+  return abi.tensors.map((entry) => ({ entry, start: entry.offset, end: entry.offset + regionBytes(abi, entry) }));
+}
+
+describe("a module is standalone and describes itself (ABI version 1)", () => {
+  for (const name of exampleNames) {
+    for (const loss of ["mse", "none"] as const) {
+      it(`${name}, loss ${loss}: no imports, exported memory and functions, one parseable "rnnc" section`, () => {
+        for (const { dtype, simd } of builds) {
+          const compiled = build(exampleBuild(name, { I: 3, H: 5 }, dtype, simd, loss));
+          const module = new WebAssembly.Module(compiled.binary as BufferSource);
+          expect(WebAssembly.Module.imports(module)).toEqual([]);
+          const exports = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
+          expect(exports.get("memory")).toBe("memory");
+          const sections = WebAssembly.Module.customSections(module, "rnnc");
+          expect(sections).toHaveLength(1);
+          const abi = parseAbi(new TextDecoder("utf-8", { fatal: true }).decode(sections[0]));
+          expect(abi).toEqual(compiled.abi);
+          expect(abi).toMatchObject({ abi: 1, dtype, simd, loss, dims: { I: 3, H: 5 }, capacity: testCapacity });
+          for (const fn of ["forward", "backward"]) {
+            expect(abi.functions[fn]).toEqual(["batch", "steps"]);
+            expect(exports.get(fn)).toBe("function");
+          }
+
+          const memory = new WebAssembly.Instance(module, {}).exports.memory as WebAssembly.Memory;
+          const regions = regionsOf(abi).sort((a, b) => a.start - b.start);
+          for (const [k, r] of regions.entries()) {
+            expect(r.end, `${r.entry.role} ${r.entry.name} ends outside memory`).toBeLessThanOrEqual(memory.buffer.byteLength);
+            const next = regions[k + 1];
+            if (next) expect(r.end, `${r.entry.role} ${r.entry.name} overlaps ${next.entry.role} ${next.entry.name}`).toBeLessThanOrEqual(next.start);
+          }
+          const roles = (role: string) => abi.tensors.filter((t) => t.role === role).map((t) => t.name).sort();
+          expect(roles("grad")).toEqual([...roles("param"), ...roles("input"), ...roles("state_in")].sort());
+          expect(roles("state_out")).toEqual(roles("state_in"));
+          expect(roles("lengths")).toEqual(["lengths"]);
+          if (loss === "none") expect(roles("grad_state_out")).toEqual(roles("state_in"));
+        }
+      });
+    }
+  }
+});
+
+function rawExport(model: RnncModel, fn: "forward" | "backward"): (batch: number, steps: number) => unknown {
+  return model.instance.exports[fn] as (batch: number, steps: number) => unknown;
+}
+
+function expectUnchanged(model: RnncModel, before: Uint8Array, what: string): void {
+  const after = new Uint8Array(model.memory.buffer);
+  const first = after.findIndex((byte, i) => byte !== before[i]);
+  expect(first, `${what} wrote byte ${first}`).toBe(-1);
+}
+
+describe("calls past the capacity fail before writing anything", () => {
+  const lstm = () => instantiate(build(exampleBuild("lstm", { I: 3, H: 5 }, "f32", true, "mse")).binary);
+  const outside = [
+    { batch: testCapacity.batch + 1, steps: 1 },
+    { batch: 1, steps: testCapacity.steps + 1 },
+    { batch: 0, steps: 1 },
+    { batch: -1, steps: 1 },
+    { batch: 1 << 30, steps: 1 << 30 },
+  ];
+
+  it("the runtime throws a RangeError naming the capacity", () => {
+    const model = lstm();
+    randomize(model, testCapacity, 1, [8, 8, 8, 8]);
+    for (const size of [...outside, { batch: 1, steps: 0 }]) {
+      const before = snapshot(model);
+      expect(() => model.forward(size.batch, size.steps), JSON.stringify(size)).toThrow(RangeError);
+      expect(() => model.forward(size.batch, size.steps)).toThrow(/capacity/);
+      expectUnchanged(model, before, `forward(${size.batch}, ${size.steps})`);
+    }
+  });
+
+  it("the raw exports trap (WebAssembly.RuntimeError)", () => {
+    const model = lstm();
+    randomize(model, testCapacity, 2, [8, 8, 8, 8]);
+    for (const size of outside) {
+      for (const fn of ["forward", "backward"] as const) {
+        const before = snapshot(model);
+        expect(() => rawExport(model, fn)(size.batch, size.steps), `${fn}(${size.batch}, ${size.steps})`).toThrow(WebAssembly.RuntimeError);
+        expectUnchanged(model, before, `${fn}(${size.batch}, ${size.steps})`);
+      }
+    }
+  });
+
+  // docs/abi.md: 1 ≤ steps ≤ capacity.steps, and "a call with other values traps".
+  it("the raw exports trap on steps = 0 too", () => {
+    const model = lstm();
+    randomize(model, testCapacity, 2, [8, 8, 8, 8]);
+    const before = snapshot(model);
+    expect(() => rawExport(model, "forward")(1, 0), "forward(1, 0)").toThrow(WebAssembly.RuntimeError);
+    expectUnchanged(model, before, "forward(1, 0)");
+  });
+
+  it("a call at full capacity works", () => {
+    const model = lstm();
+    randomize(model, testCapacity, 3, [8, 3, 8, 1]);
+    expect(Number.isFinite(model.forward(testCapacity.batch, testCapacity.steps))).toBe(true);
+    model.backward(testCapacity.batch, testCapacity.steps);
+  });
+});
+
+describe("backward must follow a forward of the same size", () => {
+  const gru = () => instantiate(build(exampleBuild("gru", { I: 2, H: 3 }, "f64", true, "mse")).binary);
+
+  it("the raw export traps without a forward, or after one of another size", () => {
+    const model = gru();
+    randomize(model, { batch: 2, steps: 3 }, 4, [3, 2]);
+    const backward = rawExport(model, "backward");
+    let before = snapshot(model);
+    expect(() => backward(2, 3)).toThrow(WebAssembly.RuntimeError);
+    expectUnchanged(model, before, "backward with no forward");
+    rawExport(model, "forward")(2, 3);
+    for (const [batch, steps] of [[2, 4], [1, 3], [2, 2], [3, 3]] as const) {
+      before = snapshot(model);
+      expect(() => backward(batch, steps), `backward(${batch}, ${steps}) after forward(2, 3)`).toThrow(WebAssembly.RuntimeError);
+      expectUnchanged(model, before, `backward(${batch}, ${steps})`);
+    }
+    expect(() => backward(2, 3)).not.toThrow();
+  });
+
+  it("the runtime throws an RnncError", () => {
+    const model = gru();
+    randomize(model, { batch: 2, steps: 3 }, 5, [3, 2]);
+    expect(() => model.backward(2, 3)).toThrow(RnncError);
+    model.forward(2, 3);
+    expect(() => model.backward(1, 3)).toThrow(RnncError);
+    expect(() => model.backward(1, 3)).toThrow(/must follow forward/);
+    expect(() => model.backward(2, 3)).not.toThrow();
+  });
+});
+
+/**
+ * Poisons every byte a call of this size may not write — everything outside
+ * the tensor regions, every host-written region past its live prefix, and the
+ * tail past the live prefix of every module-written region — with 0xFF (NaN
+ * as a float, -1 as an i32), runs forward and backward, and checks that every
+ * poisoned byte survived (nothing written outside) and that every result
+ * equals, bit for bit, that of a clean instance given the same live values
+ * (nothing read outside).
+ */
+function checkCallStaysInside(binary: Uint8Array, batch: number, steps: number, lengths: readonly number[]): void {
+  const size = { batch, steps };
+  const [model, clean] = [instantiate(binary), instantiate(binary)];
+  randomize(model, size, 11, lengths);
+  randomize(clean, size, 11, lengths);
+  const bytes = new Uint8Array(model.memory.buffer);
+  const mayWrite = new Uint8Array(bytes.length);
+  const hostLive = new Uint8Array(bytes.length);
+  const hostWritten = new Set(["param", "input", "target", "lengths", "state_in", "grad_output", "grad_state_out"]);
+  for (const { entry, start, end } of regionsOf(model.abi)) {
+    const internal = entry.role === "tape" || entry.role === "scratch";
+    const live = internal ? end - start : model.view(entry.name, entry.role, size).byteLength;
+    (hostWritten.has(entry.role) ? hostLive : mayWrite).fill(1, start, start + live);
+  }
+  for (let i = 0; i < bytes.length; i++) if (!mayWrite[i] && !hostLive[i]) bytes[i] = 0xff;
+  const before = bytes.slice();
+  for (const m of [model, clean]) {
+    m.forward(batch, steps);
+    m.backward(batch, steps);
+  }
+  const after = new Uint8Array(model.memory.buffer);
+  const where = (i: number) => regionsOf(model.abi).find((r) => i >= r.start && i < r.end)?.entry;
+  for (let i = 0; i < after.length; i++) {
+    if (!mayWrite[i] && after[i] !== before[i]) {
+      const entry = where(i);
+      expect.fail(`forward+backward(${batch}, ${steps}) wrote byte ${i}, ${entry ? `in ${entry.role} ${entry.name} (offset ${entry.offset})` : "outside every tensor region"}`);
+    }
+  }
+  for (const e of model.tensors().filter((t) => !hostWritten.has(t.role))) {
+    const got = new Uint8Array(model.view(e.name, e.role, size).slice().buffer);
+    const want = new Uint8Array(clean.view(e.name, e.role, size).slice().buffer);
+    const first = got.findIndex((byte, i) => byte !== want[i]);
+    expect(first, `${e.role} ${e.name} differs from a clean run at byte ${first}: the call read outside the live prefix`).toBe(-1);
+  }
+}
+
+describe("a call reads and writes only the live part of its regions", () => {
+  for (const name of exampleNames) {
+    for (const { dtype, simd } of builds) {
+      it(`${name}, ${dtype} ${simd ? "simd" : "scalar"}: poison outside the live prefixes is neither read nor overwritten`, () => {
+        for (const loss of ["mse", "none"] as const) {
+          const { binary } = build(exampleBuild(name, { I: 3, H: 5 }, dtype, simd, loss));
+          checkCallStaysInside(binary, 3, 5, [5, 2, 4]);
+          checkCallStaysInside(binary, testCapacity.batch, testCapacity.steps, [8, 1, 8, 5]);
+        }
+      });
+    }
+  }
+});

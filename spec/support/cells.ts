@@ -1,0 +1,288 @@
+// spec/support — random well-typed cell files, as DSL source text, for the
+// end-to-end properties. In: a stream of choices drawn by fast-check (plus
+// dims, steps, batch, lengths, seed, loss). Out: a CellCase whose `source`
+// parses, type-checks against the DSL and compiles; printing a case prints
+// that source, so any counterexample can be pasted into a file and rebuilt.
+//
+// Every value stays O(1) and every function is used inside its smooth range,
+// so gradients are finite and finite differences meaningful: exp only of
+// tanh/sigmoid, log and sqrt only of softplus(e) + 0.5 or 1 + sigmoid(e),
+// division only by 1 + softplus(e) or 2 + tanh(e), each next state squashed
+// (tanh, sigmoid, or a sigmoid-gated mix with the old state) so nothing grows
+// over time. Ops with kinks (relu, clip, max, min, hardSigmoid) are rare and
+// each case says whether it has one, so a property can tell a kink under a
+// finite difference from a wrong gradient.
+//
+// The choice stream shrinks towards zeros, and choice 0 is always the
+// simplest option (a leaf, the first form), so shrunk cells are small.
+
+import fc from "fast-check";
+
+export type Loss = "mse" | "none";
+
+export interface CellCase {
+  readonly source: string;
+  readonly cell: string;
+  readonly dims: Readonly<Record<string, number>>;
+  readonly steps: number;
+  readonly batch: number;
+  readonly lengths: readonly number[];
+  readonly seed: number;
+  readonly loss: Loss;
+  /** True when the step uses relu, clip, max, min or hardSigmoid. */
+  readonly hasKinks: boolean;
+}
+
+/** How a case prints in a counterexample: everything needed to rebuild it by hand. */
+export function describeCase(c: CellCase): string {
+  const opts = { dims: c.dims, steps: c.steps, batch: c.batch, lengths: c.lengths, seed: c.seed, loss: c.loss };
+  return `\n// ${JSON.stringify(opts)}\n${c.source}\n`;
+}
+
+/** Reads choices in order; past the end every choice is 0, the simplest. */
+class Chooser {
+  private at = 0;
+  constructor(private readonly stream: readonly number[]) {}
+
+  below(n: number): number {
+    const v = this.stream[this.at++] ?? 0;
+    return v % n;
+  }
+
+  /** An index into `weights`, drawn with those relative weights. */
+  weighted(weights: readonly number[]): number {
+    const total = weights.reduce((a, b) => a + b, 0);
+    let r = this.below(1000) / 1000 * total;
+    for (let i = 0; i < weights.length; i++) {
+      if (r < weights[i]!) return i;
+      r -= weights[i]!;
+    }
+    return 0;
+  }
+
+  oneOf<T>(items: readonly T[]): T {
+    return items[this.below(items.length)]!;
+  }
+}
+
+const literals = ["0.5", "2", "0.25", "1.5", "-0.75", "3"] as const;
+
+interface Shape {
+  /** Input and state dimensions: "I", maybe "J"; "H", maybe "K". */
+  readonly inputs: readonly { name: string; dim: string }[];
+  readonly states: readonly { name: string; dim: string }[];
+}
+
+/** Builds one step's text; params are declared as expressions first need them. */
+class StepWriter {
+  readonly params: { name: string; shape: string[] }[] = [];
+  readonly consts: { name: string; dim: string | undefined; text: string }[] = [];
+  readonly intrinsics = new Set<string>();
+  /** Inputs, states and consts some expression reads. */
+  readonly used = new Set<string>();
+  hasKinks = false;
+
+  constructor(private readonly ch: Chooser, private readonly shape: Shape) {}
+
+  private use(fn: string): string {
+    this.intrinsics.add(fn);
+    return fn;
+  }
+
+  private dims(): string[] {
+    return [...new Set([...this.shape.inputs, ...this.shape.states].map((v) => v.dim))];
+  }
+
+  /** A param of this shape: a fresh one, or (sometimes) one already declared, so gradients accumulate over uses. */
+  private param(shape: string[]): string {
+    const same = this.params.filter((p) => p.shape.join() === shape.join());
+    if (same.length > 0 && this.ch.below(3) === 0) return this.ch.oneOf(same).name;
+    const prefix = shape.length === 2 ? (shape[0] === shape[1] ? "U" : "W") : shape.length === 1 ? "b" : "s";
+    const name = `${prefix}${this.params.length}`;
+    this.params.push({ name, shape });
+    return name;
+  }
+
+  /** A tensor already there: a state or input of this dim, an earlier const, or a bias. */
+  private leaf(dim: string): string {
+    const vars = [...this.shape.inputs, ...this.shape.states].filter((v) => v.dim === dim).map((v) => v.name);
+    const consts = this.consts.filter((c) => c.dim === dim).map((c) => c.name);
+    const k = this.ch.weighted([vars.length > 0 ? 4 : 0, consts.length > 0 ? 3 : 0, 1, 2]);
+    if (k === 0) return this.read(this.ch.oneOf(vars));
+    if (k === 1) return this.read(this.ch.oneOf(consts));
+    if (k === 2) return this.param([dim]);
+    const from = this.ch.oneOf(this.dims());
+    const fromVars = [...this.shape.inputs, ...this.shape.states].filter((v) => v.dim === from).map((v) => v.name);
+    return `${this.param([dim, from])} * ${this.read(this.ch.oneOf(fromVars))}`;
+  }
+
+  private read(name: string): string {
+    this.used.add(name);
+    return name;
+  }
+
+  /** Terms of dimension `dim` that read every input and const nothing has read yet, so no declaration is dead. */
+  private leftovers(dim: string): string[] {
+    const terms: string[] = [];
+    for (const x of this.shape.inputs) {
+      if (!this.used.has(x.name)) terms.push(`${this.param([dim, x.dim])} * ${this.read(x.name)}`);
+    }
+    for (const c of this.consts) {
+      if (this.used.has(c.name)) continue;
+      this.read(c.name);
+      if (c.dim === undefined) terms.push(`${c.name} * ${this.param([dim])}`);
+      else terms.push(c.dim === dim ? c.name : `${this.param([dim, c.dim])} * ${c.name}`);
+    }
+    return terms;
+  }
+
+  /** A vector expression of dimension `dim`, nested at most `depth` deep. */
+  vector(dim: string, depth: number): string {
+    if (depth <= 0) return this.leaf(dim);
+    const sub = (d = dim) => this.vector(d, depth - 1);
+    const forms = [
+      () => this.leaf(dim),
+      () => {
+        const from = this.ch.oneOf(this.dims());
+        const m = this.param([dim, from]);
+        return this.ch.below(3) === 0 ? `${this.use("matmul")}(${m}, ${sub(from)})` : `${m} * (${sub(from)})`;
+      },
+      () => `(${sub()} ${this.ch.oneOf(["+", "-"])} ${sub()})`,
+      () => (this.ch.below(3) === 0 ? `${this.use("hadamard")}(${sub()}, ${sub()})` : `(${sub()}) * (${sub()})`),
+      () => `${this.use(this.ch.oneOf(["tanh", "sigmoid"]))}(${sub()})`,
+      () => `${this.use("softplus")}(${sub()})`,
+      () => `${this.use("exp")}(${this.use(this.ch.oneOf(["tanh", "sigmoid"]))}(${sub()}))`,
+      () => this.ch.below(2) === 0
+        ? `${this.use("log")}(${this.use("softplus")}(${sub()}) + 0.5)`
+        : `${this.use("log")}(1 + ${this.use("sigmoid")}(${sub()}))`,
+      () => this.ch.below(2) === 0
+        ? `${this.use("sqrt")}(${this.use("softplus")}(${sub()}) + 0.5)`
+        : `${this.use("sqrt")}(1 + ${this.use("sigmoid")}(${sub()}))`,
+      () => this.ch.below(2) === 0
+        ? `(${sub()}) / (1 + ${this.use("softplus")}(${sub()}))`
+        : `(${sub()}) / (2 + ${this.use("tanh")}(${sub()}))`,
+      () => `-(${sub()})`,
+      () => {
+        const k = this.ch.below(4);
+        if (k === 0) return `${this.scalar(depth - 1)} * (${sub()})`;
+        if (k === 1) return `(${sub()}) * ${this.ch.oneOf(literals)}`;
+        if (k === 2) return `(${sub()}) + ${this.ch.oneOf(literals)}`;
+        return `${this.ch.oneOf(literals)} - (${sub()})`;
+      },
+      () => this.kink(dim, depth),
+    ];
+    const weights = [2, 3, 3, 2, 3, 1, 1, 1, 1, 1, 1, 1.5, 0.25];
+    return forms[this.ch.weighted(weights)]!();
+  }
+
+  private kink(dim: string, depth: number): string {
+    this.hasKinks = true;
+    const sub = () => this.vector(dim, depth - 1);
+    const k = this.ch.below(5);
+    if (k === 0) return `${this.use("relu")}(${sub()})`;
+    if (k === 1) return `${this.use("hardSigmoid")}(${sub()})`;
+    if (k === 2) return `${this.use("clip")}(${sub()}, -0.5, 0.5)`;
+    return `${this.use(k === 3 ? "max" : "min")}(${sub()}, ${sub()})`;
+  }
+
+  /** A scalar (per batch element, or a parameter). */
+  scalar(depth: number): string {
+    const k = this.ch.weighted([2, 2, 2, 1, 1]);
+    if (k === 0) return this.ch.oneOf(literals);
+    if (k === 1) return this.param([]);
+    const dim = this.ch.oneOf(this.dims());
+    const inner = this.vector(dim, Math.max(0, depth - 1));
+    if (k === 2) return `${this.use("mean")}(${inner})`;
+    if (k === 3) return `${this.use("tanh")}(${this.use("sum")}(${inner}))`;
+    return `${this.use("sigmoid")}(${this.use("sum")}(${inner}))`;
+  }
+
+  /** A bounded next value for a state: squashed, or a gated mix with the old value. */
+  next(state: { name: string; dim: string }, depth: number, readLeftovers: boolean): string {
+    const body = [this.vector(state.dim, depth), ...(readLeftovers ? this.leftovers(state.dim) : [])].join(" + ");
+    const k = this.ch.weighted([3, 1, 2, 1]);
+    if (k === 0) return `${this.use("tanh")}(${body})`;
+    if (k === 1) return `${this.use("sigmoid")}(${body})`;
+    if (k === 2) {
+      const gate = `g${this.consts.length}`;
+      this.consts.push({ name: gate, dim: state.dim, text: `${this.use("sigmoid")}(${this.vector(state.dim, depth - 1)})` });
+      this.used.add(gate);
+      return `${gate} * ${this.read(state.name)} + (1 - ${gate}) * ${this.use("tanh")}(${body})`;
+    }
+    return `0.5 * ${this.read(state.name)} + 0.5 * ${this.use("tanh")}(${body})`;
+  }
+}
+
+function renderCell(stream: readonly number[], shape: Shape): { source: string; hasKinks: boolean } {
+  const ch = new Chooser(stream);
+  const w = new StepWriter(ch, shape);
+  const depth = 1 + ch.below(3);
+  const constCount = ch.below(4);
+  for (let i = 0; i < constCount; i++) {
+    const dims = [...shape.inputs, ...shape.states].map((v) => v.dim);
+    if (ch.below(5) === 0) w.consts.push({ name: `a${i}`, dim: undefined, text: w.scalar(depth) });
+    else {
+      const dim = ch.oneOf(dims);
+      w.consts.push({ name: `a${i}`, dim, text: w.vector(dim, depth) });
+    }
+  }
+  const nexts = shape.states.map((s, i) => `${s.name}: ${w.next(s, depth, i === 0)}`);
+  const names = [...shape.inputs.map((v) => v.name), ...shape.states.map((v) => v.name), ...w.params.map((p) => p.name)];
+  const decl = (vs: readonly { name: string; dim: string }[]) => vs.map((v) => `${v.name}: "${v.dim}"`).join(", ");
+  const params = w.params.map((p) => `${p.name}: [${p.shape.map((d) => `"${d}"`).join(", ")}]`).join(", ");
+  const imports = ["cell", ...[...w.intrinsics].sort()].join(", ");
+  const source = [
+    `import { ${imports} } from "rnnc";`,
+    ``,
+    `export const randomCell = cell({`,
+    `  input: { ${decl(shape.inputs)} },`,
+    `  state: { ${decl(shape.states)} },`,
+    `  params: { ${params} },`,
+    `  step: ({ ${names.join(", ")} }) => {`,
+    ...w.consts.map((c) => `    const ${c.name} = ${c.text};`),
+    `    return { ${nexts.join(", ")} };`,
+    `  },`,
+    `});`,
+    ``,
+  ].join("\n");
+  return { source, hasKinks: w.hasKinks };
+}
+
+/** Per-sequence lengths in [1, steps], one of them full. */
+function lengthsArb(batch: number, steps: number): fc.Arbitrary<number[]> {
+  return fc.tuple(fc.array(fc.integer({ min: 1, max: steps }), { minLength: batch, maxLength: batch }), fc.nat({ max: batch - 1 }))
+    .map(([lengths, full]) => lengths.map((n, i) => (i === full ? steps : n)));
+}
+
+export interface CellCaseOptions {
+  readonly maxDim?: number;
+  readonly maxSteps?: number;
+  readonly maxBatch?: number;
+  readonly losses?: readonly Loss[];
+}
+
+/** Random well-typed cells with random dims, steps, batch, lengths, seed and loss. */
+export function cellCases(options: CellCaseOptions = {}): fc.Arbitrary<CellCase> {
+  const maxDim = options.maxDim ?? 6;
+  const dim = fc.integer({ min: 1, max: maxDim });
+  return fc.record({
+    stream: fc.array(fc.nat({ max: 9999 }), { minLength: 120, maxLength: 240 }),
+    twoInputs: fc.boolean(),
+    twoStates: fc.boolean(),
+    dims: fc.record({ I: dim, J: dim, H: dim, K: dim }),
+    steps: fc.integer({ min: 1, max: options.maxSteps ?? 8 }),
+    batch: fc.integer({ min: 1, max: options.maxBatch ?? 4 }),
+    seed: fc.nat(),
+    loss: fc.constantFrom(...(options.losses ?? (["mse", "none"] as const))),
+  }).chain((r) => lengthsArb(r.batch, r.steps).map((lengths) => {
+    const shape: Shape = {
+      inputs: r.twoInputs ? [{ name: "x", dim: "I" }, { name: "u", dim: "J" }] : [{ name: "x", dim: "I" }],
+      states: r.twoStates ? [{ name: "h", dim: "H" }, { name: "c", dim: "K" }] : [{ name: "h", dim: "H" }],
+    };
+    const { source, hasKinks } = renderCell(r.stream, shape);
+    const used = [...shape.inputs, ...shape.states].map((v) => v.dim);
+    const dims = Object.fromEntries(used.map((d) => [d, r.dims[d as keyof typeof r.dims]]));
+    const c: CellCase = { source, cell: "randomCell", dims, steps: r.steps, batch: r.batch, lengths, seed: r.seed, loss: r.loss, hasKinks };
+    return Object.assign(c, { [fc.toStringMethod]: () => describeCase(c) });
+  }));
+}
