@@ -8,5 +8,6 @@ export {
   type ParamInit, type PublicRole, type Role, type TensorEntry,
 } from "./abi.js";
 export { initParams, type InitOptions } from "./init.js";
+export { RnncStream } from "./stream.js";
 export { prng, normal } from "./random.js";
 export { RnncAbiError, RnncError, RnncParamsError } from "./errors.js";
