@@ -52,6 +52,10 @@ export type Loss = "mse" | "none" | (string & {});
 
 export interface Abi {
   readonly abi: typeof ABI_VERSION;
+  /** The exported name of the compiled cell or model. */
+  readonly name?: string;
+  /** The optimizer of train_step, where the module has one: { kind: "sgd" | "adam", ... }. */
+  readonly optimizer?: Readonly<Record<string, unknown>>;
   readonly dtype: Dtype;
   readonly simd: boolean;
   readonly dims: Readonly<Record<string, number>>;
@@ -162,7 +166,9 @@ export function parseAbi(json: string): Abi {
   }
   if (!("forward" in functions)) throw new RnncAbiError('ABI.functions: missing "forward"');
 
-  return { abi: ABI_VERSION, dtype, simd, dims, capacity, loss, tensors, functions };
+  const name = typeof root.name === "string" ? { name: root.name } : {};
+  const optimizer = typeof root.optimizer === "object" && root.optimizer !== null ? { optimizer: root.optimizer as Readonly<Record<string, unknown>> } : {};
+  return { abi: ABI_VERSION, ...name, dtype, simd, dims, capacity, loss, tensors, functions, ...optimizer };
 }
 
 function parseTensor(raw: unknown, where: string, moduleDtype: Dtype): TensorEntry {

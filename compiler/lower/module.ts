@@ -191,6 +191,7 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
 
   const abi: Abi = {
     abi: 1,
+    name: options.name,
     dtype,
     simd: options.simd,
     dims: options.dims,
@@ -216,7 +217,7 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
         m.addGlobal("taped_batch", binaryen.i32, true, m.i32.const(-1));
         m.addGlobal("taped_steps", binaryen.i32, true, m.i32.const(-1));
         new Emitter(mod, options, layout, scheduled).emit();
-        mod.customSection("rnnc", new TextEncoder().encode(JSON.stringify({ ...abi, name: options.name })));
+        mod.customSection("rnnc", new TextEncoder().encode(JSON.stringify(abi)));
         const out = mod.emit({ optimize: options.optimize });
         return { binary: out.binary, text: out.text() };
       } finally {
