@@ -260,33 +260,55 @@ export class KernelEmitter {
     ]);
   }
 
+  /**
+   * y = W·x. Rows go in blocks of four, each block over the whole batch, so
+   * the block's rows of W stay in cache while every batch entry reads them,
+   * and each load of x feeds four products.
+   */
   private matvec(w: Node, x: Node, dest: Buffer, accumulate: boolean): Expr {
+    const rowsM = w.shape[0]!;
+    const block = 4;
+    const full = Math.floor(rowsM / block) * block;
+    const parts: Expr[] = [];
+    if (full > 0) parts.push(this.matvecRows(w, x, dest, accumulate, 0, full, block));
+    if (full < rowsM) parts.push(this.matvecRows(w, x, dest, accumulate, full, rowsM, 1));
+    return this.m.block(null, parts);
+  }
+
+  /** Rows [from, to) of y = W·x in blocks of `block` rows. */
+  private matvecRows(w: Node, x: Node, dest: Buffer, accumulate: boolean, from: number, to: number, block: number): Expr {
     const fb = this.ctx.fb;
     const { vec, scalar } = this.ctx;
     const m = this.m;
-    const [rowsM, cols] = w.shape as [number, number];
-    const [b, i, jb, pw, px, py] = [0, 0, 0, 0, 0, 0].map(() => this.newLocal()) as [number, number, number, number, number, number];
-    const vacc = fb.local(vec.type);
-    const sacc = fb.local(scalar.type);
-    const wRow = m.i32.add(fb.get(pw, i32), m.i32.mul(fb.get(i, i32), this.c(cols * this.bytes)));
-    const pwi = this.newLocal();
+    const cols = w.shape[1]!;
+    const simd = vec.width > 1;
+    const [ib, b, jb, px, py, pw] = [0, 0, 0, 0, 0, 0].map(() => this.newLocal()) as [number, number, number, number, number, number];
+    const rows = Array.from({ length: block }, () => this.newLocal());
+    const vacc = rows.map(() => fb.local(vec.type));
+    const sacc = rows.map(() => fb.local(scalar.type));
+    const xv = fb.local(vec.type);
+    const xs = fb.local(scalar.type);
+    const get = (local: number) => fb.get(local, i32);
     const body = (l: Lanes) => {
-      const acc = l === vec && vec.width > 1 ? vacc : sacc;
-      const prod = l.mul(l.load(m.i32.add(fb.get(pwi, i32), fb.get(jb, i32))), l.load(m.i32.add(fb.get(px, i32), fb.get(jb, i32))));
-      return fb.set(acc, l.add(fb.get(acc, l.type), prod));
+      const vector = l === vec && simd;
+      const [acc, xl] = vector ? [vacc, xv] : [sacc, xs];
+      return m.block(null, [
+        fb.set(xl, l.load(m.i32.add(get(px), get(jb)))),
+        ...rows.map((r, k) => fb.set(acc[k]!, l.add(fb.get(acc[k]!, l.type), l.mul(l.load(m.i32.add(get(r), get(jb))), fb.get(xl, l.type))))),
+      ]);
     };
-    const total = vec.width > 1 ? scalar.add(vec.horizontalSum(fb.get(vacc, vec.type)), fb.get(sacc, scalar.type)) : fb.get(sacc, scalar.type);
-    const yPtr = () => m.i32.add(fb.get(py, i32), m.i32.mul(fb.get(i, i32), this.c(this.bytes)));
-    return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
-      fb.set(pw, this.row(this.locate(w), w.batched, b)),
-      fb.set(px, this.row(this.locate(x), x.batched, b)),
-      fb.set(py, this.row(dest, true, b)),
-      fb.forLoop(i, this.c(0), this.c(rowsM), 1, [
-        fb.set(pwi, wRow),
-        ...(vec.width > 1 ? [fb.set(vacc, vec.const(0))] : []),
-        fb.set(sacc, scalar.const(0)),
+    const total = (k: number) => (simd ? scalar.add(vec.horizontalSum(fb.get(vacc[k]!, vec.type)), fb.get(sacc[k]!, scalar.type)) : fb.get(sacc[k]!, scalar.type));
+    const yPtr = (k: number) => m.i32.add(get(py), m.i32.mul(m.i32.add(get(ib), this.c(k)), this.c(this.bytes)));
+    return fb.forLoop(ib, this.c(from), this.c(to), block, [
+      fb.forLoop(b, this.c(0), this.copies(dest), 1, [
+        fb.set(pw, this.row(this.locate(w), w.batched, b)),
+        ...rows.map((r, k) => fb.set(r, m.i32.add(get(pw), m.i32.mul(m.i32.add(get(ib), this.c(k)), this.c(cols * this.bytes))))),
+        fb.set(px, this.row(this.locate(x), x.batched, b)),
+        fb.set(py, this.row(dest, true, b)),
+        ...(simd ? vacc.map((a) => fb.set(a, vec.const(0))) : []),
+        ...sacc.map((a) => fb.set(a, scalar.const(0))),
         ...this.overElements(cols, jb, body),
-        scalar.store(yPtr(), accumulate ? scalar.add(scalar.load(yPtr()), total) : total),
+        ...rows.map((_, k) => scalar.store(yPtr(k), accumulate ? scalar.add(scalar.load(yPtr(k)), total(k)) : total(k))),
       ]),
     ]);
   }
