@@ -9,6 +9,9 @@ import { checkCommand } from "./check.js";
 import { compileCommand } from "./compile.js";
 import { gradcheckCommand } from "./gradcheck.js";
 import { inspectCommand } from "./inspect.js";
+import { trainCommand } from "./train.js";
+import { predictCommand } from "./predict.js";
+import { evalCommand } from "./eval.js";
 import { processIo, UsageError, UserError, type Io } from "./io.js";
 
 const commands: Record<string, { run: (argv: readonly string[], io: Io) => number; summary: string }> = {
@@ -16,6 +19,9 @@ const commands: Record<string, { run: (argv: readonly string[], io: Io) => numbe
   check: { run: checkCommand, summary: "check a cell file and print its diagnostics" },
   gradcheck: { run: gradcheckCommand, summary: "compare a cell's gradients with finite differences" },
   inspect: { run: inspectCommand, summary: "print the ABI of a compiled module" },
+  train: { run: trainCommand, summary: "train a tagger model on JSONL data, with checkpoints" },
+  predict: { run: predictCommand, summary: "tag sentences with a trained checkpoint" },
+  eval: { run: evalCommand, summary: "score a trained checkpoint on labelled data" },
 };
 
 export const usage = `usage: rnnc COMMAND [options]

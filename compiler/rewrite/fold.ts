@@ -34,8 +34,8 @@ const folders = {
   outer: ([a, b]) => a! * b!,
   transpose: ([x]) => x,
   sum: ([x], node) => repeatedSum(x!, sizeOf(node.inputs[0]!.shape)),
-  // The interpreter's stable form on n equal values: x + log(n · e^0).
-  logsumexp: ([x], node) => x! + Math.log(repeatedSum(1, sizeOf(node.inputs[0]!.shape))),
+  // The interpreter's stable form on n equal values: x + log(n · e^(x − x)), NaN for x = ±∞.
+  logsumexp: ([x], node) => x! + Math.log(repeatedSum(Math.exp(x! - x!), sizeOf(node.inputs[0]!.shape))),
   onehot: () => undefined,
   gathersum: () => undefined,
   scatterrows: () => undefined,

@@ -36,9 +36,11 @@ function candidates(node: Node, inputs: readonly Node[], g: Graph): (Node | unde
       return [b === c ? b : undefined, is(a, 0) ? c : undefined, constValue(a) !== undefined && !is(a, 0) ? b : undefined];
     case "matvec":
     case "outer":
+      return [is(a, 0) || is(b, 0) ? zeroLike(node, g) : undefined];
+    // Only the rows are values: id 0 names row 0, it is no zero operand.
     case "gathersum":
     case "scatterrows":
-      return [is(a, 0) || is(b, 0) ? zeroLike(node, g) : undefined];
+      return [is(a, 0) ? zeroLike(node, g) : undefined];
     case "sum":
     case "batchsum":
     case "transpose":

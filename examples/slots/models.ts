@@ -1,7 +1,6 @@
-// Slot-filling models for examples/slots: a unidirectional LSTM tagger (each
-// word's tag may depend on every EARLIER word, e.g. the verb before a city)
-// and a per-token baseline whose layer has no recurrent connection, so it
-// sees one word at a time and cannot tell "leave taipei" from "arrive taipei".
+// Slot-filling models: a left-to-right LSTM tagger (a word's tag may depend on every EARLIER word,
+// such as the verb before a city) and a per-token baseline whose layer has no recurrent
+// connection, so it cannot tell "leave taipei" from "arrive taipei".
 import { cell, dense, model, oneOfN, tanh } from "rnnc";
 import { lstm } from "../lstm.js";
 

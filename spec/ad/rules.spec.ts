@@ -4,7 +4,10 @@
 // cotangent w and vjp's result for each operand is compared with the finite
 // difference of L = Σ w ⊙ y. Each op draws its operands from its own valid
 // range: log and sqrt positive, denominators away from 0, relu and step away
-// from the kink, max and min operands apart, select conditions exactly 0 or 1.
+// from the kink, max and min operands apart, select conditions exactly 0 or 1,
+// indices and ids integers (some out of range), logsumexp also on a wide range.
+// Discrete operands (conditions, indices, ids) are never moved by FD: their
+// cotangent must be exactly 0.
 // Cases mix shapes and batching so that un-broadcasting (scalars, unbatched
 // params under per-batch inputs) in the sweep is checked too.
 
@@ -29,8 +32,15 @@ const ranges = {
   highBands: bands([-1.5, -0.5, 0.5, 1.5], 0.45),
   /** select conditions: exactly 0 or 1; their cotangent must be exactly 0 */
   condition: fc.noBias(fc.constantFrom(0, 1)),
+  /** onehot indices and gathersum/scatterrows ids: integers, -1 and the top ones outside every shape used here */
+  integer: fc.noBias(fc.integer({ min: -1, max: 6 })),
+  /** logits far apart: exp(x − logsumexp x) spans many orders of magnitude */
+  wide: uniform(-40, 40),
 } as const;
 type Range = keyof typeof ranges;
+
+/** Operands that take only exact values; FD must not move them off those. */
+const discrete: ReadonlySet<Range> = new Set<Range>(["condition", "integer"]);
 
 interface Operand {
   readonly shape: Shape;
@@ -110,6 +120,27 @@ const ruleCases = {
     { name: "unbatched matrix", operands: [p([2, 3])] },
     { name: "per-batch scalar", operands: [v([])] },
   ],
+  onehot: [
+    { name: "per-batch index, unbatched like", operands: [v([], "integer"), p([4])] },
+    { name: "unbatched index, per-batch like", operands: [p([], "integer"), v([3])] },
+    { name: "per-batch index and matrix like", operands: [v([], "integer"), v([2, 3])] },
+  ],
+  gathersum: [
+    { name: "unbatched table, per-batch ids", operands: [p([4, 3]), v([3], "integer")] },
+    { name: "per-batch table, unbatched ids", operands: [v([3, 2]), p([5], "integer")] },
+    { name: "both per-batch", operands: [v([5, 1]), v([2], "integer")] },
+  ],
+  scatterrows: [
+    { name: "per-batch rows and ids, unbatched like", operands: [v([3]), v([4], "integer"), p([4, 3])] },
+    { name: "unbatched rows, per-batch like", operands: [p([2]), p([3], "integer"), v([5, 2])] },
+  ],
+  logsumexp: [
+    { name: "per-batch vector", operands: [v([5])] },
+    { name: "unbatched matrix", operands: [p([2, 3])] },
+    { name: "per-batch vector of one", operands: [v([1])] },
+    { name: "per-batch vector, wide range", operands: [v([6], "wide")] },
+    { name: "unbatched vector, wide range", operands: [p([4], "wide")] },
+  ],
   batchsum: [
     { name: "vector", operands: [v([3])] },
     { name: "scalar", operands: [v([])] },
@@ -129,6 +160,11 @@ const seedCases: [Op, RuleCase][] = [
   ["sub", { name: "unbatched scalar seed, unbatched scalar operand", operands: [p([]), v([2])], seed: "scalar" }],
   ["neg", { name: "unbatched seed for a per-batch input", operands: [v([3])], seed: "unbatched" }],
   ["select", { name: "unbatched seed, unbatched branch", operands: [v([3], "condition"), p([3]), v([3])], seed: "unbatched" }],
+  // logsumexp's cotangent g·exp(x − y) broadcasts a rank-0 g over x: per-batch y with one unbatched g,
+  // and an unbatched x under per-batch uses.
+  ["logsumexp", { name: "unbatched seed for a per-batch result", operands: [v([4])], seed: "unbatched" }],
+  ["logsumexp", { name: "unbatched seed, unbatched operand", operands: [p([3, 2], "wide")], seed: "scalar" }],
+  ["gathersum", { name: "unbatched seed for per-batch ids", operands: [p([3, 2]), v([2], "integer")], seed: "unbatched" }],
 ];
 
 const RTOL = 1e-6;
@@ -156,11 +192,12 @@ function gradientProperty(op: Op, c: RuleCase) {
   return fc.property(valuesArb, ([batch, arrays]) => {
     const values: VarValues = new Map([...xs, w].map((n, i) => [varKey(n), arrays[i]!]));
     const computed = evaluate(grads, values, batch);
-    const fd = finiteDifferences((vals) => scalarValue(loss, vals, batch), values, xs.map(varKey));
+    const smooth = xs.filter((_, i) => !discrete.has(c.operands[i]!.range));
+    const fd = finiteDifferences((vals) => scalarValue(loss, vals, batch), values, smooth.map(varKey));
     xs.forEach((x, i) => {
       const ad = valueLike(grads[i]!, computed.get(grads[i]!)!, x, batch);
-      if (c.operands[i]!.range === "condition") {
-        expect([...ad].every((d) => d === 0), `select condition got a nonzero cotangent`).toBe(true);
+      if (discrete.has(c.operands[i]!.range)) {
+        expect([...ad].every((d) => d === 0), `discrete operand ${i} got a nonzero cotangent`).toBe(true);
         return;
       }
       const err = relativeError(ad, fd.get(varKey(x))!);

@@ -149,6 +149,48 @@ const examples = {
     expect(h.op("sum", h.param("m", [2, 2], [1, 2, 3, 4.5]))).toEqual([10.5]);
     expect(h.op("sum", h.input("s", [], [7, 8]))).toEqual([7, 8]);
   },
+  onehot: () => {
+    const h = harness(3);
+    const like = h.param("p", [3], [NaN, 7, -1]); // only its shape counts
+    // a per-batch index over an unbatched like: out of range (5, -1) or not an integer (1.5) gives all zeros
+    expect(h.op("onehot", h.input("i", [], [0, 2, 5]), like)).toEqual([1, 0, 0, 0, 0, 1, 0, 0, 0]);
+    expect(h.op("onehot", h.input("j", [], [-1, 1.5, 3]), like)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    // an unbatched index over a per-batch like
+    expect(h.op("onehot", h.param("k", [], [1]), h.input("x", [2], [1, 2, 3, 4, 5, 6]))).toEqual([0, 1, 0, 1, 0, 1]);
+    // a matrix: the index counts elements row-major
+    expect(h.op("onehot", h.g.constant(4), h.g.constant(0, [2, 3]))).toEqual([0, 0, 0, 0, 1, 0]);
+    expect(h.op("onehot", h.g.constant(6), h.g.constant(0, [2, 3]))).toEqual([0, 0, 0, 0, 0, 0]);
+  },
+  gathersum: () => {
+    const h = harness(2);
+    const table = h.param("T", [3, 2], [1, 2, 10, 20, 100, 200]);
+    // rows 0 + 2, and row 1 twice
+    expect(h.op("gathersum", table, h.input("ids", [2], [0, 2, 1, 1]))).toEqual([101, 202, 20, 40]);
+    // ids outside [0, 3) or not integers add nothing
+    expect(h.op("gathersum", table, h.param("bad", [4], [-1, 3, 0.5, 2]))).toEqual([100, 200]);
+    // a per-batch table under unbatched ids
+    expect(h.op("gathersum", h.input("Tb", [2, 1], [1, 2, 3, 4]), h.param("one", [1], [1]))).toEqual([2, 4]);
+  },
+  scatterrows: () => {
+    const h = harness(2);
+    const like = h.param("T", [3, 2], [NaN, NaN, NaN, NaN, NaN, NaN]); // only its shape counts
+    const g = h.input("g", [2], [1, 2, 3, 4]);
+    // batch 0 adds g to rows 0 and 2; batch 1 adds it to row 1 twice
+    expect(h.op("scatterrows", g, h.input("ids", [2], [0, 2, 1, 1]), like)).toEqual([1, 2, 0, 0, 1, 2, 0, 0, 6, 8, 0, 0]);
+    expect(h.op("scatterrows", h.param("u", [2], [5, 6]), h.param("bad", [3], [-1, 3, 1.5]), like)).toEqual([0, 0, 0, 0, 0, 0]);
+  },
+  logsumexp: () => {
+    const h = harness(2);
+    // log(e + e² + e³) = 3 + log(1 + e⁻¹ + e⁻²)
+    const [a, b] = h.op("logsumexp", h.input("x", [3], [1, 2, 3, 0, 0, 0]));
+    expect(a).toBeCloseTo(3 + Math.log(1 + Math.exp(-1) + Math.exp(-2)), 14);
+    expect(b).toBe(Math.log(3));
+    // large values neither overflow nor underflow
+    expect(h.op("logsumexp", h.param("big", [2], [1000, 1000]))).toEqual([1000 + Math.LN2]);
+    expect(h.op("logsumexp", h.param("small", [2], [-1000, -1000]))).toEqual([-1000 + Math.LN2]);
+    expect(h.op("logsumexp", h.param("far", [2, 2], [1000, 0, -5, 3]))).toEqual([1000]);
+    expect(h.op("logsumexp", h.param("masked", [2], [-Infinity, 0.5]))).toEqual([0.5]);
+  },
   batchsum: () => {
     const h = harness(2);
     expect(h.op("batchsum", h.input("x", [2], [1, 2, 3, 4]))).toEqual([4, 6]);

@@ -25,6 +25,13 @@ describe("inferShape accepts", () => {
     ["sum", [[2, 3]], []],
     ["sum", [[]], []],
     ["batchsum", [[4]], [4]],
+    ["onehot", [[], [5]], [5]],
+    ["onehot", [[], ["H", "I"]], ["H", "I"]],
+    ["onehot", [[], []], []],
+    ["logsumexp", [["O"]], []],
+    ["logsumexp", [[2, 3]], []],
+    ["gathersum", [["V", "E"], ["K"]], ["E"]],
+    ["scatterrows", [["E"], ["K"], ["V", "E"]], ["V", "E"]],
   ];
   it.each(valid)("%s of %j gives %j", (op, inputs, expected) => {
     expect(inferShape(op, inputs)).toEqual(expected);
@@ -53,6 +60,10 @@ describe("inferShape rejects", () => {
     ["outer", [[3, 1], [2]], /outer product needs two vectors, got \[3, 1\] and \[2\]/],
     ["outer", [[], [2]], /got scalar and \[2\]/],
     ["transpose", [[3]], /transpose needs a matrix, got \[3\]/],
+    ["onehot", [[2], [5]], /onehot takes a scalar index, got \[2\]/],
+    ["logsumexp", [[]], /logsumexp of a scalar/],
+    ["gathersum", [[3], [2]], /gathersum needs a table \[V, E\] and ids \[K\], got \[3\] and \[2\]/],
+    ["scatterrows", [[3], [2], [4, 2]], /scatterrows needs rows \[E\], ids \[K\] and a table \[V, E\]/],
   ];
   it.each(invalid)("%s of %j", (op, inputs, expected) => {
     const result = inferShape(op, inputs);

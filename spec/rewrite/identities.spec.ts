@@ -78,6 +78,8 @@ describe("simplifyAlgebra fires", () => {
     ["sum(0) → 0", (g) => g.apply("sum", [g.constant(0, [2, 3], true)]), [], true],
     ["batchsum(0) → 0", (g) => g.apply("batchsum", [g.constant(0, [3], true)]), [3], false],
     ["transpose(0) → 0", (g) => g.apply("transpose", [g.constant(0, [2, 3])]), [3, 2], false],
+    ["gathersum(0, c) → 0", (g, { c }) => g.apply("gathersum", [g.constant(0, [4, 2]), c]), [2], true],
+    ["scatterrows(0, c, W) → 0", (g, { c, W }) => g.apply("scatterrows", [g.constant(0, [3]), c, W]), [2, 3], true],
   ];
   it.each(toZero)("%s", (_, build, shape, batched) => {
     const out = rewritten(build);
@@ -96,6 +98,10 @@ describe("simplifyAlgebra holds back", () => {
     ["1 / x is no identity", (g, { x }) => g.apply("div", [g.constant(1), x]), "div"],
     ["x - x is left alone", (g, { x }) => g.apply("sub", [x, x]), "sub"],
     ["select with distinct branches", (g, { c, x, p }) => g.apply("select", [c, x, p]), "select"],
+    // Regression (passes.spec.ts, seed 128129849): id 0 names row 0, it is no zero operand.
+    ["gathersum(W, 0) reads row 0", (g, { W }) => g.apply("gathersum", [W, g.constant(0, [2])]), "gathersum"],
+    ["scatterrows(x, 0, W) writes row 0", (g, { x }) => g.apply("scatterrows", [x, g.constant(0, [1], true), g.constant(5, [2, 3])]), "scatterrows"],
+    ["onehot(0, x) is no zero", (g, { x }) => g.apply("onehot", [g.constant(0), x]), "onehot"],
   ];
   it.each(kept)("%s", (_, build, op) => {
     expect(rewritten(build).op).toBe(op);
@@ -118,6 +124,7 @@ describe("foldConstants", () => {
     ["outer(2[2], 3[4])", (g: Graph) => g.apply("outer", [g.constant(2, [2]), g.constant(3, [4])]), 6, [2, 4]],
     ["transpose(4[2,3])", (g: Graph) => g.apply("transpose", [g.constant(4, [2, 3])]), 4, [3, 2]],
     ["sum(0.5[2,3])", (g: Graph) => g.apply("sum", [g.constant(0.5, [2, 3])]), 3, []],
+    ["logsumexp(1000[2])", (g: Graph) => g.apply("logsumexp", [g.constant(1000, [2])]), 1000 + Math.LN2, []],
   ] as const)("%s folds to a constant", (_, build, value, shape) => {
     const out = rewritten(build, fold);
     expect(out.op).toBe("const");
@@ -131,8 +138,9 @@ describe("foldConstants", () => {
     expect(out.batched).toBe(true);
   });
 
-  it("leaves batchsum (it needs the batch size) and anything reading a var", () => {
+  it("leaves batchsum (it needs the batch size), onehot and anything reading a var", () => {
     expect(rewritten((g) => g.apply("batchsum", [g.constant(2, [3], true)]), fold).op).toBe("batchsum");
+    expect(rewritten((g) => g.apply("onehot", [g.constant(1), g.constant(0, [3])]), fold).op).toBe("onehot");
     expect(rewritten((g, { x }) => g.apply("add", [x, g.constant(3)]), fold).op).toBe("add");
   });
 
@@ -143,6 +151,11 @@ describe("foldConstants", () => {
     ["sum(outer(1.5[3], 0.1[4]))", (g: Graph) => g.apply("sum", [g.apply("outer", [g.constant(1.5, [3]), g.constant(0.1, [4])])])],
     ["sum(0.1[2,3])", (g: Graph) => g.apply("sum", [g.constant(0.1, [2, 3])])],
     ["sum(0.15[5,5])", (g: Graph) => g.apply("sum", [g.constant(0.15, [5, 5])])],
+    ["logsumexp(0.1[2,3])", (g: Graph) => g.apply("logsumexp", [g.constant(0.1, [2, 3])])],
+    ["logsumexp(-1e300[7])", (g: Graph) => g.apply("logsumexp", [g.constant(-1e300, [7])])],
+    // Regression: folding gave ±∞ where the interpreter's x − max is ∞ − ∞, so NaN.
+    ["logsumexp(∞[3])", (g: Graph) => g.apply("logsumexp", [g.constant(Infinity, [3])])],
+    ["logsumexp(-∞[2])", (g: Graph) => g.apply("logsumexp", [g.constant(-Infinity, [2])])],
   ] as const)("%s folds to exactly what the interpreter computes", (_, build) => {
     const g = new Graph();
     const node = build(g);

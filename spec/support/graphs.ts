@@ -5,7 +5,10 @@
 // from the nodes made so far, bending the picks to the shape rules (a matvec
 // finds a vector of the right length) and keeping every value inside its op's
 // valid range and O(1) in size, so the interpreter, gradients and finite
-// differences stay meaningful on every generated graph.
+// differences stay meaningful on every generated graph. Integer operands
+// (onehot's index, the ids of gathersum and scatterrows) are constants or
+// counts of positive elements (step, sum): integer-valued wherever FD moves
+// the vars, with zero derivative, and on the kink signature's watch.
 
 import fc from "fast-check";
 import {
@@ -102,8 +105,8 @@ class Builder {
     return n;
   }
 
-  constant(value: number, shape: Shape = []): Node {
-    return this.note(this.g.constant(value, shape), Math.abs(value));
+  constant(value: number, shape: Shape = [], batched = false): Node {
+    return this.note(this.g.constant(value, shape, batched), Math.abs(value));
   }
 
   apply(op: Op, inputs: readonly Node[], bound: number): Node {
@@ -141,6 +144,30 @@ const unaryBound: Record<(typeof unaryOps)[number], (b: number) => number> = {
   neg: (b) => b, exp: Math.exp, log: (b) => 3 + Math.log1p(b), tanh: () => 1, sigmoid: () => 1,
   relu: (b) => b, softplus: (b) => b + 1, sqrt: Math.sqrt, step: () => 1,
 };
+
+/** Integers for index and id operands: -1 and the larger ones fall outside most shapes. */
+const integerValues = [-1, 0, 1, 2, 3, 5] as const;
+
+/**
+ * An integer-valued node of `shape` (a scalar index or a vector of ids): a
+ * constant (per-batch or not), or the count of positive elements of a pool
+ * node (step, then sum for a scalar), shifted by a small integer.
+ */
+function integerValued(s: Builder, shape: Shape, step: Step): Node {
+  const k = pick(integerValues, Math.floor(step.variant / 3));
+  const sources = s.pool.filter((n) => shape.length === 0 || sameShape(n.shape, shape));
+  if (step.variant % 3 === 0 || sources.length === 0) return s.constant(k, shape, Math.floor(step.variant / 18) % 2 === 1);
+  const source = pick(sources, step.picks[2]!);
+  const positive = s.apply("step", [source], 1);
+  const count = shape.length === 0 ? s.apply("sum", [positive], sizeOf(source.shape)) : positive;
+  return step.variant % 3 === 1 ? count : s.apply("add", [count, s.constant(k)], s.bound(count) + Math.abs(k));
+}
+
+/** A number of ids: the length of a vector in the pool, so the ids can count its positive elements. */
+function idCount(s: Builder, k: number): number {
+  const vectors = s.pool.filter((n) => rank(n) === 1);
+  return vectors.length > 0 ? pick(vectors, k).shape[0]! : 1 + (k % 3);
+}
 
 const isBinary = (kind: StepKind): kind is (typeof binaryOps)[number] => (binaryOps as readonly string[]).includes(kind);
 
@@ -196,6 +223,35 @@ function applyStep(s: Builder, step: Step): Node | undefined {
     }
     case "sum":
       return s.combine("sum", [x], ([b]) => sizeOf(x.shape) * b!);
+    case "logsumexp": {
+      const tensors = pool.filter((n) => rank(n) > 0);
+      if (tensors.length === 0) return undefined;
+      const t = rank(x) > 0 ? x : pick(tensors, p1);
+      return s.apply("logsumexp", [t], s.bound(t) + Math.log(sizeOf(t.shape)));
+    }
+    case "onehot":
+      // x only gives the shape.
+      return s.apply("onehot", [integerValued(s, [], step), x], 1);
+    case "gathersum": {
+      const tables = pool.filter((n) => rank(n) === 2);
+      if (tables.length === 0) return undefined;
+      const count = idCount(s, p1);
+      const ids = integerValued(s, [count], step);
+      const t = pick(tables, p0);
+      const table = count * s.bound(t) > LIMIT ? s.squash(t, 1) : t;
+      return s.apply("gathersum", [table, ids], count * s.bound(table));
+    }
+    case "scatterrows": {
+      const tables = pool.filter((n) => rank(n) === 2);
+      if (tables.length === 0) return undefined;
+      const like = pick(tables, p0);
+      const rows = pool.filter((n) => rank(n) === 1 && n.shape[0] === like.shape[1]);
+      const count = idCount(s, p2);
+      const ids = integerValued(s, [count], step);
+      const g0 = rows.length > 0 ? pick(rows, p1) : s.constant(step.value, [like.shape[1]!]);
+      const g = count * s.bound(g0) > LIMIT ? s.squash(g0, 1) : g0;
+      return s.apply("scatterrows", [g, ids, like], count * s.bound(g));
+    }
     case "batchsum": {
       const batched = pool.filter((n) => n.batched);
       return batched.length === 0 ? undefined : s.combine("batchsum", [pick(batched, p0)], ([b]) => 3 * b!);
@@ -213,7 +269,7 @@ function applyIdentity(s: Builder, x: Node, step: Step): Node {
   const c = (v: number, shape: Shape = []) => s.constant(v, shape);
   const zeroLike = c(0, step.picks[1]! % 2 === 0 ? [] : x.shape);
   const matrix = rank(x) === 2;
-  switch (step.variant % 16) {
+  switch (step.variant % 17) {
     case 0: return s.apply("add", [x, zeroLike], b);
     case 1: return s.apply("add", [zeroLike, x], b);
     case 2: return s.apply("mul", [x, c(1)], b);
@@ -233,6 +289,10 @@ function applyIdentity(s: Builder, x: Node, step: Step): Node {
     case 13: return s.apply("div", [zeroLike, s.denominator(x)], 0);
     // reductions of constants, which folding must get bit-exact
     case 14: return s.apply("sum", [c(step.value, x.shape)], sizeOf(x.shape) * Math.abs(step.value));
+    case 15: {
+      const shape = rank(x) > 0 ? x.shape : [1 + (step.picks[1]! % 5)];
+      return s.apply("logsumexp", [c(step.value, shape)], Math.abs(step.value) + Math.log(sizeOf(shape)));
+    }
     default: {
       const [m, n] = [x.shape[0] ?? 1, x.shape[1] ?? 4];
       const outer = s.apply("outer", [c(step.value, [m]), c(0.1, [n])], Math.abs(step.value) * 0.1);

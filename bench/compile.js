@@ -1,0 +1,25 @@
+// bench — rnnc's two modules for a shape: an inference module (loss none, no
+// optimizer) for the forward work and a training module (MSE, plain SGD)
+// whose train_step is the training work. In: a shape. Out: their bytes and
+// how long compileCell took for each (in this process, after warm-up of the
+// compiler by earlier shapes, so the first shape's time includes it).
+
+import { readFileSync } from "node:fs";
+import { compileCell } from "../dist/compiler/api.js";
+
+export const cellFile = (cell) => new URL(`../examples/${cell}.ts`, import.meta.url).pathname;
+
+export function compileShape({ cell, I, H, B, T }) {
+  const file = cellFile(cell);
+  const text = readFileSync(file, "utf8");
+  const base = { file, text, dims: { I, H }, capacity: { batch: B, steps: T } };
+  const timed = (options) => {
+    const started = performance.now();
+    const { binary } = compileCell({ ...base, ...options });
+    return { binary, compileMs: performance.now() - started };
+  };
+  return {
+    inference: timed({ loss: "none" }),
+    training: timed({ loss: "mse", train: { kind: "sgd", momentum: 0 } }),
+  };
+}

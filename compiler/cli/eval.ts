@@ -1,0 +1,48 @@
+// compiler/cli — `rnnc eval`: scores of a trained checkpoint on labelled
+// data. In: the model file, the checkpoint directory, a labelled JSONL file.
+// Out: token accuracy (overall, out-of-vocabulary) and chunk P/R/F1 per type.
+
+import { evaluateModel } from "../training/loop.js";
+import { formatMetrics, metricsJson } from "../training/metrics.js";
+import { loadTrainedTagger } from "../training/trained.js";
+import { parse, parsePositive } from "./args.js";
+import { UsageError, type Io } from "./io.js";
+import { asUserErrors, modelSource, readData } from "./train.js";
+
+export const evalUsage = `usage: rnnc eval MODEL.ts --checkpoint DIR FILE.jsonl [options]
+
+Scores the best parameters of the checkpoint in DIR on labelled sentences
+({"tokens": [...], "tags": [...]} per line): token accuracy, overall and on
+words outside the training vocabulary, and for BIO tags conlleval's chunk
+precision, recall and F1, per entity type and overall.
+
+  --checkpoint DIR     the training run's output directory
+  --cell NAME          the exported model (default: the checkpoint's)
+  --batch N            sentences per forward call (default 32)
+  --json               the scores as JSON`;
+
+export function evalCommand(argv: readonly string[], io: Io): number {
+  const flags = { checkpoint: { type: "string" }, cell: { type: "string" }, batch: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
+  const { values, positionals } = parse(argv, flags, evalUsage);
+  if (values.help) {
+    io.out(evalUsage);
+    return 0;
+  }
+  if (positionals.length !== 2) throw new UsageError(`expected a model file and a labelled data file, got ${positionals.length} arguments\n\n${evalUsage}`);
+  if (values.checkpoint === undefined) throw new UsageError(`--checkpoint DIR is required\n\n${evalUsage}`);
+  const [file, data] = positionals as [string, string];
+  const batch = parsePositive("batch", values.batch, 32);
+  return asUserErrors(() => {
+    const { sentences } = readData(data, io, true);
+    const tagger = loadTrainedTagger(values.checkpoint!, io, modelSource(file, values.cell, io), sentences, batch);
+    const metrics = evaluateModel(tagger.model, tagger.vocab, tagger.shape, sentences);
+    const c = tagger.checkpoint;
+    const epoch = tagger.params === "best" ? c.best?.epoch : c.position.epoch;
+    if (values.json) {
+      io.out(JSON.stringify({ file: data, checkpoint: values.checkpoint, model: c.model.name, params: tagger.params, epoch, sentences: sentences.length, ...(metricsJson(metrics) as object) }, null, 2));
+    } else {
+      io.out(`${data}: ${sentences.length} sentences, ${c.model.name} (${tagger.params} parameters, epoch ${epoch})\n${formatMetrics(metrics)}`);
+    }
+    return 0;
+  });
+}

@@ -1,0 +1,34 @@
+// compiler/training — a trained tagger back from its checkpoint. In: the checkpoint directory, the
+// model file, the sentences to tag (they set the capacity). Out: the module with the best
+// parameters and the run's vocabularies; a checkpoint of another model is refused.
+
+import type { RnncModel } from "../../runtime/model.js";
+import { checkFingerprint, loadBlob, readCheckpoint, type Checkpoint, type CheckpointIo } from "./checkpoint.js";
+import type { Sentence } from "./data.js";
+import { bindDims, compileTagger, fingerprint, longest, taggerShape, type ModelSource, type TaggerShape } from "./tagger.js";
+import { Vocabularies } from "./vocab.js";
+
+export interface TrainedTagger {
+  readonly model: RnncModel;
+  readonly vocab: Vocabularies;
+  readonly shape: TaggerShape;
+  readonly checkpoint: Checkpoint;
+  /** Which parameters were loaded: the best epoch's, or the last ones when no epoch finished. */
+  readonly params: "best" | "last";
+}
+
+export function loadTrainedTagger(dir: string, io: CheckpointIo, source: ModelSource, sentences: readonly Sentence[], batch = 32): TrainedTagger {
+  const checkpoint = readCheckpoint(dir, io);
+  const named = { ...source, cell: source.cell ?? checkpoint.model.name };
+  const shape = taggerShape(named);
+  const vocab = Vocabularies.fromJson(checkpoint.vocab, dir);
+  // The checkpoint's dims, less those the vocabularies bind again.
+  const fromVocab = new Set([...shape.vocabDims.words, ...shape.vocabDims.trigrams, shape.vocabDims.classes]);
+  const userDims = Object.fromEntries(Object.entries(checkpoint.model.dims).filter(([d]) => !fromVocab.has(d)));
+  const dims = bindDims(shape, userDims, vocab);
+  checkFingerprint(checkpoint, dir, fingerprint(named.text, shape.name, dims), { file: named.file, name: shape.name, dims });
+  const model = compileTagger(named, shape, dims, { batch: Math.max(1, Math.min(batch, sentences.length)), steps: longest(sentences) }, undefined);
+  const file = checkpoint.files.best ?? checkpoint.files.params;
+  loadBlob(dir, io, file, (bytes) => model.loadParams(bytes));
+  return { model, vocab, shape, checkpoint, params: checkpoint.files.best ? "best" : "last" };
+}
