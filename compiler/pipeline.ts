@@ -11,7 +11,7 @@
 //   schedule    kernels: fused elementwise loops, matrix kernels, reductions
 //   wasm        Binaryen emission, validation and optimisation
 
-import { parseUnits, selectCell, instantiateCell, type CellIR, type CellSyntax, type ModelSyntax } from "./frontend/index.js";
+import { parseUnits, instantiateCell, type CellIR, type CellSyntax, type ModelSyntax } from "./frontend/index.js";
 import { Graph, printFn, verify, type Fn } from "./ir/index.js";
 import {
   buildStepPair, cellProgram, modelProgram, readoutGraph, simplifyPair, tapeScan,
@@ -137,4 +137,3 @@ function usedDims(syntax: CellSyntax | ModelSyntax, dims: Readonly<Record<string
   return used;
 }
 
-export { selectCell };

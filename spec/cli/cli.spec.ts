@@ -336,7 +336,7 @@ describe("compile and inspect", () => {
 
 describe("gradcheck", () => {
   it.each([
-    ["spec/cli/fixtures/mgu.ts", "I=3,H=4", ["Wf", "Uf", "bf", "Wn", "Un", "bn", "x", "h"]],
+    ["examples/mgu.ts", "I=3,H=4", ["Wf", "Uf", "bf", "Wn", "Un", "bn", "x", "h"]],
     ["examples/elman.ts", "I=2,H=3", ["W", "U", "b", "x", "h"]],
   ])("%s passes, and --json reports every parameter, input and initial state", (file, dims, names) => {
     const { code, out } = rnnc("gradcheck", join(root, file), "--dims", dims, "--json");
