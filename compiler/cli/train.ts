@@ -35,6 +35,10 @@ is scored on DEV; the best epoch's parameters are kept.
   --patience N         stop after N epochs without a better dev score; 0 never stops early (default 3)
   --metric accuracy|f1 the dev score: chunk F1 for BIO tags (default), else token accuracy
   --min-count N        words seen fewer times in TRAIN are unknown (row 0) (default 1)
+  --bucket N           batch sentences of similar length, sorted within windows of N batches;
+                       1 batches them as shuffled (default 20)
+  --word-dropout P     replace each training word by the unknown row with probability P,
+                       so that row learns unseen words (default 0.05)
   --forget-bias NAMES  biases initialised to 1, comma-separated (default bf); "" for none
   --save-every SECS    also checkpoint within an epoch this often (default 60)
   --resume             continue the run in --out where it stopped (same model, data and settings)
@@ -44,7 +48,7 @@ const trainFlags = {
   cell: { type: "string" }, dims: { type: "string" }, train: { type: "string" }, dev: { type: "string" },
   out: { type: "string" }, epochs: { type: "string" }, batch: { type: "string" }, optimizer: { type: "string" },
   lr: { type: "string" }, momentum: { type: "string" }, clip: { type: "string" }, seed: { type: "string" },
-  patience: { type: "string" }, metric: { type: "string" }, "min-count": { type: "string" },
+  patience: { type: "string" }, metric: { type: "string" }, "min-count": { type: "string" }, "word-dropout": { type: "string" }, bucket: { type: "string" },
   "forget-bias": { type: "string" }, "save-every": { type: "string" }, resume: { type: "boolean" },
   json: { type: "boolean" }, help: { type: "boolean", short: "h" },
 } as const;
@@ -72,12 +76,14 @@ export function trainCommand(argv: readonly string[], io: Io): number {
     seed: parseSeed(values.seed),
     patience: parseNonNegative("patience", values.patience, 3, true),
     minCount: parsePositive("min-count", values["min-count"], 1),
+    bucket: parsePositive("bucket", values.bucket, 20),
+    wordDropout: parseProbability("word-dropout", values["word-dropout"], 0.05),
     forgetBias: (values["forget-bias"] ?? "bf").split(",").map((s) => s.trim()).filter((s) => s !== ""),
   };
   const flagOf: Record<keyof TrainSettings, string | undefined> = {
     epochs: values.epochs, batch: values.batch, lr: values.lr, clip: values.clip, optimizer: values.optimizer,
     momentum: values.momentum, seed: values.seed, patience: values.patience, metric: values.metric,
-    minCount: values["min-count"], forgetBias: values["forget-bias"],
+    minCount: values["min-count"], forgetBias: values["forget-bias"], wordDropout: values["word-dropout"], bucket: values.bucket,
   };
   const given = new Set((Object.keys(flagOf) as (keyof TrainSettings)[]).filter((k) => flagOf[k] !== undefined));
   const saveEverySeconds = parseNonNegative("save-every", values["save-every"], 60);
@@ -143,6 +149,13 @@ function parseNonNegative(flag: string, value: string | undefined, fallback: num
   if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
     throw new UsageError(`--${flag}: expected a non-negative ${integer ? "integer" : "number"}, got "${value}"`);
   }
+  return n;
+}
+
+function parseProbability(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === "" || !(n >= 0 && n < 1)) throw new UsageError(`--${flag}: expected a probability in [0, 1), got "${value}"`);
   return n;
 }
 

@@ -65,6 +65,39 @@ export function feedBatch(model: RnncModel, batch: Batch): void {
 }
 
 /**
+ * Word dropout: each in-sentence word id of the 1-of-N inputs becomes the
+ * unknown row with probability `p`, so that row learns what an unseen word
+ * looks like (word-hashing ids are left alone: they are how a model with
+ * both encodings still reads the dropped word). The draws come from a
+ * generator seeded by (seed, epoch, batch) alone, so a resumed run drops the
+ * same words. Returns the batch with its own copy of the word ids.
+ */
+export function dropWords(batch: Batch, layout: InputLayout, p: number, seed: number, epoch: number, index: number): Batch {
+  if (p <= 0 || layout.words.length === 0) return batch;
+  const random = prng(mixSeed(seed, epoch, index));
+  const words = Int32Array.from(batch.inputs.get(layout.words[0]!)!);
+  const { batch: width } = batch.size;
+  batch.lengths.forEach((length, b) => {
+    for (let t = 0; t < length; t++) if (random() < p) words[t * width + b] = UNKNOWN_ID;
+  });
+  const inputs = new Map(batch.inputs);
+  for (const name of layout.words) inputs.set(name, words);
+  return { ...batch, inputs };
+}
+
+/** One 32-bit seed from several (a multiply-xorshift mix of each in turn). */
+export function mixSeed(...parts: readonly number[]): number {
+  let h = 0x811c9dc5;
+  for (const part of parts) {
+    h = Math.imul(h ^ (part >>> 0), 0x9e3779b1);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x85ebca77);
+    h ^= h >>> 13;
+  }
+  return h >>> 0;
+}
+
+/**
  * A seeded uniform generator that counts its draws, so a checkpoint can store
  * its position and a resumed run can continue the same stream.
  */
@@ -93,6 +126,22 @@ export function shuffled(count: number, random: CountedRandom): number[] {
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   return order;
+}
+
+/**
+ * Minibatches of sentences of similar length, so few steps are padding: the
+ * shuffled order is cut into windows of `window` batches, each window sorted
+ * by length (stably) and cut into batches, and the batches shuffled. A batch
+ * still holds sentences drawn at random; window 1 is plain `chunks`.
+ */
+export function bucketed(order: readonly number[], lengthOf: (i: number) => number, size: number, window: number, random: CountedRandom): number[][] {
+  if (window <= 1) return chunks(order, size);
+  const batches: number[][] = [];
+  for (const group of chunks(order, size * window)) {
+    const sorted = group.map((i, k) => ({ i, k, n: lengthOf(i) })).sort((a, b) => a.n - b.n || a.k - b.k).map((x) => x.i);
+    batches.push(...chunks(sorted, size));
+  }
+  return shuffled(batches.length, random).map((j) => batches[j]!);
 }
 
 /** Consecutive runs of at most `size` indices: the minibatches of one epoch. */

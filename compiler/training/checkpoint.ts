@@ -38,6 +38,10 @@ export interface TrainSettings {
   readonly metric: "accuracy" | "f1";
   readonly minCount: number;
   readonly forgetBias: readonly string[];
+  /** Probability that a training word is replaced by the unknown row (absent in older checkpoints: 0). */
+  readonly wordDropout?: number;
+  /** Batches of similar lengths are formed within windows of this many batches (absent in older checkpoints: 1, off). */
+  readonly bucket?: number;
 }
 
 export interface Checkpoint {

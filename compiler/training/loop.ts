@@ -5,7 +5,7 @@
 import { initParams } from "../../runtime/init.js";
 import type { RnncModel } from "../../runtime/model.js";
 import type { Optimizer } from "../lower/train.js";
-import { chunks, CountedRandom, feedBatch, packBatch, shuffled } from "./batches.js";
+import { bucketed, CountedRandom, dropWords, feedBatch, packBatch, shuffled } from "./batches.js";
 import {
   checkFingerprint, hasCheckpoint, loadBlob, loadOptimizerState, readCheckpoint, saveOptimizerState, writeCheckpoint,
   type Checkpoint, type CheckpointBody, type CheckpointIo, type EpochRecord, type TrainSettings,
@@ -128,11 +128,12 @@ export function trainTagger(run: TrainRun): TrainResult {
     const { position } = body;
     const epoch = position.epoch + 1;
     const random = new CountedRandom(shuffleSeed(settings.seed), position.epochDraws);
-    const batches = chunks(shuffled(sentences.length, random), settings.batch);
+    const batches = bucketed(shuffled(sentences.length, random), (i) => sentences[i]!.tokens.length, settings.batch, settings.bucket ?? 1, random);
     let { lossSum, tokens } = position;
     const started = now() - position.seconds * 1000;
     for (let b = position.batch; b < batches.length; b++) {
-      const batch = packBatch(batches[b]!.map((i) => sentences[i]!), vocab, shape.layout);
+      const packed = packBatch(batches[b]!.map((i) => sentences[i]!), vocab, shape.layout);
+      const batch = dropWords(packed, shape.layout, settings.wordDropout ?? 0, settings.seed, epoch, b);
       feedBatch(model, batch);
       const loss = model.trainStep(batch.size.batch, batch.size.steps, args) ?? Number.NaN;
       if (!Number.isFinite(loss)) {

@@ -104,10 +104,12 @@ export function longest(...sets: readonly (readonly Sentence[])[]): number {
 
 /** The most likely tag of every token, by the module's forward pass, in batches up to its capacity. */
 export function predictTags(model: RnncModel, vocab: Vocabularies, layout: InputLayout, sentences: readonly Sentence[]): string[][] {
-  const out: string[][] = [];
+  const out: string[][] = new Array(sentences.length);
   const classes = vocab.tagCount;
   const untagged = sentences.map((s) => ({ tokens: s.tokens, line: s.line }));
-  for (const indices of chunks(untagged.map((_, i) => i), model.capacity.batch)) {
+  // In order of length, so a batch pads few steps; the tags go back to each sentence's place.
+  const byLength = untagged.map((_, i) => i).sort((a, b) => untagged[a]!.tokens.length - untagged[b]!.tokens.length || a - b);
+  for (const indices of chunks(byLength, model.capacity.batch)) {
     const batch = packBatch(indices.map((i) => untagged[i]!), vocab, layout);
     const too = batch.sentences.find((s) => s.tokens.length > model.capacity.steps);
     if (too) throw new Error(`internal: the sentence of line ${too.line} is longer than the module's capacity`);
@@ -123,7 +125,7 @@ export function predictTags(model: RnncModel, vocab: Vocabularies, layout: Input
         for (let c = 1; c < classes; c++) if (scores[at + c]! > scores[at + best]!) best = c;
         tags.push(vocab.tag(best));
       }
-      out.push(tags);
+      out[indices[j]!] = tags;
     });
   }
   return out;

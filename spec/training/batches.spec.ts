@@ -3,7 +3,7 @@
 // resumed run continues exactly.
 
 import { describe, expect, it } from "vitest";
-import { chunks, CountedRandom, packBatch, shuffled } from "../../compiler/training/batches.js";
+import { bucketed, chunks, CountedRandom, dropWords, packBatch, shuffled } from "../../compiler/training/batches.js";
 import { letterTrigrams, Vocabularies } from "../../compiler/training/vocab.js";
 
 const train = [
@@ -48,6 +48,62 @@ describe("packBatch", () => {
 
   it("feeds only the inputs the model has", () => {
     expect([...packBatch(train, vocab, { words: [], trigrams: [] }).inputs.keys()]).toEqual([]);
+  });
+});
+
+describe("word dropout", () => {
+  const many = Array.from({ length: 64 }, (_, i) => ({ tokens: ["leave", "oslo", "today"].slice(0, 1 + (i % 3)), tags: ["O", "B-from", "B-date"].slice(0, 1 + (i % 3)), line: i + 1 }));
+  const packed = packBatch(many, vocab, layout);
+  const words = (b: ReturnType<typeof packBatch>) => [...b.inputs.get("words")!];
+
+  it("replaces about p of the in-sentence word ids by row 0, and nothing past a sentence's end", () => {
+    const dropped = words(dropWords(packed, layout, 0.25, 1, 1, 0));
+    const before = words(packed);
+    const inSentence = before.filter((id) => id !== 0).length;
+    const changed = dropped.filter((id, i) => id !== before[i]);
+    expect(changed.every((id) => id === 0)).toBe(true);
+    expect(changed.length / inSentence).toBeGreaterThan(0.1);
+    expect(changed.length / inSentence).toBeLessThan(0.4);
+  });
+
+  it("draws from (seed, epoch, batch) alone, leaves the packed batch and the trigram ids as they were", () => {
+    const a = dropWords(packed, layout, 0.3, 7, 2, 5);
+    expect(words(dropWords(packed, layout, 0.3, 7, 2, 5))).toEqual(words(a));
+    expect(words(dropWords(packed, layout, 0.3, 7, 2, 6))).not.toEqual(words(a));
+    expect(words(dropWords(packed, layout, 0.3, 7, 3, 5))).not.toEqual(words(a));
+    expect(a.inputs.get("trigrams")).toBe(packed.inputs.get("trigrams"));
+    expect(words(packed)).toEqual(words(packBatch(many, vocab, layout)));
+  });
+
+  it("is the identity at p = 0 and without 1-of-N inputs", () => {
+    expect(dropWords(packed, layout, 0, 1, 1, 0)).toBe(packed);
+    expect(dropWords(packed, { words: [], trigrams: layout.trigrams }, 0.5, 1, 1, 0)).toBe(packed);
+  });
+});
+
+describe("bucketing", () => {
+  const lengths = Array.from({ length: 200 }, (_, i) => 1 + ((i * 37) % 50));
+  const plan = (window: number, seed = 4) => {
+    const random = new CountedRandom(seed);
+    return bucketed(shuffled(lengths.length, random), (i) => lengths[i]!, 8, window, random);
+  };
+  const padded = (batches: number[][]) => batches.reduce((n, b) => n + b.length * Math.max(...b.map((i) => lengths[i]!)), 0);
+
+  it("keeps every sentence exactly once, in batches of at most the batch size", () => {
+    const batches = plan(5);
+    expect(batches.flat().sort((a, b) => a - b)).toEqual(lengths.map((_, i) => i));
+    expect(batches.every((b) => b.length >= 1 && b.length <= 8)).toBe(true);
+  });
+
+  it("pads far fewer steps than batches as shuffled, and is reproducible from the seed", () => {
+    expect(padded(plan(5))).toBeLessThan(0.75 * padded(plan(1)));
+    expect(plan(5)).toEqual(plan(5));
+    expect(plan(5, 5)).not.toEqual(plan(5));
+  });
+
+  it("with a window of one batch is plain chunks of the shuffle", () => {
+    const random = new CountedRandom(4);
+    expect(plan(1)).toEqual(chunks(shuffled(lengths.length, random), 8));
   });
 });
 

@@ -22,7 +22,7 @@ interface Report { chunks: { overall: { f1: number }; byType: Record<string, { f
 
 function trainAndScore(cell: string): Report {
   const out = join(tmp, cell);
-  const flags = ["--cell", cell, "--dims", "E=16,H=16", "--train", join(tmp, "train.jsonl"), "--dev", join(tmp, "dev.jsonl"), "--out", out, "--epochs", "3", "--batch", "8", "--patience", "0"];
+  const flags = ["--cell", cell, "--dims", "E=16,H=16", "--train", join(tmp, "train.jsonl"), "--dev", join(tmp, "dev.jsonl"), "--out", out, "--epochs", "6", "--batch", "8", "--patience", "0"];
   expect(main(["train", models, ...flags], io)).toBe(0);
   let report = "";
   expect(main(["eval", models, "--checkpoint", out, join(tmp, "test.jsonl"), "--json"], { ...io, out: (t) => void (report += t) })).toBe(0);
