@@ -9,7 +9,7 @@ import { IRError, sizeOf, type Node, type VarArg } from "../ir/index.js";
 import { lossAtLastStep, readersOf, targetsAreClasses, type Program, type Stage } from "../time/index.js";
 import { bytesOf, capacityBytes, planMemory, type Buffer, type BufferType, type Role } from "./buffers.js";
 import { CompileLimitError } from "../errors.js";
-import { KernelEmitter, type StepContext } from "./kernels.js";
+import { KernelEmitter } from "./kernels.js";
 import { lanesFor } from "./lanes.js";
 import { schedule, type Schedule, type Sink } from "./schedule.js";
 import { mergeAdjoint, mergeSequences, reverseSequences, type SequenceFrame } from "./sequences.js";
@@ -105,8 +105,8 @@ class MemoryLayout {
       t.add(`dseq.${q.name}`, "scratch", q.shape, seq);
     }
     for (const s of scans) for (const e of s.scan.tape) t.add(s.prefix + e.name, "tape", e.shape, { perStep: true, batched: e.batched });
-    this.mask = t.add("mask", "scratch", [], row);
-    this.last = lossAtLastStep(program.loss) ? t.add("last", "scratch", [], row) : undefined;
+    this.mask = t.add("mask", "scratch", [], seq);
+    this.last = lossAtLastStep(program.loss) ? t.add("last", "scratch", [], seq) : undefined;
     for (const q of sequences) if (q.idsBelow === undefined && (this.readers.get(q.name) ?? 0) > 1) this.accumulated.add(this.cotangent(q.name));
   }
 
@@ -245,6 +245,9 @@ interface Frame {
   readonly steps: number;
   readonly t: number;
   readonly loss: number;
+  /** i32 locals for kernels over all steps at once: 0 as the step, steps·batch as the batch. */
+  readonly zero: number;
+  readonly rows: number;
 }
 
 class Emitter {
@@ -269,7 +272,25 @@ class Emitter {
 
   private frame(): Frame {
     const fb = this.mod.function([binaryen.i32, binaryen.i32]);
-    return { fb, batch: 0, steps: 1, t: fb.local(binaryen.i32), loss: fb.local(binaryen.f64) };
+    return { fb, batch: 0, steps: 1, t: fb.local(binaryen.i32), loss: fb.local(binaryen.f64), zero: fb.local(binaryen.i32), rows: fb.local(binaryen.i32) };
+  }
+
+  /** Locals of the frame over all steps (zero is 0 from the start), and the masks of every step. */
+  private prologue(f: Frame): Expr[] {
+    const m = this.mod.raw;
+    return [f.fb.set(f.zero, m.i32.const(0)), f.fb.set(f.rows, m.i32.mul(this.get(f, f.batch), this.get(f, f.steps))), this.fillMasks(f)];
+  }
+
+  /** A scan's phases: the kernels over all steps before the loop, the loop (up or down in time), those after it. */
+  private scanBody(f: Frame, s: Schedule, direction: "up" | "down"): Expr[] {
+    const m = this.mod.raw;
+    const emitter = (t: number, batch: number) =>
+      new KernelEmitter({ fb: f.fb, vec: this.vec, scalar: this.scalar, t, batch, located: s.located, loss: f.loss });
+    const all = emitter(f.zero, f.rows);
+    const step = emitter(f.t, f.batch);
+    const body = s.loop.map((k) => step.emit(k));
+    const loop = body.length === 0 ? [] : [direction === "up" ? f.fb.forLoop(f.t, m.i32.const(0), this.get(f, f.steps), 1, body) : f.fb.forLoopDown(f.t, this.get(f, f.steps), body)];
+    return [...s.before.map((k) => all.emit(k)), ...loop, ...s.after.map((k) => all.emit(k))];
   }
 
   private get(f: Frame, local: number): Expr {
@@ -280,24 +301,20 @@ class Emitter {
     return { fb: f.fb, scalar: this.scalar, batch: f.batch, steps: f.steps, lengths: this.layout.lengths };
   }
 
-  /** The kernels of one step, after the mask of that step. */
-  private stepBody(f: Frame, s: Schedule): Expr[] {
-    const ctx: StepContext = { fb: f.fb, vec: this.vec, scalar: this.scalar, t: f.t, batch: f.batch, located: s.located, loss: f.loss };
-    const emitter = new KernelEmitter(ctx);
-    return [this.fillMask(f), ...s.kernels.map((k) => emitter.emit(k))];
-  }
-
-  /** mask[b] = 1 while step t is inside sequence b, else 0; last[b] = 1 at its last step. */
-  private fillMask(f: Frame): Expr {
+  /** mask[t, b] = 1 while step t is inside sequence b, else 0; last[t, b] = 1 at its last step. */
+  private fillMasks(f: Frame): Expr {
     const m = this.mod.raw;
     const { lengths, mask, last } = this.layout;
-    const b = f.fb.local(binaryen.i32);
-    const at = (buffer: Buffer) => m.i32.add(m.i32.const(buffer.offset), m.i32.mul(this.get(f, b), m.i32.const(bytesOf(buffer.type))));
+    const [t, b] = [f.fb.local(binaryen.i32), f.fb.local(binaryen.i32)];
+    const at = (buffer: Buffer) => {
+      const index = buffer.perStep ? m.i32.add(m.i32.mul(this.get(f, t), this.get(f, f.batch)), this.get(f, b)) : this.get(f, b);
+      return m.i32.add(m.i32.const(buffer.offset), m.i32.mul(index, m.i32.const(bytesOf(buffer.type))));
+    };
     const flag = (cond: Expr) => m.select(cond, this.scalar.const(1), this.scalar.const(0));
     const length = () => m.i32.load(0, 4, at(lengths));
-    const body = [this.scalar.store(at(mask), flag(m.i32.lt_s(this.get(f, f.t), length())))];
-    if (last) body.push(this.scalar.store(at(last), flag(m.i32.eq(this.get(f, f.t), m.i32.sub(length(), m.i32.const(1))))));
-    return f.fb.forLoop(b, m.i32.const(0), this.get(f, f.batch), 1, body);
+    const body = [this.scalar.store(at(mask), flag(m.i32.lt_s(this.get(f, t), length())))];
+    if (last) body.push(this.scalar.store(at(last), flag(m.i32.eq(this.get(f, t), m.i32.sub(length(), m.i32.const(1))))));
+    return f.fb.forLoop(t, m.i32.const(0), this.get(f, f.steps), 1, [f.fb.forLoop(b, m.i32.const(0), this.get(f, f.batch), 1, body)]);
   }
 
   private copyRows(f: Frame, from: Buffer, to: Buffer): Expr {
@@ -335,7 +352,7 @@ class Emitter {
       if (stage.kind === "scan") {
         const s = this.scheduled.get(stage)!.forward;
         body.push(...stage.scan.states.map((st) => this.copyRows(f, t.get("state_in", stage.prefix + st.name), t.get("state_out", stage.prefix + st.name))));
-        body.push(f.fb.forLoop(f.t, m.i32.const(0), this.get(f, f.steps), 1, this.stepBody(f, s)));
+        body.push(...this.scanBody(f, s, "up"));
       } else if (stage.kind === "reverse") {
         body.push(reverseSequences(this.sequenceFrame(f), this.layout.values(stage.from), this.layout.values(stage.to), false));
       } else {
@@ -347,6 +364,7 @@ class Emitter {
       m.global.set("taped_batch", this.get(f, f.batch)),
       m.global.set("taped_steps", this.get(f, f.steps)),
       f.fb.set(f.loss, m.f64.const(0)),
+      ...this.prologue(f),
       ...body,
       f.fb.get(f.loss, binaryen.f64),
     ], "forward");
@@ -358,7 +376,7 @@ class Emitter {
     const { t, program } = this.layout;
     // The tape holds what forward(batch, steps) wrote; any other call would read stale or foreign values.
     const stale = m.i32.or(m.i32.ne(this.get(f, f.batch), m.global.get("taped_batch", binaryen.i32)), m.i32.ne(this.get(f, f.steps), m.global.get("taped_steps", binaryen.i32)));
-    const body: Expr[] = [m.if(stale, m.unreachable())];
+    const body: Expr[] = [m.if(stale, m.unreachable()), ...this.prologue(f)];
     for (const stage of program.stages) if (stage.kind === "scan") body.push(...stage.scan.params.map((p) => this.fillZero(f, t.get("grad", stage.prefix + p.name))));
     for (const buffer of this.layout.accumulated) body.push(this.fillZero(f, buffer));
     for (const stage of [...program.stages].reverse()) {
@@ -369,7 +387,7 @@ class Emitter {
             ? this.copyRows(f, t.get("grad_state_out", stage.prefix + st.name), t.get("grad", stage.prefix + st.name))
             : this.fillZero(f, t.get("grad", stage.prefix + st.name)),
         ));
-        body.push(f.fb.forLoopDown(f.t, this.get(f, f.steps), this.stepBody(f, s)));
+        body.push(...this.scanBody(f, s, "down"));
       } else if (stage.kind === "reverse") {
         const l = this.layout;
         body.push(reverseSequences(this.sequenceFrame(f), l.cotangent(stage.to), l.cotangent(stage.from), l.accumulates(stage.from)));

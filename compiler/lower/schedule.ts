@@ -7,6 +7,7 @@
 
 import { isElementwise, topoOrder, IRError, printNode, type Fn, type Node } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
+import { splitPhases } from "./phases.js";
 
 /** Where an output of the step goes. */
 export type Sink =
@@ -36,8 +37,14 @@ export type Kernel =
   | { readonly kind: "scatteradd"; readonly g: Node; readonly ids: Node; readonly dest: Buffer; readonly accumulate: boolean }
   | { readonly kind: "loss"; readonly src: Node };
 
+/**
+ * The kernels of a scan's step, in phases (see phases.ts): before the loop
+ * over time and after it, each kernel runs once over all steps.
+ */
 export interface Schedule {
-  readonly kernels: readonly Kernel[];
+  readonly before: readonly Kernel[];
+  readonly loop: readonly Kernel[];
+  readonly after: readonly Kernel[];
   /** Where each stored value lives; everything else is fused. */
   readonly located: ReadonlyMap<Node, Buffer>;
   /** Buffers the schedule made for intermediate values. */
@@ -154,12 +161,12 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
       }
     }
   }
-  return { kernels: [...kernels, ...deferred], located, scratch };
+  return splitPhases([...kernels, ...deferred], located, scratch);
 }
 
 export function printSchedule(s: Schedule, title: string): string {
   const show = (n: Node) => `%${n.id}`;
-  const lines = s.kernels.map((k) => {
+  const line = (k: Kernel) => {
     const dest = "dest" in k ? ` -> ${k.dest.role} ${k.dest.name}${k.accumulate ? " (+=)" : ""}` : "";
     switch (k.kind) {
       case "elementwise": return `  elementwise ${show(k.root)}${dest}`;
@@ -174,6 +181,7 @@ export function printSchedule(s: Schedule, title: string): string {
       case "gathersum": return `  gathersum ${show(k.table)}, ${show(k.ids)}${dest}`;
       case "scatteradd": return `  scatteradd ${show(k.g)}, ${show(k.ids)}${dest}`;
     }
-  });
-  return [`${title} schedule {`, ...lines, "}"].join("\n");
+  };
+  const phase = (name: string, kernels: readonly Kernel[]) => (kernels.length === 0 ? [] : [` ${name}:`, ...kernels.map(line)]);
+  return [`${title} schedule {`, ...phase("over all steps, before the loop", s.before), ...phase("each step", s.loop), ...phase("over all steps, after the loop", s.after), "}"].join("\n");
 }

@@ -44,7 +44,7 @@ export class FunctionBuilder {
         m.loop(label, m.block(null, [
           ...body,
           this.set(i, m.i32.add(this.get(i, i32), m.i32.const(stepBy))),
-          m.br(label, m.i32.lt_s(this.get(i, i32), end)),
+          m.br(label, m.i32.lt_s(this.get(i, i32), m.copyExpression(end))), // a tree, not a DAG: passes rewrite nodes in place
         ])),
       ),
     ]);
