@@ -35,7 +35,15 @@ export type Kernel =
   | { readonly kind: "gathersum"; readonly table: Node; readonly ids: Node; readonly dest: Buffer; readonly accumulate: boolean }
   /** dest[ids[b, k]] (+)= g[b] for every batch entry: the embedding gradient, touching only the rows used. */
   | { readonly kind: "scatteradd"; readonly g: Node; readonly ids: Node; readonly dest: Buffer; readonly accumulate: boolean }
-  | { readonly kind: "loss"; readonly src: Node };
+  | { readonly kind: "loss"; readonly src: Node }
+  /** Elementwise kernels and copies over one shape in one loop, earlier members' values in registers (fusion.ts). */
+  | { readonly kind: "fused"; readonly members: readonly FusedMember[] };
+
+/** A member of a fused loop; a scratch value only later members read is not stored. */
+export interface FusedMember {
+  readonly kernel: Extract<Kernel, { kind: "elementwise" | "copy" }>;
+  readonly store: boolean;
+}
 
 /**
  * The kernels of a scan's step, in phases (see phases.ts): before the loop
@@ -94,6 +102,17 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
     return isElementwise(node.op) && (isElementwise(user.op) || user.op === "sum" || user.op === "logsumexp" || user.op === "batchsum");
   };
 
+  /** Wᵀ as a value of its own, computed by a transpose kernel before its first use. */
+  const transposedCopy = (w: Node): Node => {
+    const wt = fn.graph.apply("transpose", [w]);
+    if (!located.has(wt)) {
+      const home = newScratch(wt);
+      kernels.push({ kind: "transpose", x: w, dest: home, accumulate: false });
+      located.set(wt, home);
+    }
+    return wt;
+  };
+
   const compute = (node: Node, dest: Buffer, accumulate: boolean): Kernel => {
     const [a, b] = node.inputs;
     switch (node.op) {
@@ -114,9 +133,10 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
       case "scatterrows":
         throw new IRError(`${title}: scatterrows is only computed summed over the batch: ${printNode(node)}`);
       case "matvec":
-        return a!.op === "transpose" && fused(a!)
-          ? { kind: "matvec", w: a!.inputs[0]!, transposed: true, x: b!, dest, accumulate }
-          : { kind: "matvec", w: a!, transposed: false, x: b!, dest, accumulate };
+        if (a!.op === "transpose" && fused(a!)) return { kind: "matvec", w: a!.inputs[0]!, transposed: true, x: b!, dest, accumulate };
+        // W·x over a batch is the product kernel on a transposed copy of W, made once per call (see gemm.ts).
+        if (!a!.batched && b!.batched) return { kind: "matvec", w: transposedCopy(a!), transposed: true, x: b!, dest, accumulate };
+        return { kind: "matvec", w: a!, transposed: false, x: b!, dest, accumulate };
       case "outer":
         return { kind: "outer", a: a!, b: b!, batchsum: false, dest, accumulate };
       case "transpose":
@@ -166,7 +186,7 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
 
 export function printSchedule(s: Schedule, title: string): string {
   const show = (n: Node) => `%${n.id}`;
-  const line = (k: Kernel) => {
+  const line = (k: Kernel): string => {
     const dest = "dest" in k ? ` -> ${k.dest.role} ${k.dest.name}${k.accumulate ? " (+=)" : ""}` : "";
     switch (k.kind) {
       case "elementwise": return `  elementwise ${show(k.root)}${dest}`;
@@ -180,6 +200,7 @@ export function printSchedule(s: Schedule, title: string): string {
       case "loss": return `  loss += batchsum ${show(k.src)}`;
       case "gathersum": return `  gathersum ${show(k.table)}, ${show(k.ids)}${dest}`;
       case "scatteradd": return `  scatteradd ${show(k.g)}, ${show(k.ids)}${dest}`;
+      case "fused": return ["  fused {", ...k.members.map((m) => `  ${m.store ? line(m.kernel) : `${line({ ...m.kernel, dest: { ...m.kernel.dest, name: `${m.kernel.dest.name} (in a register only)` } })}`}`), "  }"].join("\n");
     }
   };
   const phase = (name: string, kernels: readonly Kernel[]) => (kernels.length === 0 ? [] : [` ${name}:`, ...kernels.map(line)]);

@@ -89,6 +89,19 @@ describe("f32 builds agree with the f64 build within f32 tolerance", () => {
   });
 });
 
+describe("matrix products: every register tile and tail (dims up to 40)", () => {
+  const wideRuns = runs(["I", "H"]).chain((run) =>
+    fc.record({ I: fc.integer({ min: 1, max: 40 }), H: fc.integer({ min: 1, max: 40 }) }).map((dims) => ({ ...run, dims })));
+  for (const name of exampleNames) {
+    it(`${name}: the f64 module (simd and scalar) equals the interpreter; f32 simd agrees with f64, gradients too`, () => {
+      fc.assert(fc.property(wideRuns, fc.boolean(), (run, simd) => {
+        checkAgainstInterpreter(exampleBuild(name, run.dims, "f64", simd, "mse"), run);
+        checkF32AgainstF64(exampleBuild(name, run.dims, "f32", true, "mse"), exampleBuild(name, run.dims, "f64", simd, "mse"), run);
+      }), { numRuns: 4, examples: [[{ ...raggedRun, dims: { I: 19, H: 37 } }, true]] });
+    });
+  }
+});
+
 // ---- lengths ---------------------------------------------------------------
 
 interface Pass {
