@@ -10,7 +10,7 @@ import { elementwiseLowering } from "./elementwise.js";
 import { emitProduct } from "./gemm.js";
 import { callMath } from "./math.js";
 import type { Lanes } from "./lanes.js";
-import type { FusedMember, Kernel } from "./schedule.js";
+import type { Kernel } from "./schedule.js";
 import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
 
 export interface StepContext {
@@ -99,8 +99,6 @@ export class KernelEmitter {
         return this.rows(kernel.g, kernel.ids, kernel.dest, kernel.accumulate, "scatter");
       case "loss":
         return this.loss(kernel.src);
-      case "fused":
-        return this.fused(kernel.members);
     }
   }
 
@@ -109,10 +107,8 @@ export class KernelEmitter {
    * local), on lanes l. Values in `located` are loaded, except `computing`
    * itself, which is what the loop computes.
    */
-  private expr(node: Node, computing: Node | undefined, rows: Map<Buffer, number>, l: Lanes, jb: number, registers?: ReadonlyMap<Node, number>): Expr {
+  private expr(node: Node, computing: Node | undefined, rows: Map<Buffer, number>, l: Lanes, jb: number): Expr {
     if (node.op === "const") return l.const(node.arg as number);
-    const held = node !== computing ? registers?.get(node) : undefined;
-    if (held !== undefined) return this.ctx.fb.get(held, l.type);
     if (node.op === "var" || (node !== computing && this.ctx.located.has(node))) {
       const buffer = this.locate(node);
       const ptr = this.get(rows.get(buffer)!);
@@ -124,7 +120,7 @@ export class KernelEmitter {
       }
       return node.shape.length === 0 ? l.loadSplat(ptr) : l.load(this.m.i32.add(ptr, this.get(jb)));
     }
-    const args = node.op === "onehot" ? [this.expr(node.inputs[0]!, computing, rows, l, jb, registers)] : node.inputs.map((n) => this.expr(n, computing, rows, l, jb, registers));
+    const args = node.op === "onehot" ? [this.expr(node.inputs[0]!, computing, rows, l, jb)] : node.inputs.map((n) => this.expr(n, computing, rows, l, jb));
     return elementwiseLowering[node.op](l, args, () => this.elementIndex(l, jb));
   }
 
@@ -141,7 +137,9 @@ export class KernelEmitter {
   }
 
   /** Row-pointer locals for every located value the fused expression reads, set for batch entry b. */
-  private rowsOf(root: Node, computing: Node | undefined, b: number, rows = new Map<Buffer, number>(), init: Expr[] = []): { rows: Map<Buffer, number>; init: Expr[] } {
+  private rowsOf(root: Node, computing: Node | undefined, b: number): { rows: Map<Buffer, number>; init: Expr[] } {
+    const rows = new Map<Buffer, number>();
+    const init: Expr[] = [];
     const visit = (node: Node) => {
       if (node.op === "const") return;
       if (node.op === "var" || (node !== computing && this.ctx.located.has(node))) {
@@ -188,44 +186,6 @@ export class KernelEmitter {
       fb.set(out, this.row(dest, true, b)),
       ...this.overElements(size, jb, body),
     ]);
-  }
-
-  /**
-   * Several elementwise kernels over one shape in one loop: each member's value
-   * goes to a register, read from there by the members after it, and is stored
-   * to its destination.
-   */
-  private fused(fusedMembers: readonly FusedMember[]): Expr {
-    const members = fusedMembers.map((f) => f.kernel);
-    const fb = this.ctx.fb;
-    const m = this.m;
-    const b = this.newLocal();
-    const jb = this.newLocal();
-    const rows = new Map<Buffer, number>();
-    const init: Expr[] = [];
-    for (const k of members) this.rowsOf(k.kind === "copy" ? k.src : k.root, k.kind === "copy" ? undefined : k.root, b, rows, init);
-    for (const { kernel: k, store } of fusedMembers) {
-      if (!store || rows.has(k.dest)) continue;
-      const local = this.newLocal();
-      rows.set(k.dest, local);
-      init.push(fb.set(local, this.row(k.dest, true, b)));
-    }
-    const body = (l: Lanes) => {
-      const registers = new Map<Node, number>();
-      const out: Expr[] = [];
-      for (const { kernel: k, store } of fusedMembers) {
-        const value = k.kind === "copy" ? this.expr(k.src, undefined, rows, l, jb, registers) : this.expr(k.root, k.root, rows, l, jb, registers);
-        const local = fb.local(l.type);
-        out.push(fb.set(local, value));
-        registers.set(k.kind === "copy" ? k.src : k.root, local);
-        if (!store) continue;
-        const ptr = () => m.i32.add(fb.get(rows.get(k.dest)!, i32), fb.get(jb, i32));
-        out.push(l.store(ptr(), k.accumulate ? l.add(l.load(ptr()), fb.get(local, l.type)) : fb.get(local, l.type)));
-      }
-      return m.block(null, out);
-    };
-    const dest = members[0]!.dest;
-    return fb.forLoop(b, this.c(0), this.copies(dest), 1, [...init, ...this.overElements(sizeOf(dest.shape), jb, body)]);
   }
 
   private sum(root: Node, dest: Buffer, accumulate: boolean): Expr {

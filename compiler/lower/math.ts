@@ -2,7 +2,8 @@
 // nothing). In: a lane kind, a function name and an argument expression; out:
 // a call to that function, added to the module as `${fn}_${kind}` on first use.
 // The algorithms live in math/: exp.ts, log.ts, activations.ts (each function
-// is self-contained: the activations inline the exp pairs they need).
+// is self-contained: the activations inline the exp pairs they need), and
+// lean.ts, the f32 tanh and sigmoid.
 
 import type { Expr } from "./wasm.js";
 import type { Lanes } from "./lanes.js";
@@ -10,6 +11,7 @@ import { Scope } from "./math/scope.js";
 import { buildExp, buildExpm1 } from "./math/exp.js";
 import { buildLog, buildLog1p } from "./math/log.js";
 import { buildSigmoid, buildSoftplus, buildTanh } from "./math/activations.js";
+import { leanSigmoid, leanTanh } from "./math/lean.js";
 
 export type MathFn = "exp" | "expm1" | "log" | "log1p" | "tanh" | "sigmoid" | "softplus";
 
@@ -19,8 +21,8 @@ const mathBuilders = {
   expm1: buildExpm1,
   log: buildLog,
   log1p: buildLog1p,
-  tanh: buildTanh,
-  sigmoid: buildSigmoid,
+  tanh: (s) => (s.lanes.elem === "f32" ? leanTanh(s) : buildTanh(s)),
+  sigmoid: (s) => (s.lanes.elem === "f32" ? leanSigmoid(s) : buildSigmoid(s)),
   softplus: buildSoftplus,
 } satisfies Record<MathFn, (s: Scope) => Expr>;
 

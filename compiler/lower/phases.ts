@@ -12,7 +12,6 @@
 
 import { IRError, type Node } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
-import { fuseLoops } from "./fusion.js";
 import type { Kernel } from "./schedule.js";
 
 export interface Phases {
@@ -37,12 +36,11 @@ function operands(kernel: Kernel): readonly Node[] {
     case "gathersum": return [kernel.table, kernel.ids];
     case "scatteradd": return [kernel.g, kernel.ids];
     case "loss": return [kernel.src];
-    case "fused": throw new IRError("phases come before loop fusion");
   }
 }
 
 /** The buffers a kernel reads: those of the located values its fused operands bottom out in. */
-export function readsOf(kernel: Kernel, located: ReadonlyMap<Node, Buffer>): Set<Buffer> {
+function readsOf(kernel: Kernel, located: ReadonlyMap<Node, Buffer>): Set<Buffer> {
   const out = new Set<Buffer>();
   const visit = (node: Node) => {
     const buffer = located.get(node);
@@ -54,7 +52,7 @@ export function readsOf(kernel: Kernel, located: ReadonlyMap<Node, Buffer>): Set
   return out;
 }
 
-export const destOf = (kernel: Kernel): Buffer | undefined => ("dest" in kernel ? kernel.dest : undefined);
+const destOf = (kernel: Kernel): Buffer | undefined => ("dest" in kernel ? kernel.dest : undefined);
 
 /** Sums over the batch into its destination: over all steps, the same kernel sums over steps too. */
 const reducesBatch = (kernel: Kernel): boolean =>
@@ -114,14 +112,10 @@ export function splitPhases(kernels: readonly Kernel[], located: ReadonlyMap<Nod
   const retarget = (k: Kernel): Kernel => ("dest" in k && promoted.has(k.dest) ? { ...k, dest: swap(k.dest) } as Kernel : k);
   const pick = (p: Phase) => kernels.flatMap((k, i) => (phase[i] === p ? [retarget(k)] : []));
   const where = new Map([...located].map(([n, b]) => [n, swap(b)]));
-  const readers = new Map<Buffer, number>();
-  for (const r of reads) for (const b of r) readers.set(swap(b), (readers.get(swap(b)) ?? 0) + 1);
-  const own = new Set(scratch.map(swap));
-  const fuse = (p: Phase) => fuseLoops(pick(p), where, (b) => (own.has(b) ? (readers.get(b) ?? 0) : undefined));
   return {
-    before: fuse("before"),
-    loop: fuse("loop"),
-    after: fuse("after"),
+    before: pick("before"),
+    loop: pick("loop"),
+    after: pick("after"),
     located: where,
     scratch: scratch.map(swap),
   };

@@ -35,15 +35,7 @@ export type Kernel =
   | { readonly kind: "gathersum"; readonly table: Node; readonly ids: Node; readonly dest: Buffer; readonly accumulate: boolean }
   /** dest[ids[b, k]] (+)= g[b] for every batch entry: the embedding gradient, touching only the rows used. */
   | { readonly kind: "scatteradd"; readonly g: Node; readonly ids: Node; readonly dest: Buffer; readonly accumulate: boolean }
-  | { readonly kind: "loss"; readonly src: Node }
-  /** Elementwise kernels and copies over one shape in one loop, earlier members' values in registers (fusion.ts). */
-  | { readonly kind: "fused"; readonly members: readonly FusedMember[] };
-
-/** A member of a fused loop; a scratch value only later members read is not stored. */
-export interface FusedMember {
-  readonly kernel: Extract<Kernel, { kind: "elementwise" | "copy" }>;
-  readonly store: boolean;
-}
+  | { readonly kind: "loss"; readonly src: Node };
 
 /**
  * The kernels of a scan's step, in phases (see phases.ts): before the loop
@@ -186,7 +178,7 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
 
 export function printSchedule(s: Schedule, title: string): string {
   const show = (n: Node) => `%${n.id}`;
-  const line = (k: Kernel): string => {
+  const line = (k: Kernel) => {
     const dest = "dest" in k ? ` -> ${k.dest.role} ${k.dest.name}${k.accumulate ? " (+=)" : ""}` : "";
     switch (k.kind) {
       case "elementwise": return `  elementwise ${show(k.root)}${dest}`;
@@ -200,7 +192,6 @@ export function printSchedule(s: Schedule, title: string): string {
       case "loss": return `  loss += batchsum ${show(k.src)}`;
       case "gathersum": return `  gathersum ${show(k.table)}, ${show(k.ids)}${dest}`;
       case "scatteradd": return `  scatteradd ${show(k.g)}, ${show(k.ids)}${dest}`;
-      case "fused": return ["  fused {", ...k.members.map((m) => `  ${m.store ? line(m.kernel) : `${line({ ...m.kernel, dest: { ...m.kernel.dest, name: `${m.kernel.dest.name} (in a register only)` } })}`}`), "  }"].join("\n");
     }
   };
   const phase = (name: string, kernels: readonly Kernel[]) => (kernels.length === 0 ? [] : [` ${name}:`, ...kernels.map(line)]);

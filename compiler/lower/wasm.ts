@@ -114,6 +114,10 @@ export class WasmModule {
     if (options.optimize) {
       binaryen.setOptimizeLevel(3);
       binaryen.setShrinkLevel(0);
+      // Inline functions up to the size of the f32 tanh and sigmoid (math/lean.ts) into the
+      // loops that call them: a call keeps V8 from overlapping iterations and spills every
+      // live v128 (all are caller-saved). Binaryen's default is 20. Process-global, so set here.
+      binaryen.setFlexibleInlineMaxSize(200);
       this.raw.optimize();
       if (!this.raw.validate()) throw new WasmValidationError("the optimised module is invalid: this is an rnnc bug");
     }

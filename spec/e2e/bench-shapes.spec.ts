@@ -13,7 +13,7 @@ describe("f32 SIMD agrees with f64 on every bench shape", () => {
   for (const shape of shapes) {
     const { id, cell, I, H, B, T } = shape;
     it(`(${id}) ${cell} I=${I} H=${H} B=${B} T=${T}`, () => {
-      const build = (dtype: "f32" | "f64") => ({ ...exampleBuild(cell as "lstm" | "gru", { I, H }, dtype, true, "mse"), capacity: { batch: B, steps: T } });
+      const build = (dtype: "f32" | "f64") => ({ ...exampleBuild(cell, { I, H }, dtype, true, "mse"), capacity: { batch: B, steps: T } });
       const single = load(build("f32"));
       const double = load(build("f64"));
       const size = { batch: B, steps: T };

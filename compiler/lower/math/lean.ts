@@ -1,0 +1,59 @@
+// compiler/lower/math — tanh and sigmoid for f32 lanes, lean: single-rounding
+// f32 arithmetic throughout instead of the error-carrying pairs of
+// activations.ts, within 4 ulps (the f32 budget of spec/lower/math.spec.ts)
+// at about a third of the instructions. These are the activations of every
+// gate, so they decide the cost of a cell's pointwise work. In: a Scope whose
+// argument is x; out: the result expression.
+
+import type { Expr } from "../wasm.js";
+import type { Scope } from "./scope.js";
+import { pow2 } from "./bits.js";
+import { ln2Split } from "./exp.js";
+
+/** Taylor coefficients 1/2!, 1/3!, …, 1/7! of (e^r − 1 − r)/r²: on |r| ≤ ln2/2 the omitted r^8/8! is below 0.05 ulp. */
+const expTail = [1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040];
+
+/**
+ * e^x for x ≤ 89, rounded a few times: x = k·ln2 + r (Cody–Waite, k·ln2Hi
+ * exact), e^r = 1 + (r + r²·P(r)), then 2^k1 · 2^k2 with k1 + k2 = k so both
+ * factors are normal and only the last multiply rounds — where the result is
+ * subnormal too. Below −104 the result rounds to 0.
+ */
+export function leanExp(s: Scope, x: Expr): Expr {
+  const l = s.lanes;
+  const xc = s.let(s.clamp(x, -104, 89));
+  const k = s.let(l.nearest(l.mul(xc(), s.const(1 / Math.LN2))));
+  const r = s.let(l.sub(l.sub(xc(), l.mul(k(), s.const(ln2Split.f32.hi))), l.mul(k(), s.const(ln2Split.f32.lo))));
+  const p = l.add(s.const(1), l.add(r(), l.mul(l.mul(r(), r()), s.horner(r, expTail))));
+  const k1 = s.let(l.floor(l.mul(k(), s.const(0.5))));
+  return l.mul(l.mul(p, pow2(s.bits, k1())), pow2(s.bits, l.sub(k(), k1())));
+}
+
+/** Odd Taylor coefficients of tanh, x³ … x¹⁵, over x³: on |x| < 0.55 the omitted x¹⁷ term is below 0.4 ulp. */
+const tanhOdd = [-1 / 3, 2 / 15, -17 / 315, 62 / 2835, -1382 / 155925, 21844 / 6081075, -929569 / 638512875];
+const tanhSmall = 0.55;
+
+/**
+ * tanh|x| = 1 − 2/(e^(2|x|) + 1) from |x| = 0.55 (the result is then ≥ 0.5, so
+ * the subtraction loses nothing), x + x³·Q(x²) below; clamped at 10, where
+ * tanh rounds to 1. The sign is copied back: tanh(−0) = −0.
+ */
+export function leanTanh(s: Scope): Expr {
+  const l = s.lanes;
+  const x = s.x;
+  const a = s.let(l.min(s.const(10), l.abs(x())));
+  const e = s.let(leanExp(s, l.add(a(), a())));
+  const large = l.sub(s.const(1), l.div(s.const(2), l.add(e(), s.const(1))));
+  const z = s.let(l.mul(a(), a()));
+  const small = l.add(a(), l.mul(l.mul(a(), z()), s.horner(z, tanhOdd)));
+  return s.bits.copySign(l.select(l.lt(a(), s.const(tanhSmall)), small, large), x());
+}
+
+/** e = e^−|x|; 1/(1 + e) for x ≥ 0, e/(1 + e) below. Nothing overflows; the far left tail is e^x, subnormals included. */
+export function leanSigmoid(s: Scope): Expr {
+  const l = s.lanes;
+  const x = s.x;
+  const e = s.let(leanExp(s, l.neg(l.abs(x()))));
+  const d = s.let(l.add(s.const(1), e()));
+  return l.div(l.select(l.ge(x(), s.const(0)), s.const(1), e()), d());
+}
