@@ -1,5 +1,5 @@
-// bench — rnnc's two modules for a shape: an inference module (loss none, no
-// optimizer) for the forward work and a training module (MSE, plain SGD)
+// bench — rnnc's two modules for a shape: an inference module (--inference:
+// forward only, no tape) for the forward work and a training module (MSE, plain SGD)
 // whose train_step is the training work. In: a shape. Out: their bytes and
 // how long compileCell took for each (in this process, after warm-up of the
 // compiler by earlier shapes, so the first shape's time includes it).
@@ -19,7 +19,7 @@ export function compileShape({ cell, I, H, B, T }) {
     return { binary, compileMs: performance.now() - started };
   };
   return {
-    inference: timed({ loss: "none" }),
+    inference: timed({ loss: "none", inference: true }),
     training: timed({ loss: "mse", train: { kind: "sgd", momentum: 0 } }),
   };
 }

@@ -43,6 +43,8 @@ export interface CompileOptions {
   readonly dump?: { readonly after: readonly PassName[]; readonly write: (pass: PassName, text: string) => void };
   /** Adds train_step with this optimizer. */
   readonly train?: Optimizer | undefined;
+  /** Forward only: no backward, no tape, no gradient tensors (a module for serving). */
+  readonly inference?: boolean;
   /** Reads a cell file a model imports; models that import cells need it. */
   readonly readFile?: ReadCellFile;
 }
@@ -123,8 +125,9 @@ export function compileCell(options: CompileOptions): Compiled {
     dims,
     name: unit.kind === "cell" ? unit.cell.name : unit.model.name,
     train: options.train,
+    inference: options.inference ?? false,
   });
-  dump("schedule", () => lowered.schedules.map((s) => `${printSchedule(s.forward, `${s.prefix}forward`)}\n${printSchedule(s.backward, `${s.prefix}backward`)}`).join("\n"));
+  dump("schedule", () => lowered.schedules.map((s) => [printSchedule(s.forward, `${s.prefix}forward`), ...(s.backward ? [printSchedule(s.backward, `${s.prefix}backward`)] : [])].join("\n")).join("\n"));
 
   const { binary, text } = lowered.emit();
   dump("wasm", () => text);

@@ -149,6 +149,7 @@ export class RnncModel {
 
   /** Overwrites every gradient; must follow a forward with the same batch and steps. */
   backward(batch: number, steps: number): void {
+    if (!this.hasFunction("backward")) throw new RnncError("this module was compiled for inference (rnnc compile --inference): it has no backward");
     const size = this.#checkCall({ batch, steps });
     const last = this.#lastForward;
     if (!last || last.batch !== batch || last.steps !== steps) {

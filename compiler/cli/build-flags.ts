@@ -21,6 +21,7 @@ export const buildFlags = {
   beta1: { type: "string" },
   beta2: { type: "string" },
   epsilon: { type: "string" },
+  inference: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -38,7 +39,8 @@ export const buildFlagsHelp = `  --cell NAME          the exported cell to compi
                        global-norm clipping (clip_norm <= 0: none) and the update, in one call
   --momentum X         SGD momentum (default 0)
   --beta1 X, --beta2 X, --epsilon X
-                       Adam's constants (default 0.9, 0.999, 1e-8)`;
+                       Adam's constants (default 0.9, 0.999, 1e-8)
+  --inference          forward only: no backward, no tape, no gradient tensors (smaller, faster)`;
 
 interface BuildValues {
   cell?: string | undefined;
@@ -54,6 +56,7 @@ interface BuildValues {
   beta1?: string | undefined;
   beta2?: string | undefined;
   epsilon?: string | undefined;
+  inference?: boolean | undefined;
 }
 
 function optimizerOf(values: BuildValues): Optimizer | undefined {
@@ -73,6 +76,7 @@ function optimizerOf(values: BuildValues): Optimizer | undefined {
 }
 
 export function buildOptions(file: string, values: BuildValues, io: Io, overrides: Partial<CompileOptions> = {}): CompileOptions {
+  if (values.inference && values.optimizer !== undefined) throw new UsageError("--inference and --optimizer exclude each other: an inference module has no backward pass to train with");
   const dumpAfter = (values["dump-after"] ?? "").split(",").filter((p) => p !== "");
   for (const pass of dumpAfter) {
     if (!passNames.includes(pass as PassName)) throw new UsageError(`--dump-after: unknown pass "${pass}"; passes are ${passNames.join(", ")}`);
@@ -94,6 +98,7 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
     loss: parseChoice<LossKind>("loss", values.loss, lossKinds, "mse"),
     readFile: (path: string) => io.readText(path),
     train: optimizerOf(values),
+    inference: values.inference === true,
     ...(dumpAfter.length > 0 ? { dump: { after: dumpAfter as PassName[], write: (pass: PassName, text: string) => io.out(`;; after ${pass}\n${text}\n`) } } : {}),
     ...overrides,
   };

@@ -46,6 +46,7 @@ export function gradcheckCommand(argv: readonly string[], io: Io): number {
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed: expected an integer, got "${values.seed}"`);
   if (values.dtype !== undefined && values.dtype !== "f64") throw new UsageError("--dtype: gradcheck always compiles in f64");
   if (values.optimizer !== undefined) throw new UsageError("--optimizer: gradcheck checks forward and backward; train_step is checked by the specs");
+  if (values.inference) throw new UsageError("--inference: gradcheck needs the backward pass it checks");
   const options = buildOptions(file, values, io, {
     dtype: "f64",
     capacity: { batch: Math.max(batch, Number(values.batch ?? 0)), steps: Math.max(steps, Number(values.steps ?? 0)) },

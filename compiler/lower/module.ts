@@ -25,12 +25,14 @@ export interface LowerOptions {
   readonly name: string;
   /** Adds train_step(batch, steps, learning_rate, clip_norm) with this optimizer. */
   readonly train?: Optimizer | undefined;
+  /** Forward only: no backward function, tape or gradient tensors. */
+  readonly inference: boolean;
 }
 
 export interface Lowered {
   readonly abi: Abi;
   /** Forward and backward schedule of each scan, for dumps. */
-  readonly schedules: readonly { readonly prefix: string; readonly forward: Schedule; readonly backward: Schedule }[];
+  readonly schedules: readonly { readonly prefix: string; readonly forward: Schedule; readonly backward: Schedule | undefined }[];
   /** Emits the module; the Binaryen module is disposed afterwards. */
   emit(): { binary: Uint8Array; text: string };
 }
@@ -76,38 +78,40 @@ class MemoryLayout {
   readonly train: TrainBuffers | undefined;
   private readonly readers: Map<string, number>;
 
-  constructor(readonly program: Program, dtype: BufferType, optimizer: Optimizer | undefined) {
+  constructor(readonly program: Program, dtype: BufferType, optimizer: Optimizer | undefined, readonly inference: boolean) {
     const t = (this.t = new BufferTable(dtype));
+    const differentiable = !inference;
     this.readers = readersOf(program);
     const scans = program.stages.filter((s): s is ScanStage => s.kind === "scan");
     const seq = { perStep: true, batched: true };
     const row = { batched: true };
     for (const s of scans) for (const p of s.scan.params) t.add(s.prefix + p.name, "param", p.shape, { init: p.init });
-    for (const s of scans) for (const p of s.scan.params) this.grads.set(t.get("param", s.prefix + p.name), t.add(s.prefix + p.name, "grad", p.shape));
+    if (differentiable) for (const s of scans) for (const p of s.scan.params) this.grads.set(t.get("param", s.prefix + p.name), t.add(s.prefix + p.name, "grad", p.shape));
     this.train = optimizer && trainBuffers([...this.grads.keys()], optimizer, (name, shape, type) => t.add(name, "optimizer", shape, type ? { type } : {}));
     const sequences = program.sequences;
     for (const q of sequences.filter((q) => q.role === "input")) {
       t.add(q.name, "input", q.shape, q.idsBelow === undefined ? seq : { ...seq, type: "i32", idsBelow: q.idsBelow });
     }
-    for (const q of sequences.filter((q) => q.role === "input" && q.idsBelow === undefined)) t.add(q.name, "grad", q.shape, seq);
+    if (differentiable) for (const q of sequences.filter((q) => q.role === "input" && q.idsBelow === undefined)) t.add(q.name, "grad", q.shape, seq);
     if (program.loss !== "none") {
       const classes = targetsAreClasses(program.loss);
       for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "target", classes ? [] : q.shape, classes ? { ...seq, type: "i32" } : seq);
     }
     this.lengths = t.add("lengths", "lengths", [], { batched: true, type: "i32" });
-    for (const role of ["state_in", "grad", "state_out", ...(program.loss === "none" ? ["grad_state_out" as const] : [])] as const) {
+    const stateRoles = differentiable ? (["state_in", "grad", "state_out", ...(program.loss === "none" ? ["grad_state_out" as const] : [])] as const) : (["state_in", "state_out"] as const);
+    for (const role of stateRoles) {
       for (const s of scans) for (const st of s.scan.states) t.add(s.prefix + st.name, role, st.shape, row);
     }
     for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "output", q.shape, seq);
-    if (program.loss === "none") for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "grad_output", q.shape, seq);
+    if (program.loss === "none" && differentiable) for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "grad_output", q.shape, seq);
     for (const q of sequences.filter((q) => q.role === "internal")) {
       t.add(`seq.${q.name}`, "scratch", q.shape, seq);
-      t.add(`dseq.${q.name}`, "scratch", q.shape, seq);
+      if (differentiable) t.add(`dseq.${q.name}`, "scratch", q.shape, seq);
     }
-    for (const s of scans) for (const e of s.scan.tape) t.add(s.prefix + e.name, "tape", e.shape, { perStep: true, batched: e.batched });
+    if (differentiable) for (const s of scans) for (const e of s.scan.tape) t.add(s.prefix + e.name, "tape", e.shape, { perStep: true, batched: e.batched });
     this.mask = t.add("mask", "scratch", [], seq);
     this.last = lossAtLastStep(program.loss) ? t.add("last", "scratch", [], seq) : undefined;
-    for (const q of sequences) if (q.idsBelow === undefined && (this.readers.get(q.name) ?? 0) > 1) this.accumulated.add(this.cotangent(q.name));
+    if (differentiable) for (const q of sequences) if (q.idsBelow === undefined && (this.readers.get(q.name) ?? 0) > 1) this.accumulated.add(this.cotangent(q.name));
   }
 
   private roleOf(name: string) {
@@ -132,7 +136,7 @@ class MemoryLayout {
     return (this.readers.get(name) ?? 0) > 1;
   }
 
-  scheduleScan(stage: ScanStage, dtype: "f32" | "f64"): { forward: Schedule; backward: Schedule } {
+  scheduleScan(stage: ScanStage, dtype: "f32" | "f64"): { forward: Schedule; backward: Schedule | undefined } {
     const { scan, prefix } = stage;
     const t = this.t;
     const firstOutput = scan.outputs[0]!.name;
@@ -157,28 +161,34 @@ class MemoryLayout {
     for (const s of scan.states) forwardSinks.set(`next:${s.name}`, { kind: "deferred", buffer: t.get("state_out", prefix + s.name) });
     for (const y of scan.outputs) forwardSinks.set(`output:${y.name}`, { kind: "store", buffer: this.values(stage.writes[y.name]!) });
     if (scan.loss !== "none") forwardSinks.set("loss", { kind: "loss" });
-    for (const e of scan.tape) forwardSinks.set(`tape:${e.name}`, { kind: "store", buffer: t.get("tape", prefix + e.name) });
-    const backwardSinks = new Map<string, Sink>();
-    for (const s of scan.states) backwardSinks.set(`dstate:${s.name}`, { kind: "deferred", buffer: t.get("grad", prefix + s.name) });
-    for (const x of scan.inputs.filter((x) => x.idsBelow === undefined)) {
-      const source = stage.reads[x.name]!;
-      backwardSinks.set(`dinput:${x.name}`, { kind: this.accumulates(source) ? "accumulate" : "store", buffer: this.cotangent(source) });
-    }
-    for (const p of scan.params) backwardSinks.set(`dparam:${p.name}`, { kind: "accumulate", buffer: t.get("grad", prefix + p.name) });
+    if (!this.inference) for (const e of scan.tape) forwardSinks.set(`tape:${e.name}`, { kind: "store", buffer: t.get("tape", prefix + e.name) });
+    // Without a backward pass nothing reads the tape: the forward step stores none of it.
+    const forward = this.inference ? { ...scan.forward, outputs: scan.forward.outputs.filter((o) => !o.name.startsWith("tape:")) } : scan.forward;
+    const backwardSinks = () => {
+      const sinks = new Map<string, Sink>();
+      for (const s of scan.states) sinks.set(`dstate:${s.name}`, { kind: "deferred", buffer: t.get("grad", prefix + s.name) });
+      for (const x of scan.inputs.filter((x) => x.idsBelow === undefined)) {
+        const source = stage.reads[x.name]!;
+        sinks.set(`dinput:${x.name}`, { kind: this.accumulates(source) ? "accumulate" : "store", buffer: this.cotangent(source) });
+      }
+      for (const p of scan.params) sinks.set(`dparam:${p.name}`, { kind: "accumulate", buffer: t.get("grad", prefix + p.name) });
+      return sinks;
+    };
     const title = prefix === "" ? "" : prefix;
     return {
-      forward: schedule({ fn: scan.forward, title: `${title}forward`, varBuffer: varBuffer("forward"), sinks: forwardSinks, dtype }),
-      backward: schedule({ fn: scan.backward, title: `${title}backward`, varBuffer: varBuffer("backward"), sinks: backwardSinks, dtype }),
+      forward: schedule({ fn: forward, title: `${title}forward`, varBuffer: varBuffer("forward"), sinks: forwardSinks, dtype }),
+      backward: this.inference ? undefined : schedule({ fn: scan.backward, title: `${title}backward`, varBuffer: varBuffer("backward"), sinks: backwardSinks(), dtype }),
     };
   }
 }
 
 export function lowerProgram(program: Program, options: LowerOptions): Lowered {
   const { dtype, capacity } = options;
-  const layout = new MemoryLayout(program, dtype, options.train);
-  const scheduled = new Map<Stage, { forward: Schedule; backward: Schedule }>();
+  if (options.inference && options.train) throw new IRError("an inference build has no backward pass to train with");
+  const layout = new MemoryLayout(program, dtype, options.train, options.inference);
+  const scheduled = new Map<Stage, { forward: Schedule; backward: Schedule | undefined }>();
   for (const stage of program.stages) if (stage.kind === "scan") scheduled.set(stage, layout.scheduleScan(stage, dtype));
-  const scratch = [...scheduled.values()].flatMap((s) => [...s.forward.scratch, ...s.backward.scratch]);
+  const scratch = [...scheduled.values()].flatMap((s) => [...s.forward.scratch, ...(s.backward?.scratch ?? [])]);
   const buffers = [...layout.t.all, ...scratch];
   const memoryBytes = planMemory(buffers, capacity);
   const limit = 65536 * 65536;
@@ -200,7 +210,7 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
     tensors: buffers.map(abiEntry(dtype)),
     functions: {
       forward: ["batch", "steps"],
-      backward: ["batch", "steps"],
+      ...(options.inference ? {} : { backward: ["batch", "steps"] }),
       ...(options.train ? { train_step: ["batch", "steps", "learning_rate", "clip_norm"] } : {}),
     },
     ...(options.train ? { optimizer: options.train } : {}),
@@ -257,7 +267,7 @@ class Emitter {
     private readonly mod: WasmModule,
     private readonly options: LowerOptions,
     private readonly layout: MemoryLayout,
-    private readonly scheduled: ReadonlyMap<Stage, { forward: Schedule; backward: Schedule }>,
+    private readonly scheduled: ReadonlyMap<Stage, { forward: Schedule; backward: Schedule | undefined }>,
   ) {
     this.scalar = lanesFor(mod, options.dtype);
     this.vec = options.simd ? lanesFor(mod, options.dtype === "f32" ? "f32x4" : "f64x2") : this.scalar;
@@ -265,7 +275,7 @@ class Emitter {
 
   emit(): void {
     this.emitForward();
-    this.emitBackward();
+    if (!this.options.inference) this.emitBackward();
     const { train } = this.layout;
     if (this.options.train && train) emitTrainStep(this.mod, this.vec, this.scalar, this.layout.grads, train, this.options.train);
   }
@@ -381,7 +391,7 @@ class Emitter {
     for (const buffer of this.layout.accumulated) body.push(this.fillZero(f, buffer));
     for (const stage of [...program.stages].reverse()) {
       if (stage.kind === "scan") {
-        const s = this.scheduled.get(stage)!.backward;
+        const s = this.scheduled.get(stage)!.backward!;
         body.push(...stage.scan.states.map((st) =>
           program.loss === "none"
             ? this.copyRows(f, t.get("grad_state_out", stage.prefix + st.name), t.get("grad", stage.prefix + st.name))
