@@ -21,5 +21,17 @@ export function compileShape({ cell, I, H, B, T }) {
   return {
     inference: timed({ loss: "none", inference: true }),
     training: timed({ loss: "mse", train: { kind: "sgd", momentum: 0 } }),
+    // The same two with --relaxed-simd, timed only where the engine runs relaxed SIMD.
+    relaxed: relaxedSimdRuns ? {
+      inference: timed({ loss: "none", inference: true, relaxedSimd: true }),
+      training: timed({ loss: "mse", train: { kind: "sgd", momentum: 0 }, relaxedSimd: true }),
+    } : undefined,
   };
 }
+
+/** Whether this engine compiles relaxed SIMD (browsers do; Node 20 with --experimental-wasm-relaxed-simd): asked of a small module built with it. */
+export const relaxedSimdRuns = (() => {
+  const file = cellFile("elman");
+  const { binary } = compileCell({ file, text: readFileSync(file, "utf8"), dims: { I: 4, H: 4 }, relaxedSimd: true });
+  return WebAssembly.validate(binary);
+})();

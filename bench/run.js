@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { checkLearningRate, checkRunners, tolerance } from "./check.js";
-import { compileShape } from "./compile.js";
+import { compileShape, relaxedSimdRuns } from "./compile.js";
 import { cliCompileTime, moduleFootprint, peakRss } from "./footprint.js";
 import { measure, profiles, warmUp } from "./harness.js";
 import { loadOnnx, onnxForward } from "./peers/onnx.js";
@@ -63,7 +63,7 @@ const progress = (text) => process.stderr.write(`  … ${text}\n`);
 
 /** Loads the optional peers once; a peer that cannot load becomes a note. */
 async function loadPeers() {
-  const notes = [];
+  const notes = relaxedSimdRuns ? [] : ["rnnc relaxed-SIMD: this engine has no relaxed SIMD (Node 20: npm run bench:relaxed adds --experimental-wasm-relaxed-simd)"];
   const tfjs = await loadTfjs();
   if (tfjs.note) notes.push(tfjs.note);
   if (tfjs.wasmNote) notes.push(tfjs.wasmNote);
@@ -74,12 +74,14 @@ async function loadPeers() {
   const factories = {
     forward: [
       ["rnnc", (shape, data, modules) => rnncForward(shape, data, modules.inference.binary)],
+      ...(relaxedSimdRuns ? [["rnnc relaxed-SIMD", (shape, data, modules) => rnncForward(shape, data, modules.relaxed.inference.binary)]] : []),
       ...(onnx.note ? [] : [["onnxruntime-web", (shape, data) => onnxForward(onnx, shape, data)]]),
       ...tfBackends.map((b) => [`tfjs-${b}`, (shape, data) => tfjsForward(tfjs.tf, b, shape, data)]),
       ["plain JS", (shape, data) => plainForward(shape, data)],
     ],
     train: [
       ["rnnc", (shape, data, modules) => rnncTrain(shape, data, modules.training.binary)],
+      ...(relaxedSimdRuns ? [["rnnc relaxed-SIMD", (shape, data, modules) => rnncTrain(shape, data, modules.relaxed.training.binary)]] : []),
       ...tfBackends.map((b) => [`tfjs-${b}`, (shape, data) => tfjsTrain(tfjs.tf, b, shape, data)]),
       ["plain JS", (shape, data) => plainTrain(shape, data)],
     ],

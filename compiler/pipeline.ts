@@ -45,6 +45,8 @@ export interface CompileOptions {
   readonly train?: Optimizer | undefined;
   /** Forward only: no backward, no tape, no gradient tensors (a module for serving). */
   readonly inference?: boolean;
+  /** Relaxed SIMD (fused multiply-add in matrix products); needs an engine that has it. */
+  readonly relaxedSimd?: boolean;
   /** Reads a cell file a model imports; models that import cells need it. */
   readonly readFile?: ReadCellFile;
 }
@@ -126,6 +128,7 @@ export function compileCell(options: CompileOptions): Compiled {
     name: unit.kind === "cell" ? unit.cell.name : unit.model.name,
     train: options.train,
     inference: options.inference ?? false,
+    relaxedSimd: options.relaxedSimd ?? false,
   });
   dump("schedule", () => lowered.schedules.map((s) => [printSchedule(s.forward, `${s.prefix}forward`), ...(s.backward ? [printSchedule(s.backward, `${s.prefix}backward`)] : [])].join("\n")).join("\n"));
 

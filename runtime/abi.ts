@@ -58,6 +58,8 @@ export interface Abi {
   readonly optimizer?: Readonly<Record<string, unknown>>;
   readonly dtype: Dtype;
   readonly simd: boolean;
+  /** Uses relaxed SIMD (compiled with --relaxed-simd); absent otherwise. */
+  readonly relaxedSimd?: boolean;
   readonly dims: Readonly<Record<string, number>>;
   readonly capacity: CallSize;
   readonly loss: Loss;
@@ -131,6 +133,8 @@ export function parseAbi(json: string): Abi {
   const dtype = oneOf(field(root, "dtype", "ABI"), ["f32", "f64"] as const, "ABI.dtype");
   const simd = field(root, "simd", "ABI");
   if (typeof simd !== "boolean") throw new RnncAbiError("ABI.simd: expected a boolean");
+  const relaxed = "relaxedSimd" in root ? root.relaxedSimd : undefined;
+  if (relaxed !== undefined && relaxed !== true) throw new RnncAbiError("ABI.relaxedSimd: expected true or no field");
 
   const rawDims = object(field(root, "dims", "ABI"), "ABI.dims");
   const dims: Record<string, number> = {};
@@ -168,7 +172,7 @@ export function parseAbi(json: string): Abi {
 
   const name = typeof root.name === "string" ? { name: root.name } : {};
   const optimizer = typeof root.optimizer === "object" && root.optimizer !== null ? { optimizer: root.optimizer as Readonly<Record<string, unknown>> } : {};
-  return { abi: ABI_VERSION, ...name, dtype, simd, dims, capacity, loss, tensors, functions, ...optimizer };
+  return { abi: ABI_VERSION, ...name, dtype, simd, ...(relaxed ? { relaxedSimd: true } : {}), dims, capacity, loss, tensors, functions, ...optimizer };
 }
 
 function parseTensor(raw: unknown, where: string, moduleDtype: Dtype): TensorEntry {

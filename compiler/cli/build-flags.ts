@@ -22,6 +22,7 @@ export const buildFlags = {
   beta2: { type: "string" },
   epsilon: { type: "string" },
   inference: { type: "boolean" },
+  "relaxed-simd": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -40,7 +41,9 @@ export const buildFlagsHelp = `  --cell NAME          the exported cell to compi
   --momentum X         SGD momentum (default 0)
   --beta1 X, --beta2 X, --epsilon X
                        Adam's constants (default 0.9, 0.999, 1e-8)
-  --inference          forward only: no backward, no tape, no gradient tensors (smaller, faster)`;
+  --inference          forward only: no backward, no tape, no gradient tensors (smaller, faster)
+  --relaxed-simd       fused multiply-add (relaxed SIMD) in matrix products: faster where the engine
+                       has it (browsers; Node 20 only as node --experimental-wasm-relaxed-simd)`;
 
 interface BuildValues {
   cell?: string | undefined;
@@ -57,6 +60,7 @@ interface BuildValues {
   beta2?: string | undefined;
   epsilon?: string | undefined;
   inference?: boolean | undefined;
+  "relaxed-simd"?: boolean | undefined;
 }
 
 function optimizerOf(values: BuildValues): Optimizer | undefined {
@@ -76,6 +80,7 @@ function optimizerOf(values: BuildValues): Optimizer | undefined {
 }
 
 export function buildOptions(file: string, values: BuildValues, io: Io, overrides: Partial<CompileOptions> = {}): CompileOptions {
+  if (values["relaxed-simd"] && values["no-simd"]) throw new UsageError("--relaxed-simd needs SIMD: leave out --no-simd");
   if (values.inference && values.optimizer !== undefined) throw new UsageError("--inference and --optimizer exclude each other: an inference module has no backward pass to train with");
   const dumpAfter = (values["dump-after"] ?? "").split(",").filter((p) => p !== "");
   for (const pass of dumpAfter) {
@@ -99,6 +104,7 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
     readFile: (path: string) => io.readText(path),
     train: optimizerOf(values),
     inference: values.inference === true,
+    relaxedSimd: values["relaxed-simd"] === true,
     ...(dumpAfter.length > 0 ? { dump: { after: dumpAfter as PassName[], write: (pass: PassName, text: string) => io.out(`;; after ${pass}\n${text}\n`) } } : {}),
     ...overrides,
   };

@@ -60,7 +60,7 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
     for (let r = 0; r < tileRows; r++) {
       const a = fb.local(l.type);
       step.push(fb.set(a, l.loadSplat(get(pa), r * g.aRow)));
-      for (let v = 0; v < vectors; v++) step.push(fb.set(at(r, v), l.add(fb.get(at(r, v), l.type), l.mul(fb.get(a, l.type), fb.get(bv[v]!, l.type)))));
+      for (let v = 0; v < vectors; v++) step.push(fb.set(at(r, v), l.madd(fb.get(a, l.type), fb.get(bv[v]!, l.type), fb.get(at(r, v), l.type))));
     }
     step.push(fb.set(pa, m.i32.add(get(pa), c(g.aStep))), fb.set(pb, m.i32.add(get(pb), c(g.bStep))));
     const store: Expr[] = [];

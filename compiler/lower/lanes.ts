@@ -44,6 +44,8 @@ export interface Lanes {
   ne(a: Expr, b: Expr): Expr;
   /** Lanes of `a` where `mask` is set, else of `b`. */
   select(mask: Expr, a: Expr, b: Expr): Expr;
+  /** a·b + c: one relaxed fused multiply-add in a relaxed-SIMD module's vector lanes, else a multiply and an add. */
+  madd(a: Expr, b: Expr, c: Expr): Expr;
   /** Sum of all lanes, as a scalar element. */
   horizontalSum(v: Expr): Expr;
   /** Lane i as a scalar element. */
@@ -84,6 +86,7 @@ export function lanesFor(mod: WasmModule, kind: LaneKind): Lanes {
       ne: (a, b) => s.ne(a, b),
       select: (mask, a, b) => m.select(mask, a, b),
       horizontalSum: (v) => v,
+      madd: (a, b, c) => s.add(s.mul(a, b), c),
       extract: (v) => v,
     };
   }
@@ -117,6 +120,7 @@ export function lanesFor(mod: WasmModule, kind: LaneKind): Lanes {
     ne: (a, b) => v.ne(a, b),
     select: (mask, a, b) => m.v128.bitselect(a, b, mask),
     horizontalSum: (x) => horizontalSum(mod, elem, x),
+    madd: (a, b, c) => (mod.relaxed ? mod.relaxedMadd(kind as "f32x4" | "f64x2", a, b, c) : v.add(v.mul(a, b), c)),
     extract: (x, lane) => v.extract_lane(x, lane),
   };
 }

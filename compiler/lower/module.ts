@@ -27,6 +27,8 @@ export interface LowerOptions {
   readonly train?: Optimizer | undefined;
   /** Forward only: no backward function, tape or gradient tensors. */
   readonly inference: boolean;
+  /** Relaxed SIMD: the product kernel multiplies and adds in one relaxed_madd. */
+  readonly relaxedSimd?: boolean;
 }
 
 export interface Lowered {
@@ -204,6 +206,7 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
     name: options.name,
     dtype,
     simd: options.simd,
+    ...(options.simd && options.relaxedSimd ? { relaxedSimd: true } : {}),
     dims: options.dims,
     capacity: { batch: capacity.batch, steps: capacity.steps },
     loss: program.loss,
@@ -220,7 +223,7 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
     abi,
     schedules: program.stages.flatMap((s) => (s.kind === "scan" ? [{ prefix: s.prefix, ...scheduled.get(s)! }] : [])),
     emit() {
-      const mod = new WasmModule(options.simd);
+      const mod = new WasmModule(options.simd, options.relaxedSimd ?? false);
       try {
         mod.setMemory(memoryBytes);
         const m = mod.raw;

@@ -79,11 +79,21 @@ export class WasmModule {
   readonly raw: binaryen.Module;
   private labels = 0;
 
-  constructor(simd: boolean) {
+  /** `relaxed`: relaxed SIMD (fused multiply-add in the product kernel), which Node 20 runs only with --experimental-wasm-relaxed-simd. */
+  constructor(simd: boolean, readonly relaxed = false) {
     this.raw = new binaryen.Module();
     let features = binaryen.Features.MVP | binaryen.Features.NontrappingFPToInt | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.MutableGlobals;
     if (simd) features |= binaryen.Features.SIMD128;
+    if (simd && relaxed) features |= binaryen.Features.RelaxedSIMD;
     this.raw.setFeatures(features);
+  }
+
+  /** f32x4.relaxed_madd or f64x2.relaxed_madd: a·b + c, fused or not as the engine decides. */
+  relaxedMadd(kind: "f32x4" | "f64x2", a: Expr, b: Expr, c: Expr): Expr {
+    const op = kind === "f32x4" ? binaryen.RelaxedMaddVecF32x4 : binaryen.RelaxedMaddVecF64x2;
+    // binaryen.js has no wrapper for SIMDTernary ops; this is its C API, as the wrappers call it.
+    const api = binaryen as unknown as { _BinaryenSIMDTernary(module: number, op: number, a: Expr, b: Expr, c: Expr): Expr };
+    return api._BinaryenSIMDTernary((this.raw as unknown as { ptr: number }).ptr, op as unknown as number, a, b, c);
   }
 
   label(prefix: string): string {
