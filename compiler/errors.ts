@@ -1,5 +1,5 @@
 // compiler — errors a user can fix that are not tied to a line of a cell file
 // (the CLI reports them like diagnostics, exit 1): a module too large for
-// wasm's 4 GiB memory, for instance.
+// wasm's 4 GiB memory, a loss the cell's output cannot take.
 
-export class CompileLimitError extends Error {}
+export class BuildError extends Error {}

@@ -4,7 +4,7 @@
 // compiler bug and says so.
 
 import { DiagnosticError, formatDiagnostics } from "../diagnostics.js";
-import { CompileLimitError } from "../errors.js";
+import { BuildError } from "../errors.js";
 import { checkCommand } from "./check.js";
 import { compileCommand } from "./compile.js";
 import { gradcheckCommand } from "./gradcheck.js";
@@ -53,7 +53,7 @@ export function main(argv: readonly string[], io: Io = processIo, color = false)
       io.err(formatDiagnostics(e.diagnostics, { color }));
       return 1;
     }
-    if (e instanceof UserError || e instanceof CompileLimitError) {
+    if (e instanceof UserError || e instanceof BuildError) {
       io.err(`rnnc ${name}: ${e.message}`);
       return 1;
     }

@@ -8,7 +8,7 @@ import type { Abi, TensorEntry } from "../../runtime/abi.js";
 import { IRError, sizeOf, type Node, type VarArg } from "../ir/index.js";
 import { lossAtLastStep, readersOf, targetsAreClasses, type Program, type Stage } from "../time/index.js";
 import { bytesOf, capacityBytes, planMemory, type Buffer, type BufferType, type Role } from "./buffers.js";
-import { CompileLimitError } from "../errors.js";
+import { BuildError } from "../errors.js";
 import { KernelEmitter } from "./kernels.js";
 import { lanesFor } from "./lanes.js";
 import { schedule, type Schedule, type Sink } from "./schedule.js";
@@ -196,7 +196,7 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
   const limit = 65536 * 65536;
   if (memoryBytes > limit) {
     const largest = [...buffers].sort((a, b) => capacityBytes(b, capacity) - capacityBytes(a, capacity)).slice(0, 3);
-    throw new CompileLimitError(
+    throw new BuildError(
       `the module needs ${(memoryBytes / 2 ** 30).toFixed(1)} GiB of memory, more than wasm's 4 GiB; the largest tensors are ${largest.map((b) => `${b.role} ${b.name} (${(capacityBytes(b, capacity) / 2 ** 20).toFixed(0)} MiB)`).join(", ")}: lower --batch, --steps or the dimensions`,
     );
   }

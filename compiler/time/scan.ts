@@ -11,6 +11,7 @@
 import { vjp, type Seed } from "../ad/index.js";
 import { topoOrder, type Fn, type Graph, type Node, type Output, type Shape } from "../ir/index.js";
 import { simplify, substitute } from "../rewrite/index.js";
+import { BuildError } from "../errors.js";
 
 /**
  * The loss on the first output: mean squared error against a target sequence,
@@ -132,6 +133,9 @@ export function buildStepPair(given: CellGraph, loss: LossKind): StepPair {
     const { name, node } = outputs[0]!;
     let value: Node;
     if (targetsAreClasses(loss)) {
+      if (node.shape.length !== 1) {
+        throw new BuildError(`--loss ${loss} scores a vector of class scores, but output '${name}' has shape [${node.shape.join(", ")}]; give the output one axis of classes (a readout of size C) or use --loss mse`);
+      }
       // −log softmax(z)[t] = logsumexp(z) − z[t], never forming the softmax.
       const target = g.apply("select", [mask, g.variable(name, "target", [], true), zero]);
       value = g.apply("sub", [g.apply("logsumexp", [node]), g.apply("sum", [g.apply("mul", [node, g.apply("onehot", [target, node])])])]);

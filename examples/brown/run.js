@@ -18,7 +18,7 @@ const rnnc = fileURLToPath(new URL("../../bin/rnnc.js", import.meta.url));
 const tagger = fileURLToPath(new URL("../tagger.ts", import.meta.url));
 const { values } = parseArgs({
   options: {
-    epochs: { type: "string", default: "4" },
+    epochs: { type: "string", default: "5" },
     dims: { type: "string", default: "E=64,H=64" },
     seed: { type: "string", default: "1" },
     models: { type: "string", default: "wordTagger,trigramTagger,hybridTagger" },

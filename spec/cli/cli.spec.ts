@@ -167,6 +167,17 @@ describe("invocation", () => {
 });
 
 describe("diagnostics", () => {
+  it("a class-score loss on a scalar output exits 1 naming the output and the way out", () => {
+    const file = join(tmp, "scalar.ts");
+    writeFileSync(file, `import { cell, sum, tanh } from "rnnc";
+export const s = cell({ input: { x: "I" }, state: { h: [] }, params: { w: ["I"] }, step: ({ x, h, w }) => ({ h: tanh(h + sum(w * x)) }) });
+`);
+    const { code, err } = rnnc("compile", file, "--dims", "I=3", "--loss", "softmax-ce", "-o", join(tmp, "scalar.wasm"));
+    expect(code).toBe(1);
+    expect(err).toContain("--loss softmax-ce scores a vector of class scores, but output 'h' has shape []");
+    expect(err).not.toContain("internal error");
+  });
+
   const badCell = `import { cell, tanh } from "rnnc";
 
 export const elman = cell({
