@@ -41,8 +41,8 @@ export function cliCompileTime({ cell, I, H, B, T }, repetitions) {
     const base = ["bin/rnnc.js", "compile", `examples/${cell}.ts`, "--dims", `I=${I},H=${H}`, "--batch", String(B), "--steps", String(T), "-o", join(dir, "m.wasm")];
     const times = (args) => median(Array.from({ length: repetitions }, () => wallMs(args)));
     return {
-      command: `node ${base.slice(0, -2).join(" ")} -o OUT.wasm [--optimizer sgd]`,
-      inferenceMs: times([...base, "--loss", "none"]),
+      command: `node ${base.slice(0, -2).join(" ")} -o OUT.wasm [--inference --loss none | --optimizer sgd]`,
+      inferenceMs: times([...base, "--inference", "--loss", "none"]),
       trainingMs: times([...base, "--optimizer", "sgd"]),
       nodeStartupMs: times(["-e", ""]),
     };
