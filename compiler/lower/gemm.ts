@@ -34,6 +34,13 @@ export interface Product {
   readonly cRow: number;
   /** Adds to C instead of overwriting it. */
   readonly accumulate: boolean;
+  /**
+   * Runs the contraction in blocks of this many steps of q, every tile of C
+   * within one block before the next: for operands whose q-steps are far
+   * apart in memory (Σ_b a_b ⊗ c_b reads a column of a and a strip of c per
+   * step), a block's cache lines stay in L1 while every tile uses them.
+   */
+  readonly depthBlock?: number;
 }
 
 const i32 = binaryen.i32;
@@ -43,7 +50,10 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
   const c = (n: number) => m.i32.const(n);
   const get = (local: number) => fb.get(local, i32);
   const bytes = scalar.bytes;
-  const [p0, q, jb, pa, pb, pc, rowEnd] = [0, 0, 0, 0, 0, 0, 0].map(() => fb.local(i32)) as [number, number, number, number, number, number, number];
+  const [p0, q, jb, pa, pb, pc, rowEnd, q0, qEnd] = [0, 0, 0, 0, 0, 0, 0, 0, 0].map(() => fb.local(i32)) as [number, number, number, number, number, number, number, number, number];
+  const blocked = g.depthBlock !== undefined;
+  // Blocked, every block adds to C (zeroed first unless accumulating): q runs over [q0, qEnd).
+  const accumulate = g.accumulate || blocked;
 
   /** One register tile: `tileRows` rows from p0, `vectors` vectors of `l` from column byte jb. */
   const tile = (l: Lanes, tileRows: number, vectors: number): Expr[] => {
@@ -53,7 +63,7 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
     const cPtr = () => m.i32.add(get(pc), get(jb));
     const init: Expr[] = [];
     for (let r = 0; r < tileRows; r++) {
-      for (let v = 0; v < vectors; v++) init.push(fb.set(at(r, v), g.accumulate ? l.load(cPtr(), r * g.cRow + v * l.width * bytes) : l.const(0)));
+      for (let v = 0; v < vectors; v++) init.push(fb.set(at(r, v), accumulate ? l.load(cPtr(), r * g.cRow + v * l.width * bytes) : l.const(0)));
     }
     const step: Expr[] = [];
     for (let v = 0; v < vectors; v++) step.push(fb.set(bv[v]!, l.load(get(pb), v * l.width * bytes)));
@@ -67,12 +77,13 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
     for (let r = 0; r < tileRows; r++) {
       for (let v = 0; v < vectors; v++) store.push(l.store(cPtr(), fb.get(at(r, v), l.type), r * g.cRow + v * l.width * bytes));
     }
+    const qFrom = () => (blocked ? get(q0) : c(0));
     return [
-      fb.set(pa, m.i32.add(g.a(), m.i32.mul(get(p0), c(g.aRow)))),
-      fb.set(pb, m.i32.add(g.b(), get(jb))),
+      fb.set(pa, m.i32.add(m.i32.add(g.a(), m.i32.mul(get(p0), c(g.aRow))), m.i32.mul(qFrom(), c(g.aStep)))),
+      fb.set(pb, m.i32.add(m.i32.add(g.b(), get(jb)), m.i32.mul(qFrom(), c(g.bStep)))),
       fb.set(pc, m.i32.add(g.c(), m.i32.mul(get(p0), c(g.cRow)))),
       ...init,
-      fb.forLoop(q, c(0), g.depth(), 1, step),
+      fb.forLoop(q, qFrom(), blocked ? get(qEnd) : g.depth(), 1, step),
       ...store,
     ];
   };
@@ -102,5 +113,14 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
     ...(vec.width > 1 ? strip(vec, fullWide, fullVec, 1, 2) : []),
     ...strip(scalar, vec.width > 1 ? fullVec : fullWide, n, 1, 2),
   ];
-  return m.block(null, parts);
+  if (!blocked) return m.block(null, parts);
+  const kc = g.depthBlock!;
+  return m.block(null, [
+    ...(g.accumulate ? [] : [m.memory.fill(g.c(), c(0), m.i32.mul(g.rows(), c(g.cRow)))]),
+    fb.forLoop(q0, c(0), g.depth(), kc, [
+      fb.set(qEnd, m.i32.add(get(q0), c(kc))),
+      m.if(m.i32.gt_s(get(qEnd), g.depth()), fb.set(qEnd, g.depth())),
+      ...parts,
+    ]),
+  ]);
 }

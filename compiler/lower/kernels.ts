@@ -386,7 +386,7 @@ export class KernelEmitter {
         a: () => this.start(a), aRow: this.bytes, aStep: a.batched ? rowsM * this.bytes : 0,
         b: () => this.start(c), bStep: c.batched ? cols * this.bytes : 0,
         c: () => this.base(dest), cRow: cols * this.bytes,
-        accumulate,
+        accumulate, depthBlock: 64,
       });
     }
     return fb.forLoop(b, this.c(0), this.copies(dest), 1, [...operands, fb.set(pd, this.row(dest, true, b)), rowLoop(accumulate)]);
