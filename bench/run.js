@@ -16,6 +16,7 @@ import { plainForward, plainTrain } from "./peers/plain.js";
 import { rnncForward, rnncTrain, sharedData } from "./peers/rnnc.js";
 import { loadTfjs, tfjsForward, tfjsTrain } from "./peers/tfjs.js";
 import { footprintBlock, ratioSummary, shapeBlock } from "./report.js";
+import { pytorchTraining, targetRows, targetsBlock } from "./targets.js";
 import { describeShape, forwardFlops, shapes, trainFlops } from "./shapes.js";
 
 /** Learning rate of the timed training steps: small, so the weights stay in one regime; the cost does not depend on it. */
@@ -186,6 +187,7 @@ async function main() {
 
   const names = [...new Set(results.map((r) => r.name))].filter((n) => n !== "rnnc");
   console.log(`\n${ratioSummary(results, names)}`);
+  for (const name of ["rnnc", ...(relaxedSimdRuns ? ["rnnc relaxed-SIMD"] : [])]) console.log(`\n${targetsBlock(results, name)}`);
   console.log(`\n${footprintBlock(footprint)}`);
   const seconds = (performance.now() - started) / 1000;
   console.log(`\n${results.length} measurements in ${seconds.toFixed(0)} s; load average ${loadavg()[0].toFixed(2)} at the end; JSON in ${options.out}`);
@@ -196,6 +198,7 @@ async function main() {
     flops: "forward = 2·T·B·G·H·(I+H), G = 4 (LSTM) or 3 (GRU); training = 3 × forward; matrix products only",
     check: { tolerance, learningRate: checkLearningRate }, timedLearningRate,
     shapes: options.shapes, results, footprint,
+    targets: { pytorchTrainingQuotedMs: pytorchTraining, rnnc: targetRows(results), ...(relaxedSimdRuns ? { relaxed: targetRows(results, "rnnc relaxed-SIMD") } : {}) },
   };
   writeFileSync(options.out, `${JSON.stringify(json, null, 2)}\n`);
 }
