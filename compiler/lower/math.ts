@@ -3,7 +3,7 @@
 // a call to that function, added to the module as `${fn}_${kind}` on first use.
 // The algorithms live in math/: exp.ts, log.ts, activations.ts (each function
 // is self-contained: the activations inline the exp pairs they need), and
-// lean.ts, the f32 tanh and sigmoid.
+// lean.ts, the f32 exp, tanh and sigmoid.
 
 import type { Expr } from "./wasm.js";
 import type { Lanes } from "./lanes.js";
@@ -11,13 +11,13 @@ import { Scope } from "./math/scope.js";
 import { buildExp, buildExpm1 } from "./math/exp.js";
 import { buildLog, buildLog1p } from "./math/log.js";
 import { buildSigmoid, buildSoftplus, buildTanh } from "./math/activations.js";
-import { leanSigmoid, leanTanh } from "./math/lean.js";
+import { leanExpFunction, leanSigmoid, leanTanh } from "./math/lean.js";
 
 export type MathFn = "exp" | "expm1" | "log" | "log1p" | "tanh" | "sigmoid" | "softplus";
 
 /** One builder per function: given the scope of a fresh function, its result. */
 const mathBuilders = {
-  exp: buildExp,
+  exp: (s) => (s.lanes.elem === "f32" ? leanExpFunction(s) : buildExp(s)),
   expm1: buildExpm1,
   log: buildLog,
   log1p: buildLog1p,

@@ -33,11 +33,24 @@ export function tapeScan(pair: StepPair): TapedScan {
     else if (node.inputs.some((n) => adjointOnly.has(n))) adjointOnly.add(node);
     if (node.batched || node.inputs.some((n) => dependsOnBatch.has(n))) dependsOnBatch.add(node);
   }
-  const frontier = new Set<Node>();
+  const cut = new Set<Node>();
   for (const node of order) {
-    if (adjointOnly.has(node)) for (const input of node.inputs) if (!adjointOnly.has(input)) frontier.add(input);
+    if (adjointOnly.has(node)) for (const input of node.inputs) if (!adjointOnly.has(input)) cut.add(input);
   }
-  for (const root of backwardRoots) if (!adjointOnly.has(root)) frontier.add(root);
+  for (const root of backwardRoots) if (!adjointOnly.has(root)) cut.add(root);
+  // A sum over the batch, an outer product or a scatter is not taped but recomputed in the
+  // backward step from its operands: a weight gradient of a step (a stage with no state, like a
+  // readout, can finish its whole gradient in the forward step) would be a parameter-sized tape
+  // entry per step, and recomputed it is one product over all steps after the backward loop.
+  const recomputed = (node: Node) => node.op === "batchsum" || node.op === "outer" || node.op === "scatterrows";
+  const frontier = new Set<Node>();
+  const pending = [...cut];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (frontier.has(node)) continue;
+    if (recomputed(node)) pending.push(...node.inputs);
+    else frontier.add(node);
+  }
 
   const taped = [...frontier].filter((node) => {
     if (node.op === "const") return false;

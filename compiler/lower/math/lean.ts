@@ -1,4 +1,4 @@
-// compiler/lower/math — tanh and sigmoid for f32 lanes, lean: single-rounding
+// compiler/lower/math — exp, tanh and sigmoid for f32 lanes, lean: single-rounding
 // f32 arithmetic throughout instead of the error-carrying pairs of
 // activations.ts, within 4 ulps (the f32 budget of spec/lower/math.spec.ts)
 // at about a third of the instructions. These are the activations of every
@@ -27,6 +27,11 @@ export function leanExp(s: Scope, x: Expr): Expr {
   const p = l.add(s.const(1), l.add(r(), l.mul(l.mul(r(), r()), s.horner(r, expTail))));
   const k1 = s.let(l.floor(l.mul(k(), s.const(0.5))));
   return l.mul(l.mul(p, pow2(s.bits, k1())), pow2(s.bits, l.sub(k(), k1())));
+}
+
+/** e^x for f32 lanes: NaN stays NaN (the clamp keeps it), ±0 gives 1, below −104 0, above 88.72 +inf. */
+export function leanExpFunction(s: Scope): Expr {
+  return leanExp(s, s.x());
 }
 
 /** Odd Taylor coefficients of tanh, x³ … x¹⁵, over x³: on |x| < 0.55 the omitted x¹⁷ term is below 0.4 ulp. */
