@@ -5,6 +5,7 @@
 // capacity, and backward without its forward, fail before writing anything;
 // a call reads and writes only the live part of its regions.
 
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compileCell } from "../../compiler/pipeline.js";
@@ -231,4 +232,24 @@ describe("a call reads and writes only the live part of its regions", () => {
       });
     }
   }
+});
+
+describe("the tape holds values of each step and batch entry only", () => {
+  // A stage without state (a readout) can finish its whole gradient in the forward step; its
+  // weight gradient must still not be taped per step (parameter-sized, every step) but summed
+  // once after the backward loop, from taped per-entry values.
+  it("no tape entry of a tagger is parameter-shaped, and its weight gradients run after the loop", () => {
+    const file = "examples/tagger.ts";
+    let schedule = "";
+    const compiled = compileCell({
+      file, text: readFileSync(file, "utf8"), cell: "wordTagger", dims: { V: 20, C: 5, E: 4, H: 3 }, loss: "softmax-ce",
+      capacity: { batch: 4, steps: 6 }, readFile: (path) => readFileSync(path, "utf8"),
+      dump: { after: ["schedule"], write: (_pass, t) => void (schedule += t) },
+    });
+    const tape = compiled.abi.tensors.filter((e) => e.role === "tape");
+    expect(tape.length).toBeGreaterThan(0);
+    for (const e of tape) expect(e.shape.slice(0, 2), `tape ${e.name}`).toEqual(["steps", "batch"]);
+    const readoutBackward = schedule.slice(schedule.indexOf("readout.backward schedule"));
+    expect(readoutBackward).toMatch(/over all steps[^]*outer\+batchsum [^\n]*-> grad readout\.V \(\+=\)/);
+  });
 });
