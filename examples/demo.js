@@ -47,4 +47,4 @@ console.log("\nwhy recurrence matters: the same embeddings and readout without t
 rnnc("train", models, "--cell", "tokenTagger", "--dims", "E=32,H=32", "--train", at("train.jsonl"), "--dev", at("dev.jsonl"), "--epochs", "8", "--out", at("per-token"));
 rnnc("eval", models, "--checkpoint", at("per-token"), at("test.jsonl"));
 rnnc("predict", models, "--checkpoint", at("per-token"), at("queries.txt"));
-console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s. The same on the Brown corpus (part-of-speech tags, a bidirectional LSTM): node examples/brown/run.js`);
+console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s. The same on the Brown corpus (part-of-speech tags, a bidirectional LSTM): npm run brown`);
