@@ -253,3 +253,26 @@ describe("the tape holds values of each step and batch entry only", () => {
     expect(readoutBackward).toMatch(/over all steps[^]*outer\+batchsum [^\n]*-> grad readout\.V \(\+=\)/);
   });
 });
+
+describe("the schedule's phases", () => {
+  it("an LSTM's input projections run before the time loop, its weight gradients and input cotangent after it", () => {
+    let schedule = "";
+    compileCell({
+      file: "examples/lstm.ts", text: readFileSync("examples/lstm.ts", "utf8"), dims: { I: 3, H: 4 }, loss: "mse",
+      dump: { after: ["schedule"], write: (_pass, t) => void (schedule += t) },
+    });
+    const part = (of: string, phase: string, next: string) => {
+      const body = schedule.slice(schedule.indexOf(`${of} schedule {`));
+      const from = body.indexOf(phase);
+      const to = next === "" ? body.indexOf("\n}") : body.indexOf(next, from);
+      return from < 0 ? "" : body.slice(from, to < 0 ? undefined : to);
+    };
+    const before = part("forward", "over all steps, before the loop", "each step");
+    expect(before.match(/matvec transpose/g)).toHaveLength(4); // W·x of the four gates
+    expect(part("forward", "each step", "over all steps, after").match(/matvec transpose/g)).toHaveLength(4); // U·h
+    const after = part("backward", "over all steps, after the loop", "");
+    for (const w of ["Wi", "Ui", "Wf", "Uf", "Wg", "Ug", "Wo", "Uo"]) expect(after).toMatch(new RegExp(`outer\\+batchsum [^\\n]*-> grad ${w} \\(\\+=\\)`));
+    expect(after).toContain("-> grad x");
+    expect(part("backward", "each step", "over all steps").match(/matvec transpose/g)).toHaveLength(4); // Uᵀ·δ
+  });
+});
