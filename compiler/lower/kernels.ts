@@ -8,6 +8,7 @@ import { sizeOf, IRError, type Node } from "../ir/index.js";
 import { bytesOf, type Buffer } from "./buffers.js";
 import { elementwiseLowering } from "./elementwise.js";
 import { emitProduct } from "./gemm.js";
+import { emitTranspose } from "./transpose.js";
 import { callMath } from "./math.js";
 import type { Lanes } from "./lanes.js";
 import type { Kernel } from "./schedule.js";
@@ -439,63 +440,14 @@ export class KernelEmitter {
     ]);
   }
 
-  /**
-   * dest = xᵀ. With f32x4 lanes, 4×4 blocks go through registers (four loads,
-   * eight shuffles, four stores); the rows and columns past the last whole
-   * block, and other lane kinds, go element by element.
-   */
   private transpose(x: Node, dest: Buffer): Expr {
     const fb = this.ctx.fb;
-    const { scalar, vec } = this.ctx;
-    const m = this.m;
-    const [rowsM, cols] = x.shape as [number, number];
-    const [b, i, k, px, pd] = [0, 0, 0, 0, 0].map(() => this.newLocal()) as [number, number, number, number, number];
-    const at = (p: number, row: number, rowLen: number, col: number) =>
-      m.i32.add(fb.get(p, i32), m.i32.mul(m.i32.add(m.i32.mul(fb.get(row, i32), this.c(rowLen)), fb.get(col, i32)), this.c(this.bytes)));
-    const elements = (iFrom: number, iTo: number, kFrom: number, kTo: number): Expr[] =>
-      iFrom < iTo && kFrom < kTo
-        ? [fb.forLoop(i, this.c(iFrom), this.c(iTo), 1, [fb.forLoop(k, this.c(kFrom), this.c(kTo), 1, [scalar.store(at(pd, k, rowsM, i), scalar.load(at(px, i, cols, k)))])])]
-        : [];
-    const blocked = vec.width === 4 && vec.elem === "f32";
-    const [rows4, cols4] = blocked ? [rowsM - (rowsM % 4), cols - (cols % 4)] : [0, 0];
-    const body = [
-      ...(rows4 > 0 && cols4 > 0 ? [this.transposeBlocks(px, pd, i, k, rows4, cols4, rowsM, cols)] : []),
-      ...elements(0, rowsM, cols4, cols),
-      ...elements(rows4, rowsM, 0, cols4),
-    ];
+    const [px, pd, b] = [this.newLocal(), this.newLocal(), this.newLocal()];
     return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
       fb.set(px, this.row(this.locate(x), x.batched, b)),
       fb.set(pd, this.row(dest, true, b)),
-      ...body,
+      emitTranspose(fb, this.ctx.vec, this.ctx.scalar, px, pd, x.shape as [number, number]),
     ]);
-  }
-
-  /** The 4×4 blocks of rows [0, rows4) and columns [0, cols4) of an f32 transpose. */
-  private transposeBlocks(px: number, pd: number, i: number, k: number, rows4: number, cols4: number, rowsM: number, cols: number): Expr {
-    const fb = this.ctx.fb;
-    const m = this.m;
-    const vec = this.ctx.vec;
-    const get = (local: number) => fb.get(local, i32);
-    /** Lanes 0–3 of a, 4–7 of b. */
-    const shuffle = (a: Expr, b: Expr, lanes: readonly number[]) => m.i8x16.shuffle(a, b, lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
-    const v = Array.from({ length: 4 }, () => fb.local(vec.type));
-    const t = Array.from({ length: 4 }, () => fb.local(vec.type));
-    const val = (local: number) => fb.get(local, vec.type);
-    // x[i + r, k .. k+3] at px + ((i + r)·cols + k)·4; dest[k + c, i .. i+3] at pd + ((k + c)·rows + i)·4.
-    const src = () => m.i32.add(get(px), m.i32.mul(m.i32.add(m.i32.mul(get(i), this.c(cols)), get(k)), this.c(4)));
-    const dst = () => m.i32.add(get(pd), m.i32.mul(m.i32.add(m.i32.mul(get(k), this.c(rowsM)), get(i)), this.c(4)));
-    const block = [
-      ...v.map((local, r) => fb.set(local, vec.load(src(), r * cols * 4))),
-      fb.set(t[0]!, shuffle(val(v[0]!), val(v[1]!), [0, 4, 1, 5])),
-      fb.set(t[1]!, shuffle(val(v[0]!), val(v[1]!), [2, 6, 3, 7])),
-      fb.set(t[2]!, shuffle(val(v[2]!), val(v[3]!), [0, 4, 1, 5])),
-      fb.set(t[3]!, shuffle(val(v[2]!), val(v[3]!), [2, 6, 3, 7])),
-      vec.store(dst(), shuffle(val(t[0]!), val(t[2]!), [0, 1, 4, 5]), 0),
-      vec.store(dst(), shuffle(val(t[0]!), val(t[2]!), [2, 3, 6, 7]), rowsM * 4),
-      vec.store(dst(), shuffle(val(t[1]!), val(t[3]!), [0, 1, 4, 5]), 2 * rowsM * 4),
-      vec.store(dst(), shuffle(val(t[1]!), val(t[3]!), [2, 3, 6, 7]), 3 * rowsM * 4),
-    ];
-    return fb.forLoop(i, this.c(0), this.c(rows4), 4, [fb.forLoop(k, this.c(0), this.c(cols4), 4, block)]);
   }
 
   private loss(src: Node): Expr {

@@ -12,15 +12,7 @@
 
 import { IRError, type Node } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
-import type { Kernel } from "./schedule.js";
-
-export interface Phases {
-  readonly before: readonly Kernel[];
-  readonly loop: readonly Kernel[];
-  readonly after: readonly Kernel[];
-  readonly located: ReadonlyMap<Node, Buffer>;
-  readonly scratch: readonly Buffer[];
-}
+import type { Kernel, Schedule } from "./schedule.js";
 
 type Phase = "before" | "loop" | "after";
 
@@ -58,7 +50,7 @@ const destOf = (kernel: Kernel): Buffer | undefined => ("dest" in kernel ? kerne
 const reducesBatch = (kernel: Kernel): boolean =>
   (kernel.kind === "outer" && kernel.batchsum) || kernel.kind === "batchsum" || kernel.kind === "scatteradd" || kernel.kind === "loss";
 
-export function splitPhases(kernels: readonly Kernel[], located: ReadonlyMap<Node, Buffer>, scratch: readonly Buffer[]): Phases {
+export function splitPhases(kernels: readonly Kernel[], located: ReadonlyMap<Node, Buffer>, scratch: readonly Buffer[]): Schedule {
   const isScratch = new Set(scratch);
   const reads = kernels.map((k) => readsOf(k, located));
   const writers = new Map<Buffer, number[]>();
