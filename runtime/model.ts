@@ -268,9 +268,21 @@ async function compileSource(source: ModelSource): Promise<WebAssembly.Module> {
   }
   if (isResponse(source)) {
     if (!source.ok) throw new RnncError(`could not fetch ${source.url || "the module"}: HTTP ${source.status}`);
-    return WebAssembly.compile(await source.arrayBuffer());
+    return compileBytes(new Uint8Array(await source.arrayBuffer()));
   }
-  return WebAssembly.compile(toBytes(source));
+  return compileBytes(toBytes(source));
+}
+
+/** Compiles, naming the way out when the engine lacks relaxed SIMD (a module built with --relaxed-simd). */
+async function compileBytes(bytes: Uint8Array<ArrayBuffer>): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    if (e instanceof WebAssembly.CompileError && /relaxed/i.test(e.message)) {
+      throw new RnncError(`this module uses relaxed SIMD (compiled with --relaxed-simd), which this engine does not run: browsers do, Node 20 only as node --experimental-wasm-relaxed-simd; or compile without --relaxed-simd (${e.message})`);
+    }
+    throw e;
+  }
 }
 
 // Response is absent from some hosts (old Node, wasm-only shells).

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileCell } from "../../compiler/pipeline.js";
 import { instantiate } from "../../compiler/gradcheck.js";
+import { loadModel } from "../../runtime/model.js";
 import { exampleNames, exampleSource, hostRoles, mismatch, randomize } from "./harness.js";
 
 const runtime = fileURLToPath(new URL("../../dist/runtime/index.js", import.meta.url));
@@ -41,6 +42,11 @@ describe("a relaxed-SIMD build", () => {
     const { binary, abi } = compileCell({ file: "examples/lstm.ts", text: exampleSource("lstm"), dims: { I: 3, H: 4 }, relaxedSimd: true });
     expect(abi.relaxedSimd).toBe(true);
     expect(WebAssembly.validate(binary as BufferSource)).toBe(false); // this vitest worker runs without the flag
+  });
+
+  it("the runtime says what to do where it cannot load", async () => {
+    const { binary } = compileCell({ file: "examples/lstm.ts", text: exampleSource("lstm"), dims: { I: 3, H: 4 }, relaxedSimd: true });
+    await expect(loadModel(binary)).rejects.toThrow(/compiled with --relaxed-simd[^]*node --experimental-wasm-relaxed-simd/);
   });
 
   for (const name of exampleNames) {
