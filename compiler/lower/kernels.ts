@@ -9,6 +9,8 @@ import { bytesOf, type Buffer } from "./buffers.js";
 import { elementwiseLowering } from "./elementwise.js";
 import { emitProduct } from "./gemm.js";
 import { emitTranspose } from "./transpose.js";
+import { overElements } from "./loops.js";
+import { emitIdRows } from "./sparse.js";
 import { callMath } from "./math.js";
 import type { Lanes } from "./lanes.js";
 import type { Kernel } from "./schedule.js";
@@ -158,16 +160,8 @@ export class KernelEmitter {
     return { rows, init };
   }
 
-  /** for jb over the first `size` elements: vector body on full vectors, scalar body on the tail. */
   private overElements(size: number, jb: number, body: (l: Lanes) => Expr): Expr[] {
-    const { vec, scalar } = this.ctx;
-    const fb = this.ctx.fb;
-    const full = Math.floor(size / vec.width) * vec.width;
-    const out: Expr[] = [];
-    if (vec.width > 1 && full > 0) out.push(fb.forLoop(jb, this.c(0), this.c(full * this.bytes), 16, [body(vec)]));
-    const tailStart = vec.width > 1 ? full : 0;
-    if (tailStart < size) out.push(fb.forLoop(jb, this.c(tailStart * this.bytes), this.c(size * this.bytes), this.bytes, [body(scalar)]));
-    return out;
+    return overElements(this.ctx.fb, this.ctx.vec, this.ctx.scalar, size, jb, body);
   }
 
   private elementwise(value: Node, computing: Node | undefined, dest: Buffer, accumulate: boolean): Expr {
@@ -401,42 +395,27 @@ export class KernelEmitter {
   private rows(src: Node, ids: Node, dest: Buffer, accumulate: boolean, mode: "gather" | "scatter"): Expr {
     const fb = this.ctx.fb;
     const m = this.m;
-    const [rowsV, cols] = (mode === "gather" ? src.shape : dest.shape) as [number, number];
-    const k = ids.shape[0]!;
-    const [b, i, jb, ps, pi, pd, id, pRow] = [0, 0, 0, 0, 0, 0, 0, 0].map(() => this.newLocal()) as [number, number, number, number, number, number, number, number];
-    const rowBytes = this.c(cols * this.bytes);
-    const get = (local: number) => fb.get(local, i32);
-    // gather reads table row `id` into the batch row; scatter adds the batch row into table row `id`.
-    const add = (l: Lanes) => {
-      const [to, from] = mode === "gather" ? [pd, pRow] : [pRow, ps];
-      const at = (p: number) => m.i32.add(get(p), get(jb));
-      return l.store(at(to), l.add(l.load(at(to)), l.load(at(from))));
-    };
-    const zeroRow = (l: Lanes) => l.store(m.i32.add(get(pd), get(jb)), l.const(0));
-    const table = mode === "gather" ? () => get(ps) : () => get(pd);
-    const perId = [
-      fb.set(id, m.i32.load(0, 4, m.i32.add(get(pi), m.i32.mul(get(i), this.c(4))))),
-      m.if(m.i32.lt_u(get(id), this.c(rowsV)), m.block(null, [
-        fb.set(pRow, m.i32.add(table(), m.i32.mul(get(id), rowBytes))),
-        ...this.overElements(cols, jb, add),
-      ])),
-    ];
+    const [rows, cols] = (mode === "gather" ? src.shape : dest.shape) as [number, number];
+    const [b, jb, ps, pi, pd] = [0, 0, 0, 0, 0].map(() => this.newLocal()) as [number, number, number, number, number];
+    // gather: the table is src and the entry's row dest; scatter: the entry's row is src and the table dest.
+    const perEntry = emitIdRows(fb, this.ctx.vec, this.ctx.scalar, { mode, rows, cols, slots: ids.shape[0]!, ids: pi, entry: mode === "gather" ? pd : ps, table: mode === "gather" ? ps : pd });
     const operands = [
       fb.set(ps, this.row(this.locate(src), src.batched, b)),
       fb.set(pi, this.row(this.locate(ids), ids.batched, b)),
     ];
     if (mode === "gather") {
+      const zeroRow = (l: Lanes) => l.store(m.i32.add(fb.get(pd, i32), fb.get(jb, i32)), l.const(0));
       return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
         ...operands,
         fb.set(pd, this.row(dest, true, b)),
         ...(accumulate ? [] : this.overElements(cols, jb, zeroRow)),
-        fb.forLoop(i, this.c(0), this.c(k), 1, perId),
+        perEntry,
       ]);
     }
     return m.block(null, [
       ...(accumulate ? [] : [this.zero(dest)]),
       fb.set(pd, this.base(dest)),
-      fb.forLoop(b, this.c(0), this.get(this.ctx.batch), 1, [...operands, fb.forLoop(i, this.c(0), this.c(k), 1, perId)]),
+      fb.forLoop(b, this.c(0), this.get(this.ctx.batch), 1, [...operands, perEntry]),
     ]);
   }
 
