@@ -186,7 +186,7 @@ class MemoryLayout {
 
 export function lowerProgram(program: Program, options: LowerOptions): Lowered {
   const { dtype, capacity } = options;
-  if (options.inference && options.train) throw new IRError("an inference build has no backward pass to train with");
+  if (options.inference && options.train) throw new BuildError("an inference build has no backward pass to train with: leave out the optimizer or the inference option");
   const layout = new MemoryLayout(program, dtype, options.train, options.inference);
   const scheduled = new Map<Stage, { forward: Schedule; backward: Schedule | undefined }>();
   for (const stage of program.stages) if (stage.kind === "scan") scheduled.set(stage, layout.scheduleScan(stage, dtype));
