@@ -8,9 +8,13 @@
 // once. Column strips are the outer loop, so a strip of B (Q × 16 elements)
 // stays in cache while every tile of rows reuses it.
 //
-// The forms used: y = Wᵀg (p = batch entry, q = row of W, B = W); dW = Σ_b
-// a_b ⊗ c_b (p = row of dW, q = batch entry, B = the c rows); y = W x reads a
-// transposed copy of W and is the first form.
+// B is read in place (row q at b + q·bStep) or from a copy packed in column
+// panels (pack.ts): each strip's Q × 16 elements contiguous, so a strip
+// streams through the cache in order instead of touching one line per row.
+//
+// The forms used: y = Wᵀg (p = batch entry, q = row of W, B = W, packed);
+// y = W x (the same on Wᵀ, packed); dW = Σ_b a_b ⊗ c_b (p = row of dW, q =
+// batch entry, B = the c rows, in place).
 
 import type { Lanes } from "./lanes.js";
 import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
@@ -26,9 +30,14 @@ export interface Product {
   readonly a: () => Expr;
   readonly aRow: number;
   readonly aStep: number;
-  /** B[q, :] at b + q·bStep. */
+  /**
+   * B[q, :] at b + q·bStep, or, given `panels`, packed: the strip of columns
+   * [from, to) (see `strips`) at b + from·panels·bytes, its row q at
+   * + q·(to − from)·bytes. `panels` is then the depth, a constant.
+   */
   readonly b: () => Expr;
   readonly bStep: number;
+  readonly panels?: number;
   /** C[p, :] at c + p·cRow. */
   readonly c: () => Expr;
   readonly cRow: number;
@@ -55,8 +64,8 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
   // Blocked, every block adds to C (zeroed first unless accumulating): q runs over [q0, qEnd).
   const accumulate = g.accumulate || blocked;
 
-  /** One register tile: `tileRows` rows from p0, `vectors` vectors of `l` from column byte jb. */
-  const tile = (l: Lanes, tileRows: number, vectors: number): Expr[] => {
+  /** One register tile: `tileRows` rows from p0, `vectors` vectors of `l` from column byte jb, B's strip at bAt(). */
+  const tile = (l: Lanes, tileRows: number, vectors: number, bStep: number, bAt: () => Expr): Expr[] => {
     const acc = Array.from({ length: tileRows * vectors }, () => fb.local(l.type));
     const bv = Array.from({ length: vectors }, () => fb.local(l.type));
     const at = (r: number, v: number) => acc[r * vectors + v]!;
@@ -72,7 +81,7 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
       step.push(fb.set(a, l.loadSplat(get(pa), r * g.aRow)));
       for (let v = 0; v < vectors; v++) step.push(fb.set(at(r, v), l.madd(fb.get(a, l.type), fb.get(bv[v]!, l.type), fb.get(at(r, v), l.type))));
     }
-    step.push(fb.set(pa, m.i32.add(get(pa), c(g.aStep))), fb.set(pb, m.i32.add(get(pb), c(g.bStep))));
+    step.push(fb.set(pa, m.i32.add(get(pa), c(g.aStep))), fb.set(pb, m.i32.add(get(pb), c(bStep))));
     const store: Expr[] = [];
     for (let r = 0; r < tileRows; r++) {
       for (let v = 0; v < vectors; v++) store.push(l.store(cPtr(), fb.get(at(r, v), l.type), r * g.cRow + v * l.width * bytes));
@@ -80,7 +89,7 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
     const qFrom = () => (blocked ? get(q0) : c(0));
     return [
       fb.set(pa, m.i32.add(m.i32.add(g.a(), m.i32.mul(get(p0), c(g.aRow))), m.i32.mul(qFrom(), c(g.aStep)))),
-      fb.set(pb, m.i32.add(m.i32.add(g.b(), get(jb)), m.i32.mul(qFrom(), c(g.bStep)))),
+      fb.set(pb, m.i32.add(bAt(), m.i32.mul(qFrom(), c(bStep)))),
       fb.set(pc, m.i32.add(g.c(), m.i32.mul(get(p0), c(g.cRow)))),
       ...init,
       fb.forLoop(q, qFrom(), blocked ? get(qEnd) : g.depth(), 1, step),
@@ -88,31 +97,20 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
     ];
   };
 
-  /** Columns [from, to) in tiles of `vectors` vectors of `l`; rows in tiles of `tileRows`, then one by one. */
-  const strip = (l: Lanes, from: number, to: number, vectors: number, tileRows: number): Expr[] => {
+  /** A strip of columns in tiles of its vectors; rows in tiles of two, then one by one. */
+  const strip = ({ lanes: l, from, to, vectors }: Strip): Expr[] => {
     const width = vectors * l.width;
-    const end = from + Math.floor((to - from) / width) * width;
-    if (end <= from) return [];
     const rowsBody: Expr[] = [];
-    if (tileRows > 1) {
-      rowsBody.push(fb.forLoop(p0, c(0), m.i32.sub(g.rows(), c(tileRows - 1)), tileRows, tile(l, tileRows, vectors)));
-      // p0 is now the first row no full tile covered.
-      rowsBody.push(fb.set(rowEnd, get(p0)), fb.forLoop(p0, get(rowEnd), g.rows(), 1, tile(l, 1, vectors)));
-    } else {
-      rowsBody.push(fb.forLoop(p0, c(0), g.rows(), 1, tile(l, 1, vectors)));
-    }
-    return [fb.forLoop(jb, c(from * bytes), c(end * bytes), width * bytes, rowsBody)];
+    const tileRows = 2;
+    const bStep = g.panels === undefined ? g.bStep : width * bytes;
+    const bAt = () => (g.panels === undefined ? m.i32.add(g.b(), get(jb)) : m.i32.add(g.b(), m.i32.mul(get(jb), c(g.panels))));
+    rowsBody.push(fb.forLoop(p0, c(0), m.i32.sub(g.rows(), c(tileRows - 1)), tileRows, tile(l, tileRows, vectors, bStep, bAt)));
+    // p0 is now the first row no full tile covered.
+    rowsBody.push(fb.set(rowEnd, get(p0)), fb.forLoop(p0, get(rowEnd), g.rows(), 1, tile(l, 1, vectors, bStep, bAt)));
+    return [fb.forLoop(jb, c(from * bytes), c(to * bytes), width * bytes, rowsBody)];
   };
 
-  const n = g.cols;
-  const wide = 4 * vec.width;
-  const fullWide = Math.floor(n / wide) * wide;
-  const fullVec = Math.floor(n / vec.width) * vec.width;
-  const parts = [
-    ...strip(vec, 0, fullWide, 4, 2),
-    ...(vec.width > 1 ? strip(vec, fullWide, fullVec, 1, 2) : []),
-    ...strip(scalar, vec.width > 1 ? fullVec : fullWide, n, 1, 2),
-  ];
+  const parts = strips(g.cols, vec, scalar).flatMap(strip);
   if (!blocked) return m.block(null, parts);
   const kc = g.depthBlock!;
   return m.block(null, [
@@ -123,4 +121,32 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
       ...parts,
     ]),
   ]);
+}
+
+/** Columns [from, to) of a product, read `vectors` vectors of `lanes` at a time. */
+export interface Strip {
+  readonly lanes: Lanes;
+  readonly from: number;
+  readonly to: number;
+  readonly vectors: number;
+}
+
+/**
+ * How a product's n columns are cut into strips: runs of four vectors, then
+ * single vectors, then single elements. The packed layout (pack.ts) follows
+ * the same cut.
+ */
+export function strips(n: number, vec: Lanes, scalar: Lanes): Strip[] {
+  const out: Strip[] = [];
+  let from = 0;
+  const run = (lanes: Lanes, vectors: number) => {
+    const width = vectors * lanes.width;
+    const to = from + Math.floor((n - from) / width) * width;
+    if (to > from) out.push({ lanes, from, to, vectors });
+    from = to;
+  };
+  run(vec, 4);
+  if (vec.width > 1) run(vec, 1);
+  run(scalar, 1);
+  return out;
 }

@@ -8,6 +8,7 @@ import { sizeOf, IRError, type Node } from "../ir/index.js";
 import { bytesOf, type Buffer } from "./buffers.js";
 import { elementwiseLowering } from "./elementwise.js";
 import { emitProduct } from "./gemm.js";
+import { emitPack } from "./pack.js";
 import { emitTranspose } from "./transpose.js";
 import { overElements } from "./loops.js";
 import { emitIdRows } from "./sparse.js";
@@ -89,9 +90,12 @@ export class KernelEmitter {
       case "batchsum":
         return this.batchsum(kernel.root, kernel.dest, kernel.accumulate);
       case "matvec":
+        if (kernel.panels) return this.product(kernel.w, kernel.transposed, kernel.panels, kernel.x, kernel.dest, kernel.accumulate);
         return kernel.transposed
-          ? this.matvecTransposed(kernel.w, kernel.x, kernel.dest, kernel.accumulate)
+          ? this.matvecTransposedEach(kernel.w, kernel.x, kernel.dest, kernel.accumulate)
           : this.matvec(kernel.w, kernel.x, kernel.dest, kernel.accumulate);
+      case "pack":
+        return this.pack(kernel.x, kernel.transpose, kernel.dest);
       case "outer":
         return this.outer(kernel.a, kernel.b, kernel.batchsum, kernel.dest, kernel.accumulate);
       case "transpose":
@@ -314,21 +318,23 @@ export class KernelEmitter {
     return this.base(this.locate(node));
   }
 
-  /** y = Wᵀ g without forming Wᵀ: y[b] = Σ_i g[b, i] · W[i, :], one product over the batch (see gemm.ts). */
-  private matvecTransposed(w: Node, g: Node, dest: Buffer, accumulate: boolean): Expr {
-    if (w.batched) return this.matvecTransposedEach(w, g, dest, accumulate);
-    const [rowsM, cols] = w.shape as [number, number];
-    const gRow = g.batched ? rowsM * this.bytes : 0;
+  /**
+   * y = W·x or Wᵀ·x for every batch entry as one product (gemm.ts): p = batch
+   * entry, q = entry of x, B = Wᵀ or W, read from its packed copy.
+   */
+  private product(w: Node, transposed: boolean, panels: Buffer, x: Node, dest: Buffer, accumulate: boolean): Expr {
+    const [rowsM, colsM] = w.shape as [number, number];
+    const [depth, cols] = transposed ? [rowsM, colsM] : [colsM, rowsM];
     return emitProduct(this.ctx.fb, this.ctx.vec, this.ctx.scalar, {
-      rows: () => this.copies(dest), depth: () => this.c(rowsM), cols,
-      a: () => this.start(g), aRow: gRow, aStep: this.bytes,
-      b: () => this.start(w), bStep: cols * this.bytes,
+      rows: () => this.copies(dest), depth: () => this.c(depth), cols,
+      a: () => this.start(x), aRow: x.batched ? depth * this.bytes : 0, aStep: this.bytes,
+      b: () => this.base(panels), bStep: cols * this.bytes, panels: depth,
       c: () => this.base(dest), cRow: cols * this.bytes,
       accumulate,
     });
   }
 
-  /** y = Wᵀ g for a W of each batch entry: y += g[i] · W[i, :] for each row i. */
+  /** y = Wᵀ g entry by entry (a W of each batch entry, or a single g): y += g[i] · W[i, :] for each row i. */
   private matvecTransposedEach(w: Node, g: Node, dest: Buffer, accumulate: boolean): Expr {
     const fb = this.ctx.fb;
     const m = this.m;
@@ -416,6 +422,16 @@ export class KernelEmitter {
       ...(accumulate ? [] : [this.zero(dest)]),
       fb.set(pd, this.base(dest)),
       fb.forLoop(b, this.c(0), this.get(this.ctx.batch), 1, [...operands, perEntry]),
+    ]);
+  }
+
+  private pack(x: Node, transpose: boolean, dest: Buffer): Expr {
+    const fb = this.ctx.fb;
+    const [px, pd] = [this.newLocal(), this.newLocal()];
+    return this.m.block(null, [
+      fb.set(px, this.start(x)),
+      fb.set(pd, this.base(dest)),
+      emitPack(fb, this.ctx.vec, this.ctx.scalar, px, pd, x.shape as [number, number], transpose),
     ]);
   }
 

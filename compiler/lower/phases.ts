@@ -22,7 +22,8 @@ function operands(kernel: Kernel): readonly Node[] {
     case "elementwise": return kernel.root.op === "var" || kernel.root.op === "const" ? [kernel.root] : kernel.root.inputs;
     case "copy": return [kernel.src];
     case "sum": case "logsumexp": case "batchsum": return [kernel.root];
-    case "matvec": return [kernel.w, kernel.x];
+    case "matvec": return kernel.panels ? [kernel.x] : [kernel.w, kernel.x];
+    case "pack": return [kernel.x];
     case "outer": return [kernel.a, kernel.b];
     case "transpose": return [kernel.x];
     case "gathersum": return [kernel.table, kernel.ids];
@@ -41,6 +42,7 @@ function readsOf(kernel: Kernel, located: ReadonlyMap<Node, Buffer>): Set<Buffer
     else node.inputs.forEach(visit);
   };
   operands(kernel).forEach(visit);
+  if (kernel.kind === "matvec" && kernel.panels) out.add(kernel.panels);
   return out;
 }
 

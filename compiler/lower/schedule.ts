@@ -2,8 +2,9 @@
 // Fn, where each var lives, and where each output goes. Out: an ordered list
 // of kernels. Chains of elementwise ops fuse into the one loop of the value
 // that needs storing (or into the reduction that consumes them); an outer
-// product summed over the batch is one kernel; a transposed matrix is read in
-// place by the matrix-vector kernel. The graph never says any of this.
+// product summed over the batch is one kernel; a matrix times a batch of
+// vectors, transposed or not, is one product on a copy of the matrix packed
+// for it once per call. The graph never says any of this.
 
 import { isElementwise, topoOrder, IRError, printNode, type Fn, type Node } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
@@ -28,7 +29,10 @@ export type Kernel =
   | { readonly kind: "logsumexp"; readonly root: Node; readonly dest: Buffer; readonly accumulate: boolean }
   /** dest = sum over the batch of the fused expression `root`. */
   | { readonly kind: "batchsum"; readonly root: Node; readonly dest: Buffer; readonly accumulate: boolean }
-  | { readonly kind: "matvec"; readonly w: Node; readonly transposed: boolean; readonly x: Node; readonly dest: Buffer; readonly accumulate: boolean }
+  /** y = W·x, or Wᵀ·x if `transposed`; with `panels`, W (or Wᵀ) is read from that packed copy (pack.ts). */
+  | { readonly kind: "matvec"; readonly w: Node; readonly transposed: boolean; readonly x: Node; readonly panels?: Buffer; readonly dest: Buffer; readonly accumulate: boolean }
+  /** dest = W, or Wᵀ if `transpose`, packed in column panels for the product kernel. */
+  | { readonly kind: "pack"; readonly x: Node; readonly transpose: boolean; readonly dest: Buffer; readonly accumulate: false }
   | { readonly kind: "outer"; readonly a: Node; readonly b: Node; readonly batchsum: boolean; readonly dest: Buffer; readonly accumulate: boolean }
   | { readonly kind: "transpose"; readonly x: Node; readonly dest: Buffer; readonly accumulate: false }
   /** dest (+)= Σ_k table[ids[k]], rows outside the table skipped. */
@@ -94,15 +98,18 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
     return isElementwise(node.op) && (isElementwise(user.op) || user.op === "sum" || user.op === "logsumexp" || user.op === "batchsum");
   };
 
-  /** Wᵀ as a value of its own, computed by a transpose kernel before its first use. */
-  const transposedCopy = (w: Node): Node => {
-    const wt = fn.graph.apply("transpose", [w]);
-    if (!located.has(wt)) {
-      const home = newScratch(wt);
-      kernels.push({ kind: "transpose", x: w, dest: home, accumulate: false });
-      located.set(wt, home);
+  /** W (or Wᵀ) packed for the product kernel, by a pack kernel before its first use; one copy per matrix and form. */
+  const packed = new Map<string, Buffer>();
+  const panelsOf = (w: Node, transpose: boolean): Buffer => {
+    const key = `${w.id}${transpose ? "t" : ""}`;
+    let home = packed.get(key);
+    if (!home) {
+      home = { name: `${title}.panels${key}`, role: "scratch", shape: w.shape, perStep: false, batched: false, type: dtype, offset: -1 };
+      scratch.push(home);
+      kernels.push({ kind: "pack", x: w, transpose, dest: home, accumulate: false });
+      packed.set(key, home);
     }
-    return wt;
+    return home;
   };
 
   const compute = (node: Node, dest: Buffer, accumulate: boolean): Kernel => {
@@ -124,11 +131,13 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
         return { kind: "gathersum", table: a!, ids: b!, dest, accumulate };
       case "scatterrows":
         throw new IRError(`${title}: scatterrows is only computed summed over the batch: ${printNode(node)}`);
-      case "matvec":
-        if (a!.op === "transpose" && fused(a!)) return { kind: "matvec", w: a!.inputs[0]!, transposed: true, x: b!, dest, accumulate };
-        // W·x over a batch is the product kernel on a transposed copy of W, made once per call (see gemm.ts).
-        if (!a!.batched && b!.batched) return { kind: "matvec", w: transposedCopy(a!), transposed: true, x: b!, dest, accumulate };
-        return { kind: "matvec", w: a!, transposed: false, x: b!, dest, accumulate };
+      case "matvec": {
+        const transposed = a!.op === "transpose" && fused(a!);
+        const w = transposed ? a!.inputs[0]! : a!;
+        // A matrix shared by a batch of vectors: the product kernel reads B = Wᵀ (for W·x) or W (for Wᵀ·x) packed.
+        const panels = !w.batched && b!.batched ? panelsOf(w, !transposed) : undefined;
+        return { kind: "matvec", w, transposed, x: b!, ...(panels ? { panels } : {}), dest, accumulate };
+      }
       case "outer":
         return { kind: "outer", a: a!, b: b!, batchsum: false, dest, accumulate };
       case "transpose":
@@ -186,7 +195,8 @@ export function printSchedule(s: Schedule, title: string): string {
       case "sum": return `  sum ${show(k.root)}${dest}`;
       case "logsumexp": return `  logsumexp ${show(k.root)}${dest}`;
       case "batchsum": return `  batchsum ${show(k.root)}${dest}`;
-      case "matvec": return `  matvec ${k.transposed ? "transpose " : ""}${show(k.w)}, ${show(k.x)}${dest}`;
+      case "matvec": return `  matvec ${k.transposed ? "transpose " : ""}${show(k.w)}${k.panels ? ` (packed ${k.panels.name})` : ""}, ${show(k.x)}${dest}`;
+      case "pack": return `  pack ${k.transpose ? "transpose " : ""}${show(k.x)}${dest}`;
       case "outer": return `  outer${k.batchsum ? "+batchsum" : ""} ${show(k.a)}, ${show(k.b)}${dest}`;
       case "transpose": return `  transpose ${show(k.x)}${dest}`;
       case "loss": return `  loss += batchsum ${show(k.src)}`;

@@ -2,8 +2,8 @@
 // destination addresses, the source's [rows, cols]. Out: wasm loops writing
 // dest[k, i] = x[i, k]. With f32x4 lanes, 4×4 blocks go through registers
 // (four loads, eight shuffles, four stores); the rows and columns past the
-// last whole block, and other lane kinds, go element by element. Products
-// read W·x through a transposed copy of W made once per call (gemm.ts).
+// last whole block, and other lane kinds, go element by element. Packing Wᵀ
+// for a product (pack.ts) transposes W one panel at a time with it.
 
 import type { Lanes } from "./lanes.js";
 import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";

@@ -268,11 +268,13 @@ describe("the schedule's phases", () => {
       return from < 0 ? "" : body.slice(from, to < 0 ? undefined : to);
     };
     const before = part("forward", "over all steps, before the loop", "each step");
-    expect(before.match(/matvec transpose/g)).toHaveLength(4); // W·x of the four gates
-    expect(part("forward", "each step", "over all steps, after").match(/matvec transpose/g)).toHaveLength(4); // U·h
+    expect(before.match(/pack transpose/g)).toHaveLength(8); // Wᵀ and Uᵀ of the four gates, packed once per call
+    expect(before.match(/matvec %\d+ \(packed/g)).toHaveLength(4); // W·x of the four gates
+    expect(part("forward", "each step", "over all steps, after").match(/matvec %\d+ \(packed/g)).toHaveLength(4); // U·h
     const after = part("backward", "over all steps, after the loop", "");
     for (const w of ["Wi", "Ui", "Wf", "Uf", "Wg", "Ug", "Wo", "Uo"]) expect(after).toMatch(new RegExp(`outer\\+batchsum [^\\n]*-> grad ${w} \\(\\+=\\)`));
     expect(after).toContain("-> grad x");
-    expect(part("backward", "each step", "over all steps").match(/matvec transpose/g)).toHaveLength(4); // Uᵀ·δ
+    expect(part("backward", "each step", "over all steps").match(/matvec transpose %\d+ \(packed/g)).toHaveLength(4); // Uᵀ·δ
+    expect(part("backward", "over all steps, before the loop", "each step").match(/pack %/g)).toHaveLength(8); // U and W as they are
   });
 });
