@@ -34,31 +34,46 @@ export function leanExpFunction(s: Scope): Expr {
   return leanExp(s, s.x());
 }
 
-/** Odd Taylor coefficients of tanh, x³ … x¹⁵, over x³: on |x| < 0.55 the omitted x¹⁷ term is below 0.4 ulp. */
-const tanhOdd = [-1 / 3, 2 / 15, -17 / 315, 62 / 2835, -1382 / 155925, 21844 / 6081075, -929569 / 638512875];
-const tanhSmall = 0.55;
-
 /**
- * tanh|x| = 1 − 2/(e^(2|x|) + 1) from |x| = 0.55 (the result is then ≥ 0.5, so
- * the subtraction loses nothing), x + x³·Q(x²) below; clamped at 10, where
- * tanh rounds to 1. The sign is copied back: tanh(−0) = −0.
+ * tanh|x| = q/(q + 2) with q = e^(2|x|) − 1, and |x| clamped at 10, where
+ * tanh rounds to 1. q comes from the reduction of leanExp: 2|x| = k·ln2 + r,
+ * e^r − 1 = r + r²·P(r) =: p, q = 2^k·p + (2^k − 1) — for k = 0 just p, so
+ * small arguments lose nothing to cancellation (tanh x = x below 2^−12, to
+ * the bit, subnormals included), and 2^k (k ≤ 29) is exact. One exp-sized
+ * polynomial and one division; the sign is copied back: tanh(−0) = −0.
  */
 export function leanTanh(s: Scope): Expr {
   const l = s.lanes;
   const x = s.x;
   const a = s.let(l.min(s.const(10), l.abs(x())));
-  const e = s.let(leanExp(s, l.add(a(), a())));
-  const large = l.sub(s.const(1), l.div(s.const(2), l.add(e(), s.const(1))));
-  const z = s.let(l.mul(a(), a()));
-  const small = l.add(a(), l.mul(l.mul(a(), z()), s.horner(z, tanhOdd)));
-  return s.bits.copySign(l.select(l.lt(a(), s.const(tanhSmall)), small, large), x());
+  const t = s.let(l.add(a(), a()));
+  const k = s.let(l.nearest(l.mul(t(), s.const(1 / Math.LN2))));
+  const r = s.let(l.sub(l.sub(t(), l.mul(k(), s.const(ln2Split.f32.hi))), l.mul(k(), s.const(ln2Split.f32.lo))));
+  const p = l.add(r(), l.mul(l.mul(r(), r()), s.horner(r, expTail)));
+  const scale = s.let(pow2(s.bits, k()));
+  const q = s.let(l.add(l.mul(scale(), p), l.sub(scale(), s.const(1))));
+  return s.bits.copySign(l.div(q(), l.add(q(), s.const(2))), x());
+}
+
+/**
+ * e^x for x ≤ 0 (or NaN), as leanExp but with one scaling: 2^k for k in
+ * [−150, 0] is 2^(k+24) — a normal number — times 2^−24, the one multiply
+ * that rounds where the result is subnormal.
+ */
+function leanExpNonPositive(s: Scope, x: Expr): Expr {
+  const l = s.lanes;
+  const xc = s.let(l.max(s.const(-104), x)); // NaN passes: the IR's max picks the second operand
+  const k = s.let(l.nearest(l.mul(xc(), s.const(1 / Math.LN2))));
+  const r = s.let(l.sub(l.sub(xc(), l.mul(k(), s.const(ln2Split.f32.hi))), l.mul(k(), s.const(ln2Split.f32.lo))));
+  const p = l.add(s.const(1), l.add(r(), l.mul(l.mul(r(), r()), s.horner(r, expTail))));
+  return l.mul(l.mul(p, pow2(s.bits, k(), 24)), s.const(2 ** -24));
 }
 
 /** e = e^−|x|; 1/(1 + e) for x ≥ 0, e/(1 + e) below. Nothing overflows; the far left tail is e^x, subnormals included. */
 export function leanSigmoid(s: Scope): Expr {
   const l = s.lanes;
   const x = s.x;
-  const e = s.let(leanExp(s, l.neg(l.abs(x()))));
+  const e = s.let(leanExpNonPositive(s, l.neg(l.abs(x()))));
   const d = s.let(l.add(s.const(1), e()));
   return l.div(l.select(l.ge(x(), s.const(0)), s.const(1), e()), d());
 }
