@@ -6,9 +6,30 @@
 // argument is x; out: the result expression.
 
 import type { Expr } from "../wasm.js";
-import type { Scope } from "./scope.js";
+import type { Scope, Value } from "./scope.js";
 import { pow2 } from "./bits.js";
 import { ln2Split } from "./exp.js";
+
+/** 1.5·2^23: adding it to an f32 of magnitude below 2^22 rounds it to an integer, held in the sum's low significand bits. */
+const shifter = 1.5 * 2 ** 23;
+
+/**
+ * x = k·ln2 + r for |x| < 2^21 (Cody–Waite, k·ln2Hi exact), k rounded to
+ * nearest by the shifter: k = (x/ln2 + shifter) − shifter, no rounding
+ * instruction and no float→int conversion. `pow2(shift)` is 2^(k + shift),
+ * for k + shift a normal exponent, built from the sum's bits: shifting them
+ * left by 23 keeps k's and drops the shifter's (its low 23 bits are zero but
+ * for bit 22, which falls off too).
+ */
+function reduceLean(s: Scope, x: Value): { r: Value; pow2: (shift: number) => Expr } {
+  const l = s.lanes;
+  const t = s.let(l.add(l.mul(x(), s.const(1 / Math.LN2)), s.const(shifter)));
+  const k = s.let(l.sub(t(), s.const(shifter)));
+  const r = s.let(l.sub(l.sub(x(), l.mul(k(), s.const(ln2Split.f32.hi))), l.mul(k(), s.const(ln2Split.f32.lo))));
+  const b = s.bits;
+  const m = b.format.mantissaBits;
+  return { r, pow2: (shift) => b.fromBits(b.add(b.shl(b.toBits(t()), m), b.int(BigInt(b.format.bias + shift) << BigInt(m)))) };
+}
 
 /** Taylor coefficients 1/2!, 1/3!, …, 1/7! of (e^r − 1 − r)/r²: on |r| ≤ ln2/2 the omitted r^8/8! is below 0.05 ulp. */
 const expTail = [1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040];
@@ -46,11 +67,10 @@ export function leanTanh(s: Scope): Expr {
   const l = s.lanes;
   const x = s.x;
   const a = s.let(l.min(s.const(10), l.abs(x())));
-  const t = s.let(l.add(a(), a()));
-  const k = s.let(l.nearest(l.mul(t(), s.const(1 / Math.LN2))));
-  const r = s.let(l.sub(l.sub(t(), l.mul(k(), s.const(ln2Split.f32.hi))), l.mul(k(), s.const(ln2Split.f32.lo))));
-  const p = l.add(r(), l.mul(l.mul(r(), r()), s.horner(r, expTail)));
-  const scale = s.let(pow2(s.bits, k()));
+  const { r, pow2: scaleBy } = reduceLean(s, s.let(l.add(a(), a())));
+  const r2 = s.let(l.mul(r(), r()));
+  const p = l.add(r(), l.mul(r2(), s.estrin(r, expTail, r2)));
+  const scale = s.let(scaleBy(0));
   const q = s.let(l.add(l.mul(scale(), p), l.sub(scale(), s.const(1))));
   return s.bits.copySign(l.div(q(), l.add(q(), s.const(2))), x());
 }
@@ -62,11 +82,10 @@ export function leanTanh(s: Scope): Expr {
  */
 function leanExpNonPositive(s: Scope, x: Expr): Expr {
   const l = s.lanes;
-  const xc = s.let(l.max(s.const(-104), x)); // NaN passes: the IR's max picks the second operand
-  const k = s.let(l.nearest(l.mul(xc(), s.const(1 / Math.LN2))));
-  const r = s.let(l.sub(l.sub(xc(), l.mul(k(), s.const(ln2Split.f32.hi))), l.mul(k(), s.const(ln2Split.f32.lo))));
-  const p = l.add(s.const(1), l.add(r(), l.mul(l.mul(r(), r()), s.horner(r, expTail))));
-  return l.mul(l.mul(p, pow2(s.bits, k(), 24)), s.const(2 ** -24));
+  const { r, pow2: scaleBy } = reduceLean(s, s.let(l.max(s.const(-104), x))); // NaN passes: the IR's max picks the second operand
+  const r2 = s.let(l.mul(r(), r()));
+  const p = l.add(s.const(1), l.add(r(), l.mul(r2(), s.estrin(r, expTail, r2))));
+  return l.mul(l.mul(p, scaleBy(24)), s.const(2 ** -24));
 }
 
 /** e = e^−|x|; 1/(1 + e) for x ≥ 0, e/(1 + e) below. Nothing overflows; the far left tail is e^x, subnormals included. */
