@@ -75,6 +75,9 @@ export class FunctionBuilder {
   }
 }
 
+/** Functions whose names start with this are never inlined by the optimiser. */
+export const noInlinePrefix = "outlined_";
+
 export class WasmModule {
   readonly raw: binaryen.Module;
   private labels = 0;
@@ -128,6 +131,10 @@ export class WasmModule {
       // loops that call them: a call keeps V8 from overlapping iterations and spills every
       // live v128 (all are caller-saved). Binaryen's default is 20. Process-global, so set here.
       binaryen.setFlexibleInlineMaxSize(200);
+      // Functions outlined on purpose stay functions (see module.ts: scanFunction).
+      binaryen.setPassArgument("no-inline", `${noInlinePrefix}*`);
+      this.raw.runPasses(["no-inline"]);
+      binaryen.clearPassArguments();
       this.raw.optimize();
       if (!this.raw.validate()) throw new WasmValidationError("the optimised module is invalid: this is an rnnc bug");
     }

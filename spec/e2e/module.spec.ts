@@ -278,3 +278,16 @@ describe("the schedule's phases", () => {
     expect(part("backward", "over all steps, before the loop", "each step").match(/pack %/g)).toHaveLength(8); // U and W as they are
   });
 });
+
+describe("one function per scan", () => {
+  it("a bidirectional tagger's scans (words, the two LSTMs, the readout) stay functions of their own after optimisation, each called once", () => {
+    const { wat } = compileCell({
+      file: "examples/tagger.ts", text: readFileSync("examples/tagger.ts", "utf8"), cell: "wordTagger",
+      dims: { V: 50, E: 8, H: 8, C: 3 }, loss: "softmax-ce", readFile: (path) => readFileSync(path, "utf8"),
+    });
+    const defined = [...wat.matchAll(/\(func \$(outlined_\w+)/g)].map((match) => match[1]).sort();
+    // Stages 2, 4 and 5 are the two reversals around the backward-in-time LSTM and the merge.
+    expect(defined).toEqual([0, 1, 3, 6].map((i) => `outlined_backward_scan${i}`).concat([0, 1, 3, 6].map((i) => `outlined_forward_scan${i}`)));
+    for (const name of defined) expect(wat.split(`(call $${name}`)).toHaveLength(2);
+  });
+});
