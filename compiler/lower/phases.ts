@@ -33,7 +33,7 @@ function operands(kernel: Kernel): readonly Node[] {
 }
 
 /** The buffers a kernel reads: those of the located values its fused operands bottom out in. */
-function readsOf(kernel: Kernel, located: ReadonlyMap<Node, Buffer>): Set<Buffer> {
+export function readsOf(kernel: Kernel, located: ReadonlyMap<Node, Buffer>): Set<Buffer> {
   const out = new Set<Buffer>();
   const visit = (node: Node) => {
     const buffer = located.get(node);

@@ -8,7 +8,7 @@
 
 import { isElementwise, topoOrder, IRError, printNode, type Fn, type Node } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
-import { splitPhases } from "./phases.js";
+import { readsOf, splitPhases } from "./phases.js";
 
 /** Where an output of the step goes. */
 export type Sink =
@@ -182,7 +182,32 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
       }
     }
   }
-  return splitPhases([...kernels, ...deferred], located, scratch);
+  const direct = storeStatesInPlace(kernels, deferred, located, scratch, (node) => (users.get(node) ?? []).length === 0 && outputsOf.get(node)!.length === 1);
+  return splitPhases([...kernels, ...deferred.filter((k) => !direct.has(k))], located, scratch.filter((b) => ![...direct.values()].includes(b)));
+}
+
+/**
+ * A next state is stored in scratch and copied over the state after every
+ * other kernel of the step, which may still read the old state. Where the
+ * kernel computing it is elementwise (so it reads the old state at the very
+ * element it writes), nothing after it reads the state, and nothing else reads
+ * the new value, that kernel writes the state directly: one pass over the
+ * state per step instead of three. Returns the copies made needless, each with
+ * the scratch buffer it no longer needs; retargets the kernels and `located`.
+ */
+function storeStatesInPlace(kernels: Kernel[], deferred: readonly Kernel[], located: Map<Node, Buffer>, scratch: readonly Buffer[], onlyThisSink: (node: Node) => boolean): Map<Kernel, Buffer> {
+  const direct = new Map<Kernel, Buffer>();
+  for (const copy of deferred) {
+    if (copy.kind !== "copy" || copy.accumulate || !onlyThisSink(copy.src)) continue;
+    const home = located.get(copy.src);
+    const i = kernels.findIndex((k) => k.kind === "elementwise" && k.root === copy.src && k.dest === home && !k.accumulate);
+    if (!home || i < 0 || !scratch.includes(home) || home.perStep !== copy.dest.perStep || home.batched !== copy.dest.batched) continue;
+    if (kernels.slice(i + 1).some((k) => readsOf(k, located).has(copy.dest))) continue;
+    kernels[i] = { ...(kernels[i] as Kernel & { kind: "elementwise" }), dest: copy.dest };
+    located.set(copy.src, copy.dest);
+    direct.set(copy, home);
+  }
+  return direct;
 }
 
 export function printSchedule(s: Schedule, title: string): string {

@@ -270,7 +270,12 @@ describe("the schedule's phases", () => {
     const before = part("forward", "over all steps, before the loop", "each step");
     expect(before.match(/pack transpose/g)).toHaveLength(8); // Wᵀ and Uᵀ of the four gates, packed once per call
     expect(before.match(/matvec %\d+ \(packed/g)).toHaveLength(4); // W·x of the four gates
-    expect(part("forward", "each step", "over all steps, after").match(/matvec %\d+ \(packed/g)).toHaveLength(4); // U·h
+    const step = part("forward", "each step", "over all steps, after");
+    expect(step.match(/matvec %\d+ \(packed/g)).toHaveLength(4); // U·h
+    // The next h and c are written over the state by the last kernels that read it, not copied there.
+    expect(step).toMatch(/elementwise %\d+ -> state_out h\n/);
+    expect(step).toMatch(/elementwise %\d+ -> state_out c\n/);
+    expect(step).not.toMatch(/copy %\d+ -> state_out/);
     const after = part("backward", "over all steps, after the loop", "");
     for (const w of ["Wi", "Ui", "Wf", "Uf", "Wg", "Ug", "Wo", "Uo"]) expect(after).toMatch(new RegExp(`outer\\+batchsum [^\\n]*-> grad ${w} \\(\\+=\\)`));
     expect(after).toContain("-> grad x");
