@@ -44,12 +44,14 @@ export interface Product {
   /** Adds to C instead of overwriting it. */
   readonly accumulate: boolean;
   /**
-   * Runs the contraction in blocks of this many steps of q, every tile of C
-   * within one block before the next: for operands whose q-steps are far
-   * apart in memory (Σ_b a_b ⊗ c_b reads a column of a and a strip of c per
-   * step), a block's cache lines stay in L1 while every tile uses them.
+   * Runs the contraction in blocks of `block` steps of q, each block's A and
+   * B first copied into `buffer` (block·(rows + cols) elements; `rows` is
+   * then a constant): A transposed so each row's block is contiguous, B in
+   * panels. For operands whose q-steps are far apart in memory (Σ_b a_b ⊗ c_b
+   * steps through rows of a and c whose power-of-two strides map them onto a
+   * few cache sets), the packed block stays in L1 while every tile uses it.
    */
-  readonly depthBlock?: number;
+  readonly packed?: { readonly buffer: () => Expr; readonly rows: number; readonly block: number };
 }
 
 const i32 = binaryen.i32;
@@ -59,10 +61,9 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
   const c = (n: number) => m.i32.const(n);
   const get = (local: number) => fb.get(local, i32);
   const bytes = scalar.bytes;
-  const [p0, q, jb, pa, pb, pc, rowEnd, q0, qEnd] = [0, 0, 0, 0, 0, 0, 0, 0, 0].map(() => fb.local(i32)) as [number, number, number, number, number, number, number, number, number];
-  const blocked = g.depthBlock !== undefined;
-  // Blocked, every block adds to C (zeroed first unless accumulating): q runs over [q0, qEnd).
-  const accumulate = g.accumulate || blocked;
+  if (g.packed) return emitPackedBlocks(fb, vec, scalar, g, g.packed);
+  const [p0, q, jb, pa, pb, pc, rowEnd] = [0, 0, 0, 0, 0, 0, 0].map(() => fb.local(i32)) as [number, number, number, number, number, number, number];
+  const accumulate = g.accumulate;
 
   /** One register tile: `tileRows` rows from p0, `vectors` vectors of `l` from column byte jb, B's strip at bAt(). */
   const tile = (l: Lanes, tileRows: number, vectors: number, bStep: number, bAt: () => Expr): Expr[] => {
@@ -86,13 +87,12 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
     for (let r = 0; r < tileRows; r++) {
       for (let v = 0; v < vectors; v++) store.push(l.store(cPtr(), fb.get(at(r, v), l.type), r * g.cRow + v * l.width * bytes));
     }
-    const qFrom = () => (blocked ? get(q0) : c(0));
     return [
-      fb.set(pa, m.i32.add(m.i32.add(g.a(), m.i32.mul(get(p0), c(g.aRow))), m.i32.mul(qFrom(), c(g.aStep)))),
-      fb.set(pb, m.i32.add(bAt(), m.i32.mul(qFrom(), c(bStep)))),
+      fb.set(pa, m.i32.add(g.a(), m.i32.mul(get(p0), c(g.aRow)))),
+      fb.set(pb, bAt()),
       fb.set(pc, m.i32.add(g.c(), m.i32.mul(get(p0), c(g.cRow)))),
       ...init,
-      fb.forLoop(q, qFrom(), blocked ? get(qEnd) : g.depth(), 1, step),
+      fb.forLoop(q, c(0), g.depth(), 1, step),
       ...store,
     ];
   };
@@ -110,17 +110,73 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
     return [fb.forLoop(jb, c(from * bytes), c(to * bytes), width * bytes, rowsBody)];
   };
 
-  const parts = strips(g.cols, vec, scalar).flatMap(strip);
-  if (!blocked) return m.block(null, parts);
-  const kc = g.depthBlock!;
-  return m.block(null, [
-    ...(g.accumulate ? [] : [m.memory.fill(g.c(), c(0), m.i32.mul(g.rows(), c(g.cRow)))]),
-    fb.forLoop(q0, c(0), g.depth(), kc, [
-      fb.set(qEnd, m.i32.add(get(q0), c(kc))),
-      m.if(m.i32.gt_s(get(qEnd), g.depth()), fb.set(qEnd, g.depth())),
-      ...parts,
+  return m.block(null, strips(g.cols, vec, scalar).flatMap(strip));
+}
+
+/** The product block by block, each block of A and B packed first (see Product.packed). */
+function emitPackedBlocks(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: Product, { buffer, rows, block }: NonNullable<Product["packed"]>): Expr {
+  const m = fb.mod.raw;
+  const c = (n: number) => m.i32.const(n);
+  const get = (local: number) => fb.get(local, i32);
+  const bytes = scalar.bytes;
+  const [q0, n, p, j, src, dst] = [0, 0, 0, 0, 0, 0].map(() => fb.local(i32)) as [number, number, number, number, number, number];
+  const aPacked = () => buffer();
+  const bPacked = () => m.i32.add(buffer(), c(block * rows * bytes));
+  // A(p, q0 + j) → aPacked[p·block + j], element by element (a small part of the work: rows·block per rows·block·cols).
+  const packA = fb.forLoop(p, c(0), c(rows), 1, [
+    fb.set(src, m.i32.add(m.i32.add(g.a(), m.i32.mul(get(p), c(g.aRow))), m.i32.mul(get(q0), c(g.aStep)))),
+    fb.set(dst, m.i32.add(aPacked(), m.i32.mul(get(p), c(block * bytes)))),
+    fb.forLoop(j, c(0), get(n), 1, [
+      scalar.store(m.i32.add(get(dst), m.i32.mul(get(j), c(bytes))), scalar.load(m.i32.add(get(src), m.i32.mul(get(j), c(g.aStep))))),
     ]),
   ]);
+  // Rows q0 … q0 + n of B in panels of depth `block`.
+  const packB = emitPanelRows(fb, vec, scalar, {
+    src: () => m.i32.add(g.b(), m.i32.mul(get(q0), c(g.bStep))), srcStride: g.bStep,
+    dst: bPacked, panelDepth: block, depth: () => get(n), cols: g.cols,
+  });
+  const product = emitProduct(fb, vec, scalar, {
+    rows: g.rows, depth: () => get(n), cols: g.cols,
+    a: aPacked, aRow: block * bytes, aStep: bytes,
+    b: bPacked, bStep: 0, panels: block,
+    c: g.c, cRow: g.cRow, accumulate: true,
+  });
+  return m.block(null, [
+    ...(g.accumulate ? [] : [m.memory.fill(g.c(), c(0), m.i32.mul(g.rows(), c(g.cRow)))]),
+    fb.forLoop(q0, c(0), g.depth(), block, [
+      fb.set(n, m.i32.sub(g.depth(), get(q0))),
+      m.if(m.i32.gt_s(get(n), c(block)), fb.set(n, c(block))),
+      packA,
+      packB,
+      product,
+    ]),
+  ]);
+}
+
+/**
+ * Rows [0, depth) of a matrix with `cols` columns (row r at src + r·srcStride)
+ * into column panels, the layout of Product.panels: the strip [from, to) at
+ * dst + from·panelDepth·bytes, its row r at + r·(to − from)·bytes.
+ */
+export function emitPanelRows(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, o: { src: () => Expr; srcStride: number; dst: () => Expr; panelDepth: number; depth: () => Expr; cols: number }): Expr {
+  const m = fb.mod.raw;
+  const c = (n: number) => m.i32.const(n);
+  const get = (local: number) => fb.get(local, i32);
+  const bytes = scalar.bytes;
+  const [j, r, from, to] = [fb.local(i32), fb.local(i32), fb.local(i32), fb.local(i32)];
+  return m.block(null, strips(o.cols, vec, scalar).map(({ lanes, from: start, to: end, vectors }) => {
+    const width = vectors * lanes.width;
+    const copy = Array.from({ length: vectors }, (_, v) => lanes.store(get(to), lanes.load(get(from), v * lanes.width * bytes), v * lanes.width * bytes));
+    return fb.forLoop(j, c(start), c(end), width, [
+      fb.set(from, m.i32.add(o.src(), m.i32.mul(get(j), c(bytes)))),
+      fb.set(to, m.i32.add(o.dst(), m.i32.mul(get(j), c(o.panelDepth * bytes)))),
+      fb.forLoop(r, c(0), o.depth(), 1, [
+        ...copy,
+        fb.set(from, m.i32.add(get(from), c(o.srcStride))),
+        fb.set(to, m.i32.add(get(to), c(width * bytes))),
+      ]),
+    ]);
+  }));
 }
 
 /** Columns [from, to) of a product, read `vectors` vectors of `lanes` at a time. */

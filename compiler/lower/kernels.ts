@@ -14,7 +14,7 @@ import { overElements } from "./loops.js";
 import { emitIdRows } from "./sparse.js";
 import { callMath } from "./math.js";
 import type { Lanes } from "./lanes.js";
-import type { Kernel } from "./schedule.js";
+import { packingBlock, type Kernel } from "./schedule.js";
 import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
 
 export interface StepContext {
@@ -97,7 +97,7 @@ export class KernelEmitter {
       case "pack":
         return this.pack(kernel.x, kernel.transpose, kernel.dest);
       case "outer":
-        return this.outer(kernel.a, kernel.b, kernel.batchsum, kernel.dest, kernel.accumulate);
+        return this.outer(kernel.a, kernel.b, kernel.batchsum, kernel.packing, kernel.dest, kernel.accumulate);
       case "transpose":
         return this.transpose(kernel.x, kernel.dest);
       case "gathersum":
@@ -359,7 +359,7 @@ export class KernelEmitter {
   }
 
   /** dest[i, :] (+)= a[i] · c[:], for each batch entry, or summed over the batch. */
-  private outer(a: Node, c: Node, batchsum: boolean, dest: Buffer, accumulate: boolean): Expr {
+  private outer(a: Node, c: Node, batchsum: boolean, packing: Buffer | undefined, dest: Buffer, accumulate: boolean): Expr {
     const fb = this.ctx.fb;
     const m = this.m;
     const rowsM = a.shape[0]!;
@@ -387,7 +387,8 @@ export class KernelEmitter {
         a: () => this.start(a), aRow: this.bytes, aStep: a.batched ? rowsM * this.bytes : 0,
         b: () => this.start(c), bStep: c.batched ? cols * this.bytes : 0,
         c: () => this.base(dest), cRow: cols * this.bytes,
-        accumulate, depthBlock: 64,
+        accumulate,
+        ...(packing ? { packed: { buffer: () => this.base(packing), rows: rowsM, block: packingBlock } } : {}),
       });
     }
     return fb.forLoop(b, this.c(0), this.copies(dest), 1, [...operands, fb.set(pd, this.row(dest, true, b)), rowLoop(accumulate)]);

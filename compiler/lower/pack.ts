@@ -7,7 +7,7 @@
 // rows. A strip's rows are then one run of memory, which the product streams
 // through in order, once per call instead of one cache line per row per tile.
 
-import { strips } from "./gemm.js";
+import { emitPanelRows, strips } from "./gemm.js";
 import type { Lanes } from "./lanes.js";
 import { emitTranspose } from "./transpose.js";
 import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
@@ -21,25 +21,15 @@ export function emitPack(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, px: num
   const bytes = scalar.bytes;
   // B is [depth, n]: the source transposed, or the source itself.
   const [depth, n] = transpose ? [cols, rows] : [rows, cols];
-  const [j, q, src, dst] = [fb.local(i32), fb.local(i32), fb.local(i32), fb.local(i32)];
+  if (!transpose) return emitPanelRows(fb, vec, scalar, { src: () => get(px), srcStride: cols * bytes, dst: () => get(pd), panelDepth: depth, depth: () => c(depth), cols: n });
+  const [j, src, dst] = [fb.local(i32), fb.local(i32), fb.local(i32)];
+  // Columns j.. of B are rows j.. of the source: a [width, depth] block, transposed.
   return m.block(null, strips(n, vec, scalar).map(({ lanes, from, to, vectors }) => {
     const width = vectors * lanes.width;
-    const panel = [fb.set(dst, m.i32.add(get(pd), m.i32.mul(get(j), c(depth * bytes))))];
-    if (transpose) {
-      // Columns j.. of B are rows j.. of the source: a [width, depth] block, transposed.
-      panel.push(fb.set(src, m.i32.add(get(px), m.i32.mul(get(j), c(cols * bytes)))), emitTranspose(fb, vec, scalar, src, dst, [width, depth]));
-    } else {
-      // Row q of the strip is `width` contiguous elements of the source's row q.
-      const copy = Array.from({ length: vectors }, (_, v) => lanes.store(get(dst), lanes.load(get(src), v * lanes.width * bytes), v * lanes.width * bytes));
-      panel.push(
-        fb.set(src, m.i32.add(get(px), m.i32.mul(get(j), c(bytes)))),
-        fb.forLoop(q, c(0), c(depth), 1, [
-          ...copy,
-          fb.set(src, m.i32.add(get(src), c(cols * bytes))),
-          fb.set(dst, m.i32.add(get(dst), c(width * bytes))),
-        ]),
-      );
-    }
-    return fb.forLoop(j, c(from), c(to), width, panel);
+    return fb.forLoop(j, c(from), c(to), width, [
+      fb.set(dst, m.i32.add(get(pd), m.i32.mul(get(j), c(depth * bytes)))),
+      fb.set(src, m.i32.add(get(px), m.i32.mul(get(j), c(cols * bytes)))),
+      emitTranspose(fb, vec, scalar, src, dst, [width, depth]),
+    ]);
   }));
 }

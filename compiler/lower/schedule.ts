@@ -33,7 +33,8 @@ export type Kernel =
   | { readonly kind: "matvec"; readonly w: Node; readonly transposed: boolean; readonly x: Node; readonly panels?: Buffer; readonly dest: Buffer; readonly accumulate: boolean }
   /** dest = W, or Wᵀ if `transpose`, packed in column panels for the product kernel. */
   | { readonly kind: "pack"; readonly x: Node; readonly transpose: boolean; readonly dest: Buffer; readonly accumulate: false }
-  | { readonly kind: "outer"; readonly a: Node; readonly b: Node; readonly batchsum: boolean; readonly dest: Buffer; readonly accumulate: boolean }
+  /** With `packing`, the scratch the summed product packs its blocks into (gemm.ts: Product.packed). */
+  | { readonly kind: "outer"; readonly a: Node; readonly b: Node; readonly batchsum: boolean; readonly packing?: Buffer; readonly dest: Buffer; readonly accumulate: boolean }
   | { readonly kind: "transpose"; readonly x: Node; readonly dest: Buffer; readonly accumulate: false }
   /** dest (+)= Σ_k table[ids[k]], rows outside the table skipped. */
   | { readonly kind: "gathersum"; readonly table: Node; readonly ids: Node; readonly dest: Buffer; readonly accumulate: boolean }
@@ -182,9 +183,24 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
       }
     }
   }
+  // One packing scratch, as large as the largest summed product needs, shared by all (they run one after another).
+  const packingSize = Math.max(0, ...kernels.map((k) => (k.kind === "outer" && k.batchsum ? packingElements(k.a.shape[0]!, k.b.shape[0]!) : 0)));
+  if (packingSize > 0) {
+    const packing: Buffer = { name: `${title}.packing`, role: "scratch", shape: [packingSize], perStep: false, batched: false, type: dtype, offset: -1 };
+    scratch.push(packing);
+    kernels.forEach((k, i) => {
+      if (k.kind === "outer" && k.batchsum) kernels[i] = { ...k, packing };
+    });
+  }
   const direct = storeStatesInPlace(kernels, deferred, located, scratch, (node) => (users.get(node) ?? []).length === 0 && outputsOf.get(node)!.length === 1);
   return splitPhases([...kernels, ...deferred.filter((k) => !direct.has(k))], located, scratch.filter((b) => ![...direct.values()].includes(b)));
 }
+
+/** Steps of the batch contraction of Σ_b a_b ⊗ c_b packed at a time. */
+export const packingBlock = 64;
+
+/** Elements of the packing scratch of Σ_b a_b ⊗ c_b for a of `rows` and c of `cols` entries. */
+const packingElements = (rows: number, cols: number) => packingBlock * (rows + cols);
 
 /**
  * A next state is stored in scratch and copied over the state after every
