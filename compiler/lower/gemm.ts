@@ -14,7 +14,7 @@
 //
 // The forms used: y = Wᵀg (p = batch entry, q = row of W, B = W, packed);
 // y = W x (the same on Wᵀ, packed); dW = Σ_b a_b ⊗ c_b (p = row of dW, q =
-// batch entry, B = the c rows, in place).
+// batch entry, B = the c rows; A and B packed block by block, see `packed`).
 
 import type { Lanes } from "./lanes.js";
 import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
@@ -33,7 +33,8 @@ export interface Product {
   /**
    * B[q, :] at b + q·bStep, or, given `panels`, packed: the strip of columns
    * [from, to) (see `strips`) at b + from·panels·bytes, its row q at
-   * + q·(to − from)·bytes. `panels` is then the depth, a constant.
+   * + q·(to − from)·bytes. `panels`, a constant, is the depth the panels were
+   * laid out for (at least the depth); bStep is then unused.
    */
   readonly b: () => Expr;
   readonly bStep: number;

@@ -299,7 +299,7 @@ class Emitter {
    * loss, called by forward or backward. V8 hands a function with too many
    * values (a model of several layers in one body) to its mid-tier register
    * allocator, which spills the product tiles' accumulators: measured on the
-   * bidirectional tagger, its forward took 7.6 ms in one function and 4.7 ms
+   * bidirectional tagger, its forward took 7.6 ms in one function and 4.5 ms
    * in one per scan. Kept out of line (wasm.ts).
    */
   private scanFunction(caller: Frame, pass: "forward" | "backward", index: number, setup: (f: Frame) => Expr[], s: Schedule): Expr {
