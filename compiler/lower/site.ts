@@ -1,0 +1,87 @@
+// compiler/lower — what every kernel emitter needs at one step of a scan: the
+// step's locals (t, batch), where each located value lives, and address
+// arithmetic over buffers (a buffer's start for this step, a batch entry's
+// row). In: a StepContext. Out: i32 expressions; kernels.ts and products.ts
+// build their loops from them.
+
+import { sizeOf, IRError, type Node } from "../ir/index.js";
+import { bytesOf, type Buffer } from "./buffers.js";
+import { overElements } from "./loops.js";
+import type { Lanes } from "./lanes.js";
+import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
+
+export interface StepContext {
+  readonly fb: FunctionBuilder;
+  /** Vector lanes (scalar lanes in a scalar build). */
+  readonly vec: Lanes;
+  readonly scalar: Lanes;
+  /** i32 locals: the current step and the call's batch size. */
+  readonly t: number;
+  readonly batch: number;
+  readonly located: ReadonlyMap<Node, Buffer>;
+  /** f64 local accumulating the loss. */
+  readonly loss: number;
+}
+
+const i32 = binaryen.i32;
+
+export class KernelSite {
+  constructor(readonly ctx: StepContext) {}
+
+  get m() {
+    return this.ctx.fb.mod.raw;
+  }
+  get bytes() {
+    return this.ctx.scalar.bytes;
+  }
+  c(n: number): Expr {
+    return this.m.i32.const(n);
+  }
+  get(local: number): Expr {
+    return this.ctx.fb.get(local, i32);
+  }
+  newLocal(): number {
+    return this.ctx.fb.local(i32);
+  }
+
+  /** Start of the buffer's data for this step. */
+  base(buffer: Buffer): Expr {
+    const m = this.m;
+    if (!buffer.perStep) return this.c(buffer.offset);
+    const rowBytes = sizeOf(buffer.shape) * bytesOf(buffer.type);
+    const stepBytes = buffer.batched ? m.i32.mul(this.get(this.ctx.batch), this.c(rowBytes)) : this.c(rowBytes);
+    return m.i32.add(this.c(buffer.offset), m.i32.mul(this.get(this.ctx.t), stepBytes));
+  }
+
+  /** Start of batch entry b (a local) of a value stored in `buffer`. */
+  row(buffer: Buffer, batched: boolean, b: number): Expr {
+    if (!batched || !buffer.batched) return this.base(buffer);
+    const rowBytes = sizeOf(buffer.shape) * bytesOf(buffer.type);
+    return this.m.i32.add(this.base(buffer), this.m.i32.mul(this.get(b), this.c(rowBytes)));
+  }
+
+  copies(dest: Buffer): Expr {
+    return dest.batched ? this.get(this.ctx.batch) : this.c(1);
+  }
+
+  locate(node: Node): Buffer {
+    const buffer = this.ctx.located.get(node);
+    if (!buffer) throw new IRError(`value %${node.id} (${node.op}) is used but never stored`);
+    return buffer;
+  }
+
+  /** Start of the value's data for this step: row 0 of a batched value. */
+  start(node: Node): Expr {
+    return this.base(this.locate(node));
+  }
+
+  overElements(size: number, jb: number, body: (l: Lanes) => Expr): Expr[] {
+    return overElements(this.ctx.fb, this.ctx.vec, this.ctx.scalar, size, jb, body);
+  }
+
+  zero(dest: Buffer): Expr {
+    const bytes = sizeOf(dest.shape) * bytesOf(dest.type);
+    const count = dest.batched ? this.m.i32.mul(this.get(this.ctx.batch), this.c(bytes)) : this.c(bytes);
+    return this.m.memory.fill(this.base(dest), this.c(0), count);
+  }
+}
