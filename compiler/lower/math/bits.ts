@@ -84,8 +84,7 @@ export function bitsFor(lanes: Lanes): Bits {
   };
 }
 
-/** 2^(k + shift) for float lanes holding integers k, k + shift in the normal exponent range: k + shift + bias placed in the exponent field. */
-export function pow2(bits: Bits, k: Expr, shift = 0): Expr {
-  const { mantissaBits, oneBits } = bits.format;
-  return bits.fromBits(bits.add(bits.shl(bits.truncSat(k), mantissaBits), bits.int(oneBits + (BigInt(shift) << BigInt(mantissaBits)))));
+/** 2^k for float lanes holding integers k in the normal exponent range: k + bias placed in the exponent field. */
+export function pow2(bits: Bits, k: Expr): Expr {
+  return bits.fromBits(bits.add(bits.shl(bits.truncSat(k), bits.format.mantissaBits), bits.int(bits.format.oneBits)));
 }

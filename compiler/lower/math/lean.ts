@@ -21,14 +21,14 @@ const shifter = 1.5 * 2 ** 23;
  * left by 23 keeps k's and drops the shifter's (its low 23 bits are zero but
  * for bit 22, which falls off too).
  */
-function reduceLean(s: Scope, x: Value): { r: Value; pow2: (shift: number) => Expr } {
+function reduceLean(s: Scope, x: Value): { k: Value; r: Value; pow2: (shift: number) => Expr } {
   const l = s.lanes;
   const t = s.let(l.add(l.mul(x(), s.const(1 / Math.LN2)), s.const(shifter)));
   const k = s.let(l.sub(t(), s.const(shifter)));
   const r = s.let(l.sub(l.sub(x(), l.mul(k(), s.const(ln2Split.f32.hi))), l.mul(k(), s.const(ln2Split.f32.lo))));
   const b = s.bits;
   const m = b.format.mantissaBits;
-  return { r, pow2: (shift) => b.fromBits(b.add(b.shl(b.toBits(t()), m), b.int(BigInt(b.format.bias + shift) << BigInt(m)))) };
+  return { k, r, pow2: (shift) => b.fromBits(b.add(b.shl(b.toBits(t()), m), b.int(BigInt(b.format.bias + shift) << BigInt(m)))) };
 }
 
 /**
@@ -40,18 +40,23 @@ function reduceLean(s: Scope, x: Value): { r: Value; pow2: (shift: number) => Ex
  */
 const expTail = [0.5, 0.16666576266288757, 0.04166637361049652, 0.008363175205886364, 0.0013941113138571382];
 
+/** e^r − 1 ≈ r + r²·P(r), P by Estrin's scheme (a short chain of dependent operations). */
+function expm1Reduced(s: Scope, r: Value): Expr {
+  const l = s.lanes;
+  const r2 = s.let(l.mul(r(), r()));
+  return l.add(r(), l.mul(r2(), s.estrin(r, expTail, r2)));
+}
+
 /**
- * e^x for x ≤ 89, rounded a few times: x = k·ln2 + r (Cody–Waite, k·ln2Hi
- * exact), e^r = 1 + (r + r²·P(r)), then 2^k1 · 2^k2 with k1 + k2 = k so both
+ * e^x for x ≤ 89, rounded a few times: x = k·ln2 + r (reduceLean),
+ * e^r = 1 + (r + r²·P(r)), then 2^k1 · 2^k2 with k1 + k2 = k so both
  * factors are normal and only the last multiply rounds — where the result is
  * subnormal too. Below −104 the result rounds to 0.
  */
 export function leanExp(s: Scope, x: Expr): Expr {
   const l = s.lanes;
-  const xc = s.let(s.clamp(x, -104, 89));
-  const k = s.let(l.nearest(l.mul(xc(), s.const(1 / Math.LN2))));
-  const r = s.let(l.sub(l.sub(xc(), l.mul(k(), s.const(ln2Split.f32.hi))), l.mul(k(), s.const(ln2Split.f32.lo))));
-  const p = l.add(s.const(1), l.add(r(), l.mul(l.mul(r(), r()), s.horner(r, expTail))));
+  const { k, r } = reduceLean(s, s.let(s.clamp(x, -104, 89)));
+  const p = l.add(s.const(1), expm1Reduced(s, r));
   const k1 = s.let(l.floor(l.mul(k(), s.const(0.5))));
   return l.mul(l.mul(p, pow2(s.bits, k1())), pow2(s.bits, l.sub(k(), k1())));
 }
@@ -76,8 +81,7 @@ export function leanTanh(s: Scope): Expr {
   const sign = s.let(b.and(b.toBits(x()), b.int(1n << 31n)), b.type);
   const a = s.let(l.min(s.const(10), b.fromBits(b.and(b.toBits(x()), b.int((1n << 31n) - 1n))))); // |x|, NaN kept
   const { r, pow2: scaleBy } = reduceLean(s, s.let(l.add(a(), a())));
-  const r2 = s.let(l.mul(r(), r()));
-  const p = l.add(r(), l.mul(r2(), s.estrin(r, expTail, r2)));
+  const p = expm1Reduced(s, r);
   const scale = s.let(scaleBy(0));
   const q = s.let(l.add(l.mul(scale(), p), l.sub(scale(), s.const(1))));
   return b.fromBits(b.or(b.toBits(l.div(q(), l.add(q(), s.const(2)))), sign())); // the quotient is ≥ 0 (or NaN): x's sign bit or-ed in
@@ -91,8 +95,7 @@ export function leanTanh(s: Scope): Expr {
 function leanExpNonPositive(s: Scope, x: Expr): Expr {
   const l = s.lanes;
   const { r, pow2: scaleBy } = reduceLean(s, s.let(l.max(s.const(-104), x))); // NaN passes: the IR's max picks the second operand
-  const r2 = s.let(l.mul(r(), r()));
-  const p = l.add(s.const(1), l.add(r(), l.mul(r2(), s.estrin(r, expTail, r2))));
+  const p = l.add(s.const(1), expm1Reduced(s, r));
   return l.mul(l.mul(p, scaleBy(24)), s.const(2 ** -24));
 }
 
