@@ -64,7 +64,6 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
   const bytes = scalar.bytes;
   if (g.packed) return emitPackedBlocks(fb, vec, scalar, g, g.packed);
   const [p0, q, jb, pa, pb, pc, rowEnd] = [0, 0, 0, 0, 0, 0, 0].map(() => fb.local(i32)) as [number, number, number, number, number, number, number];
-  const accumulate = g.accumulate;
 
   /** One register tile: `tileRows` rows from p0, `vectors` vectors of `l` from column byte jb, B's strip at bAt(). */
   const tile = (l: Lanes, tileRows: number, vectors: number, bStep: number, bAt: () => Expr): Expr[] => {
@@ -74,7 +73,7 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
     const cPtr = () => m.i32.add(get(pc), get(jb));
     const init: Expr[] = [];
     for (let r = 0; r < tileRows; r++) {
-      for (let v = 0; v < vectors; v++) init.push(fb.set(at(r, v), accumulate ? l.load(cPtr(), r * g.cRow + v * l.width * bytes) : l.const(0)));
+      for (let v = 0; v < vectors; v++) init.push(fb.set(at(r, v), g.accumulate ? l.load(cPtr(), r * g.cRow + v * l.width * bytes) : l.const(0)));
     }
     const step: Expr[] = [];
     for (let v = 0; v < vectors; v++) step.push(fb.set(bv[v]!, l.load(get(pb), v * l.width * bytes)));
