@@ -24,6 +24,7 @@ export const diagnosticMessages = {
   RNNC113: "bad model: {0}",
   RNNC114: "cannot find cell '{0}': {1}",
   RNNC115: "output '{0}' gets no value",
+  RNNC116: "numeric literal {0} is out of range: {1}",
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticMessages;

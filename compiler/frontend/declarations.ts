@@ -6,6 +6,7 @@
 import { Node as TsNode, SyntaxKind, type Expression } from "ts-morph";
 import type { SourceSpan } from "../diagnostics.js";
 import type { DeclInfo } from "./expr.js";
+import { sizeValue } from "./literals.js";
 import type { Reporter } from "./report.js";
 import type { CellSyntax, DeclRole, TensorDecl } from "./syntax.js";
 
@@ -134,10 +135,10 @@ function parseShape(
       const text = dim.getLiteralText();
       if (!dimSites.some((s) => s.dim === text)) dimSites.push({ dim: text, at: reporter.spanOf(dim) });
       shape.push(text);
-    } else if (TsNode.isNumericLiteral(dim) && Number.isInteger(dim.getLiteralValue()) && dim.getLiteralValue() > 0) {
-      shape.push(dim.getLiteralValue());
+    } else if (TsNode.isNumericLiteral(dim) && sizeValue(dim) !== undefined) {
+      shape.push(sizeValue(dim)!);
     } else {
-      reporter.error("RNNC108", [`a dimension of '${name}' must be a name like "H" or a positive integer, got ${dim.getText()}`], dim, shapeHint);
+      reporter.error("RNNC108", [`a dimension of '${name}' must be a name like "H" or a positive integer up to 2^31 − 1, got ${dim.getText()}`], dim, shapeHint);
       return undefined;
     }
   }

@@ -10,6 +10,7 @@ import { intrinsicNames, intrinsics, isIntrinsic, type OpBuilder } from "./intri
 import type { Reporter } from "./report.js";
 import type { DeclRole, Expr } from "./syntax.js";
 import { describeSyntax, hintForSyntax } from "./describe.js";
+import { numericValue } from "./literals.js";
 
 export interface DeclInfo {
   role: DeclRole;
@@ -51,7 +52,7 @@ export function isAssignment(node: TsNode): boolean {
 export function lowerExpr(node: TsNode, scope: Scope): Expr | undefined {
   const r = scope.reporter;
   if (TsNode.isParenthesizedExpression(node)) return lowerExpr(node.getExpression(), scope);
-  if (TsNode.isNumericLiteral(node)) return literal(node.getLiteralValue(), r.spanOf(node));
+  if (TsNode.isNumericLiteral(node)) return literalOf(numericValue(node, r), r.spanOf(node));
   if (TsNode.isIdentifier(node)) return lowerIdentifier(node, scope);
   if (isAssignment(node)) return reportAssignment(node, scope);
   if (TsNode.isPrefixUnaryExpression(node)) {
@@ -60,7 +61,7 @@ export function lowerExpr(node: TsNode, scope: Scope): Expr | undefined {
     if (op === SyntaxKind.PlusToken) return lowerExpr(operand, scope);
     if (op === SyntaxKind.MinusToken) {
       // A negative number is a literal, not an operation on one.
-      if (TsNode.isNumericLiteral(operand)) return literal(-operand.getLiteralValue(), r.spanOf(node));
+      if (TsNode.isNumericLiteral(operand)) return literalOf(numericValue(operand, r, true, node), r.spanOf(node));
       return builder(scope, r.spanOf(node), "unary `-`").apply("neg", [lowerExpr(operand, scope)]);
     }
     r.error("RNNC100", [`operator '${node.getText().slice(0, 1)}'`], node);
@@ -74,6 +75,11 @@ export function lowerExpr(node: TsNode, scope: Scope): Expr | undefined {
 
 function literal(value: number, at: SourceSpan): Expr {
   return { kind: "literal", value, shape: [], at };
+}
+
+/** A literal whose value was reported as out of range is undefined, like any failed operand. */
+function literalOf(value: number | undefined, at: SourceSpan): Expr | undefined {
+  return value === undefined ? undefined : literal(value, at);
 }
 
 /** Checks ops at one source range, labelled `what` in shape-mismatch messages. */

@@ -4,6 +4,7 @@
 // ModelSyntax naming its cells, which compiler/model resolves and builds.
 
 import { Node as TsNode, type Expression, type SourceFile, type VariableDeclaration, type VariableStatement } from "ts-morph";
+import { sizeValue } from "./literals.js";
 import type { Reporter } from "./report.js";
 import type { Activation, CellRef, InputSyntax, LayerSyntax, ModelSyntax } from "./syntax.js";
 
@@ -48,9 +49,13 @@ function unwrap(node: Expression): Expression {
   return node;
 }
 
+function objectKeys(object: import("ts-morph").ObjectLiteralExpression): string[] {
+  return object.getProperties().flatMap((p) => (TsNode.isPropertyAssignment(p) ? [p.getName()] : []));
+}
+
 function stringOrNumber(node: Expression): string | number | undefined {
   if (TsNode.isStringLiteral(node) || TsNode.isNoSubstitutionTemplateLiteral(node)) return node.getLiteralText();
-  if (TsNode.isNumericLiteral(node) && Number.isInteger(node.getLiteralValue()) && node.getLiteralValue() > 0) return node.getLiteralValue();
+  if (TsNode.isNumericLiteral(node)) return sizeValue(node);
   return undefined;
 }
 
@@ -161,7 +166,7 @@ export function parseModel(
       const [rows, dim, slots] = args.map(stringOrNumber);
       const wanted = kind === "oneOfN" ? 2 : kind === "wordHash" ? 3 : -1;
       if (wanted < 0 || args.length !== wanted || rows === undefined || dim === undefined || (kind === "wordHash" && typeof slots !== "number")) {
-        r.error("RNNC113", [`input '${entry.getName()}': expected oneOfN(ROWS, DIM) or wordHash(ROWS, DIM, SLOTS) with SLOTS a number`], init, inputHint);
+        r.error("RNNC113", [`input '${entry.getName()}': expected oneOfN(ROWS, DIM) or wordHash(ROWS, DIM, SLOTS) with SLOTS a number and sizes names or positive integers up to 2^31 − 1`], init, inputHint);
         return undefined;
       }
       noteDim(rows, args[0]!);
@@ -204,8 +209,10 @@ export function parseModel(
       r.error("RNNC113", [`unknown model property '${key}'`], property.getNameNode(), "a model has input, layers and readout");
     }
   }
-  if (!model.inputs) r.error("RNNC113", [`model '${model.name}' declares no input`], declaration, modelHint);
-  if (!model.layers) r.error("RNNC113", [`model '${model.name}' has no layers`], declaration, modelHint);
+  // A property that was given but reported as bad is not reported missing as well.
+  const given = new Set(objectKeys(call.getArguments()[0] as import("ts-morph").ObjectLiteralExpression));
+  if (!given.has("input")) r.error("RNNC113", [`model '${model.name}' declares no input`], declaration, modelHint);
+  if (!given.has("layers")) r.error("RNNC113", [`model '${model.name}' has no layers`], declaration, modelHint);
   if (r.diagnostics.length > errorsBefore) return undefined;
   return model as ModelSyntax;
 }
