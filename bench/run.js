@@ -1,10 +1,12 @@
 // bench — `npm run bench`: rnnc against the ways a JavaScript user can run an
 // RNN today, in one process, single-threaded, interleaved, after warm-up and
 // after checking that every peer computes the same function. In: the flags
-// below. Out: tables on stdout (progress on stderr) and bench/results.json.
+// below. Out: tables on stdout (progress on stderr) and the JSON of the run in
+// .rnnc-out/bench/results.json (git-ignored; --out bench/results.json records it).
 // bench/README.md says what is measured and how to read it.
 
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { checkLearningRate, checkRunners, tolerance } from "./check.js";
@@ -29,7 +31,7 @@ const usage = `usage: npm run bench -- [options]
   --quick          fewer repetitions, a smoke run (under a minute); peers whose
                    one call would take over ${maxCallMs.quick / 1000} s (predicted from an earlier shape) are skipped
   --shapes a,b     only these shapes (a, b, c, d; default all)
-  --out FILE       where to write the JSON results (default bench/results.json)
+  --out FILE       where to write the JSON results (default .rnnc-out/bench/results.json)
   --no-footprint   skip the footprint (CLI compile time, peak RSS)
   -h, --help       this text`;
 
@@ -51,7 +53,7 @@ function parseFlags() {
     return {
       mode: values.quick ? "quick" : "full",
       shapes: shapes.filter((s) => ids.includes(s.id)),
-      out: values.out ?? new URL("./results.json", import.meta.url).pathname,
+      out: values.out ?? new URL("../.rnnc-out/bench/results.json", import.meta.url).pathname,
       footprint: !values["no-footprint"],
     };
   } catch (error) {
@@ -200,6 +202,7 @@ async function main() {
     shapes: options.shapes, results, footprint,
     targets: { pytorchTrainingQuotedMs: pytorchTraining, rnnc: targetRows(results), ...(relaxedSimdRuns ? { relaxed: targetRows(results, "rnnc relaxed-SIMD") } : {}) },
   };
+  mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(json, null, 2)}\n`);
 }
 
