@@ -25,6 +25,7 @@ export const diagnosticMessages = {
   RNNC114: "cannot find cell '{0}': {1}",
   RNNC115: "output '{0}' gets no value",
   RNNC116: "numeric literal {0} is out of range: {1}",
+  RNNC117: "bad initialiser for '{0}': {1}",
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticMessages;

@@ -64,7 +64,10 @@ function printPair(pair: StepPair, title: string): string {
 }
 
 function cellGraph(cell: CellIR, graph: Graph): CellGraph {
-  return { graph, inputs: cell.inputs, states: cell.states, params: cell.params, next: cell.next, ...(cell.outputs.length > 0 ? { outputs: cell.outputs } : {}) };
+  return {
+    graph, inputs: cell.inputs, states: cell.states, params: cell.params, next: cell.next, declaredInits: cell.inits,
+    ...(cell.outputs.length > 0 ? { outputs: cell.outputs } : {}),
+  };
 }
 
 /** Compiles a cell or a model of the file to a module. */

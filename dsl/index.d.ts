@@ -18,20 +18,39 @@ export type Tensor = number;
 
 export type Declarations = Record<string, ShapeSpec>;
 
+/**
+ * How a parameter starts when a host calls `initParams` (the compiler writes it
+ * into the module's ABI): a named scheme, a constant, or a distribution.
+ * Without one, matrices applied to inputs are Glorot-uniform, matrices applied
+ * to the state alone orthogonal, embedding tables small uniform rows, and
+ * vectors and scalars zero.
+ */
+export type Init =
+  | "zeros" | "ones" | "glorot" | "orthogonal" | "embedding"
+  | number
+  | { readonly kind: "constant"; readonly value: number }
+  | { readonly kind: "uniform"; readonly low: number; readonly high: number }
+  | { readonly kind: "normal"; readonly mean: number; readonly std: number };
+
+/** A parameter: its shape, or its shape and how it starts (`u: { shape: ["H"], init: 1 }`). */
+export type ParamSpec = ShapeSpec | { readonly shape: ShapeSpec; readonly init: Init };
+
+export type ParamDeclarations = Record<string, ParamSpec>;
+
 /** The tensors a step may read: every input, state and parameter, by name. */
-export type StepArguments<I extends Declarations, S extends Declarations, P extends Declarations> = {
+export type StepArguments<I extends Declarations, S extends Declarations, P extends ParamDeclarations> = {
   readonly [K in keyof I | keyof S | keyof P]: Tensor;
 };
 
 /** What a step returns: the next value of every state, and the value of every declared output. */
 export type NextState<S extends Declarations, O extends Declarations = {}> = { [K in keyof S | keyof O]: Tensor };
 
-export interface CellSpec<I extends Declarations, S extends Declarations, P extends Declarations, O extends Declarations = {}> {
+export interface CellSpec<I extends Declarations, S extends Declarations, P extends ParamDeclarations, O extends Declarations = {}> {
   /** The inputs read at each time step, one per batch element: `{ x: "I" }`. */
   input?: I;
   /** The recurrent state carried from step to step: `{ h: "H" }`. */
   state: S;
-  /** The trained parameters, shared by all steps and batch elements. */
+  /** The trained parameters, shared by all steps and batch elements: `{ W: ["H", "I"], bf: { shape: ["H"], init: 1 } }`. */
   params?: P;
   /**
    * Per-step outputs besides the state: `{ y: "O" }`. The step returns them
@@ -50,7 +69,7 @@ export interface CellSpec<I extends Declarations, S extends Declarations, P exte
 }
 
 /** A declared cell: what `cell()` returns, for rnnc to find by its exported name. */
-export type Cell<I extends Declarations, S extends Declarations, P extends Declarations, O extends Declarations = {}> = CellSpec<I, S, P, O>;
+export type Cell<I extends Declarations, S extends Declarations, P extends ParamDeclarations, O extends Declarations = {}> = CellSpec<I, S, P, O>;
 
 /**
  * Declares a recurrent cell. Export it from the cell file under a name:
@@ -60,7 +79,7 @@ export type Cell<I extends Declarations, S extends Declarations, P extends Decla
 export declare function cell<
   I extends Declarations = {},
   S extends Declarations = {},
-  P extends Declarations = {},
+  P extends ParamDeclarations = {},
   O extends Declarations = {},
 >(spec: CellSpec<I, S, P, O>): Cell<I, S, P, O>;
 

@@ -38,8 +38,18 @@ export interface TensorEntry {
   readonly init?: ParamInit;
 }
 
-export const PARAM_INITS = ["glorot", "orthogonal", "embedding", "zeros"] as const;
-export type ParamInit = (typeof PARAM_INITS)[number];
+/** Initialisations without arguments: Glorot-uniform, orthogonal, embedding rows (±√(3/cols)), 0, 1. */
+export const PARAM_INITS = ["glorot", "orthogonal", "embedding", "zeros", "ones"] as const;
+export type NamedInit = (typeof PARAM_INITS)[number];
+/**
+ * How a parameter starts: declared in the cell file, or else the compiler's
+ * hint from how the step uses it. Shared by the compiler and every host.
+ */
+export type ParamInit =
+  | NamedInit
+  | { readonly kind: "constant"; readonly value: number }
+  | { readonly kind: "uniform"; readonly low: number; readonly high: number }
+  | { readonly kind: "normal"; readonly mean: number; readonly std: number };
 
 /** Batch size and number of steps, of one call or of the compiled capacity. */
 export interface CallSize {
@@ -197,8 +207,28 @@ function parseTensor(raw: unknown, where: string, moduleDtype: Dtype): TensorEnt
   }
   const idsBelow = "idsBelow" in t ? integer(t.idsBelow, `${at}.idsBelow`, 1) : undefined;
   if (idsBelow !== undefined && elementType !== "i32") throw new RnncAbiError(`${at}: idsBelow needs dtype "i32"`);
-  const init = "init" in t ? oneOf(t.init, PARAM_INITS, `${at}.init`) : undefined;
+  const init = "init" in t ? parseInit(t.init, `${at}.init`) : undefined;
   return { name, role, shape, offset, ...(dtype === undefined ? {} : { dtype }), ...(idsBelow === undefined ? {} : { idsBelow }), ...(init === undefined ? {} : { init }) };
+}
+
+function parseInit(v: unknown, where: string): ParamInit {
+  if (typeof v === "string") return oneOf(v, PARAM_INITS, where);
+  const o = object(v, where);
+  const kind = oneOf(field(o, "kind", where), ["constant", "uniform", "normal"] as const, `${where}.kind`);
+  const finite = (key: string) => {
+    const x = field(o, key, where);
+    if (typeof x !== "number" || !Number.isFinite(x)) throw new RnncAbiError(`${where}.${key}: expected a finite number, got ${JSON.stringify(x)}`);
+    return x;
+  };
+  if (kind === "constant") return { kind, value: finite("value") };
+  if (kind === "uniform") {
+    const [low, high] = [finite("low"), finite("high")];
+    if (!(low < high)) throw new RnncAbiError(`${where}: expected low < high, got [${low}, ${high}]`);
+    return { kind, low, high };
+  }
+  const [mean, std] = [finite("mean"), finite("std")];
+  if (!(std > 0)) throw new RnncAbiError(`${where}.std: expected a positive number, got ${std}`);
+  return { kind, mean, std };
 }
 
 function object(v: unknown, where: string): Record<string, unknown> {

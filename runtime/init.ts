@@ -1,10 +1,12 @@
 // runtime — parameter initialisation from a seed, following each parameter's
-// `init` hint in the ABI (the compiler reads it off the step): Glorot-uniform
-// for matrices applied to inputs, orthogonal for matrices applied to the
-// recurrent state, small uniform rows for embedding tables, zeros for biases
-// (1 for the forget-gate biases named in forgetBias). Same seed, same values.
+// `init` in the ABI: what the cell file declares (zeros, ones, a constant,
+// uniform, normal, glorot, orthogonal), else the compiler's hint read off the
+// step: Glorot-uniform for matrices applied to inputs, orthogonal for matrices
+// applied to the recurrent state, small uniform rows for embedding tables,
+// zeros for biases (1 for the forget-gate biases named in forgetBias). Same
+// seed, same values.
 
-import { elementCount, resolveShape } from "./abi.js";
+import { elementCount, resolveShape, type ParamInit } from "./abi.js";
 import type { RnncModel } from "./model.js";
 import { normal, prng } from "./random.js";
 
@@ -22,7 +24,9 @@ export function initParams(model: RnncModel, seed: number, options: InitOptions 
     const shape = resolveShape(entry.shape, model.capacity);
     const values = new Float64Array(elementCount(shape));
     const [rows, cols] = shape.length === 2 ? (shape as [number, number]) : [1, shape[0] ?? 1];
-    switch (entry.init ?? (shape.length === 2 ? "glorot" : "zeros")) {
+    const init = entry.init ?? (shape.length === 2 ? "glorot" : "zeros");
+    if (typeof init === "object") fillDistribution(values, init, uniform, gauss);
+    else switch (init) {
       case "glorot": {
         const limit = Math.sqrt(6 / (rows + cols));
         for (let i = 0; i < values.length; i++) values[i] = (uniform() * 2 - 1) * limit;
@@ -39,8 +43,26 @@ export function initParams(model: RnncModel, seed: number, options: InitOptions 
       case "zeros":
         if (forget.some((name) => entry.name === name || entry.name.endsWith(`.${name}`))) values.fill(options.forgetBiasValue ?? 1);
         break;
+      case "ones":
+        values.fill(1);
+        break;
     }
     model.set(entry.name, "param", values);
+  }
+}
+
+/** A declared constant or distribution. */
+function fillDistribution(out: Float64Array, init: Exclude<ParamInit, string>, uniform: () => number, gauss: () => number): void {
+  switch (init.kind) {
+    case "constant":
+      out.fill(init.value);
+      break;
+    case "uniform":
+      for (let i = 0; i < out.length; i++) out[i] = init.low + uniform() * (init.high - init.low);
+      break;
+    case "normal":
+      for (let i = 0; i < out.length; i++) out[i] = init.mean + init.std * gauss();
+      break;
   }
 }
 

@@ -6,6 +6,7 @@
 import { Node as TsNode, SyntaxKind, type Expression } from "ts-morph";
 import type { SourceSpan } from "../diagnostics.js";
 import type { DeclInfo } from "./expr.js";
+import { parseInit, isShapeWithInit } from "./inits.js";
 import { sizeValue } from "./literals.js";
 import type { Reporter } from "./report.js";
 import type { CellSyntax, DeclRole, TensorDecl } from "./syntax.js";
@@ -93,7 +94,7 @@ function parseSection(
   const role = sections[section];
   for (const property of node.getProperties()) {
     if (!TsNode.isPropertyAssignment(property)) {
-      reporter.error("RNNC108", [`${section} entries are written name: shape`], property, shapeHint);
+      reporter.error("RNNC108", [`${section} entries are written name: shape${section === "params" ? " or name: { shape, init }" : ""}`], property, shapeHint);
       continue;
     }
     const nameNode = property.getNameNode();
@@ -108,9 +109,16 @@ function parseSection(
       continue;
     }
     const { line, column } = reporter.spanOf(nameNode);
-    const shape = parseShape(unwrap(property.getInitializerOrThrow()), name, dimSites, reporter);
+    const value = unwrap(property.getInitializerOrThrow());
+    const withInit = isShapeWithInit(value);
+    // Reported, but still declared with its shape, so that its uses are not unknown names too.
+    if (withInit && role !== "param") {
+      reporter.error("RNNC117", [name, `only parameters have an initialiser; ${role === "input" || role === "output" ? "an" : "a"} ${role} is written name: shape`], withInit.init, shapeHint);
+    }
+    const shape = parseShape(withInit ? withInit.shape : value, name, dimSites, reporter);
+    const init = withInit && shape && role === "param" ? parseInit(withInit.init, name, shape, reporter) : undefined;
     declared.set(name, { role, shape });
-    list.push({ name, shape: shape ?? [], line, column });
+    list.push({ name, shape: shape ?? [], line, column, ...(init ? { init } : {}) });
   }
 }
 

@@ -5,6 +5,7 @@
 import { sizeOf, varArg, type Dim, type Graph, type Node, type Role, type Shape } from "../ir/index.js";
 import { DiagnosticError, diagnostic, type Diagnostic } from "../diagnostics.js";
 import type { CellSyntax, Expr, TensorDecl } from "./syntax.js";
+import type { ParamInit } from "../../runtime/abi.js";
 
 export interface CellIR {
   name: string;
@@ -18,6 +19,8 @@ export interface CellIR {
   next: { name: string; node: Node }[];
   /** Declared outputs besides the states; empty when the first state is the output. */
   outputs: { name: string; node: Node }[];
+  /** Parameters whose initialisation the cell file declares. */
+  inits: Map<Node, ParamInit>;
 }
 
 export function instantiateCell(cell: CellSyntax, dims: Record<string, number>, graph: Graph): CellIR {
@@ -56,7 +59,8 @@ export function instantiateCell(cell: CellSyntax, dims: Record<string, number>, 
   };
   const next = cell.next.map(({ name, expr }) => ({ name, node: build(expr) }));
   const outputs = cell.outs.map(({ name, expr }) => ({ name, node: build(expr) }));
-  return { name: cell.name, dims: bound, inputs, states, params, next, outputs };
+  const inits = new Map(cell.params.flatMap((d, i) => (d.init ? [[params[i]!, d.init] as const] : [])));
+  return { name: cell.name, dims: bound, inputs, states, params, next, outputs, inits };
 }
 
 /** The sizes of the dims the cell uses; RNNC104 for each one not given. */

@@ -5,6 +5,7 @@
 import type { Op } from "../ir/ops.js";
 import type { Dim, Shape } from "../ir/shape.js";
 import type { SourceSpan } from "../diagnostics.js";
+import type { ParamInit } from "../../runtime/abi.js";
 
 export type DeclRole = "input" | "state" | "param" | "output";
 
@@ -14,6 +15,8 @@ export interface TensorDecl {
   shape: (string | number)[];
   line: number;
   column: number;
+  /** How a parameter starts, where the cell file says: { shape, init }. */
+  init?: ParamInit;
 }
 
 /**

@@ -5,6 +5,7 @@
 
 import type { Shape } from "../ir/index.js";
 import { sizeOf } from "../ir/index.js";
+import type { ParamInit } from "../../runtime/abi.js";
 
 export type Role =
   | "param" | "grad" | "input" | "target" | "lengths" | "output" | "state_in" | "state_out"
@@ -25,7 +26,7 @@ export interface Buffer {
   /** Integer ids: each below this bound (negative: none). */
   readonly idsBelow?: number;
   /** A parameter's initialisation hint. */
-  readonly init?: "glorot" | "orthogonal" | "embedding" | "zeros";
+  readonly init?: ParamInit;
 }
 
 export function bytesOf(type: BufferType): number {

@@ -12,6 +12,7 @@ import { vjp, type Seed } from "../ad/index.js";
 import { topoOrder, type Fn, type Graph, type Node, type Output, type Shape } from "../ir/index.js";
 import { simplify, substitute } from "../rewrite/index.js";
 import { BuildError } from "../errors.js";
+import type { ParamInit } from "../../runtime/abi.js";
 
 /**
  * The loss on the first output: mean squared error against a target sequence,
@@ -40,6 +41,8 @@ export interface CellGraph {
   readonly outputs?: readonly Output[];
   /** Inputs holding integer ids (embedding lookups), with the rows of their table: read as i32, never differentiated. */
   readonly integerInputs?: ReadonlyMap<Node, number>;
+  /** Parameters whose initialisation the cell file declares. */
+  readonly declaredInits?: ReadonlyMap<Node, ParamInit>;
 }
 
 export interface TensorInfo {
@@ -51,14 +54,13 @@ export interface TensorInfo {
   readonly init?: ParamInit;
 }
 
-/**
- * glorot: a matrix applied to inputs; orthogonal: a matrix applied to the
- * recurrent state alone; embedding: a table of rows; zeros: biases, gains
- * and other vectors and scalars.
- */
-export type ParamInit = "glorot" | "orthogonal" | "embedding" | "zeros";
 
-/** Reads each parameter's role off the step graph: what its products multiply. */
+/**
+ * How each parameter starts: as the cell file declares it, else read off the
+ * step graph by what its products multiply. glorot: a matrix applied to
+ * inputs; orthogonal: a matrix applied to the recurrent state alone;
+ * embedding: a table of rows; zeros: biases, gains and other vectors.
+ */
 function initHints(cell: CellGraph): Map<Node, ParamInit> {
   const roots = [...cell.next, ...(cell.outputs ?? [])].map((o) => o.node);
   const reads = new Map<Node, { state: boolean; input: boolean }>();
@@ -85,6 +87,7 @@ function initHints(cell: CellGraph): Map<Node, ParamInit> {
     }
   }
   for (const p of recurrent) if (!other.has(p)) hints.set(p, "orthogonal");
+  for (const [p, init] of cell.declaredInits ?? []) hints.set(p, init);
   return hints;
 }
 

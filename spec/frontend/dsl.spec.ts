@@ -59,6 +59,15 @@ describe("dsl/index.d.ts", () => {
     expect(typeErrors(gru)).toEqual([]);
   });
 
+  it("type-checks declared initialisations and rejects a malformed one", () => {
+    const withInit = (init: string) => gru.replace('bz: ["H"]', `bz: { shape: ["H"], init: ${init} }`);
+    for (const init of ['"ones"', "1", "-0.5", '{ kind: "uniform", low: -1, high: 1 }', '{ kind: "normal", mean: 0, std: 0.1 }']) {
+      expect(typeErrors(withInit(init)), init).toEqual([]);
+    }
+    expect(typeErrors(withInit('"twos"'))).not.toEqual([]);
+    expect(typeErrors(withInit('{ kind: "normal", mean: 0 }'))).not.toEqual([]);
+  });
+
   it("rejects a step that misses a state, reads an undeclared name, or a rank-3 shape", () => {
     const missing = gru.replace("return { h: clip", "return { y: clip");
     expect(typeErrors(missing)).not.toEqual([]);

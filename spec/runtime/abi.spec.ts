@@ -64,6 +64,19 @@ describe("parseAbi", () => {
     expect(parseTweaked((a) => (a.tensors[2]!.role = "param"))).toThrow(/W \(param\) appears twice/);
   });
 
+  it("reads each form of a parameter's init and names a malformed one", () => {
+    const withInit = (init: unknown) => parseTweaked((a) => ((a.tensors[0] as Record<string, unknown>).init = init));
+    for (const init of ["ones", "orthogonal", { kind: "constant", value: -2 }, { kind: "uniform", low: -1, high: 1 }, { kind: "normal", mean: 0, std: 0.5 }]) {
+      expect(withInit(init)().tensors[0]!.init).toEqual(init);
+    }
+    expect(withInit("twos")).toThrow(/\(W\)\.init: expected one of "glorot", .*"ones", got "twos"/);
+    expect(withInit({ kind: "beta" })).toThrow(/\(W\)\.init\.kind/);
+    expect(withInit({ kind: "constant", value: "1" })).toThrow(/\(W\)\.init\.value: expected a finite number, got "1"/);
+    expect(withInit({ kind: "uniform", low: 1, high: 1 })).toThrow(/expected low < high/);
+    expect(withInit({ kind: "normal", mean: 0, std: 0 })).toThrow(/\.std: expected a positive number/);
+    expect(withInit({ kind: "normal", mean: 0 })).toThrow(/missing field "std"/);
+  });
+
   it("checks alignment against the entry's own dtype", () => {
     expect(parseTweaked((a) => (a.tensors[0]!.dtype = "f64"))).not.toThrow();
     expect(parseTweaked((a) => ((a.tensors[1]!.dtype = "f64"), (a.tensors[1]!.offset = 100)))).toThrow(/not aligned to its f64/);
