@@ -7,12 +7,13 @@ import {
   regionBytes, resolveShape, type Abi, type CallSize, type Dtype, type Loss, type Role, type TensorEntry,
 } from "./abi.js";
 import { RnncAbiError, RnncError } from "./errors.js";
+import { fetchSource } from "./fetch.js";
 import { convertFloats, decodeParams, encodeParams, matchParams, type ParamSlot } from "./params.js";
 
 /** A typed view into the module's memory; its type follows the tensor's dtype. */
 export type TensorView = Float32Array | Float64Array | Int32Array;
 
-/** Bytes of a module, a compiled module, a fetch Response, or a URL to fetch. */
+/** Bytes of a module, a compiled module, a fetch Response, a URL to fetch, or (in Node) a file path or file: URL. */
 export type ModelSource = ArrayBuffer | ArrayBufferView | WebAssembly.Module | Response | URL | string;
 
 const VIEW_TYPES = { f32: Float32Array, f64: Float64Array, i32: Int32Array } as const;
@@ -264,7 +265,8 @@ function splitRole<T>(a: Role | T | undefined, b: T | undefined): [Role | undefi
 async function compileSource(source: ModelSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
   if (typeof source === "string" || source instanceof URL) {
-    return compileSource(await fetch(source));
+    const fetched = await fetchSource(source);
+    return fetched instanceof Uint8Array ? compileBytes(fetched) : compileSource(fetched);
   }
   if (isResponse(source)) {
     if (!source.ok) throw new RnncError(`could not fetch ${source.url || "the module"}: HTTP ${source.status}`);

@@ -3,6 +3,10 @@
 // really reads, call-size and lengths checks that stop calls before the
 // module runs, train_step, and the parameter file.
 
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, it, expect } from "vitest";
 import { loadModel, RnncAbiError, RnncError, RnncParamsError, type RnncModel } from "../../runtime/index.js";
 import { BACKWARD_CALLS, FORWARD_CALLS, TRAIN_STEP_ARG, tinyAbi, tinyModule, type TinyOptions } from "./tiny-module.js";
@@ -29,6 +33,18 @@ describe("loadModel", () => {
       expect(model.dims).toEqual({ I: 3, H: 2 });
       expect(model.loss).toBe("mse");
     }
+  });
+
+  it("reads a file path, a relative path and a file: URL in Node, and names a missing file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnc-load-"));
+    const path = join(dir, "tiny.wasm");
+    writeFileSync(path, tinyModule({ abi: tinyAbi() }));
+    for (const source of [path, relative(process.cwd(), path), pathToFileURL(path), pathToFileURL(path).href]) {
+      expect((await loadModel(source)).dims).toEqual({ I: 3, H: 2 });
+    }
+    await expect(loadModel(join(dir, "missing.wasm"))).rejects.toThrow(/cannot read the module .*missing\.wasm: no such file/);
+    await expect(loadModel(pathToFileURL(join(dir, "missing.wasm")))).rejects.toThrow(/cannot read the module file:.*missing\.wasm: no such file/);
+    rmSync(dir, { recursive: true });
   });
 
   it("refuses modules that break the ABI", async () => {
