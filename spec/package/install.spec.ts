@@ -144,4 +144,20 @@ export { loss };
       expect(typeErrors()).toMatch(/typed\.ts.*not assignable to type 'string'/);
     });
   }
+
+  it("runs the README's 'Using a module' program as it stands", () => {
+    const readme = readFileSync(join(repo, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Using a module"));
+    const shell = /```sh\n(npx rnnc compile [^\n]*)\n```/.exec(section)![1]!;
+    const program = /```js\n([\s\S]*?)```/.exec(section)![1]!;
+    const [command, ...args] = shell.split(/\s+/);
+    run(command!, args);
+    writeFileSync(join(project, "readme.mjs"), program);
+    const lines = run("node", ["readme.mjs"]).trim().split("\n");
+    const before = Number(/^loss (\S+), \|dWi\| (\S+)$/.exec(lines[0]!)![1]);
+    const after = Number(/^after 50 Adam steps: loss (\S+)$/.exec(lines[1]!)![1]);
+    expect(after).toBeLessThan(before / 2);
+    expect(lines.slice(2)).toHaveLength(3);
+    for (const line of lines.slice(2)) expect(Math.abs(Number(/^h\[0\] = (\S+)$/.exec(line)![1]))).toBeLessThan(1);
+  });
 });
