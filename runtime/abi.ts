@@ -3,6 +3,7 @@
 // region sizes, live shapes) that every host needs. See docs/abi.md.
 
 import { RnncAbiError } from "./errors.js";
+import { decodeUtf8 } from "./utf8.js";
 
 export const ABI_VERSION = 1;
 
@@ -118,7 +119,7 @@ export function readAbiSection(module: WebAssembly.Module): Abi {
   }
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(sections[0]);
+    text = decodeUtf8(new Uint8Array(sections[0]!));
   } catch {
     throw new RnncAbiError('the "rnnc" custom section is not valid UTF-8');
   }

@@ -20,8 +20,9 @@ function asUrl(source: string | URL): URL | undefined {
 }
 
 export async function fetchSource(source: string | URL): Promise<Response | Uint8Array<ArrayBuffer>> {
+  if (!inNode()) return fetchUrl(source); // before asUrl: some scopes have no URL either
   const url = asUrl(source);
-  if (!inNode() || (url !== undefined && url.protocol !== "file:")) return fetch(source);
+  if (url !== undefined && url.protocol !== "file:") return fetchUrl(source);
   const fs = (await import(/* @vite-ignore */ nodeFs)) as typeof import("node:fs/promises");
   const path = url ?? (source as string);
   try {
@@ -32,4 +33,12 @@ export async function fetchSource(source: string | URL): Promise<Response | Uint
     const shown = url ? url.href : path;
     throw new RnncError(`cannot read the module ${shown}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
   }
+}
+
+// An AudioWorkletGlobalScope has no fetch: its modules come compiled from the main thread.
+function fetchUrl(source: string | URL): Promise<Response> {
+  if (typeof fetch !== "function") {
+    throw new RnncError(`this host has no fetch (an AudioWorkletGlobalScope has none), so it cannot load ${String(source)}; pass the module's bytes or a WebAssembly.Module`);
+  }
+  return fetch(source);
 }

@@ -264,7 +264,7 @@ function splitRole<T>(a: Role | T | undefined, b: T | undefined): [Role | undefi
 
 async function compileSource(source: ModelSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
-  if (typeof source === "string" || source instanceof URL) {
+  if (typeof source === "string" || isUrl(source)) {
     const fetched = await fetchSource(source);
     return fetched instanceof Uint8Array ? compileBytes(fetched) : compileSource(fetched);
   }
@@ -287,9 +287,13 @@ async function compileBytes(bytes: Uint8Array<ArrayBuffer>): Promise<WebAssembly
   }
 }
 
-// Response is absent from some hosts (old Node, wasm-only shells).
+// Response and URL are absent from some hosts (old Node, wasm-only shells, an AudioWorkletGlobalScope).
 function isResponse(source: ModelSource): source is Response {
   return typeof Response !== "undefined" && source instanceof Response;
+}
+
+function isUrl(source: ModelSource): source is URL {
+  return typeof URL !== "undefined" && source instanceof URL;
 }
 
 function toBytes(source: ArrayBuffer | ArrayBufferView): Uint8Array<ArrayBuffer> {

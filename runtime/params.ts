@@ -4,6 +4,7 @@
 
 import { BYTES_PER_ELEMENT, elementCount, type ElementType } from "./abi.js";
 import { RnncParamsError } from "./errors.js";
+import { decodeUtf8, encodeUtf8 } from "./utf8.js";
 
 /** One parameter tensor as stored: `data` holds its raw little-endian bytes. */
 export interface ParamRecord {
@@ -32,7 +33,7 @@ export function encodeParams(records: readonly ParamRecord[]): Uint8Array {
     dataBytes += align8(r.data.byteLength);
     return entry;
   });
-  const header = new TextEncoder().encode(JSON.stringify({ format: FORMAT_VERSION, tensors: entries }));
+  const header = encodeUtf8(JSON.stringify({ format: FORMAT_VERSION, tensors: entries }));
   const dataStart = align8(PREFIX_BYTES + header.byteLength);
   const file = new Uint8Array(dataStart + dataBytes);
   for (let i = 0; i < MAGIC.length; i++) file[i] = MAGIC.charCodeAt(i);
@@ -52,7 +53,7 @@ export function decodeParams(file: Uint8Array): ParamRecord[] {
   if (PREFIX_BYTES + headerBytes > file.byteLength) throw bad("header runs past the end of the file");
   let header: { format?: unknown; tensors?: unknown };
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(file.subarray(PREFIX_BYTES, PREFIX_BYTES + headerBytes)));
+    header = JSON.parse(decodeUtf8(file.subarray(PREFIX_BYTES, PREFIX_BYTES + headerBytes)));
   } catch {
     throw bad("header is not UTF-8 JSON");
   }
