@@ -1,0 +1,7 @@
+// Types of bundle-runtime.js (plain JavaScript so that `npm run build` runs it unbuilt), for the specs.
+
+/** dist/browser/rnnc-runtime.js in this checkout. */
+export const defaultOutfile: string;
+
+/** Bundles runtime/index.ts into one ESM file at `outfile`; resolves to its path. */
+export function bundleRuntime(outfile?: string): Promise<string>;
