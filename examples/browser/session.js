@@ -1,0 +1,53 @@
+// examples/browser — the demo's sequence of calls, plain ESM with no DOM, so
+// that it runs the same in a page and in Node (spec/browser/runtime.spec.ts
+// runs it in both and compares the bytes). In: the runtime's exports, a
+// loaded module with train_step (an LSTM: input x, states h and c), a seed.
+// Out: named results as typed arrays: the forward loss, every gradient after
+// backward, every parameter after one training step, a few stream steps.
+
+/** Runs the sequence on `model`; every value it uses comes from `seed`. */
+export function runSession(rnnc, model, seed) {
+  const { initParams, prng, RnncStream } = rnnc;
+  if (!model.hasFunction("train_step")) {
+    throw new Error("this module has no train_step: compile it with --optimizer adam (see examples/browser/README.md)");
+  }
+  const results = [];
+  const record = (label, values) => results.push({ label, values });
+  const rand = prng(seed ^ 0x5eed);
+  const fill = (view, scale) => {
+    for (let i = 0; i < view.length; i++) view[i] = (rand() * 2 - 1) * scale;
+  };
+
+  initParams(model, seed, { forgetBias: ["bf"] });
+  const batch = Math.min(3, model.capacity.batch);
+  const steps = Math.min(12, model.capacity.steps);
+  const size = { batch, steps };
+  for (const t of model.tensors()) {
+    if (t.role === "input" || t.role === "target") fill(model.view(t.name, t.role, size), 1);
+    if (t.role === "state_in") fill(model.view(t.name, t.role, size), 0.5);
+  }
+  // Ragged lengths: steps past a sequence's end must change nothing, in every engine alike.
+  model.set("lengths", "lengths", Array.from({ length: batch }, (_, b) => Math.max(1, steps - 4 * b)));
+
+  record("forward: loss", Float64Array.of(model.forward(batch, steps)));
+  model.backward(batch, steps);
+  for (const t of model.tensors().filter((t) => t.role === "grad")) record(`backward: gradient of ${t.name}`, model.get(t.name, "grad", size));
+
+  const loss = model.trainStep(batch, steps, { learning_rate: 0.01, clip_norm: 1 });
+  record("train_step: loss", Float64Array.of(loss ?? Number.NaN));
+  for (const t of model.tensors().filter((t) => t.role === "param")) record(`train_step: ${t.name} after the update`, model.get(t.name, "param"));
+
+  // The stream starts from sequence 0's initial state and carries it from step to step.
+  const stream = new RnncStream(model, 1);
+  const inputs = model.tensors().filter((t) => t.role === "input");
+  for (let step = 0; step < 4; step++) {
+    const values = Object.fromEntries(inputs.map((t) => [t.name, Array.from({ length: t.shape.at(-1) }, () => rand() * 2 - 1)]));
+    for (const [name, output] of Object.entries(stream.step(values))) record(`stream step ${step}: ${name}`, output);
+  }
+  return results;
+}
+
+/** The bytes of a typed array as hex (little-endian, as wasm memory holds them). */
+export function toHex(values) {
+  return Array.from(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), (b) => b.toString(16).padStart(2, "0")).join("");
+}
