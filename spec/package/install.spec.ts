@@ -83,7 +83,7 @@ afterAll(() => {
 describe("the packed package, installed into an empty project", () => {
   it("ships the built code, the DSL declarations and no specs or build litter", () => {
     const listing = run("tar", ["-tzf", tarball]).split("\n").filter(Boolean).map((p) => p.replace(/^package\//, ""));
-    for (const needed of ["bin/rnnc.js", "dist/compiler/api.js", "dist/compiler/api.d.ts", "dist/runtime/index.js", "dist/runtime/index.d.ts", "dsl/index.d.ts"]) {
+    for (const needed of ["bin/rnnc.js", "dist/compiler/api.js", "dist/compiler/api.d.ts", "dist/runtime/index.js", "dist/runtime/index.d.ts", "dist/browser/rnnc-runtime.js", "dsl/index.d.ts"]) {
       expect(listing).toContain(needed);
     }
     expect(listing.filter((p) => /^(spec|bench|\.ci|node_modules)\/|\.wasm$|\.wat$|tsconfig/.test(p))).toEqual([]);
