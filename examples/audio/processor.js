@@ -35,7 +35,8 @@ function openShaper(module, params) {
     const found = model.tensors().filter((t) => t.role === role);
     if (found.length !== 1 || found[0].shape.at(-1) !== 1) {
       const got = found.map((t) => `${t.name} [${t.shape.join(", ")}]`).join(", ") || "none";
-      throw new Error(`a waveshaper maps one sample to one sample: it needs one ${role} of 1 feature, this module has ${got}`);
+      const why = `it needs one ${role} of 1 feature, this module has ${got}`;
+      throw new Error(`a waveshaper maps one sample to one sample: ${why}`);
     }
     return found[0].name;
   };
@@ -49,7 +50,8 @@ function openShaper(module, params) {
     x: model.view(input, "input", size),
     y: model.view(output, "output", size),
     lengths: model.view("lengths", "lengths", size),
-    states: model.tensors().filter((t) => t.role === "state_in").map((t) => [model.view(t.name, "state_in", state), model.view(t.name, "state_out", state)]),
+    states: model.tensors().filter((t) => t.role === "state_in")
+      .map((t) => [model.view(t.name, "state_in", state), model.view(t.name, "state_out", state)]),
   };
 }
 

@@ -13,7 +13,8 @@ const model = await loadModel(readFileSync(new URL("./waveshaper.wasm", import.m
 model.loadParams(readFileSync(new URL("./waveshaper.params", import.meta.url)));
 const size = { batch: 1, steps: 128 };
 const [x, y] = [model.view("x", "input", size), model.view("y", "output", size)];
-const states = ["l0.h", "l0.c"].map((s) => [model.view(s, "state_in", { batch: 1, steps: 1 }), model.view(s, "state_out", { batch: 1, steps: 1 })]);
+const one = { batch: 1, steps: 1 };
+const states = ["l0.h", "l0.c"].map((s) => [model.view(s, "state_in", one), model.view(s, "state_out", one)]);
 model.set("lengths", "lengths", [128]);
 
 let phase = 0;
@@ -32,5 +33,6 @@ const runs = Array.from({ length: 5 }, () => {
   return ((performance.now() - started) / quanta) * 1000;
 }).sort((a, b) => a - b);
 const budget = (128 / 48_000) * 1e6;
-console.log(`one quantum (128 frames): ${runs[2].toFixed(1)} µs median of 5 runs of ${quanta} (${runs[0].toFixed(1)} to ${runs[4].toFixed(1)}); `
-  + `a quantum lasts ${budget.toFixed(0)} µs at 48 kHz: ${(budget / runs[2]).toFixed(0)}× faster than real time`);
+console.log(`one quantum (128 frames): ${runs[2].toFixed(1)} µs median of 5 runs of ${quanta} `
+  + `(${runs[0].toFixed(1)} to ${runs[4].toFixed(1)}); a quantum lasts ${budget.toFixed(0)} µs at 48 kHz: `
+  + `${(budget / runs[2]).toFixed(0)}× faster than real time`);

@@ -37,14 +37,16 @@ function randomSignal(frames, rand) {
 }
 
 const compile = (capacity, train) => compileCell({
-  file, text: readFileSync(file, "utf8"), dims, capacity, readFile: (p) => readFileSync(p, "utf8"), ...(train ? { train } : { inference: true }),
+  file, text: readFileSync(file, "utf8"), dims, capacity, readFile: (p) => readFileSync(p, "utf8"),
+  ...(train ? { train } : { inference: true }),
 });
+const adam = { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
 async function train() {
   const batch = 16;
   const chunks = 16;
   const rounds = 60;
-  const model = await loadModel(compile({ batch, steps: QUANTUM }, { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }).binary);
+  const model = await loadModel(compile({ batch, steps: QUANTUM }, adam).binary);
   initParams(model, 1, { forgetBias: ["bf"] });
   const rand = prng(2);
   const size = { batch, steps: QUANTUM };
@@ -92,7 +94,8 @@ async function evaluate(params) {
       worst = Math.max(worst, error);
       squares += error * error;
     }
-    for (const state of ["l0.h", "l0.c"]) model.view(state, "state_in", { batch: 1, steps: 1 }).set(model.view(state, "state_out", { batch: 1, steps: 1 }));
+    const one = { batch: 1, steps: 1 };
+    for (const state of ["l0.h", "l0.c"]) model.view(state, "state_in", one).set(model.view(state, "state_out", one));
   }
   return { worst, rms: Math.sqrt(squares / frames) };
 }
@@ -104,6 +107,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   writeFileSync(paramsPath, params);
   const { worst, rms } = await evaluate(params);
   console.log(`trained in ${took.toFixed(1)} s; mean squared error of the last round ${meanSquaredError.toExponential(2)}`);
-  console.log(`held-out sweep (2 s, 50 Hz to 4 kHz, peak 0.3 to 1.2), streamed by quanta: worst error ${worst.toFixed(4)}, RMS ${rms.toFixed(4)}`);
+  console.log("held-out sweep (2 s, 50 Hz to 4 kHz, peak 0.3 to 1.2), streamed by quanta: "
+    + `worst error ${worst.toFixed(4)}, RMS ${rms.toFixed(4)}`);
   console.log(`wrote ${paramsPath} (${params.byteLength} bytes)`);
 }

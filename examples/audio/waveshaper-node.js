@@ -9,7 +9,9 @@
 export async function loadWaveshaper(base = new URL(".", import.meta.url)) {
   const get = async (name) => {
     const response = await fetch(new URL(name, base));
-    if (!response.ok) throw new Error(`cannot fetch ${response.url}: HTTP ${response.status} (see examples/audio/README.md)`);
+    if (!response.ok) {
+      throw new Error(`cannot fetch ${response.url}: HTTP ${response.status} (see examples/audio/README.md)`);
+    }
     return response.arrayBuffer();
   };
   const [bytes, params] = await Promise.all([get("waveshaper.wasm"), get("waveshaper.params")]);

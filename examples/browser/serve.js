@@ -56,7 +56,8 @@ export async function startServer(lookup, port = 0) {
       reply(200, CONTENT_TYPES[extname(pathname)] ?? "application/octet-stream", body);
     } catch (e) {
       const missing = e.code === "ENOENT" || e.code === "EISDIR" || e.code === "ENOTDIR";
-      reply(missing ? 404 : 500, "text/plain", missing ? `not found: ${pathname}\n` : `cannot read ${pathname}: ${e.message}\n`);
+      if (missing) reply(404, "text/plain", `not found: ${pathname}\n`);
+      else reply(500, "text/plain", `cannot read ${pathname}: ${e.message}\n`);
     }
   });
   await new Promise((listening, failed) => {

@@ -31,17 +31,22 @@ export function runSession(rnnc, model, seed) {
 
   record("forward: loss", Float64Array.of(model.forward(batch, steps)));
   model.backward(batch, steps);
-  for (const t of model.tensors().filter((t) => t.role === "grad")) record(`backward: gradient of ${t.name}`, model.get(t.name, "grad", size));
+  for (const t of model.tensors().filter((t) => t.role === "grad")) {
+    record(`backward: gradient of ${t.name}`, model.get(t.name, "grad", size));
+  }
 
   const loss = model.trainStep(batch, steps, { learning_rate: 0.01, clip_norm: 1 });
   record("train_step: loss", Float64Array.of(loss ?? Number.NaN));
-  for (const t of model.tensors().filter((t) => t.role === "param")) record(`train_step: ${t.name} after the update`, model.get(t.name, "param"));
+  for (const t of model.tensors().filter((t) => t.role === "param")) {
+    record(`train_step: ${t.name} after the update`, model.get(t.name, "param"));
+  }
 
   // The stream starts from sequence 0's initial state and carries it from step to step.
   const stream = new RnncStream(model, 1);
   const inputs = model.tensors().filter((t) => t.role === "input");
   for (let step = 0; step < 4; step++) {
-    const values = Object.fromEntries(inputs.map((t) => [t.name, Array.from({ length: t.shape.at(-1) }, () => rand() * 2 - 1)]));
+    const sample = (t) => Array.from({ length: t.shape.at(-1) }, () => rand() * 2 - 1);
+    const values = Object.fromEntries(inputs.map((t) => [t.name, sample(t)]));
     for (const [name, output] of Object.entries(stream.step(values))) record(`stream step ${step}: ${name}`, output);
   }
   return results;
@@ -49,5 +54,6 @@ export function runSession(rnnc, model, seed) {
 
 /** The bytes of a typed array as hex (little-endian, as wasm memory holds them). */
 export function toHex(values) {
-  return Array.from(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), (b) => b.toString(16).padStart(2, "0")).join("");
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -34,20 +34,24 @@ function specifiers(code: string): string[] {
 
 describe("the browser bundle of the runtime", () => {
   it("imports no module: no bare specifier, no node: module but the Node-only file reader's", async () => {
-    expect(specifiers('import { a } from "./a.js"; export * from "b"; import("node:fs"); require("c")')).toEqual(["./a.js", "b", "node:fs", "c"]);
+    expect(specifiers('import { a } from "./a.js"; export * from "b"; import("node:fs"); require("c")'))
+      .toEqual(["./a.js", "b", "node:fs", "c"]);
     // The grep reads code only: doc comments survive bundling and may quote words after "from".
     const { code } = await transform(text, { minifyWhitespace: true, format: "esm" });
     const bare = specifiers(code).filter((s) => !/^\.{0,2}\//.test(s));
     expect(bare, "bare or node: specifiers in the bundle").toEqual([]);
     // esbuild's parser agrees: the bundle imports nothing it could resolve or bundle.
-    const parsed = await build({ entryPoints: [bundlePath], bundle: true, write: false, metafile: true, external: ["*"], logLevel: "silent" });
+    const parsed = await build({
+      entryPoints: [bundlePath], bundle: true, write: false, metafile: true, external: ["*"], logLevel: "silent",
+    });
     expect(Object.values(parsed.metafile.inputs).flatMap((input) => input.imports)).toEqual([]);
     // In Node, runtime/fetch.ts reads files through import() of a computed node: name, so that
     // bundlers never follow it; a browser never takes that path (runtime.spec.ts loads a URL).
     // That is the only import() of a name, and the only place "node:" appears.
     const computed = [...code.matchAll(/\bimport\s*\(\s*([^)]*)\)/g)].map((m) => m[1]!.trim());
     const names = computed.map((arg) => {
-      const value = /^[A-Za-z_$][\w$]*$/.test(arg) ? new RegExp(`\\b(?:var|let|const) ${arg}\\s*=\\s*"([^"]*)"`).exec(code)?.[1] : undefined;
+      const definition = new RegExp(`\\b(?:var|let|const) ${arg}\\s*=\\s*"([^"]*)"`);
+      const value = /^[A-Za-z_$][\w$]*$/.test(arg) ? definition.exec(code)?.[1] : undefined;
       return value ?? `import(${arg})`;
     });
     expect(names.every((n) => n.startsWith("node:")), `import() calls: ${names.join(", ")}`).toBe(true);
@@ -72,7 +76,8 @@ describe("the browser bundle of the runtime", () => {
         stdin: { contents: `export { loadModel } from "${specifier}";`, resolveDir: join(dir, "app") },
         bundle: true, write: false, format: "esm", platform, metafile: true, logLevel: "silent",
       });
-      return Object.keys(result.metafile.inputs).filter((p) => p.includes("node_modules/")).map((p) => p.slice(p.indexOf("node_modules/")));
+      const inputs = Object.keys(result.metafile.inputs).filter((p) => p.includes("node_modules/"));
+      return inputs.map((p) => p.slice(p.indexOf("node_modules/")));
     };
     expect(await resolved("rnnc/runtime", "browser")).toEqual(["node_modules/rnnc/dist/browser/rnnc-runtime.js"]);
     expect(await resolved("rnnc/runtime", "node")).toEqual(["node_modules/rnnc/dist/runtime/index.js"]);

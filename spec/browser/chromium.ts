@@ -24,7 +24,8 @@ export function describeInChromium(name: string, body: () => void): void {
   } else if (process.env.CI) {
     describe(name, () => {
       it("needs chromium", () => {
-        throw new Error(`${chromiumPath} is missing: the browser specs need chromium (Debian: apt-get install chromium, or set RNNC_CHROMIUM), and CI must install it`);
+        throw new Error(`${chromiumPath} is missing: the browser specs need chromium `
+          + "(Debian: apt-get install chromium, or set RNNC_CHROMIUM), and CI must install it");
       });
     });
   } else {
@@ -57,7 +58,8 @@ export async function openExampleSite(extra: Readonly<Record<string, Uint8Array>
   });
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+    const args = ["--headless", "--no-sandbox", "--disable-gpu"];
+    browser = await chromium.launch({ executablePath: chromiumPath, args });
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(`uncaught: ${e.message}`));

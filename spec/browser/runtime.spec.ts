@@ -43,7 +43,8 @@ describeInChromium("the runtime in headless Chromium", () => {
       const node = await inNode(seed);
       const labels = Object.keys(node);
       expect(labels).toContain("forward: loss");
-      expect(labels.filter((l) => l.startsWith("backward: gradient of ")).length).toBe(compiled.abi.tensors.filter((t) => t.role === "grad").length);
+      const gradients = compiled.abi.tensors.filter((t) => t.role === "grad").length;
+      expect(labels.filter((l) => l.startsWith("backward: gradient of ")).length).toBe(gradients);
       expect(labels.filter((l) => l.startsWith("stream step ")).length).toBe(4);
       expect(Object.keys(state.results)).toEqual(labels);
       for (const label of labels) expect(state.results[label], label).toBe(node[label]);
@@ -53,7 +54,8 @@ describeInChromium("the runtime in headless Chromium", () => {
 
   it("says on the page when the module cannot be loaded", async () => {
     await site.page.goto(`${site.base}/examples/browser/?seed=x`);
-    const state = await site.page.waitForFunction("window.rnncDemo", undefined, { timeout: 20_000 }).then((h) => h.jsonValue() as Promise<DemoState>);
+    const state = await site.page.waitForFunction("window.rnncDemo", undefined, { timeout: 20_000 })
+      .then((h) => h.jsonValue() as Promise<DemoState>);
     expect(state).toEqual({ error: '?seed= must be an integer; got "x"' });
     expect(await site.page.textContent("#status")).toBe('failed: ?seed= must be an integer; got "x"');
   });

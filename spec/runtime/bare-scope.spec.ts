@@ -12,7 +12,8 @@ import { tinyAbi, tinyModule } from "./tiny-module.js";
 function unicodeModule(): Uint8Array<ArrayBuffer> {
   const abi = tinyAbi();
   const names: Record<string, string> = { W: "Wé", b: "β€😀" };
-  return tinyModule({ abi: { ...abi, name: "ﬁlter✓", tensors: abi.tensors.map((t) => ({ ...t, name: names[t.name] ?? t.name })) } });
+  const tensors = abi.tensors.map((t) => ({ ...t, name: names[t.name] ?? t.name }));
+  return tinyModule({ abi: { ...abi, name: "ﬁlter✓", tensors } });
 }
 
 function removeHostApis(): void {
@@ -47,6 +48,7 @@ describe("the runtime without TextDecoder, TextEncoder, URL, Response and fetch"
     // Node's process, seen through a scope without versions.node: the runtime takes this host for a browser's.
     vi.stubGlobal("process", Object.create(process, { versions: { value: {} } }));
     await expect(loadModel("http://127.0.0.1:1/cell.wasm")).rejects.toThrow(RnncError);
-    await expect(loadModel("cell.wasm")).rejects.toThrow(/this host has no fetch .* cannot load cell\.wasm; pass the module's bytes or a WebAssembly\.Module/);
+    await expect(loadModel("cell.wasm")).rejects
+      .toThrow(/this host has no fetch .* cannot load cell\.wasm; pass the module's bytes or a WebAssembly\.Module/);
   });
 });

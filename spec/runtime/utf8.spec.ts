@@ -15,11 +15,13 @@ const decodeOrError = (decode: (b: Uint8Array) => string, bytes: Uint8Array) => 
   }
 };
 /** Any UTF-16 string, lone surrogates included. */
-const anyText = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)), maxLength: 40 });
+const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u));
+const anyText = fc.string({ unit: codeUnit, maxLength: 40 });
 /** Text of whole code points from every UTF-8 length class. */
 const wellFormed = fc.string({ unit: "binary", maxLength: 40 });
 /** Valid UTF-8 with a few bytes replaced, removed or inserted: the boundary cases of the decoder. */
-const mutated = fc.tuple(wellFormed, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom("set", "cut", "add")), { maxLength: 3 }))
+const edit = fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom("set", "cut", "add"));
+const mutated = fc.tuple(wellFormed, fc.array(edit, { maxLength: 3 }))
   .map(([text, edits]) => {
     const bytes = [...new TextEncoder().encode(text)];
     for (const [at, byte, kind] of edits) {
@@ -51,9 +53,12 @@ describe("decodeUtf8Portable", () => {
     const cases = [
       [0x7f], [0x80], [0xc1, 0xbf], [0xc2, 0x80], [0xdf, 0xbf], [0xe0, 0x9f, 0x80], [0xe0, 0xa0, 0x80],
       [0xed, 0x9f, 0xbf], [0xed, 0xa0, 0x80], [0xef, 0xbf, 0xbf], [0xf0, 0x8f, 0xbf, 0xbf], [0xf0, 0x90, 0x80, 0x80],
-      [0xf4, 0x8f, 0xbf, 0xbf], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xe2, 0x82], [0xef, 0xbb, 0xbf, 0x41],
+      [0xf4, 0x8f, 0xbf, 0xbf], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xe2, 0x82],
+      [0xef, 0xbb, 0xbf, 0x41],
     ].map((c) => Uint8Array.from(c));
-    for (const b of cases) expect(decodeOrError(decodeUtf8Portable, b), `bytes ${[...b]}`).toEqual(decodeOrError((x) => native.decode(x), b));
+    for (const b of cases) {
+      expect(decodeOrError(decodeUtf8Portable, b), `bytes ${[...b]}`).toEqual(decodeOrError((x) => native.decode(x), b));
+    }
   });
 
   it("decodes long text (more units than one fromCharCode call takes)", () => {
