@@ -2,6 +2,9 @@
 // below, its arguments and a source range. Out: Diagnostic records, thrown
 // together as one DiagnosticError, and their plain-text rendering.
 
+
+import { escapeControls, excerpt } from "./excerpt.js";
+
 /**
  * Every message a user can see, keyed by code. `{0}`, `{1}` are replaced by
  * the arguments of `diagnostic()`. Codes are stable: tools and tests match on
@@ -26,6 +29,7 @@ export const diagnosticMessages = {
   RNNC115: "output '{0}' gets no value",
   RNNC116: "numeric literal {0} is out of range: {1}",
   RNNC117: "bad initialiser for '{0}': {1}",
+  RNNC118: "nested too deeply: more than {0} levels of brackets, operators or consts built on consts",
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticMessages;
@@ -106,17 +110,16 @@ export interface FormatOptions {
 export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): string {
   const paint = (ansi: string, s: string) => (options.color ? `\x1b[${ansi}m${s}\x1b[0m` : s);
   const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
-  const out = [`${where} - ${paint("31", "error")} ${paint("90", d.code)}: ${d.message}`];
+  const out = [`${escapeControls(where)} - ${paint("31", "error")} ${paint("90", d.code)}: ${escapeControls(d.message)}`];
   const gutter = " ".repeat(String(d.line).length);
   if (d.line > 0) {
+    const quoted = excerpt(d.sourceLine, d.column, d.length);
     // Keep tabs in the indent so the carets line up with the text above them.
-    const indent = d.sourceLine.slice(0, d.column - 1).replace(/[^\t]/g, " ");
-    const room = Math.max(1, d.sourceLine.length - (d.column - 1));
-    const carets = "^".repeat(Math.max(1, Math.min(d.length, room)));
-    out.push(`  ${d.line} | ${d.sourceLine}`.trimEnd());
-    out.push(`  ${gutter} | ${indent}${paint("31", carets)}`);
+    const indent = quoted.text.slice(0, quoted.caretStart).replace(/[^\t]/g, " ");
+    out.push(`  ${d.line} | ${quoted.text}`.trimEnd());
+    out.push(`  ${gutter} | ${indent}${paint("31", "^".repeat(quoted.caretLength))}`);
   }
-  if (d.hint !== undefined) out.push(`  ${d.line > 0 ? gutter : ""} = hint: ${d.hint}`);
+  if (d.hint !== undefined) out.push(`  ${d.line > 0 ? gutter : ""} = hint: ${escapeControls(d.hint)}`);
   return out.join("\n");
 }
 

@@ -11,6 +11,7 @@ import type { Reporter } from "./report.js";
 import type { DeclRole, Expr } from "./syntax.js";
 import { describeSyntax, hintForSyntax } from "./describe.js";
 import { numericValue } from "./literals.js";
+import { maxNesting } from "./nesting.js";
 
 export interface DeclInfo {
   role: DeclRole;
@@ -93,7 +94,13 @@ function builder(scope: Scope, at: SourceSpan, what: string): OpBuilder {
         scope.reporter.error("RNNC102", [what, shape.message], at);
         return undefined;
       }
-      return { kind: "apply", op, args: operands, shape, at };
+      const depth = 1 + Math.max(0, ...operands.map((a) => (a.kind === "apply" ? a.depth : 0)));
+      if (depth > maxNesting) {
+        // Consts built on consts nest without brackets; everything after the frontend recurses on this depth.
+        scope.reporter.error("RNNC118", [maxNesting], at, "a chain of consts this long is better written as fewer, wider steps");
+        return undefined;
+      }
+      return { kind: "apply", op, args: operands, shape, at, depth };
     },
     literal: (value) => literal(value, at),
     inverseSize: (x) => ({ kind: "inverseSize", of: x.shape, shape: [], at }),

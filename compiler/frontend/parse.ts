@@ -7,6 +7,7 @@ import { Node as TsNode, Project, ts, type CallExpression, type SourceFile, type
 import { DiagnosticError, diagnostic, wholeFile } from "../diagnostics.js";
 import { parseDeclarations } from "./declarations.js";
 import { describeSyntax } from "./describe.js";
+import { checkNesting } from "./nesting.js";
 import { Reporter } from "./report.js";
 import { lowerStep } from "./step.js";
 import type { CellSyntax, ModelSyntax } from "./syntax.js";
@@ -23,6 +24,8 @@ export function parseCells(file: string, text: string): CellSyntax[] {
 /** The cells and models a file defines. */
 export function parseUnits(file: string, text: string): { cells: CellSyntax[]; models: ModelSyntax[] } {
   const reporter = new Reporter(file, text);
+  // Before TypeScript's parser, which recurses on the tree, sees the text.
+  if (checkNesting(text, reporter)) reporter.throwIfFailed();
   const project = new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true, compilerOptions: { noLib: true } });
   // The name only decides how TypeScript parses the text; messages use `file`.
   const sourceFile = project.createSourceFile("/cell.ts", text);

@@ -30,7 +30,8 @@ export type Expr =
   /** 1 / (number of elements of `of`), known only once dims are bound. */
   | { kind: "inverseSize"; of: Shape<Dim>; shape: Shape<Dim>; at: SourceSpan }
   | { kind: "tensor"; role: DeclRole; name: string; shape: Shape<Dim>; at: SourceSpan }
-  | { kind: "apply"; op: Op; args: Expr[]; shape: Shape<Dim>; at: SourceSpan };
+  /** depth: the longest path to a leaf, through consts too (1 above the deepest argument). */
+  | { kind: "apply"; op: Op; args: Expr[]; shape: Shape<Dim>; at: SourceSpan; depth: number };
 
 export interface CellSyntax {
   name: string;

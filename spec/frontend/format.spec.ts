@@ -37,6 +37,29 @@ describe("formatDiagnostic", () => {
     expect(formatDiagnostic(end).split("\n").slice(1)).toEqual(["  3 | last", "    |     ^"]);
   });
 
+  it("quotes a window of a long line, with its carets under the range", () => {
+    const line = `${"a + ".repeat(5000)}oops${" + b".repeat(5000)}`;
+    const at = line.indexOf("oops");
+    const d = diagnostic("RNNC101", ["oops"], { file: "long.ts", line: 1, column: at + 1, length: 4, sourceLine: line });
+    const [, quoted, carets] = formatDiagnostic(d).split("\n") as [string, string, string];
+    expect(quoted.length).toBeLessThan(120);
+    expect(quoted).toMatch(/^  1 \| …[ a+]+oops[ b+]+…$/);
+    expect(quoted.indexOf("oops")).toBe(carets.indexOf("^"));
+    expect(/\^+/.exec(carets)![0]).toBe("^^^^");
+  });
+
+  it("escapes control and bidi characters in the quoted line, the message and the hint", () => {
+    const line = "const a\x1b[2J = \u202eb\u0007;";
+    const d = diagnostic("RNNC101", ["a\x1b[31m"], { file: "f.ts", line: 1, column: line.indexOf("\u202e") + 1, length: 1, sourceLine: line }, "no \x9b here");
+    const text = formatDiagnostic(d);
+    expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/);
+    expect(text).toContain("const a\\x1b[2J = \\u202eb\\x07;");
+    expect(text).toContain("unknown identifier 'a\\x1b[31m'");
+    expect(text).toContain("= hint: no \\x9b here");
+    const [, quoted, carets] = text.split("\n") as [string, string, string];
+    expect(quoted.slice(carets.indexOf("^"), carets.indexOf("^") + /\^+/.exec(carets)![0].length)).toBe("\\u202e");
+  });
+
   it("prints a whole-file diagnostic without a position", () => {
     expect(formatDiagnostic(diagnostic("RNNC107", ["the file defines no cells"], wholeFile("x.ts")))).toBe(
       "x.ts - error RNNC107: cannot pick a cell: the file defines no cells",
