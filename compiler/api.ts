@@ -1,7 +1,8 @@
 // compiler — the public surface of the compiler for programs (the CLI is the
 // other one): compile a cell file's text to a module, check it for an editor
-// (checkCell), check gradients, and the diagnostics a user error throws.
-// Everything else may change. Nothing here imports a node: module, so it
+// (checkCell), check gradients, and what a user error throws: DiagnosticError
+// (located diagnostics) or BuildError (options the cell rules out). Everything
+// else may change. Nothing here imports a node: module, so it
 // bundles for browsers (examples/playground).
 export {
   checkCell, compileCell, passNames, defaultCapacity,
@@ -10,4 +11,5 @@ export {
 export { joinImport, type ReadCellFile, type ResolveImport } from "./model.js";
 export type { Optimizer } from "./lower/train.js";
 export { gradcheck, instantiate, prng, type GradcheckOptions, type GradcheckReport, type TensorCheck } from "./gradcheck.js";
+export { BuildError } from "./errors.js";
 export { DiagnosticError, formatDiagnostic, formatDiagnostics, type Diagnostic } from "./diagnostics.js";

@@ -115,7 +115,11 @@ export function compileCell(options: CompileOptions): Compiled {
     return taped;
   };
 
-  const bound = bindUnit(options, (units) => dump("parse", () => [...units.cells.map((c) => `cell ${c.name}`), ...units.models.map((m) => `model ${m.name}`)].join("\n")));
+  const listUnits = (units: Parsed) => [
+    ...units.cells.map((c) => `cell ${c.name}`),
+    ...units.models.map((m) => `model ${m.name}`),
+  ];
+  const bound = bindUnit(options, (units) => dump("parse", () => listUnits(units).join("\n")));
   const loss = options.loss ?? "mse";
 
   let program: Program;
@@ -167,7 +171,8 @@ function bindUnit(options: CheckOptions, parsed: (units: Parsed) => void = () =>
     const cell = instantiateCell(unit.cell, { ...options.dims }, graph);
     return { kind: "cell", name: unit.cell.name, cell, graph, dims: usedDims(unit.cell, options.dims), units };
   }
-  const model = buildModel(unit.model, options.dims, options.file, options.readFile, units.cells, options.resolveImport);
+  const { dims, file, readFile, resolveImport } = options;
+  const model = buildModel(unit.model, dims, file, readFile, units.cells, resolveImport);
   return { kind: "model", name: unit.model.name, model, dims: model.dims, units };
 }
 

@@ -33,7 +33,8 @@ describe("checkCell", () => {
       const args = /^\/\/ args: (.*)$/m.exec(text)?.[1] ?? "";
       const dimsArg = /--dims (\S+)/.exec(args)?.[1] ?? "I=3,H=4";
       const dims = Object.fromEntries(dimsArg.split(",").map((kv) => kv.split("=")).map(([k, v]) => [k!, Number(v)]));
-      const options: CheckOptions = { file: `${fixtureDir}/${name}`, text, cell: /--cell (\S+)/.exec(args)?.[1], dims, readFile };
+      const cell = /--cell (\S+)/.exec(args)?.[1];
+      const options: CheckOptions = { file: `${fixtureDir}/${name}`, text, cell, dims, readFile };
       const checked = outcome(() => checkCell(options));
       expect(checked).toEqual(outcome(() => compileCell({ ...options, optimize: false })));
       expect(checked).toHaveProperty("diagnostics");
@@ -50,7 +51,8 @@ describe("checkCell", () => {
       expect(exported.length).toBeGreaterThan(0);
       for (const unit of exported) {
         const checked = checkCell({ file, text, cell: unit, dims, readFile });
-        const { abi } = compileCell({ file, text, cell: unit, dims, readFile, optimize: false, capacity: { batch: 2, steps: 3 } });
+        const capacity = { batch: 2, steps: 3 };
+        const { abi } = compileCell({ file, text, cell: unit, dims, readFile, optimize: false, capacity });
         expect({ name: checked.name, dims: checked.dims }).toEqual({ name: abi.name, dims: abi.dims });
         expect([...checked.units].sort()).toEqual([...exported].sort());
       }
