@@ -7,6 +7,7 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import {
@@ -54,7 +55,8 @@ describe.skipIf(!haveChromium && !process.env["CI"])("the playground in Chromium
     if (!haveChromium) {
       throw new Error(`chromium must be installed at ${chromiumPath} for spec/playground (apt-get install chromium)`);
     }
-    server = spawn(process.execPath, ["examples/playground/serve.js", "--port", "0", "--until-stdin-closes"]);
+    const serve = fileURLToPath(new URL("../../examples/playground/serve.js", import.meta.url));
+    server = spawn(process.execPath, [serve, "--port", "0", "--until-stdin-closes"]);
     const url = await new Promise<string>((resolve, reject) => {
       let out = "";
       let err = "";
