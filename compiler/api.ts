@@ -1,6 +1,15 @@
 // compiler — the public surface of the compiler for programs (the CLI is the
-// other one): compile a cell file's text to a module, check gradients, and
-// the diagnostics a user error throws. Everything else may change.
-export { compileCell, passNames, defaultCapacity, type CompileOptions, type Compiled, type PassName } from "./pipeline.js";
+// other one): compile a cell file's text to a module, check it for an editor
+// (checkCell), check gradients, and what a user error throws: DiagnosticError
+// (located diagnostics) or BuildError (options the cell rules out). Everything
+// else may change. Nothing here imports a node: module, so it
+// bundles for browsers (examples/playground).
+export {
+  checkCell, compileCell, passNames, defaultCapacity,
+  type CheckOptions, type Checked, type CompileOptions, type Compiled, type PassName,
+} from "./pipeline.js";
+export { joinImport, type ReadCellFile, type ResolveImport } from "./model.js";
+export type { Optimizer } from "./lower/train.js";
 export { gradcheck, instantiate, prng, type GradcheckOptions, type GradcheckReport, type TensorCheck } from "./gradcheck.js";
+export { BuildError } from "./errors.js";
 export { DiagnosticError, formatDiagnostic, formatDiagnostics, type Diagnostic } from "./diagnostics.js";

@@ -4,13 +4,35 @@
 // bound to what the layer reads; a bidirectional layer instantiated twice,
 // for two sets of parameters), the readout and the sizes between them.
 
-import { dirname, resolve } from "node:path";
 import { DiagnosticError, diagnostic, wholeFile, type SourceSpan } from "./diagnostics.js";
 import { instantiateCell, parseCells, type CellIR, type CellSyntax, type ModelSyntax } from "./frontend/index.js";
 import { Graph } from "./ir/index.js";
 import type { Activation, ModelInput } from "./time/index.js";
 
 export type ReadCellFile = (path: string) => string;
+
+/**
+ * The path of the cell file that `importer` imports as `specifier` (already
+ * ending in .ts). Paths are the host's business: the compiler imports no
+ * path module, so it runs in browsers; the CLI passes node:path's resolve.
+ */
+export type ResolveImport = (importer: string, specifier: string) => string;
+
+/** The default: `specifier` against the folder of `importer`, "." and ".." folded, "/" as separator. */
+export const joinImport: ResolveImport = (importer, specifier) => {
+  const folder = importer.split("/").slice(0, -1);
+  const from = specifier.startsWith("/") || folder.length === 0 ? specifier : `${folder.join("/")}/${specifier}`;
+  const parts: string[] = from.startsWith("/") ? [""] : [];
+  for (const part of from.split("/")) {
+    const last = parts.at(-1);
+    if (part === "." || part === "") continue;
+    if (part !== "..") parts.push(part);
+    else if (last === "") continue; // above the root is the root
+    else if (last === undefined || last === "..") parts.push(part); // a relative path climbs on
+    else parts.pop();
+  }
+  return parts.join("/");
+};
 
 export type Unit = { kind: "cell"; cell: CellSyntax } | { kind: "model"; model: ModelSyntax };
 
@@ -51,7 +73,10 @@ function bindDim(dim: string | number, dims: Readonly<Record<string, number>>, a
   return size;
 }
 
-export function buildModel(model: ModelSyntax, dims: Readonly<Record<string, number>>, file: string, readFile: ReadCellFile | undefined, localCells: readonly CellSyntax[] = []): BuiltModel {
+export function buildModel(
+  model: ModelSyntax, dims: Readonly<Record<string, number>>, file: string, readFile: ReadCellFile | undefined,
+  localCells: readonly CellSyntax[] = [], resolveImport: ResolveImport = joinImport,
+): BuiltModel {
   const used: Record<string, number> = {};
   const siteOf = (dim: string) => model.dimSites.find((s) => s.dim === dim)?.at ?? model.at;
   const bind = (dim: string | number) => bindDim(dim, dims, siteOf(String(dim)), used);
@@ -70,7 +95,7 @@ export function buildModel(model: ModelSyntax, dims: Readonly<Record<string, num
     };
     if (ref.from === undefined) return localCells.find((c) => c.name === ref.name) ?? fail(`no cell named '${ref.name}' in this file; define it here or import it`);
     if (!readFile) return fail("this compiler was not given a way to read other files");
-    const path = resolve(dirname(file), ref.from.replace(/\.js$/, ".ts").replace(/^(?!.*\.ts$)(.*)$/, "$1.ts"));
+    const path = resolveImport(file, ref.from.replace(/\.js$/, ".ts").replace(/^(?!.*\.ts$)(.*)$/, "$1.ts"));
     let cells = cache.get(path);
     if (!cells) {
       let text: string;

@@ -10,6 +10,9 @@
 //   tape        which forward values the backward step reads, and from where
 //   schedule    kernels: fused elementwise loops, matrix kernels, reductions
 //   wasm        Binaryen emission, validation and optimisation
+//
+// checkCell runs parse and cell alone, the passes that report user errors:
+// the diagnostics an editor shows while the user types.
 
 import { parseUnits, instantiateCell, type CellIR, type CellSyntax, type ModelSyntax } from "./frontend/index.js";
 import { Graph, printFn, verify, type Fn } from "./ir/index.js";
@@ -20,7 +23,7 @@ import {
 import { lowerProgram } from "./lower/module.js";
 import type { Optimizer } from "./lower/train.js";
 import { printSchedule } from "./lower/schedule.js";
-import { buildModel, pickUnit, type ReadCellFile } from "./model.js";
+import { buildModel, pickUnit, type BuiltModel, type ReadCellFile, type ResolveImport } from "./model.js";
 import type { Abi } from "../runtime/abi.js";
 
 export const passNames = ["parse", "cell", "ad", "simplify", "tape", "schedule", "wasm"] as const;
@@ -49,6 +52,20 @@ export interface CompileOptions {
   readonly relaxedSimd?: boolean;
   /** Reads a cell file a model imports; models that import cells need it. */
   readonly readFile?: ReadCellFile;
+  /** Where an import of a cell file points; joins paths with "/" when omitted. */
+  readonly resolveImport?: ResolveImport;
+}
+
+/** What `checkCell` reads: the part of the options that decides the user's errors. */
+export type CheckOptions = Pick<CompileOptions, "file" | "text" | "cell" | "dims" | "readFile" | "resolveImport">;
+
+/** A cell or model that checks: what would be compiled, with the dimensions it uses. */
+export interface Checked {
+  readonly kind: "cell" | "model";
+  readonly name: string;
+  readonly dims: Readonly<Record<string, number>>;
+  /** Every model and cell the file defines. */
+  readonly units: readonly string[];
 }
 
 export interface Compiled {
@@ -98,20 +115,19 @@ export function compileCell(options: CompileOptions): Compiled {
     return taped;
   };
 
-  const units = parseUnits(options.file, options.text);
-  dump("parse", () => [...units.cells.map((c) => `cell ${c.name}`), ...units.models.map((m) => `model ${m.name}`)].join("\n"));
-  const unit = pickUnit(units, options.cell, options.file);
+  const listUnits = (units: Parsed) => [
+    ...units.cells.map((c) => `cell ${c.name}`),
+    ...units.models.map((m) => `model ${m.name}`),
+  ];
+  const bound = bindUnit(options, (units) => dump("parse", () => listUnits(units).join("\n")));
   const loss = options.loss ?? "mse";
 
   let program: Program;
-  let dims: Record<string, number>;
-  if (unit.kind === "cell") {
-    const graph = new Graph();
-    const cell = instantiateCell(unit.cell, { ...options.dims }, graph);
+  if (bound.kind === "cell") {
+    const { cell, graph } = bound;
     program = cellProgram(scanOf(cellGraph(cell, graph), loss, options.dump ? `${cell.name} ` : ""));
-    dims = usedDims(unit.cell, options.dims);
   } else {
-    const model = buildModel(unit.model, options.dims, options.file, options.readFile, units.cells);
+    const { model } = bound;
     const layers = model.layers.map((layer) => ({
       forward: cellGraph(layer.forward.cell, layer.forward.graph),
       ...(layer.reverse ? { reverse: cellGraph(layer.reverse.cell, layer.reverse.graph) } : {}),
@@ -119,7 +135,6 @@ export function compileCell(options: CompileOptions): Compiled {
     }));
     const last = model.outputSize;
     program = modelProgram(model.inputs, layers, readoutGraph(last, model.readout), loss, scanOf);
-    dims = model.dims;
   }
 
   const lowered = lowerProgram(program, {
@@ -127,8 +142,8 @@ export function compileCell(options: CompileOptions): Compiled {
     simd: options.simd ?? true,
     capacity: options.capacity ?? defaultCapacity,
     optimize: options.optimize ?? true,
-    dims,
-    name: unit.kind === "cell" ? unit.cell.name : unit.model.name,
+    dims: bound.dims,
+    name: bound.name,
     train: options.train,
     inference: options.inference ?? false,
     relaxedSimd: options.relaxedSimd ?? false,
@@ -138,6 +153,37 @@ export function compileCell(options: CompileOptions): Compiled {
   const { binary, text } = lowered.emit();
   dump("wasm", () => text);
   return { binary, abi: lowered.abi, wat: text };
+}
+
+type Parsed = ReturnType<typeof parseUnits>;
+type Bound = { readonly name: string; readonly dims: Record<string, number>; readonly units: Parsed } & (
+  | { readonly kind: "cell"; readonly cell: CellIR; readonly graph: Graph }
+  | { readonly kind: "model"; readonly model: BuiltModel }
+);
+
+/** The front of the pipeline, up to the last pass that reports user errors: parse, pick, bind dimensions. */
+function bindUnit(options: CheckOptions, parsed: (units: Parsed) => void = () => {}): Bound {
+  const units = parseUnits(options.file, options.text);
+  parsed(units);
+  const unit = pickUnit(units, options.cell, options.file);
+  if (unit.kind === "cell") {
+    const graph = new Graph();
+    const cell = instantiateCell(unit.cell, { ...options.dims }, graph);
+    return { kind: "cell", name: unit.cell.name, cell, graph, dims: usedDims(unit.cell, options.dims), units };
+  }
+  const { dims, file, readFile, resolveImport } = options;
+  const model = buildModel(unit.model, dims, file, readFile, units.cells, resolveImport);
+  return { kind: "model", name: unit.model.name, model, dims: model.dims, units };
+}
+
+/**
+ * Diagnostics only, as an editor wants them while the user types: throws the
+ * DiagnosticError that compileCell would throw for the same options, without
+ * differentiating or lowering anything. Otherwise says what would be compiled.
+ */
+export function checkCell(options: CheckOptions): Checked {
+  const { kind, name, dims, units } = bindUnit(options);
+  return { kind, name, dims, units: [...units.models, ...units.cells].map((u) => u.name) };
 }
 
 function usedDims(syntax: CellSyntax | ModelSyntax, dims: Readonly<Record<string, number>>): Record<string, number> {

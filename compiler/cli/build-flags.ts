@@ -5,7 +5,7 @@ import { defaultCapacity, passNames, type CompileOptions, type PassName } from "
 import { parseChoice, parseDims, parseNumber, parsePositive } from "./args.js";
 import type { Optimizer } from "../lower/train.js";
 import { lossKinds, type LossKind } from "../time/index.js";
-import { describeFsError, UsageError, UserError, type Io } from "./io.js";
+import { describeFsError, resolveImport, UsageError, UserError, type Io } from "./io.js";
 
 export const buildFlags = {
   cell: { type: "string" },
@@ -102,6 +102,7 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
     capacity: { batch: parsePositive("batch", values.batch, defaultCapacity.batch), steps: parsePositive("steps", values.steps, defaultCapacity.steps) },
     loss: parseChoice<LossKind>("loss", values.loss, lossKinds, "mse"),
     readFile: (path: string) => io.readText(path),
+    resolveImport,
     train: optimizerOf(values),
     inference: values.inference === true,
     relaxedSimd: values["relaxed-simd"] === true,

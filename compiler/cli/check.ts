@@ -4,7 +4,7 @@ import { Graph } from "../ir/index.js";
 import { instantiateCell, parseUnits } from "../frontend/index.js";
 import { buildModel } from "../model.js";
 import { onePositional, parse, parseDims } from "./args.js";
-import { describeFsError, UserError, type Io } from "./io.js";
+import { describeFsError, resolveImport, UserError, type Io } from "./io.js";
 
 export const checkUsage = `usage: rnnc check FILE [--dims I=64,H=128]
 
@@ -29,7 +29,7 @@ export function checkCommand(argv: readonly string[], io: Io): number {
   if (values.dims !== undefined) {
     const dims = parseDims(values.dims);
     for (const cell of cells) instantiateCell(cell, dims, new Graph());
-    for (const model of models) buildModel(model, dims, file, (path) => io.readText(path), cells);
+    for (const model of models) buildModel(model, dims, file, (path) => io.readText(path), cells, resolveImport);
   }
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
   const names = [...cells, ...models].map((u) => u.name).join(", ");

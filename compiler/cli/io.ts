@@ -2,6 +2,8 @@
 // commands take this instead of `process`, so tests run them in-process.
 
 import { readFileSync, writeFileSync, renameSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { ResolveImport } from "../model.js";
 
 export interface Io {
   out(text: string): void;
@@ -27,6 +29,9 @@ export const processIo: Io = {
     }
   },
 };
+
+/** Paths of the cell files a model imports, absolute and in the platform's form, as users read them in messages. */
+export const resolveImport: ResolveImport = (importer, specifier) => resolve(dirname(importer), specifier);
 
 /** "no such file or directory" rather than Node's "ENOENT: …, open 'x'". */
 export function describeFsError(e: unknown): string {

@@ -9,7 +9,7 @@ import { isChunkTagging } from "../training/metrics.js";
 import { plainProgress, terminalProgress, type Progress } from "../training/progress.js";
 import type { ModelSource } from "../training/tagger.js";
 import { onePositional, parse, parseChoice, parseDims, parseNumber, parsePositive } from "./args.js";
-import { describeFsError, processIo, UsageError, UserError, type Io } from "./io.js";
+import { describeFsError, processIo, resolveImport, UsageError, UserError, type Io } from "./io.js";
 
 export const trainUsage = `usage: rnnc train MODEL.ts --train TRAIN.jsonl --dev DEV.jsonl [options]
 
@@ -117,7 +117,7 @@ function progressFor(io: Io): Progress {
 }
 
 export function modelSource(file: string, cell: string | undefined, io: Io): ModelSource {
-  return { file, text: readFile(file, io), cell, readFile: (path) => io.readText(path) };
+  return { file, text: readFile(file, io), cell, readFile: (path) => io.readText(path), resolveImport };
 }
 
 export function readData(file: string, io: Io, requireTags: boolean): DataFile & { sentences: readonly Sentence[] } {

@@ -4,7 +4,7 @@
 
 import { createHash } from "node:crypto";
 import { parseUnits } from "../frontend/index.js";
-import { pickUnit, type ReadCellFile } from "../model.js";
+import { pickUnit, type ReadCellFile, type ResolveImport } from "../model.js";
 import { instantiate } from "../gradcheck.js";
 import type { Optimizer } from "../lower/train.js";
 import { compileCell } from "../pipeline.js";
@@ -19,6 +19,7 @@ export interface ModelSource {
   /** The exported model; may be left out when the file has one. */
   readonly cell: string | undefined;
   readonly readFile: ReadCellFile;
+  readonly resolveImport?: ResolveImport;
 }
 
 /** What training needs to know of a model before compiling it. */
@@ -90,7 +91,7 @@ export function compileTagger(
 ): RnncModel {
   const { binary } = compileCell({
     file: source.file, text: source.text, cell: shape.name, dims, capacity,
-    loss: "softmax-ce", train: optimizer, readFile: source.readFile,
+    loss: "softmax-ce", train: optimizer, readFile: source.readFile, resolveImport: source.resolveImport,
   });
   return instantiate(binary);
 }
