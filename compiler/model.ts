@@ -8,6 +8,7 @@ import { DiagnosticError, diagnostic, wholeFile, type SourceSpan } from "./diagn
 import { instantiateCell, parseCells, type CellIR, type CellSyntax, type ModelSyntax } from "./frontend/index.js";
 import { Graph } from "./ir/index.js";
 import type { Activation, ModelInput } from "./time/index.js";
+import { nameRecord, own } from "./names.js";
 
 export type ReadCellFile = (path: string) => string;
 
@@ -67,7 +68,7 @@ export interface BuiltModel {
 
 function bindDim(dim: string | number, dims: Readonly<Record<string, number>>, at: SourceSpan, used: Record<string, number>): number {
   if (typeof dim === "number") return dim;
-  const size = dims[dim];
+  const size = own(dims, dim);
   if (size === undefined) throw new DiagnosticError([diagnostic("RNNC104", [dim], at, `bind it when compiling: --dims ${dim}=128`)]);
   used[dim] = size;
   return size;
@@ -77,7 +78,7 @@ export function buildModel(
   model: ModelSyntax, dims: Readonly<Record<string, number>>, file: string, readFile: ReadCellFile | undefined,
   localCells: readonly CellSyntax[] = [], resolveImport: ResolveImport = joinImport,
 ): BuiltModel {
-  const used: Record<string, number> = {};
+  const used = nameRecord<number>();
   const siteOf = (dim: string) => model.dimSites.find((s) => s.dim === dim)?.at ?? model.at;
   const bind = (dim: string | number) => bindDim(dim, dims, siteOf(String(dim)), used);
   const inputs: ModelInput[] = model.inputs.map((input) =>
@@ -117,7 +118,7 @@ export function buildModel(
     if (!input) {
       throw new DiagnosticError([diagnostic("RNNC113", [`cell '${syntax.name}' is a layer, so it needs exactly one input declared as a vector like { x: "I" }`], layer.at)]);
     }
-    const layerDims: Record<string, number> = { ...dims };
+    const layerDims = nameRecord(Object.entries(dims));
     for (const [dim, value] of Object.entries(layer.dims)) layerDims[dim] = bindDim(value, dims, layer.at, used);
     layerDims[input.shape[0] as string] = features;
     const instantiate = () => {
@@ -129,7 +130,7 @@ export function buildModel(
     if (out.shape.length !== 1) {
       throw new DiagnosticError([diagnostic("RNNC113", [`the output of cell '${syntax.name}' must be a vector to feed the next layer`], layer.at)]);
     }
-    for (const [dim, size] of Object.entries(forward.cell.dims)) if (dim !== input.shape[0] && layer.dims[dim] === undefined) used[dim] = size;
+    for (const [dim, size] of Object.entries(forward.cell.dims)) if (dim !== input.shape[0] && own(layer.dims, dim) === undefined) used[dim] = size;
     const size = out.shape[0]!;
     features = layer.bidirectional && layer.merge === "concat" ? 2 * size : size;
     return { forward, ...(layer.bidirectional ? { reverse: instantiate() } : {}), merge: layer.merge };

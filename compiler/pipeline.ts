@@ -25,6 +25,7 @@ import type { Optimizer } from "./lower/train.js";
 import { printSchedule } from "./lower/schedule.js";
 import { buildModel, pickUnit, type BuiltModel, type ReadCellFile, type ResolveImport } from "./model.js";
 import type { Abi } from "../runtime/abi.js";
+import { nameRecord, own } from "./names.js";
 
 export const passNames = ["parse", "cell", "ad", "simplify", "tape", "schedule", "wasm"] as const;
 export type PassName = (typeof passNames)[number];
@@ -168,7 +169,7 @@ function bindUnit(options: CheckOptions, parsed: (units: Parsed) => void = () =>
   const unit = pickUnit(units, options.cell, options.file);
   if (unit.kind === "cell") {
     const graph = new Graph();
-    const cell = instantiateCell(unit.cell, { ...options.dims }, graph);
+    const cell = instantiateCell(unit.cell, nameRecord(Object.entries(options.dims)), graph);
     return { kind: "cell", name: unit.cell.name, cell, graph, dims: usedDims(unit.cell, options.dims), units };
   }
   const { dims, file, readFile, resolveImport } = options;
@@ -187,8 +188,8 @@ export function checkCell(options: CheckOptions): Checked {
 }
 
 function usedDims(syntax: CellSyntax | ModelSyntax, dims: Readonly<Record<string, number>>): Record<string, number> {
-  const used: Record<string, number> = {};
-  for (const { dim } of syntax.dimSites) if (dims[dim] !== undefined) used[dim] = dims[dim];
+  const used = nameRecord<number>();
+  for (const { dim } of syntax.dimSites) if (own(dims, dim) !== undefined) used[dim] = own(dims, dim)!;
   return used;
 }
 

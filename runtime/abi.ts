@@ -148,7 +148,8 @@ export function parseAbi(json: string): Abi {
   if (relaxed !== undefined && relaxed !== true) throw new RnncAbiError("ABI.relaxedSimd: expected true or no field");
 
   const rawDims = object(field(root, "dims", "ABI"), "ABI.dims");
-  const dims: Record<string, number> = {};
+  // No prototype: a dimension may be named "__proto__" or "valueOf".
+  const dims = Object.create(null) as Record<string, number>;
   for (const [k, v] of Object.entries(rawDims)) dims[k] = integer(v, `ABI.dims.${k}`, 1);
 
   const rawCapacity = object(field(root, "capacity", "ABI"), "ABI.capacity");

@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 
 type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
 import { UsageError } from "./io.js";
+import { nameRecord } from "../names.js";
 
 type Parsed<O extends OptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
 
@@ -17,7 +18,7 @@ export function parse<O extends OptionsConfig>(argv: readonly string[], options:
 }
 
 export function parseDims(text: string | undefined): Record<string, number> {
-  const dims: Record<string, number> = {};
+  const dims = nameRecord<number>();
   if (!text) return dims;
   for (const part of text.split(",").filter((p) => p.trim() !== "")) {
     const match = /^\s*([A-Za-z_$][A-Za-z0-9_$]*)\s*=\s*(\d+)\s*$/.exec(part);

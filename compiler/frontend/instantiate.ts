@@ -6,6 +6,7 @@ import { sizeOf, varArg, type Dim, type Graph, type Node, type Role, type Shape 
 import { DiagnosticError, diagnostic, type Diagnostic } from "../diagnostics.js";
 import type { CellSyntax, Expr, TensorDecl } from "./syntax.js";
 import type { ParamInit } from "../../runtime/abi.js";
+import { nameRecord, own } from "../names.js";
 
 export interface CellIR {
   name: string;
@@ -65,10 +66,10 @@ export function instantiateCell(cell: CellSyntax, dims: Record<string, number>, 
 
 /** The sizes of the dims the cell uses; RNNC104 for each one not given. */
 function bindDims(cell: CellSyntax, dims: Record<string, number>): Record<string, number> {
-  const bound: Record<string, number> = {};
+  const bound = nameRecord<number>();
   const problems: Diagnostic[] = [];
   for (const { dim, at } of cell.dimSites) {
-    const size = Object.hasOwn(dims, dim) ? dims[dim] : undefined;
+    const size = own(dims, dim);
     if (size === undefined) {
       problems.push(diagnostic("RNNC104", [dim], at, `bind it when compiling: --dims ${dim}=128`));
     } else if (!Number.isInteger(size) || size <= 0) {

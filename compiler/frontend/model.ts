@@ -7,6 +7,7 @@ import { Node as TsNode, type Expression, type SourceFile, type VariableDeclarat
 import { sizeValue } from "./literals.js";
 import type { Reporter } from "./report.js";
 import type { Activation, CellRef, InputSyntax, LayerSyntax, ModelSyntax } from "./syntax.js";
+import { nameRecord } from "../names.js";
 
 const activations: readonly Activation[] = ["linear", "sigmoid", "tanh", "relu"];
 const modelHint = 'export const NAME = model({ input: { x: "I" }, layers: [lstm, bidirectional(gru, "concat")], readout: dense("O", "sigmoid") })';
@@ -101,7 +102,7 @@ export function parseModel(
         return undefined;
       }
       const cell = cellRef(args[0]!);
-      const dims: Record<string, string | number> = {};
+      const dims = nameRecord<string | number>();
       if (args[1]) {
         if (!TsNode.isObjectLiteralExpression(args[1])) r.error("RNNC113", ["layer dimensions are an object like { H: \"H2\" } or { H: 64 }"], args[1]);
         else {

@@ -2,6 +2,8 @@
 // of vocabulary. Out: token accuracy (overall, OOV) and conlleval's chunk precision, recall and
 // F1 per entity type and overall, from BIO (or BIOES) tags.
 
+import { nameRecord } from "../names.js";
+
 export interface Score {
   readonly precision: number;
   readonly recall: number;
@@ -98,7 +100,8 @@ export function chunkScores(gold: readonly (readonly string[])[], predicted: rea
       if (goldKeys.has(key(c))) bump(c.type, "correct");
     }
   });
-  const byType: Record<string, Score> = {};
+  // Types come from the data: a type named "__proto__" is a key like any other.
+  const byType = nameRecord<Score>();
   let [g, p, c] = [0, 0, 0];
   for (const type of [...counts.keys()].sort()) {
     const n = counts.get(type)!;

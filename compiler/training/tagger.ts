@@ -12,6 +12,7 @@ import type { RnncModel } from "../../runtime/model.js";
 import { chunks, feedBatch, packBatch, type InputLayout } from "./batches.js";
 import { TrainingError, type Sentence } from "./data.js";
 import type { Vocabularies } from "./vocab.js";
+import { nameRecord, own } from "../names.js";
 
 export interface ModelSource {
   readonly file: string;
@@ -62,10 +63,10 @@ export function taggerShape(source: ModelSource): TaggerShape {
 
 /** The user's dims plus those the vocabularies decide; a user may not bind those. */
 export function bindDims(shape: TaggerShape, userDims: Readonly<Record<string, number>>, vocab: Vocabularies): Record<string, number> {
-  const dims: Record<string, number> = { ...userDims };
+  const dims = nameRecord(Object.entries(userDims));
   const bind = (dim: string, size: number, what: string) => {
     if (Object.hasOwn(userDims, dim)) throw new TrainingError(`--dims: ${dim} is the ${what} and is set from the training data (${size}); leave it out`);
-    if (dims[dim] !== undefined && dims[dim] !== size) throw new TrainingError(`dimension ${dim} is used both as the ${what} (${size}) and for a table of ${dims[dim]} rows`);
+    if (own(dims, dim) !== undefined && dims[dim] !== size) throw new TrainingError(`dimension ${dim} is used both as the ${what} (${size}) and for a table of ${dims[dim]} rows`);
     dims[dim] = size;
   };
   for (const d of shape.vocabDims.words) bind(d, vocab.wordCount, "size of the word vocabulary");

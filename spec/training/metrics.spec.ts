@@ -42,6 +42,14 @@ describe("chunkScores", () => {
     expect(Object.keys(scores.byType)).toEqual(["LOC", "ORG", "PER"]);
   });
 
+  it("reports chunk types named like Object.prototype keys", () => {
+    const tags = [["B-__proto__", "I-__proto__", "O", "B-constructor"]];
+    const scores = chunkScores(tags, tags);
+    expect(Object.keys(scores.byType).sort()).toEqual(["__proto__", "constructor"]);
+    expect(scores.byType["__proto__"]).toMatchObject({ gold: 1, predicted: 1, correct: 1, f1: 1 });
+    expect(JSON.parse(JSON.stringify(scores)).byType.__proto__.gold).toBe(1);
+  });
+
   it("a chunk does not run across sentences", () => {
     expect(chunkScores([s("B-LOC"), s("I-LOC")], [s("B-LOC"), s("I-LOC")]).overall).toMatchObject({ gold: 2, correct: 2, f1: 1 });
   });
