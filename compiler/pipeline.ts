@@ -26,6 +26,8 @@ import { printSchedule } from "./lower/schedule.js";
 import { buildModel, pickUnit, type BuiltModel, type ReadCellFile, type ResolveImport } from "./model.js";
 import type { Abi } from "../runtime/abi.js";
 import { nameRecord, own } from "./names.js";
+import { validateCheckOptions, validateCompileOptions } from "./options.js";
+import { BuildError } from "./errors.js";
 
 export const passNames = ["parse", "cell", "ad", "simplify", "tape", "schedule", "wasm"] as const;
 export type PassName = (typeof passNames)[number];
@@ -90,6 +92,9 @@ function cellGraph(cell: CellIR, graph: Graph): CellGraph {
 
 /** Compiles a cell or a model of the file to a module. */
 export function compileCell(options: CompileOptions): Compiled {
+  validateCompileOptions(options);
+  const unknownPass = options.dump?.after.find((p) => !passNames.includes(p));
+  if (unknownPass !== undefined) throw new BuildError(`options.dump.after: no pass named ${JSON.stringify(unknownPass)}; the passes are ${passNames.join(", ")}`);
   const dump = (pass: PassName, text: () => string) => {
     if (options.dump?.after.includes(pass)) options.dump.write(pass, text());
   };
@@ -183,6 +188,7 @@ function bindUnit(options: CheckOptions, parsed: (units: Parsed) => void = () =>
  * differentiating or lowering anything. Otherwise says what would be compiled.
  */
 export function checkCell(options: CheckOptions): Checked {
+  validateCheckOptions(options);
   const { kind, name, dims, units } = bindUnit(options);
   return { kind, name, dims, units: [...units.models, ...units.cells].map((u) => u.name) };
 }
