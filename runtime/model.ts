@@ -236,9 +236,17 @@ export class RnncModel {
     const params = this.abi.functions[fn];
     const exported = this.instance.exports[fn];
     if (!params || typeof exported !== "function") throw new RnncError(`this module has no function "${fn}"`);
+    const named = params.filter((p) => p !== "batch" && p !== "steps");
+    const unknown = Object.keys(args).filter((k) => !named.includes(k));
+    if (unknown.length > 0) throw new RnncError(`${fn} has no parameter ${unknown.map((k) => `"${k}"`).join(", ")}; it takes ${named.map((k) => `"${k}"`).join(", ") || "none"}`);
     const values = params.map((p) => {
-      const v = p === "batch" ? size.batch : p === "steps" ? size.steps : args[p];
+      if (p === "batch" || p === "steps") return size[p];
+      const v: unknown = Object.hasOwn(args, p) ? args[p] : undefined;
       if (v === undefined) throw new RnncError(`${fn} needs a value for its parameter "${p}"`);
+      // A NaN learning rate would return a normal-looking loss and leave every parameter NaN.
+      if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+        throw new RnncError(`${fn}: "${p}" must be a finite number ≥ 0, got ${typeof v === "number" || typeof v === "bigint" ? String(v) : JSON.stringify(v) ?? typeof v}`);
+      }
       return v;
     });
     return (exported as (...a: number[]) => unknown)(...values);

@@ -196,6 +196,18 @@ describe("calls", () => {
     expect(() => model.trainStep(2, 9, { seed: 1 })).toThrow(RangeError);
     model.backward(2, 3); // train_step ran a forward
   });
+
+  it("trainStep refuses non-finite, negative, non-numeric and unknown hyper-parameters before the module runs", async () => {
+    const abi = tinyAbi();
+    abi.functions.train_step = ["batch", "steps", "seed"];
+    const model = await loadModel(tinyModule({ abi, trainStep: true }));
+    for (const bad of [NaN, Infinity, -Infinity, -1, "0.1", { valueOf: () => 1 }, null, 10n]) {
+      expect(() => model.trainStep(2, 3, { seed: bad as number }), String(bad)).toThrow(/train_step: "seed" must be a finite number ≥ 0, got/);
+    }
+    expect(() => model.trainStep(2, 3, { seed: 1, lr: 0.1 })).toThrow(/train_step has no parameter "lr"; it takes "seed"/);
+    expect(() => model.trainStep(2, 3, Object.create({ seed: 1 }) as Record<string, number>)).toThrow(/needs a value for its parameter "seed"/);
+    expect(counter(model, TRAIN_STEP_ARG)).toBe(0);
+  });
 });
 
 describe("parameter files", () => {
