@@ -4,6 +4,9 @@
 import { readFileSync, writeFileSync, renameSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { ResolveImport } from "../model.js";
+import { describeFsError } from "../training/folder.js";
+
+export { describeFsError };
 
 export interface Io {
   out(text: string): void;
@@ -33,12 +36,6 @@ export const processIo: Io = {
 /** Paths of the cell files a model imports, absolute and in the platform's form, as users read them in messages. */
 export const resolveImport: ResolveImport = (importer, specifier) => resolve(dirname(importer), specifier);
 
-/** "no such file or directory" rather than Node's "ENOENT: …, open 'x'". */
-export function describeFsError(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const known: Record<string, string> = { ENOENT: "no such file or directory", EACCES: "permission denied", EISDIR: "it is a directory", ENOTDIR: "a parent is not a directory" };
-  return (err.code && known[err.code]) ?? err.message;
-}
 
 /** A bad invocation (exit 2): unknown flag, missing argument, malformed value. */
 export class UsageError extends Error {}

@@ -2,13 +2,14 @@
 // DIR/checkpoint.json naming binaries beside it, written so a kill at any moment leaves a whole
 // checkpoint; read back, and refused when it belongs to another model.
 
-import { existsSync, mkdirSync, readdirSync, unlinkSync } from "node:fs";
+import { existsSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { elementTypeOf, regionBytes, resolveShape } from "../../runtime/abi.js";
 import { RnncError } from "../../runtime/errors.js";
 import type { RnncModel } from "../../runtime/model.js";
 import { decodeParams, encodeParams, matchParams } from "../../runtime/params.js";
 import { TrainingError } from "./data.js";
+import { describeFsError, prepareFolder } from "./folder.js";
 import type { VocabJson } from "./vocab.js";
 
 export const CHECKPOINT_FILE = "checkpoint.json";
@@ -112,7 +113,7 @@ const binaryName = /^(params|optimizer|best)-\d+-\d+\.bin$/;
  * checkpoint whole. `best` is given when it changed since the last save.
  */
 export function writeCheckpoint(dir: string, io: CheckpointIo, body: CheckpointBody, blobs: { params: Uint8Array; optimizer: Uint8Array; best?: Uint8Array }, previousBest: string | null): Checkpoint {
-  mkdirSync(dir, { recursive: true });
+  prepareFolder(dir);
   const stamp = `${body.position.epoch}-${body.position.batch}`;
   const files = { params: `params-${stamp}.bin`, optimizer: `optimizer-${stamp}.bin`, best: blobs.best ? `best-${stamp}.bin` : previousBest };
   io.write(join(dir, files.params), blobs.params);
@@ -124,11 +125,15 @@ export function writeCheckpoint(dir: string, io: CheckpointIo, body: CheckpointB
   io.write(join(dir, CHECKPOINT_FILE), text);
   io.write(join(dir, LOG_FILE), `${JSON.stringify(body.log, null, 2)}\n`);
   const keep = new Set(Object.values(files));
-  for (const name of readdirSync(dir)) {
-    // Also the temporary files of a writer killed before its rename (processIo names them PATH.PID.tmp).
-    const tmp = /^(.*)\.(\d+)\.tmp$/.exec(name);
-    const stale = tmp ? Number(tmp[2]) !== process.pid && (binaryName.test(tmp[1]!) || tmp[1] === CHECKPOINT_FILE || tmp[1] === LOG_FILE) : binaryName.test(name) && !keep.has(name);
-    if (stale) unlinkSync(join(dir, name));
+  try {
+    for (const name of readdirSync(dir)) {
+      // Also the temporary files of a writer killed before its rename (processIo names them PATH.PID.tmp).
+      const tmp = /^(.*)\.(\d+)\.tmp$/.exec(name);
+      const stale = tmp ? Number(tmp[2]) !== process.pid && (binaryName.test(tmp[1]!) || tmp[1] === CHECKPOINT_FILE || tmp[1] === LOG_FILE) : binaryName.test(name) && !keep.has(name);
+      if (stale) unlinkSync(join(dir, name));
+    }
+  } catch (e) {
+    throw new TrainingError(`cannot tidy the run's folder ${dir}: ${describeFsError(e)}`);
   }
   return checkpoint;
 }

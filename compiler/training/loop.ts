@@ -11,6 +11,7 @@ import {
   type Checkpoint, type CheckpointBody, type CheckpointIo, type EpochRecord, type TrainSettings,
 } from "./checkpoint.js";
 import { tagsOf, TrainingError, type Sentence } from "./data.js";
+import { prepareFolder } from "./folder.js";
 import { evaluateTags, type Metrics } from "./metrics.js";
 import type { Progress } from "./progress.js";
 import { bindDims, compileTagger, fingerprint, longest, predictTags, sha256, taggerShape, type ModelSource, type TaggerShape } from "./tagger.js";
@@ -69,6 +70,8 @@ export function metricOf(metrics: Metrics, metric: TrainSettings["metric"]): num
 export function trainTagger(run: TrainRun): TrainResult {
   const now = run.now ?? Date.now;
   const shape = taggerShape(run.source);
+  // Before any work: a folder that cannot take the checkpoint fails now, not after an epoch.
+  if (!run.resume) prepareFolder(run.out);
   const previous = run.resume ? readCheckpoint(run.out, run.io) : undefined;
   if (!run.resume && hasCheckpoint(run.out)) {
     throw new TrainingError(`${run.out} already holds a checkpoint; continue it with --resume, or train into another --out`);

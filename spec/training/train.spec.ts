@@ -176,4 +176,19 @@ describe("rnnc eval and predict", () => {
     expect(rnnc("eval", models, path("test.jsonl")).code).toBe(2);
     expect(rnnc("train", models).code).toBe(2);
   });
+
+  it("train names an --out it cannot use, before it trains, without a stack trace", () => {
+    writeFileSync(path("plain-file"), "x");
+    const cases: [string, RegExp][] = [
+      [path("plain-file"), /cannot use .*plain-file as the run's folder: .*plain-file is a file, not a folder/],
+      [join(path("plain-file"), "below"), /cannot use .*plain-file\/below as the run's folder: .*plain-file is a file, not a folder/],
+      ["/proc/self/rnnc-run", /cannot create the run's folder \/proc\/self\/rnnc-run: /],
+    ];
+    for (const [out, message] of cases) {
+      const run = rnnc("train", models, ...common(), "--out", out, "--epochs", "1");
+      expect(run, out).toMatchObject({ code: 1 });
+      expect(run.err).toMatch(message);
+      expect(run.err).not.toMatch(/internal error|    at /);
+    }
+  });
 });

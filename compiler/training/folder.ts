@@ -1,0 +1,53 @@
+// compiler/training — the run's folder (--out). In: its path. Out: the folder,
+// made if missing and proven writable before any training starts, or a
+// TrainingError naming the path and what is wrong with it. Node's recursive
+// mkdir loops forever under /proc, so the missing levels are made one by one.
+
+import { mkdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { TrainingError } from "./data.js";
+
+/** "no such file or directory" rather than Node's "ENOENT: …, open 'x'". */
+export function describeFsError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const known: Record<string, string> = {
+    ENOENT: "no such file or directory", EACCES: "permission denied", EPERM: "not permitted", EROFS: "a read-only file system",
+    EISDIR: "it is a directory", ENOTDIR: "a parent is not a directory", ENOSPC: "no space left on the device",
+  };
+  return (err.code && Object.hasOwn(known, err.code) ? known[err.code] : undefined) ?? err.message;
+}
+
+export function prepareFolder(dir: string): void {
+  const missing: string[] = [];
+  for (let at = resolve(dir); ; ) {
+    let isFolder: boolean;
+    try {
+      isFolder = statSync(at).isDirectory();
+    } catch (e) {
+      // ENOTDIR: a level above is a file, which the walk up will name.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw new TrainingError(`cannot use ${dir} as the run's folder: ${describeFsError(e)} (${at})`);
+      missing.push(at);
+      const up = dirname(at);
+      if (up === at) break;
+      at = up;
+      continue;
+    }
+    if (!isFolder) throw new TrainingError(`cannot use ${dir} as the run's folder: ${at} is a file, not a folder`);
+    break;
+  }
+  for (const level of missing.reverse()) {
+    try {
+      mkdirSync(level);
+    } catch (e) {
+      throw new TrainingError(`cannot create the run's folder ${level}: ${describeFsError(e)}`);
+    }
+  }
+  const probe = join(dir, `.rnnc-write-test.${process.pid}`);
+  try {
+    writeFileSync(probe, "");
+    unlinkSync(probe);
+  } catch (e) {
+    throw new TrainingError(`cannot write in the run's folder ${dir}: ${describeFsError(e)}`);
+  }
+}
