@@ -1,79 +1,56 @@
-// runtime — the parameter file format: magic "RNNCPARM", a u32 LE header length,
-// a UTF-8 JSON header naming each tensor's shape and dtype, then the raw
-// little-endian data. Encodes, decodes, and checks a file against a model.
+// runtime — the parameter file: safetensors (runtime/safetensors.ts) whose
+// metadata says format "rnnc-params" and carries a CRC-32 of the table and
+// data. In: records, or a file. Out: the other, and the check of a file
+// against a model. Version-1 "RNNCPARM" files still load (params-v1.ts).
 
 import { BYTES_PER_ELEMENT, elementCount, type ElementType } from "./abi.js";
 import { RnncParamsError } from "./errors.js";
-import { decodeUtf8, encodeUtf8 } from "./utf8.js";
+import { crc32 } from "./crc32.js";
+import { decodeLegacyParams, isLegacyParams } from "./params-v1.js";
+import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type StoredTensor } from "./safetensors.js";
+import { encodeUtf8 } from "./utf8.js";
 
 /** One parameter tensor as stored: `data` holds its raw little-endian bytes. */
-export interface ParamRecord {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly dtype: ElementType;
-  readonly data: Uint8Array;
+export type ParamRecord = StoredTensor;
+
+const FORMAT = "rnnc-params";
+const FORMAT_VERSION = "2";
+
+/**
+ * The checksum of everything a reader takes from the file: the tensor table
+ * (names, dtypes, shapes, where each lies), the other metadata and the data.
+ */
+function checksum(tensors: readonly StoredTensor[], metadata: Readonly<Record<string, string>>): string {
+  let at = 0;
+  const table = tensors.map((t) => [t.name, t.dtype, t.shape, at, (at += t.data.byteLength)]);
+  const meta = Object.keys(metadata).filter((k) => k !== "crc32").sort().map((k) => [k, metadata[k]]);
+  const crc = crc32(encodeUtf8(JSON.stringify([table, meta])), ...tensors.map((t) => t.data));
+  return crc.toString(16).padStart(8, "0");
 }
 
-const MAGIC = "RNNCPARM";
-const FORMAT_VERSION = 1;
-const PREFIX_BYTES = MAGIC.length + 4;
-
-interface HeaderEntry {
-  name: string;
-  shape: number[];
-  dtype: ElementType;
-  offset: number;
-  bytes: number;
-}
-
+/** A safetensors file whose metadata says it is rnnc's and carries its CRC-32. */
 export function encodeParams(records: readonly ParamRecord[]): Uint8Array {
-  let dataBytes = 0;
-  const entries: HeaderEntry[] = records.map((r) => {
-    const entry = { name: r.name, shape: [...r.shape], dtype: r.dtype, offset: dataBytes, bytes: r.data.byteLength };
-    dataBytes += align8(r.data.byteLength);
-    return entry;
-  });
-  const header = encodeUtf8(JSON.stringify({ format: FORMAT_VERSION, tensors: entries }));
-  const dataStart = align8(PREFIX_BYTES + header.byteLength);
-  const file = new Uint8Array(dataStart + dataBytes);
-  for (let i = 0; i < MAGIC.length; i++) file[i] = MAGIC.charCodeAt(i);
-  new DataView(file.buffer).setUint32(MAGIC.length, header.byteLength, true);
-  file.set(header, PREFIX_BYTES);
-  records.forEach((r, i) => file.set(r.data, dataStart + entries[i]!.offset));
-  return file;
+  const metadata = { format: FORMAT, format_version: FORMAT_VERSION };
+  return encodeSafetensors(records, { ...metadata, crc32: checksum(records, metadata) });
 }
 
+/**
+ * Reads rnnc's parameter files (safetensors with a CRC-32; the version-1
+ * "RNNCPARM" files of earlier releases too) and other safetensors files. A
+ * file that says it is rnnc's is refused unless its checksum matches.
+ */
 export function decodeParams(file: Uint8Array): ParamRecord[] {
-  const bad = (why: string) => new RnncParamsError(`not an rnnc parameter file: ${why}`);
-  if (file.byteLength < PREFIX_BYTES) throw bad("too short");
-  for (let i = 0; i < MAGIC.length; i++) {
-    if (file[i] !== MAGIC.charCodeAt(i)) throw bad(`missing the "${MAGIC}" signature`);
-  }
-  const headerBytes = new DataView(file.buffer, file.byteOffset, file.byteLength).getUint32(MAGIC.length, true);
-  if (PREFIX_BYTES + headerBytes > file.byteLength) throw bad("header runs past the end of the file");
-  let header: { format?: unknown; tensors?: unknown };
-  try {
-    header = JSON.parse(decodeUtf8(file.subarray(PREFIX_BYTES, PREFIX_BYTES + headerBytes)));
-  } catch {
-    throw bad("header is not UTF-8 JSON");
-  }
-  if (header.format !== FORMAT_VERSION) throw bad(`unsupported format ${JSON.stringify(header.format)}`);
-  if (!Array.isArray(header.tensors)) throw bad('header has no "tensors" list');
-  const dataStart = align8(PREFIX_BYTES + headerBytes);
-  return header.tensors.map((raw: unknown, i: number) => {
-    const e = raw as Partial<HeaderEntry> | null;
-    const validShape = Array.isArray(e?.shape) && e.shape.every((d) => Number.isSafeInteger(d) && d >= 0);
-    if (!e || typeof e.name !== "string" || !validShape || !e.dtype || !(e.dtype in BYTES_PER_ELEMENT)) {
-      throw bad(`header entry ${i} is malformed`);
+  if (isLegacyParams(file)) return decodeLegacyParams(file);
+  if (!looksLikeSafetensors(file)) throw new RnncParamsError("not an rnnc parameter file: neither safetensors nor an RNNCPARM file");
+  const { tensors, metadata } = decodeSafetensors(file);
+  if (metadata.format === FORMAT || metadata.crc32 !== undefined) {
+    if (metadata.crc32 === undefined) throw new RnncParamsError("damaged rnnc parameter file: its checksum (crc32 in the metadata) is missing");
+    const expected = checksum(tensors, metadata);
+    if (metadata.crc32 !== expected) {
+      throw new RnncParamsError(`damaged rnnc parameter file: its checksum is ${expected} but the file says ${metadata.crc32}; it was changed after it was written`);
     }
-    const shape = e.shape as number[];
-    const bytes = elementCount(shape) * BYTES_PER_ELEMENT[e.dtype];
-    const start = dataStart + (e.offset ?? -1);
-    if (e.bytes !== bytes || !Number.isSafeInteger(e.offset) || e.offset! < 0 || start + bytes > file.byteLength) {
-      throw bad(`data of ${e.name} is truncated or misplaced`);
-    }
-    return { name: e.name, shape, dtype: e.dtype, data: file.subarray(start, start + bytes) };
-  });
+  }
+  return [...tensors];
 }
 
 /** The shape and element type a model expects of one parameter. */
@@ -125,8 +102,4 @@ export function convertFloats(data: Uint8Array, from: "f32" | "f64", to: "f32" |
     else dst.setFloat64(i * 8, v, true);
   }
   return out;
-}
-
-function align8(n: number): number {
-  return Math.ceil(n / 8) * 8;
 }
