@@ -2,6 +2,7 @@
 // DIR/checkpoint.json naming binaries beside it, written so a kill at any moment leaves a whole
 // checkpoint; read back, and refused when it belongs to another model.
 
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { elementTypeOf, regionBytes, resolveShape } from "../../runtime/abi.js";
@@ -9,13 +10,16 @@ import { RnncError } from "../../runtime/errors.js";
 import type { RnncModel } from "../../runtime/model.js";
 import { decodeParams, encodeParams, matchParams } from "../../runtime/params.js";
 import { TrainingError } from "./data.js";
+import { validateCheckpoint } from "./checkpoint-schema.js";
 import { describeFsError, prepareFolder } from "./folder.js";
 import type { VocabJson } from "./vocab.js";
 
 export const CHECKPOINT_FILE = "checkpoint.json";
 export const LOG_FILE = "log.json";
 const FORMAT = "rnnc-checkpoint";
-const VERSION = 1;
+/** Version 2 adds sha256; version 1 checkpoints still resume, untied to their files. */
+const VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /** One finished epoch, as log.json lists them. */
 export interface EpochRecord {
@@ -72,10 +76,22 @@ export interface Checkpoint {
   readonly finished: "epochs" | "patience" | null;
   /** Binary files beside checkpoint.json (rnnc parameter-file format). */
   readonly files: { readonly params: string; readonly optimizer: string; readonly best: string | null };
+  /** The SHA-256 of each file named in `files`: a file from another run, or damaged, is refused. */
+  readonly sha256?: Readonly<Record<string, string>>;
   readonly log: readonly EpochRecord[];
 }
 
-export type CheckpointBody = Omit<Checkpoint, "format" | "version" | "files">;
+export type CheckpointBody = Omit<Checkpoint, "format" | "version" | "files" | "sha256">;
+
+/** A binary file of a checkpoint: its name beside checkpoint.json and the SHA-256 of its bytes. */
+export interface BlobRef {
+  readonly name: string;
+  readonly sha256: string | undefined;
+}
+
+export function sha256Of(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
 
 /** The module's optimizer-state tensors (Adam's moments and step count, SGD's velocity) as one file. */
 export function saveOptimizerState(model: RnncModel): Uint8Array {
@@ -112,14 +128,17 @@ const binaryName = /^(params|optimizer|best)-\d+-\d+\.bin$/;
  * named. A kill between any two steps leaves the previous or the new
  * checkpoint whole. `best` is given when it changed since the last save.
  */
-export function writeCheckpoint(dir: string, io: CheckpointIo, body: CheckpointBody, blobs: { params: Uint8Array; optimizer: Uint8Array; best?: Uint8Array }, previousBest: string | null): Checkpoint {
+export function writeCheckpoint(dir: string, io: CheckpointIo, body: CheckpointBody, blobs: { params: Uint8Array; optimizer: Uint8Array; best?: Uint8Array }, previousBest: BlobRef | null): Checkpoint {
   prepareFolder(dir);
   const stamp = `${body.position.epoch}-${body.position.batch}`;
-  const files = { params: `params-${stamp}.bin`, optimizer: `optimizer-${stamp}.bin`, best: blobs.best ? `best-${stamp}.bin` : previousBest };
+  const files = { params: `params-${stamp}.bin`, optimizer: `optimizer-${stamp}.bin`, best: blobs.best ? `best-${stamp}.bin` : previousBest?.name ?? null };
+  const sha256: Record<string, string> = { [files.params]: sha256Of(blobs.params), [files.optimizer]: sha256Of(blobs.optimizer) };
+  if (blobs.best) sha256[files.best!] = sha256Of(blobs.best);
+  else if (previousBest?.sha256 !== undefined) sha256[previousBest.name] = previousBest.sha256;
   io.write(join(dir, files.params), blobs.params);
   io.write(join(dir, files.optimizer), blobs.optimizer);
   if (blobs.best) io.write(join(dir, files.best!), blobs.best);
-  const checkpoint: Checkpoint = { format: FORMAT, version: VERSION, ...body, files };
+  const checkpoint: Checkpoint = { format: FORMAT, version: VERSION, ...body, files, sha256 };
   // One line per field: the settings stay readable, the long vocabulary lists stay compact.
   const text = `{\n${Object.entries(checkpoint).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(",\n")}\n}\n`;
   io.write(join(dir, CHECKPOINT_FILE), text);
@@ -150,18 +169,24 @@ export function readCheckpoint(dir: string, io: CheckpointIo): Checkpoint {
   } catch {
     throw new TrainingError(`no checkpoint in ${dir} (expected ${path}, written by rnnc train --out ${dir})`);
   }
-  let value: Partial<Checkpoint>;
+  let value: Partial<Checkpoint> | null;
   try {
-    value = JSON.parse(text) as Partial<Checkpoint>;
+    value = JSON.parse(text) as Partial<Checkpoint> | null;
   } catch {
     throw new TrainingError(`${path} is not JSON; the checkpoint is damaged`);
   }
-  if (value.format !== FORMAT) throw new TrainingError(`${path} is not an rnnc checkpoint`);
-  if (value.version !== VERSION) throw new TrainingError(`${path} has checkpoint version ${String(value.version)}; this rnnc reads version ${VERSION}`);
-  const fields = ["fingerprint", "model", "data", "settings", "capacity", "vocab", "position", "files", "log"] as const;
-  const missing = fields.filter((f) => value[f] === undefined);
-  if (missing.length > 0) throw new TrainingError(`${path} is damaged: missing ${missing.join(", ")}`);
-  return value as Checkpoint;
+  if (typeof value !== "object" || value === null || value.format !== FORMAT) throw new TrainingError(`${path} is not an rnnc checkpoint`);
+  if (!READABLE_VERSIONS.includes(value.version as number)) {
+    throw new TrainingError(`${path} has checkpoint version ${JSON.stringify(value.version)}; this rnnc reads versions ${READABLE_VERSIONS.join(" and ")}`);
+  }
+  validateCheckpoint(value, path);
+  const checkpoint = value as Checkpoint;
+  if (checkpoint.version >= 2) {
+    const named = [checkpoint.files.params, checkpoint.files.optimizer, ...(checkpoint.files.best ? [checkpoint.files.best] : [])];
+    const unhashed = named.filter((name) => !Object.hasOwn(checkpoint.sha256 ?? {}, name));
+    if (unhashed.length > 0) throw new TrainingError(`${path} is damaged: sha256 has no hash of ${unhashed.join(", ")}`);
+  }
+  return checkpoint;
 }
 
 /** Refuses a checkpoint whose model is not the one given (another file, model or dimensions). */
@@ -176,14 +201,23 @@ export function checkFingerprint(checkpoint: Checkpoint, dir: string, fingerprin
   throw new TrainingError(`the checkpoint in ${dir} belongs to another model: ${why}. Train afresh with another --out, or use the model it was trained with`);
 }
 
-/** Loads a binary file the checkpoint names, mapping runtime errors to user errors. */
-export function loadBlob(dir: string, io: CheckpointIo, name: string, load: (bytes: Uint8Array) => void): void {
+/** The file `name` of a checkpoint, with its recorded hash (none in a version-1 checkpoint). */
+export function blobOf(checkpoint: Checkpoint, name: string): BlobRef {
+  return { name, sha256: checkpoint.sha256 && Object.hasOwn(checkpoint.sha256, name) ? checkpoint.sha256[name] : undefined };
+}
+
+/** Loads a binary file the checkpoint names, mapping runtime errors to user errors; refuses one whose hash differs. */
+export function loadBlob(dir: string, io: CheckpointIo, blob: BlobRef, load: (bytes: Uint8Array) => void): void {
+  const { name } = blob;
   const path = join(dir, name);
   let bytes: Uint8Array;
   try {
     bytes = io.readBytes(path);
   } catch {
     throw new TrainingError(`the checkpoint names ${path}, which cannot be read; the checkpoint is damaged`);
+  }
+  if (blob.sha256 !== undefined && sha256Of(bytes) !== blob.sha256) {
+    throw new TrainingError(`${path} is not the file this checkpoint wrote (its SHA-256 differs): it comes from another run or was changed; the checkpoint is damaged`);
   }
   try {
     load(bytes);

@@ -7,7 +7,7 @@ import type { RnncModel } from "../../runtime/model.js";
 import type { Optimizer } from "../lower/train.js";
 import { bucketed, CountedRandom, dropWords, feedBatch, packBatch, shuffled } from "./batches.js";
 import {
-  checkFingerprint, hasCheckpoint, loadBlob, loadOptimizerState, readCheckpoint, saveOptimizerState, writeCheckpoint,
+  blobOf, checkFingerprint, hasCheckpoint, loadBlob, type BlobRef, loadOptimizerState, readCheckpoint, saveOptimizerState, writeCheckpoint,
   type Checkpoint, type CheckpointBody, type CheckpointIo, type EpochRecord, type TrainSettings,
 } from "./checkpoint.js";
 import { tagsOf, TrainingError, type Sentence } from "./data.js";
@@ -88,15 +88,15 @@ export function trainTagger(run: TrainRun): TrainResult {
   const model = compileTagger(run.source, shape, dims, capacity, optimizerOf(settings));
 
   let body: CheckpointBody;
-  let bestFile: string | null = null;
+  let bestFile: BlobRef | null = null;
   if (previous) {
-    loadBlob(run.out, run.io, previous.files.params, (bytes) => model.loadParams(bytes));
-    loadBlob(run.out, run.io, previous.files.optimizer, (bytes) => loadOptimizerState(model, bytes));
-    const { format: _f, version: _v, files, ...rest } = previous;
+    loadBlob(run.out, run.io, blobOf(previous, previous.files.params), (bytes) => model.loadParams(bytes));
+    loadBlob(run.out, run.io, blobOf(previous, previous.files.optimizer), (bytes) => loadOptimizerState(model, bytes));
+    const { format: _f, version: _v, files, sha256: _h, ...rest } = previous;
     // An early stop stands unless a larger --patience lifts it.
     const stopped = previous.finished === "patience" && settings.patience > 0 && previous.badEpochs >= settings.patience;
     body = { ...rest, settings, finished: stopped ? "patience" : null };
-    bestFile = files.best;
+    bestFile = files.best === null ? null : blobOf(previous, files.best);
     if (stopped) {
       run.progress.line(`training stopped early at epoch ${body.position.epoch} (no better dev ${settings.metric} in ${settings.patience} epochs); nothing to resume`);
       return { checkpoint: previous, stopped: "patience" };
@@ -117,7 +117,7 @@ export function trainTagger(run: TrainRun): TrainResult {
 
   const save = (next: CheckpointBody, best?: Uint8Array) => {
     const written = writeCheckpoint(run.out, run.io, next, { params: model.saveParams(), optimizer: saveOptimizerState(model), ...(best ? { best } : {}) }, bestFile);
-    bestFile = written.files.best;
+    bestFile = written.files.best === null ? null : blobOf(written, written.files.best);
     lastSave = now();
     return written;
   };

@@ -3,7 +3,7 @@
 // parameters and the run's vocabularies; a checkpoint of another model is refused.
 
 import type { RnncModel } from "../../runtime/model.js";
-import { checkFingerprint, loadBlob, readCheckpoint, type Checkpoint, type CheckpointIo } from "./checkpoint.js";
+import { blobOf, checkFingerprint, loadBlob, readCheckpoint, type Checkpoint, type CheckpointIo } from "./checkpoint.js";
 import type { Sentence } from "./data.js";
 import { bindDims, compileTagger, fingerprint, longest, taggerShape, type ModelSource, type TaggerShape } from "./tagger.js";
 import { Vocabularies } from "./vocab.js";
@@ -29,6 +29,6 @@ export function loadTrainedTagger(dir: string, io: CheckpointIo, source: ModelSo
   checkFingerprint(checkpoint, dir, fingerprint(named.text, shape.name, dims), { file: named.file, name: shape.name, dims });
   const model = compileTagger(named, shape, dims, { batch: Math.max(1, Math.min(batch, sentences.length)), steps: longest(sentences) }, undefined);
   const file = checkpoint.files.best ?? checkpoint.files.params;
-  loadBlob(dir, io, file, (bytes) => model.loadParams(bytes));
+  loadBlob(dir, io, blobOf(checkpoint, file), (bytes) => model.loadParams(bytes));
   return { model, vocab, shape, checkpoint, params: checkpoint.files.best ? "best" : "last" };
 }

@@ -72,9 +72,10 @@ describe("parameter files", () => {
     zeroed.fill(0, readByHand(file).data.byteOffset - file.byteOffset + 4);
     expect(() => decodeParams(zeroed)).toThrow(/checksum is [0-9a-f]{8} but the file says/);
     const swapped = withHeader(file, (h) => {
-      const [w, u] = [h.W as { data_offsets: unknown }, h.U as { data_offsets: unknown }];
-      (h as Record<string, unknown>).U = { ...u, data_offsets: w.data_offsets, shape: (w as { shape: unknown }).shape };
-      (h as Record<string, unknown>).W = { ...w, data_offsets: u.data_offsets, shape: (u as { shape: unknown }).shape };
+      type Entry = { data_offsets: unknown; shape: unknown };
+      const [w, u] = [h.W as Entry, h.U as Entry];
+      h.U = { ...u, data_offsets: w.data_offsets, shape: w.shape };
+      h.W = { ...w, data_offsets: u.data_offsets, shape: u.shape };
     });
     expect(() => decodeParams(swapped)).toThrow(/checksum/);
     const overlapping = withHeader(file, (h) => ((h.b as { data_offsets: number[] }).data_offsets = [0, 12]));

@@ -2,7 +2,7 @@
 // log are written, same seed → bit-identical parameters, a resumed run (from an epoch's end or
 // within one) ends bit-identical to an uninterrupted one, and foreign checkpoints are refused.
 
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -59,7 +59,7 @@ describe("rnnc train", () => {
     expect(losses[2]).toBeLessThan(losses[1]!);
     expect(losses[2]).toBeLessThan(losses[0]! * 0.6);
     const c = checkpointOf("a");
-    expect(c).toMatchObject({ format: "rnnc-checkpoint", version: 1, model: { name: "slotTagger" }, position: { epoch: 3, batch: 0 } });
+    expect(c).toMatchObject({ format: "rnnc-checkpoint", version: 2, model: { name: "slotTagger" }, position: { epoch: 3, batch: 0 } });
     expect(c.model.dims).toMatchObject({ E: 8, H: 8, V: c.vocab.words.length, C: c.vocab.tags.length });
     expect(JSON.parse(readFileSync(join(path("a"), "log.json"), "utf8"))).toEqual(c.log);
     const files = readdirSync(path("a")).sort();
@@ -169,6 +169,44 @@ describe("rnnc eval and predict", () => {
     const run = rnnc("predict", models, "--cell", "tokenTagger", "--checkpoint", path("a"), path("test.jsonl"));
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/belongs to another model/);
+  });
+
+  it("refuses a best-*.bin of another run, a zeroed one, and checkpoint.json fields of the wrong type", () => {
+    const copy = (name: string) => {
+      rmSync(path(name), { recursive: true, force: true });
+      cpSync(path("a"), path(name), { recursive: true });
+      return path(name);
+    };
+    const evaluate = (dir: string) => rnnc("eval", models, "--cell", "slotTagger", "--checkpoint", dir, path("test.jsonl"));
+    expect(evaluate(copy("intact")).code).toBe(0);
+
+    const foreign = copy("foreign");
+    const best = checkpointOf("a").files.best!;
+    cpSync(join(path("other"), checkpointOf("other").files.best ?? checkpointOf("other").files.params), join(foreign, best));
+    expect(evaluate(foreign)).toMatchObject({ code: 1, err: expect.stringMatching(/is not the file this checkpoint wrote \(its SHA-256 differs\)/) });
+
+    const zeroed = copy("zeroed");
+    const bytes = readFileSync(join(zeroed, best));
+    writeFileSync(join(zeroed, best), new Uint8Array(bytes.length));
+    expect(evaluate(zeroed)).toMatchObject({ code: 1, err: expect.stringMatching(/SHA-256 differs/) });
+
+    const edits: [(c: Record<string, unknown>) => void, RegExp][] = [
+      [(c) => (c.files = true), /checkpoint\.json is damaged: files: expected an object, got true/],
+      [(c) => ((c.files as Record<string, unknown>).best = []), /files\.best: expected a string or null, got \[\]/],
+      [(c) => (c.settings = null), /settings: expected an object, got null/],
+      [(c) => ((c.position as Record<string, unknown>).epoch = "3"), /position\.epoch: expected an integer, got "3"/],
+      [(c) => delete c.vocab, /missing vocab/],
+      [(c) => (c.sha256 = {}), /sha256 has no hash of params-/],
+    ];
+    for (const [edit, message] of edits) {
+      const dir = copy("edited");
+      const json = JSON.parse(readFileSync(join(dir, "checkpoint.json"), "utf8")) as Record<string, unknown>;
+      edit(json);
+      writeFileSync(join(dir, "checkpoint.json"), JSON.stringify(json));
+      const run = evaluate(dir);
+      expect(run, String(message)).toMatchObject({ code: 1, err: expect.stringMatching(message) });
+      expect(run.err).not.toMatch(/internal error|TypeError/);
+    }
   });
 
   it("each command has --help, and a missing --checkpoint is a bad invocation", () => {
