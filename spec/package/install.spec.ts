@@ -160,4 +160,16 @@ export { loss };
     expect(lines.slice(2)).toHaveLength(3);
     for (const line of lines.slice(2)) expect(Math.abs(Number(/^h\[0\] = (\S+)$/.exec(line)![1]))).toBeLessThan(1);
   });
+
+  it("runs the Node and worker programs of docs/embedding.md as they stand", () => {
+    const page = readFileSync(join(repo, "docs/embedding.md"), "utf8");
+    const node = page.slice(page.indexOf("## Node"), page.indexOf("## Browser"));
+    const shell = /```sh\nnpm install rnnc\n(npx rnnc compile [^\n]*)\n```/.exec(node)![1]!;
+    const [command, ...args] = shell.split(/\s+/);
+    run(command!, args);
+    for (const [, name, code] of node.matchAll(/```js\n\/\/ file: (\S+)\n([\s\S]*?)```/g)) writeFileSync(join(project, name!), code!);
+    const direct = run("node", ["node-host.mjs"]);
+    expect(direct).toMatch(/^h\[T-1, 0, 0\] = -?\d\.\d{6}\n$/);
+    expect(run("node", ["worker-main.mjs"])).toBe(direct);
+  });
 });
