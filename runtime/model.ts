@@ -7,6 +7,7 @@ import {
   regionBytes, resolveShape, type Abi, type CallSize, type Dtype, type Loss, type Role, type TensorEntry,
 } from "./abi.js";
 import { RnncAbiError, RnncError } from "./errors.js";
+import { checkData } from "./check-data.js";
 import { fetchSource } from "./fetch.js";
 import { convertFloats, decodeParams, encodeParams, matchParams, type ParamSlot } from "./params.js";
 
@@ -72,6 +73,9 @@ export class RnncModel {
 
   /** The ABI entry of a tensor; the role may be left out when the name is unambiguous. */
   entry(name: string, role?: Role): TensorEntry {
+    if (role !== undefined && isInternalRole(role)) {
+      throw new RnncError(`"${name}" (${role}) is the module's own: hosts never read or write tape or scratch tensors`);
+    }
     if (role !== undefined) {
       const found = this.abi.tensors.find((t) => t.name === name && t.role === role);
       if (found) return found;
@@ -120,8 +124,9 @@ export class RnncModel {
   set(name: string, role: Role | undefined, data: ArrayLike<number>): void;
   set(name: string, a: Role | ArrayLike<number> | undefined, b?: ArrayLike<number>): void {
     const [role, data] = splitRole(a, b);
-    if (!data) throw new TypeError("set() needs the data to copy");
+    if (data === undefined) throw new TypeError("set() needs the data to copy");
     const entry = this.entry(name, role);
+    checkData(entry, elementTypeOf(this.abi, entry), data);
     const region = this.tensor(name, entry.role);
     const fixed = entry.shape.every((d) => typeof d === "number");
     const row = elementCount(entry.shape.filter((d): d is number => typeof d === "number"));

@@ -78,7 +78,23 @@ describe("tensor views", () => {
     const len = model.tensor("len");
     expect(len).toBeInstanceOf(Int32Array);
     expect([len.byteOffset, len.length]).toEqual([1536, 4]);
-    expect(model.tensor("tape", "tape").length).toBe(100);
+    expect(() => model.tensor("tape", "tape")).toThrow(/"tape" \(tape\) is the module's own/);
+  });
+
+  it("set refuses values a typed array would coerce, non-numbers, and the module's own tensors", async () => {
+    const model = await load();
+    const W = [...model.tensor("W", "param")];
+    for (const bad of [[0, 1, 2, 3, 4, NaN], [0, 1, 2, 3, 4, Infinity], [0, 1, 2, 3, 4, "5"], [0, 1, 2, 3, 4, null], [0, 1, 2, 3, 4, {}]]) {
+      expect(() => model.set("W", "param", bad as number[]), String(bad)).toThrow(/set W \(param\): value 5 is .*, but a f32 tensor holds finite numbers/);
+    }
+    expect(() => model.set("W", "param", "012345" as unknown as number[])).toThrow(/expected an array or typed array of numbers, got string/);
+    expect(() => model.set("W", "param", Float32Array.of(0, 1, 2, 3, 4, NaN))).toThrow(/value 5 is NaN/);
+    expect([...model.tensor("W", "param")]).toEqual(W);
+    for (const bad of [NaN, Infinity, 1.7, -0.5, "3", 2 ** 32 + 2, -(2 ** 31) - 1]) {
+      expect(() => model.set("len", [1, 1, bad as number, 1]), String(bad)).toThrow(/set len \(lengths\): value 2 is .*, but a length must be an integer/);
+    }
+    model.set("len", Int32Array.of(1, 2, 3, 4));
+    expect(() => model.set("tape", "tape", new Array(100).fill(0))).toThrow(/the module's own/);
   });
 
   it("uses Float64Array for f64 modules and keeps i32 for lengths", async () => {
@@ -266,5 +282,22 @@ describe("parameter files", () => {
     expect(() => model.loadParams(new Uint8Array(4))).toThrow(/not an rnnc parameter file: neither safetensors nor/);
     expect(() => model.loadParams(new TextEncoder().encode("PK\u0003\u0004 some zip file"))).toThrow(/not an rnnc parameter file/);
     expect(() => model.loadParams(file.subarray(0, file.length - 4))).toThrow(/not a valid safetensors file: its tensors cover \d+ bytes of a \d+-byte buffer/);
+  });
+});
+
+describe("set on an id input", () => {
+  it("accepts ids of the table and -1, and names any other value with its position", async () => {
+    const { compileCell } = await import("../../compiler/pipeline.js");
+    const { readFileSync } = await import("node:fs");
+    const text = `import { model, oneOfN, dense } from "rnnc";
+import { elman } from "./elman.js";
+export const m = model({ input: { w: oneOfN("V", "E") }, layers: [elman], readout: dense("C") });
+`;
+    const { binary } = compileCell({ file: "examples/m.ts", text, dims: { V: 5, E: 2, H: 3, C: 2 }, optimize: false, capacity: { batch: 2, steps: 2 }, readFile: (p) => readFileSync(p, "utf8") });
+    const model = await loadModel(binary);
+    model.set("w", "input", [0, 4, -1, 2]);
+    for (const bad of [5, -2, 1.5, NaN, "1"]) {
+      expect(() => model.set("w", "input", [0, 1, bad as number, 2]), String(bad)).toThrow(/set w \(input\): value 2 is .*(ids must be in \[0, 5\) or -1 for none|an id must be an integer)/);
+    }
   });
 });
