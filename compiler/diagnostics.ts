@@ -8,7 +8,10 @@ import { escapeControls, excerpt } from "./excerpt.js";
 /**
  * Every message a user can see, keyed by code. `{0}`, `{1}` are replaced by
  * the arguments of `diagnostic()`. Codes are stable: tools and tests match on
- * them, so a retired code is never reused.
+ * them, so a retired code is never reused. Retired: RNNC112 (a dimension
+ * bound to a non-positive or fractional size), which compileCell and
+ * checkCell now refuse as a BuildError naming the option, before any cell
+ * file is read.
  */
 export const diagnosticMessages = {
   RNNC100: "unsupported syntax: {0}",
@@ -23,7 +26,6 @@ export const diagnosticMessages = {
   RNNC109: "'{0}' is not a state of cell '{1}'",
   RNNC110: "syntax error: {0}",
   RNNC111: "{0} takes {1}, got {2}",
-  RNNC112: "dimension '{0}' must be a positive integer, got {1}",
   RNNC113: "bad model: {0}",
   RNNC114: "cannot find cell '{0}': {1}",
   RNNC115: "output '{0}' gets no value",

@@ -73,7 +73,8 @@ function bindDims(cell: CellSyntax, dims: Record<string, number>): Record<string
     if (size === undefined) {
       problems.push(diagnostic("RNNC104", [dim], at, `bind it when compiling: --dims ${dim}=128`));
     } else if (!Number.isInteger(size) || size <= 0) {
-      problems.push(diagnostic("RNNC112", [dim, size], at));
+      // compileCell and checkCell refuse such --dims before any cell is read (compiler/options.ts).
+      throw new Error(`frontend: dimension '${dim}' of cell '${cell.name}' is bound to ${size}`);
     } else {
       bound[dim] = size;
     }
