@@ -4,7 +4,7 @@
 // bound to what the layer reads; a bidirectional layer instantiated twice,
 // for two sets of parameters), the readout and the sizes between them.
 
-import { DiagnosticError, diagnostic, wholeFile, type SourceSpan } from "./diagnostics.js";
+import { DiagnosticError, diagnostic, wholeFile, type Diagnostic, type SourceSpan } from "./diagnostics.js";
 import { instantiateCell, parseCells, type CellIR, type CellSyntax, type ModelSyntax } from "./frontend/index.js";
 import { Graph } from "./ir/index.js";
 import type { Activation, ModelInput } from "./time/index.js";
@@ -42,13 +42,15 @@ export function pickUnit(units: { cells: CellSyntax[]; models: ModelSyntax[] }, 
   const all: Unit[] = [...units.models.map((model) => ({ kind: "model" as const, model })), ...units.cells.map((cell) => ({ kind: "cell" as const, cell }))];
   const nameOf = (u: Unit) => (u.kind === "cell" ? u.cell.name : u.model.name);
   const names = all.map(nameOf).join(", ");
-  const fail = (message: string, hint?: string): never => {
-    throw new DiagnosticError([diagnostic("RNNC107", [message], wholeFile(file), hint)]);
+  const fail = (found: Diagnostic): never => {
+    throw new DiagnosticError([found]);
   };
-  if (name !== undefined) return all.find((u) => nameOf(u) === name) ?? fail(`no cell or model named '${name}'`, `the file defines ${names}`);
+  if (name !== undefined) {
+    return all.find((u) => nameOf(u) === name) ?? fail(diagnostic("RNNC120", [name, names], wholeFile(file)));
+  }
   if (units.models.length === 1) return all[0]!;
   if (units.models.length === 0 && units.cells.length === 1) return all[0]!;
-  return fail(`the file defines several cells or models (${names})`, "choose one with --cell NAME");
+  return fail(diagnostic("RNNC107", [names], wholeFile(file)));
 }
 
 export interface BuiltLayer {
@@ -69,7 +71,7 @@ export interface BuiltModel {
 function bindDim(dim: string | number, dims: Readonly<Record<string, number>>, at: SourceSpan, used: Record<string, number>): number {
   if (typeof dim === "number") return dim;
   const size = own(dims, dim);
-  if (size === undefined) throw new DiagnosticError([diagnostic("RNNC104", [dim], at, `bind it when compiling: --dims ${dim}=128`)]);
+  if (size === undefined) throw new DiagnosticError([diagnostic("RNNC104", [dim], at)]);
   used[dim] = size;
   return size;
 }
@@ -91,24 +93,29 @@ export function buildModel(
 
   const resolveCell = (layer: ModelSyntax["layers"][number]): CellSyntax => {
     const ref = layer.cell;
-    const fail = (why: string): never => {
-      throw new DiagnosticError([diagnostic("RNNC114", [ref.name, why], ref.at)]);
+    const fail = (found: Diagnostic): never => {
+      throw new DiagnosticError([found]);
     };
-    if (ref.from === undefined) return localCells.find((c) => c.name === ref.name) ?? fail(`no cell named '${ref.name}' in this file; define it here or import it`);
-    if (!readFile) return fail("this compiler was not given a way to read other files");
+    if (ref.from === undefined) {
+      return localCells.find((c) => c.name === ref.name) ?? fail(diagnostic("RNNC114", [ref.name], ref.at));
+    }
     const path = resolveImport(file, ref.from.replace(/\.js$/, ".ts").replace(/^(?!.*\.ts$)(.*)$/, "$1.ts"));
     let cells = cache.get(path);
     if (!cells) {
+      const cannotRead = (hint?: string) => fail(diagnostic("RNNC186", [ref.name, path], ref.at, hint));
+      // A program that compiles through the API may hand in no way to read files at all.
+      if (!readFile) return cannotRead("pass readFile to compileCell to compile models that import cells");
       let text: string;
       try {
         text = readFile(path);
       } catch {
-        return fail(`cannot read ${path}`);
+        return cannotRead();
       }
       cells = parseCells(path, text);
       cache.set(path, cells);
     }
-    return cells.find((c) => c.name === ref.name) ?? fail(`${ref.from} defines no cell '${ref.name}' (it defines ${cells.map((c) => c.name).join(", ")})`);
+    const defined = cells.map((c) => c.name).join(", ");
+    return cells.find((c) => c.name === ref.name) ?? fail(diagnostic("RNNC185", [ref.name, ref.from, defined], ref.at));
   };
 
   let features = inputSize;
@@ -116,7 +123,7 @@ export function buildModel(
     const syntax = resolveCell(layer);
     const input = syntax.inputs.length === 1 && syntax.inputs[0]!.shape.length === 1 && typeof syntax.inputs[0]!.shape[0] === "string" ? syntax.inputs[0]! : undefined;
     if (!input) {
-      throw new DiagnosticError([diagnostic("RNNC113", [`cell '${syntax.name}' is a layer, so it needs exactly one input declared as a vector like { x: "I" }`], layer.at)]);
+      throw new DiagnosticError([diagnostic("RNNC183", [syntax.name], layer.at)]);
     }
     const layerDims = nameRecord(Object.entries(dims));
     for (const [dim, value] of Object.entries(layer.dims)) layerDims[dim] = bindDim(value, dims, layer.at, used);
@@ -128,7 +135,7 @@ export function buildModel(
     const forward = instantiate();
     const out = forward.cell.outputs[0]?.node ?? forward.cell.next[0]!.node;
     if (out.shape.length !== 1) {
-      throw new DiagnosticError([diagnostic("RNNC113", [`the output of cell '${syntax.name}' must be a vector to feed the next layer`], layer.at)]);
+      throw new DiagnosticError([diagnostic("RNNC184", [syntax.name], layer.at)]);
     }
     for (const [dim, size] of Object.entries(forward.cell.dims)) if (dim !== input.shape[0] && own(layer.dims, dim) === undefined) used[dim] = size;
     const size = out.shape[0]!;

@@ -5,6 +5,7 @@
 
 import { Node as TsNode, SyntaxKind, type Expression } from "ts-morph";
 import type { SourceSpan } from "../diagnostics.js";
+import { describeSyntax } from "./describe.js";
 import type { DeclInfo } from "./expr.js";
 import { parseInit, isShapeWithInit } from "./inits.js";
 import { sizeValue } from "./literals.js";
@@ -21,11 +22,10 @@ const sections = { input: "input", state: "state", params: "param", output: "out
 type Section = keyof typeof sections;
 
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-const shapeHint = 'a shape is a dimension name like "H" (a vector), or an array of at most two dimensions like ["H", "I"]; [] is a scalar';
 
 export function parseDeclarations(cellName: string, arg: TsNode, reporter: Reporter): CellDeclarations | undefined {
   if (!TsNode.isObjectLiteralExpression(arg)) {
-    reporter.error("RNNC108", ["cell() takes an object literal { input, state, params, step }"], arg);
+    reporter.error("RNNC126", [describeSyntax(arg)], arg);
     return undefined;
   }
   const file = reporter.source.file;
@@ -38,34 +38,34 @@ export function parseDeclarations(cellName: string, arg: TsNode, reporter: Repor
 
   for (const property of arg.getProperties()) {
     if (!TsNode.isPropertyAssignment(property) && !TsNode.isMethodDeclaration(property)) {
-      reporter.error("RNNC108", [`${property.getKindName()} in a cell: write input, state, params and step inline`], property);
+      reporter.error("RNNC127", [describeSyntax(property)], property);
       continue;
     }
     const key = property.getName();
     if (seen.has(key)) {
-      reporter.error("RNNC108", [`'${key}' is given twice`], property);
+      reporter.error("RNNC128", [key], property);
       continue;
     }
     seen.add(key);
     if (key === "step") {
       step = TsNode.isPropertyAssignment(property) ? unwrap(property.getInitializerOrThrow()) : property;
     } else if (key in sections && !TsNode.isPropertyAssignment(property)) {
-      reporter.error("RNNC108", [`${key} must be an object literal { name: shape }`], property, shapeHint);
+      reporter.error("RNNC129", [key], property);
     } else if (key in sections && TsNode.isPropertyAssignment(property)) {
       const section = key as Section;
       const errorsBefore = reporter.diagnostics.length;
       parseSection(section, unwrap(property.getInitializerOrThrow()), lists[section], declared, cell.dimSites, reporter);
       if (section === "state") declaredStateBadly = reporter.diagnostics.length > errorsBefore;
     } else {
-      reporter.error("RNNC108", [`unknown cell property '${key}'`], property.getNameNode(), "a cell has input, state, params, step and optionally output");
+      reporter.error("RNNC130", [key], property.getNameNode());
     }
   }
   // A state section that was itself reported needs no second message.
   if (cell.states.length === 0 && !declaredStateBadly) {
-    reporter.error("RNNC108", [`cell '${cellName}' declares no state`], arg, "declare at least one state: state: { h: \"H\" }");
+    reporter.error("RNNC131", [cellName], arg);
   }
   if (step === undefined) {
-    reporter.error("RNNC108", [`cell '${cellName}' has no step`], arg, "add step: ({ x, h, W }) => ({ h: … })");
+    reporter.error("RNNC132", [cellName], arg);
     return undefined;
   }
   return { cell, declared, step };
@@ -88,24 +88,24 @@ function parseSection(
   reporter: Reporter,
 ): void {
   if (!TsNode.isObjectLiteralExpression(node)) {
-    reporter.error("RNNC108", [`${section} must be an object literal { name: shape }`], node, shapeHint);
+    reporter.error("RNNC129", [section], node);
     return;
   }
   const role = sections[section];
   for (const property of node.getProperties()) {
     if (!TsNode.isPropertyAssignment(property)) {
-      reporter.error("RNNC108", [`${section} entries are written name: shape${section === "params" ? " or name: { shape, init }" : ""}`], property, shapeHint);
+      reporter.error("RNNC133", [section], property);
       continue;
     }
     const nameNode = property.getNameNode();
     const name = TsNode.isIdentifier(nameNode) || TsNode.isStringLiteral(nameNode) ? nameNode.getText().replace(/^["']|["']$/g, "") : "";
     if (!identifier.test(name)) {
-      reporter.error("RNNC108", [`a tensor name must be an identifier, got ${nameNode.getText()}`], nameNode);
+      reporter.error("RNNC134", [nameNode.getText()], nameNode);
       continue;
     }
     const previous = declared.get(name);
     if (previous) {
-      reporter.error("RNNC108", [`'${name}' is declared twice (as ${previous.role} and as ${role})`], nameNode, "each input, state and parameter needs its own name");
+      reporter.error("RNNC135", [name, previous.role, role], nameNode);
       continue;
     }
     const { line, column } = reporter.spanOf(nameNode);
@@ -113,7 +113,7 @@ function parseSection(
     const withInit = isShapeWithInit(value);
     // Reported, but still declared with its shape, so that its uses are not unknown names too.
     if (withInit && role !== "param") {
-      reporter.error("RNNC117", [name, `only parameters have an initialiser; ${role === "input" || role === "output" ? "an" : "a"} ${role} is written name: shape`], withInit.init, shapeHint);
+      reporter.error("RNNC139", [name, section], withInit.init);
     }
     const shape = parseShape(withInit ? withInit.shape : value, name, dimSites, reporter);
     const init = withInit && shape && role === "param" ? parseInit(withInit.init, name, shape, reporter) : undefined;
@@ -130,11 +130,11 @@ function parseShape(
 ): (string | number)[] | undefined {
   const dims = TsNode.isArrayLiteralExpression(node) ? node.getElements() : isString(node) ? [node] : undefined;
   if (dims === undefined) {
-    reporter.error("RNNC108", [`the shape of '${name}' is not a dimension name or an array of dimensions`], node, shapeHint);
+    reporter.error("RNNC136", [name], node);
     return undefined;
   }
   if (dims.length > 2) {
-    reporter.error("RNNC108", [`'${name}' has rank ${dims.length}; tensors have rank 0, 1 or 2`], node, shapeHint);
+    reporter.error("RNNC137", [name, dims.length], node);
     return undefined;
   }
   const shape: (string | number)[] = [];
@@ -146,7 +146,7 @@ function parseShape(
     } else if (TsNode.isNumericLiteral(dim) && sizeValue(dim) !== undefined) {
       shape.push(sizeValue(dim)!);
     } else {
-      reporter.error("RNNC108", [`a dimension of '${name}' must be a name like "H" or a positive integer up to 2^31 − 1, got ${dim.getText()}`], dim, shapeHint);
+      reporter.error("RNNC138", [name, dim.getText()], dim);
       return undefined;
     }
   }

@@ -1,6 +1,8 @@
 // compiler/frontend — names for syntax a cell may not use, in the user's
-// words rather than TypeScript's. In: a ts-morph node. Out: a phrase for the
-// RNNC100 message and, where one helps, a hint of what to write instead.
+// words rather than TypeScript's. In: a ts-morph node. Out: the name of its
+// kind, the argument of every message that names syntax (RNNC100 and its
+// kin: at the top level, in the step parameter, in the returned object, …),
+// and, where one helps, a hint of what to write instead.
 
 import { SyntaxKind, type Node as TsNode } from "ts-morph";
 
@@ -38,6 +40,9 @@ const names: Partial<Record<SyntaxKind, string>> = {
   [SyntaxKind.ThrowStatement]: "throw statement",
   [SyntaxKind.Block]: "nested block",
   [SyntaxKind.LabeledStatement]: "labelled statement",
+  [SyntaxKind.SpreadElement]: "spread argument",
+  [SyntaxKind.ObjectBindingPattern]: "object pattern",
+  [SyntaxKind.ArrayBindingPattern]: "array pattern",
 };
 
 const noBranches = "a step has no branches; select smoothly with gates (g * a + (1 - g) * b) or use max, min, clip";

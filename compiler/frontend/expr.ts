@@ -65,7 +65,7 @@ export function lowerExpr(node: TsNode, scope: Scope): Expr | undefined {
       if (TsNode.isNumericLiteral(operand)) return literalOf(numericValue(operand, r, true, node), r.spanOf(node));
       return builder(scope, r.spanOf(node), "unary `-`").apply("neg", [lowerExpr(operand, scope)]);
     }
-    r.error("RNNC100", [`operator '${node.getText().slice(0, 1)}'`], node);
+    r.error("RNNC162", [node.getText().slice(0, 1)], node);
     return undefined;
   }
   if (TsNode.isBinaryExpression(node)) return lowerBinary(node, scope);
@@ -113,7 +113,7 @@ export function lowerIdentifier(node: Identifier, scope: Scope): Expr | undefine
   const r = scope.reporter;
   const imported = scope.imports.get(name);
   if (imported !== undefined && isIntrinsic(imported)) {
-    r.error("RNNC100", [`the intrinsic '${name}' used as a value`], node, `call it: ${name}(…)`);
+    r.error("RNNC163", [name], node);
   } else if (scope.declared.has(name)) {
     r.error("RNNC101", [name], node, `'${name}' is declared by cell '${scope.cellName}'; add it to the step's parameter: ({ …, ${name} }) =>`);
   } else if (scope.stepConsts.has(name)) {
@@ -130,6 +130,10 @@ function importHint(name: string): string {
   return `intrinsics must be imported: import { ${name} } from "rnnc"`;
 }
 
+const roleWords: Record<DeclRole, string> = {
+  input: "an input", state: "a state", param: "a parameter", output: "an output",
+};
+
 function reportAssignment(node: TsNode, scope: Scope): undefined {
   const target = TsNode.isBinaryExpression(node)
     ? node.getLeft()
@@ -137,9 +141,13 @@ function reportAssignment(node: TsNode, scope: Scope): undefined {
       ? node.getOperand()
       : node;
   const name = target.getText();
-  const decl = TsNode.isIdentifier(target) ? scope.declared.get(name) : undefined;
-  const what = decl ? `to ${decl.role === "param" ? "parameter" : decl.role} '${name}'` : `to '${name}'`;
-  scope.reporter.error("RNNC105", [what], node, "bind a new name instead: const next = …");
+  // A declared tensor's role says what to write instead; anything else gets the code's own hint.
+  const role = TsNode.isIdentifier(target) ? scope.declared.get(name)?.role : undefined;
+  const instead = role === "state" || role === "output"
+    ? `return its next value instead: return { ${name}: … }`
+    : "bind a new name instead: const next = …";
+  const hint = role === undefined ? undefined : `'${name}' is ${roleWords[role]}; ${instead}`;
+  scope.reporter.error("RNNC105", [name], node, hint);
   return undefined;
 }
 
@@ -151,7 +159,7 @@ function lowerBinary(node: BinaryExpression, scope: Scope): Expr | undefined {
   const op = elementwiseOperators[kind];
   if (!isStar && op === undefined) {
     const hint = kind === SyntaxKind.AsteriskAsteriskToken ? "write a product (x * x) or exp(y * log(x))" : undefined;
-    r.error("RNNC100", [`operator '${operator.getText()}'`], operator, hint);
+    r.error("RNNC162", [operator.getText()], operator, hint);
     return undefined;
   }
   const left = lowerExpr(node.getLeft(), scope);
@@ -165,12 +173,7 @@ function lowerBinary(node: BinaryExpression, scope: Scope): Expr | undefined {
   const [ra, rb] = [left.shape.length, right.shape.length];
   if (ra === 2 && rb === 1) return b.apply("matvec", [left, right]);
   if (ra === 0 || rb === 0 || (ra === 1 && rb === 1)) return b.apply("mul", [left, right]);
-  r.error(
-    "RNNC102",
-    ["`*`", `${formatShape(left.shape)} times ${formatShape(right.shape)} is not defined: \`*\` multiplies a matrix only by a vector on its right`],
-    at,
-    "W * x is the matrix-vector product; for an elementwise product of equal shapes write hadamard(a, b)",
-  );
+  r.error("RNNC165", [formatShape(left.shape), formatShape(right.shape)], at);
   return undefined;
 }
 
@@ -179,15 +182,15 @@ function lowerCall(node: CallExpression, scope: Scope): Expr | undefined {
   const callee = node.getExpression();
   const args = node.getArguments().map((arg) => {
     if (TsNode.isSpreadElement(arg)) {
-      r.error("RNNC100", ["spread argument"], arg);
+      r.error("RNNC100", [describeSyntax(arg)], arg);
       return undefined;
     }
     return lowerExpr(arg, scope);
   });
   if (!TsNode.isIdentifier(callee)) {
     const property = TsNode.isPropertyAccessExpression(callee) ? callee.getName() : "";
-    const hint = isIntrinsic(property) ? `use the intrinsic ${property}, imported from "rnnc"` : "only intrinsics imported from \"rnnc\" can be called";
-    r.error("RNNC100", [`call of \`${callee.getText()}\``], callee, hint);
+    const hint = isIntrinsic(property) ? `use the intrinsic ${property}, imported from "rnnc"` : undefined;
+    r.error("RNNC164", [callee.getText()], callee, hint);
     return undefined;
   }
   const name = callee.getText();
@@ -204,8 +207,7 @@ function lowerCall(node: CallExpression, scope: Scope): Expr | undefined {
   const intrinsic = intrinsics[imported];
   const arity = intrinsic.params.length;
   if (args.length !== arity) {
-    const expected = `${arity} argument${arity === 1 ? "" : "s"} (${intrinsic.params.join(", ")})`;
-    r.error("RNNC111", [name, expected, args.length], node);
+    r.error("RNNC111", [name, arity, intrinsic.params.join(", "), args.length], node);
     return undefined;
   }
   if (args.some((a) => a === undefined)) return undefined;

@@ -1,6 +1,7 @@
 // compiler/frontend — a parameter's declared initialisation. In: the value of
 // a params entry written `name: { shape, init }`. Out: the ParamInit the ABI
-// carries (read by the runtime's initParams), or a located RNNC117.
+// carries (read by the runtime's initParams), or a located diagnostic
+// (RNNC117, RNNC140–RNNC146).
 //
 //   init: "zeros" | "ones" | "glorot" | "orthogonal" | "embedding"
 //   init: 1.5                                   (a constant)
@@ -10,11 +11,9 @@
 
 import { Node as TsNode, SyntaxKind, type Expression, type ObjectLiteralExpression } from "ts-morph";
 import { PARAM_INITS, type ParamInit } from "../../runtime/abi.js";
+import type { DiagnosticArgs, DiagnosticCode } from "../diagnostics.js";
 import { numericValue } from "./literals.js";
 import type { Reporter } from "./report.js";
-
-export const initHint =
-  'init is "zeros", "ones", "glorot", "orthogonal", "embedding", a number, { kind: "uniform", low, high } or { kind: "normal", mean, std }';
 
 /** `{ shape, init }` with exactly those properties, else undefined (a plain shape). */
 export function isShapeWithInit(node: Expression): { shape: Expression; init: Expression } | undefined {
@@ -25,44 +24,46 @@ export function isShapeWithInit(node: Expression): { shape: Expression; init: Ex
 }
 
 export function parseInit(node: Expression, name: string, shape: readonly (string | number)[], r: Reporter): ParamInit | undefined {
-  const bad = (why: string) => {
-    r.error("RNNC117", [name, why], node, initHint);
+  const bad = <C extends DiagnosticCode>(code: C, args: DiagnosticArgs<C>): undefined => {
+    r.error(code, args, node);
     return undefined;
   };
-  const number = (value: Expression | undefined, what: string): number | undefined => {
+  /** A field's value: a numeric literal, possibly negated. */
+  const number = (key: string): number | undefined => {
+    const value = TsNode.isObjectLiteralExpression(node) ? propertyValue(node, key) : undefined;
     const literal = value && negatedLiteral(value);
-    if (!literal) {
-      bad(`${what} must be a number`);
-      return undefined;
-    }
+    if (!literal) return bad("RNNC144", [name, key]);
     return numericValue(literal.node, r, literal.negate, value);
   };
   if (TsNode.isStringLiteral(node) || TsNode.isNoSubstitutionTemplateLiteral(node)) {
     const kind = node.getLiteralText();
-    if (!(PARAM_INITS as readonly string[]).includes(kind)) return bad(`unknown initialiser "${kind}"`);
+    if (!(PARAM_INITS as readonly string[]).includes(kind)) return bad("RNNC140", [name, kind]);
     if (["glorot", "orthogonal", "embedding"].includes(kind) && shape.length !== 2) {
-      return bad(`"${kind}" initialises a matrix, but '${name}' has rank ${shape.length}`);
+      return bad("RNNC141", [name, kind, shape.length]);
     }
     return kind as ParamInit;
   }
-  if (negatedLiteral(node)) {
-    const value = number(node, "a constant");
+  const constant = negatedLiteral(node);
+  if (constant) {
+    const value = numericValue(constant.node, r, constant.negate, node);
     return value === undefined ? undefined : { kind: "constant", value };
   }
-  if (!TsNode.isObjectLiteralExpression(node)) return bad(`expected a name, a number or { kind, … }, got ${node.getText().slice(0, 40)}`);
+  if (!TsNode.isObjectLiteralExpression(node)) return bad("RNNC117", [name, node.getText().slice(0, 40)]);
   const kindNode = propertyValue(node, "kind");
   const kind = kindNode && TsNode.isStringLiteral(kindNode) ? kindNode.getLiteralText() : undefined;
   const fields = { constant: ["value"], uniform: ["low", "high"], normal: ["mean", "std"] } as const;
-  if (kind === undefined || !(kind in fields)) return bad('kind must be "constant", "uniform" or "normal"');
-  const wanted = fields[kind as keyof typeof fields];
-  const extra = node.getProperties().map((p) => (TsNode.isPropertyAssignment(p) ? p.getName() : p.getText())).filter((k) => k !== "kind" && !(wanted as readonly string[]).includes(k));
-  if (extra.length > 0) return bad(`a ${kind} initialiser has ${wanted.join(" and ")}, not ${extra.join(", ")}`);
-  const values = wanted.map((key) => number(propertyValue(node, key), key));
+  if (kind === undefined || !(kind in fields)) return bad("RNNC142", [name]);
+  const wanted: readonly string[] = fields[kind as keyof typeof fields];
+  const extra = node.getProperties()
+    .map((p) => (TsNode.isPropertyAssignment(p) ? p.getName() : p.getText()))
+    .filter((k) => k !== "kind" && !wanted.includes(k));
+  if (extra.length > 0) return bad("RNNC143", [name, kind, wanted.join(" and "), extra.join(", ")]);
+  const values = wanted.map(number);
   if (values.some((v) => v === undefined)) return undefined;
   const [a, b] = values as number[];
   if (kind === "constant") return { kind, value: a! };
-  if (kind === "uniform") return a! < b! ? { kind, low: a!, high: b! } : bad(`low must be below high, got ${a} and ${b}`);
-  return b! > 0 ? { kind: "normal", mean: a!, std: b! } : bad(`std must be positive, got ${b}`);
+  if (kind === "uniform") return a! < b! ? { kind, low: a!, high: b! } : bad("RNNC145", [name, a!, b!]);
+  return b! > 0 ? { kind: "normal", mean: a!, std: b! } : bad("RNNC146", [name, b!]);
 }
 
 function propertyValue(object: ObjectLiteralExpression, key: string): Expression | undefined {

@@ -71,7 +71,7 @@ function bindDims(cell: CellSyntax, dims: Record<string, number>): Record<string
   for (const { dim, at } of cell.dimSites) {
     const size = own(dims, dim);
     if (size === undefined) {
-      problems.push(diagnostic("RNNC104", [dim], at, `bind it when compiling: --dims ${dim}=128`));
+      problems.push(diagnostic("RNNC104", [dim], at));
     } else if (!Number.isInteger(size) || size <= 0) {
       // compileCell and checkCell refuse such --dims before any cell is read (compiler/options.ts).
       throw new Error(`frontend: dimension '${dim}' of cell '${cell.name}' is bound to ${size}`);

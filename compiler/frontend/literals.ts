@@ -30,18 +30,19 @@ function spellsNonzero(node: NumericLiteral): boolean {
 
 /**
  * The value of a literal used in an expression (negated for a leading minus),
- * or undefined after reporting RNNC116 when it is out of range for the builds.
+ * or undefined after reporting RNNC116 (overflow) or RNNC187 (underflow) when
+ * it is out of range for the builds.
  */
 export function numericValue(node: NumericLiteral, reporter: Reporter, negate = false, at: TsNode = node): number | undefined {
   const value = exactValue(node);
   const magnitude = Math.abs(value);
   const text = at.getText();
   if (!Number.isFinite(value) || magnitude > f32Max) {
-    reporter.error("RNNC116", [text, "it overflows f32 (largest finite value about 3.4e38)"], at);
+    reporter.error("RNNC116", [text], at);
     return undefined;
   }
   if (magnitude === 0 ? spellsNonzero(node) : magnitude < f32MinNormal) {
-    reporter.error("RNNC116", [text, "it underflows f32 (smallest normal value about 1.2e-38)"], at, "write 0 if zero is meant");
+    reporter.error("RNNC187", [text], at);
     return undefined;
   }
   return negate ? -value : value;

@@ -4,13 +4,13 @@
 // ModelSyntax naming its cells, which compiler/model resolves and builds.
 
 import { Node as TsNode, type Expression, type SourceFile, type VariableDeclaration, type VariableStatement } from "ts-morph";
+import { describeSyntax } from "./describe.js";
 import { sizeValue } from "./literals.js";
 import type { Reporter } from "./report.js";
 import type { Activation, CellRef, InputSyntax, LayerSyntax, ModelSyntax } from "./syntax.js";
 import { nameRecord } from "../names.js";
 
 const activations: readonly Activation[] = ["linear", "sigmoid", "tanh", "relu"];
-const modelHint = 'export const NAME = model({ input: { x: "I" }, layers: [lstm, bidirectional(gru, "concat")], readout: dense("O", "sigmoid") })';
 
 /** Local name → { module, exported name } for named imports from relative modules ("./lstm.js"). */
 export function relativeImports(sourceFile: SourceFile): Map<string, { from: string; name: string }> {
@@ -41,7 +41,7 @@ export function partition(statement: VariableStatement, imports: ReadonlyMap<str
 
 export function checkExportConst(statement: VariableStatement, reporter: Reporter): void {
   if (!statement.isExported() || statement.getDeclarationKind() !== "const") {
-    reporter.error("RNNC100", ["a model that is not declared with export const"], statement, "export const NAME = model({ … })");
+    reporter.error("RNNC123", ["model"], statement);
   }
 }
 
@@ -68,7 +68,7 @@ export function parseModel(
 ): ModelSyntax | undefined {
   const call = declaration.getInitializerOrThrow();
   if (!TsNode.isCallExpression(call) || call.getArguments().length !== 1 || !TsNode.isObjectLiteralExpression(call.getArguments()[0]!)) {
-    r.error("RNNC113", ["model() takes one object literal { input, layers, readout }"], call, modelHint);
+    r.error("RNNC167", [], call);
     return undefined;
   }
   const errorsBefore = r.diagnostics.length;
@@ -81,7 +81,7 @@ export function parseModel(
 
   const cellRef = (node: Expression): CellRef | undefined => {
     if (!TsNode.isIdentifier(node)) {
-      r.error("RNNC113", [`a layer names a cell, got ${node.getText()}`], node, "layers: [lstm, layer(gru, { H: \"H2\" }), bidirectional(lstm, \"concat\")]");
+      r.error("RNNC178", [node.getText()], node);
       return undefined;
     }
     const imported = cellImports.get(node.getText());
@@ -98,18 +98,19 @@ export function parseModel(
     const args = (node as import("ts-morph").CallExpression).getArguments().map((a) => unwrap(a as Expression));
     if (kind === "layer") {
       if (args.length < 1 || args.length > 2) {
-        r.error("RNNC111", ["layer", "a cell and optionally its dimensions", args.length], node);
+        r.error("RNNC111", ["layer", "1 or 2", "cell, dimensions", args.length], node);
         return undefined;
       }
       const cell = cellRef(args[0]!);
       const dims = nameRecord<string | number>();
       if (args[1]) {
-        if (!TsNode.isObjectLiteralExpression(args[1])) r.error("RNNC113", ["layer dimensions are an object like { H: \"H2\" } or { H: 64 }"], args[1]);
+        if (!TsNode.isObjectLiteralExpression(args[1])) r.error("RNNC179", [describeSyntax(args[1])], args[1]);
         else {
           for (const p of args[1].getProperties()) {
             const value = TsNode.isPropertyAssignment(p) ? stringOrNumber(unwrap(p.getInitializerOrThrow())) : undefined;
             if (!TsNode.isPropertyAssignment(p) || value === undefined) {
-              r.error("RNNC113", ["a layer dimension is a name (\"H2\") or a positive integer"], p);
+              const written = TsNode.isPropertyAssignment(p) ? p.getInitializerOrThrow() : p;
+              r.error("RNNC180", [written.getText()], p);
               continue;
             }
             dims[p.getName()] = value;
@@ -121,33 +122,36 @@ export function parseModel(
     }
     if (kind === "bidirectional" && !inBidirectional) {
       if (args.length < 1 || args.length > 2) {
-        r.error("RNNC111", ["bidirectional", "a cell or layer(...) and optionally \"concat\" or \"sum\"", args.length], node);
+        r.error("RNNC111", ["bidirectional", "1 or 2", 'cell or layer(…), "concat" or "sum"', args.length], node);
         return undefined;
       }
       const inner = parseLayer(args[0]!, true);
       const merge = args[1] ? stringOrNumber(args[1]) : "concat";
       if (merge !== "concat" && merge !== "sum") {
-        r.error("RNNC113", [`bidirectional layers merge by "concat" or "sum", got ${args[1]!.getText()}`], args[1]!);
+        r.error("RNNC181", [args[1]!.getText()], args[1]!);
         return undefined;
       }
       return inner && { ...inner, bidirectional: true, merge, at: r.spanOf(node) };
     }
-    r.error("RNNC113", [`${kind}(...) is not a layer here`], node, "layers: [lstm, layer(gru, { H: \"H2\" }), bidirectional(lstm, \"concat\")]");
+    r.error("RNNC182", [kind], node);
     return undefined;
   };
 
-  const inputHint = 'input: { x: "I" } (vectors), or ids: { words: oneOfN("V", "E") }, { words: wordHash("T", "E", 12) } or both';
   /** One dense input, or id encodings: oneOfN(ROWS, DIM) and wordHash(ROWS, DIM, SLOTS). */
   const parseInputs = (value: Expression): InputSyntax[] | undefined => {
-    const entries = TsNode.isObjectLiteralExpression(value) ? value.getProperties() : [];
+    if (!TsNode.isObjectLiteralExpression(value)) {
+      r.error("RNNC173", [], value);
+      return undefined;
+    }
+    const entries = value.getProperties();
     if (entries.length === 0) {
-      r.error("RNNC113", ["a model needs an input"], value, inputHint);
+      r.error("RNNC170", [declaration.getName()], value);
       return undefined;
     }
     const inputs: InputSyntax[] = [];
     for (const entry of entries) {
       if (!TsNode.isPropertyAssignment(entry)) {
-        r.error("RNNC113", ["model inputs are written name: shape or name: encoding(...)"], entry, inputHint);
+        r.error("RNNC173", [], entry);
         return undefined;
       }
       const init = unwrap(entry.getInitializerOrThrow());
@@ -156,7 +160,7 @@ export function parseModel(
       if (kind === undefined) {
         const size = stringOrNumber(init);
         if (size === undefined) {
-          r.error("RNNC113", [`input '${entry.getName()}' is not a dimension or an encoding`], init, inputHint);
+          r.error("RNNC174", [entry.getName()], init);
           return undefined;
         }
         noteDim(size, init);
@@ -167,7 +171,7 @@ export function parseModel(
       const [rows, dim, slots] = args.map(stringOrNumber);
       const wanted = kind === "oneOfN" ? 2 : kind === "wordHash" ? 3 : -1;
       if (wanted < 0 || args.length !== wanted || rows === undefined || dim === undefined || (kind === "wordHash" && typeof slots !== "number")) {
-        r.error("RNNC113", [`input '${entry.getName()}': expected oneOfN(ROWS, DIM) or wordHash(ROWS, DIM, SLOTS) with SLOTS a number and sizes names or positive integers up to 2^31 − 1`], init, inputHint);
+        r.error("RNNC175", [entry.getName()], init);
         return undefined;
       }
       noteDim(rows, args[0]!);
@@ -175,7 +179,7 @@ export function parseModel(
       inputs.push({ kind: "ids", encoding: kind as "oneOfN" | "wordHash", name: entry.getName(), rows, dim, slots: kind === "oneOfN" ? 1 : (slots as number), at });
     }
     if (inputs.length > 1 && inputs.some((i) => i.kind === "dense")) {
-      r.error("RNNC113", ["a dense input cannot be combined with other inputs"], value, inputHint);
+      r.error("RNNC176", [], value);
       return undefined;
     }
     return inputs;
@@ -183,7 +187,7 @@ export function parseModel(
 
   for (const property of (call.getArguments()[0] as import("ts-morph").ObjectLiteralExpression).getProperties()) {
     if (!TsNode.isPropertyAssignment(property)) {
-      r.error("RNNC113", ["model properties are written name: value"], property, modelHint);
+      r.error("RNNC168", [describeSyntax(property)], property);
       continue;
     }
     const key = property.getName();
@@ -192,7 +196,7 @@ export function parseModel(
       model.inputs = parseInputs(value);
     } else if (key === "layers") {
       if (!TsNode.isArrayLiteralExpression(value) || value.getElements().length === 0) {
-        r.error("RNNC113", ["layers is a non-empty array of cells, layer(...) and bidirectional(...)"], value, modelHint);
+        r.error("RNNC172", [], value);
         continue;
       }
       model.layers = value.getElements().flatMap((e) => parseLayer(e as Expression) ?? []);
@@ -201,19 +205,19 @@ export function parseModel(
       const size = args?.[0] ? stringOrNumber(args[0]) : undefined;
       const activation = args?.[1] ? stringOrNumber(args[1]) : "linear";
       if (!args || size === undefined || args.length > 2 || !activations.includes(activation as Activation)) {
-        r.error("RNNC113", [`readout is dense(SIZE, ACTIVATION) with ACTIVATION one of ${activations.join(", ")}`], value, 'readout: dense("O", "sigmoid")');
+        r.error("RNNC177", [activations.join(", ")], value);
         continue;
       }
       noteDim(size, args[0]!);
       model.readout = { size, activation: activation as Activation, at: r.spanOf(value) };
     } else {
-      r.error("RNNC113", [`unknown model property '${key}'`], property.getNameNode(), "a model has input, layers and readout");
+      r.error("RNNC169", [key], property.getNameNode());
     }
   }
   // A property that was given but reported as bad is not reported missing as well.
   const given = new Set(objectKeys(call.getArguments()[0] as import("ts-morph").ObjectLiteralExpression));
-  if (!given.has("input")) r.error("RNNC113", [`model '${model.name}' declares no input`], declaration, modelHint);
-  if (!given.has("layers")) r.error("RNNC113", [`model '${model.name}' has no layers`], declaration, modelHint);
+  if (!given.has("input")) r.error("RNNC170", [declaration.getName()], declaration);
+  if (!given.has("layers")) r.error("RNNC171", [declaration.getName()], declaration);
   if (r.diagnostics.length > errorsBefore) return undefined;
   return model as ModelSyntax;
 }

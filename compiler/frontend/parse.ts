@@ -16,7 +16,7 @@ import { checkExportConst, parseModel, partition, relativeImports } from "./mode
 export function parseCells(file: string, text: string): CellSyntax[] {
   const { cells } = parseUnits(file, text);
   if (cells.length === 0) {
-    throw new DiagnosticError([diagnostic("RNNC107", ["the file defines no cells"], wholeFile(file), topLevelHint)]);
+    throw new DiagnosticError([diagnostic("RNNC119", [], wholeFile(file))]);
   }
   return cells;
 }
@@ -51,16 +51,14 @@ export function parseUnits(file: string, text: string): { cells: CellSyntax[]; m
       if (cellDecls.length > 0) cells.push(...cellsOf(statement, cellDecls, imports, reporter));
       continue;
     }
-    reporter.error("RNNC100", [`${describeSyntax(statement)} at the top level`], statement, topLevelHint);
+    reporter.error("RNNC121", [describeSyntax(statement)], statement);
   }
   reporter.throwIfFailed();
   if (cells.length === 0 && models.length === 0) {
-    throw new DiagnosticError([diagnostic("RNNC107", ["the file defines no cells"], wholeFile(file), topLevelHint)]);
+    throw new DiagnosticError([diagnostic("RNNC119", [], wholeFile(file))]);
   }
   return { cells, models };
 }
-
-const topLevelHint = "a cell file holds imports from \"rnnc\" and cells: export const NAME = cell({ input, state, params, step })";
 
 function reportSyntaxErrors(project: Project, sourceFile: SourceFile, reporter: Reporter): void {
   // Syntactic diagnostics only: the user's editor may not have rnnc's types,
@@ -81,13 +79,14 @@ function rnncImports(sourceFile: SourceFile, reporter: Reporter): Map<string, st
     const specifier = declaration.compilerNode.moduleSpecifier;
     if (!ts.isStringLiteral(specifier)) {
       const start = specifier.getStart(sourceFile.compilerNode);
-      reporter.error("RNNC110", ["module name must be a string literal"], reporter.source.span(start, specifier.getEnd()));
+      const at = reporter.source.span(start, specifier.getEnd());
+      reporter.error("RNNC125", [specifier.getText(sourceFile.compilerNode)], at);
       continue;
     }
     if (specifier.text !== "rnnc" || declaration.isTypeOnly()) continue;
     const other = declaration.getDefaultImport() ?? declaration.getNamespaceImport();
     if (other) {
-      reporter.error("RNNC100", ["default or namespace import of rnnc"], other, "import by name: import { cell, sigmoid } from \"rnnc\"");
+      reporter.error("RNNC124", [other.getText()], other);
     }
     for (const named of declaration.getNamedImports()) {
       if (named.isTypeOnly()) continue;
@@ -106,14 +105,14 @@ function cellsOf(statement: VariableStatement, declarations: VariableDeclaration
     const callee = call?.getExpression();
     const callsCell = callee !== undefined && TsNode.isIdentifier(callee) && (imports.get(callee.getText()) === "cell" || callee.getText() === "cell");
     if (!call || !callsCell) {
-      reporter.error("RNNC100", ["a top-level declaration that is not a cell"], declaration, topLevelHint);
+      reporter.error("RNNC122", [declaration.getName()], declaration);
       continue;
     }
     if (!imports.has(callee.getText())) {
       reporter.error("RNNC101", ["cell"], callee, "import it: import { cell } from \"rnnc\"");
     }
     if (!statement.isExported() || statement.getDeclarationKind() !== "const") {
-      reporter.error("RNNC100", ["a cell that is not declared with export const"], statement, "export const NAME = cell({ … })");
+      reporter.error("RNNC123", ["cell"], statement);
     }
     const cell = parseCell(declaration.getName(), call, imports, reporter);
     if (cell) cells.push(cell);
@@ -124,7 +123,7 @@ function cellsOf(statement: VariableStatement, declarations: VariableDeclaration
 function parseCell(name: string, call: CallExpression, imports: Map<string, string>, reporter: Reporter): CellSyntax | undefined {
   const args = call.getArguments();
   if (args.length !== 1) {
-    reporter.error("RNNC111", ["cell", "1 argument ({ input, state, params, step })", args.length], call);
+    reporter.error("RNNC111", ["cell", 1, "{ input, state, params, step }", args.length], call);
     return undefined;
   }
   const declarations = parseDeclarations(name, args[0]!, reporter);

@@ -8,6 +8,7 @@ import {
   DiagnosticError,
   SourceText,
   type Diagnostic,
+  type DiagnosticArgs,
   type DiagnosticCode,
   type SourceSpan,
 } from "../diagnostics.js";
@@ -25,7 +26,8 @@ export class Reporter {
     return this.source.span(node.getStart(), node.getEnd());
   }
 
-  error(code: DiagnosticCode, args: readonly (string | number)[], where: TsNode | SourceSpan, hint?: string): void {
+  /** Reports `code` at `where`; `hint` only where the advice depends on more than the arguments. */
+  error<C extends DiagnosticCode>(code: C, args: DiagnosticArgs<C>, where: TsNode | SourceSpan, hint?: string): void {
     const at = "getStart" in where ? this.spanOf(where) : where;
     this.diagnostics.push(diagnostic(code, args, at, hint));
   }

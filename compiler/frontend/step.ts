@@ -29,14 +29,16 @@ export function lowerStep(fn: TsNode, ctx: StepContext): StepValues | undefined 
   const r = ctx.reporter;
   const errorsBefore = r.diagnostics.length;
   if (!TsNode.isArrowFunction(fn) && !TsNode.isFunctionExpression(fn) && !TsNode.isMethodDeclaration(fn)) {
-    r.error("RNNC108", ["step must be a function: step: ({ x, h, W }) => { … }"], fn);
+    r.error("RNNC147", [describeSyntax(fn)], fn);
     return undefined;
   }
   if (fn.isAsync() || (!TsNode.isArrowFunction(fn) && fn.isGenerator())) {
-    r.error("RNNC100", [fn.isAsync() ? "async step" : "generator step"], fn);
+    r.error("RNNC148", [fn.isAsync() ? "async" : "a generator"], fn);
     return undefined;
   }
   const body = fn.getBody();
+  // TypeScript's parser already rejects a method without a body (RNNC110).
+  if (body === undefined) throw new Error(`frontend: the step of cell '${ctx.cellName}' has no body`);
   const scope: Scope = {
     reporter: r,
     cellName: ctx.cellName,
@@ -48,21 +50,19 @@ export function lowerStep(fn: TsNode, ctx: StepContext): StepValues | undefined 
   bindParameters(fn.getParameters(), scope);
 
   let next: Map<string, Expr> | undefined;
-  if (body === undefined) {
-    r.error("RNNC100", ["step without a body"], fn);
-  } else if (!TsNode.isBlock(body)) {
+  if (!TsNode.isBlock(body)) {
     next = lowerReturn(body, body, scope, ctx);
   } else {
     let returned: TsNode | undefined;
     for (const statement of body.getStatements()) {
       if (returned) {
-        r.error("RNNC100", ["statement after return"], statement, "the return of the next states ends the step");
+        r.error("RNNC152", [], statement);
         break;
       }
       if (TsNode.isReturnStatement(statement)) {
         returned = statement;
         const value = statement.getExpression();
-        if (value === undefined) r.error("RNNC100", ["return without a value"], statement, returnHint(ctx.states));
+        if (value === undefined) r.error("RNNC153", [], statement, returnHint(ctx.states));
         else next = lowerReturn(value, statement, scope, ctx);
       } else {
         lowerStatement(statement, scope);
@@ -93,17 +93,17 @@ function constNames(statements: Statement[]): string[] {
 function bindParameters(parameters: TsNode[], scope: Scope): void {
   const r = scope.reporter;
   if (parameters.length > 1) {
-    r.error("RNNC100", ["a second step parameter"], parameters[1]!, "the step takes one object pattern: ({ x, h, W }) =>");
+    r.error("RNNC149", [parameters.length], parameters[1]!);
   }
   const parameter = parameters[0];
   if (parameter === undefined || !TsNode.isParameterDeclaration(parameter)) return;
   const pattern = parameter.getNameNode();
   if (!TsNode.isObjectBindingPattern(pattern)) {
-    r.error("RNNC100", ["a step parameter that is not an object pattern"], pattern, "name the tensors the step uses: ({ x, h, W }) =>");
+    r.error("RNNC150", [describeSyntax(pattern)], pattern);
     return;
   }
   if (parameter.isRestParameter() || parameter.hasInitializer()) {
-    r.error("RNNC100", ["rest or default step parameter"], parameter);
+    r.error("RNNC151", [parameter.isRestParameter() ? "rest parameter" : "default value"], parameter);
   }
   bindPattern(pattern, scope);
 }
@@ -116,11 +116,11 @@ function bindPattern(pattern: ObjectBindingPattern, scope: Scope): void {
     const bindable = TsNode.isIdentifier(local);
     if (bindable) scope.values.set(local.getText(), undefined);
     if (element.getDotDotDotToken()) {
-      r.error("RNNC100", ["rest element in the step parameter"], element, "name each tensor the step uses");
+      r.error("RNNC151", ["rest element"], element);
     } else if (element.hasInitializer()) {
-      r.error("RNNC100", ["default value in the step parameter"], element);
+      r.error("RNNC151", ["default value"], element);
     } else if (!bindable) {
-      r.error("RNNC100", ["nested pattern in the step parameter"], local);
+      r.error("RNNC151", ["nested pattern"], local);
     } else {
       const decl = scope.declared.get(declaredName);
       if (decl === undefined) {
@@ -141,22 +141,22 @@ function lowerStatement(statement: Statement, scope: Scope): void {
   if (TsNode.isEmptyStatement(statement)) return;
   if (TsNode.isVariableStatement(statement)) {
     if (statement.getDeclarationKind() !== VariableDeclarationKind.Const) {
-      r.error("RNNC100", [`'${statement.getDeclarationKind()}' declaration`], statement.getDeclarationList(), "values never change within a step: use const");
+      r.error("RNNC157", [statement.getDeclarationKind()], statement.getDeclarationList());
     }
     for (const declaration of statement.getDeclarations()) {
       const nameNode = declaration.getNameNode();
       const init = declaration.getInitializer();
       if (!TsNode.isIdentifier(nameNode)) {
-        r.error("RNNC100", ["destructuring declaration"], nameNode);
+        r.error("RNNC158", [], nameNode);
         continue;
       }
       const name = nameNode.getText();
       if (scope.values.has(name)) {
-        r.error("RNNC108", [`'${name}' is already declared in this step`], nameNode, "choose a new name for the new value");
+        r.error("RNNC159", [name], nameNode);
         continue;
       }
       if (init === undefined) {
-        r.error("RNNC108", [`'${name}' has no value`], declaration);
+        r.error("RNNC160", [name], declaration);
         scope.values.set(name, undefined);
         continue;
       }
@@ -167,7 +167,7 @@ function lowerStatement(statement: Statement, scope: Scope): void {
   if (TsNode.isExpressionStatement(statement)) {
     const expression = statement.getExpression();
     if (isAssignment(expression)) lowerExpr(expression, scope);
-    else r.error("RNNC100", ["a statement whose value is discarded"], statement, "bind it with const, or return it");
+    else r.error("RNNC161", [], statement);
     return;
   }
   r.error("RNNC100", [describeSyntax(statement)], statement, hintForSyntax(statement));
@@ -177,7 +177,7 @@ function lowerReturn(value: TsNode, at: TsNode, scope: Scope, ctx: StepContext):
   const r = scope.reporter;
   while (TsNode.isParenthesizedExpression(value)) value = value.getExpression();
   if (!TsNode.isObjectLiteralExpression(value)) {
-    r.error("RNNC100", ["returning something other than an object literal"], value, returnHint(ctx.states));
+    r.error("RNNC154", [describeSyntax(value)], value, returnHint(ctx.states));
     return undefined;
   }
   const next = new Map<string, Expr>();
@@ -192,12 +192,12 @@ function lowerReturn(value: TsNode, at: TsNode, scope: Scope, ctx: StepContext):
       name = property.getName().replace(/^["'](.*)["']$/, "$1");
       expr = lowerExpr(property.getInitializerOrThrow(), scope);
     } else {
-      r.error("RNNC100", [`${describeSyntax(property)} in the returned object`], property, returnHint(ctx.states));
+      r.error("RNNC155", [describeSyntax(property)], property, returnHint(ctx.states));
       continue;
     }
     const key = property.getNameNode();
     if (given.has(name)) {
-      r.error("RNNC108", [`'${name}' is returned twice`], key);
+      r.error("RNNC156", [name], key);
       continue;
     }
     given.add(name);
@@ -209,18 +209,17 @@ function lowerReturn(value: TsNode, at: TsNode, scope: Scope, ctx: StepContext):
     }
     if (expr === undefined || decl.shape === undefined) continue;
     if (!sameShape(expr.shape, decl.shape)) {
-      const detail = `it has shape ${formatShape(expr.shape)} but the ${decl.role} is declared ${formatShape(decl.shape)}`;
       const valueNode = TsNode.isPropertyAssignment(property) ? property.getInitializerOrThrow() : key;
-      r.error("RNNC102", [decl.role === "state" ? `the next value of state '${name}'` : `the value of output '${name}'`, detail], valueNode);
+      r.error("RNNC166", [decl.role, name, formatShape(expr.shape), formatShape(decl.shape)], valueNode);
       continue;
     }
     next.set(name, expr);
   }
   for (const state of ctx.states) {
-    if (!given.has(state)) r.error("RNNC103", [state], at, `add ${state}: … to the returned object`);
+    if (!given.has(state)) r.error("RNNC103", [state], at);
   }
   for (const output of ctx.outputs) {
-    if (!given.has(output)) r.error("RNNC115", [output], at, `add ${output}: … to the returned object (it is a declared output)`);
+    if (!given.has(output)) r.error("RNNC115", [output], at);
   }
   return next;
 }

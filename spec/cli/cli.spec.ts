@@ -231,13 +231,13 @@ export const elman = cell({
     expect(err).toContain("--cell");
   });
 
-  it("--cell with a name the file does not define exits 1 with RNNC107 naming the cells there are", () => {
+  it("--cell with a name the file does not define exits 1 with RNNC120 naming the cells there are", () => {
     const file = join(tmp, "two-cells.ts");
     writeFileSync(file, twoCells);
     const { code, err } = rnnc("compile", file, "--dims", "I=2,H=3", "--cell", "lstm");
     expect(code).toBe(1);
-    expect(err).toContain(`${file} - error RNNC107: cannot pick a cell: no cell or model named 'lstm'`);
-    expect(err).toContain("elman, rectified");
+    expect(err).toContain(`${file} - error RNNC120: the file defines no cell or model named 'lstm'`);
+    expect(err).toContain("(it defines elman, rectified)");
     expect(err).not.toMatch(stackFrame);
   });
 

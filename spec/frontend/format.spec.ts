@@ -1,8 +1,20 @@
-// spec/frontend — the diagnostic records and their plain-text rendering
-// (compiler/diagnostics.ts, tested here with its only producer).
+// spec/frontend — the diagnostic records, their plain-text rendering and the
+// message table (compiler/diagnostics.ts, tested here with its only
+// producer), which docs/dsl.md must list code for code.
 
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { DiagnosticError, SourceText, diagnostic, diagnosticMessages, formatDiagnostic, wholeFile } from "../../compiler/diagnostics.js";
+import {
+  DiagnosticError,
+  SourceText,
+  diagnostic,
+  diagnosticMessages,
+  formatDiagnostic,
+  retiredCodes,
+  wholeFile,
+  type DiagnosticArgs,
+  type DiagnosticCode,
+} from "../../compiler/diagnostics.js";
 
 describe("SourceText", () => {
   it("maps offsets to 1-based lines and columns across \\n and \\r\\n", () => {
@@ -61,8 +73,11 @@ describe("formatDiagnostic", () => {
   });
 
   it("prints a whole-file diagnostic without a position", () => {
-    expect(formatDiagnostic(diagnostic("RNNC107", ["the file defines no cells"], wholeFile("x.ts")))).toBe(
-      "x.ts - error RNNC107: cannot pick a cell: the file defines no cells",
+    expect(formatDiagnostic(diagnostic("RNNC107", ["a, b"], wholeFile("x.ts")))).toBe(
+      [
+        "x.ts - error RNNC107: cannot pick a cell: the file defines several cells or models (a, b)",
+        "   = hint: choose one with --cell NAME",
+      ].join("\n"),
     );
   });
 
@@ -74,15 +89,74 @@ describe("formatDiagnostic", () => {
 });
 
 describe("the message table", () => {
-  it("gives every code a distinct message and fills every placeholder", () => {
-    const messages = Object.entries(diagnosticMessages);
-    expect(new Set(messages.map(([, m]) => m)).size).toBe(messages.length);
-    for (const [code, template] of messages) {
-      const count = new Set(template.match(/\{\d\}/g) ?? []).size;
-      const d = diagnostic(code as keyof typeof diagnosticMessages, Array.from({ length: count }, (_, i) => `<${i}>`), wholeFile("f"));
-      expect(d.message).not.toMatch(/\{\d\}/);
-      expect(code).toMatch(/^RNNC1\d\d$/);
+  const entries = Object.entries(diagnosticMessages) as [DiagnosticCode, { message: string; hint?: string }][];
+  /** The distinct N of every {N} in a template, in order. */
+  const indices = (template: string) =>
+    [...new Set([...template.matchAll(/\{(\d+)\}/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
+
+  it("gives every code its own sentence, with placeholders {0}…{n} and a hint that names no others", () => {
+    const sentences = entries.map(([, e]) => e.message.replace(/\{\d+\}/g, "…"));
+    expect(new Set(sentences).size).toBe(entries.length);
+    for (const [code, { message, hint }] of entries) {
+      const used = indices(message);
+      expect(used, code).toEqual(used.map((_, i) => i));
+      for (const i of indices(hint ?? "")) expect(used, `${code}'s hint`).toContain(i);
     }
+  });
+
+  it("fills the message and the code's own hint with the same arguments", () => {
+    for (const [code, { message, hint }] of entries) {
+      const args = indices(message).map((i) => `<${i}>`) as DiagnosticArgs<typeof code>;
+      const d = diagnostic(code, args, wholeFile("f"));
+      expect(d.message, code).not.toMatch(/\{\d+\}/);
+      for (const arg of args) expect(d.message, code).toContain(arg);
+      expect(d.hint === undefined, code).toBe(hint === undefined);
+      expect(d.hint ?? "", code).not.toMatch(/\{\d+\}/);
+    }
+    const located = diagnostic("RNNC139", ["x", "input"], wholeFile("f"));
+    expect([located.message, located.hint]).toEqual([
+      "only parameters have an initialiser; 'x' is declared under input",
+      "input entries are written name: shape",
+    ]);
+    expect(diagnostic("RNNC104", ["K"], wholeFile("f")).hint).toBe("bind it when compiling: --dims K=128");
+  });
+
+  it("lets a call site replace the code's hint where the advice depends on context", () => {
+    expect(diagnostic("RNNC103", ["c"], wholeFile("f")).hint).toBe("add c: … to the returned object");
+    expect(diagnostic("RNNC103", ["c"], wholeFile("f"), "end the step with return { h: …, c: … }").hint).toBe(
+      "end the step with return { h: …, c: … }",
+    );
+  });
+
+  it("takes exactly as many arguments as the template names (tsc checks every call site)", () => {
+    // @ts-expect-error RNNC135 names three arguments
+    const short = diagnostic("RNNC135", ["h", "state"], wholeFile("f"));
+    expect(short.message).toBe("'h' is declared twice (as state and as )");
+    // @ts-expect-error RNNC119 names none
+    expect(diagnostic("RNNC119", ["extra"], wholeFile("f")).message).toBe("the file defines no cells");
+  });
+
+  it("numbers codes from RNNC100 without gaps, and never brings a retired code back", () => {
+    const live = entries.map(([code]) => code as string);
+    const retired = Object.keys(retiredCodes);
+    expect(live.filter((code) => retired.includes(code))).toEqual([]);
+    const all = [...live, ...retired].map((code) => Number(code.slice(4))).sort((a, b) => a - b);
+    expect(all).toEqual(all.map((_, i) => 100 + i));
+    for (const code of [...live, ...retired]) expect(code).toMatch(/^RNNC1\d\d$/);
+    expect(live).toEqual([...live].sort());
+  });
+
+  it("is what docs/dsl.md lists: each code with its message, each retired code as retired", () => {
+    const docs = readFileSync(new URL("../../docs/dsl.md", import.meta.url), "utf8");
+    const start = docs.indexOf("\n## Diagnostics\n");
+    const section = docs.slice(start, docs.indexOf("\n## ", start + 1));
+    // A message with a `|` escapes it in the table.
+    const rows = [...section.matchAll(/^\| (RNNC\d+) \| (.*?) \| .+ \|$/gm)].map((m) => [m[1]!, m[2]!.replace(/\\\|/g, "|")]);
+    const expected = [
+      ...entries.map(([code, { message }]) => [code, message.replace(/\{\d+\}/g, "…")]),
+      ...Object.keys(retiredCodes).map((code) => [code, "(retired)"]),
+    ].sort(([a], [b]) => a!.localeCompare(b!));
+    expect(rows).toEqual(expected);
   });
 
   it("throws all diagnostics together, readable if nobody catches them", () => {

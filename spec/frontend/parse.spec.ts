@@ -147,8 +147,13 @@ export const b = cell({ state: { h: "H" }, step: ({ h }) => ({ h: relu(h) }) });
     const cells = parseCells("two.ts", two);
     expect(cells.map((c) => c.name)).toEqual(["a", "b"]);
     expect(selectCell(cells, "b").name).toBe("b");
-    expect(diagnosticsOf(() => selectCell(cells)).map((d) => d.message)).toEqual(["cannot pick a cell: the file defines several cells (a, b)"]);
-    expect(codes(() => selectCell(cells, "c"))).toEqual(["RNNC107"]);
+    expect(diagnosticsOf(() => selectCell(cells)).map((d) => d.message)).toEqual([
+      "cannot pick a cell: the file defines several cells or models (a, b)",
+    ]);
+    expect(diagnosticsOf(() => selectCell(cells, "c")).map((d) => [d.code, d.message])).toEqual([
+      ["RNNC120", "the file defines no cell or model named 'c' (it defines a, b)"],
+    ]);
+    expect(codes(() => selectCell([]))).toEqual(["RNNC119"]);
   });
 
   it("reports the errors of every cell together, in source order", () => {
@@ -160,7 +165,7 @@ export const b = cell({ state: { h: "H" }, step: ({ h }) => ({ h: relu(h) }) });
     const hostile = `import { cell, tanh } from "rnnc";
 (globalThis as any).rnncRan = true;
 export const a = cell({ state: { h: "H" }, step: ({ h }) => ({ h: tanh(h) }) });`;
-    expect(codes(() => parseCells("hostile.ts", hostile))).toEqual(["RNNC100"]);
+    expect(codes(() => parseCells("hostile.ts", hostile))).toEqual(["RNNC121"]);
     expect((globalThis as Record<string, unknown>).rnncRan).toBeUndefined();
   });
 
