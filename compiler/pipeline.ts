@@ -69,6 +69,13 @@ export interface Checked {
   readonly dims: Readonly<Record<string, number>>;
   /** Every model and cell the file defines. */
   readonly units: readonly string[];
+  /**
+   * Whether each step's output and next state read only that step's input and
+   * the state before it: true for a cell and for a model without
+   * bidirectional layers. Only then is a sequence the same computation as its
+   * steps run one call at a time, state carried (what `rnnc flow` relies on).
+   */
+  readonly causal: boolean;
 }
 
 export interface Compiled {
@@ -189,8 +196,10 @@ function bindUnit(options: CheckOptions, parsed: (units: Parsed) => void = () =>
  */
 export function checkCell(options: CheckOptions): Checked {
   validateCheckOptions(options);
-  const { kind, name, dims, units } = bindUnit(options);
-  return { kind, name, dims, units: [...units.models, ...units.cells].map((u) => u.name) };
+  const bound = bindUnit(options);
+  const { kind, name, dims, units } = bound;
+  const causal = bound.kind === "cell" || bound.model.layers.every((layer) => layer.reverse === undefined);
+  return { kind, name, dims, units: [...units.models, ...units.cells].map((u) => u.name), causal };
 }
 
 function usedDims(syntax: CellSyntax | ModelSyntax, dims: Readonly<Record<string, number>>): Record<string, number> {
