@@ -12,6 +12,8 @@ import { inspectCommand } from "./inspect.js";
 import { trainCommand } from "./train.js";
 import { predictCommand } from "./predict.js";
 import { evalCommand } from "./eval.js";
+import { flowCommand } from "./flow.js";
+import { plotCommand } from "./plot.js";
 import { processIo, UsageError, UserError, type Io } from "./io.js";
 
 const commands: Record<string, { run: (argv: readonly string[], io: Io) => number; summary: string }> = {
@@ -22,6 +24,8 @@ const commands: Record<string, { run: (argv: readonly string[], io: Io) => numbe
   train: { run: trainCommand, summary: "train a tagger model on JSONL data, with checkpoints" },
   predict: { run: predictCommand, summary: "tag sentences with a trained checkpoint" },
   eval: { run: evalCommand, summary: "score a trained checkpoint on labelled data" },
+  flow: { run: flowCommand, summary: "how far back the gradient reaches: ‖∂ℓ_T/∂h_{T−k}‖ per cell, table and SVG" },
+  plot: { run: plotCommand, summary: "draw a training run's loss and dev curves (log.json) as SVG" },
 };
 
 export const usage = `usage: rnnc COMMAND [options]

@@ -40,7 +40,7 @@ function rnnc(...argv: string[]): Run {
 /** A stack frame: what a user must never see for a mistake of theirs. */
 const stackFrame = /^\s+at /m;
 
-const commands = ["compile", "check", "gradcheck", "inspect"] as const;
+const commands = ["compile", "check", "gradcheck", "inspect", "flow", "plot"] as const;
 
 /** Flags each command must accept, as its --help should list them. */
 const buildFlags = ["--cell", "--dims", "--dtype", "--no-simd", "--batch", "--steps", "--loss", "--dump-after"];
@@ -49,6 +49,8 @@ const expectedFlags: Record<(typeof commands)[number], string[]> = {
   check: ["--dims", "--help"],
   gradcheck: [...buildFlags, "--seed", "--check-batch", "--check-steps", "--entries", "--tolerance", "--json", "--help"],
   inspect: ["--json", "--help"],
+  flow: ["--cell", "--dims", "--steps", "--batch", "--seed", "--params", "--forget-bias", "--recurrent-radius", "--clip", "--output", "--json", "--help"],
+  plot: ["--output", "--json", "--help"],
 };
 
 let tmp: string;
@@ -159,7 +161,7 @@ describe("invocation", () => {
 
   it.each(commands)("rnnc %s on a missing file exits 1 with 'cannot read'", (command) => {
     const missing = join(tmp, "no-such-file.ts");
-    const { code, err } = rnnc(command, missing, ...(command === "inspect" || command === "check" ? [] : ["--dims", "I=2,H=3"]));
+    const { code, err } = rnnc(command, missing, ...(command === "inspect" || command === "check" || command === "plot" ? [] : ["--dims", "I=2,H=3"]));
     expect(code).toBe(1);
     expect(err).toContain(`cannot read ${missing}`);
     expect(err).not.toMatch(stackFrame);
