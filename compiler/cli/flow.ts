@@ -27,7 +27,7 @@ per step fitted to its logarithm. Prints the table; -o also draws it as SVG.
   --batch B            random sequences averaged (default 16)
   --seed N             seed of the parameters (initParams) and of the sequences (default 1)
   --params P           trained parameters (saveParams' file, such as rnnc train's best-*.bin),
-                       once per FILE in order, instead of initParams
+                       once per FILE in order ("" for initParams), instead of initParams
   --forget-bias LIST   gate biases set after initialisation, comma-separated: NAME (to 1, initParams'
                        forgetBias) or NAME=VALUE, e.g. bf,bz=-1 (default bf; "" for none)
   --recurrent-radius R scale each recurrent matrix to spectral radius R, after initialisation
@@ -89,7 +89,7 @@ export function flowCommand(argv: readonly string[], io: Io): number {
     throw new UsageError(`--${flag}: given ${list.length} times for ${files.length} files; give it ${allowed}`);
   };
   const cells = perFile("cell", values.cell, true);
-  const paramFiles = perFile("params", values.params, false);
+  const paramFiles = perFile("params", values.params, false).map((p) => (p === "" ? undefined : p)); // "": initParams
   const seed = Number(values.seed ?? 1);
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed: expected an integer, got "${values.seed}"`);
   const settings: FlowSettings = {
@@ -192,12 +192,17 @@ function loadParamsFile(io: Io, model: RnncModel, path: string): void {
   }
 }
 
-/** Labels are names; a name measured twice is told apart by its file, then by its place. */
+/** Labels are names; a name measured twice is told apart by its file, else by its parameters, else by its place. */
 function labelled(measured: readonly Measured[]): CellFlow[] {
-  const count = (label: string, labels: readonly string[]) => labels.filter((l) => l === label).length;
-  const byName = measured.map((m) => m.name);
-  const byFile = measured.map((m, i) => (count(m.name, byName) > 1 ? `${m.name} (${m.file})` : byName[i]!));
-  return measured.map((m, i) => ({ ...m, label: count(byFile[i]!, byFile) > 1 ? `${byFile[i]} #${i + 1}` : byFile[i]! }));
+  const ways = [
+    (m: Measured) => m.name,
+    (m: Measured) => `${m.name} (${m.file})`,
+    (m: Measured) => `${m.name} (${m.params ?? "initParams"})`,
+  ];
+  return measured.map((m, i) => {
+    const unique = ways.find((way) => measured.filter((other) => way(other) === way(m)).length === 1);
+    return { ...m, label: unique ? unique(m) : `${m.name} #${i + 1}` };
+  });
 }
 
 function formatTable(results: readonly CellFlow[], settings: FlowSettings): string {

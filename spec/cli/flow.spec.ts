@@ -78,6 +78,11 @@ describe("rnnc flow", () => {
     const flow = (...extra: string[]) => JSON.parse(rnnc("flow", file, "--dims", "I=2,H=3", "--steps", "6", "--seed", "5", "--json", ...extra).out).cells[0].norms;
     expect(flow("--params", saved(5))).toEqual(flow());
     expect(flow("--params", saved(6))).not.toEqual(flow());
+    const pair = JSON.parse(rnnc("flow", file, file, "--dims", "I=2,H=3", "--steps", "6", "--seed", "5", "--json",
+      "--params", "", "--params", saved(6)).out).cells;
+    expect(pair.map((c: { label: string }) => c.label)).toEqual(["lstm (initParams)", `lstm (${saved(6)})`]);
+    expect(pair[0].norms).toEqual(flow());
+    expect(pair[1].norms).toEqual(flow("--params", saved(6)));
   });
 
   it.each([
