@@ -30,8 +30,9 @@ export const buildFlagsHelp = `  --cell NAME          the exported cell to compi
   --dims I=64,H=128    values of the symbolic dimensions
   --dtype f32|f64      element type (default f32)
   --no-simd            scalar build, for hosts without SIMD128 (wasm2c, old engines)
-  --batch N            batch capacity (default ${defaultCapacity.batch})
-  --steps N            steps capacity (default ${defaultCapacity.steps})
+  --batch N            default batch capacity, recorded in the module (default ${defaultCapacity.batch});
+                       a host may lay the module out at another when it loads it
+  --steps N            default steps capacity (default ${defaultCapacity.steps})
   --loss KIND          mse (½·squared error per step), softmax-ce (cross-entropy against class ids,
                        i32 targets), mse-last or softmax-ce-last (each sequence's last step only),
                        or none: the host writes the output cotangents before backward
