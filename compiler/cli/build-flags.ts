@@ -34,8 +34,9 @@ export const buildFlagsHelp = `  --cell NAME          the exported cell to compi
                        a host may lay the module out at another when it loads it
   --steps N            default steps capacity (default ${defaultCapacity.steps})
   --loss KIND          mse (½·squared error per step), softmax-ce (cross-entropy against class ids,
-                       i32 targets), mse-last or softmax-ce-last (each sequence's last step only),
-                       or none: the host writes the output cotangents before backward
+                       i32 targets), mse-last or softmax-ce-last (each sequence's last step only,
+                       one target per sequence), or none: the host writes the output cotangents
+                       before backward
   --dump-after PASS    print the IR after a pass (${passNames.join(", ")}); comma-separate several
   --optimizer sgd|adam add train_step(batch, steps, learning_rate, clip_norm): forward, backward,
                        global-norm clipping (clip_norm <= 0: none) and the update, in one call

@@ -102,8 +102,10 @@ class MemoryLayout {
     if (differentiable) for (const q of sequences.filter((q) => q.role === "input" && q.idsBelow === undefined)) t.add(q.name, "grad", q.shape, seq);
     if (program.loss !== "none") {
       const classes = targetsAreClasses(program.loss);
+      // A loss read at each sequence's last step only needs one target per sequence: [batch, ...], not per step.
+      const layout = lossAtLastStep(program.loss) ? row : seq;
       for (const q of sequences.filter((q) => q.role === "output")) {
-        t.add(q.name, "target", classes ? [] : q.shape, classes ? { ...seq, type: "i32" } : seq);
+        t.add(q.name, "target", classes ? [] : q.shape, classes ? { ...layout, type: "i32" } : layout);
       }
     }
     this.lengths = t.add("lengths", "lengths", [], { batched: true, type: "i32" });
