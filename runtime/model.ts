@@ -24,8 +24,9 @@ const VIEW_TYPES = { f32: Float32Array, f64: Float64Array, i32: Int32Array } as 
 export interface LoadOptions {
   /**
    * The largest batch and steps a call may use. ABI 2: the module's memory
-   * grows to fit it; the module's default (rnnc compile --batch/--steps) when
-   * left out. ABI 1: at most the capacity it was compiled with.
+   * grows to fit it. Left out, the module's default (rnnc compile
+   * --batch/--steps): hosts written for ABI 1 keep the capacity they had.
+   * ABI 1: at most the capacity it was compiled with.
    */
   readonly capacity?: CallSize;
 }

@@ -8,6 +8,7 @@
 
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { BuildError } from "../../compiler/errors.js";
 import { compileCell } from "../../compiler/pipeline.js";
 import { atCapacity, LAYOUT_STATUS, type CallSize } from "../../runtime/abi.js";
 import { RnncModel } from "../../runtime/model.js";
@@ -126,6 +127,23 @@ describe("layout", () => {
       expect(() => new RnncModel(module, instance, { capacity: capacity as CallSize }), JSON.stringify(capacity)).toThrow(RangeError);
       expect(() => new RnncModel(module, instance, { capacity: capacity as CallSize })).toThrow(message);
       expect(memory.buffer.byteLength).toBe(pages);
+    }
+  });
+});
+
+describe("the default capacity", () => {
+  it("is refused at compile time unless its memory fits and both axes are positive integers", () => {
+    const compile = (capacity: CallSize) => () =>
+      compileCell({ file: "examples/elman.ts", text: exampleSource("elman"), dims: { I: 2, H: 3 }, capacity });
+    for (const [capacity, message] of [
+      [{ batch: 0, steps: 4 }, /default capacity's batch must be an integer in \[1, 2147483647\]; got 0/],
+      [{ batch: 2, steps: 1.5 }, /default capacity's steps .*got 1\.5/],
+      [{ batch: Number.NaN, steps: 4 }, /default capacity's batch .*got NaN/],
+      [{ batch: 2 ** 31, steps: 4 }, /default capacity's batch .*got 2147483648/],
+      [{ batch: 2 ** 20, steps: 2 ** 10 }, /at its default capacity \(batch 1048576, steps 1024\) the module needs .* more than wasm's 4 GiB/],
+    ] as const) {
+      expect(compile(capacity), JSON.stringify(capacity)).toThrow(BuildError);
+      expect(compile(capacity)).toThrow(message);
     }
   });
 });
