@@ -195,13 +195,6 @@ class MemoryLayout {
 
 export function lowerProgram(program: Program, options: LowerOptions): Lowered {
   const { dtype, capacity } = options;
-  for (const axis of ["batch", "steps"] as const) {
-    const v = capacity[axis];
-    // The default is passed to layout as an i32 by hosts, and recorded in the ABI, which needs positive integers.
-    if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) {
-      throw new BuildError(`the default capacity's ${axis} must be an integer in [1, ${2 ** 31 - 1}]; got ${v}`);
-    }
-  }
   if (options.inference && options.train) throw new BuildError("an inference build has no backward pass to train with: leave out the optimizer or the inference option");
   const layout = new MemoryLayout(program, dtype, options.train, options.inference);
   const scheduled = new Map<Stage, { forward: Schedule; backward: Schedule | undefined }>();

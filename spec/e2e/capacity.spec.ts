@@ -136,10 +136,10 @@ describe("the default capacity", () => {
     const compile = (capacity: CallSize) => () =>
       compileCell({ file: "examples/elman.ts", text: exampleSource("elman"), dims: { I: 2, H: 3 }, capacity });
     for (const [capacity, message] of [
-      [{ batch: 0, steps: 4 }, /default capacity's batch must be an integer in \[1, 2147483647\]; got 0/],
-      [{ batch: 2, steps: 1.5 }, /default capacity's steps .*got 1\.5/],
-      [{ batch: Number.NaN, steps: 4 }, /default capacity's batch .*got NaN/],
-      [{ batch: 2 ** 31, steps: 4 }, /default capacity's batch .*got 2147483648/],
+      [{ batch: 0, steps: 4 }, /options\.capacity\.batch must be a positive integer below 2\^31, got 0/],
+      [{ batch: 2, steps: 1.5 }, /options\.capacity\.steps .*got 1\.5/],
+      [{ batch: Number.NaN, steps: 4 }, /options\.capacity\.batch .*got NaN/],
+      [{ batch: 2 ** 31, steps: 4 }, /options\.capacity\.batch .*got 2147483648/],
       [{ batch: 2 ** 20, steps: 2 ** 10 }, /at its default capacity \(batch 1048576, steps 1024\) the module needs .* more than wasm's 4 GiB/],
     ] as const) {
       expect(compile(capacity), JSON.stringify(capacity)).toThrow(BuildError);
