@@ -123,6 +123,12 @@ export function emitLayout(mod: WasmModule, plan: MemoryPlan, resetOnLayout: rea
   fb.finish("layout", i32, body, "layout");
 }
 
+/** The buffer's offset as the ABI states it: a number, or the form of a region that moves. */
+export function abiOffset(b: Buffer): number | OffsetForm {
+  if (!b.place) throw new IRError(`${b.role} ${b.name} was never placed in memory`);
+  return b.place.kind === "fixed" ? b.place.offset : b.place.form;
+}
+
 function movingPlace(b: Buffer): MovingPlace {
   if (b.place?.kind !== "moving") throw new IRError(`${b.role} ${b.name} does not move with the capacity`);
   return b.place;

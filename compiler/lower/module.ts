@@ -8,10 +8,10 @@
 import type { Abi, TensorEntry } from "../../runtime/abi.js";
 import { IRError, sizeOf, type Node, type VarArg } from "../ir/index.js";
 import { lossAtLastStep, readersOf, targetsAreClasses, type Program, type Stage } from "../time/index.js";
-import { atCapacity, type OffsetForm } from "../../runtime/abi.js";
+import { atCapacity } from "../../runtime/abi.js";
 import { MAX_MEMORY_BYTES } from "../../runtime/layout.js";
 import { bytesOf, capacityBytes, regionStart, type Buffer, type BufferType, type Role } from "./buffers.js";
-import { capacityGuard, emitLayout, planMemory } from "./layout.js";
+import { abiOffset, capacityGuard, emitLayout, planMemory } from "./layout.js";
 import { BuildError } from "../errors.js";
 import { KernelEmitter } from "./kernels.js";
 import { lanesFor } from "./lanes.js";
@@ -267,11 +267,6 @@ function abiEntry(dtype: string) {
     ...(b.idsBelow !== undefined ? { idsBelow: b.idsBelow } : {}),
     ...(b.init !== undefined ? { init: b.init } : {}),
   });
-}
-
-function abiOffset(b: Buffer): number | OffsetForm {
-  if (!b.place) throw new IRError(`${b.role} ${b.name} was never placed in memory`);
-  return b.place.kind === "fixed" ? b.place.offset : b.place.form;
 }
 
 interface Frame {
