@@ -124,6 +124,11 @@ export class RnncModel {
     return this.#places.get(this.entry(name, role))!;
   }
 
+  /** Every region at this capacity, the module's own (tape, scratch) too: what a host must leave alone. */
+  regions(): Map<TensorEntry, Placement> {
+    return new Map(this.#places);
+  }
+
   /** A view of the tensor's whole region, sized for the capacity. */
   tensor(name: string, role?: Role): TensorView {
     const entry = this.entry(name, role);

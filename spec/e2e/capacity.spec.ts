@@ -38,9 +38,9 @@ describe("layout", () => {
     const model = at(lstm);
     const { abi } = model;
     // The moving regions start where the fixed ones end: the memory form's base.
-    for (const t of abi.tensors.filter((t) => typeof t.offset === "number")) {
-      const { offset, bytes } = model.placement(t.name, t.role);
-      expect(offset + bytes, `${t.role} ${t.name}`).toBeLessThanOrEqual(abi.memory!.base);
+    for (const [t, { offset, bytes }] of model.regions()) {
+      if (typeof t.offset === "number") expect(offset + bytes, `${t.role} ${t.name}`).toBeLessThanOrEqual(abi.memory!.base);
+      else expect(offset, `${t.role} ${t.name}`).toBeGreaterThanOrEqual(abi.memory!.base);
     }
     expect(memory.buffer.byteLength).toBe(Math.ceil(abi.memory!.base / PAGE) * PAGE);
     expect(() => raw(instance, "forward")(1, 1)).toThrow(WebAssembly.RuntimeError);

@@ -46,10 +46,7 @@ describe("compiling is deterministic", () => {
 
 /** Every region where the model was laid out (internal ones too). */
 function regionsOf(model: RnncModel): { entry: TensorEntry; start: number; end: number }[] {
-  return model.abi.tensors.map((entry) => {
-    const { offset, bytes } = model.placement(entry.name, entry.role);
-    return { entry, start: offset, end: offset + bytes };
-  });
+  return [...model.regions()].map(([entry, { offset, bytes }]) => ({ entry, start: offset, end: offset + bytes }));
 }
 
 /** A fresh instance laid out at `capacity` (the module's default when none is given). */
@@ -223,7 +220,7 @@ function checkCallStaysInside(binary: Uint8Array, batch: number, steps: number, 
   for (let i = 0; i < after.length; i++) {
     if (!mayWrite[i] && after[i] !== before[i]) {
       const entry = where(i);
-      const offset = entry && model.placement(entry.name, entry.role).offset;
+      const offset = entry && model.regions().get(entry)!.offset;
       expect.fail(`forward+backward(${batch}, ${steps}) wrote byte ${i}, ${entry ? `in ${entry.role} ${entry.name} (offset ${offset})` : "outside every tensor region"}`);
     }
   }
