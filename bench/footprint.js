@@ -1,6 +1,7 @@
-// bench — what rnnc costs besides time: module sizes, instantiation, the
-// CLI's compile time and the peak resident memory of training. In: compiled
-// modules (../compile.js) and a profile. Out: plain objects for the report.
+// bench — what rnnc costs besides time: module sizes, instantiation, linear
+// memory at the capacity the bench lays each module out at, the CLI's compile
+// time and the peak resident memory of training. In: compiled modules
+// (../compile.js) and a profile. Out: plain objects for the report.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -13,17 +14,24 @@ import { paramNames } from "./weights.js";
 
 const root = new URL("..", import.meta.url).pathname;
 
-/** Size of a module and the time of loadModel (WebAssembly.compile, instantiate, ABI read). */
-export async function moduleFootprint({ binary, compileMs }, repetitions) {
+/**
+ * Size of a module, the time of loadModel at `capacity` (WebAssembly.compile,
+ * instantiate, ABI read, layout), its linear memory there, and the memory it
+ * holds before any layout: the regions no capacity changes (parameters,
+ * gradients, packed weights).
+ */
+export async function moduleFootprint({ binary, compileMs }, repetitions, capacity) {
   const times = [];
   let memoryBytes = 0;
   for (let i = 0; i < repetitions; i++) {
     const started = performance.now();
-    const model = await loadModel(binary);
+    const model = await loadModel(binary, { capacity });
     times.push(performance.now() - started);
     memoryBytes = model.memory.buffer.byteLength;
   }
-  return { bytes: binary.length, gzipBytes: gzipSync(binary).length, compileMs, instantiateMs: median(times), memoryBytes };
+  const module = new WebAssembly.Module(binary);
+  const fixedBytes = new WebAssembly.Instance(module, {}).exports.memory.buffer.byteLength;
+  return { bytes: binary.length, gzipBytes: gzipSync(binary).length, compileMs, instantiateMs: median(times), capacity, memoryBytes, fixedBytes };
 }
 
 function wallMs(args) {

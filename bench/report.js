@@ -51,15 +51,24 @@ export function ratioSummary(results, names) {
 }
 
 const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
+const mib = (b) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 
 export function footprintBlock(footprint) {
   const lines = ["footprint"];
   if (footprint.modules.length > 0) {
-    lines.push(`  ${pad("module", 22)}${lpad("bytes", 9)}${lpad("gzip", 11)}${lpad("compileCell", 13)}${lpad("loadModel", 11)}${lpad("memory", 11)}${lpad("1st call", 10)}`);
+    const columns = ["bytes", 9, "gzip", 11, "compileCell", 13, "loadModel", 11, "capacity", 10, "memory", 11, "fixed", 11, "1st call", 10];
+    const header = [];
+    for (let i = 0; i < columns.length; i += 2) header.push(lpad(columns[i], columns[i + 1]));
+    lines.push(`  ${pad("module", 22)}${header.join("")}`);
     for (const m of footprint.modules) {
       for (const kind of ["inference", "training"]) {
         const f = m[kind];
-        lines.push(`  ${pad(`(${m.shape}) ${kind}`, 22)}${lpad(f.bytes, 9)}${lpad(kb(f.gzipBytes), 11)}${lpad(`${ms(f.compileMs)} ms`, 13)}${lpad(`${ms(f.instantiateMs)} ms`, 11)}${lpad(`${(f.memoryBytes / 2 ** 20).toFixed(1)} MiB`, 11)}${lpad(f.firstCallMs === undefined ? "—" : `${ms(f.firstCallMs)} ms`, 10)}`);
+        const cells = [
+          f.bytes, kb(f.gzipBytes), `${ms(f.compileMs)} ms`, `${ms(f.instantiateMs)} ms`,
+          `${f.capacity.batch}×${f.capacity.steps}`, mib(f.memoryBytes), mib(f.fixedBytes),
+          f.firstCallMs === undefined ? "—" : `${ms(f.firstCallMs)} ms`,
+        ];
+        lines.push(`  ${pad(`(${m.shape}) ${kind}`, 22)}${cells.map((c, i) => lpad(c, columns[2 * i + 1])).join("")}`);
       }
     }
   }

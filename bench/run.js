@@ -165,10 +165,11 @@ async function main() {
     console.log(`\n${shapeBlock(title, rows)}`);
     const repetitions = options.mode === "quick" ? 3 : 10;
     const firstCall = (work) => rows.find((r) => r.name === "rnnc" && r.work === work)?.firstCallMs;
+    const capacity = { batch: shape.B, steps: shape.T };
     modules.push({
       shape: shape.id,
-      inference: { ...(await moduleFootprint(compiled.inference, repetitions)), firstCallMs: firstCall("forward") },
-      training: { ...(await moduleFootprint(compiled.training, repetitions)), firstCallMs: firstCall("train") },
+      inference: { ...(await moduleFootprint(compiled.inference, repetitions, capacity)), firstCallMs: firstCall("forward") },
+      training: { ...(await moduleFootprint(compiled.training, repetitions, capacity)), firstCallMs: firstCall("train") },
     });
   }
 

@@ -1,11 +1,16 @@
-// runtime — the module ABI, version 1: its types, a validating parser for the
-// JSON in the `rnnc` custom section, and the layout arithmetic (element types,
-// region sizes, live shapes) that every host needs. See docs/abi.md.
+// runtime — the module ABI, versions 1 and 2: its types, a validating parser
+// for the JSON in the `rnnc` custom section, and the arithmetic (element
+// types, offsets and region sizes at a capacity, live shapes) that every host
+// needs. See docs/abi.md.
 
 import { RnncAbiError } from "./errors.js";
 import { decodeUtf8 } from "./utf8.js";
 
-export const ABI_VERSION = 1;
+/** The version rnnc writes: the host chooses the capacity when it loads the module. */
+export const ABI_VERSION = 2;
+/** Every version this runtime reads; version 1 fixes the capacity at compile time. */
+export const ABI_VERSIONS = [1, 2] as const;
+export type AbiVersion = (typeof ABI_VERSIONS)[number];
 
 /** Float type of a module's computation. */
 export type Dtype = "f32" | "f64";
@@ -26,12 +31,24 @@ export type Role = PublicRole | InternalRole;
 /** A shape entry: a fixed extent, or the capacity along the time or batch axis. */
 export type Dim = number | "steps" | "batch";
 
+/**
+ * A byte count that depends on the capacity B × S the host chose:
+ * base + batch·B + steps·S + batchSteps·B·S (ABI 2: where a region that
+ * grows with the capacity starts, and how much memory the module needs).
+ */
+export interface OffsetForm {
+  readonly base: number;
+  readonly batch: number;
+  readonly steps: number;
+  readonly batchSteps: number;
+}
+
 export interface TensorEntry {
   readonly name: string;
   readonly role: Role;
   readonly shape: readonly Dim[];
-  /** Byte offset of the region in the exported memory. */
-  readonly offset: number;
+  /** Byte offset of the region in the exported memory: fixed, or (ABI 2) a form in the capacity. */
+  readonly offset: number | OffsetForm;
   readonly dtype?: ElementType;
   /** An i32 input of ids (embedding rows): each must be below this bound, or -1 for none. */
   readonly idsBelow?: number;
@@ -52,7 +69,7 @@ export type ParamInit =
   | { readonly kind: "uniform"; readonly low: number; readonly high: number }
   | { readonly kind: "normal"; readonly mean: number; readonly std: number };
 
-/** Batch size and number of steps, of one call or of the compiled capacity. */
+/** Batch size and number of steps, of one call or of a capacity. */
 export interface CallSize {
   readonly batch: number;
   readonly steps: number;
@@ -62,7 +79,7 @@ export interface CallSize {
 export type Loss = "mse" | "none" | (string & {});
 
 export interface Abi {
-  readonly abi: typeof ABI_VERSION;
+  readonly abi: AbiVersion;
   /** The exported name of the compiled cell or model. */
   readonly name?: string;
   /** The optimizer of train_step, where the module has one: { kind: "sgd" | "adam", ... }. */
@@ -72,12 +89,31 @@ export interface Abi {
   /** Uses relaxed SIMD (compiled with --relaxed-simd); absent otherwise. */
   readonly relaxedSimd?: boolean;
   readonly dims: Readonly<Record<string, number>>;
+  /** Version 1: the capacity, fixed. Version 2: the default a host without a preference lays the module out at. */
   readonly capacity: CallSize;
+  /** Version 2: the bytes of memory the module needs at a capacity (the end of its last region). */
+  readonly memory?: OffsetForm;
   readonly loss: Loss;
   readonly tensors: readonly TensorEntry[];
   /** Exported function name → names of its i32 parameters, in order. */
   readonly functions: Readonly<Record<string, readonly string[]>>;
 }
+
+/**
+ * What `layout(batch, steps)` of a version 2 module returns: 0 when the module
+ * now runs calls up to that capacity, else why not (nothing changed then).
+ */
+export const LAYOUT_STATUS = {
+  ok: 0,
+  /** batch < 1 (as a signed i32). */
+  badBatch: 1,
+  /** steps < 1. */
+  badSteps: 2,
+  /** The regions at this capacity would end past wasm's 4 GiB. */
+  tooLarge: 3,
+  /** The engine refused to grow the memory (memory.grow returned -1). */
+  growRefused: 4,
+} as const;
 
 export const BYTES_PER_ELEMENT: Readonly<Record<ElementType, number>> = { f32: 4, f64: 8, i32: 4 };
 
@@ -98,9 +134,16 @@ export function elementCount(shape: readonly number[]): number {
   return shape.reduce((n, d) => n * d, 1);
 }
 
-/** Bytes the module reserves for the tensor: its shape at full capacity. */
-export function regionBytes(abi: Abi, entry: TensorEntry): number {
-  const count = elementCount(resolveShape(entry.shape, abi.capacity));
+/** The value of a fixed offset or of an offset form at a capacity. */
+export function atCapacity(offset: number | OffsetForm, capacity: CallSize): number {
+  if (typeof offset === "number") return offset;
+  const { batch, steps } = capacity;
+  return offset.base + offset.batch * batch + offset.steps * steps + offset.batchSteps * batch * steps;
+}
+
+/** Bytes the module reserves for the tensor at a capacity: its shape with that batch and steps. */
+export function regionBytes(abi: Abi, entry: TensorEntry, capacity: CallSize): number {
+  const count = elementCount(resolveShape(entry.shape, capacity));
   return count * BYTES_PER_ELEMENT[elementTypeOf(abi, entry)];
 }
 
@@ -126,7 +169,7 @@ export function readAbiSection(module: WebAssembly.Module): Abi {
   return parseAbi(text);
 }
 
-/** Parses and validates ABI JSON; the result holds only the fields of version 1. */
+/** Parses and validates ABI JSON of version 1 or 2; the result holds only the fields of its version. */
 export function parseAbi(json: string): Abi {
   let raw: unknown;
   try {
@@ -136,11 +179,13 @@ export function parseAbi(json: string): Abi {
   }
   const root = object(raw, "ABI");
   if (!("abi" in root)) throw new RnncAbiError('ABI: missing field "abi" (the ABI version)');
-  if (root.abi !== ABI_VERSION) {
+  const version = root.abi;
+  if (!(ABI_VERSIONS as readonly unknown[]).includes(version)) {
     throw new RnncAbiError(
-      `unsupported ABI version ${JSON.stringify(root.abi)}; this runtime reads version ${ABI_VERSION}`,
+      `unsupported ABI version ${JSON.stringify(version)}; this runtime reads versions ${ABI_VERSIONS.join(" and ")}`,
     );
   }
+  const abiVersion = version as AbiVersion;
   const dtype = oneOf(field(root, "dtype", "ABI"), ["f32", "f64"] as const, "ABI.dtype");
   const simd = field(root, "simd", "ABI");
   if (typeof simd !== "boolean") throw new RnncAbiError("ABI.simd: expected a boolean");
@@ -158,12 +203,14 @@ export function parseAbi(json: string): Abi {
     steps: integer(field(rawCapacity, "steps", "ABI.capacity"), "ABI.capacity.steps", 1),
   };
 
+  const memory = abiVersion === 2 ? { memory: offsetForm(field(root, "memory", "ABI"), "ABI.memory", 1) } : {};
+
   const loss = field(root, "loss", "ABI");
   if (typeof loss !== "string" || loss === "") throw new RnncAbiError('ABI.loss: expected a string such as "mse" or "none"');
 
   const rawTensors = field(root, "tensors", "ABI");
   if (!Array.isArray(rawTensors)) throw new RnncAbiError("ABI.tensors: expected an array");
-  const tensors = rawTensors.map((t, i) => parseTensor(t, `ABI.tensors[${i}]`, dtype));
+  const tensors = rawTensors.map((t, i) => parseTensor(t, `ABI.tensors[${i}]`, dtype, abiVersion));
   const seen = new Set<string>();
   for (const t of tensors) {
     const key = `${t.role}\u0000${t.name}`;
@@ -181,13 +228,34 @@ export function parseAbi(json: string): Abi {
     functions[fn] = [...params];
   }
   if (!("forward" in functions)) throw new RnncAbiError('ABI.functions: missing "forward"');
+  if (abiVersion === 2 && !("layout" in functions)) {
+    throw new RnncAbiError('ABI.functions: missing "layout", which every version 2 module has');
+  }
 
   const name = typeof root.name === "string" ? { name: root.name } : {};
   const optimizer = typeof root.optimizer === "object" && root.optimizer !== null ? { optimizer: root.optimizer as Readonly<Record<string, unknown>> } : {};
-  return { abi: ABI_VERSION, ...name, dtype, simd, ...(relaxed ? { relaxedSimd: true } : {}), dims, capacity, loss, tensors, functions, ...optimizer };
+  return {
+    abi: abiVersion, ...name, dtype, simd, ...(relaxed ? { relaxedSimd: true } : {}),
+    dims, capacity, ...memory, loss, tensors, functions, ...optimizer,
+  };
 }
 
-function parseTensor(raw: unknown, where: string, moduleDtype: Dtype): TensorEntry {
+const FORM_TERMS = ["base", "batch", "steps", "batchSteps"] as const;
+
+/** An offset form whose every term is a multiple of `align`, so its value is aligned at any capacity. */
+function offsetForm(raw: unknown, where: string, align: number): OffsetForm {
+  const form = object(raw, where);
+  const [base, batch, steps, batchSteps] = FORM_TERMS.map((term) => {
+    const v = integer(field(form, term, where), `${where}.${term}`, 0);
+    if (v % align !== 0) {
+      throw new RnncAbiError(`${where}.${term}: ${v} is not a multiple of ${align}, the size of its elements`);
+    }
+    return v;
+  }) as [number, number, number, number];
+  return { base, batch, steps, batchSteps };
+}
+
+function parseTensor(raw: unknown, where: string, moduleDtype: Dtype, version: AbiVersion): TensorEntry {
   const t = object(raw, where);
   const name = field(t, "name", where);
   if (typeof name !== "string" || name === "") throw new RnncAbiError(`${where}.name: expected a non-empty string`);
@@ -198,10 +266,13 @@ function parseTensor(raw: unknown, where: string, moduleDtype: Dtype): TensorEnt
   const shape = rawShape.map((d, i): Dim =>
     d === "steps" || d === "batch" ? d : integer(d, `${at}.shape[${i}]`, 0, 'or "steps" or "batch"'),
   );
-  const offset = integer(field(t, "offset", at), `${at}.offset`, 0);
   const dtype = "dtype" in t ? oneOf(t.dtype, ["f32", "f64", "i32"] as const, `${at}.dtype`) : undefined;
   const elementType = dtype ?? moduleDtype;
-  if (offset % BYTES_PER_ELEMENT[elementType] !== 0) {
+  const rawOffset = field(t, "offset", at);
+  const offset = version === 2 && typeof rawOffset === "object"
+    ? offsetForm(rawOffset, `${at}.offset`, BYTES_PER_ELEMENT[elementType])
+    : integer(rawOffset, `${at}.offset`, 0, version === 2 ? "or an offset form { base, batch, steps, batchSteps }" : "");
+  if (typeof offset === "number" && offset % BYTES_PER_ELEMENT[elementType] !== 0) {
     throw new RnncAbiError(`${at}.offset: ${offset} is not aligned to its ${elementType} elements`);
   }
   if (role === "lengths" && (elementType !== "i32" || shape.length !== 1 || shape[0] !== "batch")) {

@@ -1,12 +1,13 @@
 // runtime — the public entry point ("rnnc/runtime"); it only re-exports.
 // Everything not listed here may change without notice.
 
-export { loadModel, RnncModel, type ModelSource, type TensorView } from "./model.js";
+export { loadModel, RnncModel, type LoadOptions, type ModelSource, type TensorView } from "./model.js";
 export {
-  ABI_VERSION, INTERNAL_ROLES, PARAM_INITS, PUBLIC_ROLES, parseAbi, readAbiSection,
-  type Abi, type CallSize, type Dim, type Dtype, type ElementType, type InternalRole, type Loss,
-  type ParamInit, type PublicRole, type Role, type TensorEntry,
+  ABI_VERSION, ABI_VERSIONS, INTERNAL_ROLES, LAYOUT_STATUS, PARAM_INITS, PUBLIC_ROLES, parseAbi, readAbiSection,
+  type Abi, type AbiVersion, type CallSize, type Dim, type Dtype, type ElementType, type InternalRole, type Loss,
+  type OffsetForm, type ParamInit, type PublicRole, type Role, type TensorEntry,
 } from "./abi.js";
+export { MAX_MEMORY_BYTES, type Placement } from "./layout.js";
 export { initParams, type InitOptions } from "./init.js";
 export { RnncStream } from "./stream.js";
 export { prng, normal } from "./random.js";

@@ -1,14 +1,16 @@
 // runtime — RnncModel: one instantiated rnnc module. In: wasm bytes, a compiled
-// module, a Response or a URL. Out: named typed views of its tensors, checked
-// calls of forward/backward/train_step, and save/load of its parameters.
+// module, a Response or a URL, and the capacity to lay it out at (ABI 2).
+// Out: named typed views of its tensors, checked calls of
+// forward/backward/train_step, and save/load of its parameters.
 
 import {
-  BYTES_PER_ELEMENT, describeTensor, elementCount, elementTypeOf, isInternalRole, readAbiSection,
-  regionBytes, resolveShape, type Abi, type CallSize, type Dtype, type Loss, type Role, type TensorEntry,
+  describeTensor, elementCount, elementTypeOf, isInternalRole, readAbiSection,
+  resolveShape, type Abi, type CallSize, type Dtype, type Loss, type Role, type TensorEntry,
 } from "./abi.js";
 import { RnncAbiError, RnncError } from "./errors.js";
 import { checkData } from "./check-data.js";
 import { fetchSource } from "./fetch.js";
+import { chooseCapacity, layoutError, memoryBytes, placeTensors, type Placement } from "./layout.js";
 import { convertFloats, decodeParams, encodeParams, matchParams, type ParamSlot } from "./params.js";
 
 /** A typed view into the module's memory; its type follows the tensor's dtype. */
@@ -19,8 +21,18 @@ export type ModelSource = ArrayBuffer | ArrayBufferView | WebAssembly.Module | R
 
 const VIEW_TYPES = { f32: Float32Array, f64: Float64Array, i32: Int32Array } as const;
 
-/** Compiles (fetching if given a URL) and instantiates an rnnc module. */
-export async function loadModel(source: ModelSource): Promise<RnncModel> {
+export interface LoadOptions {
+  /**
+   * The largest batch and steps a call may use. ABI 2: the module's memory
+   * grows to fit it. Left out, the module's default (rnnc compile
+   * --batch/--steps): hosts written for ABI 1 keep the capacity they had.
+   * ABI 1: at most the capacity it was compiled with.
+   */
+  readonly capacity?: CallSize;
+}
+
+/** Compiles (fetching if given a URL) and instantiates an rnnc module, laid out at the chosen capacity. */
+export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<RnncModel> {
   const module = await compileSource(source);
   readAbiSection(module); // report a foreign module as such, before any link error
   const imports = WebAssembly.Module.imports(module);
@@ -28,16 +40,21 @@ export async function loadModel(source: ModelSource): Promise<RnncModel> {
     const names = imports.map((i) => `${i.module}.${i.name}`).join(", ");
     throw new RnncAbiError(`rnnc modules have no imports, but this one imports ${names}`);
   }
-  return new RnncModel(module, await WebAssembly.instantiate(module, {}));
+  return new RnncModel(module, await WebAssembly.instantiate(module, {}), options);
 }
 
 export class RnncModel {
   readonly abi: Abi;
   readonly #memory: WebAssembly.Memory;
+  readonly #capacity: CallSize;
+  readonly #places: ReadonlyMap<TensorEntry, Placement>;
   #lastForward: CallSize | undefined;
 
-  /** Wraps a module the host instantiated itself; loadModel is the usual way in. */
-  constructor(readonly module: WebAssembly.Module, readonly instance: WebAssembly.Instance) {
+  /**
+   * Wraps a module the host instantiated itself, laying it out at the chosen
+   * capacity (ABI 2: this calls its layout function); loadModel is the usual way in.
+   */
+  constructor(readonly module: WebAssembly.Module, readonly instance: WebAssembly.Instance, options: LoadOptions = {}) {
     this.abi = readAbiSection(module);
     const memory = instance.exports.memory;
     if (!(memory instanceof WebAssembly.Memory)) throw new RnncAbiError('module does not export its "memory"');
@@ -47,17 +64,29 @@ export class RnncModel {
         throw new RnncAbiError(`the ABI lists function "${fn}" but the module does not export it`);
       }
     }
-    const memoryBytes = memory.buffer.byteLength;
-    for (const t of this.abi.tensors) {
-      const end = t.offset + regionBytes(this.abi, t);
-      if (end > memoryBytes) {
-        throw new RnncAbiError(`${describeTensor(t)} needs bytes [${t.offset}, ${end}) but memory has ${memoryBytes}`);
+    this.#capacity = chooseCapacity(this.abi, options.capacity);
+    if (this.abi.abi === 2) this.#layOut();
+    this.#places = placeTensors(this.abi, this.#capacity);
+    const available = memory.buffer.byteLength;
+    for (const [t, { offset, bytes }] of this.#places) {
+      if (offset + bytes > available) {
+        const range = `[${offset}, ${offset + bytes})`;
+        throw new RnncAbiError(`${describeTensor(t)} needs bytes ${range} but memory has ${available}`);
       }
     }
   }
 
+  /** Grows the memory to the capacity and points the module's regions there (ABI 2). */
+  #layOut(): void {
+    const { batch, steps } = this.#capacity;
+    const status = (this.instance.exports.layout as (b: number, s: number) => number)(batch, steps);
+    const error = layoutError(status, this.#capacity, memoryBytes(this.abi, this.#capacity));
+    if (error) throw error;
+  }
+
   get dtype(): Dtype { return this.abi.dtype; }
-  get capacity(): CallSize { return this.abi.capacity; }
+  /** The largest batch and steps a call may use: the capacity chosen at load time. */
+  get capacity(): CallSize { return this.#capacity; }
   get dims(): Readonly<Record<string, number>> { return this.abi.dims; }
   get loss(): Loss { return this.abi.loss; }
   get memory(): WebAssembly.Memory { return this.#memory; }
@@ -88,6 +117,16 @@ export class RnncModel {
     if (candidates.length === 0) throw new RnncError(`no tensor named "${name}"${this.#available()}`);
     const roles = candidates.map((t) => `"${t.role}"`).join(", ");
     throw new RnncError(`tensor name "${name}" is ambiguous; pass one of the roles ${roles}`);
+  }
+
+  /** Where the tensor's region is in memory at this model's capacity. */
+  placement(name: string, role?: Role): Placement {
+    return this.#places.get(this.entry(name, role))!;
+  }
+
+  /** Every region at this capacity, the module's own (tape, scratch) too: what a host must leave alone. */
+  regions(): Map<TensorEntry, Placement> {
+    return new Map(this.#places);
   }
 
   /** A view of the tensor's whole region, sized for the capacity. */
@@ -183,7 +222,7 @@ export class RnncModel {
   saveParams(): Uint8Array {
     return encodeParams(this.#paramSlots().map(({ slot, entry }) => ({
       ...slot,
-      data: new Uint8Array(this.#memory.buffer, entry.offset, regionBytes(this.abi, entry)).slice(),
+      data: this.#bytes(entry).slice(),
     })));
   }
 
@@ -196,7 +235,7 @@ export class RnncModel {
       const data = record.dtype === slot.dtype
         ? record.data
         : convertFloats(record.data, record.dtype as Dtype, slot.dtype as Dtype);
-      new Uint8Array(this.#memory.buffer, entry.offset, data.byteLength).set(data);
+      this.#bytes(entry).set(data);
     });
   }
 
@@ -210,7 +249,12 @@ export class RnncModel {
   // Views are made afresh from memory.buffer: a grown memory detaches old ones.
   #view(entry: TensorEntry, count: number): TensorView {
     const type = elementTypeOf(this.abi, entry);
-    return new VIEW_TYPES[type](this.#memory.buffer, entry.offset, count);
+    return new VIEW_TYPES[type](this.#memory.buffer, this.#places.get(entry)!.offset, count);
+  }
+
+  #bytes(entry: TensorEntry): Uint8Array {
+    const { offset, bytes } = this.#places.get(entry)!;
+    return new Uint8Array(this.#memory.buffer, offset, bytes);
   }
 
   #checkCall(size: CallSize): CallSize {
@@ -266,7 +310,8 @@ function checkCallSize(size: CallSize, capacity: CallSize): void {
   for (const axis of ["batch", "steps"] as const) {
     const v = size[axis];
     if (!Number.isInteger(v) || v < 1 || v > capacity[axis]) {
-      throw new RangeError(`${axis} must be an integer in [1, ${capacity[axis]}] (the compiled capacity); got ${v}`);
+      const range = `[1, ${capacity[axis]}] (the capacity the model was loaded with)`;
+      throw new RangeError(`${axis} must be an integer in ${range}; got ${v}`);
     }
   }
 }

@@ -20,8 +20,8 @@ export async function sharedData(shape, trainingBinary, seed) {
 }
 
 async function loaded(binary, shape, data) {
-  const model = await loadModel(binary);
   const size = { batch: shape.B, steps: shape.T };
+  const model = await loadModel(binary, { capacity: size });
   const load = (params) => {
     for (const [name, values] of Object.entries(params)) model.set(name, "param", values);
   };

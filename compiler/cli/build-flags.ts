@@ -30,11 +30,13 @@ export const buildFlagsHelp = `  --cell NAME          the exported cell to compi
   --dims I=64,H=128    values of the symbolic dimensions
   --dtype f32|f64      element type (default f32)
   --no-simd            scalar build, for hosts without SIMD128 (wasm2c, old engines)
-  --batch N            batch capacity (default ${defaultCapacity.batch})
-  --steps N            steps capacity (default ${defaultCapacity.steps})
+  --batch N            default batch capacity, recorded in the module (default ${defaultCapacity.batch});
+                       a host may lay the module out at another when it loads it
+  --steps N            default steps capacity (default ${defaultCapacity.steps})
   --loss KIND          mse (½·squared error per step), softmax-ce (cross-entropy against class ids,
-                       i32 targets), mse-last or softmax-ce-last (each sequence's last step only),
-                       or none: the host writes the output cotangents before backward
+                       i32 targets), mse-last or softmax-ce-last (each sequence's last step only,
+                       one target per sequence), or none: the host writes the output cotangents
+                       before backward
   --dump-after PASS    print the IR after a pass (${passNames.join(", ")}); comma-separate several
   --optimizer sgd|adam add train_step(batch, steps, learning_rate, clip_norm): forward, backward,
                        global-norm clipping (clip_norm <= 0: none) and the update, in one call

@@ -38,6 +38,6 @@ export function compileCommand(argv: readonly string[], io: Io): number {
   const { abi } = compiled;
   const params = abi.tensors.filter((t) => t.role === "param");
   const count = params.reduce((n, t) => n + t.shape.reduce<number>((m, d) => m * (typeof d === "number" ? d : 1), 1), 0);
-  io.err(`wrote ${output}: ${compiled.binary.length} bytes, ${abi.dtype}${abi.simd ? " simd" : ""}, ${params.length} parameter tensor${params.length === 1 ? "" : "s"} (${count} values), capacity batch ${abi.capacity.batch} × steps ${abi.capacity.steps}`);
+  io.err(`wrote ${output}: ${compiled.binary.length} bytes, ${abi.dtype}${abi.simd ? " simd" : ""}, ${params.length} parameter tensor${params.length === 1 ? "" : "s"} (${count} values), default capacity batch ${abi.capacity.batch} × steps ${abi.capacity.steps}`);
   return 0;
 }

@@ -1,9 +1,10 @@
 // compiler/lower — host bindings generated from a module's ABI: a C header
-// (for wasm2c or any C host: offsets, shapes, capacity) and a TypeScript
-// module naming every tensor with its type, so a host's typos fail to
-// compile. In: the ABI. Out: text.
+// (for wasm2c or any C host: offsets as macros of the capacity, shapes, the
+// default capacity, layout's status codes) and a TypeScript module naming
+// every tensor with its type, so a host's typos fail to compile. In: the
+// ABI. Out: text.
 
-import type { Abi, TensorEntry } from "../../runtime/abi.js";
+import { LAYOUT_STATUS, type Abi, type OffsetForm, type TensorEntry } from "../../runtime/abi.js";
 
 function identifier(text: string): string {
   return text.replace(/[^A-Za-z0-9]/g, "_").toUpperCase();
@@ -12,6 +13,19 @@ function identifier(text: string): string {
 function elementsPerRow(t: TensorEntry): number {
   return t.shape.reduce<number>((n, d) => (typeof d === "number" ? n * d : n), 1);
 }
+
+/** The form as a C expression in the macro arguments B and S, in `type` arithmetic; zero terms left out. */
+function formExpression(offset: number | OffsetForm, type: "uint32_t" | "uint64_t"): string {
+  const form = typeof offset === "number" ? { base: offset, batch: 0, steps: 0, batchSteps: 0 } : offset;
+  const k = (n: number) => `${type === "uint32_t" ? "UINT32_C" : "UINT64_C"}(${n})`;
+  const terms = [k(form.base)];
+  if (form.batch) terms.push(`${k(form.batch)} * (${type})(B)`);
+  if (form.steps) terms.push(`${k(form.steps)} * (${type})(S)`);
+  if (form.batchSteps) terms.push(`${k(form.batchSteps)} * (${type})(B) * (${type})(S)`);
+  return `(${terms.join(" + ")})`;
+}
+
+const SNAKE = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
 
 /** A C header of the memory layout, one block of macros per tensor. */
 export function cHeader(abi: Abi, module: string): string {
@@ -24,18 +38,25 @@ export function cHeader(abi: Abi, module: string): string {
     "#include <stdint.h>",
     "",
     `#define ${p}_ABI ${abi.abi}`,
+    "/* The default capacity (rnnc compile --batch, --steps). Call layout(batch, steps) with it, or any",
+    "   other, before any other function: it grows the memory and places every region for that capacity. */",
     `#define ${p}_CAPACITY_BATCH ${abi.capacity.batch}`,
     `#define ${p}_CAPACITY_STEPS ${abi.capacity.steps}`,
+    ...Object.entries(LAYOUT_STATUS).map(([name, code]) => `#define ${p}_LAYOUT_${SNAKE(name)} ${code}`),
+    ...(abi.memory
+      ? ["/* Bytes of memory the module needs at capacity B x S. */", `#define ${p}_MEMORY_BYTES(B, S) ${formExpression(abi.memory, "uint64_t")}`]
+      : []),
     ...Object.entries(abi.dims).map(([k, v]) => `#define ${p}_DIM_${identifier(k)} ${v}`),
     `/* Element type of the module: ${abi.dtype}. Sequences are [steps][batch][features], row-major;`,
-    "   a call with batch b and steps s uses the packed prefix of each region. */",
+    "   a call with batch b and steps s uses the packed prefix of each region. Each OFFSET macro is the",
+    "   region's byte offset at the capacity B x S the module was laid out at; ROW is elements per row. */",
     "",
   ];
   for (const t of abi.tensors.filter((t) => t.role !== "scratch" && t.role !== "tape")) {
     const q = `${p}_${identifier(t.role)}_${identifier(t.name)}`;
     lines.push(
       `/* ${t.role} ${t.name}: ${ctype(t)} [${t.shape.join("][")}] */`,
-      `#define ${q}_OFFSET ${t.offset}`,
+      `#define ${q}_OFFSET(B, S) ${formExpression(t.offset, "uint32_t")}`,
       `#define ${q}_ROW ${elementsPerRow(t)}`,
     );
   }

@@ -1,11 +1,13 @@
 // compiler/lower — buffers: named regions of the module's memory, the unit
-// of the memory plan and of the ABI. A buffer holds one value per batch entry
-// (batched) and per step (perStep), laid out [step, batch, ...shape] packed
-// for the call's batch, from the region's start.
+// of the memory plan (layout.ts) and of the ABI. A buffer holds one value per
+// batch entry (batched) and per step (perStep), laid out [step, batch,
+// ...shape] packed for the call's batch, from the region's start; where that
+// start is, as code: a constant, or the global the layout function set.
 
+import type { OffsetForm, ParamInit } from "../../runtime/abi.js";
 import type { Shape } from "../ir/index.js";
-import { sizeOf } from "../ir/index.js";
-import type { ParamInit } from "../../runtime/abi.js";
+import { IRError, sizeOf } from "../ir/index.js";
+import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
 
 export type Role =
   | "param" | "grad" | "input" | "target" | "lengths" | "output" | "state_in" | "state_out"
@@ -21,12 +23,26 @@ export interface Buffer {
   readonly perStep: boolean;
   readonly batched: boolean;
   readonly type: BufferType;
-  /** Byte offset in memory, set by the memory plan. */
-  offset: number;
+  /** Where the region starts, set by the memory plan. */
+  place: Placement | undefined;
   /** Integer ids: each below this bound (negative: none). */
   readonly idsBelow?: number;
   /** A parameter's initialisation hint. */
   readonly init?: ParamInit;
+}
+
+/** A region with neither a batch nor a steps axis never moves; the others move with the capacity. */
+export type Placement = FixedPlace | MovingPlace;
+export interface FixedPlace {
+  readonly kind: "fixed";
+  readonly offset: number;
+}
+export interface MovingPlace {
+  readonly kind: "moving";
+  /** The offset as a form in the capacity (the ABI's). */
+  readonly form: OffsetForm;
+  /** The i32 global layout() sets to the offset at the chosen capacity. */
+  readonly global: string;
 }
 
 export function bytesOf(type: BufferType): number {
@@ -44,12 +60,14 @@ export function capacityBytes(buffer: Buffer, capacity: { batch: number; steps: 
   return copies * elementCount(buffer) * bytesOf(buffer.type);
 }
 
-/** Assign 16-byte aligned offsets to every buffer in order; returns the bytes used. */
-export function planMemory(buffers: readonly Buffer[], capacity: { batch: number; steps: number }, start = 64): number {
-  let offset = start;
-  for (const buffer of buffers) {
-    buffer.offset = offset;
-    offset += Math.ceil(capacityBytes(buffer, capacity) / 16) * 16;
-  }
-  return offset;
+/**
+ * The address of the region's start in the function being built: a constant
+ * for a fixed region; for a moving one, a local its global is read into once
+ * on entry, so loops read a register rather than the instance's globals.
+ */
+export function regionStart(fb: FunctionBuilder, buffer: Buffer): Expr {
+  const place = buffer.place;
+  if (!place) throw new IRError(`${buffer.role} ${buffer.name} was never placed in memory`);
+  if (place.kind === "fixed") return fb.mod.raw.i32.const(place.offset);
+  return fb.get(fb.globalOnEntry(place.global, binaryen.i32), binaryen.i32);
 }

@@ -1,13 +1,17 @@
 // compiler/lower — the whole module. In: a Program (stages over sequences)
-// and build options. Out: the memory plan, the ABI, and the wasm functions
-// forward(batch, steps) -> f64 and backward(batch, steps): a guard, then each
-// stage in order (backward: each adjoint in reverse order). A scan is one
-// wasm loop over time, so module size does not grow with sequence length.
+// and build options. Out: the memory plan (layout.ts), the ABI, and the wasm
+// functions layout(batch, steps) -> status, forward(batch, steps) -> f64 and
+// backward(batch, steps): a guard, then each stage in order (backward: each
+// adjoint in reverse order). A scan is one wasm loop over time, so module
+// size does not grow with sequence length.
 
 import type { Abi, TensorEntry } from "../../runtime/abi.js";
 import { IRError, sizeOf, type Node, type VarArg } from "../ir/index.js";
 import { lossAtLastStep, readersOf, targetsAreClasses, type Program, type Stage } from "../time/index.js";
-import { bytesOf, capacityBytes, planMemory, type Buffer, type BufferType, type Role } from "./buffers.js";
+import { atCapacity } from "../../runtime/abi.js";
+import { MAX_MEMORY_BYTES } from "../../runtime/layout.js";
+import { bytesOf, capacityBytes, regionStart, type Buffer, type BufferType, type Role } from "./buffers.js";
+import { abiOffset, capacityGuard, emitLayout, planMemory } from "./layout.js";
 import { BuildError } from "../errors.js";
 import { KernelEmitter } from "./kernels.js";
 import { lanesFor } from "./lanes.js";
@@ -19,6 +23,7 @@ import { binaryen, noInlinePrefix, WasmModule, type Expr, type FunctionBuilder }
 export interface LowerOptions {
   readonly dtype: "f32" | "f64";
   readonly simd: boolean;
+  /** The default capacity, recorded in the ABI: a host lays the module out at any other. */
   readonly capacity: { readonly batch: number; readonly steps: number };
   readonly optimize: boolean;
   readonly dims: Readonly<Record<string, number>>;
@@ -48,7 +53,7 @@ class BufferTable {
     const key = `${role}:${name}`;
     if (this.byKey.has(key)) throw new IRError(`two ${role} tensors named ${name}`);
     const buffer: Buffer = {
-      name, role, shape, perStep: opts.perStep ?? false, batched: opts.batched ?? false, type: opts.type ?? this.dtype, offset: -1,
+      name, role, shape, perStep: opts.perStep ?? false, batched: opts.batched ?? false, type: opts.type ?? this.dtype, place: undefined,
       ...(opts.idsBelow !== undefined ? { idsBelow: opts.idsBelow } : {}),
       ...(opts.init !== undefined ? { init: opts.init } : {}),
     };
@@ -97,7 +102,11 @@ class MemoryLayout {
     if (differentiable) for (const q of sequences.filter((q) => q.role === "input" && q.idsBelow === undefined)) t.add(q.name, "grad", q.shape, seq);
     if (program.loss !== "none") {
       const classes = targetsAreClasses(program.loss);
-      for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "target", classes ? [] : q.shape, classes ? { ...seq, type: "i32" } : seq);
+      // A loss read at each sequence's last step only needs one target per sequence: [batch, ...], not per step.
+      const layout = lossAtLastStep(program.loss) ? row : seq;
+      for (const q of sequences.filter((q) => q.role === "output")) {
+        t.add(q.name, "target", classes ? [] : q.shape, classes ? { ...layout, type: "i32" } : layout);
+      }
     }
     this.lengths = t.add("lengths", "lengths", [], { batched: true, type: "i32" });
     const stateRoles = differentiable ? (["state_in", "grad", "state_out", ...(program.loss === "none" ? ["grad_state_out" as const] : [])] as const) : (["state_in", "state_out"] as const);
@@ -192,26 +201,31 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
   for (const stage of program.stages) if (stage.kind === "scan") scheduled.set(stage, layout.scheduleScan(stage, dtype));
   const scratch = [...scheduled.values()].flatMap((s) => [...s.forward.scratch, ...(s.backward?.scratch ?? [])]);
   const buffers = [...layout.t.all, ...scratch];
-  const memoryBytes = planMemory(buffers, capacity);
-  const limit = 65536 * 65536;
-  if (memoryBytes > limit) {
+  const plan = planMemory(buffers);
+  const memoryBytes = atCapacity(plan.memory, capacity);
+  if (memoryBytes > MAX_MEMORY_BYTES) {
     const largest = [...buffers].sort((a, b) => capacityBytes(b, capacity) - capacityBytes(a, capacity)).slice(0, 3);
     throw new BuildError(
-      `the module needs ${(memoryBytes / 2 ** 30).toFixed(1)} GiB of memory, more than wasm's 4 GiB; the largest tensors are ${largest.map((b) => `${b.role} ${b.name} (${(capacityBytes(b, capacity) / 2 ** 20).toFixed(0)} MiB)`).join(", ")}: lower --batch, --steps or the dimensions`,
+      `at its default capacity (batch ${capacity.batch}, steps ${capacity.steps}) the module needs ` +
+      `${(memoryBytes / 2 ** 30).toFixed(1)} GiB of memory, more than wasm's 4 GiB; the largest tensors are ` +
+      `${largest.map((b) => `${b.role} ${b.name} (${(capacityBytes(b, capacity) / 2 ** 20).toFixed(0)} MiB)`).join(", ")}: ` +
+      "lower --batch, --steps or the dimensions",
     );
   }
 
   const abi: Abi = {
-    abi: 1,
+    abi: 2,
     name: options.name,
     dtype,
     simd: options.simd,
     ...(options.simd && options.relaxedSimd ? { relaxedSimd: true } : {}),
     dims: options.dims,
     capacity: { batch: capacity.batch, steps: capacity.steps },
+    memory: plan.memory,
     loss: program.loss,
     tensors: buffers.map(abiEntry(dtype)),
     functions: {
+      layout: ["batch", "steps"],
       forward: ["batch", "steps"],
       ...(options.inference ? {} : { backward: ["batch", "steps"] }),
       ...(options.train ? { train_step: ["batch", "steps", "learning_rate", "clip_norm"] } : {}),
@@ -225,10 +239,13 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
     emit() {
       const mod = new WasmModule(options.simd, options.relaxedSimd ?? false);
       try {
-        mod.setMemory(memoryBytes);
+        // Only the fixed regions until the host calls layout: a host that wants a small capacity
+        // never pays for a large one.
+        mod.setMemory(plan.fixedBytes);
         const m = mod.raw;
         m.addGlobal("taped_batch", binaryen.i32, true, m.i32.const(-1));
         m.addGlobal("taped_steps", binaryen.i32, true, m.i32.const(-1));
+        emitLayout(mod, plan, ["taped_batch", "taped_steps"]);
         new Emitter(mod, options, layout, scheduled).emit();
         mod.customSection("rnnc", new TextEncoder().encode(JSON.stringify(abi)));
         const out = mod.emit({ optimize: options.optimize });
@@ -245,7 +262,7 @@ function abiEntry(dtype: string) {
     name: b.name,
     role: b.role,
     shape: [...(b.perStep ? ["steps" as const] : []), ...(b.batched ? ["batch" as const] : []), ...b.shape],
-    offset: b.offset,
+    offset: abiOffset(b),
     ...(b.type !== dtype ? { dtype: b.type } : {}),
     ...(b.idsBelow !== undefined ? { idsBelow: b.idsBelow } : {}),
     ...(b.init !== undefined ? { init: b.init } : {}),
@@ -343,7 +360,7 @@ class Emitter {
     const [t, b] = [f.fb.local(binaryen.i32), f.fb.local(binaryen.i32)];
     const at = (buffer: Buffer) => {
       const index = buffer.perStep ? m.i32.add(m.i32.mul(this.get(f, t), this.get(f, f.batch)), this.get(f, b)) : this.get(f, b);
-      return m.i32.add(m.i32.const(buffer.offset), m.i32.mul(index, m.i32.const(bytesOf(buffer.type))));
+      return m.i32.add(regionStart(f.fb, buffer), m.i32.mul(index, m.i32.const(bytesOf(buffer.type))));
     };
     const flag = (cond: Expr) => m.select(cond, this.scalar.const(1), this.scalar.const(0));
     const length = () => m.i32.load(0, 4, at(lengths));
@@ -355,7 +372,7 @@ class Emitter {
   private copyRows(f: Frame, from: Buffer, to: Buffer): Expr {
     const m = this.mod.raw;
     const bytes = m.i32.mul(this.get(f, f.batch), m.i32.const(sizeOf(from.shape) * bytesOf(from.type)));
-    return m.memory.copy(m.i32.const(to.offset), m.i32.const(from.offset), bytes);
+    return m.memory.copy(regionStart(f.fb, to), regionStart(f.fb, from), bytes);
   }
 
   /** Zero the live part of a buffer: its rows for this batch (and steps). */
@@ -364,18 +381,7 @@ class Emitter {
     let bytes = m.i32.const(sizeOf(buffer.shape) * bytesOf(buffer.type));
     if (buffer.batched) bytes = m.i32.mul(this.get(f, f.batch), bytes);
     if (buffer.perStep) bytes = m.i32.mul(this.get(f, f.steps), bytes);
-    return m.memory.fill(m.i32.const(buffer.offset), m.i32.const(0), bytes);
-  }
-
-  /** Traps unless 1 <= batch <= capacity and 1 <= steps <= capacity: nothing is written outside the regions. */
-  private guardCapacity(f: Frame): Expr {
-    const m = this.mod.raw;
-    const { capacity } = this.options;
-    const bad = m.i32.or(
-      m.i32.or(m.i32.lt_s(this.get(f, f.batch), m.i32.const(1)), m.i32.gt_s(this.get(f, f.batch), m.i32.const(capacity.batch))),
-      m.i32.or(m.i32.lt_s(this.get(f, f.steps), m.i32.const(1)), m.i32.gt_s(this.get(f, f.steps), m.i32.const(capacity.steps))),
-    );
-    return m.if(bad, m.unreachable());
+    return m.memory.fill(regionStart(f.fb, buffer), m.i32.const(0), bytes);
   }
 
   private emitForward(): void {
@@ -396,7 +402,7 @@ class Emitter {
       }
     });
     f.fb.finish("forward", binaryen.f64, [
-      this.guardCapacity(f),
+      capacityGuard(f.fb, f.batch, f.steps),
       m.global.set("taped_batch", this.get(f, f.batch)),
       m.global.set("taped_steps", this.get(f, f.steps)),
       f.fb.set(f.loss, m.f64.const(0)),

@@ -83,7 +83,7 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
   const kernels: Kernel[] = [];
   const deferred: Kernel[] = [];
   const newScratch = (node: Node): Buffer => {
-    const buffer: Buffer = { name: `${title}.v${node.id}`, role: "scratch", shape: node.shape, perStep: false, batched: node.batched, type: dtype, offset: -1 };
+    const buffer: Buffer = { name: `${title}.v${node.id}`, role: "scratch", shape: node.shape, perStep: false, batched: node.batched, type: dtype, place: undefined };
     scratch.push(buffer);
     return buffer;
   };
@@ -105,7 +105,7 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
     const key = `${w.id}${transpose ? "t" : ""}`;
     let home = packed.get(key);
     if (!home) {
-      home = { name: `${title}.panels${key}`, role: "scratch", shape: w.shape, perStep: false, batched: false, type: dtype, offset: -1 };
+      home = { name: `${title}.panels${key}`, role: "scratch", shape: w.shape, perStep: false, batched: false, type: dtype, place: undefined };
       scratch.push(home);
       kernels.push({ kind: "pack", x: w, transpose, dest: home, accumulate: false });
       packed.set(key, home);
@@ -186,7 +186,7 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
   // One packing scratch, as large as the largest summed product needs, shared by all (they run one after another).
   const packingSize = Math.max(0, ...kernels.map((k) => (k.kind === "outer" && k.batchsum ? packingElements(k.a.shape[0]!, k.b.shape[0]!) : 0)));
   if (packingSize > 0) {
-    const packing: Buffer = { name: `${title}.packing`, role: "scratch", shape: [packingSize], perStep: false, batched: false, type: dtype, offset: -1 };
+    const packing: Buffer = { name: `${title}.packing`, role: "scratch", shape: [packingSize], perStep: false, batched: false, type: dtype, place: undefined };
     scratch.push(packing);
     kernels.forEach((k, i) => {
       if (k.kind === "outer" && k.batchsum) kernels[i] = { ...k, packing };

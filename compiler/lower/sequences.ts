@@ -4,7 +4,7 @@
 // locals. Out: loops over steps × batch rows. Not hot: one pass per layer.
 
 import { sizeOf } from "../ir/index.js";
-import { bytesOf, type Buffer } from "./buffers.js";
+import { bytesOf, regionStart, type Buffer } from "./buffers.js";
 import type { Lanes } from "./lanes.js";
 import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
 
@@ -23,7 +23,8 @@ function at(f: SequenceFrame, buffer: Buffer, t: Expr, b: Expr, column = 0): Exp
   const m = f.fb.mod.raw;
   const rowBytes = sizeOf(buffer.shape) * bytesOf(buffer.type);
   const row = m.i32.add(m.i32.mul(t, f.fb.get(f.batch, i32)), b);
-  return m.i32.add(m.i32.const(buffer.offset + column * bytesOf(buffer.type)), m.i32.mul(row, m.i32.const(rowBytes)));
+  const start = column === 0 ? regionStart(f.fb, buffer) : m.i32.add(regionStart(f.fb, buffer), m.i32.const(column * bytesOf(buffer.type)));
+  return m.i32.add(start, m.i32.mul(row, m.i32.const(rowBytes)));
 }
 
 /** for t < steps, b < batch: body(t, b) with fresh locals. */
@@ -57,7 +58,7 @@ export function reverseSequences(f: SequenceFrame, from: Buffer, to: Buffer, acc
     const getT = () => f.fb.get(t, i32);
     const getB = () => f.fb.get(b, i32);
     return [
-      f.fb.set(len, m.i32.load(0, 4, m.i32.add(m.i32.const(f.lengths.offset), m.i32.mul(getB(), m.i32.const(4))))),
+      f.fb.set(len, m.i32.load(0, 4, m.i32.add(regionStart(f.fb, f.lengths), m.i32.mul(getB(), m.i32.const(4))))),
       // A length past this call's steps counts as the steps: the reversal never reads outside the live rows.
       f.fb.set(len, m.select(m.i32.gt_s(f.fb.get(len, i32), f.fb.get(f.steps, i32)), f.fb.get(f.steps, i32), f.fb.get(len, i32))),
       f.fb.set(dest, at(f, to, getT(), getB())),

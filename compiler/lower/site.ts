@@ -5,7 +5,7 @@
 // build their loops from them.
 
 import { sizeOf, IRError, type Node } from "../ir/index.js";
-import { bytesOf, type Buffer } from "./buffers.js";
+import { bytesOf, regionStart, type Buffer } from "./buffers.js";
 import { overElements } from "./loops.js";
 import type { Lanes } from "./lanes.js";
 import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
@@ -47,10 +47,10 @@ export class KernelSite {
   /** Start of the buffer's data for this step. */
   base(buffer: Buffer): Expr {
     const m = this.m;
-    if (!buffer.perStep) return this.c(buffer.offset);
+    if (!buffer.perStep) return regionStart(this.ctx.fb, buffer);
     const rowBytes = sizeOf(buffer.shape) * bytesOf(buffer.type);
     const stepBytes = buffer.batched ? m.i32.mul(this.get(this.ctx.batch), this.c(rowBytes)) : this.c(rowBytes);
-    return m.i32.add(this.c(buffer.offset), m.i32.mul(this.get(this.ctx.t), stepBytes));
+    return m.i32.add(regionStart(this.ctx.fb, buffer), m.i32.mul(this.get(this.ctx.t), stepBytes));
   }
 
   /** Start of batch entry b (a local) of a value stored in `buffer`. */

@@ -6,7 +6,7 @@
 // learning rate and clip norm are runtime values (clip_norm <= 0: no clipping).
 
 import { sizeOf } from "../ir/index.js";
-import type { Buffer } from "./buffers.js";
+import { regionStart, type Buffer } from "./buffers.js";
 import { lanesFor, type Lanes } from "./lanes.js";
 import { callMath } from "./math.js";
 import { binaryen, type Expr, type FunctionBuilder, type WasmModule } from "./wasm.js";
@@ -68,9 +68,9 @@ export function emitTrainStep(mod: WasmModule, vec: Lanes, scalar: Lanes, grads:
   };
   elemLocal("scale", toElem(fb.get(scale, f64)));
   if (optimizer.kind === "adam") {
-    const t = state.step!.offset;
-    const count = () => m.f64.load(0, 8, m.i32.const(t));
-    body.push(m.f64.store(0, 8, m.i32.const(t), m.f64.add(count(), m.f64.const(1))));
+    const step = state.step!;
+    const count = () => m.f64.load(0, 8, regionStart(fb, step));
+    body.push(m.f64.store(0, 8, regionStart(fb, step), m.f64.add(count(), m.f64.const(1))));
     // β^t as exp(t·ln β): a counter, unlike a running power, never underflows into a restart.
     const power = (beta: number) => callMath(f64Lanes, "exp", m.f64.mul(count(), m.f64.const(Math.log(beta))));
     // Bias corrections folded into the step size: lr·√(1−β2^t)/(1−β1^t), and ε scaled alike.
@@ -89,7 +89,7 @@ export function emitTrainStep(mod: WasmModule, vec: Lanes, scalar: Lanes, grads:
 function sumSquares(fb: FunctionBuilder, scalar: Lanes, grad: Buffer, normSq: number): Expr {
   const m = fb.mod.raw;
   const k = fb.local(binaryen.i32);
-  const at = () => m.i32.add(m.i32.const(grad.offset), fb.get(k, binaryen.i32));
+  const at = () => m.i32.add(regionStart(fb, grad), fb.get(k, binaryen.i32));
   const x = () => (scalar.elem === "f32" ? m.f64.promote(scalar.load(at())) : scalar.load(at()));
   return fb.forLoop(k, m.i32.const(0), m.i32.const(sizeOf(grad.shape) * scalar.bytes), scalar.bytes, [
     fb.set(normSq, m.f64.add(fb.get(normSq, binaryen.f64), m.f64.mul(x(), x()))),
@@ -101,7 +101,7 @@ function update(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, param: Buffer, g
   const size = sizeOf(param.shape);
   const k = fb.local(binaryen.i32);
   const body = (l: Lanes): Expr[] => {
-    const at = (b: Buffer) => m.i32.add(m.i32.const(b.offset), fb.get(k, binaryen.i32));
+    const at = (b: Buffer) => m.i32.add(regionStart(fb, b), fb.get(k, binaryen.i32));
     const h = (name: string) => l.splat(fb.get(hyper.get(name)!, scalar.type));
     const g = l.mul(l.load(at(grad)), h("scale"));
     if (optimizer.kind === "sgd" && slots.length === 0) return [l.store(at(param), l.sub(l.load(at(param)), l.mul(h("step"), g)))];

@@ -16,12 +16,24 @@ export class WasmValidationError extends Error {}
 /** Locals of one function under construction. */
 export class FunctionBuilder {
   private readonly vars: WasmType[] = [];
+  /** Global name → the local it is read into when the function starts. */
+  private readonly onEntry = new Map<string, { local: number; type: WasmType }>();
   constructor(readonly mod: WasmModule, readonly params: readonly WasmType[]) {}
 
   /** A fresh local of `type`; its index. */
   local(type: WasmType): number {
     this.vars.push(type);
     return this.params.length + this.vars.length - 1;
+  }
+
+  /** A local holding global `name` as it was when the function was entered (one read per call). */
+  globalOnEntry(name: string, type: WasmType): number {
+    let entry = this.onEntry.get(name);
+    if (!entry) {
+      entry = { local: this.local(type), type };
+      this.onEntry.set(name, entry);
+    }
+    return entry.local;
   }
 
   get(index: number, type: WasmType): Expr {
@@ -70,7 +82,9 @@ export class FunctionBuilder {
 
   finish(name: string, result: WasmType, body: Expr[], exportAs?: string): void {
     const m = this.mod.raw;
-    m.addFunction(name, binaryen.createType([...this.params]), result, this.vars, m.block(null, body, result === binaryen.none ? binaryen.none : result));
+    const reads = [...this.onEntry].map(([global, { local, type }]) => this.set(local, m.global.get(global, type)));
+    const block = m.block(null, [...reads, ...body], result === binaryen.none ? binaryen.none : result);
+    m.addFunction(name, binaryen.createType([...this.params]), result, this.vars, block);
     if (exportAs) m.addFunctionExport(name, exportAs);
   }
 }
@@ -111,10 +125,10 @@ export class WasmModule {
     return this.raw.getFunction(name) !== 0;
   }
 
-  /** Exported, non-growable memory of `bytes` rounded up to whole pages. */
+  /** Exported memory of `bytes` rounded up to whole pages, growable to wasm32's 4 GiB. */
   setMemory(bytes: number): void {
     const pages = Math.max(1, Math.ceil(bytes / 65536));
-    this.raw.setMemory(pages, pages, "memory");
+    this.raw.setMemory(pages, 65536, "memory");
   }
 
   customSection(name: string, contents: Uint8Array): void {

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { elementTypeOf, regionBytes, resolveShape } from "../../runtime/abi.js";
+import { elementTypeOf, resolveShape } from "../../runtime/abi.js";
 import { RnncError } from "../../runtime/errors.js";
 import type { RnncModel } from "../../runtime/model.js";
 import { decodeParams, encodeParams, matchParams } from "../../runtime/params.js";
@@ -99,7 +99,7 @@ export function saveOptimizerState(model: RnncModel): Uint8Array {
     name: entry.name,
     shape: resolveShape(entry.shape, model.capacity),
     dtype: elementTypeOf(model.abi, entry),
-    data: new Uint8Array(model.memory.buffer, entry.offset, regionBytes(model.abi, entry)).slice(),
+    data: regionOf(model, entry.name).slice(),
   })));
 }
 
@@ -109,8 +109,13 @@ export function loadOptimizerState(model: RnncModel, file: Uint8Array): void {
   const records = matchParams(slots, decodeParams(file));
   records.forEach((r, i) => {
     if (r.dtype !== slots[i]!.dtype) throw new TrainingError(`optimizer state ${r.name} is ${r.dtype} in the checkpoint but ${slots[i]!.dtype} in the module`);
-    new Uint8Array(model.memory.buffer, entries[i]!.offset, r.data.byteLength).set(r.data);
+    regionOf(model, entries[i]!.name).set(r.data);
   });
+}
+
+function regionOf(model: RnncModel, name: string): Uint8Array {
+  const { offset, bytes } = model.placement(name, "optimizer");
+  return new Uint8Array(model.memory.buffer, offset, bytes);
 }
 
 /** What a checkpoint directory is written through: atomic whole-file writes (tmp + rename). */

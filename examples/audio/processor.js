@@ -44,7 +44,7 @@ function openShaper(module, params) {
   model.loadParams(params);
   const size = { batch: 1, steps: model.capacity.steps };
   const state = { batch: 1, steps: 1 };
-  // rnnc modules never grow their memory, so views made once stay valid for every quantum.
+  // The memory grows only in layout, which the constructor ran, so views made now stay valid for every quantum.
   return {
     model,
     x: model.view(input, "input", size),

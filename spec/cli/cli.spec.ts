@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../compiler/cli/main.js";
 import type { Io } from "../../compiler/cli/io.js";
+import { atCapacity, parseAbi, regionBytes } from "../../runtime/abi.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const elman = join(root, "examples/elman.ts");
@@ -277,7 +278,7 @@ describe("compile and inspect", () => {
     const module = new WebAssembly.Module(readFileSync(wasm()));
     const [section] = WebAssembly.Module.customSections(module, "rnnc");
     const abi = JSON.parse(new TextDecoder().decode(section));
-    expect(report.abi).toBe(1);
+    expect(report.abi).toBe(2);
     expect(report.dims).toEqual({ I: 2, H: 3 });
     expect(report.imports).toBe(0);
     expect(WebAssembly.Module.imports(module)).toEqual([]);
@@ -291,11 +292,14 @@ describe("compile and inspect", () => {
   it("inspect prints a row for every tensor a host may touch", () => {
     const { code, out } = rnnc("inspect", wasm());
     expect(code).toBe(0);
-    expect(out).toContain("ABI v1");
+    expect(out).toContain("ABI v2");
     expect(out).toContain("dims I=2, H=3");
-    const abi = JSON.parse(rnnc("inspect", wasm(), "--json").out);
-    for (const t of abi.tensors.filter((t: { role: string }) => t.role !== "scratch")) {
-      expect(out).toMatch(new RegExp(`^${t.name} +${t.role}\\b.*\\[${t.shape.join(", ")}\\] +${t.offset} `, "m"));
+    const abi = parseAbi(JSON.stringify(JSON.parse(rnnc("inspect", wasm(), "--json").out)));
+    for (const t of abi.tensors.filter((t) => t.role !== "scratch")) {
+      // The offset and size at the default capacity, then (for a region that moves) the form: 1952 + 8·B·S.
+      const form = typeof t.offset === "number" ? "" : ` +${t.offset.base}( \\+ \\d+·B)?( \\+ \\d+·S)?( \\+ ${t.offset.batchSteps}·B·S)?`;
+      const at = `${atCapacity(t.offset, abi.capacity)} +${regionBytes(abi, t, abi.capacity)}`;
+      expect(out).toMatch(new RegExp(`^${t.name} +${t.role}\\b.*\\[${t.shape.join(", ")}\\] +${at}${form}$`, "m"));
     }
   });
 

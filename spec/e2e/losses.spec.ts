@@ -6,7 +6,8 @@
 // (gradcheck); the forward loss against a float64 reference computed here
 // from the module's own outputs and targets, on ragged batches; the f32 SIMD
 // build against the f64 one; and softmax-ce on logits in the hundreds, where
-// a naive log Σ exp overflows.
+// a naive log Σ exp overflows. The -last losses take one target per sequence
+// ([batch, ...]), the others one per step ([steps, batch, ...]).
 
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
@@ -95,24 +96,26 @@ function scored(model: RnncModel, size: CallSize) {
 
 /**
  * The loss in float64 from the module's outputs: over the valid steps of each
- * sequence (only t = length − 1 for the -last losses) and the batch, of
- * logsumexp(z) − z[target] or ½‖y − target‖².
+ * sequence (only t = length − 1 for the -last losses, against the sequence's
+ * one target) and the batch, of logsumexp(z) − z[target] or ½‖y − target‖².
  */
 function referenceLoss(model: RnncModel, loss: Loss, size: CallSize, lengths: readonly number[], lse = logSumExp): number {
   const { y, target, classes } = scored(model, size);
+  const last = loss.endsWith("-last");
   let total = 0;
   for (let b = 0; b < size.batch; b++) {
     for (let t = 0; t < lengths[b]!; t++) {
-      if (loss.endsWith("-last") && t !== lengths[b]! - 1) continue;
+      if (last && t !== lengths[b]! - 1) continue;
       const row = (t * size.batch + b) * classes;
+      const targetRow = last ? b : t * size.batch + b;
       const z = Array.from(y.subarray(row, row + classes));
       if (loss.startsWith("softmax-ce")) {
-        const id = target[t * size.batch + b]!;
+        const id = target[targetRow]!;
         expect(Number.isInteger(id) && id >= 0 && id < classes, `class id ${id}`).toBe(true);
         total += lse(z) - z[id]!;
       } else {
         let squares = 0;
-        for (let k = 0; k < classes; k++) squares += (z[k]! - target[row + k]!) ** 2;
+        for (let k = 0; k < classes; k++) squares += (z[k]! - target[targetRow * classes + k]!) ** 2;
         total += 0.5 * squares;
       }
     }
@@ -141,6 +144,13 @@ function copyHostTensors(from: RnncModel, to: RnncModel, size: CallSize): void {
 
 describe.each(examples)("$name", (e) => {
   describe.each(losses)("loss %s", (loss) => {
+    it(`takes ${loss.endsWith("-last") ? "one target per sequence" : "a target per step"}`, () => {
+      const output = load(e, loss, "f64").tensors().find((t) => t.role === "output")!;
+      const target = load(e, loss, "f64").entry(output.name, "target");
+      const row = loss.startsWith("softmax-ce") ? [] : output.shape.slice(2);
+      expect(target.shape).toEqual(loss.endsWith("-last") ? ["batch", ...row] : ["steps", "batch", ...row]);
+    });
+
     it("has gradients that match central differences", () => {
       const model = load(e, loss, "f64");
       for (const seed of [1, 2]) {

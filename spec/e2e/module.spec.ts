@@ -1,18 +1,19 @@
 // spec/e2e — the generated module as a host sees it (docs/abi.md): the same
 // input compiles to the same bytes; a module imports nothing, exports its
 // memory and functions, and carries one "rnnc" section the runtime parses to
-// the compiler's ABI, with disjoint regions inside memory; calls past the
-// capacity, and backward without its forward, fail before writing anything;
-// a call reads and writes only the live part of its regions.
+// the compiler's ABI, with disjoint regions inside memory at any capacity it
+// is laid out at; calls past that capacity, and backward without its
+// forward, fail before writing anything; a call reads and writes only the
+// live part of its regions, at the default capacity and at others.
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compileCell } from "../../compiler/pipeline.js";
 import { instantiate } from "../../compiler/gradcheck.js";
-import { parseAbi, regionBytes, type Abi, type TensorEntry } from "../../runtime/abi.js";
+import { parseAbi, type CallSize, type TensorEntry } from "../../runtime/abi.js";
 import { RnncError } from "../../runtime/errors.js";
-import type { RnncModel } from "../../runtime/model.js";
+import { RnncModel } from "../../runtime/model.js";
 import { cellCases } from "../support/cells.js";
 import { build, exampleBuild, exampleNames, randomize, snapshot, testCapacity, type Build } from "./harness.js";
 
@@ -43,11 +44,18 @@ describe("compiling is deterministic", () => {
   });
 });
 
-function regionsOf(abi: Abi): { entry: TensorEntry; start: number; end: number }[] {
-  return abi.tensors.map((entry) => ({ entry, start: entry.offset, end: entry.offset + regionBytes(abi, entry) }));
+/** Every region where the model was laid out (internal ones too). */
+function regionsOf(model: RnncModel): { entry: TensorEntry; start: number; end: number }[] {
+  return [...model.regions()].map(([entry, { offset, bytes }]) => ({ entry, start: offset, end: offset + bytes }));
 }
 
-describe("a module is standalone and describes itself (ABI version 1)", () => {
+/** A fresh instance laid out at `capacity` (the module's default when none is given). */
+function instantiateAt(binary: Uint8Array, capacity?: CallSize): RnncModel {
+  const module = new WebAssembly.Module(binary as BufferSource);
+  return new RnncModel(module, new WebAssembly.Instance(module, {}), capacity ? { capacity } : {});
+}
+
+describe("a module is standalone and describes itself (ABI version 2)", () => {
   for (const name of exampleNames) {
     for (const loss of ["mse", "none"] as const) {
       it(`${name}, loss ${loss}: no imports, exported memory and functions, one parseable "rnnc" section`, () => {
@@ -61,18 +69,21 @@ describe("a module is standalone and describes itself (ABI version 1)", () => {
           expect(sections).toHaveLength(1);
           const abi = parseAbi(new TextDecoder("utf-8", { fatal: true }).decode(sections[0]));
           expect(abi).toEqual(compiled.abi);
-          expect(abi).toMatchObject({ abi: 1, dtype, simd, loss, dims: { I: 3, H: 5 }, capacity: testCapacity });
-          for (const fn of ["forward", "backward"]) {
+          expect(abi).toMatchObject({ abi: 2, dtype, simd, loss, dims: { I: 3, H: 5 }, capacity: testCapacity });
+          for (const fn of ["layout", "forward", "backward"]) {
             expect(abi.functions[fn]).toEqual(["batch", "steps"]);
             expect(exports.get(fn)).toBe("function");
           }
 
-          const memory = new WebAssembly.Instance(module, {}).exports.memory as WebAssembly.Memory;
-          const regions = regionsOf(abi).sort((a, b) => a.start - b.start);
-          for (const [k, r] of regions.entries()) {
-            expect(r.end, `${r.entry.role} ${r.entry.name} ends outside memory`).toBeLessThanOrEqual(memory.buffer.byteLength);
-            const next = regions[k + 1];
-            if (next) expect(r.end, `${r.entry.role} ${r.entry.name} overlaps ${next.entry.role} ${next.entry.name}`).toBeLessThanOrEqual(next.start);
+          for (const capacity of [testCapacity, { batch: 1, steps: 1 }, { batch: 7, steps: 3 }, { batch: 2, steps: 300 }]) {
+            const model = instantiateAt(compiled.binary, capacity);
+            const regions = regionsOf(model).sort((a, b) => a.start - b.start);
+            const at = `at capacity ${capacity.batch} × ${capacity.steps}`;
+            for (const [k, r] of regions.entries()) {
+              expect(r.end, `${r.entry.role} ${r.entry.name} ends outside memory ${at}`).toBeLessThanOrEqual(model.memory.buffer.byteLength);
+              const next = regions[k + 1];
+              if (next) expect(r.end, `${r.entry.role} ${r.entry.name} overlaps ${next.entry.role} ${next.entry.name} ${at}`).toBeLessThanOrEqual(next.start);
+            }
           }
           const roles = (role: string) => abi.tensors.filter((t) => t.role === role).map((t) => t.name).sort();
           expect(roles("grad")).toEqual([...roles("param"), ...roles("input"), ...roles("state_in")].sort());
@@ -184,16 +195,16 @@ describe("backward must follow a forward of the same size", () => {
  * equals, bit for bit, that of a clean instance given the same live values
  * (nothing read outside).
  */
-function checkCallStaysInside(binary: Uint8Array, batch: number, steps: number, lengths: readonly number[]): void {
+function checkCallStaysInside(binary: Uint8Array, batch: number, steps: number, lengths: readonly number[], capacity?: CallSize): void {
   const size = { batch, steps };
-  const [model, clean] = [instantiate(binary), instantiate(binary)];
+  const [model, clean] = [instantiateAt(binary, capacity), instantiateAt(binary, capacity)];
   randomize(model, size, 11, lengths);
   randomize(clean, size, 11, lengths);
   const bytes = new Uint8Array(model.memory.buffer);
   const mayWrite = new Uint8Array(bytes.length);
   const hostLive = new Uint8Array(bytes.length);
   const hostWritten = new Set(["param", "input", "target", "lengths", "state_in", "grad_output", "grad_state_out"]);
-  for (const { entry, start, end } of regionsOf(model.abi)) {
+  for (const { entry, start, end } of regionsOf(model)) {
     const internal = entry.role === "tape" || entry.role === "scratch";
     const live = internal ? end - start : model.view(entry.name, entry.role, size).byteLength;
     (hostWritten.has(entry.role) ? hostLive : mayWrite).fill(1, start, start + live);
@@ -205,11 +216,12 @@ function checkCallStaysInside(binary: Uint8Array, batch: number, steps: number, 
     m.backward(batch, steps);
   }
   const after = new Uint8Array(model.memory.buffer);
-  const where = (i: number) => regionsOf(model.abi).find((r) => i >= r.start && i < r.end)?.entry;
+  const where = (i: number) => regionsOf(model).find((r) => i >= r.start && i < r.end)?.entry;
   for (let i = 0; i < after.length; i++) {
     if (!mayWrite[i] && after[i] !== before[i]) {
       const entry = where(i);
-      expect.fail(`forward+backward(${batch}, ${steps}) wrote byte ${i}, ${entry ? `in ${entry.role} ${entry.name} (offset ${entry.offset})` : "outside every tensor region"}`);
+      const offset = entry && model.regions().get(entry)!.offset;
+      expect.fail(`forward+backward(${batch}, ${steps}) wrote byte ${i}, ${entry ? `in ${entry.role} ${entry.name} (offset ${offset})` : "outside every tensor region"}`);
     }
   }
   for (const e of model.tensors().filter((t) => !hostWritten.has(t.role))) {
@@ -228,6 +240,9 @@ describe("a call reads and writes only the live part of its regions", () => {
           const { binary } = build(exampleBuild(name, { I: 3, H: 5 }, dtype, simd, loss));
           checkCallStaysInside(binary, 3, 5, [5, 2, 4]);
           checkCallStaysInside(binary, testCapacity.batch, testCapacity.steps, [8, 1, 8, 5]);
+          // Laid out at capacities other than the default, the regions move: the module must follow them.
+          checkCallStaysInside(binary, 3, 5, [5, 2, 4], { batch: 3, steps: 5 });
+          checkCallStaysInside(binary, 2, 3, [3, 1], { batch: 6, steps: 11 });
         }
       });
     }

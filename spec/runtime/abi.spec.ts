@@ -1,8 +1,10 @@
-// spec/runtime — parseAbi and readAbiSection: a valid ABI parses to exactly its
-// version-1 fields, and each kind of malformed ABI is refused by name.
+// spec/runtime — parseAbi and readAbiSection: a valid ABI of version 1 or 2
+// parses to exactly its fields, and each kind of malformed ABI is refused by
+// name; offset forms (version 2) evaluate at a capacity.
 
 import { describe, it, expect } from "vitest";
 import { parseAbi, readAbiSection, RnncAbiError } from "../../runtime/index.js";
+import { atCapacity } from "../../runtime/abi.js";
 import { tinyAbi, tinyModule } from "./tiny-module.js";
 
 type RawAbi = ReturnType<typeof tinyAbi>;
@@ -35,7 +37,7 @@ describe("parseAbi", () => {
 
   it("refuses a missing or unknown version", () => {
     expect(parseTweaked((a) => delete (a as Partial<RawAbi>).abi)).toThrow(/missing field "abi"/);
-    expect(parseTweaked((a) => (a.abi = 2))).toThrow(/unsupported ABI version 2; this runtime reads version 1/);
+    expect(parseTweaked((a) => (a.abi = 3 as never))).toThrow(/unsupported ABI version 3; this runtime reads versions 1 and 2/);
     expect(parseTweaked((a) => ((a as Record<string, unknown>).abi = "1"))).toThrow(/unsupported ABI version "1"/);
   });
 
@@ -80,6 +82,54 @@ describe("parseAbi", () => {
   it("checks alignment against the entry's own dtype", () => {
     expect(parseTweaked((a) => (a.tensors[0]!.dtype = "f64"))).not.toThrow();
     expect(parseTweaked((a) => ((a.tensors[1]!.dtype = "f64"), (a.tensors[1]!.offset = 100)))).toThrow(/not aligned to its f64/);
+  });
+});
+
+/** tinyAbi as version 2: x and y move with the capacity, the memory form ends after y. */
+function tinyAbiV2(): Record<string, unknown> & { tensors: Record<string, unknown>[]; functions: Record<string, string[]> } {
+  const abi = tinyAbi() as unknown as Record<string, unknown> & { tensors: Record<string, unknown>[]; functions: Record<string, string[]> };
+  abi.abi = 2;
+  abi.memory = { base: 2048, batch: 16, steps: 0, batchSteps: 20 };
+  abi.functions = { layout: ["batch", "steps"], ...abi.functions };
+  abi.tensors[4]!.offset = { base: 2048, batch: 16, steps: 0, batchSteps: 0 };
+  abi.tensors[9]!.offset = { base: 2048, batch: 16, steps: 0, batchSteps: 12 };
+  return abi;
+}
+
+describe("parseAbi, version 2", () => {
+  const parse2 = (tweak: (abi: ReturnType<typeof tinyAbiV2>) => void = () => {}) => {
+    const abi = tinyAbiV2();
+    tweak(abi);
+    return () => parseAbi(JSON.stringify(abi));
+  };
+
+  it("parses offset forms and the memory form, and evaluates them at a capacity", () => {
+    const abi = parse2()();
+    expect(abi.abi).toBe(2);
+    expect(abi.memory).toEqual({ base: 2048, batch: 16, steps: 0, batchSteps: 20 });
+    expect(abi.tensors[4]!.offset).toEqual({ base: 2048, batch: 16, steps: 0, batchSteps: 0 });
+    expect(abi.tensors[0]!.offset).toBe(64);
+    expect(atCapacity(abi.tensors[9]!.offset, { batch: 3, steps: 7 })).toBe(2048 + 16 * 3 + 12 * 21);
+    expect(atCapacity(abi.tensors[0]!.offset, { batch: 3, steps: 7 })).toBe(64);
+  });
+
+  it("needs the memory form and the layout function", () => {
+    expect(parse2((a) => delete a.memory)).toThrow(/ABI: missing field "memory"/);
+    expect(parse2((a) => delete a.functions.layout)).toThrow(/missing "layout", which every version 2 module has/);
+  });
+
+  it("names a malformed form and its term", () => {
+    expect(parse2((a) => (a.tensors[4]!.offset = { base: 2048, batch: 16, steps: 0 }))).toThrow(/\(x\)\.offset: missing field "batchSteps"/);
+    expect(parse2((a) => (a.tensors[4]!.offset = { base: 2048, batch: -16, steps: 0, batchSteps: 0 }))).toThrow(/\(x\)\.offset\.batch: expected a non-negative integer, got -16/);
+    expect(parse2((a) => (a.tensors[4]!.offset = { base: 2048, batch: 6, steps: 0, batchSteps: 0 }))).toThrow(/\(x\)\.offset\.batch: 6 is not a multiple of 4/);
+    expect(parse2((a) => (a.tensors[4]!.offset = "2048"))).toThrow(/\(x\)\.offset: expected a non-negative integer or an offset form/);
+    expect(parse2((a) => (a.memory = { base: 1.5, batch: 0, steps: 0, batchSteps: 0 }))).toThrow(/ABI\.memory\.base/);
+  });
+
+  it("version 1 has no forms", () => {
+    const abi = tinyAbi() as unknown as { tensors: Record<string, unknown>[] };
+    abi.tensors[4]!.offset = { base: 2048, batch: 16, steps: 0, batchSteps: 0 };
+    expect(() => parseAbi(JSON.stringify(abi))).toThrow(/\(x\)\.offset: expected a non-negative integer, got/);
   });
 });
 

@@ -1,7 +1,9 @@
-// spec/runtime — RnncModel against hand-assembled modules: loading from every
-// source, views at the ABI's offsets, the packed live prefix that forward
-// really reads, call-size and lengths checks that stop calls before the
-// module runs, train_step, and the parameter file.
+// spec/runtime — RnncModel against hand-assembled modules of ABI version 1:
+// loading from every source, a capacity no larger than the compiled one,
+// views at the ABI's offsets, the packed live prefix that forward really
+// reads, call-size and lengths checks that stop calls before the module runs,
+// train_step, and the parameter file. (Version 2, with its layout function,
+// is spec/e2e/capacity.spec.ts.)
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,6 +59,36 @@ describe("loadModel", () => {
     unexported.functions.train_step = ["batch", "steps"];
     await expect(loadModel(tinyModule({ abi: unexported }))).rejects.toThrow(/lists function "train_step" but the module does not export it/);
     await expect(loadModel(new Response("nope", { status: 404 }))).rejects.toThrow(/HTTP 404/);
+  });
+});
+
+describe("the capacity of a version 1 module", () => {
+  it("is the compiled one unless the host asks for less; more is refused", async () => {
+    const bytes = tinyModule({ abi: tinyAbi() });
+    expect((await loadModel(bytes)).capacity).toEqual({ batch: 4, steps: 5 });
+    const smaller = await loadModel(bytes, { capacity: { batch: 2, steps: 5 } });
+    expect(smaller.capacity).toEqual({ batch: 2, steps: 5 });
+    expect(smaller.tensor("x", "input").byteOffset).toBe(256);
+    expect(() => smaller.forward(3, 1)).toThrow(/batch must be an integer in \[1, 2\]/);
+    await expect(loadModel(bytes, { capacity: { batch: 8, steps: 5 } })).rejects.toThrow(RangeError);
+    await expect(loadModel(bytes, { capacity: { batch: 4, steps: 6 } })).rejects.toThrow(/ABI version 1, whose capacity is fixed when it is compiled \(batch 4, steps 5\)/);
+  });
+
+  it("refuses capacities that are not positive integers, naming the axis", async () => {
+    const bytes = tinyModule({ abi: tinyAbi() });
+    for (const [capacity, message] of [
+      [{ batch: 0, steps: 1 }, /capacity\.batch must be an integer in \[1, 2147483647\]; got 0/],
+      [{ batch: -1, steps: 1 }, /capacity\.batch .*got -1/],
+      [{ batch: 1.5, steps: 1 }, /capacity\.batch .*got 1\.5/],
+      [{ batch: 1, steps: Number.NaN }, /capacity\.steps .*got NaN/],
+      [{ batch: 1, steps: Infinity }, /capacity\.steps .*got Infinity/],
+      [{ batch: 2 ** 31, steps: 1 }, /capacity\.batch .*got 2147483648/],
+      [{ batch: "2", steps: 1 }, /capacity\.batch .*got "2"/],
+      [{ steps: 1 }, /capacity\.batch .*got undefined/],
+      [5, /capacity must be an object \{ batch, steps \}; got 5/],
+    ] as const) {
+      await expect(loadModel(bytes, { capacity: capacity as never }), JSON.stringify(capacity)).rejects.toThrow(message);
+    }
   });
 });
 
@@ -166,7 +198,7 @@ describe("calls", () => {
   it("refuses batch and steps outside the capacity before calling the module", async () => {
     const model = await load();
     expect(() => model.forward(5, 1)).toThrow(RangeError);
-    expect(() => model.forward(5, 1)).toThrow(/batch must be an integer in \[1, 4\] \(the compiled capacity\); got 5/);
+    expect(() => model.forward(5, 1)).toThrow(/batch must be an integer in \[1, 4\] \(the capacity the model was loaded with\); got 5/);
     expect(() => model.forward(1, 6)).toThrow(/steps must be an integer in \[1, 5\].*got 6/);
     expect(() => model.forward(0, 1)).toThrow(/batch/);
     expect(() => model.forward(1.5, 1)).toThrow(/batch/);

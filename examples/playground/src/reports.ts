@@ -4,7 +4,7 @@
 // error per tensor against the tolerance.
 
 import type { GradcheckReport } from "../../../compiler/api.js";
-import type { Abi, TensorEntry } from "../../../runtime/index.js";
+import type { Abi, OffsetForm, TensorEntry } from "../../../runtime/index.js";
 
 type Tag = keyof HTMLElementTagNameMap;
 
@@ -33,6 +33,13 @@ export function formatBytes(bytes: number): string {
 
 const shapeText = (entry: TensorEntry) => `[${entry.shape.join(", ")}]`;
 
+/** A fixed offset, or (ABI 2) a region's offset at the capacity B × S a host chooses: 1024 + 64·B + 512·B·S. */
+function offsetText(offset: number | OffsetForm): string {
+  if (typeof offset === "number") return String(offset);
+  const terms = [[offset.base, ""], [offset.batch, "·B"], [offset.steps, "·S"], [offset.batchSteps, "·B·S"]] as const;
+  return terms.filter(([k], i) => k !== 0 || i === 0).map(([k, unit]) => `${k}${unit}`).join(" + ");
+}
+
 /** The module's size and ABI: the build, its functions, every tensor a host may touch, and the raw JSON. */
 export function compileReport(abi: Abi, bytes: number, ms: number): HTMLElement {
   const root = element("section");
@@ -43,7 +50,8 @@ export function compileReport(abi: Abi, bytes: number, ms: number): HTMLElement 
   const build = [
     abi.dtype, abi.simd ? "SIMD128" : "scalar",
     `dims ${Object.entries(abi.dims).map(([k, v]) => `${k}=${v}`).join(",") || "none"}`,
-    `capacity batch ${abi.capacity.batch}, steps ${abi.capacity.steps}`,
+    `${abi.abi === 1 ? "capacity" : "default capacity"} batch ${abi.capacity.batch}, steps ${abi.capacity.steps}`,
+    ...(abi.memory ? [`memory ${offsetText(abi.memory)} bytes at capacity B × S`] : []),
     `loss ${abi.loss}`,
     abi.optimizer ? `train_step ${String(abi.optimizer["kind"])}` : "no train_step",
   ];
@@ -54,8 +62,8 @@ export function compileReport(abi: Abi, bytes: number, ms: number): HTMLElement 
   const internal = abi.tensors.filter((t) => t.role === "tape" || t.role === "scratch");
   root.appendChild(element("h3", `tensors (${abi.tensors.length - internal.length}, and ${internal.length} internal)`));
   const shown = abi.tensors.filter((t) => !internal.includes(t));
-  const rows = shown.map((t) => [t.name, t.role, shapeText(t), t.dtype ?? abi.dtype, String(t.offset)]);
-  root.appendChild(table(["name", "role", "shape", "dtype", "offset"], rows));
+  const rows = shown.map((t) => [t.name, t.role, shapeText(t), t.dtype ?? abi.dtype, offsetText(t.offset)]);
+  root.appendChild(table(["name", "role", "shape", "dtype", "offset at capacity B × S"], rows));
   const details = root.appendChild(element("details"));
   details.appendChild(element("summary", "the ABI as the module's rnnc section holds it"));
   const json = details.appendChild(element("pre", JSON.stringify(abi, null, 2)));
