@@ -3,7 +3,7 @@
 // tensor and the first bad position. Typed-array stores coerce silently (NaN
 // to 0 in an Int32Array, "3" to 3, 2^32 + 2 to 2), so values are checked
 // before they are copied: integers in range for i32 tensors (lengths, ids),
-// finite numbers for float tensors. Lengths are checked against the call's
+// numbers for float tensors, finite ones for parameters and initial states. Lengths are checked against the call's
 // steps when the call is made, where the bound is known.
 
 import { describeTensor, type ElementType, type TensorEntry } from "./abi.js";
@@ -30,8 +30,19 @@ export function checkData(entry: TensorEntry, type: ElementType, data: unknown):
     }
     return;
   }
+  // Parameters and initial states feed every step, so NaN or ±Infinity there is never data; sequence
+  // tensors may hold anything in the padding past a sequence's length, which no step reads.
+  const finite = entry.role === "param" || entry.role === "state_in" || entry.role === "optimizer";
+  if (finite && (data instanceof Float32Array || data instanceof Float64Array)) {
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) throw new RnncError(`${where}: value ${i} is ${data[i]}, but a ${entry.role} holds finite numbers`);
+    }
+    return;
+  }
+  if (ArrayBuffer.isView(data)) return;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new RnncError(`${where}: value ${i} is ${show(v)}, but a ${type} tensor holds finite numbers`);
+    if (typeof v !== "number") throw new RnncError(`${where}: value ${i} is ${show(v)}, but a ${type} tensor holds numbers`);
+    if (finite && !Number.isFinite(v)) throw new RnncError(`${where}: value ${i} is ${v}, but a ${entry.role} holds finite numbers`);
   }
 }
