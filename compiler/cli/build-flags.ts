@@ -1,7 +1,7 @@
 // compiler/cli — the flags that say which cell to build and how, shared by
 // `compile` and `gradcheck`, turned into pipeline options.
 
-import { defaultCapacity, passNames, type CompileOptions, type PassName } from "../pipeline.js";
+import { defaultCapacity, passAliases, passNames, type CompileOptions, type PassName } from "../pipeline.js";
 import { parseChoice, parseDims, parseNumber, parsePositive } from "./args.js";
 import type { Optimizer } from "../lower/train.js";
 import { lossKinds, type LossKind } from "../time/index.js";
@@ -86,7 +86,7 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
   if (values.inference && values.optimizer !== undefined) throw new UsageError("--inference and --optimizer exclude each other: an inference module has no backward pass to train with");
   const dumpAfter = (values["dump-after"] ?? "").split(",").filter((p) => p !== "");
   for (const pass of dumpAfter) {
-    if (!passNames.includes(pass as PassName)) throw new UsageError(`--dump-after: unknown pass "${pass}"; passes are ${passNames.join(", ")}`);
+    if (!passNames.includes(pass as PassName) && !Object.hasOwn(passAliases, pass)) throw new UsageError(`--dump-after: unknown pass "${pass}"; passes are ${passNames.join(", ")}`);
   }
   let text: string;
   try {
@@ -108,7 +108,7 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
     train: optimizerOf(values),
     inference: values.inference === true,
     relaxedSimd: values["relaxed-simd"] === true,
-    ...(dumpAfter.length > 0 ? { dump: { after: dumpAfter as PassName[], write: (pass: PassName, text: string) => io.out(`;; after ${pass}\n${text}\n`) } } : {}),
+    ...(dumpAfter.length > 0 ? { dump: { after: dumpAfter, write: (pass: PassName, text: string) => io.out(`;; after ${pass}\n${text}\n`) } } : {}),
     ...overrides,
   };
 }

@@ -6,10 +6,9 @@
 // reversed back before the two are merged. The readout (a dense layer, or
 // the identity) is a scan without state that carries the loss.
 
-import { Graph } from "../ir/index.js";
+import { Graph, varArg } from "../ir/index.js";
 import type { Program, Sequence, Stage } from "./program.js";
 import type { CellGraph, LossKind } from "./scan.js";
-import type { TapedScan } from "./tape.js";
 
 export interface ModelLayer {
   readonly forward: CellGraph;
@@ -51,28 +50,21 @@ export function readoutGraph(features: number, readout: { size: number; activati
   return { graph: g, inputs: [z], states: [], params: [V, c], next: [], outputs: [{ name: "y", node: y }] };
 }
 
-/**
- * `compile` turns a step graph into a taped scan (differentiated with the
- * given loss); the program's stages are named l0, l1, ... and readout.
- */
+/** The program of a model, over step graphs; its stages are named l0, l1, ... and readout. */
 export function modelProgram(
   inputs: readonly ModelInput[],
   layers: readonly ModelLayer[],
   readout: CellGraph,
   loss: LossKind,
-  compile: (cell: CellGraph, loss: LossKind, prefix: string) => TapedScan,
-): Program {
+): Program<CellGraph> {
   const sequences: Sequence[] = [];
-  const stages: Stage[] = [];
+  const stages: Stage<CellGraph>[] = [];
   const internal = (name: string, size: number) => sequences.push({ name, shape: [size], role: "internal" });
-  const scanStage = (cell: CellGraph, prefix: string, reads: string, writes: string, stageLoss: LossKind): Stage => {
-    const scan = compile(cell, stageLoss, prefix);
-    return {
-      kind: "scan", prefix, scan,
-      reads: Object.fromEntries(scan.inputs.map((x) => [x.name, reads])),
-      writes: Object.fromEntries(scan.outputs.map((y) => [y.name, writes])),
-    };
-  };
+  const scanStage = (cell: CellGraph, prefix: string, reads: string, writes: string, stageLoss: LossKind): Stage<CellGraph> => ({
+    kind: "scan", prefix, scan: cell, loss: stageLoss,
+    reads: Object.fromEntries(cell.inputs.map((x) => [varArg(x).name, reads])),
+    writes: Object.fromEntries((cell.outputs ?? [cell.next[0]!]).map((y) => [y.name, writes])),
+  });
   // Each input becomes one sequence of features; several are concatenated.
   const encoded = inputs.map((input) => {
     if (input.kind === "dense") {

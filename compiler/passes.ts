@@ -1,0 +1,185 @@
+// compiler — the passes of the pipeline, each { name, run, print, verify }.
+// In: what the pass before produced (the first takes the options). Out: what
+// the next one reads. pipeline.ts lists them in order and drives them; the
+// verifiers (verify-passes.ts) check what each pass promises.
+
+import { parseUnits, instantiateCell, type CellIR } from "./frontend/index.js";
+import { Graph, IRError, printFn, type Fn } from "./ir/index.js";
+import {
+  buildStepPair, cellProgram, mapScans, modelProgram, readoutGraph, scansOf, simplifyPair, tapeScan,
+  type CellGraph, type LossKind, type Program, type StepPair, type TapedScan,
+} from "./time/index.js";
+import { lowerProgram, type Lowered } from "./lower/module.js";
+import { printSchedule } from "./lower/schedule.js";
+import type { Optimizer } from "./lower/train.js";
+import { buildModel, pickUnit, type ReadCellFile, type ResolveImport } from "./model.js";
+import { nameRecord, own } from "./names.js";
+import { printRegions, verifyProgram, verifyRegions, verifySchedules, verifyStepPairs, verifyTaped } from "./verify-passes.js";
+import type { Abi } from "../runtime/abi.js";
+
+/** What the passes read of the options: the file, what to compile and how. */
+export interface PassContext {
+  readonly file: string;
+  readonly text: string;
+  readonly cell?: string | undefined;
+  readonly dims: Readonly<Record<string, number>>;
+  readonly readFile?: ReadCellFile | undefined;
+  readonly resolveImport?: ResolveImport | undefined;
+  readonly loss: LossKind;
+  readonly dtype: "f32" | "f64";
+  readonly simd: boolean;
+  readonly capacity: { readonly batch: number; readonly steps: number };
+  readonly optimize: boolean;
+  readonly train: Optimizer | undefined;
+  readonly inference: boolean;
+  readonly relaxedSimd: boolean;
+}
+
+export interface Pass<In, Out> {
+  readonly name: string;
+  /** One line for the list in pipeline.ts and `--dump-after`'s help. */
+  readonly doc: string;
+  run(input: In, context: PassContext): Out;
+  print(output: Out): string;
+  /** Throws an IRError naming the pass when its output breaks what the pass promises. */
+  verify(output: Out): void;
+}
+
+type Parsed = ReturnType<typeof parseUnits>;
+
+/** A program over step graphs, with what the module's ABI says of it. */
+export interface Instantiated {
+  readonly kind: "cell" | "model";
+  readonly name: string;
+  readonly dims: Record<string, number>;
+  readonly program: Program<CellGraph>;
+  /** Every model and cell the file defines, models first. */
+  readonly units: readonly string[];
+  /** Whether every step reads only the past (no bidirectional layer): the output can stream. */
+  readonly causal: boolean;
+}
+
+type Staged<S> = Omit<Instantiated, "program"> & { readonly program: Program<S> };
+
+const stepFn = (cell: CellGraph): Fn => ({ graph: cell.graph, outputs: [...cell.next, ...(cell.outputs ?? [])] });
+const printPair = (pair: StepPair, title: string) =>
+  `${printFn(pair.forward, `${title}forward step`)}\n${printFn(pair.backward, `${title}backward step`)}`;
+const eachScan = <S>(staged: Staged<S>, print: (scan: S, title: string) => string) =>
+  scansOf(staged.program).map((stage) => print(stage.scan, stage.prefix === "" ? `${staged.name} ` : stage.prefix)).join("\n");
+
+function cellGraph(cell: CellIR, graph: Graph): CellGraph {
+  return {
+    graph, inputs: cell.inputs, states: cell.states, params: cell.params, next: cell.next, declaredInits: cell.inits,
+    ...(cell.outputs.length > 0 ? { outputs: cell.outputs } : {}),
+  };
+}
+
+export const parse: Pass<PassContext, Parsed> = {
+  name: "parse",
+  doc: "file → checked cells and models (ts-morph, never executed)",
+  run: (context) => parseUnits(context.file, context.text),
+  print: (units) => [...units.cells.map((c) => `cell ${c.name}`), ...units.models.map((m) => `model ${m.name}`)].join("\n"),
+  verify: () => {},
+};
+
+export const instantiate: Pass<Parsed, Instantiated> = {
+  name: "instantiate",
+  doc: "the chosen cell or model with its dimensions bound → a program of step graphs (a lone cell is one scan)",
+  run(units, context) {
+    const unit = pickUnit(units, context.cell, context.file);
+    const names = [...units.models, ...units.cells].map((u) => u.name);
+    if (unit.kind === "cell") {
+      const graph = new Graph();
+      const cell = instantiateCell(unit.cell, nameRecord(Object.entries(context.dims)), graph);
+      const dims = nameRecord<number>();
+      for (const { dim } of unit.cell.dimSites) if (own(context.dims, dim) !== undefined) dims[dim] = own(context.dims, dim)!;
+      return { kind: "cell", name: unit.cell.name, dims, program: cellProgram(cellGraph(cell, graph), context.loss), units: names, causal: true };
+    }
+    const model = buildModel(unit.model, context.dims, context.file, context.readFile, units.cells, context.resolveImport);
+    const layers = model.layers.map((layer) => ({
+      forward: cellGraph(layer.forward.cell, layer.forward.graph),
+      ...(layer.reverse ? { reverse: cellGraph(layer.reverse.cell, layer.reverse.graph) } : {}),
+      merge: layer.merge,
+    }));
+    const program = modelProgram(model.inputs, layers, readoutGraph(model.outputSize, model.readout), context.loss);
+    return { kind: "model", name: unit.model.name, dims: model.dims, program, units: names, causal: layers.every((l) => l.reverse === undefined) };
+  },
+  print: (staged) => eachScan(staged, (cell, title) => printFn(stepFn(cell), `${title}cell`)),
+  verify: (staged) => verifyProgram(staged.program, (cell) => stepFn(cell), "instantiate"),
+};
+
+export const differentiate: Pass<Instantiated, Staged<StepPair>> = {
+  name: "differentiate",
+  doc: "each step as a scan: the masked forward step and its reverse-mode adjoint",
+  run: (staged) => ({ ...staged, program: mapScans(staged.program, (cell, stage) => buildStepPair(cell, stage.loss)) }),
+  print: (staged) => eachScan(staged, printPair),
+  verify: (staged) => verifyStepPairs(staged.program, "differentiate"),
+};
+
+export const simplify: Pass<Staged<StepPair>, Staged<StepPair>> = {
+  name: "simplify",
+  doc: "constant folding, algebraic identities, dead code, CSE",
+  run: (staged) => ({ ...staged, program: mapScans(staged.program, simplifyPair) }),
+  print: (staged) => eachScan(staged, printPair),
+  verify: (staged) => verifyStepPairs(staged.program, "simplify"),
+};
+
+export const tape: Pass<Staged<StepPair>, Staged<TapedScan>> = {
+  name: "tape",
+  doc: "which forward values the backward step reads, and from where",
+  run: (staged) => ({ ...staged, program: mapScans(staged.program, tapeScan) }),
+  print: (staged) =>
+    eachScan(staged, (scan, title) => {
+      const entries = scan.tape.map((e) => `${e.name} [${e.shape.join(", ")}]${e.batched ? " per-batch" : ""}`);
+      return `${printPair(scan, title)}\n${title}tape: ${entries.join(", ")}`;
+    }),
+  verify: (staged) => verifyTaped(staged.program, "tape"),
+};
+
+export const schedule: Pass<Staged<TapedScan>, Lowered & { readonly staged: Staged<TapedScan> }> = {
+  name: "schedule",
+  doc: "kernels: fused elementwise loops, matrix kernels, reductions, in phases before, in and after the time loop",
+  run: (staged, context) => ({
+    staged,
+    ...lowerProgram(staged.program, {
+      dtype: context.dtype, simd: context.simd, capacity: context.capacity, optimize: context.optimize, dims: staged.dims,
+      name: staged.name, train: context.train, inference: context.inference, relaxedSimd: context.relaxedSimd,
+    }),
+  }),
+  print: (lowered) =>
+    lowered.schedules
+      .map((s) => [printSchedule(s.forward, `${s.prefix}forward`), ...(s.backward ? [printSchedule(s.backward, `${s.prefix}backward`)] : [])].join("\n"))
+      .join("\n"),
+  verify: (lowered) => verifySchedules(lowered.schedules, "schedule"),
+};
+
+/** The memory plan is made with the schedule (scratch buffers come from it); this pass states and checks it. */
+export const memory: Pass<Lowered & { readonly staged: Staged<TapedScan> }, Lowered & { readonly staged: Staged<TapedScan> }> = {
+  name: "memory",
+  doc: "the memory plan: every region's offset at any capacity (the ABI)",
+  run: (lowered) => lowered,
+  print: (lowered) => printRegions(lowered.abi),
+  verify: (lowered) => verifyRegions(lowered.abi, "memory"),
+};
+
+export interface Emitted {
+  readonly binary: Uint8Array;
+  readonly abi: Abi;
+  readonly wat: string;
+}
+
+export const emit: Pass<Lowered, Emitted> = {
+  name: "emit",
+  doc: "Binaryen emission, validation and optimisation",
+  run(lowered) {
+    const { binary, text } = lowered.emit();
+    return { binary, abi: lowered.abi, wat: text };
+  },
+  print: (emitted) => emitted.wat,
+  // Binaryen validates the module as it emits it; what is left to promise is the ABI the module describes.
+  verify: (emitted) => {
+    const needed = ["forward", "layout", ...(emitted.abi.tensors.some((t) => t.role === "grad") ? ["backward"] : [])];
+    const missing = needed.filter((fn) => !(fn in emitted.abi.functions));
+    if (missing.length > 0) throw new IRError(`emit: the ABI lists no ${missing.join(", ")}`);
+  },
+};

@@ -1,0 +1,139 @@
+// compiler — what each pass promises, checked on its output (tests run every
+// verifier; `compileCell({ verifyEach: true })`). In: a pass's output. Out:
+// nothing, or an IRError naming the pass and what is broken. These check
+// postconditions the builders do not already enforce: that a program's
+// stages read only sequences written before them, that a differentiated step
+// has a cotangent for everything it must, that the backward step reads no
+// state the tape did not keep, that every kernel operand has a buffer, and
+// that no two regions of the memory plan overlap at any capacity.
+
+import { IRError, isElementwise, printNode, topoOrder, verify, type Fn, type Node, type VarArg } from "./ir/index.js";
+import { scansOf, type Program, type StepPair, type TapedScan } from "./time/index.js";
+import type { Kernel, Schedule } from "./lower/schedule.js";
+import { isInternalRole, type Abi } from "../runtime/abi.js";
+import { placeTensors } from "../runtime/layout.js";
+
+const varsOf = (fn: Fn): VarArg[] =>
+  topoOrder(fn.outputs.map((o) => o.node)).filter((n) => n.op === "var").map((n) => n.arg as VarArg);
+
+/** Each scan's graph verifies, and every stage reads a module input or a sequence an earlier stage wrote. */
+export function verifyProgram<S>(program: Program<S>, fnOf: (scan: S) => Fn, pass: string): void {
+  const written = new Set(program.sequences.filter((q) => q.role === "input").map((q) => q.name));
+  const known = new Set(program.sequences.map((q) => q.name));
+  const write = (name: string, by: string) => {
+    if (!known.has(name)) throw new IRError(`${pass}: ${by} writes ${name}, which is no sequence of the program`);
+    if (written.has(name)) throw new IRError(`${pass}: ${by} writes ${name}, which something else already wrote`);
+    written.add(name);
+  };
+  const read = (name: string, by: string) => {
+    if (!written.has(name)) throw new IRError(`${pass}: ${by} reads ${name} before any stage wrote it`);
+  };
+  for (const stage of program.stages) {
+    if (stage.kind === "scan") {
+      verify(fnOf(stage.scan), `${pass} ${stage.prefix || "cell"}`);
+      Object.values(stage.reads).forEach((q) => read(q, `scan ${stage.prefix}`));
+      Object.values(stage.writes).forEach((q) => write(q, `scan ${stage.prefix}`));
+    } else if (stage.kind === "reverse") {
+      read(stage.from, "a reverse stage");
+      write(stage.to, "a reverse stage");
+    } else {
+      stage.from.forEach((q) => read(q, "a merge stage"));
+      write(stage.to, "a merge stage");
+    }
+  }
+  for (const q of program.sequences) if (q.role === "output" && !written.has(q.name)) throw new IRError(`${pass}: no stage writes the output ${q.name}`);
+}
+
+/** Both steps verify, and the backward step differentiates every state, parameter and real input. */
+export function verifyStepPairs(program: Program<StepPair>, pass: string): void {
+  for (const { scan, prefix } of scansOf(program)) {
+    const at = `${pass} ${prefix || "cell"}`;
+    verify(scan.forward, `${at} (forward)`);
+    verify(scan.backward, `${at} (backward)`);
+    const backward = new Set(scan.backward.outputs.map((o) => o.name));
+    const forward = new Set(scan.forward.outputs.map((o) => o.name));
+    const want = [
+      ...scan.states.map((s) => [`next:${s.name}`, forward, "the next value of state"] as const),
+      ...scan.states.map((s) => [`dstate:${s.name}`, backward, "the cotangent of state"] as const),
+      ...scan.params.map((p) => [`dparam:${p.name}`, backward, "the gradient of parameter"] as const),
+      ...scan.inputs.filter((x) => x.idsBelow === undefined).map((x) => [`dinput:${x.name}`, backward, "the cotangent of input"] as const),
+    ];
+    for (const [name, outputs, what] of want) {
+      if (!outputs.has(name)) throw new IRError(`${at}: the step has no output ${name} (${what} ${name.split(":")[1]})`);
+    }
+  }
+}
+
+/** The backward step reads no state (only what the forward step taped), and every tape var it reads is written. */
+export function verifyTaped(program: Program<TapedScan>, pass: string): void {
+  verifyStepPairs(program, pass);
+  for (const { scan, prefix } of scansOf(program)) {
+    const at = `${pass} ${prefix || "cell"}`;
+    const taped = new Set(scan.tape.map((e) => e.name));
+    for (const v of varsOf(scan.backward)) {
+      if (v.role === "state") throw new IRError(`${at}: the backward step reads state ${v.name}, which is not on the tape`);
+      if (v.role === "tape" && !taped.has(v.name)) throw new IRError(`${at}: the backward step reads tape ${v.name}, which no tape entry is`);
+    }
+    const written = new Set(scan.forward.outputs.map((o) => o.name));
+    for (const e of scan.tape) if (!written.has(`tape:${e.name}`)) throw new IRError(`${at}: the forward step never writes tape entry ${e.name}`);
+  }
+}
+
+/** The nodes a kernel reads from memory, each with what may be fused above it. */
+function operandsOf(k: Kernel): { node: Node; fuses: (n: Node) => boolean }[] {
+  const elementwise = (n: Node) => isElementwise(n.op);
+  const none = () => false;
+  switch (k.kind) {
+    case "elementwise": case "sum": case "logsumexp": return [{ node: k.root, fuses: elementwise }];
+    case "batchsum": return [{ node: k.root, fuses: (n) => elementwise(n) || n.op === "outer" || n.op === "scatterrows" }];
+    case "copy": case "loss": return [{ node: k.src, fuses: none }];
+    case "matvec": return [{ node: k.w, fuses: none }, { node: k.x, fuses: none }];
+    case "pack": case "transpose": return [{ node: k.x, fuses: none }];
+    case "outer": return [{ node: k.a, fuses: none }, { node: k.b, fuses: none }];
+    case "gathersum": return [{ node: k.table, fuses: none }, { node: k.ids, fuses: none }];
+    case "scatteradd": return [{ node: k.g, fuses: none }, { node: k.ids, fuses: none }];
+  }
+}
+
+/** Every value a kernel reads is a var, a constant, stored in a buffer, or fused into that kernel. */
+export function verifySchedules(schedules: readonly { prefix: string; forward: Schedule; backward: Schedule | undefined }[], pass: string): void {
+  for (const { prefix, forward, backward } of schedules) {
+    for (const [phase, s] of [["forward", forward], ["backward", backward]] as const) {
+      if (!s) continue;
+      for (const kernel of [...s.before, ...s.loop, ...s.after]) {
+        for (const { node: root, fuses } of operandsOf(kernel)) {
+          const pending = [root];
+          while (pending.length > 0) {
+            const node = pending.pop()!;
+            if (node.op === "var" || node.op === "const" || s.located.has(node)) continue;
+            if (!fuses(node)) {
+              throw new IRError(`${pass} ${prefix}${phase}: a ${kernel.kind} kernel reads ${printNode(node)}, which has no buffer and cannot be fused into it`);
+            }
+            pending.push(...node.inputs);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** No two regions overlap, at the default capacity and at capacities around it. */
+export function verifyRegions(abi: Abi, pass: string): void {
+  const { batch, steps } = abi.capacity;
+  for (const capacity of [abi.capacity, { batch: 1, steps: 1 }, { batch: batch + 3, steps: 2 * steps + 1 }]) {
+    const regions = [...placeTensors(abi, capacity)].filter(([, p]) => p.bytes > 0).sort(([, a], [, b]) => a.offset - b.offset);
+    for (let i = 1; i < regions.length; i++) {
+      const [before, at] = [regions[i - 1]!, regions[i]!];
+      if (before[1].offset + before[1].bytes > at[1].offset) {
+        throw new IRError(`${pass}: at batch ${capacity.batch}, steps ${capacity.steps}, ${before[0].name} (${before[0].role}) overlaps ${at[0].name} (${at[0].role})`);
+      }
+    }
+  }
+}
+
+export function printRegions(abi: Abi): string {
+  const form = (o: Abi["tensors"][number]["offset"]) =>
+    typeof o === "number" ? String(o) : `${o.base} + ${o.batch}·B + ${o.steps}·S + ${o.batchSteps}·B·S`;
+  const rows = abi.tensors.map((t) => `  ${t.name} ${t.role}${isInternalRole(t.role) ? " (internal)" : ""} [${t.shape.join(", ")}] at ${form(t.offset)}`);
+  return [`memory plan (${abi.tensors.length} regions, memory ${abi.memory ? form(abi.memory) : "fixed"}) {`, ...rows, "}"].join("\n");
+}

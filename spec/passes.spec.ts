@@ -1,0 +1,75 @@
+// spec — the pipeline as a list of passes (compiler/pipeline.ts, passes.ts):
+// every pass dumps under its name (and the earlier names still work), every
+// verifier passes on real programs and fails on the broken output it exists
+// to catch (compiler/verify-passes.ts).
+
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { compileCell, passAliases, passNames, type CompileOptions } from "../compiler/pipeline.js";
+import { differentiate, instantiate, memory, parse, schedule, simplify, tape, type PassContext } from "../compiler/passes.js";
+import { Graph } from "../compiler/ir/index.js";
+import type { Abi } from "../runtime/abi.js";
+
+const file = "examples/lstm.ts";
+const options: CompileOptions = { file, text: readFileSync(file, "utf8"), dims: { I: 3, H: 4 }, optimize: false };
+const context: PassContext = {
+  file, text: options.text, dims: options.dims, loss: "mse", dtype: "f64", simd: false, capacity: { batch: 2, steps: 3 },
+  optimize: false, train: undefined, inference: false, relaxedSimd: false,
+};
+
+function front() {
+  const parsed = parse.run(context, context);
+  const staged = instantiate.run(parsed, context);
+  const taped = tape.run(simplify.run(differentiate.run(staged, context), context), context);
+  return { staged, taped, lowered: schedule.run(taped, context) };
+}
+
+describe("the pipeline's passes", () => {
+  it("dump under every name, in order, and verify on the way", () => {
+    const seen: string[] = [];
+    compileCell({ ...options, verifyEach: true, dump: { after: [...passNames], write: (pass, text) => { seen.push(pass); expect(text.length, pass).toBeGreaterThan(0); } } });
+    expect(seen).toEqual([...passNames]);
+    const aliased: string[] = [];
+    compileCell({ ...options, dump: { after: Object.keys(passAliases), write: (pass) => aliased.push(pass) } });
+    expect(aliased).toEqual(["instantiate", "differentiate", "emit"]);
+  });
+
+  it("instantiate's verifier refuses a stage that reads a sequence nothing wrote", () => {
+    const { staged } = front();
+    const stage = staged.program.stages[0]!;
+    const broken = { ...staged, program: { ...staged.program, stages: [{ ...stage, reads: { x: "nowhere" } } as typeof stage] } };
+    expect(() => instantiate.verify(staged)).not.toThrow();
+    expect(() => instantiate.verify(broken)).toThrow(/instantiate: scan  reads nowhere before any stage wrote it/);
+  });
+
+  it("the tape's verifier refuses a backward step that reads a state the tape did not keep", () => {
+    const { taped } = front();
+    expect(() => tape.verify(taped)).not.toThrow();
+    const stage = taped.program.stages[0]! as Extract<(typeof taped.program.stages)[number], { kind: "scan" }>;
+    const g = stage.scan.backward.graph as Graph;
+    const state = g.variable("c", "state", [4], true);
+    const [first, ...rest] = stage.scan.backward.outputs;
+    const backward = { graph: g, outputs: [{ name: first!.name, node: g.apply("add", [first!.node, state]) }, ...rest] };
+    const broken = { ...taped, program: { ...taped.program, stages: [{ ...stage, scan: { ...stage.scan, backward } }] } };
+    expect(() => tape.verify(broken)).toThrow(/the backward step reads state c, which is not on the tape/);
+  });
+
+  it("the schedule's verifier refuses a kernel reading a value that has no buffer", () => {
+    const { lowered } = front();
+    expect(() => schedule.verify(lowered)).not.toThrow();
+    const [first] = lowered.schedules;
+    const product = first!.forward.loop.find((k) => k.kind === "matvec" || k.kind === "elementwise")!;
+    const unlocated = new Map([...first!.forward.located].filter(([node]) => node.op === "var" || node.op === "const"));
+    const brokenSchedule = { ...first!.forward, loop: [product], located: unlocated };
+    const broken = { ...lowered, schedules: [{ ...first!, forward: brokenSchedule }] };
+    expect(() => schedule.verify(broken)).toThrow(/schedule forward: a (matvec|elementwise) kernel reads .* which has no buffer/);
+  });
+
+  it("the memory plan's verifier refuses overlapping regions", () => {
+    const { lowered } = front();
+    expect(() => memory.verify(lowered)).not.toThrow();
+    const tensors = lowered.abi.tensors.map((t, i) => (i === 1 ? { ...t, offset: lowered.abi.tensors[0]!.offset } : t));
+    const broken = { ...lowered, abi: { ...lowered.abi, tensors } as Abi };
+    expect(() => memory.verify(broken)).toThrow(/memory: at batch \d+, steps \d+, .* overlaps /);
+  });
+});
