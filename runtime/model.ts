@@ -9,6 +9,7 @@ import {
 } from "./abi.js";
 import { RnncAbiError, RnncError } from "./errors.js";
 import { checkData } from "./check-data.js";
+import { checkRegions } from "./regions.js";
 import { fetchSource } from "./fetch.js";
 import { chooseCapacity, layoutError, memoryBytes, placeTensors, type Placement } from "./layout.js";
 import { convertFloats, decodeParams, encodeParams, matchParams, type ParamSlot } from "./params.js";
@@ -67,6 +68,7 @@ export class RnncModel {
     this.#capacity = chooseCapacity(this.abi, options.capacity);
     if (this.abi.abi === 2) this.#layOut();
     this.#places = placeTensors(this.abi, this.#capacity);
+    checkRegions(this.abi, this.#places);
     const available = memory.buffer.byteLength;
     for (const [t, { offset, bytes }] of this.#places) {
       if (offset + bytes > available) {

@@ -60,6 +60,16 @@ describe("loadModel", () => {
     await expect(loadModel(tinyModule({ abi: unexported }))).rejects.toThrow(/lists function "train_step" but the module does not export it/);
     await expect(loadModel(new Response("nope", { status: 404 }))).rejects.toThrow(/HTTP 404/);
   });
+
+  it("refuses an rnnc section whose regions overlap or whose dtype is not the module's", async () => {
+    const overlapping = tinyAbi();
+    overlapping.tensors[1]!.offset = overlapping.tensors[0]!.offset + 8;
+    await expect(loadModel(tinyModule({ abi: overlapping }))).rejects.toThrow(/W \(param\) at bytes \[64, 88\) overlaps b \(param\) at \[72, /);
+    const foreignDtype = tinyAbi();
+    foreignDtype.tensors[0]!.dtype = "f64";
+    await expect(loadModel(tinyModule({ abi: foreignDtype }))).rejects.toThrow(/W \(param\) says dtype f64, but the module computes in f32/);
+    await expect(loadModel(tinyModule({ abi: tinyAbi() }))).resolves.toBeDefined();
+  });
 });
 
 describe("the capacity of a version 1 module", () => {
