@@ -115,4 +115,34 @@ describe.skipIf(!available)("the C embedding path (wasm2c on the scalar build)",
     expect(differing, `first differing byte at ${differing}`).toBe(-1);
     expect(cLoss).toBe(jsLoss ?? 0);
   }, 120_000);
+
+  it("builds and runs examples/c/host.c with the commands of docs/embedding.md, printing the runtime's outputs", async () => {
+    const page = readFileSync("docs/embedding.md", "utf8");
+    const section = page.slice(page.indexOf("## C\n"));
+    const commands = /```sh\n([\s\S]*?)```/.exec(section)![1]!.trim().split("\n");
+    const flags = /--dims (\S+) (.*) -o elman\.wasm/.exec(commands[0]!)!;
+    const dims = Object.fromEntries(flags[1]!.split(",").map((kv) => kv.split("=")).map(([k, v]) => [k!, Number(v)]));
+    expect(flags[2]).toBe("--no-simd --inference --header --batch 2 --steps 4");
+    const { binary, abi } = compileCell({ file: "examples/elman.ts", text: exampleSource("elman"), dims, simd: false, inference: true, capacity: { batch: 2, steps: 4 } });
+    writeFileSync(join(tmp, "elman.wasm"), binary);
+    writeFileSync(join(tmp, "elman.h"), cHeader(abi, "elman.wasm"));
+    for (const command of commands.slice(1, 3)) {
+      const [tool, ...args] = command.split(/\s+/);
+      run(tool!, args.map((a) => (a === "examples/c/host.c" ? join(process.cwd(), a) : a)));
+    }
+    const printed = run("./host", []).trim().split("\n");
+
+    const model = await loadModel(binary, { capacity: { batch: 3, steps: 5 } });
+    let k = 0;
+    for (const name of ["W", "U", "b"]) model.set(name, "param", model.tensor(name, "param").map(() => 0.5 * Math.sin(++k)));
+    model.set("x", "input", Array.from({ length: 4 * 2 * 2 }, (_, i) => 0.7 * Math.cos(i)));
+    model.set("lengths", "lengths", [4, 3]);
+    model.forward(2, 4);
+    const h = model.get("h", "output", { batch: 2, steps: 4 });
+    expect(printed).toHaveLength(8);
+    printed.forEach((line, row) => {
+      const values = line.split(" = ")[1]!.split(" ").map(Number);
+      values.forEach((v, j) => expect(Math.abs(v - h[row * 3 + j]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(v))));
+    });
+  });
 });
