@@ -4,7 +4,7 @@
 // elimination for free. A node knows its shape and whether it varies over the
 // batch (inputs and states do, parameters and constants do not).
 
-import { arity, type Op } from "./ops.js";
+import { arity, isBatched, opInfo, type Op } from "./ops.js";
 import { inferShape, ShapeError, formatShape, sameShape, type Shape } from "./shape.js";
 
 /** Where a graph input comes from. */
@@ -71,8 +71,8 @@ export class Graph {
     if (shape instanceof ShapeError) {
       throw new IRError(`${op}(${inputs.map((n) => `%${n.id}: ${formatShape(n.shape)}`).join(", ")}): ${shape.message}`);
     }
-    const batched = op === "batchsum" ? false : inputs.some((n) => n.batched);
-    if (op === "batchsum" && !inputs[0]!.batched) throw new IRError(`batchsum of unbatched %${inputs[0]!.id}`);
+    const batched = isBatched(op, inputs);
+    if (opInfo[op].batching === "reduces" && !inputs[0]!.batched) throw new IRError(`${op} of unbatched %${inputs[0]!.id}`);
     return this.make(op, inputs, shape, batched, undefined, origin);
   }
 

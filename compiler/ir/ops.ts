@@ -44,26 +44,62 @@ export const opDocs = {
 export type Op = keyof typeof opDocs;
 export const allOps = Object.keys(opDocs) as Op[];
 
-export const unaryOps = ["neg", "exp", "log", "tanh", "sigmoid", "relu", "softplus", "sqrt", "step"] as const;
-export const binaryOps = ["add", "sub", "mul", "div", "max", "min"] as const;
-export type UnaryOp = (typeof unaryOps)[number];
-export type BinaryOp = (typeof binaryOps)[number];
-
-/** Elementwise ops: each output element depends only on the same element of its operands. */
-export const elementwiseOps: ReadonlySet<Op> = new Set<Op>([...unaryOps, ...binaryOps, "select", "onehot"]);
-
-export function isElementwise(op: Op): boolean {
-  return elementwiseOps.has(op);
+/**
+ * What each op is, for every pass that must know: how many operands it takes;
+ * its class (elementwise ops each compute an element from the same element of
+ * their operands, and fuse into one loop); whether its result is per batch
+ * element ("any": if an operand is; "reduces": never, it sums the batch); and
+ * whether the tape recomputes it in the backward step from its operands
+ * instead of storing it (a sum over the batch, an outer product or a scatter
+ * of one step is parameter-sized: taped per step it would cost a copy of the
+ * weights per step, recomputed it is one product over all steps).
+ */
+export interface OpInfo {
+  readonly arity: number;
+  readonly class: "leaf" | "elementwise" | "index" | "product" | "sparse" | "reduction";
+  readonly batching: "any" | "reduces";
+  readonly recompute: boolean;
 }
 
+const leaf = { arity: 0, class: "leaf", batching: "any", recompute: false } as const;
+const unary = { arity: 1, class: "elementwise", batching: "any", recompute: false } as const;
+const binary = { arity: 2, class: "elementwise", batching: "any", recompute: false } as const;
+
+export const opInfo = {
+  const: leaf, var: leaf,
+  neg: unary, exp: unary, log: unary, tanh: unary, sigmoid: unary, relu: unary, softplus: unary, sqrt: unary, step: unary,
+  add: binary, sub: binary, mul: binary, div: binary, max: binary, min: binary,
+  select: { arity: 3, class: "elementwise", batching: "any", recompute: false },
+  onehot: { arity: 2, class: "index", batching: "any", recompute: false },
+  matvec: { arity: 2, class: "product", batching: "any", recompute: false },
+  outer: { arity: 2, class: "product", batching: "any", recompute: true },
+  transpose: { arity: 1, class: "product", batching: "any", recompute: false },
+  gathersum: { arity: 2, class: "sparse", batching: "any", recompute: false },
+  scatterrows: { arity: 3, class: "sparse", batching: "any", recompute: true },
+  sum: { arity: 1, class: "reduction", batching: "any", recompute: false },
+  logsumexp: { arity: 1, class: "reduction", batching: "any", recompute: false },
+  batchsum: { arity: 1, class: "reduction", batching: "reduces", recompute: true },
+} as const satisfies Record<Op, OpInfo>;
+
+type OpsWhere<Info> = { [K in Op]: (typeof opInfo)[K] extends Info ? K : never }[Op];
+export type UnaryOp = OpsWhere<{ class: "elementwise"; arity: 1 }>;
+export type BinaryOp = OpsWhere<{ class: "elementwise"; arity: 2 }>;
+export const unaryOps = allOps.filter((op): op is UnaryOp => opInfo[op].class === "elementwise" && opInfo[op].arity === 1);
+export const binaryOps = allOps.filter((op): op is BinaryOp => opInfo[op].class === "elementwise" && opInfo[op].arity === 2);
+
 /** Number of operands each op takes. */
-export const arity = {
-  const: 0, var: 0,
-  neg: 1, exp: 1, log: 1, tanh: 1, sigmoid: 1, relu: 1, softplus: 1, sqrt: 1, step: 1,
-  add: 2, sub: 2, mul: 2, div: 2, max: 2, min: 2,
-  select: 3,
-  onehot: 2,
-  matvec: 2, outer: 2, transpose: 1,
-  gathersum: 2, scatterrows: 3,
-  sum: 1, logsumexp: 1, batchsum: 1,
-} as const satisfies Record<Op, number>;
+export const arity = Object.fromEntries(allOps.map((op) => [op, opInfo[op].arity])) as { readonly [K in Op]: (typeof opInfo)[K]["arity"] };
+
+/**
+ * Ops that each compute an element of their result from elements of their
+ * operands alone (onehot from its index and the element's position), so that
+ * a chain of them fuses into one loop.
+ */
+export function isElementwise(op: Op): boolean {
+  return opInfo[op].class === "elementwise" || opInfo[op].class === "index";
+}
+
+/** Whether a node of `op` over these operands holds one value per batch element. */
+export function isBatched(op: Op, inputs: readonly { readonly batched: boolean }[]): boolean {
+  return opInfo[op].batching === "reduces" ? false : inputs.some((n) => n.batched);
+}

@@ -2,7 +2,7 @@
 // op's arity, shape rule and batching rule. Run after every pass in tests and
 // in `--verify` builds; a failure is a compiler bug and names the pass.
 
-import { allOps, arity } from "./ops.js";
+import { allOps, arity, isBatched, opInfo } from "./ops.js";
 import { IRError, topoOrder, type Fn, type Node, type VarArg } from "./node.js";
 import { inferShape, sameShape, ShapeError, formatShape } from "./shape.js";
 import { printNode } from "./print.js";
@@ -42,9 +42,9 @@ export function verifyProblems(fn: Fn): string[] {
     const shape = inferShape(node.op, node.inputs.map((n) => n.shape));
     if (shape instanceof ShapeError) bad(shape.message);
     else if (!sameShape(shape, node.shape)) bad(`shape ${formatShape(node.shape)} but its rule gives ${formatShape(shape)}`);
-    const batched = node.op === "batchsum" ? false : node.inputs.some((n) => n.batched);
+    const batched = isBatched(node.op, node.inputs);
     if (batched !== node.batched) bad(`batched is ${node.batched}, its operands say ${batched}`);
-    if (node.op === "batchsum" && !node.inputs[0]!.batched) bad("batchsum of an unbatched value");
+    if (opInfo[node.op].batching === "reduces" && !node.inputs[0]!.batched) bad(`${node.op} of an unbatched value`);
   }
   return problems;
 }

@@ -5,7 +5,7 @@
 // mask), recomputed (values of parameters alone), or written to the tape by
 // the forward step (a "tape:tK" output) and read back (a tape var).
 
-import { topoOrder, type Fn, type Node, type Output, type VarArg } from "../ir/index.js";
+import { opInfo, topoOrder, type Fn, type Node, type Output, type VarArg } from "../ir/index.js";
 import { rebuild, substitute } from "../rewrite/index.js";
 import type { StepPair } from "./scan.js";
 
@@ -38,11 +38,11 @@ export function tapeScan(pair: StepPair): TapedScan {
     if (adjointOnly.has(node)) for (const input of node.inputs) if (!adjointOnly.has(input)) cut.add(input);
   }
   for (const root of backwardRoots) if (!adjointOnly.has(root)) cut.add(root);
-  // A sum over the batch, an outer product or a scatter is not taped but recomputed in the
-  // backward step from its operands: a weight gradient of a step (a stage with no state, like a
-  // readout, can finish its whole gradient in the forward step) would be a parameter-sized tape
-  // entry per step, and recomputed it is one product over all steps after the backward loop.
-  const recomputed = (node: Node) => node.op === "batchsum" || node.op === "outer" || node.op === "scatterrows";
+  // Ops the table marks recompute (a sum over the batch, an outer product, a scatter) are not
+  // taped but recomputed in the backward step from their operands: a weight gradient of a step
+  // would be a parameter-sized tape entry per step, and recomputed it is one product over all
+  // steps after the backward loop (opInfo in ir/ops.ts says why).
+  const recomputed = (node: Node) => opInfo[node.op].recompute;
   const frontier = new Set<Node>();
   const pending = [...cut];
   while (pending.length > 0) {

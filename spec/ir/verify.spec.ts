@@ -78,3 +78,15 @@ describe("verify rejects corrupted nodes", () => {
     expect(verifyProblems(fn)).toEqual(["output h appears twice"]);
   });
 });
+
+describe("opInfo", () => {
+  it("derives the op lists the passes use from one table", async () => {
+    const { allOps, arity, binaryOps, isElementwise, opInfo, unaryOps } = await import("../../compiler/ir/index.js");
+    expect(Object.keys(opInfo).sort()).toEqual([...allOps].sort());
+    for (const op of allOps) expect(arity[op]).toBe(opInfo[op].arity);
+    expect(unaryOps).toEqual(["neg", "exp", "log", "tanh", "sigmoid", "relu", "softplus", "sqrt", "step"]);
+    expect(binaryOps).toEqual(["add", "sub", "mul", "div", "max", "min"]);
+    expect(allOps.filter(isElementwise)).toEqual([...unaryOps, ...binaryOps, "select", "onehot"]);
+    expect(allOps.filter((op) => opInfo[op].recompute)).toEqual(["outer", "scatterrows", "batchsum"]);
+  });
+});
