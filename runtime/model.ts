@@ -1,7 +1,8 @@
 // runtime — RnncModel: one instantiated rnnc module. In: wasm bytes, a compiled
 // module, a Response or a URL, and the capacity to lay it out at (ABI 2).
 // Out: named typed views of its tensors, checked calls of
-// forward/backward/train_step, and save/load of its parameters.
+// forward/backward/train_step, save/load of its parameters, and the parameter
+// version that tells the module when its packed copies are stale.
 
 import {
   describeTensor, elementCount, elementTypeOf, isInternalRole, readAbiSection,
@@ -50,6 +51,11 @@ export class RnncModel {
   readonly #capacity: CallSize;
   readonly #places: ReadonlyMap<TensorEntry, Placement>;
   #lastForward: CallSize | undefined;
+  /** Where the module keeps packed copies of its parameters, the counter that says when they are stale. */
+  readonly #paramVersion: TensorEntry | undefined;
+  /** What every call checks, found once. */
+  readonly #lengths: readonly TensorEntry[];
+  readonly #ids: readonly TensorEntry[];
 
   /**
    * Wraps a module the host instantiated itself, laying it out at the chosen
@@ -76,6 +82,11 @@ export class RnncModel {
         throw new RnncAbiError(`${describeTensor(t)} needs bytes ${range} but memory has ${available}`);
       }
     }
+    this.#lengths = this.abi.tensors.filter((t) => t.role === "lengths");
+    this.#ids = this.abi.tensors.filter((t) => t.idsBelow !== undefined);
+    this.#paramVersion = this.abi.tensors.find((t) => t.role === "param_version");
+    // Version 0 tells the module that no one tracks parameter writes (it repacks on every call); this runtime does.
+    if (this.#paramVersion && this.#view(this.#paramVersion, 1)[0] === 0) this.paramsChanged();
   }
 
   /** Grows the memory to the capacity and points the module's regions there (ABI 2). */
@@ -131,9 +142,12 @@ export class RnncModel {
     return new Map(this.#places);
   }
 
-  /** A view of the tensor's whole region, sized for the capacity. */
+  /**
+   * A view of the tensor's whole region, sized for the capacity. A view of a
+   * param counts as a write to it (see paramsChanged).
+   */
   tensor(name: string, role?: Role): TensorView {
-    const entry = this.entry(name, role);
+    const entry = this.#writable(this.entry(name, role));
     return this.#view(entry, elementCount(resolveShape(entry.shape, this.capacity)));
   }
 
@@ -146,15 +160,16 @@ export class RnncModel {
     return resolveShape(this.entry(name, role).shape, size ?? this.capacity);
   }
 
-  /** The packed live prefix a call with this batch and steps reads or writes. */
+  /**
+   * The packed live prefix a call with this batch and steps reads or writes.
+   * A view of a param counts as a write to it (see paramsChanged).
+   */
   view(name: string, size: CallSize): TensorView;
   view(name: string, role: Role | undefined, size: CallSize): TensorView;
   view(name: string, a: Role | CallSize | undefined, b?: CallSize): TensorView {
     const [role, size] = splitRole(a, b);
     if (!size) throw new TypeError("view() needs a { batch, steps } call size");
-    checkCallSize(size, this.capacity);
-    const entry = this.entry(name, role);
-    return this.#view(entry, elementCount(resolveShape(entry.shape, size)));
+    return this.#live(this.#writable(this.entry(name, role)), size);
   }
 
   /**
@@ -183,7 +198,24 @@ export class RnncModel {
   get(name: string, role: Role | undefined, size?: CallSize): TensorView;
   get(name: string, a?: Role | CallSize, b?: CallSize): TensorView {
     const [role, size] = splitRole(a, b);
-    return (size ? this.view(name, role, size) : this.tensor(name, role)).slice();
+    const entry = this.entry(name, role);
+    return this.#live(entry, size ?? this.capacity).slice();
+  }
+
+  /**
+   * Tells the module that its parameters changed: the packed copies of them
+   * it keeps between calls (modules with a param_version tensor, docs/abi.md)
+   * are rebuilt at its next call. set, loadParams and initParams call it, the
+   * module's train_step does the same itself, and taking a view of a param
+   * (view, tensor) counts as a write. Call it after writing parameters any
+   * other way: through a param view taken before a call and written after
+   * it, or straight into memory.
+   */
+  paramsChanged(): void {
+    if (!this.#paramVersion) return;
+    const version = this.#view(this.#paramVersion, 1);
+    // 0 would mean "untracked": skip it when the counter wraps.
+    version[0] = (version[0]! + 1) | 0 || 1;
   }
 
   /** Runs the sequence and returns its loss (0 for a module with loss "none"). */
@@ -239,6 +271,7 @@ export class RnncModel {
         : convertFloats(record.data, record.dtype as Dtype, slot.dtype as Dtype);
       this.#bytes(entry).set(data);
     });
+    this.paramsChanged();
   }
 
   #paramSlots(): { slot: ParamSlot; entry: TensorEntry }[] {
@@ -246,6 +279,17 @@ export class RnncModel {
       entry,
       slot: { name: entry.name, shape: resolveShape(entry.shape, this.capacity), dtype: elementTypeOf(this.abi, entry) },
     }));
+  }
+
+  #live(entry: TensorEntry, size: CallSize): TensorView {
+    checkCallSize(size, this.capacity);
+    return this.#view(entry, elementCount(resolveShape(entry.shape, size)));
+  }
+
+  /** The entry, after counting a view of a param as a write to it. */
+  #writable(entry: TensorEntry): TensorEntry {
+    if (entry.role === "param") this.paramsChanged();
+    return entry;
   }
 
   // Views are made afresh from memory.buffer: a grown memory detaches old ones.
@@ -261,7 +305,7 @@ export class RnncModel {
 
   #checkCall(size: CallSize): CallSize {
     checkCallSize(size, this.capacity);
-    for (const entry of this.abi.tensors.filter((t) => t.role === "lengths")) {
+    for (const entry of this.#lengths) {
       const lengths = this.#view(entry, size.batch);
       lengths.forEach((n, i) => {
         if (n < 0 || n > size.steps) {
@@ -269,7 +313,7 @@ export class RnncModel {
         }
       });
     }
-    for (const entry of this.abi.tensors.filter((t) => t.idsBelow !== undefined)) {
+    for (const entry of this.#ids) {
       const shape = resolveShape(entry.shape, size);
       const ids = this.#view(entry, elementCount(shape));
       const perStep = elementCount(shape.slice(2));
