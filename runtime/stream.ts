@@ -4,6 +4,10 @@
 // (split into calls of at most the capacity's steps), after which the final
 // states become the next call's initial states; step() is a block of one.
 // Every input is checked before anything is written to the module's memory.
+//
+// At batch 1 a step of a small cell takes a fraction of a µs in the module,
+// so the host side is kept lean: sizes and views are found once (views again
+// only if memory is replaced), and a step allocates only what it returns.
 
 import type { TensorEntry } from "./abi.js";
 import { RnncError } from "./errors.js";
@@ -12,25 +16,34 @@ import type { RnncModel, TensorView } from "./model.js";
 /** Inputs of a block by name: [steps, batch, features] values, time-major, packed. */
 export type StreamInputs = Readonly<Record<string, ArrayLike<number>>>;
 
-/** Elements of one batch entry at one step: the fixed extents of a [steps, batch, ...] or [batch, ...] shape. */
-const rowOf = (entry: TensorEntry) => entry.shape.reduce<number>((n, d) => (typeof d === "number" ? n * d : n), 1);
+/** A tensor the stream reads or writes, with its elements per step (batch entries × fixed extents). */
+interface Slot {
+  readonly entry: TensorEntry;
+  readonly row: number;
+  readonly perStep: number;
+}
 
 /** The views a call reads and writes, made once per memory buffer (a grown memory detaches old ones). */
 interface Views {
   readonly buffer: ArrayBuffer;
   readonly inputs: readonly TensorView[];
   readonly outputs: readonly TensorView[];
+  /** Each output's first step, what a block of one step copies out. */
+  readonly firstSteps: readonly TensorView[];
   readonly lengths: TensorView | undefined;
+  /** The live [batch, units] prefix of each state. */
   readonly statesIn: readonly TensorView[];
   readonly statesOut: readonly TensorView[];
 }
 
+type ViewType = new (length: number) => TensorView;
+
 export class RnncStream {
   readonly #model: RnncModel;
   readonly #batch: number;
-  readonly #inputs: readonly TensorEntry[];
-  readonly #outputs: readonly TensorEntry[];
-  readonly #states: readonly TensorEntry[];
+  readonly #inputs: readonly Slot[];
+  readonly #outputs: readonly Slot[];
+  readonly #states: readonly Slot[];
   readonly #lengths: TensorEntry | undefined;
   readonly #initial: readonly Float64Array[];
   #views: Views | undefined;
@@ -44,22 +57,21 @@ export class RnncStream {
     if (!Number.isInteger(batch) || batch < 1 || batch > most) {
       throw new RangeError(`a stream's batch must be an integer in [1, ${most}] (the compiled capacity); got ${batch}`);
     }
+    const slots = (role: string) => model.tensors().filter((t) => t.role === role).map((entry): Slot => {
+      const row = entry.shape.reduce<number>((n, d) => (typeof d === "number" ? n * d : n), 1);
+      return { entry, row, perStep: batch * row };
+    });
     this.#model = model;
     this.#batch = batch;
-    this.#inputs = model.tensors().filter((t) => t.role === "input");
-    this.#outputs = model.tensors().filter((t) => t.role === "output");
-    this.#states = model.tensors().filter((t) => t.role === "state_in");
+    this.#inputs = slots("input");
+    this.#outputs = slots("output");
+    this.#states = slots("state_in");
     this.#lengths = model.tensors().find((t) => t.role === "lengths");
-    for (const s of this.#states) model.entry(s.name, "state_out");
-    this.#initial = this.#live().statesIn.map((v, i) => Float64Array.from(v.subarray(0, this.#rows(this.#states[i]!))));
+    for (const s of this.#states) model.entry(s.entry.name, "state_out");
+    this.#initial = this.#live().statesIn.map((v) => Float64Array.from(v));
   }
 
   get batch(): number { return this.#batch; }
-
-  /** Elements of one step of a tensor: batch entries times the fixed extents. */
-  #rows(entry: TensorEntry): number {
-    return this.#batch * rowOf(entry);
-  }
 
   /** Back to the initial states the model held when the stream was made. */
   reset(): void {
@@ -83,56 +95,54 @@ export class RnncStream {
     }
     this.#check(inputs, steps);
     const model = this.#model;
-    const outputs = this.#live().outputs.map((view, i) => {
-      const Type = view.constructor as new (length: number) => TensorView;
-      return new Type(steps * this.#rows(this.#outputs[i]!));
-    });
+    const first = this.#live();
+    const outputs = this.#outputs.map((s, i) => new (first.outputs[i]!.constructor as ViewType)(steps * s.perStep));
     const most = model.capacity.steps;
     for (let t0 = 0; t0 < steps; t0 += most) {
       const n = Math.min(most, steps - t0);
       const views = this.#live();
-      this.#inputs.forEach((e, i) => {
-        const per = this.#rows(e);
-        views.inputs[i]!.set(slice(inputs[e.name]!, t0 * per, (t0 + n) * per));
-      });
+      for (let i = 0; i < this.#inputs.length; i++) {
+        const { entry, perStep } = this.#inputs[i]!;
+        views.inputs[i]!.set(slice(inputs[entry.name]!, t0 * perStep, (t0 + n) * perStep));
+      }
       views.lengths?.fill(n, 0, this.#batch);
       model.forward(this.#batch, n);
-      // The views again: nothing in forward grows memory today, but a view must never outlive its buffer.
+      // The views again: forward grows no memory today, but a view must never outlive its buffer.
       const after = this.#live();
-      this.#outputs.forEach((e, i) => {
-        const per = this.#rows(e);
-        outputs[i]!.set(after.outputs[i]!.subarray(0, n * per), t0 * per);
-      });
-      after.statesIn.forEach((view, i) => view.set(after.statesOut[i]!.subarray(0, this.#rows(this.#states[i]!))));
+      for (let i = 0; i < outputs.length; i++) {
+        const live = n === 1 ? after.firstSteps[i]! : after.outputs[i]!.subarray(0, n * this.#outputs[i]!.perStep);
+        outputs[i]!.set(live, t0 * this.#outputs[i]!.perStep);
+      }
+      for (let i = 0; i < after.statesIn.length; i++) after.statesIn[i]!.set(after.statesOut[i]!);
     }
-    return Object.fromEntries(this.#outputs.map((e, i) => [e.name, outputs[i]!]));
+    const result: Record<string, TensorView> = {};
+    for (let i = 0; i < outputs.length; i++) result[this.#outputs[i]!.entry.name] = outputs[i]!;
+    return result;
   }
 
   /** Every input present, of the right length, finite (ids: integers in range); nothing else. */
   #check(inputs: StreamInputs, steps: number): void {
-    const expected = this.#inputs.map((e) => `"${e.name}"`).join(", ");
-    for (const name of Object.keys(inputs)) {
-      if (!this.#inputs.some((e) => e.name === name)) {
-        throw new RnncError(`this model has no input "${name}"; its inputs are ${expected}`);
+    const expected = () => this.#inputs.map((s) => `"${s.entry.name}"`).join(", ");
+    for (const name in inputs) {
+      if (!this.#inputs.some((s) => s.entry.name === name)) {
+        throw new RnncError(`this model has no input "${name}"; its inputs are ${expected()}`);
       }
     }
-    for (const e of this.#inputs) {
-      const data = inputs[e.name];
-      if (!data) throw new RnncError(`a block needs a value for input "${e.name}" (inputs: ${expected})`);
-      const row = rowOf(e);
-      const want = steps * this.#rows(e);
-      if (data.length !== want) {
+    for (const { entry, row, perStep } of this.#inputs) {
+      const data = inputs[entry.name];
+      if (!data) throw new RnncError(`a block needs a value for input "${entry.name}" (inputs: ${expected()})`);
+      if (data.length !== steps * perStep) {
         throw new RnncError(
-          `input "${e.name}": got ${data.length} values, expected ${want} = ${steps} steps × batch ${this.#batch} × ${row}`
-          + ` ([steps, batch, ${row}], time-major)`,
+          `input "${entry.name}": got ${data.length} values, expected ${steps * perStep} = ${steps} steps × batch ${this.#batch}`
+          + ` × ${row} ([steps, batch, ${row}], time-major)`,
         );
       }
-      const bad = firstBad(e, data);
+      const bad = firstBad(entry, data);
       if (bad >= 0) {
-        const at = `[step ${Math.floor(bad / this.#rows(e))}, batch ${Math.floor(bad / row) % this.#batch}, ${bad % row}]`;
-        const what = `input "${e.name}"${at} = ${data[bad]}`;
-        if (e.idsBelow === undefined && e.dtype !== "i32") throw new RnncError(`${what} is not a finite number`);
-        const range = e.idsBelow === undefined ? "an i32" : `an integer id in [0, ${e.idsBelow}) (or -1 for none)`;
+        const at = `[step ${Math.floor(bad / perStep)}, batch ${Math.floor(bad / row) % this.#batch}, ${bad % row}]`;
+        const what = `input "${entry.name}"${at} = ${data[bad]}`;
+        if (entry.dtype !== "i32") throw new RnncError(`${what} is not a finite number`);
+        const range = entry.idsBelow === undefined ? "an i32" : `an integer id in [0, ${entry.idsBelow}) (or -1 for none)`;
         throw new RangeError(`${what} is not ${range}`);
       }
     }
@@ -142,13 +152,17 @@ export class RnncStream {
     const model = this.#model;
     const buffer = model.memory.buffer;
     if (this.#views?.buffer !== buffer) {
+      const whole = (s: Slot) => model.tensor(s.entry.name, s.entry.role);
+      const outputs = this.#outputs.map(whole);
+      const state = (role: "state_in" | "state_out") => (s: Slot) => model.tensor(s.entry.name, role).subarray(0, s.perStep);
       this.#views = {
         buffer,
-        inputs: this.#inputs.map((e) => model.tensor(e.name, "input")),
-        outputs: this.#outputs.map((e) => model.tensor(e.name, "output")),
+        inputs: this.#inputs.map(whole),
+        outputs,
+        firstSteps: outputs.map((view, i) => view.subarray(0, this.#outputs[i]!.perStep)),
         lengths: this.#lengths && model.tensor(this.#lengths.name, "lengths"),
-        statesIn: this.#states.map((e) => model.tensor(e.name, "state_in")),
-        statesOut: this.#states.map((e) => model.tensor(e.name, "state_out")),
+        statesIn: this.#states.map(state("state_in")),
+        statesOut: this.#states.map(state("state_out")),
       };
     }
     return this.#views;
@@ -157,12 +171,11 @@ export class RnncStream {
 
 /** The index of the first value the tensor cannot hold (a float that is not finite, an id outside its table), or -1. */
 function firstBad(entry: TensorEntry, data: ArrayLike<number>): number {
-  const ids = entry.idsBelow;
   if (entry.dtype !== "i32") {
     for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return i;
     return -1;
   }
-  const [low, high] = ids === undefined ? [-(2 ** 31), 2 ** 31] : [-1, ids];
+  const [low, high] = entry.idsBelow === undefined ? [-(2 ** 31), 2 ** 31] : [-1, entry.idsBelow];
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (!Number.isInteger(v) || v < low || v >= high) return i;
