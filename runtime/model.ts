@@ -336,7 +336,8 @@ export class RnncModel {
   }
 
   #ints(): Int32Array {
-    if (this.#i32?.buffer !== this.#memory.buffer) this.#i32 = new Int32Array(this.#memory.buffer);
+    // A grown memory detaches the old buffer, and every view of it then has length 0; asking memory.buffer is slower.
+    if (this.#i32 === undefined || this.#i32.length === 0) this.#i32 = new Int32Array(this.#memory.buffer);
     return this.#i32;
   }
 

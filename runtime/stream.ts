@@ -7,7 +7,9 @@
 //
 // At batch 1 a step of a small cell takes a fraction of a µs in the module,
 // so the host side is kept lean: sizes and views are found once (views again
-// only if memory is replaced), and a step allocates only what it returns.
+// only if memory is replaced), and a step allocates only what it returns:
+// small outputs are views into shared 8 KiB blocks (OutputPool), and nothing
+// at all is allocated given arrays to write the outputs into.
 
 import type { TensorEntry } from "./abi.js";
 import { RnncError } from "./errors.js";
@@ -15,17 +17,50 @@ import type { RnncModel, TensorView } from "./model.js";
 
 /** Inputs of a block by name: [steps, batch, features] values, time-major, packed. */
 export type StreamInputs = Readonly<Record<string, ArrayLike<number>>>;
+/** Arrays to write outputs into by name, [steps, batch, units] each; outputs left out are allocated. */
+export type StreamOutputs = Readonly<Record<string, TensorView>>;
 
 /** A tensor the stream reads or writes, with its elements per step (batch entries × fixed extents). */
 interface Slot {
   readonly entry: TensorEntry;
   readonly row: number;
   readonly perStep: number;
+  readonly type: ArrayType;
+}
+
+type ArrayType = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
+const arrayTypes = { f32: Float32Array, f64: Float64Array, i32: Int32Array } as const;
+
+/**
+ * New arrays for outputs. V8 gives every typed array of more than 64 bytes a
+ * backing store of its own, about 0.5 µs each: at batch 1 as much as a
+ * step's products. Small arrays are therefore views into shared blocks of
+ * 8 KiB, as Node's Buffer pool hands out small Buffers: a block is freed
+ * once no array in it is reachable.
+ */
+class OutputPool {
+  static readonly blockBytes = 8192;
+  static readonly largest = 1024;
+  #block = new ArrayBuffer(0);
+  #used = 0;
+
+  take(type: ArrayType, length: number): TensorView {
+    const bytes = length * type.BYTES_PER_ELEMENT;
+    if (bytes > OutputPool.largest) return new type(length);
+    if (this.#used + bytes > this.#block.byteLength) {
+      this.#block = new ArrayBuffer(OutputPool.blockBytes);
+      this.#used = 0;
+    }
+    const array = new type(this.#block, this.#used, length);
+    this.#used += Math.ceil(bytes / 8) * 8;
+    return array;
+  }
 }
 
 /** The views a call reads and writes, made once per memory buffer (a grown memory detaches old ones). */
 interface Views {
-  readonly buffer: ArrayBuffer;
+  /** A byte of memory: length 0 once a grown memory has detached the buffer under every view. */
+  readonly probe: Uint8Array;
   readonly inputs: readonly TensorView[];
   readonly outputs: readonly TensorView[];
   /** Each output's first step, what a block of one step copies out. */
@@ -36,8 +71,6 @@ interface Views {
   readonly statesOut: readonly TensorView[];
 }
 
-type ViewType = new (length: number) => TensorView;
-
 export class RnncStream {
   readonly #model: RnncModel;
   readonly #batch: number;
@@ -47,6 +80,7 @@ export class RnncStream {
   readonly #lengths: TensorEntry | undefined;
   readonly #initial: readonly Float64Array[];
   #views: Views | undefined;
+  readonly #pool = new OutputPool();
 
   constructor(model: RnncModel, batch: number) {
     const reverse = model.tensors().find((t) => t.role === "state_in" && t.name.includes(".bwd."));
@@ -59,7 +93,7 @@ export class RnncStream {
     }
     const slots = (role: string) => model.tensors().filter((t) => t.role === role).map((entry): Slot => {
       const row = entry.shape.reduce<number>((n, d) => (typeof d === "number" ? n * d : n), 1);
-      return { entry, row, perStep: batch * row };
+      return { entry, row, perStep: batch * row, type: arrayTypes[entry.dtype ?? model.dtype] };
     });
     this.#model = model;
     this.#batch = batch;
@@ -78,25 +112,31 @@ export class RnncStream {
     this.#live().statesIn.forEach((view, i) => view.set(this.#initial[i]!));
   }
 
-  /** Runs one step on `inputs` (name → batch × features values); returns each output of that step. */
-  step(inputs: StreamInputs): Record<string, TensorView> {
-    return this.run(inputs, 1);
+  /**
+   * Runs one step on `inputs` (name → batch × features values); returns each
+   * output of that step, written into `into` where given.
+   */
+  step(inputs: StreamInputs, into?: StreamOutputs): Record<string, TensorView> {
+    return this.run(inputs, 1, into);
   }
 
   /**
    * Runs `steps` steps on `inputs` (name → [steps, batch, features] values,
    * time-major and packed, as the ABI lays sequences out), continuing from
    * the state the last block left; returns each output as [steps, batch,
-   * units]. Blocks longer than the capacity run as several calls.
+   * units], written into the arrays of `into` where given. Blocks longer than
+   * the capacity run as several calls. A returned array of at most 1 KiB is a
+   * view into an 8 KiB block shared with other results (see OutputPool): copy
+   * it (slice) to keep a few results of very many steps without the blocks.
    */
-  run(inputs: StreamInputs, steps: number): Record<string, TensorView> {
+  run(inputs: StreamInputs, steps: number, into: StreamOutputs = {}): Record<string, TensorView> {
     if (!Number.isInteger(steps) || steps < 1) {
       throw new RangeError(`a block needs a positive integer number of steps; got ${steps}`);
     }
     this.#check(inputs, steps);
+    this.#checkInto(into, steps);
     const model = this.#model;
-    const first = this.#live();
-    const outputs = this.#outputs.map((s, i) => new (first.outputs[i]!.constructor as ViewType)(steps * s.perStep));
+    const outputs = this.#outputs.map((s) => into[s.entry.name] ?? this.#pool.take(s.type, steps * s.perStep));
     const most = model.capacity.steps;
     for (let t0 = 0; t0 < steps; t0 += most) {
       const n = Math.min(most, steps - t0);
@@ -148,15 +188,32 @@ export class RnncStream {
     }
   }
 
+  /** Arrays to write into: outputs of this model, typed arrays of the block's length. */
+  #checkInto(into: StreamOutputs, steps: number): void {
+    for (const name in into) {
+      const slot = this.#outputs.find((s) => s.entry.name === name);
+      if (!slot) {
+        throw new RnncError(`this model has no output "${name}" to write into; its outputs are ${this.#outputs.map((s) => `"${s.entry.name}"`).join(", ")}`);
+      }
+      const array = into[name];
+      const want = steps * slot.perStep;
+      if (!ArrayBuffer.isView(array) || array instanceof DataView || (array as TensorView).length !== want) {
+        const got = ArrayBuffer.isView(array) && !(array instanceof DataView) ? `${(array as TensorView).length} values` : "not a typed array";
+        throw new RnncError(`output "${name}" to write into: ${got}; expected a typed array of ${want} = ${steps} steps × batch ${this.#batch} × ${slot.row}`);
+      }
+    }
+  }
+
   #live(): Views {
     const model = this.#model;
-    const buffer = model.memory.buffer;
-    if (this.#views?.buffer !== buffer) {
+    // Cheaper than comparing memory.buffer, which V8 answers through its C++ API.
+    if (this.#views === undefined || this.#views.probe.length === 0) {
+      const buffer = model.memory.buffer;
       const whole = (s: Slot) => model.tensor(s.entry.name, s.entry.role);
       const outputs = this.#outputs.map(whole);
       const state = (role: "state_in" | "state_out") => (s: Slot) => model.tensor(s.entry.name, role).subarray(0, s.perStep);
       this.#views = {
-        buffer,
+        probe: new Uint8Array(buffer, 0, 1),
         inputs: this.#inputs.map(whole),
         outputs,
         firstSteps: outputs.map((view, i) => view.subarray(0, this.#outputs[i]!.perStep)),

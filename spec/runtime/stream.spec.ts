@@ -92,6 +92,33 @@ describe("RnncStream", () => {
     });
   }
 
+  it("keeps every returned array its own: results of more steps than one 8 KiB pool block holds stay as they were", () => {
+    const binary = compile("examples/lstm.ts");
+    const N = 700; // 16 bytes a step at batch 1, H = 4: 512 to a block
+    const x = sequence(N, 1, 3, 12);
+    const stepped = new RnncStream(randomModel(binary, 3), 1);
+    const kept = Array.from({ length: N }, (_, t) => stepped.step({ x: x.subarray(t * 3, (t + 1) * 3) }).h!);
+    expect(new Set(kept.map((h) => h.buffer)).size).toBeGreaterThan(1);
+    const whole = new RnncStream(randomModel(binary, 3), 1).run({ x }, N).h!;
+    expect(kept.flatMap((h) => bytes(h))).toEqual(bytes(whole));
+  });
+
+  it("writes outputs into the caller's arrays, allocating none, and checks them first", () => {
+    const binary = compile("examples/lstm.ts");
+    const [a, b] = [new RnncStream(randomModel(binary, 8), 2), new RnncStream(randomModel(binary, 8), 2)];
+    const x = sequence(4, 2, 3, 5);
+    const into = new Float64Array(4 * 2 * 4);
+    const written = a.run({ x }, 4, { h: into });
+    expect(written.h).toBe(into);
+    expect(Array.from(into)).toEqual(Array.from(b.run({ x }, 4).h!));
+    const row = new Float32Array(2 * 4);
+    expect(a.step({ x: x.subarray(0, 6) }, { h: row }).h).toBe(row);
+    expect(Array.from(row)).toEqual(Array.from(b.step({ x: x.subarray(0, 6) }).h!));
+    expect(() => a.step({ x: x.subarray(0, 6) }, { h: new Float32Array(7) })).toThrow(/output "h" to write into: 7 values; expected a typed array of 8 = 1 steps × batch 2 × 4/);
+    expect(() => a.step({ x: x.subarray(0, 6) }, { h: [0, 0, 0, 0, 0, 0, 0, 0] as never })).toThrow(/output "h" to write into: not a typed array/);
+    expect(() => a.step({ x: x.subarray(0, 6) }, { c: row })).toThrow(/this model has no output "c" to write into; its outputs are "h"/);
+  });
+
   it("reset() goes back to the initial states the model held", () => {
     const binary = compile("examples/lstm.ts");
     const stream = new RnncStream(randomModel(binary, 2), 1);
