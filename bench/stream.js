@@ -5,12 +5,12 @@
 // whole sequence in one call) and plain JS, in one process, interleaved,
 // after checking that every runner computes the same function. In: the flags
 // below. Out: a table of µs per step on stdout (progress on stderr), the
-// goals of issue 10 against the run, and JSON (a temporary file unless
-// --out). bench/README.md says how to read it.
+// goals of issue 10 against the run, and JSON in .rnnc-out/bench/stream.json
+// (git-ignored) unless --out. bench/README.md says how to read it.
 
-import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { compileCell } from "../dist/compiler/api.js";
 import { checkRunners, tolerance } from "./check.js";
@@ -37,7 +37,7 @@ const usage = `usage: npm run bench:stream -- [options]
 
   --quick        fewer repetitions, a smoke run
   --cells a,b    only these cells (lstm, gru, elman; default all)
-  --out FILE     where to write the JSON results (default: a file in ${tmpdir()})
+  --out FILE     where to write the JSON results (default .rnnc-out/bench/stream.json)
   -h, --help     this text`;
 
 function parseFlags() {
@@ -57,7 +57,7 @@ function parseFlags() {
     return {
       mode: values.quick ? "quick" : "full",
       cells: cells.filter((c) => names.includes(c.cell)),
-      out: values.out ?? join(tmpdir(), "rnnc-bench-stream.json"),
+      out: values.out ?? new URL("../.rnnc-out/bench/stream.json", import.meta.url).pathname,
     };
   } catch (error) {
     console.error(`bench:stream: ${error.message}\n\n${usage}`);
@@ -118,14 +118,19 @@ async function benchCell(shape, onnx, profile) {
       continue;
     }
     const bitIdentical = r.name === "rnnc" ? sameBits(r.output(), reference) : undefined;
-    if (bitIdentical === false) throw new Error(`rnnc ${r.how} (block ${r.block}) is not bit-identical to RnncStream.run over ${T} steps`);
+    if (bitIdentical === false) {
+      throw new Error(`rnnc ${r.how} (block ${r.block}) is not bit-identical to RnncStream.run over ${T} steps`);
+    }
     timed.push({ base, runner: r, check, bitIdentical, estimateMs: await warmUp(r, check.firstCallMs, profile) });
   }
   progress(`${describe(shape)}: timing`);
   const measured = await measure(timed, profile);
   const perStep = (ms) => (ms * 1000) / T;
   // Ratios to RnncStream's plain API at the same block: step() step by step, run() in blocks of T.
-  const referenceAt = (block) => measured[timed.findIndex((t) => t.base.name === "rnnc" && t.base.how === (block === 1 ? "RnncStream.step" : "RnncStream.run"))];
+  const referenceAt = (block) => {
+    const how = block === 1 ? "RnncStream.step" : "RnncStream.run";
+    return measured[timed.findIndex((t) => t.base.name === "rnnc" && t.base.how === how)];
+  };
   timed.forEach((t, i) => {
     const m = measured[i];
     const rnnc = referenceAt(t.base.block === 1 ? 1 : T);
@@ -144,17 +149,21 @@ const lpad = (s, n) => String(s).padStart(n);
 const us = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(3));
 const ratio = (r) => (r === undefined ? "" : `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}x`);
 
+/** One line of a cell's table: name and how left-aligned, the numbers right-aligned, then the check. */
+const line = ([name, how, block, perStep, vs, samples, iqr, check]) =>
+  `  ${pad(name, 17)}${pad(how, 23)}${lpad(block, 6)}${lpad(perStep, 10)}${lpad(vs, 9)}${lpad(samples, 9)}${lpad(iqr, 6)}  ${check}`;
+
 function cellBlock(shape, rows) {
   const lines = [`${describe(shape)}, a sequence of ${T} steps: µs per step`];
-  lines.push(`  ${pad("implementation", 17)}${pad("how", 23)}${lpad("block", 6)}${lpad("µs/step", 10)}${lpad("vs rnnc", 9)}${lpad("samples", 9)}${lpad("IQR", 6)}  check`);
+  lines.push(line(["implementation", "how", "block", "µs/step", "vs rnnc", "samples", "IQR", "check"]));
   for (const r of rows) {
-    const check = r.checkError === undefined ? "" : r.bitIdentical ? "bit-identical" : r.checkError.toExponential(1);
     if (r.status !== "timed") {
-      lines.push(`  ${pad(r.name, 17)}${pad(r.how, 23)}${lpad(r.block, 6)}${lpad("—", 10)}${lpad("", 9)}${lpad("", 9)}${lpad("", 6)}  ${r.status}: ${r.note}`);
+      lines.push(line([r.name, r.how, r.block, "—", "", "", "", `${r.status}: ${r.note}`]));
       continue;
     }
+    const check = r.bitIdentical ? "bit-identical" : r.checkError.toExponential(1);
     const iqr = r.iqrPercent === undefined ? "" : `${r.iqrPercent.toFixed(0)}%`;
-    lines.push(`  ${pad(r.name, 17)}${pad(r.how, 23)}${lpad(r.block, 6)}${lpad(us(r.usPerStep), 10)}${lpad(ratio(r.ratioToRnnc), 9)}${lpad(`${r.samples}x${r.callsPerSample}`, 9)}${lpad(iqr, 6)}  ${check}`);
+    lines.push(line([r.name, r.how, r.block, us(r.usPerStep), ratio(r.ratioToRnnc), `${r.samples}x${r.callsPerSample}`, iqr, check]));
   }
   return lines.join("\n");
 }
@@ -167,7 +176,9 @@ function goals(results) {
   const step = find("rnnc", "RnncStream.step", 1);
   const onnx = find("onnxruntime-web", "state fed back", 1);
   const rows = [];
-  if (block) rows.push({ goal: `rnnc per step in blocks of ${T} ≤ 0.5 µs`, value: `${us(block.usPerStep)} µs`, met: block.usPerStep <= 0.5 });
+  if (block) {
+    rows.push({ goal: `rnnc per step in blocks of ${T} ≤ 0.5 µs`, value: `${us(block.usPerStep)} µs`, met: block.usPerStep <= 0.5 });
+  }
   if (step && onnx) {
     const r = onnx.usPerStep / step.usPerStep;
     rows.push({ goal: "onnxruntime-web step by step / rnnc step by step ≥ 20×", value: `${r.toFixed(1)}×`, met: r >= 20 });
@@ -183,7 +194,8 @@ async function main() {
   const profile = streamProfiles[options.mode];
   const started = performance.now();
   const cpu = cpuModel();
-  console.log(`rnnc bench:stream (${options.mode}): Node ${process.version}, ${cpu}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)} at start`);
+  const load = () => loadavg()[0].toFixed(2);
+  console.log(`rnnc bench:stream (${options.mode}): Node ${process.version}, ${cpu}, ${cpus().length} cores, load average ${load()} at start`);
   const onnx = await loadOnnx();
   if (onnx.note) console.log(`note: ${onnx.note} — skipped`);
   const results = [];
@@ -195,11 +207,13 @@ async function main() {
   const goal = goals(results);
   console.log(`\n${goal.text}`);
   const seconds = (performance.now() - started) / 1000;
-  console.log(`\n${results.length} measurements in ${seconds.toFixed(0)} s; load average ${loadavg()[0].toFixed(2)} at the end; JSON in ${options.out}`);
+  console.log(`\n${results.length} measurements in ${seconds.toFixed(0)} s; load average ${load()} at the end; JSON in ${options.out}`);
   const json = {
-    mode: options.mode, date: new Date().toISOString(), node: process.version, cpu, cores: cpus().length, loadAverage: loadavg(), seconds,
-    onnxruntime: onnx.ort?.env?.versions?.web, profile, steps: T, check: { tolerance: tolerance.forward }, cells: options.cells, results, goals: goal.rows,
+    mode: options.mode, date: new Date().toISOString(), node: process.version, cpu, cores: cpus().length,
+    loadAverage: loadavg(), seconds, onnxruntime: onnx.ort?.env?.versions?.web, profile, steps: T,
+    check: { tolerance: tolerance.forward }, cells: options.cells, results, goals: goal.rows,
   };
+  mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(json, null, 2)}\n`);
 }
 
