@@ -61,6 +61,8 @@ export class RnncModel {
   readonly #ids: readonly TensorEntry[];
   /** All of memory as i32, re-made when memory grows (see #ints). */
   #i32: Int32Array | undefined;
+  /** instance.exports, a getter V8 answers through its C++ API: asked once. */
+  readonly #exports: WebAssembly.Exports;
 
   /**
    * Wraps a module the host instantiated itself, laying it out at the chosen
@@ -68,7 +70,8 @@ export class RnncModel {
    */
   constructor(readonly module: WebAssembly.Module, readonly instance: WebAssembly.Instance, options: LoadOptions = {}) {
     this.abi = readAbiSection(module);
-    const memory = instance.exports.memory;
+    this.#exports = instance.exports;
+    const memory = this.#exports.memory;
     if (!(memory instanceof WebAssembly.Memory)) throw new RnncAbiError('module does not export its "memory"');
     this.#memory = memory;
     for (const fn of Object.keys(this.abi.functions)) {
@@ -343,7 +346,7 @@ export class RnncModel {
 
   #invoke(fn: string, size: CallSize, args: Readonly<Record<string, number>> = NO_ARGS): unknown {
     const params = this.abi.functions[fn];
-    const exported = this.instance.exports[fn];
+    const exported = this.#exports[fn];
     if (!params || typeof exported !== "function") throw new RnncError(`this module has no function "${fn}"`);
     // forward and backward take (batch, steps) and nothing else: called straight away, without building arguments.
     if (args === NO_ARGS && params.length === 2 && params[0] === "batch" && params[1] === "steps") {
