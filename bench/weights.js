@@ -3,8 +3,8 @@
 // the parameters of an rnnc module (per gate, W [H, I], U [H, H], b [H]).
 // Out: stacked and transposed copies in the layouts the peers expect.
 
-/** Gate order of rnnc's example cells (examples/lstm.ts, examples/gru.ts). */
-export const gatesOf = { lstm: ["i", "f", "g", "o"], gru: ["z", "r", "h"] };
+/** Gate order of rnnc's example cells (examples/lstm.ts, gru.ts; elman.ts has one W, U and b). */
+export const gatesOf = { lstm: ["i", "f", "g", "o"], gru: ["z", "r", "h"], elman: [""] };
 
 export function paramNames(cell) {
   return gatesOf[cell].flatMap((g) => [`W${g}`, `U${g}`, `b${g}`]);

@@ -19,7 +19,7 @@ export type ElementType = Dtype | "i32";
 
 export const PUBLIC_ROLES = [
   "param", "grad", "input", "target", "lengths", "output",
-  "state_in", "state_out", "grad_output", "grad_state_out", "optimizer",
+  "state_in", "state_out", "grad_output", "grad_state_out", "optimizer", "param_version",
 ] as const;
 /** Roles the module uses for itself; hosts never read or write them. */
 export const INTERNAL_ROLES = ["tape", "scratch"] as const;
@@ -217,6 +217,9 @@ export function parseAbi(json: string): Abi {
     if (seen.has(key)) throw new RnncAbiError(`ABI.tensors: ${describeTensor(t)} appears twice`);
     seen.add(key);
   }
+  if (tensors.filter((t) => t.role === "param_version").length > 1) {
+    throw new RnncAbiError("ABI.tensors: more than one param_version tensor; a module has at most one");
+  }
 
   const rawFunctions = object(field(root, "functions", "ABI"), "ABI.functions");
   const functions: Record<string, readonly string[]> = {};
@@ -277,6 +280,9 @@ function parseTensor(raw: unknown, where: string, moduleDtype: Dtype, version: A
   }
   if (role === "lengths" && (elementType !== "i32" || shape.length !== 1 || shape[0] !== "batch")) {
     throw new RnncAbiError(`${at}: a lengths tensor must have dtype "i32" and shape ["batch"]`);
+  }
+  if (role === "param_version" && (elementType !== "i32" || shape.length !== 0)) {
+    throw new RnncAbiError(`${at}: a param_version tensor must have dtype "i32" and shape []`);
   }
   const idsBelow = "idsBelow" in t ? integer(t.idsBelow, `${at}.idsBelow`, 1) : undefined;
   if (idsBelow !== undefined && elementType !== "i32") throw new RnncAbiError(`${at}: idsBelow needs dtype "i32"`);

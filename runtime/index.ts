@@ -9,6 +9,6 @@ export {
 } from "./abi.js";
 export { MAX_MEMORY_BYTES, type Placement } from "./layout.js";
 export { initParams, type InitOptions } from "./init.js";
-export { RnncStream } from "./stream.js";
+export { RnncStream, type StreamInputs, type StreamOutputs } from "./stream.js";
 export { prng, normal } from "./random.js";
 export { RnncAbiError, RnncError, RnncParamsError } from "./errors.js";

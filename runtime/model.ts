@@ -1,7 +1,8 @@
 // runtime — RnncModel: one instantiated rnnc module. In: wasm bytes, a compiled
 // module, a Response or a URL, and the capacity to lay it out at (ABI 2).
 // Out: named typed views of its tensors, checked calls of
-// forward/backward/train_step, and save/load of its parameters.
+// forward/backward/train_step, save/load of its parameters, and the parameter
+// version that tells the module when its packed copies are stale.
 
 import {
   describeTensor, elementCount, elementTypeOf, isInternalRole, readAbiSection,
@@ -19,6 +20,9 @@ export type TensorView = Float32Array | Float64Array | Int32Array;
 
 /** Bytes of a module, a compiled module, a fetch Response, a URL to fetch, or (in Node) a file path or file: URL. */
 export type ModelSource = ArrayBuffer | ArrayBufferView | WebAssembly.Module | Response | URL | string;
+
+/** The arguments of a call that takes only batch and steps. */
+const NO_ARGS: Readonly<Record<string, number>> = Object.freeze({});
 
 const VIEW_TYPES = { f32: Float32Array, f64: Float64Array, i32: Int32Array } as const;
 
@@ -50,6 +54,15 @@ export class RnncModel {
   readonly #capacity: CallSize;
   readonly #places: ReadonlyMap<TensorEntry, Placement>;
   #lastForward: CallSize | undefined;
+  /** Where the module keeps packed copies of its parameters, the counter that says when they are stale. */
+  readonly #paramVersion: TensorEntry | undefined;
+  /** What every call checks, found once. */
+  readonly #lengths: readonly TensorEntry[];
+  readonly #ids: readonly TensorEntry[];
+  /** All of memory as i32, re-made when memory grows (see #ints). */
+  #i32: Int32Array | undefined;
+  /** instance.exports, a getter V8 answers through its C++ API: asked once. */
+  readonly #exports: WebAssembly.Exports;
 
   /**
    * Wraps a module the host instantiated itself, laying it out at the chosen
@@ -57,7 +70,8 @@ export class RnncModel {
    */
   constructor(readonly module: WebAssembly.Module, readonly instance: WebAssembly.Instance, options: LoadOptions = {}) {
     this.abi = readAbiSection(module);
-    const memory = instance.exports.memory;
+    this.#exports = instance.exports;
+    const memory = this.#exports.memory;
     if (!(memory instanceof WebAssembly.Memory)) throw new RnncAbiError('module does not export its "memory"');
     this.#memory = memory;
     for (const fn of Object.keys(this.abi.functions)) {
@@ -76,6 +90,11 @@ export class RnncModel {
         throw new RnncAbiError(`${describeTensor(t)} needs bytes ${range} but memory has ${available}`);
       }
     }
+    this.#lengths = this.abi.tensors.filter((t) => t.role === "lengths");
+    this.#ids = this.abi.tensors.filter((t) => t.idsBelow !== undefined);
+    this.#paramVersion = this.abi.tensors.find((t) => t.role === "param_version");
+    // Version 0 tells the module that no one tracks parameter writes (it repacks on every call); this runtime does.
+    if (this.#paramVersion && this.#view(this.#paramVersion, 1)[0] === 0) this.paramsChanged();
   }
 
   /** Grows the memory to the capacity and points the module's regions there (ABI 2). */
@@ -131,9 +150,12 @@ export class RnncModel {
     return new Map(this.#places);
   }
 
-  /** A view of the tensor's whole region, sized for the capacity. */
+  /**
+   * A view of the tensor's whole region, sized for the capacity. A view of a
+   * param counts as a write to it (see paramsChanged).
+   */
   tensor(name: string, role?: Role): TensorView {
-    const entry = this.entry(name, role);
+    const entry = this.#writable(this.entry(name, role));
     return this.#view(entry, elementCount(resolveShape(entry.shape, this.capacity)));
   }
 
@@ -146,15 +168,16 @@ export class RnncModel {
     return resolveShape(this.entry(name, role).shape, size ?? this.capacity);
   }
 
-  /** The packed live prefix a call with this batch and steps reads or writes. */
+  /**
+   * The packed live prefix a call with this batch and steps reads or writes.
+   * A view of a param counts as a write to it (see paramsChanged).
+   */
   view(name: string, size: CallSize): TensorView;
   view(name: string, role: Role | undefined, size: CallSize): TensorView;
   view(name: string, a: Role | CallSize | undefined, b?: CallSize): TensorView {
     const [role, size] = splitRole(a, b);
     if (!size) throw new TypeError("view() needs a { batch, steps } call size");
-    checkCallSize(size, this.capacity);
-    const entry = this.entry(name, role);
-    return this.#view(entry, elementCount(resolveShape(entry.shape, size)));
+    return this.#live(this.#writable(this.entry(name, role)), size);
   }
 
   /**
@@ -183,7 +206,24 @@ export class RnncModel {
   get(name: string, role: Role | undefined, size?: CallSize): TensorView;
   get(name: string, a?: Role | CallSize, b?: CallSize): TensorView {
     const [role, size] = splitRole(a, b);
-    return (size ? this.view(name, role, size) : this.tensor(name, role)).slice();
+    const entry = this.entry(name, role);
+    return this.#live(entry, size ?? this.capacity).slice();
+  }
+
+  /**
+   * Tells the module that its parameters changed: the packed copies of them
+   * it keeps between calls (modules with a param_version tensor, docs/abi.md)
+   * are rebuilt at its next call. set, loadParams and initParams call it, the
+   * module's train_step does the same itself, and taking a view of a param
+   * (view, tensor) counts as a write. Call it after writing parameters any
+   * other way: through a param view taken before a call and written after
+   * it, or straight into memory.
+   */
+  paramsChanged(): void {
+    if (!this.#paramVersion) return;
+    const version = this.#view(this.#paramVersion, 1);
+    // 0 would mean "untracked": skip it when the counter wraps.
+    version[0] = (version[0]! + 1) | 0 || 1;
   }
 
   /** Runs the sequence and returns its loss (0 for a module with loss "none"). */
@@ -239,6 +279,7 @@ export class RnncModel {
         : convertFloats(record.data, record.dtype as Dtype, slot.dtype as Dtype);
       this.#bytes(entry).set(data);
     });
+    this.paramsChanged();
   }
 
   #paramSlots(): { slot: ParamSlot; entry: TensorEntry }[] {
@@ -246,6 +287,17 @@ export class RnncModel {
       entry,
       slot: { name: entry.name, shape: resolveShape(entry.shape, this.capacity), dtype: elementTypeOf(this.abi, entry) },
     }));
+  }
+
+  #live(entry: TensorEntry, size: CallSize): TensorView {
+    checkCallSize(size, this.capacity);
+    return this.#view(entry, elementCount(resolveShape(entry.shape, size)));
+  }
+
+  /** The entry, after counting a view of a param as a write to it. */
+  #writable(entry: TensorEntry): TensorEntry {
+    if (entry.role === "param") this.paramsChanged();
+    return entry;
   }
 
   // Views are made afresh from memory.buffer: a grown memory detaches old ones.
@@ -261,15 +313,18 @@ export class RnncModel {
 
   #checkCall(size: CallSize): CallSize {
     checkCallSize(size, this.capacity);
-    for (const entry of this.abi.tensors.filter((t) => t.role === "lengths")) {
-      const lengths = this.#view(entry, size.batch);
-      lengths.forEach((n, i) => {
+    // Read through one view of all memory: a call at batch 1 costs well under a µs, and a view per call is a visible part.
+    const ints = this.#ints();
+    for (const entry of this.#lengths) {
+      const at = this.#places.get(entry)!.offset / 4;
+      for (let i = 0; i < size.batch; i++) {
+        const n = ints[at + i]!;
         if (n < 0 || n > size.steps) {
           throw new RangeError(`${entry.name}[${i}] = ${n} is outside [0, ${size.steps}], the steps of this call`);
         }
-      });
+      }
     }
-    for (const entry of this.abi.tensors.filter((t) => t.idsBelow !== undefined)) {
+    for (const entry of this.#ids) {
       const shape = resolveShape(entry.shape, size);
       const ids = this.#view(entry, elementCount(shape));
       const perStep = elementCount(shape.slice(2));
@@ -283,10 +338,20 @@ export class RnncModel {
     return { batch: size.batch, steps: size.steps };
   }
 
-  #invoke(fn: string, size: CallSize, args: Readonly<Record<string, number>> = {}): unknown {
+  #ints(): Int32Array {
+    // A grown memory detaches the old buffer, and every view of it then has length 0; asking memory.buffer is slower.
+    if (this.#i32 === undefined || this.#i32.length === 0) this.#i32 = new Int32Array(this.#memory.buffer);
+    return this.#i32;
+  }
+
+  #invoke(fn: string, size: CallSize, args: Readonly<Record<string, number>> = NO_ARGS): unknown {
     const params = this.abi.functions[fn];
-    const exported = this.instance.exports[fn];
+    const exported = this.#exports[fn];
     if (!params || typeof exported !== "function") throw new RnncError(`this module has no function "${fn}"`);
+    // forward and backward take (batch, steps) and nothing else: called straight away, without building arguments.
+    if (args === NO_ARGS && params.length === 2 && params[0] === "batch" && params[1] === "steps") {
+      return (exported as (batch: number, steps: number) => unknown)(size.batch, size.steps);
+    }
     const named = params.filter((p) => p !== "batch" && p !== "steps");
     const unknown = Object.keys(args).filter((k) => !named.includes(k));
     if (unknown.length > 0) throw new RnncError(`${fn} has no parameter ${unknown.map((k) => `"${k}"`).join(", ")}; it takes ${named.map((k) => `"${k}"`).join(", ") || "none"}`);
@@ -309,12 +374,14 @@ export class RnncModel {
 }
 
 function checkCallSize(size: CallSize, capacity: CallSize): void {
-  for (const axis of ["batch", "steps"] as const) {
-    const v = size[axis];
-    if (!Number.isInteger(v) || v < 1 || v > capacity[axis]) {
-      const range = `[1, ${capacity[axis]}] (the capacity the model was loaded with)`;
-      throw new RangeError(`${axis} must be an integer in ${range}; got ${v}`);
-    }
+  checkAxis("batch", size.batch, capacity.batch);
+  checkAxis("steps", size.steps, capacity.steps);
+}
+
+function checkAxis(axis: keyof CallSize, v: number, most: number): void {
+  if (!Number.isInteger(v) || v < 1 || v > most) {
+    const range = `[1, ${most}] (the capacity the model was loaded with)`;
+    throw new RangeError(`${axis} must be an integer in ${range}; got ${v}`);
   }
 }
 

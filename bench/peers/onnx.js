@@ -1,13 +1,17 @@
 // bench/peers — onnxruntime-web (wasm execution provider, one thread, no
-// proxy worker) running a one-node ONNX LSTM or GRU model built here with
-// onnx-proto; forward only (onnxruntime-web has no training). In: a shape and
-// the shared data. Out: a forward runner, or a note why it could not load.
+// proxy worker) running a one-node ONNX LSTM, GRU or RNN (Elman) model built
+// here with onnx-proto; forward only (onnxruntime-web has no training). In: a
+// shape and the shared data. Out: a forward runner, or a note why it could
+// not load. With `state`, the model also takes the initial state
+// (initial_h, initial_c) and returns the final one (Y_h, Y_c), for a host
+// that streams step by step and feeds the state back.
 //
 // ONNX layouts: X [T, B, I] (time-major, as rnnc), Y [T, 1, B, H];
 // W [1, G·H, I], R [1, G·H, H] with rows per gate as rnnc's W and U;
 // B [1, 2·G·H] = input biases then recurrent biases (zeros here).
 // Gate order i, o, f, c (LSTM; rnnc's g is ONNX's c) and z, r, h (GRU, with
-// linear_before_reset = 0: the reset before the product, as examples/gru.ts).
+// linear_before_reset = 0: the reset before the product, as examples/gru.ts);
+// the RNN node's default activation is tanh, as examples/elman.ts.
 // ONNX's GRU keeps z of the old state, so rnnc's z weights are negated (see
 // tfjs.js).
 
@@ -30,11 +34,14 @@ export async function loadOnnx() {
   return loaded;
 }
 
-const onnxGates = { lstm: ["i", "o", "f", "g"], gru: ["z", "r", "h"] };
-const negatedGates = { lstm: [], gru: ["z"] };
+const onnxGates = { lstm: ["i", "o", "f", "g"], gru: ["z", "r", "h"], elman: [""] };
+const negatedGates = { lstm: [], gru: ["z"], elman: [] };
+const opTypes = { lstm: "LSTM", gru: "GRU", elman: "RNN" };
+/** The state tensors of each node: [initial input, final output]. */
+export const stateNames = { lstm: [["initial_h", "Y_h"], ["initial_c", "Y_c"]], gru: [["initial_h", "Y_h"]], elman: [["initial_h", "Y_h"]] };
 
-/** The bytes of a model with one LSTM or GRU node whose weights are initializers. */
-export function buildRnnModel(onnx, shape, params) {
+/** The bytes of a model with one LSTM, GRU or RNN node whose weights are initializers. */
+export function buildRnnModel(onnx, shape, params, { state = false } = {}) {
   const { cell, I, H, B, T } = shape;
   const order = onnxGates[cell];
   const G = order.length * H;
@@ -47,10 +54,12 @@ export function buildRnnModel(onnx, shape, params) {
   });
   const bias = new Float32Array(2 * G);
   bias.set(stack(params, "b", order, neg));
+  const states = state ? stateNames[cell] : [];
   const node = onnx.NodeProto.create({
-    opType: cell.toUpperCase(),
-    input: ["X", "W", "R", "B"],
-    output: ["Y"],
+    opType: opTypes[cell],
+    // Input 4 is sequence_lens (left out: every sequence is T long), then initial_h and initial_c.
+    input: ["X", "W", "R", "B", ...(state ? ["", ...states.map(([i]) => i)] : [])],
+    output: ["Y", ...states.map(([, o]) => o)],
     attribute: [
       { name: "hidden_size", type: onnx.AttributeProto.AttributeType.INT, i: H },
       ...(cell === "gru" ? [{ name: "linear_before_reset", type: onnx.AttributeProto.AttributeType.INT, i: 0 }] : []),
@@ -64,8 +73,8 @@ export function buildRnnModel(onnx, shape, params) {
       initializer("R", [1, G, H], stack(params, "U", order, neg)),
       initializer("B", [1, 2 * G], bias),
     ],
-    input: [valueInfo("X", [T, B, I])],
-    output: [valueInfo("Y", [T, 1, B, H])],
+    input: [valueInfo("X", [T, B, I]), ...states.map(([i]) => valueInfo(i, [1, B, H]))],
+    output: [valueInfo("Y", [T, 1, B, H]), ...states.map(([, o]) => valueInfo(o, [1, B, H]))],
   });
   const model = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: "", version: 14 }], producerName: "rnnc-bench", graph });
   return onnx.ModelProto.encode(model).finish();

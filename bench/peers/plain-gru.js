@@ -1,7 +1,8 @@
 // bench/peers — a hand-written GRU in plain JavaScript, the cell of
 // examples/gru.ts (reset before the recurrent product, h' = (1 − z)·h + z·n),
 // built like plain-lstm.js. Gates stacked in rnnc's order z, r, h:
-// W [3H, I], U [3H, H]. The input gradient is not computed.
+// W [3H, I], U [3H, H]. The input gradient is not computed. `initial` is the
+// state h_0 the forward pass starts from, as in plain-lstm.js.
 
 import { addColumnSums, fillRows, gemmNN, gemmNT, gemmTN, sgdUpdate, sigmoid } from "./plain-kernels.js";
 
@@ -85,6 +86,8 @@ export function plainGru({ I, H, B, T }) {
     weights: { W, U, b },
     forward: (x) => forward(x, undefined),
     output: () => hs.subarray(B * H),
+    initial: { h: hs.subarray(0, B * H) },
+    final: () => ({ h: hs.subarray(T * B * H) }),
     trainStep(x, target, lr) {
       const loss = forward(x, target);
       backward(x, target);

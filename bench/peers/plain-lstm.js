@@ -4,6 +4,8 @@
 // step, BPTT with the weight gradients as products after the backward loop,
 // then SGD. Gates stacked in rnnc's order i, f, g, o: W [4H, I], U [4H, H].
 // Loss ½·Σ (h − target)², as rnnc's. The input gradient is not computed.
+// `initial` is the state h_0, c_0 the forward pass starts from (zero unless
+// a host streaming step by step writes the last step's state there).
 
 import { addColumnSums, fillRows, gemmNN, gemmNT, gemmTN, sgdUpdate, sigmoid } from "./plain-kernels.js";
 
@@ -76,6 +78,8 @@ export function plainLstm({ I, H, B, T }) {
     weights: { W, U, b },
     forward: (x) => forward(x, undefined),
     output: () => hs.subarray(B * H),
+    initial: { h: hs.subarray(0, B * H), c: cs.subarray(0, B * H) },
+    final: () => ({ h: hs.subarray(T * B * H), c: cs.subarray(T * B * H) }),
     trainStep(x, target, lr) {
       const loss = forward(x, target);
       backward(x, target);

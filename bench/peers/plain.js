@@ -1,12 +1,17 @@
-// bench/peers — runners for the hand-written JavaScript LSTM and GRU. In: a
-// shape and the shared data. Out: a forward runner and a training runner.
+// bench/peers — runners for the hand-written JavaScript LSTM and GRU (and the
+// Elman network, forward only). In: a shape and the shared data. Out: a
+// forward runner and a training runner.
 
 import { gatesOf, stack, unstack } from "../weights.js";
+import { plainElman } from "./plain-elman.js";
 import { plainGru } from "./plain-gru.js";
 import { plainLstm } from "./plain-lstm.js";
 
-function build(shape, data) {
-  const net = (shape.cell === "lstm" ? plainLstm : plainGru)(shape);
+const nets = { lstm: plainLstm, gru: plainGru, elman: plainElman };
+
+/** The network for `shape` with the shared parameters loaded. */
+export function build(shape, data) {
+  const net = nets[shape.cell](shape);
   const order = gatesOf[shape.cell];
   const load = (params) => {
     net.weights.W.set(stack(params, "W", order));

@@ -11,7 +11,7 @@ import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
 
 export type Role =
   | "param" | "grad" | "input" | "target" | "lengths" | "output" | "state_in" | "state_out"
-  | "grad_output" | "grad_state_out" | "optimizer" | "tape" | "scratch";
+  | "grad_output" | "grad_state_out" | "optimizer" | "param_version" | "tape" | "scratch";
 
 export type BufferType = "f32" | "f64" | "i32";
 

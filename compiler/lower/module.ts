@@ -2,8 +2,9 @@
 // and build options. Out: the memory plan (layout.ts), the ABI, and the wasm
 // functions layout(batch, steps) -> status, forward(batch, steps) -> f64 and
 // backward(batch, steps): a guard, then each stage in order (backward: each
-// adjoint in reverse order). A scan is one wasm loop over time, so module
-// size does not grow with sequence length.
+// adjoint in reverse order), after repacking any parameter panels that are
+// stale (panels.ts). A scan is one wasm loop over time, so module size does
+// not grow with sequence length.
 
 import type { Abi, TensorEntry } from "../../runtime/abi.js";
 import { IRError, sizeOf, type Node, type VarArg } from "../ir/index.js";
@@ -15,6 +16,7 @@ import { abiOffset, capacityGuard, emitLayout, planMemory } from "./layout.js";
 import { BuildError } from "../errors.js";
 import { KernelEmitter } from "./kernels.js";
 import { lanesFor } from "./lanes.js";
+import { LastingPanels } from "./panels.js";
 import { schedule, type Schedule, type Sink } from "./schedule.js";
 import { mergeAdjoint, mergeSequences, reverseSequences, type SequenceFrame } from "./sequences.js";
 import { emitTrainStep, trainBuffers, type Optimizer, type TrainBuffers } from "./train.js";
@@ -147,7 +149,7 @@ class MemoryLayout {
     return (this.readers.get(name) ?? 0) > 1;
   }
 
-  scheduleScan(stage: ScanStage, dtype: "f32" | "f64"): { forward: Schedule; backward: Schedule | undefined } {
+  scheduleScan(stage: ScanStage, dtype: "f32" | "f64", lasting: LastingPanels): { forward: Schedule; backward: Schedule | undefined } {
     const { scan, prefix } = stage;
     const t = this.t;
     const firstOutput = scan.outputs[0]!.name;
@@ -187,8 +189,14 @@ class MemoryLayout {
     };
     const title = prefix === "" ? "" : prefix;
     return {
-      forward: schedule({ fn: forward, title: `${title}forward`, varBuffer: varBuffer("forward"), sinks: forwardSinks, dtype }),
-      backward: this.inference ? undefined : schedule({ fn: scan.backward, title: `${title}backward`, varBuffer: varBuffer("backward"), sinks: backwardSinks(), dtype }),
+      forward: schedule({
+        fn: forward, title: `${title}forward`, varBuffer: varBuffer("forward"), sinks: forwardSinks, dtype,
+        lastingPanels: (p, transpose) => lasting.of("forward", p, transpose),
+      }),
+      backward: this.inference ? undefined : schedule({
+        fn: scan.backward, title: `${title}backward`, varBuffer: varBuffer("backward"), sinks: backwardSinks(), dtype,
+        lastingPanels: (p, transpose) => lasting.of("backward", p, transpose),
+      }),
     };
   }
 }
@@ -198,9 +206,10 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
   if (options.inference && options.train) throw new BuildError("an inference build has no backward pass to train with: leave out the optimizer or the inference option");
   const layout = new MemoryLayout(program, dtype, options.train, options.inference);
   const scheduled = new Map<Stage, { forward: Schedule; backward: Schedule | undefined }>();
-  for (const stage of program.stages) if (stage.kind === "scan") scheduled.set(stage, layout.scheduleScan(stage, dtype));
+  const lasting = new LastingPanels();
+  for (const stage of program.stages) if (stage.kind === "scan") scheduled.set(stage, layout.scheduleScan(stage, dtype, lasting));
   const scratch = [...scheduled.values()].flatMap((s) => [...s.forward.scratch, ...(s.backward?.scratch ?? [])]);
-  const buffers = [...layout.t.all, ...scratch];
+  const buffers = [...layout.t.all, ...lasting.buffers(), ...scratch];
   const plan = planMemory(buffers);
   const memoryBytes = atCapacity(plan.memory, capacity);
   if (memoryBytes > MAX_MEMORY_BYTES) {
@@ -246,7 +255,7 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
         m.addGlobal("taped_batch", binaryen.i32, true, m.i32.const(-1));
         m.addGlobal("taped_steps", binaryen.i32, true, m.i32.const(-1));
         emitLayout(mod, plan, ["taped_batch", "taped_steps"]);
-        new Emitter(mod, options, layout, scheduled).emit();
+        new Emitter(mod, options, layout, scheduled, lasting).emit();
         mod.customSection("rnnc", new TextEncoder().encode(JSON.stringify(abi)));
         const out = mod.emit({ optimize: options.optimize });
         return { binary: out.binary, text: out.text() };
@@ -288,6 +297,7 @@ class Emitter {
     private readonly options: LowerOptions,
     private readonly layout: MemoryLayout,
     private readonly scheduled: ReadonlyMap<Stage, { forward: Schedule; backward: Schedule | undefined }>,
+    private readonly lasting: LastingPanels,
   ) {
     this.scalar = lanesFor(mod, options.dtype);
     this.vec = options.simd ? lanesFor(mod, options.dtype === "f32" ? "f32x4" : "f64x2") : this.scalar;
@@ -297,7 +307,10 @@ class Emitter {
     this.emitForward();
     if (!this.options.inference) this.emitBackward();
     const { train } = this.layout;
-    if (this.options.train && train) emitTrainStep(this.mod, this.vec, this.scalar, this.layout.grads, train, this.options.train);
+    if (this.options.train && train) {
+      const bump = (fb: FunctionBuilder) => [this.lasting.emitBump(fb)].filter((e): e is Expr => e !== undefined);
+      emitTrainStep(this.mod, this.vec, this.scalar, this.layout.grads, train, this.options.train, bump);
+    }
   }
 
   private frame(): Frame {
@@ -401,8 +414,10 @@ class Emitter {
         body.push(mergeSequences(this.sequenceFrame(f), stage.op, this.layout.values(stage.from[0]), this.layout.values(stage.from[1]), this.layout.values(stage.to)));
       }
     });
+    const refresh = this.lasting.emitRefresh(this.mod, this.vec, this.scalar, "forward");
     f.fb.finish("forward", binaryen.f64, [
       capacityGuard(f.fb, f.batch, f.steps),
+      ...(refresh ? [refresh] : []),
       m.global.set("taped_batch", this.get(f, f.batch)),
       m.global.set("taped_steps", this.get(f, f.steps)),
       f.fb.set(f.loss, m.f64.const(0)),
@@ -418,7 +433,8 @@ class Emitter {
     const { t, program } = this.layout;
     // The tape holds what forward(batch, steps) wrote; any other call would read stale or foreign values.
     const stale = m.i32.or(m.i32.ne(this.get(f, f.batch), m.global.get("taped_batch", binaryen.i32)), m.i32.ne(this.get(f, f.steps), m.global.get("taped_steps", binaryen.i32)));
-    const body: Expr[] = [m.if(stale, m.unreachable()), this.fillMasks(f)];
+    const refresh = this.lasting.emitRefresh(this.mod, this.vec, this.scalar, "backward");
+    const body: Expr[] = [m.if(stale, m.unreachable()), ...(refresh ? [refresh] : []), this.fillMasks(f)];
     for (const stage of program.stages) if (stage.kind === "scan") body.push(...stage.scan.params.map((p) => this.fillZero(f, t.get("grad", stage.prefix + p.name))));
     for (const buffer of this.layout.accumulated) body.push(this.fillZero(f, buffer));
     for (const [index, stage] of [...program.stages.entries()].reverse()) {

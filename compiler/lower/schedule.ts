@@ -4,7 +4,8 @@
 // that needs storing (or into the reduction that consumes them); an outer
 // product summed over the batch is one kernel; a matrix times a batch of
 // vectors, transposed or not, is one product on a copy of the matrix packed
-// for it once per call. The graph never says any of this.
+// for it: once per call, or, for a parameter, once per parameter version
+// (panels.ts). The graph never says any of this.
 
 import { isElementwise, topoOrder, IRError, printNode, type Fn, type Node } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
@@ -64,9 +65,11 @@ export interface ScheduleInput {
   readonly sinks: ReadonlyMap<string, Sink>;
   /** Element type of intermediate values. */
   readonly dtype: "f32" | "f64";
+  /** Panels of a parameter that the module keeps between calls (panels.ts): the schedule packs none of them. */
+  readonly lastingPanels?: (param: Buffer, transpose: boolean) => Buffer | undefined;
 }
 
-export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput): Schedule {
+export function schedule({ fn, title, varBuffer, sinks, dtype, lastingPanels }: ScheduleInput): Schedule {
   const roots = fn.outputs.map((o) => o.node);
   const order = topoOrder(roots);
   const users = new Map<Node, Node[]>();
@@ -102,6 +105,9 @@ export function schedule({ fn, title, varBuffer, sinks, dtype }: ScheduleInput):
   /** W (or Wᵀ) packed for the product kernel, by a pack kernel before its first use; one copy per matrix and form. */
   const packed = new Map<string, Buffer>();
   const panelsOf = (w: Node, transpose: boolean): Buffer => {
+    const source = w.op === "var" ? located.get(w) : undefined;
+    const lasting = source?.role === "param" ? lastingPanels?.(source, transpose) : undefined;
+    if (lasting) return lasting;
     const key = `${w.id}${transpose ? "t" : ""}`;
     let home = packed.get(key);
     if (!home) {

@@ -34,8 +34,12 @@ export function trainBuffers(params: readonly Buffer[], optimizer: Optimizer, ad
   return { slots, step };
 }
 
-/** Emits train_step; `grads` pairs each parameter buffer with its gradient buffer. */
-export function emitTrainStep(mod: WasmModule, vec: Lanes, scalar: Lanes, grads: ReadonlyMap<Buffer, Buffer>, state: TrainBuffers, optimizer: Optimizer): void {
+/**
+ * Emits train_step; `grads` pairs each parameter buffer with its gradient
+ * buffer; `afterUpdate` runs once the parameters have changed (the parameter
+ * version's bump, panels.ts).
+ */
+export function emitTrainStep(mod: WasmModule, vec: Lanes, scalar: Lanes, grads: ReadonlyMap<Buffer, Buffer>, state: TrainBuffers, optimizer: Optimizer, afterUpdate: (fb: FunctionBuilder) => readonly Expr[]): void {
   const m = mod.raw;
   const f64 = binaryen.f64;
   const i32 = binaryen.i32;
@@ -81,7 +85,7 @@ export function emitTrainStep(mod: WasmModule, vec: Lanes, scalar: Lanes, grads:
     elemLocal("step", toElem(fb.get(lr, f64)));
   }
   for (const [param, grad] of grads) body.push(update(fb, vec, scalar, param, grad, state.slots.get(param)!, optimizer, hyper));
-  body.push(fb.get(loss, f64));
+  body.push(...afterUpdate(fb), fb.get(loss, f64));
   fb.finish("train_step", f64, body, "train_step");
 }
 

@@ -79,6 +79,14 @@ describe("parseAbi", () => {
     expect(withInit({ kind: "normal", mean: 0 })).toThrow(/missing field "std"/);
   });
 
+  it("takes at most one param_version tensor, an i32 scalar", () => {
+    const version = { name: "params", role: "param_version", shape: [] as number[], offset: 1024, dtype: "i32" };
+    expect(parseTweaked((a) => a.tensors.push(version as never))).not.toThrow();
+    expect(parseTweaked((a) => a.tensors.push({ ...version, dtype: "f32" } as never))).toThrow(/\(params\): a param_version tensor must have dtype "i32" and shape \[\]/);
+    expect(parseTweaked((a) => a.tensors.push({ ...version, shape: [1] } as never))).toThrow(/param_version tensor must have dtype "i32" and shape \[\]/);
+    expect(parseTweaked((a) => a.tensors.push(version as never, { ...version, name: "other", offset: 1040 } as never))).toThrow(/more than one param_version tensor/);
+  });
+
   it("checks alignment against the entry's own dtype", () => {
     expect(parseTweaked((a) => (a.tensors[0]!.dtype = "f64"))).not.toThrow();
     expect(parseTweaked((a) => ((a.tensors[1]!.dtype = "f64"), (a.tensors[1]!.offset = 100)))).toThrow(/not aligned to its f64/);
