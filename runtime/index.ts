@@ -12,3 +12,5 @@ export { initParams, type InitOptions } from "./init.js";
 export { RnncStream, type StreamInputs, type StreamOutputs } from "./stream.js";
 export { prng, normal } from "./random.js";
 export { RnncAbiError, RnncError, RnncParamsError } from "./errors.js";
+// Parameter files without a module, for programs that write or read weights (rnnc import, export).
+export { decodeParams, encodeParams, type ParamRecord } from "./params.js";

@@ -17,7 +17,8 @@ export function describeFsError(e: unknown): string {
   return (err.code && Object.hasOwn(known, err.code) ? known[err.code] : undefined) ?? err.message;
 }
 
-export function prepareFolder(dir: string): void {
+/** `purpose` names the folder in messages: "the run's folder", "the import's output folder". */
+export function prepareFolder(dir: string, purpose = "the run's folder"): void {
   const missing: string[] = [];
   for (let at = resolve(dir); ; ) {
     let isFolder: boolean;
@@ -26,21 +27,21 @@ export function prepareFolder(dir: string): void {
     } catch (e) {
       // ENOTDIR: a level above is a file, which the walk up will name.
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw new TrainingError(`cannot use ${dir} as the run's folder: ${describeFsError(e)} (${at})`);
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw new TrainingError(`cannot use ${dir} as ${purpose}: ${describeFsError(e)} (${at})`);
       missing.push(at);
       const up = dirname(at);
       if (up === at) break;
       at = up;
       continue;
     }
-    if (!isFolder) throw new TrainingError(`cannot use ${dir} as the run's folder: ${at} is a file, not a folder`);
+    if (!isFolder) throw new TrainingError(`cannot use ${dir} as ${purpose}: ${at} is a file, not a folder`);
     break;
   }
   for (const level of missing.reverse()) {
     try {
       mkdirSync(level);
     } catch (e) {
-      throw new TrainingError(`cannot create the run's folder ${level}: ${describeFsError(e)}`);
+      throw new TrainingError(`cannot create ${purpose} ${level}: ${describeFsError(e)}`);
     }
   }
   const probe = join(dir, `.rnnc-write-test.${process.pid}`);
@@ -48,6 +49,6 @@ export function prepareFolder(dir: string): void {
     writeFileSync(probe, "");
     unlinkSync(probe);
   } catch (e) {
-    throw new TrainingError(`cannot write in the run's folder ${dir}: ${describeFsError(e)}`);
+    throw new TrainingError(`cannot write in ${purpose} ${dir}: ${describeFsError(e)}`);
   }
 }

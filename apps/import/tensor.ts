@@ -1,0 +1,58 @@
+// apps/import — small operations on the dense tensors of network.ts that the
+// readers need to unpack a framework's weights: blocks of rows, transposes,
+// sums, slices along the first axis. In: Tensors. Out: new Tensors.
+
+import type { Tensor } from "./network.js";
+
+export function tensor(shape: readonly number[], data: ArrayLike<number>): Tensor {
+  const count = shape.reduce((n, d) => n * d, 1);
+  if (data.length !== count) throw new Error(`tensor: ${data.length} values for shape [${shape.join(", ")}]`);
+  return { shape: [...shape], data: Float64Array.from(data) };
+}
+
+export function zeros(shape: readonly number[]): Tensor {
+  return tensor(shape, new Float64Array(shape.reduce((n, d) => n * d, 1)));
+}
+
+/** Rows [k·n, (k+1)·n) of a matrix or vector: gate k of a packed [G·n, ...] tensor. */
+export function rowBlock(t: Tensor, k: number, n: number): Tensor {
+  const row = t.shape.slice(1).reduce((a, d) => a * d, 1);
+  return tensor([n, ...t.shape.slice(1)], t.data.subarray(k * n * row, (k + 1) * n * row));
+}
+
+/** Entry k along the first axis, that axis dropped: direction k of ONNX's [num_directions, ...]. */
+export function index0(t: Tensor, k: number): Tensor {
+  const size = t.shape.slice(1).reduce((a, d) => a * d, 1);
+  return tensor(t.shape.slice(1), t.data.subarray(k * size, (k + 1) * size));
+}
+
+export function transpose(t: Tensor): Tensor {
+  const [m, n] = t.shape as [number, number];
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j * m + i] = t.data[i * n + j]!;
+  return { shape: [n, m], data: out };
+}
+
+/** Columns [k·n, (k+1)·n) of a matrix: gate k of Keras' [I, G·n] kernels. */
+export function columnBlock(t: Tensor, k: number, n: number): Tensor {
+  const [m, cols] = t.shape as [number, number];
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) out.set(t.data.subarray(i * cols + k * n, i * cols + (k + 1) * n), i * n);
+  return { shape: [m, n], data: out };
+}
+
+export function add(a: Tensor, b: Tensor): Tensor {
+  return { shape: a.shape, data: a.data.map((v, i) => v + b.data[i]!) };
+}
+
+export function isZero(t: Tensor): boolean {
+  return t.data.every((v) => v === 0);
+}
+
+export function sameShape(t: Tensor, shape: readonly number[]): boolean {
+  return t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
+}
+
+export function showShape(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}

@@ -1,0 +1,83 @@
+// spec/cli — `rnnc import`, run in-process as cli.spec.ts runs the other
+// commands: the files it writes (a model rnnc compiles, a parameter file the
+// runtime loads into it), its report, and its exit codes: 1 for a file it
+// refuses (with the reason, never a stack trace), 2 for a bad invocation.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../compiler/cli/main.js";
+import type { Io } from "../../compiler/cli/io.js";
+import { compileCell, instantiate } from "../../compiler/api.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const fixture = (name: string) => join(root, "spec/fixtures/import", name);
+
+function rnnc(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const io: Io = {
+    out: (text) => void (out += `${text}\n`),
+    err: (text) => void (err += `${text}\n`),
+    readText: (path) => readFileSync(path, "utf8"),
+    readBytes: (path) => new Uint8Array(readFileSync(path)),
+    write: (path, data) => writeFileSync(path, data),
+  };
+  return { code: main(argv, io), out, err };
+}
+
+let tmp: string;
+beforeAll(() => void (tmp = mkdtempSync(join(tmpdir(), "rnnc-import-"))));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe("rnnc import", () => {
+  it("writes model.ts and params.safetensors, which compile and load into one module", () => {
+    const dir = join(tmp, "tagger");
+    const { code, out, err } = rnnc("import", fixture("torch/lstm-tagger.pt"), "-o", dir);
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    expect(out).toBe(`wrote ${dir}/model.ts and ${dir}/params.safetensors: model imported, embedding 11×3, `
+      + "LSTM H=4 bidirectional (concat), LSTM H=4 bidirectional (concat), readout 5 (f64 weights)\n");
+    const text = readFileSync(join(dir, "model.ts"), "utf8");
+    const model = instantiate(compileCell({ file: join(dir, "model.ts"), text, dims: {}, dtype: "f64", capacity: { batch: 2, steps: 3 }, inference: true }).binary);
+    model.loadParams(readFileSync(join(dir, "params.safetensors")));
+    expect(model.abi.name).toBe("imported");
+  });
+
+  it("--json reports the network; --name names the model", () => {
+    const { code, out } = rnnc("import", fixture("torch/gru-bi-sigmoid.safetensors"), "-o", join(tmp, "gru"), "--json",
+      "--readout-activation", "sigmoid", "--name", "scorer");
+    expect(code).toBe(0);
+    const report = JSON.parse(out);
+    expect(report).toMatchObject({
+      format: "safetensors", name: "scorer", dtype: "f64", input: { kind: "embedding", rows: 7, dim: 3 },
+      layers: [{ kind: "gru", hidden: 4, directions: 2, merge: "concat" }], readout: { size: 2, activation: "sigmoid" },
+    });
+    expect(readFileSync(join(tmp, "gru", "model.ts"), "utf8")).toContain("export const scorer = model({");
+  });
+
+  it("a refused file exits 1 with the reason", () => {
+    const { code, err } = rnnc("import", fixture("refused/calls-system.pt"), "-o", join(tmp, "never"));
+    expect(code).toBe(1);
+    expect(err).toMatch(/^rnnc import: .*calls-system\.pt: refused: the pickle asks for the Python global (posix|os)\.system/);
+    expect(err).not.toMatch(/^\s+at /m);
+  });
+
+  it("user errors exit 1: a missing file, an output folder below a file", () => {
+    expect(rnnc("import", join(tmp, "missing.pt"), "-o", join(tmp, "x"))).toMatchObject({ code: 1, err: expect.stringContaining("cannot read") });
+    writeFileSync(join(tmp, "file"), "");
+    const { code, err } = rnnc("import", fixture("torch/rnn-tanh.pt"), "-o", join(tmp, "file", "below"));
+    expect(code).toBe(1);
+    expect(err).toContain("is a file, not a folder");
+  });
+
+  it("bad invocations exit 2", () => {
+    expect(rnnc("import", fixture("torch/rnn-tanh.pt")).err).toContain("-o DIR is required");
+    expect(rnnc("import", "model.xyz", "-o", tmp)).toMatchObject({ code: 2, err: expect.stringContaining("cannot tell the format of model.xyz") });
+    expect(rnnc("import", fixture("torch/rnn-tanh.pt"), "-o", tmp, "--format", "caffe").code).toBe(2);
+    expect(rnnc("import", fixture("torch/rnn-tanh.pt"), "-o", tmp, "--rnn-nonlinearity", "sigmoid").code).toBe(2);
+    expect(rnnc("import", fixture("torch/rnn-tanh.pt"), "-o", tmp, "--name", "not a name").code).toBe(2);
+  });
+});
