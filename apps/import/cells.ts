@@ -65,15 +65,15 @@ export function planCell(layer: RecurrentLayer): CellPlan {
     return [`W${s} * x`, ...x, `U${s} * h`, ...h, `p${g} * ${cell}`];
   };
   const body: string[] = [];
-  const act = (a: Activation, expr: string, pre: string) => {
-    const applied = applyActivation(a, expr, pre, clip);
+  const act = (a: Activation, expr: string, pre: string, clipped = true) => {
+    const applied = applyActivation(a, expr, pre, clipped ? clip : undefined);
     body.push(...applied.lines);
     return applied.value;
   };
   const sum = (terms: string[]) => terms.join(" + ");
   const form = `W x${has.x ? (has.h ? " + bx" : " + b") : ""} + U h${has.h ? (has.x ? " + bh" : " + b") : ""}`;
   const biasNote = (except = "") => (has.x && has.h ? [`bx and bh are the source's input-side and recurrent-side biases: they add${except}`] : []);
-  const clipNote = clip === undefined ? [] : [`every activation reads its input clipped to [${literal(-clip)}, ${literal(clip)}] (ONNX clip)`];
+  const clipNote = clip === undefined ? [] : [`each gate${layer.kind === "rnn" ? "" : " and the candidate"} reads its input clipped to [${literal(-clip)}, ${literal(clip)}] (ONNX clip${layer.kind === "lstm" ? "; h(c') is not clipped" : ""})`];
 
   if (layer.kind === "rnn") {
     const value = act(layer.activation, sum(gateTerms("h")), "a");
@@ -116,7 +116,8 @@ export function planCell(layer: RecurrentLayer): CellPlan {
   body.push(`const g = ${act(candidate, sum(gateTerms("g")), "ag")};`);
   body.push("const cNext = f * c + i * g;");
   body.push(`const o = ${act(gate, sum(gateTerms("o", "cNext")), "ao")};`);
-  const out = `o * ${act(cell, "cNext", "ac")}`;
+  // ONNX's clip bounds the gates' and the candidate's inputs, not the cell's h(c'), as onnxruntime computes it.
+  const out = `o * ${act(cell, "cNext", "ac", false)}`;
   if (projected) params.push({ name: "Wp", dims: ["P", "H"], value: (d) => d.projection! });
   return {
     key: JSON.stringify(["lstm", layer.activations, clip ?? null, has, layer.coupledForget, peep, projected]), kind: "lstm",

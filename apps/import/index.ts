@@ -5,6 +5,9 @@
 // rnnc's public surfaces only (rnnc/runtime's parameter files).
 
 import { checkNetwork } from "./check.js";
+import { ImportError } from "./errors.js";
+import { readOnnx } from "./onnx/proto.js";
+import { onnxNetwork } from "./onnx/read.js";
 import type { Network } from "./network.js";
 import { readTorchFile } from "./torch/pt.js";
 import { readSafetensorsFile } from "./torch/safetensors.js";
@@ -16,13 +19,14 @@ export { ImportError } from "./errors.js";
 export type { Network } from "./network.js";
 export type { TorchOptions } from "./torch/state-dict.js";
 
-export const sourceFormats = ["torch", "safetensors"] as const;
+export const sourceFormats = ["torch", "safetensors", "onnx"] as const;
 export type SourceFormat = (typeof sourceFormats)[number];
 
-/** The format a file's name says: .pt/.pth/.bin torch, .safetensors. */
+/** The format a file's name says: .pt/.pth/.bin torch, .safetensors, .onnx. */
 export function formatOf(file: string): SourceFormat | undefined {
   if (/\.(pt|pth|bin)$/i.test(file)) return "torch";
   if (/\.safetensors$/i.test(file)) return "safetensors";
+  if (/\.onnx$/i.test(file)) return "onnx";
   return undefined;
 }
 
@@ -43,10 +47,24 @@ export interface Imported {
   readonly params: Uint8Array;
 }
 
-export function readNetwork(file: string, bytes: Uint8Array, format: SourceFormat, options: ImportOptions = {}): Network {
+const noFiles: ReadBytes = (path) => {
+  throw new Error(`no way to read ${path} was given`);
+};
+
+/**
+ * The network in a source file. `readBeside` reads the files it refers to
+ * (an ONNX model's external data), by the path the source gives.
+ */
+export function readNetwork(file: string, bytes: Uint8Array, format: SourceFormat, options: ImportOptions = {}, readBeside: ReadBytes = noFiles): Network {
+  const torchOnly = (["rnnNonlinearity", "rnn", "embedding", "readout", "key"] as const).filter((k) => options[k] !== undefined);
+  if (format !== "torch" && format !== "safetensors" && (torchOnly.length > 0 || options.readoutActivation !== undefined)) {
+    throw new ImportError(`${file}: ${[...torchOnly, ...(options.readoutActivation ? ["readoutActivation"] : [])].join(", ")} `
+      + `${torchOnly.length === 1 ? "is" : "are"} for PyTorch state_dicts, whose names do not say it; a ${format} file does`);
+  }
   switch (format) {
     case "torch": return stateDictNetwork(readTorchFile(bytes, file, options.key), options);
     case "safetensors": return stateDictNetwork(readSafetensorsFile(bytes, file), options);
+    case "onnx": return onnxNetwork(readOnnx(bytes, file, readBeside), file);
   }
 }
 
@@ -57,6 +75,6 @@ export function writeNetwork(network: Network, name?: string): Imported {
   return { network, model, params: writeParams(network, model.plans) };
 }
 
-export function importFile(file: string, bytes: Uint8Array, format: SourceFormat, options: ImportOptions = {}): Imported {
-  return writeNetwork(readNetwork(file, bytes, format, options), options.name);
+export function importFile(file: string, bytes: Uint8Array, format: SourceFormat, options: ImportOptions = {}, readBeside?: ReadBytes): Imported {
+  return writeNetwork(readNetwork(file, bytes, format, options, readBeside), options.name);
 }

@@ -58,7 +58,7 @@ interface LayerBase {
   readonly directions: readonly DirectionWeights[];
   /** How a bidirectional layer joins its two outputs. */
   readonly merge: "concat" | "sum";
-  /** ONNX clip: every activation's input is clipped to [−clip, clip]. */
+  /** ONNX clip: the input of every gate's and candidate's activation is clipped to [−clip, clip] (an LSTM's h(c) is not). */
   readonly clip?: number;
   /** Where the layer comes from in the source (a module prefix, a node), for comments and messages. */
   readonly origin: string;
@@ -106,6 +106,16 @@ export interface Readout {
   readonly origin: string;
 }
 
+/** How a tensor the source names (an ONNX graph input, a Keras output) maps onto the compiled module's. */
+export interface Binding {
+  readonly source: string;
+  readonly role: "input" | "lengths" | "state_in" | "output" | "state_out";
+  /** The module's tensors, in order (a bidirectional state is two). */
+  readonly rnnc: readonly string[];
+  /** What differs between the two layouts, when anything does. */
+  readonly note?: string;
+}
+
 export interface Network {
   readonly framework: Framework;
   /** The file it was read from, as the user named it. */
@@ -115,6 +125,8 @@ export interface Network {
   readonly input: NetworkInput;
   readonly layers: readonly RecurrentLayer[];
   readonly readout?: Readout;
+  /** The source's named inputs and outputs, where it has them. */
+  readonly bindings?: readonly Binding[];
 }
 
 /** The number of features a layer writes per step, after merging its directions. */

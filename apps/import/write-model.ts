@@ -101,15 +101,15 @@ export function writeModel(network: Network, name = "imported"): WrittenModel {
   const imports = [...builders, ...[...intrinsics].sort()].sort();
   const header = [
     `// Imported by \`rnnc import\` from ${network.file} (${frameworkName(network.framework)}).`,
-    "// Build it with the weights in its own data segment, or load them at run time:",
-    "//   rnnc compile model.ts --params params.safetensors -o model.wasm",
-    "//   rnnc compile model.ts -o model.wasm   (then model.loadParams(params.safetensors bytes))",
+    "// Compile it, then load its weights into the module:",
+    "//   rnnc compile model.ts -o model.wasm; then model.loadParams(bytes of params.safetensors)",
     "// Every size is a number, so no --dims are needed. Sequences are time-major: [steps, batch, features].",
   ];
   const origins = [
     ...(input.kind === "embedding" ? [`input: the embedding ${input.origin} [${input.table.shape.join(", ")}] (ids in [0, ${input.table.shape[0]}))`] : []),
     ...network.layers.map((l, i) => `layer ${i}: ${l.origin}${l.directions.length === 2 ? ` (bidirectional, ${l.merge})` : ""}`),
     ...(readout ? [`readout: ${readout.origin}${readout.bias ? "" : " (no bias: readout.c is zero)"}`] : []),
+    ...(network.bindings ?? []).map((b) => `${frameworkName(network.framework)} ${b.role.replace("_", " ")} ${b.source} is the module's ${b.rnnc.join(", ")}${b.note ? `: ${b.note}` : ""}`),
   ];
   const modelLines = [
     `export const ${name} = model({`,

@@ -3,7 +3,7 @@
 // and -o DIR. Out: DIR/model.ts and DIR/params.safetensors, written by the
 // importer application (apps/import); its ImportErrors are user errors.
 
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { formatOf, importFile, ImportError, sourceFormats, type ImportOptions, type SourceFormat } from "../../apps/import/index.js";
 import { prepareFolder } from "../training/folder.js";
 import { TrainingError } from "../training/data.js";
@@ -15,25 +15,30 @@ export const importUsage = `usage: rnnc import SOURCE -o DIR [options]
 Reads a trained recurrent network and writes DIR/model.ts, an rnnc model whose
 cells are the network's equations (the source's gate order and conventions in
 their comments), and DIR/params.safetensors, its weights under rnnc's tensor
-names. Build both into one module with
-  rnnc compile DIR/model.ts --params DIR/params.safetensors -o model.wasm
+names. Compile the model with rnnc compile DIR/model.ts -o model.wasm and load
+the weights into it with the runtime's loadParams.
 
-SOURCE is a PyTorch state_dict: torch.save(model.state_dict(), "m.pt") (.pt,
-.pth, .bin; read without running any of its code) or a .safetensors file. Its
-nn.RNN, nn.LSTM and nn.GRU modules (num_layers, bidirectional, bias=False,
-proj_size) are found by their tensor names, an nn.Embedding before them and an
-nn.Linear after them by their shapes.
+SOURCE is
+  - a PyTorch state_dict: torch.save(model.state_dict(), "m.pt") (.pt, .pth,
+    .bin; read without running any of its code) or a .safetensors file. Its
+    nn.RNN, nn.LSTM and nn.GRU modules (num_layers, bidirectional, bias=False,
+    proj_size) are found by their tensor names, an nn.Embedding before them and
+    an nn.Linear after them by their shapes;
+  - an ONNX model (.onnx) of RNN, LSTM and GRU nodes, stacked as
+    torch.onnx.export writes them, with a Gather embedding before them and a
+    MatMul and Add readout (and Sigmoid, Tanh or Relu) after them.
 
   -o, --output DIR         the folder to write (made if missing)
   --format F               ${sourceFormats.join(", ")} (default: from SOURCE's extension)
   --name NAME              the model's exported name (default imported)
+  --json                   report what was imported as JSON
+PyTorch state_dicts only:
   --key KEY                the entry of a checkpoint dict that holds the state_dict
   --rnn-nonlinearity F     tanh or relu: nn.RNN's nonlinearity, which a state_dict does not record (default tanh)
   --readout-activation F   linear, sigmoid, tanh or relu after the nn.Linear readout (default linear)
   --rnn PREFIX,...         the recurrent modules in the order they run (default: the state_dict's order)
   --embedding PREFIX|none  the nn.Embedding module (default: found by its shape)
-  --readout PREFIX|none    the nn.Linear readout module (default: found by its shape)
-  --json                   report what was imported as JSON`;
+  --readout PREFIX|none    the nn.Linear readout module (default: found by its shape)`;
 
 const flags = {
   output: { type: "string", short: "o" },
@@ -64,6 +69,10 @@ export function importCommand(argv: readonly string[], io: Io): number {
     if (guessed === undefined) throw new UsageError(`cannot tell the format of ${source} from its extension; give --format (${sourceFormats.join(", ")})`);
     format = guessed;
   }
+  const torchFlags = (["key", "rnn-nonlinearity", "readout-activation", "rnn", "embedding", "readout"] as const).filter((f) => values[f] !== undefined);
+  if (format !== "torch" && format !== "safetensors" && torchFlags.length > 0) {
+    throw new UsageError(`${torchFlags.map((f) => `--${f}`).join(", ")}: for PyTorch state_dicts, whose names do not say it; a ${format} file does`);
+  }
   if (values.name !== undefined && !/^[A-Za-z_$][\w$]*$/.test(values.name)) throw new UsageError(`--name: expected an identifier, got "${values.name}"`);
   const options: ImportOptions = {
     ...(values.name !== undefined ? { name: values.name } : {}),
@@ -83,7 +92,7 @@ export function importCommand(argv: readonly string[], io: Io): number {
   }
   let imported;
   try {
-    imported = importFile(source, bytes, format, options);
+    imported = importFile(source, bytes, format, options, (path) => io.readBytes(resolve(dirname(source), path)));
   } catch (e) {
     if (e instanceof ImportError) throw new UserError(e.message);
     throw e;

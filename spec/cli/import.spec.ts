@@ -58,6 +58,15 @@ describe("rnnc import", () => {
     expect(readFileSync(join(tmp, "gru", "model.ts"), "utf8")).toContain("export const scorer = model({");
   });
 
+  it("reads ONNX by its extension", () => {
+    const { code, out } = rnnc("import", fixture("onnx/gru-2layer.onnx"), "-o", join(tmp, "onnx"));
+    expect(code).toBe(0);
+    expect(out).toContain("model imported, input 3, GRU H=4, GRU H=4 (f32 weights)");
+    expect(readFileSync(join(tmp, "onnx", "model.ts"), "utf8")).toContain("// ONNX output y is the module's y");
+    expect(rnnc("import", fixture("onnx/gru-2layer.onnx"), "-o", join(tmp, "onnx"), "--rnn-nonlinearity", "relu"))
+      .toMatchObject({ code: 2, err: expect.stringContaining("--rnn-nonlinearity: for PyTorch state_dicts") });
+  });
+
   it("a refused file exits 1 with the reason", () => {
     const { code, err } = rnnc("import", fixture("refused/calls-system.pt"), "-o", join(tmp, "never"));
     expect(code).toBe(1);
