@@ -3,3 +3,6 @@
 // wasm's 4 GiB memory, a loss the cell's output cannot take.
 
 export class BuildError extends Error {}
+
+/** Parameter values that do not fit the module they were to be baked into (compile options.params). */
+export class BakeError extends BuildError {}

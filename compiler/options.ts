@@ -73,6 +73,16 @@ export function validateCompileOptions(given: unknown): void {
   });
   optional(o, "loss", (what, v) => ((lossKinds as readonly unknown[]).includes(v) ? undefined : fail(what, `one of ${lossKinds.join(", ")}`, v)));
   optional(o, "train", optimizer);
+  optional(o, "params", (what, v) => {
+    if (!Array.isArray(v)) fail(what, "an array of parameter records (what rnnc/runtime's decodeParams returns)", v);
+    (v as unknown[]).forEach((r, i) => {
+      const p = record(`${what}[${i}]`, r);
+      string(`${what}[${i}].name`, p.name);
+      if (!(p.data instanceof Uint8Array)) fail(`${what}[${i}].data`, "a Uint8Array", p.data);
+      if (!Array.isArray(p.shape)) fail(`${what}[${i}].shape`, "an array of sizes", p.shape);
+      if (p.dtype !== "f32" && p.dtype !== "f64" && p.dtype !== "i32") fail(`${what}[${i}].dtype`, '"f32", "f64" or "i32"', p.dtype);
+    });
+  });
   optional(o, "dump", (what, v) => {
     const d = record(what, v);
     if (!Array.isArray(d.after)) fail(`${what}.after`, "an array of pass names", d.after);

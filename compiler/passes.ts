@@ -16,6 +16,8 @@ import { buildModel, pickUnit, type ReadCellFile, type ResolveImport } from "./m
 import { nameRecord, own } from "./names.js";
 import { printRegions, verifyProgram, verifyRegions, verifySchedules, verifyStepPairs, verifyTaped } from "./verify-passes.js";
 import type { Abi } from "../runtime/abi.js";
+import type { ParamRecord } from "../runtime/params.js";
+import { bakeParams, customSections } from "./lower/bake.js";
 
 /** What the passes read of the options: the file, what to compile and how. */
 export interface PassContext {
@@ -33,6 +35,8 @@ export interface PassContext {
   readonly train: Optimizer | undefined;
   readonly inference: boolean;
   readonly relaxedSimd: boolean;
+  /** Parameter values to bake into the module, if any. */
+  readonly params?: readonly ParamRecord[] | undefined;
 }
 
 export interface Pass<In, Out> {
@@ -181,5 +185,26 @@ export const emit: Pass<Lowered, Emitted> = {
     const needed = ["forward", "layout", ...(emitted.abi.tensors.some((t) => t.role === "grad") ? ["backward"] : [])];
     const missing = needed.filter((fn) => !(fn in emitted.abi.functions));
     if (missing.length > 0) throw new IRError(`emit: the ABI lists no ${missing.join(", ")}`);
+  },
+};
+
+export const bake: Pass<Emitted, Emitted> = {
+  name: "bake",
+  doc: "with --params: each parameter's values in an active data segment at its offset",
+  run(emitted, context) {
+    if (context.params === undefined) return emitted;
+    const baked = bakeParams(emitted.binary, emitted.abi, context.params);
+    return { binary: baked.binary, abi: baked.abi, wat: baked.wat() };
+  },
+  print: (emitted) => emitted.wat,
+  // The module must describe itself as it now is: one rnnc section, which is this ABI, with all parameters baked or none.
+  verify: (emitted) => {
+    const sections = customSections(emitted.binary, "rnnc");
+    if (sections.length !== 1 || new TextDecoder().decode(sections[0]) !== JSON.stringify(emitted.abi)) {
+      throw new IRError("bake: the module's rnnc section is not the ABI it returns");
+    }
+    const params = emitted.abi.tensors.filter((t) => t.role === "param");
+    const baked = params.filter((t) => t.baked).length;
+    if (baked !== 0 && baked !== params.length) throw new IRError(`bake: ${baked} of ${params.length} parameters are marked baked`);
   },
 };

@@ -12,6 +12,7 @@
 //   schedule       kernels: fused elementwise loops, matrix kernels, reductions, in phases
 //   memory         the memory plan: every region's offset at any capacity (the ABI)
 //   emit           Binaryen emission, validation and optimisation
+//   bake           with options.params: each parameter's values in a data segment (lower/bake.ts)
 //
 // checkCell runs parse and instantiate alone, the passes that report user
 // errors: the diagnostics an editor shows while the user types.
@@ -21,7 +22,8 @@ import { BuildError } from "./errors.js";
 import type { Optimizer } from "./lower/train.js";
 import type { ReadCellFile, ResolveImport } from "./model.js";
 import { validateCheckOptions, validateCompileOptions } from "./options.js";
-import { differentiate, emit, instantiate, memory, parse, schedule, simplify, tape, type Pass, type PassContext } from "./passes.js";
+import { bake, differentiate, emit, instantiate, memory, parse, schedule, simplify, tape, type Pass, type PassContext } from "./passes.js";
+import type { ParamRecord } from "../runtime/params.js";
 import type { LossKind } from "./time/index.js";
 
 /** A chain of passes, each fed what the one before produced; typed so that a pass out of order does not compile. */
@@ -37,9 +39,9 @@ class Chain<In, Out> {
 
 /** The front, which reports the user's errors, and the whole pipeline. */
 const front = Chain.of(parse).then(instantiate);
-const pipeline = front.then(differentiate).then(simplify).then(tape).then(schedule).then(memory).then(emit);
+const pipeline = front.then(differentiate).then(simplify).then(tape).then(schedule).then(memory).then(emit).then(bake);
 
-export const passNames = ["parse", "instantiate", "differentiate", "simplify", "tape", "schedule", "memory", "emit"] as const;
+export const passNames = ["parse", "instantiate", "differentiate", "simplify", "tape", "schedule", "memory", "emit", "bake"] as const;
 export type PassName = (typeof passNames)[number];
 /** Earlier names of passes, still accepted: cell, ad, wasm. */
 export const passAliases: Readonly<Record<string, PassName>> = { cell: "instantiate", ad: "differentiate", wasm: "emit" };
@@ -85,6 +87,13 @@ export interface CompileOptions {
   readonly readFile?: ReadCellFile;
   /** Where an import of a cell file points; joins paths with "/" when omitted. */
   readonly resolveImport?: ResolveImport;
+  /**
+   * Parameter values to bake into the module (rnnc/runtime's decodeParams of a
+   * parameter file): written into a data segment at the parameters' offsets,
+   * so the module runs with no other file. The file must hold exactly the
+   * module's parameters, with their shapes.
+   */
+  readonly params?: readonly ParamRecord[];
 }
 
 /** What `checkCell` reads: the part of the options that decides the user's errors. */
@@ -120,7 +129,7 @@ function contextOf(options: CheckOptions & Partial<CompileOptions>): PassContext
     readFile: options.readFile, resolveImport: options.resolveImport,
     loss: options.loss ?? "mse", dtype: options.dtype ?? "f32", simd: options.simd ?? true,
     capacity: options.capacity ?? defaultCapacity, optimize: options.optimize ?? true, train: options.train,
-    inference: options.inference ?? false, relaxedSimd: options.relaxedSimd ?? false,
+    inference: options.inference ?? false, relaxedSimd: options.relaxedSimd ?? false, params: options.params,
   };
 }
 

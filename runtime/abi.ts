@@ -54,6 +54,8 @@ export interface TensorEntry {
   readonly idsBelow?: number;
   /** How a parameter is best initialised (see initParams). */
   readonly init?: ParamInit;
+  /** A parameter whose values the module carries in its data segment (rnnc compile --params). */
+  readonly baked?: true;
 }
 
 /** Initialisations without arguments: Glorot-uniform, orthogonal, embedding rows (±√(3/cols)), 0, 1. */
@@ -287,7 +289,12 @@ function parseTensor(raw: unknown, where: string, moduleDtype: Dtype, version: A
   const idsBelow = "idsBelow" in t ? integer(t.idsBelow, `${at}.idsBelow`, 1) : undefined;
   if (idsBelow !== undefined && elementType !== "i32") throw new RnncAbiError(`${at}: idsBelow needs dtype "i32"`);
   const init = "init" in t ? parseInit(t.init, `${at}.init`) : undefined;
-  return { name, role, shape, offset, ...(dtype === undefined ? {} : { dtype }), ...(idsBelow === undefined ? {} : { idsBelow }), ...(init === undefined ? {} : { init }) };
+  if ("baked" in t && (t.baked !== true || role !== "param")) throw new RnncAbiError(`${at}.baked: expected true on a param tensor, or no field`);
+  const baked = "baked" in t ? { baked: true as const } : {};
+  return {
+    name, role, shape, offset, ...(dtype === undefined ? {} : { dtype }), ...(idsBelow === undefined ? {} : { idsBelow }),
+    ...(init === undefined ? {} : { init }), ...baked,
+  };
 }
 
 function parseInit(v: unknown, where: string): ParamInit {

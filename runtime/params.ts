@@ -84,7 +84,9 @@ export function matchParams(expected: readonly ParamSlot[], found: readonly Para
   }
   for (const name of byName.keys()) problems.push(`${name} is in the file but not in the model`);
   if (problems.length > 0) {
-    throw new RnncParamsError(`parameter file does not match this model: ${problems.join("; ")}`);
+    // A file of another model has dozens of problems; the first few say so.
+    const more = problems.length > 8 ? `; and ${problems.length - 8} more` : "";
+    throw new RnncParamsError(`parameter file does not match this model: ${problems.slice(0, 8).join("; ")}${more}`);
   }
   return matched;
 }

@@ -6,7 +6,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileCell, passAliases, passNames, type CompileOptions } from "../compiler/pipeline.js";
-import { differentiate, instantiate, memory, parse, schedule, simplify, tape, type PassContext } from "../compiler/passes.js";
+import { bake, differentiate, instantiate, memory, parse, schedule, simplify, tape, type PassContext } from "../compiler/passes.js";
+import { instantiate as load } from "../compiler/gradcheck.js";
+import { decodeParams, initParams } from "../runtime/index.js";
+import { withoutCustomSection } from "../compiler/lower/bake.js";
 import { Graph } from "../compiler/ir/index.js";
 import type { Abi } from "../runtime/abi.js";
 
@@ -72,4 +75,38 @@ describe("the pipeline's passes", () => {
     const broken = { ...lowered, abi: { ...lowered.abi, tensors } as Abi };
     expect(() => memory.verify(broken)).toThrow(/memory: at batch \d+, steps \d+, .* overlaps /);
   });
+
+  it("the bake verifier refuses a module whose rnnc section is not its ABI, or whose parameters are half baked", () => {
+    const plain = load(compileCell({ ...options, inference: true }).binary);
+    initParams(plain, 1);
+    const baked = compileCell({ ...options, inference: true, verifyEach: true, params: decodeParams(plain.saveParams()) });
+    expect(() => bake.verify(baked)).not.toThrow();
+    const tensors = baked.abi.tensors.map((t, i) => (i === 0 ? { ...t, baked: undefined } : t));
+    expect(() => bake.verify({ ...baked, abi: { ...baked.abi, tensors } as Abi })).toThrow("bake: the module's rnnc section is not the ABI it returns");
+    const half = compileCell({ ...options, inference: true });
+    const halfAbi = { ...half.abi, tensors: half.abi.tensors.map((t, i) => (i === 0 ? { ...t, baked: true as const } : t)) };
+    const section = new TextEncoder().encode(JSON.stringify(halfAbi));
+    const withSection = withRnncSection(half.binary, section);
+    expect(() => bake.verify({ binary: withSection, abi: halfAbi, wat: "" })).toThrow(/bake: 1 of 12 parameters are marked baked/);
+  });
 });
+
+/** The module with another rnnc section in place of its own. */
+function withRnncSection(binary: Uint8Array, payload: Uint8Array): Uint8Array {
+  const name = new TextEncoder().encode("rnnc");
+  const leb = (n: number) => {
+    const out: number[] = [];
+    do {
+      out.push((n & 0x7f) | (n >= 0x80 ? 0x80 : 0));
+      n = Math.floor(n / 128);
+    } while (n > 0);
+    return out;
+  };
+  const body = [...leb(name.length), ...name, ...payload];
+  const section = Uint8Array.from([0, ...leb(body.length), ...body]);
+  const stripped = withoutCustomSection(binary, "rnnc");
+  const out = new Uint8Array(stripped.length + section.length);
+  out.set(stripped);
+  out.set(section, stripped.length);
+  return out;
+}

@@ -101,8 +101,9 @@ export function writeModel(network: Network, name = "imported"): WrittenModel {
   const imports = [...builders, ...[...intrinsics].sort()].sort();
   const header = [
     `// Imported by \`rnnc import\` from ${network.file} (${frameworkName(network.framework)}).`,
-    "// Compile it, then load its weights into the module:",
-    "//   rnnc compile model.ts -o model.wasm; then model.loadParams(bytes of params.safetensors)",
+    "// Build it with its weights in the module's data segment, or load them at run time:",
+    "//   rnnc compile model.ts --params params.safetensors -o model.wasm",
+    "//   rnnc compile model.ts -o model.wasm, then model.loadParams(the bytes of params.safetensors)",
     "// Every size is a number, so no --dims are needed. Sequences are time-major: [steps, batch, features].",
   ];
   const origins = [

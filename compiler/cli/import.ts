@@ -15,8 +15,9 @@ export const importUsage = `usage: rnnc import SOURCE -o DIR [options]
 Reads a trained recurrent network and writes DIR/model.ts, an rnnc model whose
 cells are the network's equations (the source's gate order and conventions in
 their comments), and DIR/params.safetensors, its weights under rnnc's tensor
-names. Compile the model with rnnc compile DIR/model.ts -o model.wasm and load
-the weights into it with the runtime's loadParams.
+names. Build both into one module, which runs with no other file, with
+  rnnc compile DIR/model.ts --params DIR/params.safetensors -o model.wasm
+(or compile the model alone and load the weights with the runtime's loadParams).
 
 SOURCE is
   - a PyTorch state_dict: torch.save(model.state_dict(), "m.pt") (.pt, .pth,

@@ -96,9 +96,12 @@ export class WasmModule {
   readonly raw: binaryen.Module;
   private labels = 0;
 
-  /** `relaxed`: relaxed SIMD (fused multiply-add in the product kernel), which Node 20 runs only with --experimental-wasm-relaxed-simd. */
-  constructor(simd: boolean, readonly relaxed = false) {
-    this.raw = new binaryen.Module();
+  /**
+   * `relaxed`: relaxed SIMD (fused multiply-add in the product kernel), which Node 20 runs only with
+   * --experimental-wasm-relaxed-simd. `binary`: a module rnnc emitted, read back for a later step.
+   */
+  constructor(simd: boolean, readonly relaxed = false, binary?: Uint8Array) {
+    this.raw = binary ? binaryen.readBinary(binary) : new binaryen.Module();
     let features = binaryen.Features.MVP | binaryen.Features.NontrappingFPToInt | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.MutableGlobals;
     if (simd) features |= binaryen.Features.SIMD128;
     if (simd && relaxed) features |= binaryen.Features.RelaxedSIMD;
@@ -129,6 +132,26 @@ export class WasmModule {
   setMemory(bytes: number): void {
     const pages = Math.max(1, Math.ceil(bytes / 65536));
     this.raw.setMemory(pages, 65536, "memory");
+  }
+
+  /** A module rnnc emitted, with the features it was built with (they are not in its bytes). */
+  static read(binary: Uint8Array, simd: boolean, relaxed: boolean): WasmModule {
+    return new WasmModule(simd, relaxed, binary);
+  }
+
+  /** Sets the memory's active data segments, keeping its size and export. */
+  setDataSegments(segments: readonly { offset: number; data: Uint8Array }[]): void {
+    const m = this.raw;
+    const info = m.getMemoryInfo();
+    let internal: string | undefined;
+    for (let i = 0; i < m.getNumExports(); i++) {
+      const e = binaryen.getExportInfo(m.getExportByIndex(i));
+      if (e.kind === binaryen.ExternalMemory) internal = e.value;
+    }
+    if (internal === undefined) throw new WasmValidationError("the module exports no memory: this is an rnnc bug");
+    // The memory keeps its internal name, so its export still points at it.
+    const data = segments.map((s) => ({ offset: m.i32.const(s.offset), data: s.data, passive: false }));
+    m.setMemory(info.initial, info.max ?? info.initial, null, data, info.shared, info.is64, internal);
   }
 
   customSection(name: string, contents: Uint8Array): void {

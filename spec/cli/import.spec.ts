@@ -46,6 +46,41 @@ describe("rnnc import", () => {
     expect(model.abi.name).toBe("imported");
   });
 
+  it("import, compile --params, and the .wasm alone computes PyTorch's outputs", () => {
+    const dir = join(tmp, "baked");
+    expect(rnnc("import", fixture("torch/lstm-tagger.pt"), "-o", dir).code).toBe(0);
+    const wasm = join(dir, "tagger.wasm");
+    const compiled = rnnc("compile", join(dir, "model.ts"), "--params", join(dir, "params.safetensors"), "--dtype", "f64",
+      "--inference", "--batch", "4", "--steps", "8", "-o", wasm);
+    expect(compiled.err).toMatch(/wrote .*tagger\.wasm: \d+ bytes, f64 simd, 67 parameter tensors \(\d+ values, baked in\)/);
+    const inspected = rnnc("inspect", wasm);
+    expect(inspected.out).toContain("parameters: all of 67 baked into the module's data segment (it runs with no parameter file)");
+    expect(inspected.out).toMatch(/^l0\.fwd\.Wi\s+param \(baked\)\s+\[4, 3\]/m);
+    const f = JSON.parse(readFileSync(fixture("torch/lstm-tagger.json"), "utf8"));
+    const model = instantiate(readFileSync(wasm));
+    model.set("tokens", "input", f.input.ids);
+    model.set("lengths", "lengths", f.lengths);
+    model.forward(f.batch, f.steps);
+    const y = model.get("y", "output", { batch: f.batch, steps: f.steps });
+    const features = f.y.shape[2];
+    let worst = 0;
+    y.forEach((v, i) => {
+      if (Math.floor(i / features / f.batch) < f.lengths[Math.floor(i / features) % f.batch]) worst = Math.max(worst, Math.abs(v - f.y.data[i]) / Math.max(1, Math.abs(f.y.data[i])));
+    });
+    expect(worst).toBeLessThan(1e-9);
+  });
+
+  it("compile --params with a file that does not fit, or is missing, exits 1 naming it", () => {
+    const dir = join(tmp, "misfit");
+    expect(rnnc("import", fixture("torch/rnn-tanh.pt"), "-o", dir).code).toBe(0);
+    const other = join(dir, "other.safetensors");
+    writeFileSync(other, readFileSync(join(tmp, "tagger", "params.safetensors")));
+    const misfit = rnnc("compile", join(dir, "model.ts"), "--params", other, "-o", join(dir, "m.wasm"));
+    expect(misfit.code).toBe(1);
+    expect(misfit.err).toMatch(/^rnnc compile: .*other\.safetensors: cannot bake the parameters: the file does not match this model: l0\.W is missing from the file; .*; and 63 more$/m);
+    expect(rnnc("compile", join(dir, "model.ts"), "--params", join(dir, "none.safetensors")).err).toContain("cannot read");
+  });
+
   it("--json reports the network; --name names the model", () => {
     const { code, out } = rnnc("import", fixture("torch/gru-bi-sigmoid.safetensors"), "-o", join(tmp, "gru"), "--json",
       "--readout-activation", "sigmoid", "--name", "scorer");

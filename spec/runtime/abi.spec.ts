@@ -87,6 +87,15 @@ describe("parseAbi", () => {
     expect(parseTweaked((a) => a.tensors.push(version as never, { ...version, name: "other", offset: 1040 } as never))).toThrow(/more than one param_version tensor/);
   });
 
+  it("reads baked: true on a param tensor and refuses it anywhere else", () => {
+    const baked = (index: number, value: unknown) => parseTweaked((a) => Object.assign(a.tensors[index]!, { baked: value }));
+    expect(baked(0, true)().tensors[0]!.baked).toBe(true);
+    expect(tinyAbi().tensors[0]!.role).toBe("param");
+    expect(parseAbi(JSON.stringify(tinyAbi())).tensors[0]).not.toHaveProperty("baked");
+    expect(baked(0, false)).toThrow(/\.baked: expected true on a param tensor, or no field/);
+    expect(baked(4, true)).toThrow(/tensors\[4\] \(x\)\.baked: expected true on a param tensor/);
+  });
+
   it("checks alignment against the entry's own dtype", () => {
     expect(parseTweaked((a) => (a.tensors[0]!.dtype = "f64"))).not.toThrow();
     expect(parseTweaked((a) => ((a.tensors[1]!.dtype = "f64"), (a.tensors[1]!.offset = 100)))).toThrow(/not aligned to its f64/);

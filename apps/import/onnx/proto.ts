@@ -71,6 +71,7 @@ const rawReaders: Partial<Record<number, { size: number; read: (v: DataView, at:
 
 export function decodeTensor(t: onnxProto.onnx.ITensorProto, where: string, readBeside: (path: string) => Uint8Array): ConstTensor {
   const dims = (t.dims ?? []).map(num);
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new ImportError(`${where} has a malformed shape [${dims.join(", ")}]`);
   const count = dims.reduce((n, d) => n * d, 1);
   const dataType = t.dataType ?? 0;
   const reader = rawReaders[dataType];
@@ -92,9 +93,9 @@ export function decodeTensor(t: onnxProto.onnx.ITensorProto, where: string, read
     if (!(offset >= 0 && length >= 0 && offset + length <= file.length)) throw new ImportError(`${where}: its data at [${offset}, ${offset + length}) runs past the end of ${location}`);
     raw = file.subarray(offset, offset + length);
   }
-  const values = new Float64Array(count);
   if (raw) {
     if (raw.length !== count * reader.size) throw new ImportError(`${where}: ${raw.length} bytes of data for ${count} ${typeName} values`);
+    const values = new Float64Array(count);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < count; i++) values[i] = reader.read(view, i * reader.size);
     return { dims, values, type: reader.type };
@@ -106,6 +107,7 @@ export function decodeTensor(t: onnxProto.onnx.ITensorProto, where: string, read
     : t.int32Data ?? undefined;
   const list = typed ?? [];
   if (list.length !== count) throw new ImportError(`${where}: ${list.length} values for shape [${dims.join(", ")}]`);
+  const values = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     const v = num(list[i]);
     values[i] = dataType === elemTypes.FLOAT16 ? halfToNumber(v) : v;

@@ -10,6 +10,7 @@
 // builds alike).
 
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { importFile, ImportError } from "../../../apps/import/index.js";
 import { prng } from "../../../compiler/api.js";
@@ -235,6 +236,20 @@ describe("ONNX graphs rnnc refuses, naming the node", () => {
     { initializers: [tensor("one", [1], [1], "int64"), tensor("W4", [1, 4, 4], new Array(16).fill(0))], outputs: ["y", "z"] });
     refuse([{ opType: "RNN", inputs: ["X", "W", "R", "", "", "h0"], outputs: ["y"], attributes: { hidden_size: 4 } }],
       /initial_h is a nonzero constant/, { initializers: [tensor("h0", [1, 1, 4], [1, 0, 0, 0])] });
+  });
+
+  it("damaged files: ImportErrors naming the file, never a crash", () => {
+    const good = fixture("lstm-tagger");
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }), fc.nat(good.length), (flips, cut) => {
+      const damaged = good.slice(0, Math.max(cut, good.length - 64));
+      for (const [at, x] of flips) if (at < damaged.length) damaged[at]! ^= x;
+      try {
+        importFile("damaged.onnx", damaged, "onnx");
+      } catch (e) {
+        if (!(e instanceof ImportError)) throw e;
+        expect((e as Error).message).toMatch(/^damaged\.onnx: /);
+      }
+    }), { numRuns: 300, seed: 5 });
   });
 
   it("a file that is not ONNX", () => {

@@ -1,0 +1,104 @@
+// compiler/lower — parameters baked into a module, a step after lowering. In:
+// a lowered module's bytes, its ABI and the parameter values (a parameter
+// file's records, as rnnc/runtime reads them). Out: the same module with
+// every parameter's bytes in active data segments at the offsets its ABI
+// gives for role param, those entries marked "baked", validated again: it
+// runs with no other file. Parameters are fixed-size regions at fixed
+// offsets (ABI 2), whatever capacity the host lays the module out at.
+
+import type { Abi, TensorEntry } from "../../runtime/abi.js";
+import { elementTypeOf, resolveShape } from "../../runtime/abi.js";
+import { RnncParamsError } from "../../runtime/errors.js";
+import { convertFloats, matchParams, type ParamRecord } from "../../runtime/params.js";
+import { BakeError } from "../errors.js";
+import { WasmModule } from "./wasm.js";
+
+/** The module's sections in order: id, the bytes of the whole section, and a custom section's name. */
+function sections(binary: Uint8Array): { id: number; bytes: Uint8Array; name?: string; payload: Uint8Array }[] {
+  const out: { id: number; bytes: Uint8Array; name?: string; payload: Uint8Array }[] = [];
+  let at = 8;
+  const leb = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = binary[at++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (!(byte & 0x80)) return value;
+    }
+  };
+  while (at < binary.length) {
+    const start = at;
+    const id = binary[at++]!;
+    const size = leb();
+    const end = at + size;
+    if (id === 0) {
+      const length = leb();
+      const name = new TextDecoder().decode(binary.subarray(at, at + length));
+      out.push({ id, bytes: binary.subarray(start, end), name, payload: binary.subarray(at + length, end) });
+    } else out.push({ id, bytes: binary.subarray(start, end), payload: binary.subarray(at, end) });
+    at = end;
+  }
+  return out;
+}
+
+/** The payloads of the module's custom sections named `name`, read from its bytes (no engine needed). */
+export function customSections(binary: Uint8Array, name: string): Uint8Array[] {
+  return sections(binary).filter((s) => s.name === name).map((s) => s.payload);
+}
+
+/** The module's bytes without its custom section `name` (Binaryen keeps custom sections it reads). */
+export function withoutCustomSection(binary: Uint8Array, name: string): Uint8Array {
+  const parts = [binary.subarray(0, 8), ...sections(binary).filter((s) => s.name !== name).map((s) => s.bytes)];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let k = 0;
+  for (const p of parts) (out.set(p, k), (k += p.length));
+  return out;
+}
+
+export interface Baked {
+  readonly binary: Uint8Array;
+  readonly abi: Abi;
+  readonly wat: () => string;
+}
+
+/** Writes `records` into the module's parameter regions; the file must hold exactly the module's parameters. */
+export function bakeParams(binary: Uint8Array, abi: Abi, records: readonly ParamRecord[]): Baked {
+  const entries = abi.tensors.filter((t) => t.role === "param");
+  const slots = entries.map((e) => ({ name: e.name, shape: resolveShape(e.shape, abi.capacity), dtype: elementTypeOf(abi, e) }));
+  let matched: ParamRecord[];
+  try {
+    matched = matchParams(slots, records);
+  } catch (e) {
+    if (e instanceof RnncParamsError) throw new BakeError(`cannot bake the parameters: ${e.message.replace(/^parameter file/, "the file")}`);
+    throw e;
+  }
+  // One segment per run of adjacent regions.
+  const pieces = entries.map((entry, i) => {
+    const record = matched[i]!;
+    const want = slots[i]!.dtype;
+    const data = record.dtype === want ? record.data : convertFloats(record.data, record.dtype as "f32" | "f64", want as "f32" | "f64");
+    // A parameter's region never moves (ABI 2 gives it a number), so its bytes can be placed before the host chooses a capacity.
+    if (typeof entry.offset !== "number") throw new Error(`bake: parameter ${entry.name} has a moving offset; parameters are fixed regions`);
+    return { offset: entry.offset, data };
+  }).sort((a, b) => a.offset - b.offset);
+  const segments: { offset: number; data: Uint8Array }[] = [];
+  for (const p of pieces) {
+    const last = segments.at(-1);
+    if (last && last.offset + last.data.length === p.offset) {
+      const joined = new Uint8Array(last.data.length + p.data.length);
+      joined.set(last.data);
+      joined.set(p.data, last.data.length);
+      segments[segments.length - 1] = { offset: last.offset, data: joined };
+    } else segments.push({ offset: p.offset, data: p.data });
+  }
+  const baked: Abi = { ...abi, tensors: abi.tensors.map((t): TensorEntry => (t.role === "param" ? { ...t, baked: true } : t)) };
+  const mod = WasmModule.read(withoutCustomSection(binary, "rnnc"), abi.simd, abi.relaxedSimd === true);
+  try {
+    mod.setDataSegments(segments);
+    mod.customSection("rnnc", new TextEncoder().encode(JSON.stringify(baked)));
+    const out = mod.emit({ optimize: false });
+    const text = out.text();
+    return { binary: out.binary, abi: baked, wat: () => text };
+  } finally {
+    mod.dispose();
+  }
+}
