@@ -8,6 +8,8 @@ import { checkNetwork } from "./check.js";
 import { ImportError } from "./errors.js";
 import { readOnnx } from "./onnx/proto.js";
 import { onnxNetwork } from "./onnx/read.js";
+import { tfjsNetwork } from "./tfjs/layers.js";
+import { readTfjsModel } from "./tfjs/model-json.js";
 import type { Network } from "./network.js";
 import { readTorchFile } from "./torch/pt.js";
 import { readSafetensorsFile } from "./torch/safetensors.js";
@@ -19,14 +21,15 @@ export { ImportError } from "./errors.js";
 export type { Network } from "./network.js";
 export type { TorchOptions } from "./torch/state-dict.js";
 
-export const sourceFormats = ["torch", "safetensors", "onnx"] as const;
+export const sourceFormats = ["torch", "safetensors", "onnx", "tfjs"] as const;
 export type SourceFormat = (typeof sourceFormats)[number];
 
-/** The format a file's name says: .pt/.pth/.bin torch, .safetensors, .onnx. */
+/** The format a file's name says: .pt/.pth/.bin torch, .safetensors, .onnx, .json (a TF.js model.json). */
 export function formatOf(file: string): SourceFormat | undefined {
   if (/\.(pt|pth|bin)$/i.test(file)) return "torch";
   if (/\.safetensors$/i.test(file)) return "safetensors";
   if (/\.onnx$/i.test(file)) return "onnx";
+  if (/\.json$/i.test(file)) return "tfjs";
   return undefined;
 }
 
@@ -65,6 +68,7 @@ export function readNetwork(file: string, bytes: Uint8Array, format: SourceForma
     case "torch": return stateDictNetwork(readTorchFile(bytes, file, options.key), options);
     case "safetensors": return stateDictNetwork(readSafetensorsFile(bytes, file), options);
     case "onnx": return onnxNetwork(readOnnx(bytes, file, readBeside), file);
+    case "tfjs": return tfjsNetwork(readTfjsModel(bytes, file, readBeside), file);
   }
 }
 

@@ -27,7 +27,11 @@ SOURCE is
     an nn.Linear after them by their shapes;
   - an ONNX model (.onnx) of RNN, LSTM and GRU nodes, stacked as
     torch.onnx.export writes them, with a Gather embedding before them and a
-    MatMul and Add readout (and Sigmoid, Tanh or Relu) after them.
+    MatMul and Add readout (and Sigmoid, Tanh or Relu) after them;
+  - a TF.js layers model (model.json and its weight shards: tf.LayersModel.save,
+    or tfjs-converter from Keras) of SimpleRNN, LSTM, GRU (reset_after either
+    way) and Bidirectional (concat, sum) layers, with an Embedding or Masking
+    before them and a Dense or TimeDistributed(Dense) after them.
 
   -o, --output DIR         the folder to write (made if missing)
   --format F               ${sourceFormats.join(", ")} (default: from SOURCE's extension)

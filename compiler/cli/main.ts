@@ -27,7 +27,7 @@ const commands: Record<string, { run: (argv: readonly string[], io: Io) => numbe
   eval: { run: evalCommand, summary: "score a trained checkpoint on labelled data" },
   flow: { run: flowCommand, summary: "how far back the gradient reaches: ‖∂ℓ_T/∂h_{T−k}‖ per cell, table and SVG" },
   plot: { run: plotCommand, summary: "draw a training run's loss and dev curves (log.json) as SVG" },
-  import: { run: importCommand, summary: "turn a PyTorch or ONNX network into an rnnc model and parameter file" },
+  import: { run: importCommand, summary: "turn a PyTorch, ONNX or TF.js network into an rnnc model and parameter file" },
 };
 
 export const usage = `usage: rnnc COMMAND [options]
