@@ -12,6 +12,9 @@ import { sameShape, showShape } from "./tensor.js";
 function expectShape(t: Tensor | undefined, shape: readonly number[], what: string): void {
   if (t === undefined) throw new ImportError(`${what} is missing`);
   if (!sameShape(t, shape)) throw new ImportError(`${what} has shape ${showShape(t.shape)}, expected ${showShape(shape)}`);
+  // A NaN or infinite weight is a broken or damaged network; compiled, it would only give NaN.
+  const bad = t.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new ImportError(`${what} holds ${t.data[bad]} at index ${bad}; a trained network's weights are finite`);
 }
 
 function checkLayer(layer: RecurrentLayer, index: number, features: number): void {
@@ -51,6 +54,7 @@ export function checkNetwork(network: Network): void {
     if (network.input.table.shape.length !== 2 || !(rows! > 0 && dim! > 0)) {
       throw new ImportError(`the embedding ${network.input.origin} has shape ${showShape(network.input.table.shape)}, expected [rows, dim]`);
     }
+    expectShape(network.input.table, [rows!, dim!], `the embedding ${network.input.origin}`);
   }
   let features = inputSize(network.input);
   network.layers.forEach((layer, i) => {

@@ -252,6 +252,32 @@ describe("ONNX graphs rnnc refuses, naming the node", () => {
     }), { numRuns: 300, seed: 5 });
   });
 
+  it("initializers kept in an external data file beside the model", () => {
+    const draw = uniform(3);
+    const [w, r] = [draw(4 * 2, 1), draw(4 * 4, 1)];
+    const external = new Uint8Array(8 + 4 * (8 + 16));
+    new Float32Array(external.buffer, 8).set([...w, ...r]);
+    const outside = (name: string, dims: number[], offset: number, length: number) => ({
+      name, dims, dataType: 1, dataLocation: 1,
+      externalData: [{ key: "location", value: "weights.bin" }, { key: "offset", value: String(offset) }, { key: "length", value: String(length) }],
+    });
+    const graph = (W: ReturnType<typeof tensor>, R: ReturnType<typeof tensor>) => buildModel({
+      nodes: [{ opType: "RNN", inputs: ["X", "W", "R"], outputs: ["Y"], attributes: { hidden_size: 4 } }, { opType: "Squeeze", inputs: ["Y", "one"], outputs: ["y"] }],
+      initializers: [W, R, tensor("one", [1], [1], "int64")],
+      inputs: [{ name: "X", dims: ["T", "B", 2] }], outputs: [{ name: "y", dims: ["T", "B", 4] }],
+    });
+    const inline = importFile("a.onnx", graph(tensor("W", [1, 4, 2], w), tensor("R", [1, 4, 4], r)), "onnx");
+    const beside = (path: string) => {
+      if (path !== "weights.bin") throw new Error(`no file ${path}`);
+      return external;
+    };
+    const bytes = graph(outside("W", [1, 4, 2], 8, 32), outside("R", [1, 4, 4], 40, 64));
+    expect(importFile("a.onnx", bytes, "onnx", {}, beside).params).toEqual(inline.params);
+    expect(() => importFile("a.onnx", bytes, "onnx")).toThrow(/initializer W keeps its data in weights\.bin, which cannot be read/);
+    const past = graph(outside("W", [1, 4, 2], 8, 32), outside("R", [1, 4, 4], 60, 64));
+    expect(() => importFile("a.onnx", past, "onnx", {}, beside)).toThrow(/initializer R: its data at \[60, 124\) runs past the end of weights\.bin/);
+  });
+
   it("a file that is not ONNX", () => {
     expect(() => importFile("x.onnx", new Uint8Array([1, 2, 3, 4, 5]), "onnx")).toThrow(/x\.onnx: not an ONNX model/);
   });

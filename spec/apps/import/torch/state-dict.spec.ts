@@ -4,7 +4,7 @@
 // names the tensors and the flag that settles it.
 
 import { describe, expect, it } from "vitest";
-import { ImportError } from "../../../../apps/import/index.js";
+import { ImportError, writeNetwork } from "../../../../apps/import/index.js";
 import { stateDictNetwork, type StateDict, type TorchOptions } from "../../../../apps/import/torch/state-dict.js";
 
 type Entry = [name: string, shape: number[], dtype?: string];
@@ -89,6 +89,12 @@ describe("what they cannot say, and the messages", () => {
     expect(fails(two, { embedding: "a" })).toContain("holds tensors that rnnc cannot place: b.weight [6, 3]");
     expect(fails([...rnn("rnn.", 4, 3, 4), ["fc.weight", [2, 4]], ["fc.bias", [2]]], { readout: "none" })).toContain("cannot place: fc.weight [2, 4], fc.bias [2]");
     expect(fails([...rnn("rnn.", 4, 3, 4), ["fc.weight", [2, 5]], ["fc.bias", [2]]])).toContain("cannot place: fc.weight [2, 5], fc.bias [2]");
+  });
+
+  it("a weight that is NaN or infinite, named with its gate and index", () => {
+    const sd = stateDict(rnn("rnn.", 3, 3, 4));
+    sd.tensors.find((t) => t.name === "rnn.weight_hh_l0")!.data![4 * 4 + 5] = NaN;
+    expect(() => writeNetwork(stateDictNetwork(sd))).toThrow("layer 0 (nn.GRU rnn, layer 0 (rnn.*_l0)): U of gate z holds NaN at index 5; a trained network's weights are finite");
   });
 
   it("a safetensors file (sorted) with several recurrent modules needs their order", () => {
