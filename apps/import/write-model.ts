@@ -7,7 +7,11 @@
 
 import { planCell, type CellPlan } from "./cells.js";
 import { describePacking, frameworkName } from "./conventions.js";
-import type { Network, RecurrentLayer } from "./network.js";
+import type { Binding, Network, RecurrentLayer } from "./network.js";
+
+const roleWords: Record<Binding["role"], string> = {
+  input: "input", lengths: "sequence lengths", state_in: "initial state", output: "output", state_out: "final state",
+};
 
 /** The name of the model's id input, when the network starts with an embedding. */
 export const idsInput = "tokens";
@@ -110,7 +114,8 @@ export function writeModel(network: Network, name = "imported"): WrittenModel {
     ...(input.kind === "embedding" ? [`input: the embedding ${input.origin} [${input.table.shape.join(", ")}] (ids in [0, ${input.table.shape[0]}))`] : []),
     ...network.layers.map((l, i) => `layer ${i}: ${l.origin}${l.directions.length === 2 ? ` (bidirectional, ${l.merge})` : ""}`),
     ...(readout ? [`readout: ${readout.origin}${readout.bias ? "" : " (no bias: readout.c is zero)"}`] : []),
-    ...(network.bindings ?? []).map((b) => `${frameworkName(network.framework)} ${b.role.replace("_", " ")} ${b.source} is the module's ${b.rnnc.join(", ")}${b.note ? `: ${b.note}` : ""}`),
+    ...(network.bindings ?? []).map((b) => `${frameworkName(network.framework)} ${roleWords[b.role]}${b.source ? ` ${b.source}` : ""} → the module's `
+      + `${b.rnnc.join(", ")}${b.note ? `; ${b.note}` : ""}`),
   ];
   const modelLines = [
     `export const ${name} = model({`,

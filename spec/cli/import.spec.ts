@@ -97,7 +97,7 @@ describe("rnnc import", () => {
     const { code, out } = rnnc("import", fixture("onnx/gru-2layer.onnx"), "-o", join(tmp, "onnx"));
     expect(code).toBe(0);
     expect(out).toContain("model imported, input 3, GRU H=4, GRU H=4 (f32 weights)");
-    expect(readFileSync(join(tmp, "onnx", "model.ts"), "utf8")).toContain("// ONNX output y is the module's y");
+    expect(readFileSync(join(tmp, "onnx", "model.ts"), "utf8")).toContain("// ONNX output y → the module's y");
     expect(rnnc("import", fixture("onnx/gru-2layer.onnx"), "-o", join(tmp, "onnx"), "--rnn-nonlinearity", "relu"))
       .toMatchObject({ code: 2, err: expect.stringContaining("--rnn-nonlinearity: for PyTorch state_dicts") });
   });

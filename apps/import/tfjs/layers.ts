@@ -167,15 +167,15 @@ export function tfjsNetwork(model: TfjsModel, file: string): Network {
   const left = [...model.weights.keys()].filter((n) => !used.has(n));
   if (left.length > 0) fail(`holds weights no layer uses: ${left.join(", ")}`);
   const inputName = input!.kind === "dense" ? "x" : "tokens";
-  bindings.push({ source: "the model's input", role: "input", rnnc: [inputName],
+  bindings.push({ source: "", role: "input", rnnc: [inputName],
     note: [`Keras' is [batch, steps${input!.kind === "dense" ? ", features" : ""}]; rnnc's ${inputName} is [steps, batch, ${input!.kind === "dense" ? "features" : "1"}]`, ...(masked ? [masked] : [])].join("; ") });
   const last = layers.length - 1;
   if (finalStates) {
     const merged = layers[last]!.merge === "sum" ? "their sum" : "the two concatenated";
-    bindings.push({ source: "the model's output", role: "state_out", rnnc: [`l${last}.fwd.h`, `l${last}.bwd.h`],
+    bindings.push({ source: "", role: "state_out", rnnc: [`l${last}.fwd.h`, `l${last}.bwd.h`],
       note: `Keras returns the Bidirectional layer's final states (return_sequences false), ${merged}` });
   } else {
-    bindings.push({ source: "the model's output", role: "output", rnnc: ["y"],
+    bindings.push({ source: "", role: "output", rnnc: ["y"],
       note: lastStepOnly ? "Keras returns each sequence's last step (return_sequences false): rnnc's y at step lengths[i] − 1" : "Keras' is [batch, steps, features]; rnnc's y is [steps, batch, features]" });
   }
   return { framework: "tfjs", file, dtype: "f32", input: input!, layers, ...(readout ? { readout } : {}), bindings };
