@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BuildError, compileCell, instantiate } from "../../compiler/api.js";
 import { BakeError } from "../../compiler/errors.js";
-import { decodeParams, encodeParams, initParams, type RnncModel } from "../../runtime/index.js";
+import { decodeParams, encodeParams, initParams, loadModel, type RnncModel } from "../../runtime/index.js";
 
 const source = readFileSync(new URL("../../examples/lstm.ts", import.meta.url), "utf8");
 const dims = { I: 3, H: 5 };
@@ -60,6 +60,20 @@ describe("baked parameters", () => {
       });
     }
   }
+
+  it("a baked module laid out by its host at another capacity (ABI 2: memory grown at load) keeps its parameters", async () => {
+    const params = paramFile("f32", 5);
+    const compiled = build("f32", true, false, params);
+    for (const capacity of [{ batch: 1, steps: 1 }, { batch: 7, steps: 40 }]) {
+      const model = await loadModel(compiled.binary, { capacity });
+      expect(model.capacity).toEqual(capacity);
+      expect(model.saveParams()).toEqual(instantiate(compiled.binary).saveParams());
+    }
+    const plain = instantiate(build("f32", true, false).binary);
+    plain.loadParams(params);
+    const large = await loadModel(compiled.binary, { capacity: { batch: 7, steps: 40 } });
+    expect(outputs(large)).toEqual(outputs(plain));
+  });
 
   it("a file that does not fit is a BakeError listing what is wrong; malformed records are BuildErrors", () => {
     const records = decodeParams(paramFile("f32", 1));

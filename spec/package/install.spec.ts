@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileCell } from "../../compiler/api.js";
 import { initParams, loadModel } from "../../runtime/index.js";
@@ -99,6 +100,15 @@ describe("the packed package, installed into an empty project", () => {
     expect(abi.dims).toEqual({ I: 4, H: 5 });
     const report = JSON.parse(run("npx", ["rnnc", "gradcheck", "elman.ts", "--dims", "I=3,H=2", "--json"])) as { passed: boolean };
     expect(report.passed).toBe(true);
+  });
+
+  it("runs rnnc import from the tarball (the importer and its onnx-proto dependency ship), and compiles its output with --params", () => {
+    const fixtures = fileURLToPath(new URL("../fixtures/import/", import.meta.url));
+    for (const [source, dir] of [["torch/lstm-tagger.pt", "from-torch"], ["onnx/gru-2layer.onnx", "from-onnx"]] as const) {
+      expect(run("npx", ["rnnc", "import", join(fixtures, source), "-o", dir])).toMatch(/^wrote .*model\.ts and .*params\.safetensors: model imported/);
+      run("npx", ["rnnc", "compile", join(dir, "model.ts"), "--params", join(dir, "params.safetensors"), "-o", `${dir}.wasm`]);
+      expect(run("npx", ["rnnc", "inspect", `${dir}.wasm`])).toContain("baked into the module's data segment");
+    }
   });
 
   it("runs a module through the installed runtime as this checkout's runtime does", async () => {
