@@ -14,3 +14,5 @@ export { prng, normal } from "./random.js";
 export { RnncAbiError, RnncError, RnncParamsError } from "./errors.js";
 // Parameter files without a module, for programs that write or read weights (rnnc import, export).
 export { decodeParams, encodeParams, type ParamRecord } from "./params.js";
+// A plain safetensors file (no rnnc metadata), for weights under another tool's names (rnnc export).
+export { encodeSafetensors } from "./safetensors.js";

@@ -9,11 +9,27 @@
 import { applyActivation, literal } from "./activations.js";
 import type { Activation, DirectionWeights, RecurrentLayer, Tensor } from "./network.js";
 
+/** Where a cell parameter's values live in a direction's weights. */
+export type ParamSource =
+  | { readonly kind: "gate"; readonly gate: string; readonly field: "W" | "U" | "bx" | "bh" }
+  | { readonly kind: "peephole"; readonly gate: "i" | "f" | "o" }
+  | { readonly kind: "projection" };
+
 export interface CellParam {
   readonly name: string;
   /** Symbolic shape: I the layer's input, H its hidden size, P its projection. */
   readonly dims: readonly ("I" | "H" | "P")[];
-  readonly value: (direction: DirectionWeights) => Tensor;
+  readonly source: ParamSource;
+}
+
+/** The values of a cell parameter in one direction's weights. */
+export function paramValue(direction: DirectionWeights, source: ParamSource): Tensor {
+  const missing = (): never => {
+    throw new Error(`cells: no weights at ${JSON.stringify(source)}`);
+  };
+  if (source.kind === "gate") return direction.gates[source.gate]?.[source.field] ?? missing();
+  if (source.kind === "peephole") return direction.peepholes?.[source.gate] ?? missing();
+  return direction.projection ?? missing();
 }
 
 export interface CellPlan {
@@ -48,20 +64,20 @@ export function planCell(layer: RecurrentLayer): CellPlan {
     if (!has[side]) return [];
     const s = prefixOf(layer.kind, gate);
     const name = has.x && has.h ? `b${side}${s}` : `b${s}`;
-    params.push({ name, dims: ["H"], value: (d) => d.gates[gate]![side === "x" ? "bx" : "bh"]! });
+    params.push({ name, dims: ["H"], source: { kind: "gate", gate, field: side === "x" ? "bx" : "bh" } });
     return [name];
   };
   const peep = layer.kind === "lstm" && layer.directions[0]!.peepholes !== undefined;
   /** The terms of a gate's pre-activation; an LSTM's peephole reads `cell` (c or the new cNext). */
   const gateTerms = (gate: string, cell?: "c" | "cNext"): string[] => {
     const s = prefixOf(layer.kind, gate);
-    params.push({ name: `W${s}`, dims: ["H", "I"], value: (d) => d.gates[gate]!.W });
+    params.push({ name: `W${s}`, dims: ["H", "I"], source: { kind: "gate", gate, field: "W" } });
     const x = bias(gate, "x");
-    params.push({ name: `U${s}`, dims: ["H", projected ? "P" : "H"], value: (d) => d.gates[gate]!.U });
+    params.push({ name: `U${s}`, dims: ["H", projected ? "P" : "H"], source: { kind: "gate", gate, field: "U" } });
     const h = bias(gate, "h");
     if (!peep || cell === undefined) return [`W${s} * x`, ...x, `U${s} * h`, ...h];
     const g = gate as "i" | "f" | "o";
-    params.push({ name: `p${g}`, dims: ["H"], value: (d) => d.peepholes![g] });
+    params.push({ name: `p${g}`, dims: ["H"], source: { kind: "peephole", gate: g } });
     return [`W${s} * x`, ...x, `U${s} * h`, ...h, `p${g} * ${cell}`];
   };
   const body: string[] = [];
@@ -90,9 +106,9 @@ export function planCell(layer: RecurrentLayer): CellPlan {
     body.push(`const z = ${z};`);
     const r = act(gate, sum(gateTerms("r")), "ar");
     body.push(`const r = ${r};`);
-    params.push({ name: "Wn", dims: ["H", "I"], value: (d) => d.gates.n!.W });
+    params.push({ name: "Wn", dims: ["H", "I"], source: { kind: "gate", gate: "n", field: "W" } });
     const bx = bias("n", "x");
-    params.push({ name: "Un", dims: ["H", "H"], value: (d) => d.gates.n!.U });
+    params.push({ name: "Un", dims: ["H", "H"], source: { kind: "gate", gate: "n", field: "U" } });
     const bh = bias("n", "h");
     const n = layer.resetAfter
       ? act(candidate, sum(["Wn * x", ...bx, `r * (${sum(["Un * h", ...bh])})`]), "an")
@@ -118,7 +134,7 @@ export function planCell(layer: RecurrentLayer): CellPlan {
   body.push(`const o = ${act(gate, sum(gateTerms("o", "cNext")), "ao")};`);
   // ONNX's clip bounds the gates' and the candidate's inputs, not the cell's h(c'), as onnxruntime computes it.
   const out = `o * ${act(cell, "cNext", "ac", false)}`;
-  if (projected) params.push({ name: "Wp", dims: ["P", "H"], value: (d) => d.projection! });
+  if (projected) params.push({ name: "Wp", dims: ["P", "H"], source: { kind: "projection" } });
   return {
     key: JSON.stringify(["lstm", layer.activations, clip ?? null, has, layer.coupledForget, peep, projected]), kind: "lstm",
     states: [{ name: "h", dim: projected ? "P" : "H" }, { name: "c", dim: "H" }], params, body,

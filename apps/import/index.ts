@@ -16,6 +16,10 @@ import { readSafetensorsFile } from "./torch/safetensors.js";
 import { stateDictNetwork, type TorchOptions } from "./torch/state-dict.js";
 import { writeModel, type WrittenModel } from "./write-model.js";
 import { writeParams } from "./write-params.js";
+import { readSkeleton, writeSkeleton } from "./skeleton.js";
+import { torchStateDict } from "./export.js";
+import { decodeParams, encodeSafetensors, RnncError } from "../../runtime/index.js";
+import type { Tensor } from "./network.js";
 
 export { ImportError } from "./errors.js";
 export type { Network } from "./network.js";
@@ -48,6 +52,8 @@ export interface Imported {
   readonly model: WrittenModel;
   /** The parameter file (safetensors) of the written model. */
   readonly params: Uint8Array;
+  /** network.json: the network without its weights, which rnnc export fills with trained ones. */
+  readonly skeleton: string;
 }
 
 const noFiles: ReadBytes = (path) => {
@@ -76,9 +82,43 @@ export function readNetwork(file: string, bytes: Uint8Array, format: SourceForma
 export function writeNetwork(network: Network, name?: string): Imported {
   checkNetwork(network);
   const model = writeModel(network, name);
-  return { network, model, params: writeParams(network, model.plans) };
+  return { network, model, params: writeParams(network, model.plans), skeleton: writeSkeleton(network) };
 }
 
 export function importFile(file: string, bytes: Uint8Array, format: SourceFormat, options: ImportOptions = {}, readBeside?: ReadBytes): Imported {
   return writeNetwork(readNetwork(file, bytes, format, options, readBeside), options.name);
+}
+
+/**
+ * `rnnc export`: the parameters of an imported model (its params.safetensors,
+ * or a trained file of the same model) as a PyTorch state_dict in a
+ * safetensors file, under the names network.json keeps (those of the
+ * state_dict it was imported from; else rnn., embedding., fc.).
+ */
+export function exportTorch(skeleton: string, skeletonFile: string, params: Uint8Array, paramsFile: string): { file: Uint8Array; names: readonly string[] } {
+  let records;
+  try {
+    records = decodeParams(params);
+  } catch (e) {
+    if (e instanceof RnncError) throw new ImportError(`${paramsFile}: ${e.message}`);
+    throw e;
+  }
+  const tensors = new Map<string, Tensor>();
+  for (const r of records) {
+    if (r.dtype === "i32") throw new ImportError(`${paramsFile}: ${r.name} holds integers; parameters are floating point`);
+    const view = new DataView(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+    const size = r.dtype === "f32" ? 4 : 8;
+    const data = Float64Array.from({ length: r.data.byteLength / size }, (_, i) => (size === 4 ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true)));
+    tensors.set(r.name, { shape: r.shape, data });
+  }
+  const network = readSkeleton(skeleton, skeletonFile, tensors);
+  const dtype = records.every((r) => r.dtype === "f64") ? "f64" : "f32";
+  const named = torchStateDict(network);
+  const file = encodeSafetensors(named.map(({ name, tensor }) => {
+    const bytes = new Uint8Array(tensor.data.length * (dtype === "f32" ? 4 : 8));
+    const view = new DataView(bytes.buffer);
+    tensor.data.forEach((v, i) => (dtype === "f32" ? view.setFloat32(4 * i, v, true) : view.setFloat64(8 * i, v, true)));
+    return { name, shape: tensor.shape, dtype, data: bytes };
+  }), { format: "pt" });
+  return { file, names: named.map((t) => t.name) };
 }

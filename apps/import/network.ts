@@ -62,6 +62,8 @@ interface LayerBase {
   readonly clip?: number;
   /** Where the layer comes from in the source (a module prefix, a node), for comments and messages. */
   readonly origin: string;
+  /** For a layer read from a state_dict: its module's prefix ("rnn.") and its index there (the k of _l{k}), so export writes the same names. */
+  readonly pytorch?: { readonly module: string; readonly index: number };
 }
 
 export interface RnnLayer extends LayerBase {
@@ -96,7 +98,7 @@ export type RecurrentLayer = RnnLayer | LstmLayer | GruLayer;
 /** How the network reads its input: vectors of `size` features, or ids looked up in a table [rows, dim]. */
 export type NetworkInput =
   | { readonly kind: "dense"; readonly size: number }
-  | { readonly kind: "embedding"; readonly table: Tensor; readonly origin: string };
+  | { readonly kind: "embedding"; readonly table: Tensor; readonly origin: string; readonly pytorch?: string };
 
 /** A dense layer at every step: activation(weight · h + bias), weight [O, F]. */
 export interface Readout {
@@ -104,6 +106,8 @@ export interface Readout {
   readonly bias?: Tensor;
   readonly activation: "linear" | "sigmoid" | "tanh" | "relu";
   readonly origin: string;
+  /** The nn.Linear's prefix, for a readout read from a state_dict. */
+  readonly pytorch?: string;
 }
 
 /** How a tensor the source names (an ONNX graph input, a Keras output) maps onto the compiled module's. */

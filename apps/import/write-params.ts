@@ -5,7 +5,7 @@
 // the runtime's loadParams and `rnnc compile --params` read.
 
 import { encodeParams, type ParamRecord } from "../../runtime/index.js";
-import type { CellPlan } from "./cells.js";
+import { paramValue, type CellPlan } from "./cells.js";
 import type { Network, Tensor } from "./network.js";
 import { zeros } from "./tensor.js";
 import { idsInput } from "./write-model.js";
@@ -31,7 +31,7 @@ export function paramRecords(network: Network, plans: readonly CellPlan[]): Para
   network.layers.forEach((layer, i) => {
     const prefixes = directionPrefixes(i, layer.directions.length);
     layer.directions.forEach((direction, d) => {
-      for (const p of plans[i]!.params) records.push(record(`${prefixes[d]}${p.name}`, p.value(direction)));
+      for (const p of plans[i]!.params) records.push(record(`${prefixes[d]}${p.name}`, paramValue(direction, p.source)));
     });
   });
   const { readout } = network;

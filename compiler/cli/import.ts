@@ -15,7 +15,8 @@ export const importUsage = `usage: rnnc import SOURCE -o DIR [options]
 Reads a trained recurrent network and writes DIR/model.ts, an rnnc model whose
 cells are the network's equations (the source's gate order and conventions in
 their comments), and DIR/params.safetensors, its weights under rnnc's tensor
-names. Build both into one module, which runs with no other file, with
+names (and DIR/network.json, the network without its weights, for rnnc export).
+Build both into one module, which runs with no other file, with
   rnnc compile DIR/model.ts --params DIR/params.safetensors -o model.wasm
 (or compile the model alone and load the weights with the runtime's loadParams).
 
@@ -113,6 +114,7 @@ export function importCommand(argv: readonly string[], io: Io): number {
   const paramsFile = join(dir, "params.safetensors");
   io.write(modelFile, imported.model.text);
   io.write(paramsFile, imported.params);
+  io.write(join(dir, "network.json"), imported.skeleton);
   const { network } = imported;
   const layers = network.layers.map((l) => `${l.kind.toUpperCase()} H=${l.hiddenSize}${l.directions.length === 2 ? ` bidirectional (${l.merge})` : ""}`);
   if (values.json) {

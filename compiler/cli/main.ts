@@ -15,6 +15,7 @@ import { evalCommand } from "./eval.js";
 import { flowCommand } from "./flow.js";
 import { plotCommand } from "./plot.js";
 import { importCommand } from "./import.js";
+import { exportCommand } from "./export.js";
 import { processIo, UsageError, UserError, type Io } from "./io.js";
 
 const commands: Record<string, { run: (argv: readonly string[], io: Io) => number; summary: string }> = {
@@ -28,6 +29,7 @@ const commands: Record<string, { run: (argv: readonly string[], io: Io) => numbe
   flow: { run: flowCommand, summary: "how far back the gradient reaches: ‖∂ℓ_T/∂h_{T−k}‖ per cell, table and SVG" },
   plot: { run: plotCommand, summary: "draw a training run's loss and dev curves (log.json) as SVG" },
   import: { run: importCommand, summary: "turn a PyTorch, ONNX or TF.js network into an rnnc model and parameter file" },
+  export: { run: exportCommand, summary: "write an imported model's (trained) parameters as a PyTorch state_dict" },
 };
 
 export const usage = `usage: rnnc COMMAND [options]

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../compiler/cli/main.js";
 import type { Io } from "../../compiler/cli/io.js";
 import { compileCell, instantiate } from "../../compiler/api.js";
+import { decodeParams } from "../../runtime/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const fixture = (name: string) => join(root, "spec/fixtures/import", name);
@@ -79,6 +80,18 @@ describe("rnnc import", () => {
     expect(misfit.code).toBe(1);
     expect(misfit.err).toMatch(/^rnnc compile: .*other\.safetensors: cannot bake the parameters: the file does not match this model: l0\.W is missing from the file; .*; and 63 more$/m);
     expect(rnnc("compile", join(dir, "model.ts"), "--params", join(dir, "none.safetensors")).err).toContain("cannot read");
+  });
+
+  it("rnnc export writes the imported (or trained) parameters back under PyTorch's names", () => {
+    const dir = join(tmp, "tagger");
+    const out = join(tmp, "tagger-back.safetensors");
+    const { code, out: report } = rnnc("export", dir, "-o", out);
+    expect(code).toBe(0);
+    expect(report).toBe(`wrote ${out}: 19 PyTorch tensors (emb.weight, rnns.0.weight_ih_l0, rnns.0.weight_hh_l0, …)\n`);
+    const sorted = (file: string) => decodeParams(readFileSync(file)).sort((a, b) => a.name.localeCompare(b.name)).map((r) => ({ ...r, data: [...r.data] }));
+    expect(sorted(out)).toEqual(sorted(fixture("torch/lstm-tagger.safetensors")));
+    expect(rnnc("export", join(tmp, "nowhere"), "-o", out)).toMatchObject({ code: 1, err: expect.stringContaining("network.json: no such file or directory (DIR must be a folder rnnc import wrote)") });
+    expect(rnnc("export", dir).code).toBe(2);
   });
 
   it("--json reports the network; --name names the model", () => {

@@ -142,12 +142,13 @@ export function stateDictNetwork(sd: StateDict, options: TorchOptions = {}): Net
 
   const input: Network["input"] = embeddingPrefix === undefined
     ? { kind: "dense", size: I0 }
-    : { kind: "embedding", table: take(`${embeddingPrefix}weight`), origin: `nn.Embedding ${moduleName(embeddingPrefix)}` };
+    : { kind: "embedding", table: take(`${embeddingPrefix}weight`), origin: `nn.Embedding ${moduleName(embeddingPrefix)}`, pytorch: embeddingPrefix };
   const readout: Readout | undefined = readoutPrefix === undefined ? undefined : {
     weight: take(`${readoutPrefix}weight`),
     ...(byName.has(`${readoutPrefix}bias`) ? { bias: take(`${readoutPrefix}bias`) } : {}),
     activation: options.readoutActivation ?? "linear",
     origin: `nn.Linear ${moduleName(readoutPrefix)}`,
+    pytorch: readoutPrefix,
   };
   // The parameter file keeps f64 weights f64; anything else is written as f32.
   const dtype = [...used].some((n) => byName.get(n)!.dtype === "f64") ? "f64" : "f32";
@@ -223,6 +224,7 @@ function moduleLayers(
     const base = {
       inputSize: I, hiddenSize: H, directions: directionsOf(k, I), merge: "concat" as const,
       origin: `nn.${kind!.toUpperCase()} ${name}, layer ${k} (${prefix}*_l${k}${bidirectional ? ", *_l" + k + "_reverse" : ""})`,
+      pytorch: { module: prefix, index: k },
     };
     const sigmoid = { kind: "sigmoid" } as const;
     const tanh = { kind: "tanh" } as const;
