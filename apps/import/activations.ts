@@ -60,17 +60,27 @@ export function applyActivation(a: Activation, expr: string, pre: string, clip?:
     return { lines: simple ? [] : [`const ${pre} = ${arg};`], value: operand(build(simple ? arg : pre)) };
   };
   switch (a.kind) {
-    case "linear": return once(operand(arg));
-    case "sigmoid": case "tanh": case "relu": case "softplus": return once(`${a.kind}(${arg})`);
+    case "linear":
+      return once(operand(arg));
+    case "sigmoid":
+    case "tanh":
+    case "relu":
+    case "softplus":
+      return once(`${a.kind}(${arg})`);
     case "hardSigmoid":
       if (a.alpha === Math.fround(0.2) || a.alpha === 0.2) {
         if (a.beta === 0.5) return once(`hardSigmoid(${arg})`);
       }
       return once(`clip(${plus(scaled(a.alpha, operand(arg)), a.beta)}, 0, 1)`);
-    case "affine": return once(operand(plus(scaled(a.alpha, operand(arg)), a.beta)));
-    case "scaledTanh": return once(operand(scaled(a.alpha, `tanh(${scaled(a.beta, operand(arg))})`)));
-    case "leakyRelu": return twice((x) => `relu(${x}) - ${scaled(a.alpha, `relu(-${x})`)}`);
-    case "elu": return twice((x) => `relu(${x}) + ${scaled(a.alpha, `(exp(min(${x}, 0)) - 1)`)}`);
-    case "softsign": return twice((x) => `${x} / (1 + max(${x}, -${x}))`);
+    case "affine":
+      return once(operand(plus(scaled(a.alpha, operand(arg)), a.beta)));
+    case "scaledTanh":
+      return once(operand(scaled(a.alpha, `tanh(${scaled(a.beta, operand(arg))})`)));
+    case "leakyRelu":
+      return twice((x) => `relu(${x}) - ${scaled(a.alpha, `relu(-${x})`)}`);
+    case "elu":
+      return twice((x) => `relu(${x}) + ${scaled(a.alpha, `(exp(min(${x}, 0)) - 1)`)}`);
+    case "softsign":
+      return twice((x) => `${x} / (1 + max(${x}, -${x}))`);
   }
 }

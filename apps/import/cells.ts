@@ -88,14 +88,25 @@ export function planCell(layer: RecurrentLayer): CellPlan {
   };
   const sum = (terms: string[]) => terms.join(" + ");
   const form = `W x${has.x ? (has.h ? " + bx" : " + b") : ""} + U h${has.h ? (has.x ? " + bh" : " + b") : ""}`;
-  const biasNote = (except = "") => (has.x && has.h ? [`bx and bh are the source's input-side and recurrent-side biases: they add${except}`] : []);
-  const clipNote = clip === undefined ? [] : [`each gate${layer.kind === "rnn" ? "" : " and the candidate"} reads its input clipped to [${literal(-clip)}, ${literal(clip)}] (ONNX clip${layer.kind === "lstm" ? "; h(c') is not clipped" : ""})`];
+  const biasNote = (except = "") =>
+    has.x && has.h ? [`bx and bh are the source's input-side and recurrent-side biases: they add${except}`] : [];
+  const clipNote =
+    clip === undefined
+      ? []
+      : [
+          `each gate${layer.kind === "rnn" ? "" : " and the candidate"} reads its input clipped to [${literal(-clip)}, ` +
+            `${literal(clip)}] (ONNX clip${layer.kind === "lstm" ? "; h(c') is not clipped" : ""})`,
+        ];
 
   if (layer.kind === "rnn") {
     const value = act(layer.activation, sum(gateTerms("h")), "a");
     return {
-      key: JSON.stringify(["rnn", layer.activation, clip ?? null, has]), kind: "rnn",
-      states: [{ name: "h", dim: "H" }], params, body, returns: `{ h: ${value} }`,
+      key: JSON.stringify(["rnn", layer.activation, clip ?? null, has]),
+      kind: "rnn",
+      states: [{ name: "h", dim: "H" }],
+      params,
+      body,
+      returns: `{ h: ${value} }`,
       summary: [`h' = ${layer.activation.kind}(${form})`, ...biasNote(), ...clipNote],
     };
   }
@@ -115,13 +126,24 @@ export function planCell(layer: RecurrentLayer): CellPlan {
       : act(candidate, sum(["Wn * x", ...bx, "Un * (r * h)", ...bh]), "an");
     body.push(`const n = ${n};`);
     const reset = layer.resetAfter
-      ? `n = ${candidate.kind}(Wn x${has.x ? " + bxn" : ""} + r ⊙ (Un h${has.h ? " + bhn" : ""})): the reset after the recurrent product`
-      : `n = ${candidate.kind}(Wn x + Un (r ⊙ h)${has.x || has.h ? " + b" : ""}): the reset before the recurrent product`;
+      ? `n = ${candidate.kind}(Wn x${has.x ? " + bxn" : ""} + r ⊙ (Un h${has.h ? " + bhn" : ""})): the reset after the ` +
+        `recurrent product`
+      : `n = ${candidate.kind}(Wn x + Un (r ⊙ h)${has.x || has.h ? " + b" : ""}): the reset before the ` +
+        `recurrent product`;
     return {
-      key: JSON.stringify(["gru", layer.activations, clip ?? null, has, layer.resetAfter]), kind: "gru",
-      states: [{ name: "h", dim: "H" }], params, body, returns: "{ h: (1 - z) * n + z * h }",
-      summary: [`z, r = ${gate.kind}(${form})`, reset, ...biasNote(layer.resetAfter ? ", except in n, where r scales bhn" : ""),
-        "h' = (1 − z) ⊙ n + z ⊙ h: z is the share of the old state kept", ...clipNote],
+      key: JSON.stringify(["gru", layer.activations, clip ?? null, has, layer.resetAfter]),
+      kind: "gru",
+      states: [{ name: "h", dim: "H" }],
+      params,
+      body,
+      returns: "{ h: (1 - z) * n + z * h }",
+      summary: [
+        `z, r = ${gate.kind}(${form})`,
+        reset,
+        ...biasNote(layer.resetAfter ? ", except in n, where r scales bhn" : ""),
+        "h' = (1 − z) ⊙ n + z ⊙ h: z is the share of the old state kept",
+        ...clipNote,
+      ],
     };
   }
 
@@ -136,14 +158,22 @@ export function planCell(layer: RecurrentLayer): CellPlan {
   const out = `o * ${act(cell, "cNext", "ac", false)}`;
   if (projected) params.push({ name: "Wp", dims: ["P", "H"], source: { kind: "projection" } });
   return {
-    key: JSON.stringify(["lstm", layer.activations, clip ?? null, has, layer.coupledForget, peep, projected]), kind: "lstm",
-    states: [{ name: "h", dim: projected ? "P" : "H" }, { name: "c", dim: "H" }], params, body,
+    key: JSON.stringify(["lstm", layer.activations, clip ?? null, has, layer.coupledForget, peep, projected]),
+    kind: "lstm",
+    states: [
+      { name: "h", dim: projected ? "P" : "H" },
+      { name: "c", dim: "H" },
+    ],
+    params,
+    body,
     returns: `{ h: ${projected ? `Wp * (${out})` : out}, c: cNext }`,
     summary: [
-      `i, ${layer.coupledForget ? "" : "f, "}o = ${gate.kind}(${form}${peep ? " + p ⊙ c" : ""}); g = ${candidate.kind}(${form})`,
+      `i, ${layer.coupledForget ? "" : "f, "}o = ${gate.kind}(${form}${peep ? " + p ⊙ c" : ""}); g = ` +
+        `${candidate.kind}(${form})`,
       ...(layer.coupledForget ? ["f = 1 − i (input and forget gates coupled, ONNX input_forget)"] : []),
       ...(peep ? ["peepholes: i and f read the previous cell c, o the new cell c'"] : []),
-      `c' = f ⊙ c + i ⊙ g; h' = ${projected ? "Wp · (o ⊙ " : "o ⊙ "}${cell.kind}(c')${projected ? "), projected to P units (proj_size)" : ""}`,
+      `c' = f ⊙ c + i ⊙ g; h' = ` +
+        `${projected ? "Wp · (o ⊙ " : "o ⊙ "}${cell.kind}(c')${projected ? "), projected to P units (proj_size)" : ""}`,
       ...biasNote(),
       ...clipNote,
     ],

@@ -29,13 +29,22 @@ function stack(parts: readonly Tensor[]): Tensor {
 /** Why PyTorch has no module for this layer, or undefined when it has. */
 function notTorch(layer: RecurrentLayer): string | undefined {
   if (layer.clip !== undefined) return "it clips its gates (ONNX clip), which nn.LSTM/GRU/RNN do not";
-  if (layer.directions.length === 2 && layer.merge === "sum") return "it sums its two directions; PyTorch's bidirectional layers concatenate them";
-  if (layer.kind === "rnn") return ["tanh", "relu"].includes(layer.activation.kind) ? undefined : `nn.RNN's nonlinearity is tanh or relu, not ${layer.activation.kind}`;
+  if (layer.directions.length === 2 && layer.merge === "sum")
+    return "it sums its two directions; PyTorch's bidirectional layers concatenate them";
+  if (layer.kind === "rnn")
+    return ["tanh", "relu"].includes(layer.activation.kind)
+      ? undefined
+      : `nn.RNN's nonlinearity is tanh or relu, not ${layer.activation.kind}`;
   const { gate, candidate } = layer.activations;
-  if (gate.kind !== "sigmoid" || candidate.kind !== "tanh" || (layer.kind === "lstm" && layer.activations.cell.kind !== "tanh")) {
+  if (
+    gate.kind !== "sigmoid" ||
+    candidate.kind !== "tanh" ||
+    (layer.kind === "lstm" && layer.activations.cell.kind !== "tanh")
+  ) {
     return "PyTorch's gates are sigmoid and its candidate and cell tanh";
   }
-  if (layer.kind === "gru" && !layer.resetAfter) return "it applies the reset before the recurrent product; nn.GRU applies it after";
+  if (layer.kind === "gru" && !layer.resetAfter)
+    return "it applies the reset before the recurrent product; nn.GRU applies it after";
   if (layer.kind === "lstm" && layer.coupledForget) return "its forget gate is 1 − i (ONNX input_forget)";
   if (layer.kind === "lstm" && layer.directions[0]!.peepholes) return "it has peepholes, which nn.LSTM does not";
   return undefined;
@@ -43,9 +52,17 @@ function notTorch(layer: RecurrentLayer): string | undefined {
 
 /** The modules of PyTorch that hold the layers: their own for layers read from a state_dict, else runs of alike layers. */
 function modules(layers: readonly RecurrentLayer[]): { prefix: string; index: number }[] {
-  if (layers.every((l) => l.pytorch)) return layers.map((l) => ({ prefix: l.pytorch!.module, index: l.pytorch!.index }));
-  const key = (l: RecurrentLayer) => JSON.stringify([l.kind, l.hiddenSize, l.directions.length, l.kind === "lstm" ? l.projectionSize ?? null : null,
-    l.kind === "rnn" ? l.activation.kind : null, Object.values(l.directions[0]!.gates)[0]!.bx !== undefined]);
+  if (layers.every((l) => l.pytorch))
+    return layers.map((l) => ({ prefix: l.pytorch!.module, index: l.pytorch!.index }));
+  const key = (l: RecurrentLayer) =>
+    JSON.stringify([
+      l.kind,
+      l.hiddenSize,
+      l.directions.length,
+      l.kind === "lstm" ? (l.projectionSize ?? null) : null,
+      l.kind === "rnn" ? l.activation.kind : null,
+      Object.values(l.directions[0]!.gates)[0]!.bx !== undefined,
+    ]);
   const runs: number[] = [];
   layers.forEach((l, i) => runs.push(i > 0 && key(l) === key(layers[i - 1]!) ? runs[i - 1]! : (runs[i - 1] ?? -1) + 1));
   const count = runs.at(-1)! + 1;

@@ -64,17 +64,36 @@ const noFiles: ReadBytes = (path) => {
  * The network in a source file. `readBeside` reads the files it refers to
  * (an ONNX model's external data), by the path the source gives.
  */
-export function readNetwork(file: string, bytes: Uint8Array, format: SourceFormat, options: ImportOptions = {}, readBeside: ReadBytes = noFiles): Network {
-  const torchOnly = (["rnnNonlinearity", "rnn", "embedding", "readout", "key"] as const).filter((k) => options[k] !== undefined);
-  if (format !== "torch" && format !== "safetensors" && (torchOnly.length > 0 || options.readoutActivation !== undefined)) {
-    throw new ImportError(`${file}: ${[...torchOnly, ...(options.readoutActivation ? ["readoutActivation"] : [])].join(", ")} `
-      + `${torchOnly.length === 1 ? "is" : "are"} for PyTorch state_dicts, whose names do not say it; a ${format} file does`);
+export function readNetwork(
+  file: string,
+  bytes: Uint8Array,
+  format: SourceFormat,
+  options: ImportOptions = {},
+  readBeside: ReadBytes = noFiles,
+): Network {
+  const torchOnly = (["rnnNonlinearity", "rnn", "embedding", "readout", "key"] as const).filter(
+    (k) => options[k] !== undefined,
+  );
+  if (
+    format !== "torch" &&
+    format !== "safetensors" &&
+    (torchOnly.length > 0 || options.readoutActivation !== undefined)
+  ) {
+    throw new ImportError(
+      `${file}: ${[...torchOnly, ...(options.readoutActivation ? ["readoutActivation"] : [])].join(", ")} ` +
+        `${torchOnly.length === 1 ? "is" : "are"} for PyTorch state_dicts, whose names do not say it; a ${format} ` +
+        `file does`,
+    );
   }
   switch (format) {
-    case "torch": return stateDictNetwork(readTorchFile(bytes, file, options.key), options);
-    case "safetensors": return stateDictNetwork(readSafetensorsFile(bytes, file), options);
-    case "onnx": return onnxNetwork(readOnnx(bytes, file, readBeside), file);
-    case "tfjs": return tfjsNetwork(readTfjsModel(bytes, file, readBeside), file);
+    case "torch":
+      return stateDictNetwork(readTorchFile(bytes, file, options.key), options);
+    case "safetensors":
+      return stateDictNetwork(readSafetensorsFile(bytes, file), options);
+    case "onnx":
+      return onnxNetwork(readOnnx(bytes, file, readBeside), file);
+    case "tfjs":
+      return tfjsNetwork(readTfjsModel(bytes, file, readBeside), file);
   }
 }
 
@@ -85,7 +104,13 @@ export function writeNetwork(network: Network, name?: string): Imported {
   return { network, model, params: writeParams(network, model.plans), skeleton: writeSkeleton(network) };
 }
 
-export function importFile(file: string, bytes: Uint8Array, format: SourceFormat, options: ImportOptions = {}, readBeside?: ReadBytes): Imported {
+export function importFile(
+  file: string,
+  bytes: Uint8Array,
+  format: SourceFormat,
+  options: ImportOptions = {},
+  readBeside?: ReadBytes,
+): Imported {
   return writeNetwork(readNetwork(file, bytes, format, options, readBeside), options.name);
 }
 
@@ -95,7 +120,12 @@ export function importFile(file: string, bytes: Uint8Array, format: SourceFormat
  * safetensors file, under the names network.json keeps (those of the
  * state_dict it was imported from; else rnn., embedding., fc.).
  */
-export function exportTorch(skeleton: string, skeletonFile: string, params: Uint8Array, paramsFile: string): { file: Uint8Array; names: readonly string[] } {
+export function exportTorch(
+  skeleton: string,
+  skeletonFile: string,
+  params: Uint8Array,
+  paramsFile: string,
+): { file: Uint8Array; names: readonly string[] } {
   let records;
   try {
     records = decodeParams(params);
@@ -105,20 +135,28 @@ export function exportTorch(skeleton: string, skeletonFile: string, params: Uint
   }
   const tensors = new Map<string, Tensor>();
   for (const r of records) {
-    if (r.dtype === "i32") throw new ImportError(`${paramsFile}: ${r.name} holds integers; parameters are floating point`);
+    if (r.dtype === "i32")
+      throw new ImportError(`${paramsFile}: ${r.name} holds integers; parameters are floating point`);
     const view = new DataView(r.data.buffer, r.data.byteOffset, r.data.byteLength);
     const size = r.dtype === "f32" ? 4 : 8;
-    const data = Float64Array.from({ length: r.data.byteLength / size }, (_, i) => (size === 4 ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true)));
+    const data = Float64Array.from({ length: r.data.byteLength / size }, (_, i) =>
+      size === 4 ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true),
+    );
     tensors.set(r.name, { shape: r.shape, data });
   }
   const network = readSkeleton(skeleton, skeletonFile, tensors);
   const dtype = records.every((r) => r.dtype === "f64") ? "f64" : "f32";
   const named = torchStateDict(network);
-  const file = encodeSafetensors(named.map(({ name, tensor }) => {
-    const bytes = new Uint8Array(tensor.data.length * (dtype === "f32" ? 4 : 8));
-    const view = new DataView(bytes.buffer);
-    tensor.data.forEach((v, i) => (dtype === "f32" ? view.setFloat32(4 * i, v, true) : view.setFloat64(8 * i, v, true)));
-    return { name, shape: tensor.shape, dtype, data: bytes };
-  }), { format: "pt" });
+  const file = encodeSafetensors(
+    named.map(({ name, tensor }) => {
+      const bytes = new Uint8Array(tensor.data.length * (dtype === "f32" ? 4 : 8));
+      const view = new DataView(bytes.buffer);
+      tensor.data.forEach((v, i) =>
+        dtype === "f32" ? view.setFloat32(4 * i, v, true) : view.setFloat64(8 * i, v, true),
+      );
+      return { name, shape: tensor.shape, dtype, data: bytes };
+    }),
+    { format: "pt" },
+  );
   return { file, names: named.map((t) => t.name) };
 }

@@ -62,7 +62,8 @@ interface LayerBase {
   readonly clip?: number;
   /** Where the layer comes from in the source (a module prefix, a node), for comments and messages. */
   readonly origin: string;
-  /** For a layer read from a state_dict: its module's prefix ("rnn.") and its index there (the k of _l{k}), so export writes the same names. */
+  /** For a layer read from a state_dict: its module's prefix ("rnn.") and its index there (the k of _l{k}), so export '
+    + 'writes the same names. */
   readonly pytorch?: { readonly module: string; readonly index: number };
 }
 

@@ -28,7 +28,8 @@ function revive(v: unknown, where: string): unknown {
   if (Array.isArray(v)) return v.map((x, i) => revive(x, `${where}[${i}]`));
   if (!isObject(v)) return v;
   if (Array.isArray(v.shape) && Object.keys(v).length === 1) {
-    if (!v.shape.every((d) => Number.isSafeInteger(d) && d >= 0 && d < 2 ** 31)) throw new ImportError(`${where}.shape is malformed`);
+    if (!v.shape.every((d) => Number.isSafeInteger(d) && d >= 0 && d < 2 ** 31))
+      throw new ImportError(`${where}.shape is malformed`);
     const count = (v.shape as number[]).reduce((n, d) => n * d, 1);
     if (count > 2 ** 28) throw new ImportError(`${where}.shape is too large`);
     return { shape: v.shape, data: new Float64Array(count) };
@@ -37,27 +38,50 @@ function revive(v: unknown, where: string): unknown {
 }
 
 function checkFields(network: Record<string, unknown>, fail: (why: string) => never): void {
-  if (!["pytorch", "onnx", "tfjs"].includes(network.framework as string)) fail("network.framework is not pytorch, onnx or tfjs");
+  if (!["pytorch", "onnx", "tfjs"].includes(network.framework as string))
+    fail("network.framework is not pytorch, onnx or tfjs");
   if (network.dtype !== "f32" && network.dtype !== "f64") fail("network.dtype is not f32 or f64");
-  if (!isObject(network.input) || (network.input.kind !== "dense" && network.input.kind !== "embedding")) fail("network.input is malformed");
+  if (!isObject(network.input) || (network.input.kind !== "dense" && network.input.kind !== "embedding"))
+    fail("network.input is malformed");
   if (!Array.isArray(network.layers)) fail("network.layers is not a list");
-  const activation = (a: unknown) => isObject(a) && typeof a.kind === "string"
-    && ["sigmoid", "tanh", "relu", "softsign", "softplus", "linear", "hardSigmoid", "affine", "scaledTanh", "leakyRelu", "elu"].includes(a.kind);
+  const activation = (a: unknown) =>
+    isObject(a) &&
+    typeof a.kind === "string" &&
+    [
+      "sigmoid",
+      "tanh",
+      "relu",
+      "softsign",
+      "softplus",
+      "linear",
+      "hardSigmoid",
+      "affine",
+      "scaledTanh",
+      "leakyRelu",
+      "elu",
+    ].includes(a.kind);
   (network.layers as unknown[]).forEach((l, i) => {
     const bad = (what: string) => fail(`network.layers[${i}]: ${what}`);
     if (!isObject(l)) return bad("not an object");
     if (l.kind !== "rnn" && l.kind !== "lstm" && l.kind !== "gru") bad("kind is not rnn, lstm or gru");
-    if (!Array.isArray(l.directions) || l.directions.length < 1 || l.directions.length > 2) bad("needs one or two directions");
+    if (!Array.isArray(l.directions) || l.directions.length < 1 || l.directions.length > 2)
+      bad("needs one or two directions");
     for (const d of l.directions as unknown[]) if (!isObject(d) || !isObject(d.gates)) bad("a direction has no gates");
     if (l.merge !== "concat" && l.merge !== "sum") bad("merge is not concat or sum");
     if (typeof l.origin !== "string") bad("origin is not a string");
-    for (const k of ["inputSize", "hiddenSize"]) if (!Number.isSafeInteger(l[k]) || (l[k] as number) < 1) bad(`${k} is not a positive integer`);
-    const acts = l.kind === "rnn" ? [l.activation] : isObject(l.activations) ? Object.values(l.activations) : [undefined];
+    for (const k of ["inputSize", "hiddenSize"])
+      if (!Number.isSafeInteger(l[k]) || (l[k] as number) < 1) bad(`${k} is not a positive integer`);
+    const acts =
+      l.kind === "rnn" ? [l.activation] : isObject(l.activations) ? Object.values(l.activations) : [undefined];
     if (!acts.every(activation)) bad("an activation is malformed");
     if (l.kind === "gru" && typeof l.resetAfter !== "boolean") bad("resetAfter is not a boolean");
     if (l.kind === "lstm" && typeof l.coupledForget !== "boolean") bad("coupledForget is not a boolean");
   });
-  if (network.readout !== undefined && (!isObject(network.readout) || !["linear", "sigmoid", "tanh", "relu"].includes(network.readout.activation as string))) {
+  if (
+    network.readout !== undefined &&
+    (!isObject(network.readout) ||
+      !["linear", "sigmoid", "tanh", "relu"].includes(network.readout.activation as string))
+  ) {
     fail("network.readout is malformed");
   }
 }
@@ -77,8 +101,10 @@ export function readSkeleton(text: string, file: string, params: ReadonlyMap<str
   } catch {
     return fail("not JSON");
   }
-  if (!isObject(raw) || raw.format !== FORMAT) return fail(`not a network.json of rnnc import (its format is not "${FORMAT}")`);
-  if (raw.version !== VERSION) return fail(`network.json version ${JSON.stringify(raw.version)}; this rnnc reads version ${VERSION}`);
+  if (!isObject(raw) || raw.format !== FORMAT)
+    return fail(`not a network.json of rnnc import (its format is not "${FORMAT}")`);
+  if (raw.version !== VERSION)
+    return fail(`network.json version ${JSON.stringify(raw.version)}; this rnnc reads version ${VERSION}`);
   if (!isObject(raw.network)) return fail("has no network");
   checkFields(raw.network, fail);
   const shell = revive(raw.network, "network") as Network;
@@ -97,13 +123,17 @@ export function readSkeleton(text: string, file: string, params: ReadonlyMap<str
     used.add(name);
     return t;
   };
-  const input = shell.input.kind === "embedding" ? { ...shell.input, table: take(`${idsInput}.table`, shell.input.table) } : shell.input;
+  const input =
+    shell.input.kind === "embedding"
+      ? { ...shell.input, table: take(`${idsInput}.table`, shell.input.table) }
+      : shell.input;
   const layers = shell.layers.map((layer, i): RecurrentLayer => {
     const plan = planCell(layer);
     const prefixes = directionPrefixes(i, layer.directions.length);
     const directions = layer.directions.map((d, k) => {
       let filled: DirectionWeights = d;
-      for (const p of plan.params) filled = withParam(filled, p.source, take(`${prefixes[k]}${p.name}`, paramValue(d, p.source)));
+      for (const p of plan.params)
+        filled = withParam(filled, p.source, take(`${prefixes[k]}${p.name}`, paramValue(d, p.source)));
       return filled;
     });
     return { ...layer, directions };

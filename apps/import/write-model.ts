@@ -10,7 +10,11 @@ import { describePacking, frameworkName } from "./conventions.js";
 import type { Binding, Network, RecurrentLayer } from "./network.js";
 
 const roleWords: Record<Binding["role"], string> = {
-  input: "input", lengths: "sequence lengths", state_in: "initial state", output: "output", state_out: "final state",
+  input: "input",
+  lengths: "sequence lengths",
+  state_in: "initial state",
+  output: "output",
+  state_out: "final state",
 };
 
 /** The name of the model's id input, when the network starts with an embedding. */
@@ -41,16 +45,18 @@ function comment(text: string): string[] {
 
 function cellText(name: string, plan: CellPlan, layer: RecurrentLayer, network: Network): string {
   const comments = [
-    `${layer.kind.toUpperCase()} cell, as ${frameworkName(network.framework)} computes it (first used by ${layer.origin}):`,
+    `${layer.kind.toUpperCase()} cell, as ${frameworkName(network.framework)} computes it (first used by ` +
+      `${layer.origin}):`,
     ...plan.summary.map((s) => `  ${s}`),
     `Weights: ${describePacking(network.framework, layer.kind)}; here each gate has its own [out, in] matrices.`,
   ];
   const params = plan.params.map((p) => `${p.name}: [${p.dims.map((d) => JSON.stringify(d)).join(", ")}]`);
   const lines: string[] = [];
-  for (let i = 0; i < params.length; ) {
+  for (let i = 0; i < params.length;) {
     // One gate's parameters to a line, as examples/lstm.ts lays them out.
     let line = params[i++]!;
-    while (i < params.length && line.length + params[i]!.length < 90 && !/^W/.test(plan.params[i]!.name)) line += `, ${params[i++]}`;
+    while (i < params.length && line.length + params[i]!.length < 90 && !/^W/.test(plan.params[i]!.name))
+      line += `, ${params[i++]}`;
     lines.push(`    ${line},`);
   }
   const states = plan.states.map((s) => `${s.name}: "${s.dim}"`).join(", ");
@@ -72,7 +78,10 @@ function cellText(name: string, plan: CellPlan, layer: RecurrentLayer, network: 
 }
 
 function layerText(cellName: string, layer: RecurrentLayer): string {
-  const dims = [`H: ${layer.hiddenSize}`, ...(layer.kind === "lstm" && layer.projectionSize !== undefined ? [`P: ${layer.projectionSize}`] : [])];
+  const dims = [
+    `H: ${layer.hiddenSize}`,
+    ...(layer.kind === "lstm" && layer.projectionSize !== undefined ? [`P: ${layer.projectionSize}`] : []),
+  ];
   const inner = `layer(${cellName}, { ${dims.join(", ")} })`;
   if (layer.directions.length === 1) return inner;
   return layer.merge === "sum" ? `bidirectional(${inner}, "sum")` : `bidirectional(${inner})`;
@@ -92,16 +101,27 @@ export function writeModel(network: Network, name = "imported"): WrittenModel {
   });
   const layers = network.layers.map((layer, i) => layerText(cellNames.get(plans[i]!.key)!, layer));
   const { input, readout } = network;
-  const inputText = input.kind === "dense"
-    ? `{ x: ${input.size} }`
-    : `{ ${idsInput}: oneOfN(${input.table.shape[0]}, ${input.table.shape[1]}) }`;
-  const readoutText = readout && (readout.activation === "linear"
-    ? `dense(${readout.weight.shape[0]})`
-    : `dense(${readout.weight.shape[0]}, "${readout.activation}")`);
+  const inputText =
+    input.kind === "dense"
+      ? `{ x: ${input.size} }`
+      : `{ ${idsInput}: oneOfN(${input.table.shape[0]}, ${input.table.shape[1]}) }`;
+  const readoutText =
+    readout &&
+    (readout.activation === "linear"
+      ? `dense(${readout.weight.shape[0]})`
+      : `dense(${readout.weight.shape[0]}, "${readout.activation}")`);
   const intrinsics = new Set<string>();
-  for (const text of cells) for (const m of text.matchAll(/\b(sigmoid|tanh|relu|softplus|hardSigmoid|clip|exp|min|max)\(/g)) intrinsics.add(m[1]!);
-  const builders = ["cell", "model", "layer", ...(layers.some((l) => l.startsWith("bidirectional")) ? ["bidirectional"] : []),
-    ...(readout ? ["dense"] : []), ...(input.kind === "embedding" ? ["oneOfN"] : [])];
+  for (const text of cells)
+    for (const m of text.matchAll(/\b(sigmoid|tanh|relu|softplus|hardSigmoid|clip|exp|min|max)\(/g))
+      intrinsics.add(m[1]!);
+  const builders = [
+    "cell",
+    "model",
+    "layer",
+    ...(layers.some((l) => l.startsWith("bidirectional")) ? ["bidirectional"] : []),
+    ...(readout ? ["dense"] : []),
+    ...(input.kind === "embedding" ? ["oneOfN"] : []),
+  ];
   const imports = [...builders, ...[...intrinsics].sort()].sort();
   const header = [
     `// Imported by \`rnnc import\` from ${network.file} (${frameworkName(network.framework)}).`,
@@ -111,16 +131,25 @@ export function writeModel(network: Network, name = "imported"): WrittenModel {
     "// Every size is a number, so no --dims are needed. Sequences are time-major: [steps, batch, features].",
   ];
   const origins = [
-    ...(input.kind === "embedding" ? [`input: the embedding ${input.origin} [${input.table.shape.join(", ")}] (ids in [0, ${input.table.shape[0]}))`] : []),
-    ...network.layers.map((l, i) => `layer ${i}: ${l.origin}${l.directions.length === 2 ? ` (bidirectional, ${l.merge})` : ""}`),
+    ...(input.kind === "embedding"
+      ? [`input: the embedding ${input.origin} [${input.table.shape.join(", ")}] (ids in [0, ${input.table.shape[0]}))`]
+      : []),
+    ...network.layers.map(
+      (l, i) => `layer ${i}: ${l.origin}${l.directions.length === 2 ? ` (bidirectional, ${l.merge})` : ""}`,
+    ),
     ...(readout ? [`readout: ${readout.origin}${readout.bias ? "" : " (no bias: readout.c is zero)"}`] : []),
-    ...(network.bindings ?? []).map((b) => `${frameworkName(network.framework)} ${roleWords[b.role]}${b.source ? ` ${b.source}` : ""} → the module's `
-      + `${b.rnnc.join(", ")}${b.note ? `; ${b.note}` : ""}`),
+    ...(network.bindings ?? []).map(
+      (b) =>
+        `${frameworkName(network.framework)} ${roleWords[b.role]}${b.source ? ` ${b.source}` : ""} → the module's ` +
+        `${b.rnnc.join(", ")}${b.note ? `; ${b.note}` : ""}`,
+    ),
   ];
   const modelLines = [
     `export const ${name} = model({`,
     `  input: ${inputText},`,
-    ...(layers.join(", ").length < 80 ? [`  layers: [${layers.join(", ")}],`] : ["  layers: [", ...layers.map((l) => `    ${l},`), "  ],"]),
+    ...(layers.join(", ").length < 80
+      ? [`  layers: [${layers.join(", ")}],`]
+      : ["  layers: [", ...layers.map((l) => `    ${l},`), "  ],"]),
     ...(readoutText ? [`  readout: ${readoutText},`] : []),
     "});",
   ];

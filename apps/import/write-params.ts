@@ -25,13 +25,19 @@ export function directionPrefixes(index: number, directions: number): string[] {
 
 export function paramRecords(network: Network, plans: readonly CellPlan[]): ParamRecord[] {
   const { dtype } = network;
-  const record = (name: string, t: Tensor): ParamRecord => ({ name, shape: [...t.shape], dtype, data: bytesOf(t, dtype) });
+  const record = (name: string, t: Tensor): ParamRecord => ({
+    name,
+    shape: [...t.shape],
+    dtype,
+    data: bytesOf(t, dtype),
+  });
   const records: ParamRecord[] = [];
   if (network.input.kind === "embedding") records.push(record(`${idsInput}.table`, network.input.table));
   network.layers.forEach((layer, i) => {
     const prefixes = directionPrefixes(i, layer.directions.length);
     layer.directions.forEach((direction, d) => {
-      for (const p of plans[i]!.params) records.push(record(`${prefixes[d]}${p.name}`, paramValue(direction, p.source)));
+      for (const p of plans[i]!.params)
+        records.push(record(`${prefixes[d]}${p.name}`, paramValue(direction, p.source)));
     });
   });
   const { readout } = network;

@@ -22,7 +22,11 @@ reset-before GRU, other activations, summed directions) are refused.
                        rnnc train's checkpoints) (default DIR/params.safetensors)`;
 
 export function exportCommand(argv: readonly string[], io: Io): number {
-  const { values, positionals } = parse(argv, { output: { type: "string", short: "o" }, params: { type: "string" }, help: { type: "boolean", short: "h" } }, exportUsage);
+  const { values, positionals } = parse(
+    argv,
+    { output: { type: "string", short: "o" }, params: { type: "string" }, help: { type: "boolean", short: "h" } },
+    exportUsage,
+  );
   if (values.help) {
     io.out(exportUsage);
     return 0;
@@ -35,7 +39,10 @@ export function exportCommand(argv: readonly string[], io: Io): number {
     try {
       return how(file);
     } catch (e) {
-      throw new UserError(`cannot read ${file}: ${describeFsError(e)}${file === skeletonFile ? " (DIR must be a folder rnnc import wrote)" : ""}`);
+      throw new UserError(
+        `cannot read ${file}: ` +
+          `${describeFsError(e)}${file === skeletonFile ? " (DIR must be a folder rnnc import wrote)" : ""}`,
+      );
     }
   };
   const skeleton = read(skeletonFile, (f) => io.readText(f));
@@ -48,6 +55,9 @@ export function exportCommand(argv: readonly string[], io: Io): number {
     throw e;
   }
   io.write(values.output, exported.file);
-  io.out(`wrote ${values.output}: ${exported.names.length} PyTorch tensors (${exported.names.slice(0, 3).join(", ")}${exported.names.length > 3 ? ", …" : ""})`);
+  io.out(
+    `wrote ${values.output}: ${exported.names.length} PyTorch tensors ` +
+      `(${exported.names.slice(0, 3).join(", ")}${exported.names.length > 3 ? ", …" : ""})`,
+  );
   return 0;
 }

@@ -4,7 +4,14 @@
 // importer application (apps/import); its ImportErrors are user errors.
 
 import { dirname, join, resolve } from "node:path";
-import { formatOf, importFile, ImportError, sourceFormats, type ImportOptions, type SourceFormat } from "../../apps/import/index.js";
+import {
+  formatOf,
+  importFile,
+  ImportError,
+  sourceFormats,
+  type ImportOptions,
+  type SourceFormat,
+} from "../../apps/import/index.js";
 import { prepareFolder } from "../training/folder.js";
 import { TrainingError } from "../training/data.js";
 import { onePositional, parse, parseChoice } from "./args.js";
@@ -67,26 +74,62 @@ export function importCommand(argv: readonly string[], io: Io): number {
     return 0;
   }
   const source = onePositional(positionals, "source file", importUsage);
-  if (values.output === undefined) throw new UsageError(`-o DIR is required: the folder to write model.ts and params.safetensors to\n\n${importUsage}`);
+  if (values.output === undefined)
+    throw new UsageError(
+      `-o DIR is required: the folder to write model.ts and params.safetensors to\n\n${importUsage}`,
+    );
   let format: SourceFormat;
   if (values.format !== undefined) format = parseChoice("format", values.format, sourceFormats, "torch");
   else {
     const guessed = formatOf(source);
-    if (guessed === undefined) throw new UsageError(`cannot tell the format of ${source} from its extension; give --format (${sourceFormats.join(", ")})`);
+    if (guessed === undefined)
+      throw new UsageError(
+        `cannot tell the format of ${source} from its extension; give --format (${sourceFormats.join(", ")})`,
+      );
     format = guessed;
   }
-  const torchFlags = (["key", "rnn-nonlinearity", "readout-activation", "rnn", "embedding", "readout"] as const).filter((f) => values[f] !== undefined);
+  const torchFlags = (["key", "rnn-nonlinearity", "readout-activation", "rnn", "embedding", "readout"] as const).filter(
+    (f) => values[f] !== undefined,
+  );
   if (format !== "torch" && format !== "safetensors" && torchFlags.length > 0) {
-    throw new UsageError(`${torchFlags.map((f) => `--${f}`).join(", ")}: for PyTorch state_dicts, whose names do not say it; a ${format} file does`);
+    throw new UsageError(
+      `${torchFlags.map((f) => `--${f}`).join(", ")}: for PyTorch state_dicts, whose names do not say it; a ${format} ` +
+        `file does`,
+    );
   }
-  if (values.name !== undefined && !/^[A-Za-z_$][\w$]*$/.test(values.name)) throw new UsageError(`--name: expected an identifier, got "${values.name}"`);
+  if (values.name !== undefined && !/^[A-Za-z_$][\w$]*$/.test(values.name))
+    throw new UsageError(`--name: expected an identifier, got "${values.name}"`);
   const options: ImportOptions = {
     ...(values.name !== undefined ? { name: values.name } : {}),
     ...(values.key !== undefined ? { key: values.key } : {}),
-    ...(values["rnn-nonlinearity"] !== undefined ? { rnnNonlinearity: parseChoice("rnn-nonlinearity", values["rnn-nonlinearity"], ["tanh", "relu"] as const, "tanh") } : {}),
+    ...(values["rnn-nonlinearity"] !== undefined
+      ? {
+          rnnNonlinearity: parseChoice(
+            "rnn-nonlinearity",
+            values["rnn-nonlinearity"],
+            ["tanh", "relu"] as const,
+            "tanh",
+          ),
+        }
+      : {}),
     ...(values["readout-activation"] !== undefined
-      ? { readoutActivation: parseChoice("readout-activation", values["readout-activation"], ["linear", "sigmoid", "tanh", "relu"] as const, "linear") } : {}),
-    ...(values.rnn !== undefined ? { rnn: values.rnn.split(",").map((p) => p.trim()).filter((p) => p !== "") } : {}),
+      ? {
+          readoutActivation: parseChoice(
+            "readout-activation",
+            values["readout-activation"],
+            ["linear", "sigmoid", "tanh", "relu"] as const,
+            "linear",
+          ),
+        }
+      : {}),
+    ...(values.rnn !== undefined
+      ? {
+          rnn: values.rnn
+            .split(",")
+            .map((p) => p.trim())
+            .filter((p) => p !== ""),
+        }
+      : {}),
     ...(values.embedding !== undefined ? { embedding: values.embedding } : {}),
     ...(values.readout !== undefined ? { readout: values.readout } : {}),
   };
@@ -116,18 +159,50 @@ export function importCommand(argv: readonly string[], io: Io): number {
   io.write(paramsFile, imported.params);
   io.write(join(dir, "network.json"), imported.skeleton);
   const { network } = imported;
-  const layers = network.layers.map((l) => `${l.kind.toUpperCase()} H=${l.hiddenSize}${l.directions.length === 2 ? ` bidirectional (${l.merge})` : ""}`);
+  const layers = network.layers.map(
+    (l) => `${l.kind.toUpperCase()} H=${l.hiddenSize}${l.directions.length === 2 ? ` bidirectional (${l.merge})` : ""}`,
+  );
   if (values.json) {
-    io.out(JSON.stringify({
-      source, format, model: modelFile, params: paramsFile, name: imported.model.name, dtype: network.dtype,
-      input: network.input.kind === "dense" ? { kind: "dense", size: network.input.size } : { kind: "embedding", rows: network.input.table.shape[0], dim: network.input.table.shape[1] },
-      layers: network.layers.map((l) => ({ kind: l.kind, hidden: l.hiddenSize, directions: l.directions.length, merge: l.merge, origin: l.origin })),
-      readout: network.readout ? { size: network.readout.weight.shape[0], activation: network.readout.activation } : null,
-    }, null, 2));
+    io.out(
+      JSON.stringify(
+        {
+          source,
+          format,
+          model: modelFile,
+          params: paramsFile,
+          name: imported.model.name,
+          dtype: network.dtype,
+          input:
+            network.input.kind === "dense"
+              ? { kind: "dense", size: network.input.size }
+              : { kind: "embedding", rows: network.input.table.shape[0], dim: network.input.table.shape[1] },
+          layers: network.layers.map((l) => ({
+            kind: l.kind,
+            hidden: l.hiddenSize,
+            directions: l.directions.length,
+            merge: l.merge,
+            origin: l.origin,
+          })),
+          readout: network.readout
+            ? { size: network.readout.weight.shape[0], activation: network.readout.activation }
+            : null,
+        },
+        null,
+        2,
+      ),
+    );
   } else {
-    const input = network.input.kind === "dense" ? `input ${network.input.size}` : `embedding ${network.input.table.shape.join("×")}`;
-    const readout = network.readout ? `, readout ${network.readout.weight.shape[0]}${network.readout.activation === "linear" ? "" : ` ${network.readout.activation}`}` : "";
-    io.out(`wrote ${modelFile} and ${paramsFile}: model ${imported.model.name}, ${input}, ${layers.join(", ")}${readout} (${network.dtype} weights)`);
+    const input =
+      network.input.kind === "dense"
+        ? `input ${network.input.size}`
+        : `embedding ${network.input.table.shape.join("×")}`;
+    const readout = network.readout
+      ? `, readout ${network.readout.weight.shape[0]}${network.readout.activation === "linear" ? "" : ` ${network.readout.activation}`}`
+      : "";
+    io.out(
+      `wrote ${modelFile} and ${paramsFile}: model ${imported.model.name}, ${input}, ${layers.join(", ")}${readout} ` +
+        `(${network.dtype} weights)`,
+    );
   }
   return 0;
 }

@@ -63,23 +63,34 @@ export interface Baked {
 /** Writes `records` into the module's parameter regions; the file must hold exactly the module's parameters. */
 export function bakeParams(binary: Uint8Array, abi: Abi, records: readonly ParamRecord[]): Baked {
   const entries = abi.tensors.filter((t) => t.role === "param");
-  const slots = entries.map((e) => ({ name: e.name, shape: resolveShape(e.shape, abi.capacity), dtype: elementTypeOf(abi, e) }));
+  const slots = entries.map((e) => ({
+    name: e.name,
+    shape: resolveShape(e.shape, abi.capacity),
+    dtype: elementTypeOf(abi, e),
+  }));
   let matched: ParamRecord[];
   try {
     matched = matchParams(slots, records);
   } catch (e) {
-    if (e instanceof RnncParamsError) throw new BakeError(`cannot bake the parameters: ${e.message.replace(/^parameter file/, "the file")}`);
+    if (e instanceof RnncParamsError)
+      throw new BakeError(`cannot bake the parameters: ${e.message.replace(/^parameter file/, "the file")}`);
     throw e;
   }
   // One segment per run of adjacent regions.
-  const pieces = entries.map((entry, i) => {
-    const record = matched[i]!;
-    const want = slots[i]!.dtype;
-    const data = record.dtype === want ? record.data : convertFloats(record.data, record.dtype as "f32" | "f64", want as "f32" | "f64");
-    // A parameter's region never moves (ABI 2 gives it a number), so its bytes can be placed before the host chooses a capacity.
-    if (typeof entry.offset !== "number") throw new Error(`bake: parameter ${entry.name} has a moving offset; parameters are fixed regions`);
-    return { offset: entry.offset, data };
-  }).sort((a, b) => a.offset - b.offset);
+  const pieces = entries
+    .map((entry, i) => {
+      const record = matched[i]!;
+      const want = slots[i]!.dtype;
+      const data =
+        record.dtype === want
+          ? record.data
+          : convertFloats(record.data, record.dtype as "f32" | "f64", want as "f32" | "f64");
+      // A parameter's region never moves (ABI 2 gives it a number), so its bytes can be placed before the host chooses a capacity.
+      if (typeof entry.offset !== "number")
+        throw new Error(`bake: parameter ${entry.name} has a moving offset; parameters are fixed regions`);
+      return { offset: entry.offset, data };
+    })
+    .sort((a, b) => a.offset - b.offset);
   const segments: { offset: number; data: Uint8Array }[] = [];
   for (const p of pieces) {
     const last = segments.at(-1);
@@ -90,7 +101,10 @@ export function bakeParams(binary: Uint8Array, abi: Abi, records: readonly Param
       segments[segments.length - 1] = { offset: last.offset, data: joined };
     } else segments.push({ offset: p.offset, data: p.data });
   }
-  const baked: Abi = { ...abi, tensors: abi.tensors.map((t): TensorEntry => (t.role === "param" ? { ...t, baked: true } : t)) };
+  const baked: Abi = {
+    ...abi,
+    tensors: abi.tensors.map((t): TensorEntry => (t.role === "param" ? { ...t, baked: true } : t)),
+  };
   const mod = WasmModule.read(withoutCustomSection(binary, "rnnc"), abi.simd, abi.relaxedSimd === true);
   try {
     mod.setDataSegments(segments);

@@ -1,208 +1,51 @@
 // apps/import/onnx — what each ONNX operator the reader knows does to the
 // values it follows (values.ts), one rule per operator in one table: constant
-// folding for the shape glue, the embedding Gather, the recurrent nodes, the
-// joins of their directions, and the readout. In: a node, its input values
-// and the network built so far. Out: the node's output values; the network
-// grows as its nodes are recognised. A node used in a way rnnc cannot map is
-// an ImportError naming it.
+// folding for the shape glue, the embedding Gather, the recurrent nodes and
+// the joins of their directions (path.ts), and the readout. In: a node, its
+// input values and the network built so far. Out: the node's output values;
+// the network grows as its nodes are recognised. A node used in a way rnnc
+// cannot map is an ImportError naming it.
 
-import { ImportError } from "../errors.js";
-import type { Binding, NetworkInput, RecurrentLayer, Tensor } from "../network.js";
 import { transpose } from "../tensor.js";
-import { elemTypes, type Attribute, type ConstTensor, type OnnxNode } from "./proto.js";
-import { recurrentNode } from "./recurrent.js";
 import {
-  axisOf, concatConst, constant, describeValue, gatherConst, sliceConst, transposeConst,
-  type Axis, type Seq, type Size, type Value,
+  attr,
+  axesOf,
+  constOf,
+  fail,
+  input,
+  ints,
+  intsAttr,
+  unknownSize,
+  type NodeContext,
+  type Rule,
+} from "./context.js";
+import { asSeq, latest, recurrent, reshapeSeq, sizesOf } from "./path.js";
+import { elemTypes, type ConstTensor } from "./proto.js";
+import {
+  axisOf,
+  concatConst,
+  constant,
+  describeValue,
+  gatherConst,
+  sliceConst,
+  transposeConst,
+  type Size,
+  type Value,
 } from "./values.js";
 
-export interface Builder {
-  readonly file: string;
-  input?: NetworkInput;
-  readonly layers: RecurrentLayer[];
-  readonly layouts: (0 | 1)[];
-  readout?: { weight: Tensor; bias?: Tensor; activation: "linear" | "sigmoid" | "tanh" | "relu"; origin: string };
-  /** Which of the input's leading axes is time, once the first recurrent node says. */
-  time?: "a0" | "a1";
-  readonly bindings: Binding[];
-  /** The graph input every recurrent node takes as sequence_lens, if any. */
-  lengths?: string;
-  readonly stateInputs: Map<string, string>;
-}
-
-export interface NodeContext {
-  readonly node: OnnxNode;
-  readonly inputs: readonly (Value | undefined)[];
-  readonly builder: Builder;
-  readonly where: string;
-}
-
-type Rule = (c: NodeContext) => (Value | undefined)[];
-
-const fail = (c: NodeContext, why: string): never => {
-  throw new ImportError(`${c.where}: ${why}`);
-};
-
-function input(c: NodeContext, i: number, what: string): Value {
-  return c.inputs[i] ?? fail(c, `needs its input ${i} (${what})`);
-}
-
-function constOf(c: NodeContext, v: Value | undefined, what: string): ConstTensor {
-  if (v?.kind === "const") return v.tensor;
-  return fail(c, `${what} must be a constant, but it is ${v ? describeValue(v) : "missing"}`);
-}
-
-function ints(c: NodeContext, v: Value | undefined, what: string): number[] {
-  const t = constOf(c, v, what);
-  if (t.type !== "int") fail(c, `${what} must hold integers`);
-  return [...t.values];
-}
-
-function attr(c: NodeContext, name: string): Attribute | undefined {
-  return c.node.attributes.get(name);
-}
-
-function intsAttr(c: NodeContext, name: string): number[] | undefined {
-  const v = attr(c, name);
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v) || !v.every((x) => typeof x === "number")) return fail(c, `attribute ${name} must be a list of integers`);
-  return [...(v as number[])];
-}
-
-/** Axes from the attribute (older opsets) or the input (newer ones). */
-function axesOf(c: NodeContext, index: number): number[] | undefined {
-  return intsAttr(c, "axes") ?? (c.inputs[index] ? ints(c, c.inputs[index], "axes") : undefined);
-}
-
-let symbols = 0;
-
-/** A graph input used as the network's vectors: a sequence of features. */
-function asSeq(c: NodeContext, v: Value | undefined): Seq {
-  if (v?.kind === "seq") return v;
-  if (v?.kind !== "input") return fail(c, `reads ${v ? describeValue(v) : "nothing"} where it needs the network's sequence`);
-  const { info } = v;
-  const dims = info.dims;
-  if (c.builder.input) fail(c, `reads the graph input ${info.name} as a second input; rnnc's model has one`);
-  if (info.elemType !== elemTypes.FLOAT && info.elemType !== elemTypes.DOUBLE) fail(c, `the graph input ${info.name} is not floating point`);
-  if (!dims || dims.length !== 3 || typeof dims[2] !== "number") fail(c, `the graph input ${info.name} must be [steps, batch, features] (or [batch, steps, features]) with a known number of features`);
-  const size = (d: number | string): Size => (d === "?" ? `?${symbols++}` : d);
-  c.builder.input = { kind: "dense", size: dims![2] as number };
-  c.builder.bindings.push({ source: info.name, role: "input", rnnc: ["x"] });
-  return { kind: "seq", axes: [{ label: "a0", size: size(dims![0]!) }, { label: "a1", size: size(dims![1]!) }, { label: "features", size: dims![2]! }], stage: -1, origin: info.name };
-}
-
-function latest(c: NodeContext, s: Seq): void {
-  if (s.stage !== c.builder.layers.length - 1) fail(c, `reads ${s.origin}, an earlier point of the network than its last layer; rnnc models are one chain`);
-}
-
-function sizesOf(v: Value, c: NodeContext): Size[] | undefined {
-  if (v.kind === "sizes") return [...v.sizes];
-  if (v.kind === "const" && v.tensor.type === "int" && v.tensor.dims.length <= 1) return [...v.tensor.values];
-  return fail(c, `needs a list of sizes, got ${describeValue(v)}`);
-}
-
-/** Reshape of a sequence: only joining the directions with the units (concat), or changing nothing. */
-function reshapeSeq(c: NodeContext, s: Seq, target: Size[]): Seq {
-  const allowZero = attr(c, "allowzero") === 1;
-  const sizes = target.map((t, i) => (t === 0 && !allowZero ? s.axes[i]?.size ?? fail(c, "copies a dimension the sequence does not have") : t));
-  const known = (a: Axis[]) => a.every((x) => typeof x.size === "number");
-  const product = (a: Axis[]) => a.reduce((n, x) => n * (x.size as number), 1);
-  const runs: Axis[][] = [];
-  let at = 0;
-  const wild = sizes.indexOf(-1);
-  for (let k = 0; k < sizes.length; k++) {
-    if (k === wild) {
-      const after = sizes.length - 1 - k;
-      runs.push(s.axes.slice(at, s.axes.length - after));
-      at = s.axes.length - after;
-      continue;
-    }
-    const want = sizes[k]!;
-    const run: Axis[] = [];
-    while (at < s.axes.length && (typeof want === "string" ? run.length === 0 : !known(run) || product(run) < want)) run.push(s.axes[at++]!);
-    const fits = typeof want === "string" ? run.length === 1 && run[0]!.size === want : known(run) && product(run) === want;
-    if (!fits) fail(c, `reshapes ${describeValue(s)} to [${sizes.join(", ")}], which rnnc cannot follow`);
-    runs.push(run);
-  }
-  if (at !== s.axes.length) fail(c, `reshapes ${describeValue(s)} to [${sizes.join(", ")}], which rnnc cannot follow`);
-  let merge = s.merge;
-  const axes = runs.map((run) => {
-    if (run.length === 1) return run[0]!;
-    if (run.length === 2 && run[0]!.label === "dirs" && run[1]!.label === "features") {
-      merge = "concat";
-      return { label: "features" as const, size: (run[0]!.size as number) * (run[1]!.size as number) };
-    }
-    return fail(c, `joins the axes ${run.map((a) => a.label).join(" and ")} of ${describeValue(s)}; rnnc joins only directions with units`);
-  });
-  return { ...s, axes, ...(merge ? { merge } : {}), origin: c.node.outputs[0]! };
-}
-
-function recurrent(c: NodeContext): (Value | undefined)[] {
-  const b = c.builder;
-  if (b.readout) fail(c, "comes after the readout; rnnc's readout is the last layer");
-  const x = asSeq(c, c.inputs[0]);
-  latest(c, x);
-  if (x.head) fail(c, "reads the output of a MatMul; rnnc's layers read the previous layer's output directly");
-  const weights = {
-    W: constOf(c, c.inputs[1], "W"), R: constOf(c, c.inputs[2], "R"),
-    ...(c.inputs[3] ? { B: constOf(c, c.inputs[3], "B") } : {}),
-    ...(c.inputs[7] ? { P: constOf(c, c.inputs[7], "P") } : {}),
-  };
-  const { layer, layout } = recurrentNode(c.node, weights, c.where);
-  const want = layout === 0 ? ["time", "batch", "features"] : ["batch", "time", "features"];
-  const labels = x.axes.map((a) => a.label);
-  if (labels.length !== 3 || labels[2] !== "features" || labels.includes("dirs")) fail(c, `reads ${describeValue(x)}, not a sequence of vectors [${want.join(", ")}]`);
-  const time = labels[layout === 0 ? 0 : 1] as "a0" | "a1";
-  if (b.time === undefined) b.time = time;
-  else if (b.time !== time) fail(c, `reads its input with time and batch swapped relative to the layers before it (layout ${layout})`);
-  const index = b.layers.length;
-  if (index > 0 && b.layers[index - 1]!.directions.length === 2) {
-    const prev = b.layers[index - 1]!;
-    b.layers[index - 1] = { ...prev, merge: x.merge ?? fail(c, `reads ${describeValue(x)} before its directions are joined`) };
-  }
-  b.layers.push(layer);
-  b.layouts.push(layout);
-  const lengths = c.inputs[4];
-  if (lengths) {
-    if (lengths.kind !== "input") return fail(c, `sequence_lens must be a graph input (the module's lengths), got ${describeValue(lengths)}`);
-    const name = lengths.info.name;
-    if (b.lengths === undefined) {
-      b.lengths = name;
-      b.bindings.push({ source: name, role: "lengths", rnnc: ["lengths"] });
-    } else if (b.lengths !== name) fail(c, `takes sequence_lens from ${name}, another input than the layers before it (${b.lengths})`);
-  } else if (b.lengths !== undefined) fail(c, `takes no sequence_lens, unlike the layers before it: it would run past each sequence's end`);
-  const prefixes = layer.directions.length === 2 ? [`l${index}.fwd.`, `l${index}.bwd.`] : [`l${index}.`];
-  (["h", "c"] as const).forEach((state, k) => {
-    const init = c.inputs[5 + k];
-    if (!init) return;
-    if (state === "c" && layer.kind !== "lstm") return;
-    if (init.kind === "fill" || init.kind === "const") {
-      const value = init.kind === "fill" ? [init.value] : [...init.tensor.values];
-      if (value.some((v) => v !== 0)) fail(c, `its initial_${state} is a nonzero constant; the module starts from the state_in tensors its host writes (zero unless written)`);
-      return;
-    }
-    if (init.kind !== "input") fail(c, `its initial_${state} is ${describeValue(init)}; rnnc starts a layer from a state the host writes, or zero`);
-    const name = (init as Extract<Value, { kind: "input" }>).info.name;
-    b.bindings.push({ source: name, role: "state_in", rnnc: prefixes.map((p) => `${p}${state}`),
-      ...(layout === 1 ? { note: "ONNX's is [batch, dirs, units] (layout 1); each rnnc state is [batch, units]" } : {}) });
-  });
-  const D = layer.directions.length;
-  const H = layer.hiddenSize;
-  const [tAxis, bAxis] = [x.axes[layout === 0 ? 0 : 1]!, x.axes[layout === 0 ? 1 : 0]!];
-  const dirs: Axis = { label: "dirs", size: D };
-  const units: Axis = { label: "features", size: H };
-  const y: Seq = { kind: "seq", axes: layout === 0 ? [tAxis, dirs, bAxis, units] : [bAxis, tAxis, dirs, units], stage: index, origin: c.node.outputs[0] ?? c.node.name };
-  return [y, { kind: "final", parts: [{ layer: index, state: "h" }] }, { kind: "final", parts: [{ layer: index, state: "c" }] }];
-}
+export type { Builder } from "./context.js";
 
 const passThrough: Rule = (c) => [input(c, 0, "the data")];
 
 function elementwiseConst(c: NodeContext, f: (a: number, b: number) => number): Value | undefined {
   const [a, b] = c.inputs;
   if (a?.kind !== "const" || b?.kind !== "const") return undefined;
-  if (a.tensor.values.length !== b.tensor.values.length && b.tensor.values.length !== 1 && a.tensor.values.length !== 1) return fail(c, "broadcasts constants in a way rnnc does not fold");
+  if (a.tensor.values.length !== b.tensor.values.length && b.tensor.values.length !== 1 && a.tensor.values.length !== 1)
+    return fail(c, "broadcasts constants in a way rnnc does not fold");
   const big = a.tensor.values.length >= b.tensor.values.length ? a.tensor : b.tensor;
-  const values = big.values.map((_, i) => f(a.tensor.values[i % a.tensor.values.length]!, b.tensor.values[i % b.tensor.values.length]!));
+  const values = big.values.map((_, i) =>
+    f(a.tensor.values[i % a.tensor.values.length]!, b.tensor.values[i % b.tensor.values.length]!),
+  );
   return { kind: "const", tensor: { dims: big.dims, values, type: a.tensor.type } };
 }
 
@@ -210,7 +53,11 @@ function activation(kind: "sigmoid" | "tanh" | "relu"): Rule {
   return (c) => {
     const s = input(c, 0, "the data");
     if (s.kind !== "seq" || (s.head !== "matmul" && s.head !== "bias") || !c.builder.readout) {
-      return fail(c, `applies ${c.node.opType} to ${describeValue(s)}; rnnc has an activation only after the readout's MatMul (and Add)`);
+      return fail(
+        c,
+        `applies ${c.node.opType} to ${describeValue(s)}; rnnc has an activation only after the readout's MatMul ` +
+          `(and Add)`,
+      );
     }
     c.builder.readout.activation = kind;
     return [{ ...s, head: "activated", origin: c.node.outputs[0]! }];
@@ -219,13 +66,22 @@ function activation(kind: "sigmoid" | "tanh" | "relu"): Rule {
 
 export const rules: Record<string, Rule> = {
   Identity: passThrough,
-  Dropout: (c) => [input(c, 0, "the data"), { kind: "unusable", why: "a dropout mask, which an inference graph has no use for" }],
+  Dropout: (c) => [
+    input(c, 0, "the data"),
+    { kind: "unusable", why: "a dropout mask, which an inference graph has no use for" },
+  ],
   Constant: (c) => {
     const value = attr(c, "value");
     if (value !== undefined && typeof value === "object" && "dims" in value) return [{ kind: "const", tensor: value }];
-    for (const [key, type] of [["value_float", "f32"], ["value_floats", "f32"], ["value_int", "int"], ["value_ints", "int"]] as const) {
+    for (const [key, type] of [
+      ["value_float", "f32"],
+      ["value_floats", "f32"],
+      ["value_int", "int"],
+      ["value_ints", "int"],
+    ] as const) {
       const v = attr(c, key);
-      if (v !== undefined) return [Array.isArray(v) ? constant([v.length], v as number[], type) : constant([], [v as number], type)];
+      if (v !== undefined)
+        return [Array.isArray(v) ? constant([v.length], v as number[], type) : constant([], [v as number], type)];
     }
     return fail(c, "has no value rnnc reads (value, value_float(s), value_int(s))");
   },
@@ -233,7 +89,17 @@ export const rules: Record<string, Rule> = {
     const v = input(c, 0, "the data");
     const to = attr(c, "to");
     const isInt = to !== elemTypes.FLOAT && to !== elemTypes.DOUBLE && to !== elemTypes.FLOAT16;
-    if (v.kind === "const") return [{ kind: "const", tensor: { ...v.tensor, values: isInt ? v.tensor.values.map(Math.trunc) : v.tensor.values, type: isInt ? "int" : to === elemTypes.DOUBLE ? "f64" : "f32" } }];
+    if (v.kind === "const")
+      return [
+        {
+          kind: "const",
+          tensor: {
+            ...v.tensor,
+            values: isInt ? v.tensor.values.map(Math.trunc) : v.tensor.values,
+            type: isInt ? "int" : to === elemTypes.DOUBLE ? "f64" : "f32",
+          },
+        },
+      ];
     if (v.kind === "sizes" || v.kind === "fill" || (v.kind === "input" && isInt)) return [v];
     return fail(c, `casts ${describeValue(v)}, which rnnc does not follow`);
   },
@@ -241,7 +107,7 @@ export const rules: Record<string, Rule> = {
     const v = input(c, 0, "the data");
     let sizes: Size[];
     if (v.kind === "seq") sizes = v.axes.map((a) => a.size);
-    else if (v.kind === "input" && v.info.dims) sizes = v.info.dims.map((d) => (d === "?" ? `?${symbols++}` : d));
+    else if (v.kind === "input" && v.info.dims) sizes = v.info.dims.map((d) => (d === "?" ? unknownSize() : d));
     else if (v.kind === "const") sizes = [...v.tensor.dims];
     else return fail(c, `takes the shape of ${describeValue(v)}, which rnnc does not know`);
     const rank = sizes.length;
@@ -254,21 +120,53 @@ export const rules: Record<string, Rule> = {
   Gather: (c) => {
     const [data, indices] = [input(c, 0, "the data"), input(c, 1, "the indices")];
     const axis = (attr(c, "axis") as number | undefined) ?? 0;
-    if (data.kind === "const" && indices.kind === "const") return [{ kind: "const", tensor: gatherConst(data.tensor, indices.tensor, axisOf(axis, data.tensor.dims.length, c.where)) }];
+    if (data.kind === "const" && indices.kind === "const")
+      return [
+        {
+          kind: "const",
+          tensor: gatherConst(data.tensor, indices.tensor, axisOf(axis, data.tensor.dims.length, c.where)),
+        },
+      ];
     if (data.kind === "sizes" && indices.kind === "const") {
-      const picks = [...indices.tensor.values].map((i) => data.sizes[i < 0 ? i + data.sizes.length : i] ?? fail(c, `index ${i} of a list of ${data.sizes.length} sizes`));
+      const picks = [...indices.tensor.values].map(
+        (i) =>
+          data.sizes[i < 0 ? i + data.sizes.length : i] ??
+          fail(c, `index ${i} of a list of ${data.sizes.length} sizes`),
+      );
       return [{ kind: "sizes", sizes: picks, scalar: indices.tensor.dims.length === 0 }];
     }
     if (data.kind === "const" && indices.kind === "input") {
       const { info } = indices;
       const table = data.tensor;
-      if (table.dims.length !== 2 || table.type === "int" || axis !== 0) fail(c, "gathers ids from something that is not an embedding table [rows, dim]");
+      if (table.dims.length !== 2 || table.type === "int" || axis !== 0)
+        fail(c, "gathers ids from something that is not an embedding table [rows, dim]");
       if (c.builder.input) fail(c, "is a second input of the network; rnnc's model has one");
-      if (!info.dims || info.dims.length !== 2) fail(c, `the ids ${info.name} must be [steps, batch] (or [batch, steps])`);
-      c.builder.input = { kind: "embedding", table: { shape: table.dims, data: table.values }, origin: `the Gather ${c.node.name} of ${c.node.inputs[0]}` };
-      c.builder.bindings.push({ source: info.name, role: "input", rnnc: ["tokens"], note: "rnnc's ids are i32 [steps, batch, 1]" });
-      const size = (d: number | string): Size => (d === "?" ? `?${symbols++}` : d);
-      return [{ kind: "seq", axes: [{ label: "a0", size: size(info.dims![0]!) }, { label: "a1", size: size(info.dims![1]!) }, { label: "features", size: table.dims[1]! }], stage: -1, origin: c.node.outputs[0]! }];
+      if (!info.dims || info.dims.length !== 2)
+        fail(c, `the ids ${info.name} must be [steps, batch] (or [batch, steps])`);
+      c.builder.input = {
+        kind: "embedding",
+        table: { shape: table.dims, data: table.values },
+        origin: `the Gather ${c.node.name} of ${c.node.inputs[0]}`,
+      };
+      c.builder.bindings.push({
+        source: info.name,
+        role: "input",
+        rnnc: ["tokens"],
+        note: "rnnc's ids are i32 [steps, batch, 1]",
+      });
+      const size = (d: number | string): Size => (d === "?" ? unknownSize() : d);
+      return [
+        {
+          kind: "seq",
+          axes: [
+            { label: "a0", size: size(info.dims![0]!) },
+            { label: "a1", size: size(info.dims![1]!) },
+            { label: "features", size: table.dims[1]! },
+          ],
+          stage: -1,
+          origin: c.node.outputs[0]!,
+        },
+      ];
     }
     return fail(c, `gathers from ${describeValue(data)} by ${describeValue(indices)}, which rnnc does not follow`);
   },
@@ -286,8 +184,12 @@ export const rules: Record<string, Rule> = {
     const v = input(c, 0, "the data");
     const axes = axesOf(c, 1);
     if (v.kind === "seq") {
-      const drop = (axes ?? v.axes.flatMap((a, i) => (a.size === 1 ? [i] : []))).map((a) => axisOf(a, v.axes.length, c.where));
-      for (const a of drop) if (v.axes[a]!.label !== "dirs" || v.axes[a]!.size !== 1) fail(c, `squeezes an axis of ${describeValue(v)} that is not a single direction`);
+      const drop = (axes ?? v.axes.flatMap((a, i) => (a.size === 1 ? [i] : []))).map((a) =>
+        axisOf(a, v.axes.length, c.where),
+      );
+      for (const a of drop)
+        if (v.axes[a]!.label !== "dirs" || v.axes[a]!.size !== 1)
+          fail(c, `squeezes an axis of ${describeValue(v)} that is not a single direction`);
       return [{ ...v, axes: v.axes.filter((_, i) => !drop.includes(i)), origin: c.node.outputs[0]! }];
     }
     const t = constOf(c, v, "the data of a Squeeze");
@@ -298,7 +200,8 @@ export const rules: Record<string, Rule> = {
     const parts = c.inputs.map((v, i) => v ?? fail(c, `input ${i} is missing`));
     const axis = (attr(c, "axis") as number | undefined) ?? 0;
     if (parts.every((p) => p.kind === "final")) {
-      if (axisOf(axis, 3, c.where) !== (c.builder.layouts[0] === 1 ? 1 : 0)) fail(c, "concatenates final states along an axis other than their directions");
+      if (axisOf(axis, 3, c.where) !== (c.builder.layouts[0] === 1 ? 1 : 0))
+        fail(c, "concatenates final states along an axis other than their directions");
       return [{ kind: "final", parts: parts.flatMap((p) => (p as Extract<Value, { kind: "final" }>).parts) }];
     }
     if (parts.every((p) => p.kind === "const")) {
@@ -316,7 +219,13 @@ export const rules: Record<string, Rule> = {
     const steps = old ? [] : c.inputs[4] ? ints(c, c.inputs[4], "steps") : [];
     const axesGiven = old ? intsAttr(c, "axes") : c.inputs[3] ? ints(c, c.inputs[3], "axes") : undefined;
     if (v.kind === "sizes") {
-      const t = sliceConst({ dims: [v.sizes.length], values: Float64Array.from(v.sizes.keys()), type: "int" }, starts, ends, [0], steps);
+      const t = sliceConst(
+        { dims: [v.sizes.length], values: Float64Array.from(v.sizes.keys()), type: "int" },
+        starts,
+        ends,
+        [0],
+        steps,
+      );
       return [{ kind: "sizes", sizes: [...t.values].map((i) => v.sizes[i]!), scalar: false }];
     }
     const t = constOf(c, v, "the data of a Slice");
@@ -325,7 +234,8 @@ export const rules: Record<string, Rule> = {
   },
   ConstantOfShape: (c) => {
     const value = attr(c, "value");
-    const fill = value !== undefined && typeof value === "object" && "dims" in value ? (value as ConstTensor).values[0] ?? 0 : 0;
+    const fill =
+      value !== undefined && typeof value === "object" && "dims" in value ? ((value as ConstTensor).values[0] ?? 0) : 0;
     const shape = input(c, 0, "the shape");
     if (shape.kind !== "sizes" && shape.kind !== "const") fail(c, `takes its shape from ${describeValue(shape)}`);
     return [{ kind: "fill", value: fill }];
@@ -358,7 +268,8 @@ export const rules: Record<string, Rule> = {
     const perm = intsAttr(c, "perm") ?? s.axes.map((_, i) => s.axes.length - 1 - i);
     if (perm.length !== s.axes.length) fail(c, `permutes ${perm.length} axes of ${describeValue(s)}`);
     const axes = perm.map((p) => s.axes[p]!);
-    if (axes[axes.length - 1]!.label !== "features") fail(c, `moves the features of ${describeValue(s)} off the last axis`);
+    if (axes[axes.length - 1]!.label !== "features")
+      fail(c, `moves the features of ${describeValue(s)} off the last axis`);
     return [{ ...s, axes, origin: c.node.outputs[0]! }];
   },
   ReduceSum: (c) => {
@@ -366,8 +277,11 @@ export const rules: Record<string, Rule> = {
     if (s.kind !== "seq") return fail(c, `sums ${describeValue(s)}`);
     const axes = (axesOf(c, 1) ?? []).map((a) => axisOf(a, s.axes.length, c.where));
     const keep = (attr(c, "keepdims") as number | undefined) ?? 1;
-    if (axes.length !== 1 || s.axes[axes[0]!]!.label !== "dirs") fail(c, `sums ${describeValue(s)} over an axis other than its directions`);
-    const axesOut = keep ? s.axes.map((a, i) => (i === axes[0] ? { label: "dirs" as const, size: 1 } : a)) : s.axes.filter((_, i) => i !== axes[0]);
+    if (axes.length !== 1 || s.axes[axes[0]!]!.label !== "dirs")
+      fail(c, `sums ${describeValue(s)} over an axis other than its directions`);
+    const axesOut = keep
+      ? s.axes.map((a, i) => (i === axes[0] ? { label: "dirs" as const, size: 1 } : a))
+      : s.axes.filter((_, i) => i !== axes[0]);
     return [{ ...s, axes: axesOut, merge: "sum", origin: c.node.outputs[0]! }];
   },
   RNN: recurrent,
@@ -376,33 +290,62 @@ export const rules: Record<string, Rule> = {
   MatMul: (c) => {
     const [a, w] = [input(c, 0, "the data"), input(c, 1, "the weight")];
     if (a.kind === "const" && w.kind === "const") return fail(c, "multiplies two constants, which rnnc does not fold");
-    const s = a.kind === "seq" ? a : fail(c, `multiplies ${describeValue(a)}; rnnc's readout multiplies the last layer's output by a constant`);
+    const s =
+      a.kind === "seq"
+        ? a
+        : fail(c, `multiplies ${describeValue(a)}; rnnc's readout multiplies the last layer's output by a constant`);
     latest(c, s);
     if (c.builder.readout || s.head) fail(c, "is a second readout; rnnc's model has one dense readout");
-    if (s.axes.some((x) => x.label === "dirs")) fail(c, `multiplies ${describeValue(s)} before its directions are joined`);
+    if (s.axes.some((x) => x.label === "dirs"))
+      fail(c, `multiplies ${describeValue(s)} before its directions are joined`);
     const W = constOf(c, w, "the readout's weight");
-    if (W.dims.length !== 2 || W.type === "int") fail(c, "the readout's weight must be a float matrix [features, outputs]");
-    c.builder.readout = { weight: transpose({ shape: W.dims, data: W.values }), activation: "linear", origin: `the MatMul ${c.node.name} with ${c.node.inputs[1]}` };
-    return [{ ...s, axes: s.axes.map((x) => (x.label === "features" ? { ...x, size: W.dims[1]! } : x)), head: "matmul", origin: c.node.outputs[0]! }];
+    if (W.dims.length !== 2 || W.type === "int")
+      fail(c, "the readout's weight must be a float matrix [features, outputs]");
+    c.builder.readout = {
+      weight: transpose({ shape: W.dims, data: W.values }),
+      activation: "linear",
+      origin: `the MatMul ${c.node.name} with ${c.node.inputs[1]}`,
+    };
+    return [
+      {
+        ...s,
+        axes: s.axes.map((x) => (x.label === "features" ? { ...x, size: W.dims[1]! } : x)),
+        head: "matmul",
+        origin: c.node.outputs[0]!,
+      },
+    ];
   },
   Add: (c) => {
     const folded = elementwiseConst(c, (x, y) => x + y);
     if (folded) return [folded];
     const [a, b] = [input(c, 0, "a"), input(c, 1, "b")];
     const [s, bias] = a.kind === "seq" ? [a, b] : [b, a];
-    if (s.kind !== "seq" || s.head !== "matmul" || !c.builder.readout) return fail(c, `adds ${describeValue(a)} and ${describeValue(b)}; rnnc adds only the readout's bias after its MatMul`);
+    if (s.kind !== "seq" || s.head !== "matmul" || !c.builder.readout)
+      return fail(
+        c,
+        `adds ${describeValue(a)} and ${describeValue(b)}; rnnc adds only the readout's bias after its MatMul`,
+      );
     const t = constOf(c, bias, "the readout's bias");
     const O = c.builder.readout.weight.shape[0]!;
-    if (t.values.length !== O || t.dims.filter((d) => d !== 1).length > 1) fail(c, `the readout's bias is [${t.dims.join(", ")}], expected [${O}]`);
+    if (t.values.length !== O || t.dims.filter((d) => d !== 1).length > 1)
+      fail(c, `the readout's bias is [${t.dims.join(", ")}], expected [${O}]`);
     c.builder.readout.bias = { shape: [O], data: t.values };
     c.builder.readout.origin += ` and the Add ${c.node.name}`;
     return [{ ...s, head: "bias", origin: c.node.outputs[0]! }];
   },
-  Mul: (c) => [elementwiseConst(c, (x, y) => x * y) ?? fail(c, "multiplies values of the network elementwise, which rnnc's models do not")],
-  Sub: (c) => [elementwiseConst(c, (x, y) => x - y) ?? fail(c, "subtracts values of the network, which rnnc's models do not")],
+  Mul: (c) => [
+    elementwiseConst(c, (x, y) => x * y) ??
+      fail(c, "multiplies values of the network elementwise, which rnnc's models do not"),
+  ],
+  Sub: (c) => [
+    elementwiseConst(c, (x, y) => x - y) ?? fail(c, "subtracts values of the network, which rnnc's models do not"),
+  ],
   Div: (c) => {
     const integers = c.inputs[0]?.kind === "const" && c.inputs[0].tensor.type === "int";
-    return [elementwiseConst(c, (x, y) => (integers ? Math.trunc(x / y) : x / y)) ?? fail(c, "divides values of the network, which rnnc's models do not")];
+    return [
+      elementwiseConst(c, (x, y) => (integers ? Math.trunc(x / y) : x / y)) ??
+        fail(c, "divides values of the network, which rnnc's models do not"),
+    ];
   },
   Sigmoid: activation("sigmoid"),
   Tanh: activation("tanh"),

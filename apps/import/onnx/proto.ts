@@ -47,7 +47,8 @@ export interface OnnxGraph {
 export const elemTypes = onnx.TensorProto.DataType;
 
 type Long = { toNumber(): number } | number;
-const num = (v: Long | null | undefined): number => (v === null || v === undefined ? 0 : typeof v === "number" ? v : v.toNumber());
+const num = (v: Long | null | undefined): number =>
+  v === null || v === undefined ? 0 : typeof v === "number" ? v : v.toNumber();
 
 function halfToNumber(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
@@ -58,7 +59,9 @@ function halfToNumber(bits: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
-const rawReaders: Partial<Record<number, { size: number; read: (v: DataView, at: number) => number; type: ConstTensor["type"] }>> = {
+const rawReaders: Partial<
+  Record<number, { size: number; read: (v: DataView, at: number) => number; type: ConstTensor["type"] }>
+> = {
   [elemTypes.FLOAT]: { size: 4, read: (v, at) => v.getFloat32(at, true), type: "f32" },
   [elemTypes.DOUBLE]: { size: 8, read: (v, at) => v.getFloat64(at, true), type: "f64" },
   [elemTypes.FLOAT16]: { size: 2, read: (v, at) => halfToNumber(v.getUint16(at, true)), type: "f16" },
@@ -69,14 +72,20 @@ const rawReaders: Partial<Record<number, { size: number; read: (v: DataView, at:
   [elemTypes.BOOL]: { size: 1, read: (v, at) => v.getUint8(at), type: "int" },
 };
 
-export function decodeTensor(t: onnxProto.onnx.ITensorProto, where: string, readBeside: (path: string) => Uint8Array): ConstTensor {
+export function decodeTensor(
+  t: onnxProto.onnx.ITensorProto,
+  where: string,
+  readBeside: (path: string) => Uint8Array,
+): ConstTensor {
   const dims = (t.dims ?? []).map(num);
-  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new ImportError(`${where} has a malformed shape [${dims.join(", ")}]`);
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw new ImportError(`${where} has a malformed shape [${dims.join(", ")}]`);
   const count = dims.reduce((n, d) => n * d, 1);
   const dataType = t.dataType ?? 0;
   const reader = rawReaders[dataType];
   const typeName = onnx.TensorProto.DataType[dataType] ?? String(dataType);
-  if (!reader) throw new ImportError(`${where} holds ${typeName} data; rnnc reads float, double, float16 and integer tensors`);
+  if (!reader)
+    throw new ImportError(`${where} holds ${typeName} data; rnnc reads float, double, float16 and integer tensors`);
   let raw = t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     const entry = (key: string) => t.externalData?.find((e) => e.key === key)?.value ?? undefined;
@@ -90,21 +99,26 @@ export function decodeTensor(t: onnxProto.onnx.ITensorProto, where: string, read
     }
     const offset = Number(entry("offset") ?? 0);
     const length = entry("length") !== undefined ? Number(entry("length")) : count * reader.size;
-    if (!(offset >= 0 && length >= 0 && offset + length <= file.length)) throw new ImportError(`${where}: its data at [${offset}, ${offset + length}) runs past the end of ${location}`);
+    if (!(offset >= 0 && length >= 0 && offset + length <= file.length))
+      throw new ImportError(`${where}: its data at [${offset}, ${offset + length}) runs past the end of ${location}`);
     raw = file.subarray(offset, offset + length);
   }
   if (raw) {
-    if (raw.length !== count * reader.size) throw new ImportError(`${where}: ${raw.length} bytes of data for ${count} ${typeName} values`);
+    if (raw.length !== count * reader.size)
+      throw new ImportError(`${where}: ${raw.length} bytes of data for ${count} ${typeName} values`);
     const values = new Float64Array(count);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < count; i++) values[i] = reader.read(view, i * reader.size);
     return { dims, values, type: reader.type };
   }
   const typed: readonly Long[] | undefined =
-    dataType === elemTypes.FLOAT ? t.floatData ?? undefined
-    : dataType === elemTypes.DOUBLE ? t.doubleData ?? undefined
-    : dataType === elemTypes.INT64 ? t.int64Data ?? undefined
-    : t.int32Data ?? undefined;
+    dataType === elemTypes.FLOAT
+      ? (t.floatData ?? undefined)
+      : dataType === elemTypes.DOUBLE
+        ? (t.doubleData ?? undefined)
+        : dataType === elemTypes.INT64
+          ? (t.int64Data ?? undefined)
+          : (t.int32Data ?? undefined);
   const list = typed ?? [];
   if (list.length !== count) throw new ImportError(`${where}: ${list.length} values for shape [${dims.join(", ")}]`);
   const values = new Float64Array(count);
@@ -117,7 +131,9 @@ export function decodeTensor(t: onnxProto.onnx.ITensorProto, where: string, read
 
 function valueInfo(v: onnxProto.onnx.IValueInfoProto): OnnxValueInfo {
   const tensor = v.type?.tensorType;
-  const dims = tensor?.shape?.dim?.map((d) => (d.dimParam ? d.dimParam : d.dimValue !== null && d.dimValue !== undefined ? num(d.dimValue) : "?"));
+  const dims = tensor?.shape?.dim?.map((d) =>
+    d.dimParam ? d.dimParam : d.dimValue !== null && d.dimValue !== undefined ? num(d.dimValue) : "?",
+  );
   return { name: v.name ?? "", elemType: tensor?.elemType ?? 0, dims };
 }
 
@@ -129,10 +145,12 @@ export function readOnnx(bytes: Uint8Array, file: string, readBeside: (path: str
     throw new ImportError(`${file}: not an ONNX model (it does not decode as ModelProto: ${(e as Error).message})`);
   }
   const graph = model.graph;
-  if (!graph || (graph.node ?? []).length === 0) throw new ImportError(`${file}: an ONNX model without a graph of nodes`);
+  if (!graph || (graph.node ?? []).length === 0)
+    throw new ImportError(`${file}: an ONNX model without a graph of nodes`);
   const opset = num(model.opsetImport?.find((o) => (o.domain ?? "") === "" || o.domain === "ai.onnx")?.version ?? 0);
   const initializers = new Map<string, ConstTensor>();
-  for (const t of graph.initializer ?? []) initializers.set(t.name ?? "", decodeTensor(t, `${file}: initializer ${t.name}`, readBeside));
+  for (const t of graph.initializer ?? [])
+    initializers.set(t.name ?? "", decodeTensor(t, `${file}: initializer ${t.name}`, readBeside));
   const nodes = (graph.node ?? []).map((n, i): OnnxNode => {
     const name = n.name || `${n.opType}#${i}`;
     const attributes = new Map<string, Attribute>();
@@ -140,18 +158,33 @@ export function readOnnx(bytes: Uint8Array, file: string, readBeside: (path: str
       const T = onnx.AttributeProto.AttributeType;
       const where = `${file}: node ${name} (${n.opType}), attribute ${a.name}`;
       const decoded: Attribute | undefined =
-        a.type === T.FLOAT ? a.f ?? 0
-        : a.type === T.INT ? num(a.i)
-        : a.type === T.STRING ? new TextDecoder().decode(a.s ?? new Uint8Array())
-        : a.type === T.FLOATS ? [...(a.floats ?? [])]
-        : a.type === T.INTS ? (a.ints ?? []).map(num)
-        : a.type === T.STRINGS ? (a.strings ?? []).map((s) => new TextDecoder().decode(s))
-        : a.type === T.TENSOR && a.t ? decodeTensor(a.t, where, readBeside)
-        : undefined;
-      if (decoded === undefined) throw new ImportError(`${where} is of a kind rnnc does not read (${T[a.type ?? 0] ?? a.type})`);
+        a.type === T.FLOAT
+          ? (a.f ?? 0)
+          : a.type === T.INT
+            ? num(a.i)
+            : a.type === T.STRING
+              ? new TextDecoder().decode(a.s ?? new Uint8Array())
+              : a.type === T.FLOATS
+                ? [...(a.floats ?? [])]
+                : a.type === T.INTS
+                  ? (a.ints ?? []).map(num)
+                  : a.type === T.STRINGS
+                    ? (a.strings ?? []).map((s) => new TextDecoder().decode(s))
+                    : a.type === T.TENSOR && a.t
+                      ? decodeTensor(a.t, where, readBeside)
+                      : undefined;
+      if (decoded === undefined)
+        throw new ImportError(`${where} is of a kind rnnc does not read (${T[a.type ?? 0] ?? a.type})`);
       attributes.set(a.name ?? "", decoded);
     }
-    return { opType: n.opType ?? "", domain: n.domain ?? "", name, inputs: n.input ?? [], outputs: n.output ?? [], attributes };
+    return {
+      opType: n.opType ?? "",
+      domain: n.domain ?? "",
+      name,
+      inputs: n.input ?? [],
+      outputs: n.output ?? [],
+      attributes,
+    };
   });
   return {
     nodes,

@@ -18,14 +18,18 @@ export function onnxNetwork(graph: OnnxGraph, file: string): Network {
   const values = new Map<string, Value>();
   for (const [name, tensor] of graph.initializers) values.set(name, { kind: "const", tensor });
   for (const info of graph.inputs) values.set(info.name, { kind: "input", info });
-  const builder: Builder = { file, layers: [], layouts: [], bindings: [], stateInputs: new Map() };
+  const builder: Builder = { file, layers: [], layouts: [], bindings: [] };
   for (const node of graph.nodes) {
     const where = `${file}: node ${node.name} (${node.opType})`;
     const rule = node.domain === "" || node.domain === "ai.onnx" ? rules[node.opType] : undefined;
     if (!rule) {
-      throw new ImportError(`${where}: rnnc does not import ${node.domain ? `${node.domain}.` : ""}${node.opType} nodes; it reads `
-        + "RNN, LSTM and GRU nodes, a Gather of an embedding before them, the Squeeze, Transpose, Reshape and ReduceSum "
-        + "that join their directions, a MatMul and Add readout with an activation after them, and the shape glue around them");
+      throw new ImportError(
+        `${where}: rnnc does not import ${node.domain ? `${node.domain}.` : ""}${node.opType} nodes; it reads ` +
+          "RNN, LSTM and GRU nodes, a Gather of an embedding before them, the Squeeze, Transpose, Reshape and " +
+          "ReduceSum " +
+          "that join their directions, a MatMul and Add readout with an activation after them, and the shape glue " +
+          "around them",
+      );
     }
     const inputs = node.inputs.map((name) => {
       if (name === "") return undefined;
@@ -36,7 +40,11 @@ export function onnxNetwork(graph: OnnxGraph, file: string): Network {
     });
     const outputs = rule({ node, inputs, builder, where });
     node.outputs.forEach((name, i) => {
-      if (name !== "") values.set(name, outputs[i] ?? { kind: "unusable", why: `an output of ${node.opType} that rnnc does not compute` });
+      if (name !== "")
+        values.set(
+          name,
+          outputs[i] ?? { kind: "unusable", why: `an output of ${node.opType} that rnnc does not compute` },
+        );
     });
   }
   return assemble(graph, values, builder, file);
@@ -52,33 +60,65 @@ function assemble(graph: OnnxGraph, values: ReadonlyMap<string, Value>, b: Build
     if (!v) throw new ImportError(`${file}: graph output ${out.name} is computed by no node`);
     if (v.kind === "final") {
       const names = v.parts.flatMap(({ layer, state }) => {
-        const prefixes = b.layers[layer]!.directions.length === 2 ? [`l${layer}.fwd.`, `l${layer}.bwd.`] : [`l${layer}.`];
+        const prefixes =
+          b.layers[layer]!.directions.length === 2 ? [`l${layer}.fwd.`, `l${layer}.bwd.`] : [`l${layer}.`];
         return prefixes.map((p) => `${p}${state}`);
       });
-      bindings.push({ source: out.name, role: "state_out", rnnc: names,
-        note: b.layouts[0] === 1 ? "ONNX's is [batch, layers·dirs, units] (layout 1); each rnnc state is [batch, units]"
-          : "ONNX's is [layers·dirs, batch, units]; each rnnc state is [batch, units]" });
+      bindings.push({
+        source: out.name,
+        role: "state_out",
+        rnnc: names,
+        note:
+          b.layouts[0] === 1
+            ? "ONNX's is [batch, layers·dirs, units] (layout 1); each rnnc state is [batch, units]"
+            : "ONNX's is [layers·dirs, batch, units]; each rnnc state is [batch, units]",
+      });
       continue;
     }
     if (v.kind !== "seq" || v.stage !== last || (end !== undefined && end !== v)) {
-      throw new ImportError(`${file}: graph output ${out.name} is ${describeValue(v)}; rnnc's module outputs the end of the network (and final states)`);
+      throw new ImportError(
+        `${file}: graph output ${out.name} is ${describeValue(v)}; rnnc's module outputs the end of the network (and ` +
+          `final states)`,
+      );
     }
     end = v;
     const time = b.time!;
-    const axes = v.axes.map((a) => (a.label === time ? "steps" : a.label === "features" ? "features" : a.label === "dirs" ? "dirs" : "batch"));
-    const standard = axes.join() === "steps,batch,features" || (axes.join() === "steps,dirs,batch,features" && v.axes[1]!.size === 1);
-    bindings.push({ source: out.name, role: "output", rnnc: ["y"],
-      ...(standard ? {} : { note: `ONNX's is [${axes.join(", ")}]; rnnc's y is [steps, batch, features]${axes.includes("dirs") ? ", the directions concatenated" : ""}` }) });
+    const axes = v.axes.map((a) =>
+      a.label === time ? "steps" : a.label === "features" ? "features" : a.label === "dirs" ? "dirs" : "batch",
+    );
+    const standard =
+      axes.join() === "steps,batch,features" || (axes.join() === "steps,dirs,batch,features" && v.axes[1]!.size === 1);
+    bindings.push({
+      source: out.name,
+      role: "output",
+      rnnc: ["y"],
+      ...(standard
+        ? {}
+        : {
+            note:
+              `ONNX's is [${axes.join(", ")}]; rnnc's y is [steps, batch, ` +
+              `features]${axes.includes("dirs") ? ", the directions concatenated" : ""}`,
+          }),
+    });
   }
   if (!end) throw new ImportError(`${file}: no graph output is the end of the network`);
   if (b.time === "a1") {
     const at = bindings.findIndex((x) => x.role === "input");
-    if (at >= 0) bindings[at] = { ...bindings[at]!, note: `ONNX's is [batch, steps${b.input?.kind === "dense" ? ", features" : ""}]; rnnc's ${bindings[at]!.rnnc[0]} is [steps, batch, ${b.input?.kind === "dense" ? "features" : "1"}]` };
+    if (at >= 0)
+      bindings[at] = {
+        ...bindings[at]!,
+        note:
+          `ONNX's is [batch, steps${b.input?.kind === "dense" ? ", features" : ""}]; rnnc's ` +
+          `${bindings[at]!.rnnc[0]} is [steps, batch, ${b.input?.kind === "dense" ? "features" : "1"}]`,
+      };
   }
-  const layers: RecurrentLayer[] = b.layers.map((l, i) => (i === last && l.directions.length === 2 ? { ...l, merge: end!.merge ?? "concat" } : l));
+  const layers: RecurrentLayer[] = b.layers.map((l, i) =>
+    i === last && l.directions.length === 2 ? { ...l, merge: end!.merge ?? "concat" } : l,
+  );
   const floats = [...graph.initializers.values()].filter((t) => t.type !== "int");
   const network: Network = {
-    framework: "onnx", file,
+    framework: "onnx",
+    file,
     dtype: floats.length > 0 && floats.every((t) => t.type === "f64") ? "f64" : "f32",
     input: b.input!,
     layers,

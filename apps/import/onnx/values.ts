@@ -12,7 +12,8 @@ import type { ConstTensor, OnnxValueInfo } from "./proto.js";
 /** A size: a number, or a symbolic one (a dim_param such as "T"). */
 export type Size = number | string;
 
-/** An axis of a sequence: a0 and a1 are the input's leading axes (time and batch, in an order the first RNN settles). */
+/** An axis of a sequence: a0 and a1 are the input's leading axes (time and batch, in an order the first RNN '
+  + 'settles). */
 export interface Axis {
   readonly label: "a0" | "a1" | "dirs" | "features";
   readonly size: Size;
@@ -27,16 +28,16 @@ export type Value =
   | { readonly kind: "fill"; readonly value: number }
   | { readonly kind: "input"; readonly info: OnnxValueInfo }
   | {
-    readonly kind: "seq";
-    readonly axes: readonly Axis[];
-    /** -1 for the network's input, k for the output of layer k. */
-    readonly stage: number;
-    /** How the directions of a bidirectional layer were joined, once they are. */
-    readonly merge?: "concat" | "sum";
-    readonly head?: Head;
-    /** The graph tensor this sequence came out of, for messages. */
-    readonly origin: string;
-  }
+      readonly kind: "seq";
+      readonly axes: readonly Axis[];
+      /** -1 for the network's input, k for the output of layer k. */
+      readonly stage: number;
+      /** How the directions of a bidirectional layer were joined, once they are. */
+      readonly merge?: "concat" | "sum";
+      readonly head?: Head;
+      /** The graph tensor this sequence came out of, for messages. */
+      readonly origin: string;
+    }
   /** Final states (Y_h, Y_c), of one layer or concatenated over layers as torch exports h_n. */
   | { readonly kind: "final"; readonly parts: readonly { readonly layer: number; readonly state: "h" | "c" }[] }
   | { readonly kind: "unusable"; readonly why: string };
@@ -49,13 +50,20 @@ export function constant(dims: readonly number[], values: ArrayLike<number>, typ
 
 export function describeValue(v: Value): string {
   switch (v.kind) {
-    case "const": return `a constant [${v.tensor.dims.join(", ")}]`;
-    case "sizes": return "a list of sizes";
-    case "fill": return `a tensor filled with ${v.value}`;
-    case "input": return `the graph input ${v.info.name}`;
-    case "seq": return `a sequence [${v.axes.map((a) => a.size).join(", ")}] (from ${v.origin})`;
-    case "final": return `the final state ${v.parts.map((p) => `${p.state} of layer ${p.layer}`).join(", ")}`;
-    case "unusable": return v.why;
+    case "const":
+      return `a constant [${v.tensor.dims.join(", ")}]`;
+    case "sizes":
+      return "a list of sizes";
+    case "fill":
+      return `a tensor filled with ${v.value}`;
+    case "input":
+      return `the graph input ${v.info.name}`;
+    case "seq":
+      return `a sequence [${v.axes.map((a) => a.size).join(", ")}] (from ${v.origin})`;
+    case "final":
+      return `the final state ${v.parts.map((p) => `${p.state} of layer ${p.layer}`).join(", ")}`;
+    case "unusable":
+      return v.why;
   }
 }
 
@@ -96,12 +104,19 @@ export function gatherConst(t: ConstTensor, indices: ConstTensor, axis: number):
   if (picks.some((i) => !(i >= 0 && i < extent))) throw new ImportError(`Gather index out of range [0, ${extent})`);
   const values = new Float64Array(outer * picks.length * inner);
   let k = 0;
-  for (let o = 0; o < outer; o++) for (const p of picks) for (let i = 0; i < inner; i++) values[k++] = t.values[(o * extent + p) * inner + i]!;
+  for (let o = 0; o < outer; o++)
+    for (const p of picks) for (let i = 0; i < inner; i++) values[k++] = t.values[(o * extent + p) * inner + i]!;
   return { dims: [...t.dims.slice(0, axis), ...indices.dims, ...t.dims.slice(axis + 1)], values, type: t.type };
 }
 
 /** Slice along each of `axes` from starts to ends by steps, clamped as ONNX says. */
-export function sliceConst(t: ConstTensor, starts: readonly number[], ends: readonly number[], axes: readonly number[], steps: readonly number[]): ConstTensor {
+export function sliceConst(
+  t: ConstTensor,
+  starts: readonly number[],
+  ends: readonly number[],
+  axes: readonly number[],
+  steps: readonly number[],
+): ConstTensor {
   const ranges = t.dims.map((d) => ({ start: 0, step: 1, count: d }));
   axes.forEach((axis, k) => {
     const d = t.dims[axis]!;

@@ -9,11 +9,28 @@
 
 import { packedGateOrder } from "../conventions.js";
 import { ImportError } from "../errors.js";
-import type { Activation, Binding, DirectionWeights, GateWeights, Network, NetworkInput, Readout, RecurrentLayer, Tensor } from "../network.js";
+import type {
+  Activation,
+  Binding,
+  DirectionWeights,
+  GateWeights,
+  Network,
+  NetworkInput,
+  Readout,
+  RecurrentLayer,
+  Tensor,
+} from "../network.js";
 import { columnBlock, index0, rowBlock, transpose } from "../tensor.js";
 import type { LayerConfig, TfjsModel } from "./model-json.js";
 
-const inert = ["Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization"];
+const inert = [
+  "Dropout",
+  "SpatialDropout1D",
+  "GaussianNoise",
+  "GaussianDropout",
+  "AlphaDropout",
+  "ActivityRegularization",
+];
 const recurrentKinds = { SimpleRNN: "rnn", LSTM: "lstm", GRU: "gru" } as const;
 
 export function tfjsNetwork(model: TfjsModel, file: string): Network {
@@ -22,18 +39,26 @@ export function tfjsNetwork(model: TfjsModel, file: string): Network {
   };
   const used = new Set<string>();
   const weight = (prefix: string, leaf: string, what: string): Tensor => {
-    const found = [...model.weights.keys()].filter((n) => n.startsWith(`${prefix}/`) && (n.endsWith(`/${leaf}`) || n.endsWith(`/${leaf}:0`)));
-    if (found.length !== 1) fail(`${what}: ${found.length === 0 ? "no" : "more than one"} weight named ${prefix}/…/${leaf}`);
+    const found = [...model.weights.keys()].filter(
+      (n) => n.startsWith(`${prefix}/`) && (n.endsWith(`/${leaf}`) || n.endsWith(`/${leaf}:0`)),
+    );
+    if (found.length !== 1)
+      fail(`${what}: ${found.length === 0 ? "no" : "more than one"} weight named ${prefix}/…/${leaf}`);
     used.add(found[0]!);
     return model.weights.get(found[0]!)!;
   };
   const keras3 = /^3\./.test(model.kerasVersion);
   const activation = (name: unknown, where: string): Activation => {
     const n = typeof name === "string" ? name : "";
-    if (n === "tanh" || n === "sigmoid" || n === "relu" || n === "softsign" || n === "softplus" || n === "linear") return { kind: n };
-    if (n === "hard_sigmoid" || n === "hardSigmoid") return keras3 ? { kind: "hardSigmoid", alpha: 1 / 6, beta: 0.5 } : { kind: "hardSigmoid", alpha: 0.2, beta: 0.5 };
+    if (n === "tanh" || n === "sigmoid" || n === "relu" || n === "softsign" || n === "softplus" || n === "linear")
+      return { kind: n };
+    if (n === "hard_sigmoid" || n === "hardSigmoid")
+      return keras3 ? { kind: "hardSigmoid", alpha: 1 / 6, beta: 0.5 } : { kind: "hardSigmoid", alpha: 0.2, beta: 0.5 };
     if (n === "elu") return { kind: "elu", alpha: 1 };
-    return fail(`${where}: activation ${JSON.stringify(name)} is not one rnnc writes (tanh, sigmoid, hard_sigmoid, relu, elu, softsign, softplus, linear)`);
+    return fail(
+      `${where}: activation ${JSON.stringify(name)} is not one rnnc writes (tanh, sigmoid, hard_sigmoid, relu, elu, ` +
+        `softsign, softplus, linear)`,
+    );
   };
 
   let input: NetworkInput | undefined;
@@ -53,7 +78,8 @@ export function tfjsNetwork(model: TfjsModel, file: string): Network {
   const denseInput = (shape: unknown[] | undefined, where: string) => {
     if (input) return;
     const F = shape?.[2];
-    if (!shape || shape.length !== 3 || typeof F !== "number") fail(`${where}: the model's input must be [batch, steps, features] with a known number of features`);
+    if (!shape || shape.length !== 3 || typeof F !== "number")
+      fail(`${where}: the model's input must be [batch, steps, features] with a known number of features`);
     input = { kind: "dense", size: F as number };
     features = F as number;
   };
@@ -72,32 +98,49 @@ export function tfjsNetwork(model: TfjsModel, file: string): Network {
       const table = weight(name, "embeddings", where);
       input = { kind: "embedding", table, origin: `Keras Embedding ${name}` };
       features = table.shape[1];
-      if (config.mask_zero === true) masked = "Keras masks id 0 (mask_zero): give each sequence's length without its trailing zeros as lengths";
+      if (config.mask_zero === true)
+        masked = "Keras masks id 0 (mask_zero): give each sequence's length without its trailing zeros as lengths";
       continue;
     }
     if (className === "Masking") {
       denseInput(inputShape(config), where);
-      masked = `Keras masks the steps whose features all equal ${String(config.mask_value ?? 0)} (Masking): give each sequence's length without its trailing masked steps as lengths`;
+      masked =
+        `Keras masks the steps whose features all equal ${String(config.mask_value ?? 0)} (Masking): give each ` +
+        `sequence's length without its trailing masked steps as lengths`;
       continue;
     }
     if (className in recurrentKinds || className === "Bidirectional") {
       if (readout) fail(`${where}: a recurrent layer after the Dense readout`);
-      if (layers.length > 0 && lastStepOnly) fail(`${where}: reads a layer with return_sequences false (one vector, not a sequence)`);
+      if (layers.length > 0 && lastStepOnly)
+        fail(`${where}: reads a layer with return_sequences false (one vector, not a sequence)`);
       denseInput(inputShape(config), where);
       const bidirectional = className === "Bidirectional";
       const inner = bidirectional ? innerLayer(config, where, fail) : { className, config };
-      if (!(inner.className in recurrentKinds)) fail(`${where}: wraps a ${inner.className}; rnnc reads SimpleRNN, LSTM and GRU`);
-      const merge = bidirectional ? config.merge_mode ?? "concat" : "concat";
-      if (merge !== "concat" && merge !== "sum") fail(`${where}: merge_mode ${JSON.stringify(merge)}; rnnc merges directions by concat or sum`);
+      if (!(inner.className in recurrentKinds))
+        fail(`${where}: wraps a ${inner.className}; rnnc reads SimpleRNN, LSTM and GRU`);
+      const merge = bidirectional ? (config.merge_mode ?? "concat") : "concat";
+      if (merge !== "concat" && merge !== "sum")
+        fail(`${where}: merge_mode ${JSON.stringify(merge)}; rnnc merges directions by concat or sum`);
       if (bidirectional && isObject(config.backward_layer)) {
         const back = config.backward_layer as Record<string, unknown>;
-        const same = (k: string) => JSON.stringify((back.config as Record<string, unknown>)?.[k]) === JSON.stringify(inner.config[k]);
-        if (back.class_name !== inner.className || !["units", "activation", "recurrent_activation", "use_bias", "reset_after"].every(same)) {
-          fail(`${where}: its backward layer differs from its forward one; an rnnc bidirectional layer runs one cell both ways`);
+        const same = (k: string) =>
+          JSON.stringify((back.config as Record<string, unknown>)?.[k]) === JSON.stringify(inner.config[k]);
+        if (
+          back.class_name !== inner.className ||
+          !["units", "activation", "recurrent_activation", "use_bias", "reset_after"].every(same)
+        ) {
+          fail(
+            `${where}: its backward layer differs from its forward one; an rnnc bidirectional layer runs one cell ` +
+              `both ways`,
+          );
         }
       }
       const c = inner.config;
-      if (!bidirectional && c.go_backwards === true) fail(`${where}: go_backwards alone (the layer run backwards) has no rnnc model; rnnc runs a reverse direction only beside a forward one (Bidirectional)`);
+      if (!bidirectional && c.go_backwards === true)
+        fail(
+          `${where}: go_backwards alone (the layer run backwards) has no rnnc model; rnnc runs a reverse direction ` +
+            `only beside a forward one (Bidirectional)`,
+        );
       if (c.time_major === true) fail(`${where}: time_major; rnnc reads Keras' batch-major layers`);
       const kind = recurrentKinds[inner.className as keyof typeof recurrentKinds];
       const prefixes = bidirectional ? directionPrefixes(name, model, fail, where) : [name];
@@ -113,25 +156,41 @@ export function tfjsNetwork(model: TfjsModel, file: string): Network {
         const recurrent = weight(prefix, "recurrent_kernel", where);
         const bias = useBias ? weight(prefix, "bias", where) : undefined;
         const expect = (t: Tensor, label: string, shape: number[]) => {
-          if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) fail(`${where}: its ${label} is [${t.shape.join(", ")}], expected [${shape.join(", ")}]`);
+          if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))
+            fail(`${where}: its ${label} is [${t.shape.join(", ")}], expected [${shape.join(", ")}]`);
         };
         expect(kernel, "kernel", [I, G * H]);
         expect(recurrent, "recurrent_kernel", [H, G * H]);
         if (bias) expect(bias, "bias", resetAfter ? [2, G * H] : [G * H]);
         const gates: Record<string, GateWeights> = {};
         packedGateOrder.tfjs[kind].forEach((gate, k) => {
-          const b = bias && (resetAfter ? { bx: rowBlock(index0(bias, 0), k, H), bh: rowBlock(index0(bias, 1), k, H) } : { bx: rowBlock(bias, k, H) });
+          const b =
+            bias &&
+            (resetAfter
+              ? { bx: rowBlock(index0(bias, 0), k, H), bh: rowBlock(index0(bias, 1), k, H) }
+              : { bx: rowBlock(bias, k, H) });
           gates[gate] = { W: transpose(columnBlock(kernel, k, H)), U: transpose(columnBlock(recurrent, k, H)), ...b };
         });
         return { gates };
       });
-      const base = { inputSize: I, hiddenSize: H, directions, merge: merge as "concat" | "sum", origin: `Keras ${className}${bidirectional ? `(${inner.className})` : ""} ${name}` };
+      const base = {
+        inputSize: I,
+        hiddenSize: H,
+        directions,
+        merge: merge as "concat" | "sum",
+        origin: `Keras ${className}${bidirectional ? `(${inner.className})` : ""} ${name}`,
+      };
       const act = activation(c.activation ?? "tanh", where);
       // Keras and TF.js differ in its default, so the saved config must say it.
-      const gateAct = () => activation(c.recurrent_activation ?? fail(`${where}: its config does not say its recurrent_activation`), where);
-      layers.push(kind === "rnn" ? { ...base, kind, activation: act }
-        : kind === "gru" ? { ...base, kind, activations: { gate: gateAct(), candidate: act }, resetAfter }
-        : { ...base, kind, activations: { gate: gateAct(), candidate: act, cell: act }, coupledForget: false });
+      const gateAct = () =>
+        activation(c.recurrent_activation ?? fail(`${where}: its config does not say its recurrent_activation`), where);
+      layers.push(
+        kind === "rnn"
+          ? { ...base, kind, activation: act }
+          : kind === "gru"
+            ? { ...base, kind, activations: { gate: gateAct(), candidate: act }, resetAfter }
+            : { ...base, kind, activations: { gate: gateAct(), candidate: act, cell: act }, coupledForget: false },
+      );
       lastStepOnly = c.return_sequences !== true;
       finalStates = lastStepOnly && bidirectional;
       features = (bidirectional && merge === "concat" ? 2 : 1) * H;
@@ -140,60 +199,108 @@ export function tfjsNetwork(model: TfjsModel, file: string): Network {
     if (className === "Dense" || className === "TimeDistributed") {
       const dense = className === "TimeDistributed" ? innerLayer(config, where, fail) : { className, config };
       if (dense.className !== "Dense") fail(`${where}: wraps a ${dense.className}; rnnc reads TimeDistributed(Dense)`);
-      if (layers.length === 0) fail(`${where}: a Dense layer before the recurrent layers; rnnc's dense layer is the readout after them`);
+      if (layers.length === 0)
+        fail(`${where}: a Dense layer before the recurrent layers; rnnc's dense layer is the readout after them`);
       if (readout) fail(`${where}: a second Dense layer; rnnc's model has one dense readout`);
       if (finalStates) {
-        fail(`${where}: reads a Bidirectional layer with return_sequences false, which outputs its two directions' final states; `
-          + "rnnc's readout reads one step of the sequence (set return_sequences and read the readout's last step, or drop the Dense layer)");
+        fail(
+          `${where}: reads a Bidirectional layer with return_sequences false, which outputs its two directions' final ` +
+            `states; ` +
+            "rnnc's readout reads one step of the sequence (set return_sequences and read the readout's last step, or " +
+            "drop the Dense layer)",
+        );
       }
       const kernel = weight(name, "kernel", where);
       const bias = dense.config.use_bias === false ? undefined : weight(name, "bias", where);
       const a = dense.config.activation ?? "linear";
       if (a !== "linear" && a !== "sigmoid" && a !== "tanh" && a !== "relu") {
-        fail(`${where}: activation ${JSON.stringify(a)}; rnnc's readout is linear, sigmoid, tanh or relu${a === "softmax" ? " (train with --loss softmax-ce on its logits, and take a softmax of them yourself)" : ""}`);
+        fail(
+          `${where}: activation ${JSON.stringify(a)}; rnnc's readout is linear, sigmoid, tanh or ` +
+            `relu${a === "softmax" ? " (train with --loss softmax-ce on its logits, and take a softmax of them yourself)" : ""}`,
+        );
       }
-      readout = { weight: transpose(kernel), ...(bias ? { bias } : {}), activation: a as Readout["activation"], origin: `Keras ${className} ${name}` };
+      readout = {
+        weight: transpose(kernel),
+        ...(bias ? { bias } : {}),
+        activation: a as Readout["activation"],
+        origin: `Keras ${className} ${name}`,
+      };
       continue;
     }
     if (className === "Activation" && readout && readout.activation === "linear") {
       const a = config.activation;
-      if (a !== "linear" && a !== "sigmoid" && a !== "tanh" && a !== "relu") fail(`${where}: activation ${JSON.stringify(a)} after the readout; rnnc's readout is linear, sigmoid, tanh or relu`);
+      if (a !== "linear" && a !== "sigmoid" && a !== "tanh" && a !== "relu")
+        fail(
+          `${where}: activation ${JSON.stringify(a)} after the readout; rnnc's readout is linear, sigmoid, ` +
+            `tanh or relu`,
+        );
       readout.activation = a as Readout["activation"];
       continue;
     }
-    fail(`${where}: rnnc does not import ${className} layers; it reads InputLayer, Embedding, Masking, SimpleRNN, LSTM, GRU, Bidirectional, Dense, TimeDistributed(Dense), Activation and dropout layers`);
+    fail(
+      `${where}: rnnc does not import ${className} layers; it reads InputLayer, Embedding, Masking, SimpleRNN, LSTM, ` +
+        `GRU, Bidirectional, Dense, TimeDistributed(Dense), Activation and dropout layers`,
+    );
   }
   if (!input) fail("no input layer says the size of the model's input");
   const left = [...model.weights.keys()].filter((n) => !used.has(n));
   if (left.length > 0) fail(`holds weights no layer uses: ${left.join(", ")}`);
   const inputName = input!.kind === "dense" ? "x" : "tokens";
-  bindings.push({ source: "", role: "input", rnnc: [inputName],
-    note: [`Keras' is [batch, steps${input!.kind === "dense" ? ", features" : ""}]; rnnc's ${inputName} is [steps, batch, ${input!.kind === "dense" ? "features" : "1"}]`, ...(masked ? [masked] : [])].join("; ") });
+  bindings.push({
+    source: "",
+    role: "input",
+    rnnc: [inputName],
+    note: [
+      `Keras' is [batch, steps${input!.kind === "dense" ? ", features" : ""}]; rnnc's ${inputName} is [steps, batch, ` +
+        `${input!.kind === "dense" ? "features" : "1"}]`,
+      ...(masked ? [masked] : []),
+    ].join("; "),
+  });
   const last = layers.length - 1;
   if (finalStates) {
     const merged = layers[last]!.merge === "sum" ? "their sum" : "the two concatenated";
-    bindings.push({ source: "", role: "state_out", rnnc: [`l${last}.fwd.h`, `l${last}.bwd.h`],
-      note: `Keras returns the Bidirectional layer's final states (return_sequences false), ${merged}` });
+    bindings.push({
+      source: "",
+      role: "state_out",
+      rnnc: [`l${last}.fwd.h`, `l${last}.bwd.h`],
+      note: `Keras returns the Bidirectional layer's final states (return_sequences false), ${merged}`,
+    });
   } else {
-    bindings.push({ source: "", role: "output", rnnc: ["y"],
-      note: lastStepOnly ? "Keras returns each sequence's last step (return_sequences false): rnnc's y at step lengths[i] − 1" : "Keras' is [batch, steps, features]; rnnc's y is [steps, batch, features]" });
+    bindings.push({
+      source: "",
+      role: "output",
+      rnnc: ["y"],
+      note: lastStepOnly
+        ? "Keras returns each sequence's last step (return_sequences false): rnnc's y at step lengths[i] − 1"
+        : "Keras' is [batch, steps, features]; rnnc's y is [steps, batch, features]",
+    });
   }
   return { framework: "tfjs", file, dtype: "f32", input: input!, layers, ...(readout ? { readout } : {}), bindings };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function innerLayer(config: Readonly<Record<string, unknown>>, where: string, fail: (why: string) => never): LayerConfig {
+function innerLayer(
+  config: Readonly<Record<string, unknown>>,
+  where: string,
+  fail: (why: string) => never,
+): LayerConfig {
   const layer = config.layer;
-  if (!isObject(layer) || typeof layer.class_name !== "string" || !isObject(layer.config)) return fail(`${where}: its wrapped layer is malformed`);
+  if (!isObject(layer) || typeof layer.class_name !== "string" || !isObject(layer.config))
+    return fail(`${where}: its wrapped layer is malformed`);
   return { className: layer.class_name, config: layer.config };
 }
 
 /** The weight prefixes of a Bidirectional layer's forward and backward layers (NAME/forward_…, NAME/backward_…). */
 function directionPrefixes(name: string, model: TfjsModel, fail: (why: string) => never, where: string): string[] {
   return ["forward_", "backward_"].map((side) => {
-    const found = new Set([...model.weights.keys()].filter((n) => n.startsWith(`${name}/${side}`)).map((n) => n.split("/").slice(0, 2).join("/")));
-    if (found.size !== 1) return fail(`${where}: ${found.size === 0 ? "no" : "several"} ${side}layer weights under ${name}/${side}…`);
+    const found = new Set(
+      [...model.weights.keys()]
+        .filter((n) => n.startsWith(`${name}/${side}`))
+        .map((n) => n.split("/").slice(0, 2).join("/")),
+    );
+    if (found.size !== 1)
+      return fail(`${where}: ${found.size === 0 ? "no" : "several"} ${side}layer weights under ${name}/${side}…`);
     return [...found][0]!;
   });
 }

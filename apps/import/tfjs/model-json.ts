@@ -31,19 +31,38 @@ function layerList(topology: Record<string, unknown>, fail: (why: string) => nev
   const raw = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
   if (!Array.isArray(raw)) fail("its modelTopology has no list of layers");
   const layers = (raw as unknown[]).map((l, i): LayerConfig & { inbound?: unknown } => {
-    if (!isObject(l) || typeof l.class_name !== "string" || !isObject(l.config)) fail(`layer ${i} of its topology is malformed`);
+    if (!isObject(l) || typeof l.class_name !== "string" || !isObject(l.config))
+      fail(`layer ${i} of its topology is malformed`);
     const layer = l as Record<string, unknown>;
-    return { className: layer.class_name as string, config: layer.config as Record<string, unknown>, inbound: layer.inbound_nodes };
+    return {
+      className: layer.class_name as string,
+      config: layer.config as Record<string, unknown>,
+      inbound: layer.inbound_nodes,
+    };
   });
   if (className === "Sequential") return layers;
-  if (className !== "Model" && className !== "Functional") fail(`its model is a ${String(className)}; rnnc reads Sequential models and functional models that are one chain of layers`);
+  if (className !== "Model" && className !== "Functional")
+    fail(
+      `its model is a ${String(className)}; rnnc reads Sequential models and functional models that are one chain ` +
+        `of layers`,
+    );
   // A functional model must be a chain: each layer reads the one before it.
   layers.forEach((l, i) => {
     if (i === 0) return;
     const inbound = l.inbound;
-    const from = Array.isArray(inbound) && inbound.length === 1 && Array.isArray(inbound[0]) && inbound[0].length === 1 && Array.isArray(inbound[0][0]) ? inbound[0][0][0] : undefined;
+    const from =
+      Array.isArray(inbound) &&
+      inbound.length === 1 &&
+      Array.isArray(inbound[0]) &&
+      inbound[0].length === 1 &&
+      Array.isArray(inbound[0][0])
+        ? inbound[0][0][0]
+        : undefined;
     if (from !== layers[i - 1]!.config.name) {
-      fail(`its layer ${String(l.config.name)} does not read the layer before it alone; rnnc reads functional models that are one chain`);
+      fail(
+        `its layer ${String(l.config.name)} does not read the layer before it alone; rnnc reads functional models that ` +
+          `are one chain`,
+      );
     }
   });
   return layers;
@@ -61,7 +80,10 @@ export function readTfjsModel(bytes: Uint8Array, file: string, readBeside: (path
   }
   if (!isObject(json) || !isObject(json.modelTopology)) return fail("not a TF.js layers model (no modelTopology)");
   if (json.format !== undefined && json.format !== "layers-model") {
-    return fail(`a TF.js ${String(json.format)}; rnnc reads layers models (tf.LayersModel.save, tfjs-converter from Keras), not graph models`);
+    return fail(
+      `a TF.js ${String(json.format)}; rnnc reads layers models (tf.LayersModel.save, tfjs-converter from Keras), not ` +
+        `graph models`,
+    );
   }
   const topology = json.modelTopology;
   const layers = layerList(topology, fail);
@@ -70,7 +92,8 @@ export function readTfjsModel(bytes: Uint8Array, file: string, readBeside: (path
   if (!Array.isArray(manifest)) return fail("has no weightsManifest");
   const weights = new Map<string, Tensor>();
   for (const [g, group] of manifest.entries()) {
-    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) return fail(`weight group ${g} is malformed`);
+    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights))
+      return fail(`weight group ${g} is malformed`);
     const shards = (group.paths as unknown[]).map((p) => {
       if (typeof p !== "string") return fail(`weight group ${g} names a shard that is not a path`);
       try {
@@ -84,12 +107,18 @@ export function readTfjsModel(bytes: Uint8Array, file: string, readBeside: (path
     const view = new DataView(data.buffer);
     let at = 0;
     for (const w of group.weights as unknown[]) {
-      if (!isObject(w) || typeof w.name !== "string" || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      if (
+        !isObject(w) ||
+        typeof w.name !== "string" ||
+        !Array.isArray(w.shape) ||
+        !w.shape.every((d) => Number.isSafeInteger(d) && d >= 0)
+      ) {
         return fail(`weight group ${g} has a malformed entry`);
       }
       const name = w.name;
       if (w.quantization !== undefined) fail(`weight ${name} is quantised; convert the model without quantisation`);
-      if (w.dtype !== undefined && w.dtype !== "float32") fail(`weight ${name} is ${String(w.dtype)}; rnnc reads float32 weights`);
+      if (w.dtype !== undefined && w.dtype !== "float32")
+        fail(`weight ${name} is ${String(w.dtype)}; rnnc reads float32 weights`);
       const shape = w.shape as number[];
       const count = shape.reduce((n, d) => n * d, 1);
       if (at + 4 * count > data.length) fail(`weight ${name} runs past the end of its shards (${data.length} bytes)`);

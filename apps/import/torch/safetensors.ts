@@ -24,7 +24,8 @@ export function readSafetensorsFile(bytes: Uint8Array, file: string): StateDict 
       const count = r.shape.reduce((n, d) => n * d, 1);
       if (r.dtype === "i32") return { name: r.name, shape: r.shape, dtype: "i32" };
       const data = new Float64Array(count);
-      for (let i = 0; i < count; i++) data[i] = r.dtype === "f32" ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true);
+      for (let i = 0; i < count; i++)
+        data[i] = r.dtype === "f32" ? view.getFloat32(4 * i, true) : view.getFloat64(8 * i, true);
       return { name: r.name, shape: r.shape, dtype: r.dtype, data };
     }),
   };

@@ -85,8 +85,8 @@ export function readZip(bytes: Uint8Array, file: string): ZipArchive {
     for (let e = at + 46 + nameLength; e + 4 <= at + 46 + nameLength + extraLength; e += 4 + u16(e + 2)) {
       if (u16(e) !== 0x0001) continue;
       let field = e + 4;
-      if (size === 0xffffffff) (size = u64(field)), (field += 8);
-      if (compressed === 0xffffffff) (compressed = u64(field)), (field += 8);
+      if (size === 0xffffffff) ((size = u64(field)), (field += 8));
+      if (compressed === 0xffffffff) ((compressed = u64(field)), (field += 8));
       if (localHeader === 0xffffffff) localHeader = u64(field);
     }
     entries.set(name, { method: u16(at + 10), crc: u32(at + 16), compressed, size, localHeader });

@@ -14,7 +14,14 @@ export const capacity = { batch: 4, steps: 8 } as const;
 /** The written model compiled (inference build) with the written parameter file loaded. */
 export function compileImported(imported: Imported, dtype: "f32" | "f64", simd = true): RnncModel {
   const compiled = compileCell({
-    file: "model.ts", text: imported.model.text, dims: {}, dtype, simd, capacity, loss: "none", inference: true,
+    file: "model.ts",
+    text: imported.model.text,
+    dims: {},
+    dtype,
+    simd,
+    capacity,
+    loss: "none",
+    inference: true,
   });
   const model = instantiate(compiled.binary);
   model.loadParams(imported.params);
@@ -45,7 +52,11 @@ export function run(model: RnncModel, inputs: Inputs): RnncModel {
 }
 
 /** Relative error max(|got − want|) / max(1, |want|), over the entries `valid` keeps. */
-export function worstError(got: ArrayLike<number>, want: ArrayLike<number>, valid: (i: number) => boolean = () => true): { error: number; at: number } {
+export function worstError(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  valid: (i: number) => boolean = () => true,
+): { error: number; at: number } {
   expect(got.length, "number of values").toBe(want.length);
   let worst = { error: 0, at: -1 };
   for (let i = 0; i < want.length; i++) {
@@ -56,9 +67,18 @@ export function worstError(got: ArrayLike<number>, want: ArrayLike<number>, vali
   return worst;
 }
 
-export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string, valid?: (i: number) => boolean): void {
+export function expectClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  tol: number,
+  what: string,
+  valid?: (i: number) => boolean,
+): void {
   const { error, at } = worstError(got, want, valid);
-  expect(error, `${what}: worst relative error ${error.toExponential(2)} at [${at}] (got ${got[at]}, expected ${want[at]})`).toBeLessThanOrEqual(tol);
+  expect(
+    error,
+    `${what}: worst relative error ${error.toExponential(2)} at [${at}] (got ${got[at]}, expected ${want[at]})`,
+  ).toBeLessThanOrEqual(tol);
 }
 
 /** Entries of a time-major [steps, batch, features] array that lie within each sequence's length. */

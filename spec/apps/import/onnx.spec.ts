@@ -23,19 +23,35 @@ const tol = 1e-5;
 
 type Feed = { data: Float32Array | Int32Array | BigInt64Array; dims: number[] };
 
-async function runOrt(bytes: Uint8Array, feeds: Record<string, Feed>): Promise<Record<string, { data: ArrayLike<number>; dims: readonly number[] }>> {
+async function runOrt(
+  bytes: Uint8Array,
+  feeds: Record<string, Feed>,
+): Promise<Record<string, { data: ArrayLike<number>; dims: readonly number[] }>> {
   const ort = await loadOrt();
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
-  const tensors = Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, new ort.Tensor(f.data instanceof Float32Array ? "float32" : f.data instanceof Int32Array ? "int32" : "int64", f.data, f.dims)]));
+  const tensors = Object.fromEntries(
+    Object.entries(feeds).map(([k, f]) => [
+      k,
+      new ort.Tensor(
+        f.data instanceof Float32Array ? "float32" : f.data instanceof Int32Array ? "int32" : "int64",
+        f.data,
+        f.dims,
+      ),
+    ]),
+  );
   const out = await session.run(tensors);
   await session.release();
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { data: [...(v.data as Float32Array)], dims: v.dims }]));
+  return Object.fromEntries(
+    Object.entries(out).map(([k, v]) => [k, { data: [...(v.data as Float32Array)], dims: v.dims }]),
+  );
 }
 
 /** [a, b, rest] → [b, a, rest]: batch-major to time-major and back. */
 function swap01(data: ArrayLike<number>, a: number, b: number, rest: number): number[] {
   const out = new Array<number>(a * b * rest);
-  for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) for (let k = 0; k < rest; k++) out[(j * a + i) * rest + k] = data[(i * b + j) * rest + k]!;
+  for (let i = 0; i < a; i++)
+    for (let j = 0; j < b; j++)
+      for (let k = 0; k < rest; k++) out[(j * a + i) * rest + k] = data[(i * b + j) * rest + k]!;
   return out;
 }
 
@@ -45,7 +61,8 @@ function splitStates(data: ArrayLike<number>, names: readonly string[]): Record<
   return Object.fromEntries(names.map((n, i) => [n, Array.from(data).slice(i * per, (i + 1) * per)]));
 }
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/import/onnx/${name}.onnx`, import.meta.url)));
+const fixture = (name: string) =>
+  new Uint8Array(readFileSync(new URL(`../../fixtures/import/onnx/${name}.onnx`, import.meta.url)));
 
 describe("ONNX models that torch.onnx.export wrote, against onnxruntime-web", () => {
   const cases = [
@@ -64,11 +81,16 @@ describe("ONNX models that torch.onnx.export wrote, against onnxruntime-web", ()
       const [d0, d1] = c.batchFirst ? [BATCH, T] : [T, BATCH];
       const feed: Feed = c.ids
         ? { data: BigInt64Array.from({ length: T * BATCH }, () => BigInt(Math.floor(rand() * c.ids!))), dims: [d0, d1] }
-        : { data: Float32Array.from({ length: T * BATCH * c.features! }, () => rand() * 2 - 1), dims: [d0, d1, c.features!] };
+        : {
+            data: Float32Array.from({ length: T * BATCH * c.features! }, () => rand() * 2 - 1),
+            dims: [d0, d1, c.features!],
+          };
       const out = await runOrt(bytes, { input: feed });
       const flat = Array.from(feed.data, Number);
       const inputs: Inputs = {
-        steps: T, batch: BATCH, lengths: new Array(BATCH).fill(T),
+        steps: T,
+        batch: BATCH,
+        lengths: new Array(BATCH).fill(T),
         ...(c.ids ? { ids: flat } : { x: c.batchFirst ? swap01(flat, BATCH, T, c.features!) : flat }),
       };
       const y = out.y!;
@@ -79,7 +101,8 @@ describe("ONNX models that torch.onnx.export wrote, against onnxruntime-web", ()
         const model = run(compileImported(imported, dtype), inputs);
         const size = { batch: BATCH, steps: T };
         expectClose(model.get("y", "output", size), want, tol, `${dtype} y`);
-        for (const [name, data] of Object.entries(states)) expectClose(model.get(name, "state_out", size), data, tol, `${dtype} ${name}`);
+        for (const [name, data] of Object.entries(states))
+          expectClose(model.get(name, "state_out", size), data, tol, `${dtype} ${name}`);
       }
     });
   }
@@ -107,149 +130,334 @@ function nodeModel(c: NodeCase, I: number, H: number, seed: number): Uint8Array 
   const lstm = c.op === "LSTM";
   const node: NodeSpec = {
     opType: c.op,
-    inputs: ["X", "W", "R", c.bias === false ? "" : "B", "lens", "h0", ...(lstm ? ["c0", ...(c.peepholes ? ["P"] : [])] : [])],
+    inputs: [
+      "X",
+      "W",
+      "R",
+      c.bias === false ? "" : "B",
+      "lens",
+      "h0",
+      ...(lstm ? ["c0", ...(c.peepholes ? ["P"] : [])] : []),
+    ],
     outputs: ["Y", "Y_h", ...(lstm ? ["Y_c"] : [])],
     attributes: { hidden_size: H, direction: D === 2 ? "bidirectional" : "forward", ...c.attributes },
   };
-  const join: NodeSpec[] = D === 1 ? [{ opType: "Squeeze", inputs: ["Y", "one"], outputs: ["y"] }]
-    : c.join === "sum" ? [{ opType: "ReduceSum", inputs: ["Y", "one"], outputs: ["y"], attributes: { keepdims: 0 } }]
-    : [{ opType: "Transpose", inputs: ["Y"], outputs: ["Yt"], attributes: { perm: [0, 2, 1, 3] } }, { opType: "Reshape", inputs: ["Yt", "shape"], outputs: ["y"] }];
+  const join: NodeSpec[] =
+    D === 1
+      ? [{ opType: "Squeeze", inputs: ["Y", "one"], outputs: ["y"] }]
+      : c.join === "sum"
+        ? [{ opType: "ReduceSum", inputs: ["Y", "one"], outputs: ["y"], attributes: { keepdims: 0 } }]
+        : [
+            { opType: "Transpose", inputs: ["Y"], outputs: ["Yt"], attributes: { perm: [0, 2, 1, 3] } },
+            { opType: "Reshape", inputs: ["Yt", "shape"], outputs: ["y"] },
+          ];
   return buildModel({
     nodes: [node, ...join],
     initializers: [
-      tensor("W", [D, G, I], draw(D * G * I, c.scale)), tensor("R", [D, G, H], draw(D * G * H, c.scale)),
+      tensor("W", [D, G, I], draw(D * G * I, c.scale)),
+      tensor("R", [D, G, H], draw(D * G * H, c.scale)),
       ...(c.bias === false ? [] : [tensor("B", [D, 2 * G], draw(D * 2 * G, c.scale))]),
       ...(c.peepholes ? [tensor("P", [D, 3 * H], draw(D * 3 * H, c.scale))] : []),
-      tensor("one", [1], [1], "int64"), tensor("shape", [3], [0, 0, -1], "int64"),
+      tensor("one", [1], [1], "int64"),
+      tensor("shape", [3], [0, 0, -1], "int64"),
     ],
     inputs: [
-      { name: "X", dims: ["T", "B", I] }, { name: "lens", dims: ["B"], int: true }, { name: "h0", dims: [D, "B", H] },
+      { name: "X", dims: ["T", "B", I] },
+      { name: "lens", dims: ["B"], int: true },
+      { name: "h0", dims: [D, "B", H] },
       ...(lstm ? [{ name: "c0", dims: [D, "B", H] }] : []),
     ],
-    outputs: [{ name: "y", dims: ["T", "B", c.join === "sum" || D === 1 ? H : 2 * H] }, { name: "Y_h", dims: [D, "B", H] },
-      ...(lstm ? [{ name: "Y_c", dims: [D, "B", H] }] : [])],
+    outputs: [
+      { name: "y", dims: ["T", "B", c.join === "sum" || D === 1 ? H : 2 * H] },
+      { name: "Y_h", dims: [D, "B", H] },
+      ...(lstm ? [{ name: "Y_c", dims: [D, "B", H] }] : []),
+    ],
   });
 }
 
-
 const nodeCases: NodeCase[] = [
-  { name: "LSTM with peepholes and clip 0.6", op: "LSTM", dirs: 1, peepholes: true, attributes: { clip: 0.6 }, scale: 1.4 },
-  { name: "bidirectional LSTM, input_forget, HardSigmoid/Tanh/Softsign with alpha and beta", op: "LSTM", dirs: 2, peepholes: true,
-    attributes: { input_forget: 1, activations: ["HardSigmoid", "Tanh", "Softsign", "HardSigmoid", "Tanh", "Softsign"], activation_alpha: [0.3, 0.3], activation_beta: [0.45, 0.45] }, scale: 0.9 },
-  { name: "LSTM whose alpha goes to the one activation that takes it (Sigmoid, LeakyRelu, Tanh)", op: "LSTM", dirs: 1,
-    attributes: { activations: ["Sigmoid", "LeakyRelu", "Tanh"], activation_alpha: [0.3] }, scale: 0.9 },
+  {
+    name: "LSTM with peepholes and clip 0.6",
+    op: "LSTM",
+    dirs: 1,
+    peepholes: true,
+    attributes: { clip: 0.6 },
+    scale: 1.4,
+  },
+  {
+    name: "bidirectional LSTM, input_forget, HardSigmoid/Tanh/Softsign with alpha and beta",
+    op: "LSTM",
+    dirs: 2,
+    peepholes: true,
+    attributes: {
+      input_forget: 1,
+      activations: ["HardSigmoid", "Tanh", "Softsign", "HardSigmoid", "Tanh", "Softsign"],
+      activation_alpha: [0.3, 0.3],
+      activation_beta: [0.45, 0.45],
+    },
+    scale: 0.9,
+  },
+  {
+    name: "LSTM whose alpha goes to the one activation that takes it (Sigmoid, LeakyRelu, Tanh)",
+    op: "LSTM",
+    dirs: 1,
+    attributes: { activations: ["Sigmoid", "LeakyRelu", "Tanh"], activation_alpha: [0.3] },
+    scale: 0.9,
+  },
   { name: "bidirectional GRU, reset before the product (linear_before_reset 0)", op: "GRU", dirs: 2, scale: 0.9 },
-  { name: "GRU with linear_before_reset 1, HardSigmoid and Elu, summed directions", op: "GRU", dirs: 2, join: "sum",
-    attributes: { linear_before_reset: 1, activations: ["HardSigmoid", "Elu", "HardSigmoid", "Elu"], activation_alpha: [0.2, 0.7, 0.2, 0.7], activation_beta: [0.5, 0.5] }, scale: 0.9 },
+  {
+    name: "GRU with linear_before_reset 1, HardSigmoid and Elu, summed directions",
+    op: "GRU",
+    dirs: 2,
+    join: "sum",
+    attributes: {
+      linear_before_reset: 1,
+      activations: ["HardSigmoid", "Elu", "HardSigmoid", "Elu"],
+      activation_alpha: [0.2, 0.7, 0.2, 0.7],
+      activation_beta: [0.5, 0.5],
+    },
+    scale: 0.9,
+  },
   { name: "GRU without B", op: "GRU", dirs: 1, bias: false, attributes: { linear_before_reset: 1 }, scale: 0.9 },
   { name: "GRU with clip 0.5", op: "GRU", dirs: 1, attributes: { linear_before_reset: 1, clip: 0.5 }, scale: 1.4 },
   { name: "RNN with clip 0.4", op: "RNN", dirs: 2, attributes: { clip: 0.4 }, scale: 1.4 },
-  { name: "RNN with LeakyRelu 0.2", op: "RNN", dirs: 1, attributes: { activations: ["LeakyRelu"], activation_alpha: [0.2] }, scale: 0.6 },
-  { name: "bidirectional RNN, ScaledTanh", op: "RNN", dirs: 2, attributes: { activations: ["ScaledTanh", "ScaledTanh"], activation_alpha: [1.5, 1.5], activation_beta: [0.8, 0.8] }, scale: 0.6 },
+  {
+    name: "RNN with LeakyRelu 0.2",
+    op: "RNN",
+    dirs: 1,
+    attributes: { activations: ["LeakyRelu"], activation_alpha: [0.2] },
+    scale: 0.6,
+  },
+  {
+    name: "bidirectional RNN, ScaledTanh",
+    op: "RNN",
+    dirs: 2,
+    attributes: {
+      activations: ["ScaledTanh", "ScaledTanh"],
+      activation_alpha: [1.5, 1.5],
+      activation_beta: [0.8, 0.8],
+    },
+    scale: 0.6,
+  },
   { name: "RNN with Softplus", op: "RNN", dirs: 1, attributes: { activations: ["Softplus"] }, scale: 0.5 },
-  { name: "RNN with Affine", op: "RNN", dirs: 1, attributes: { activations: ["Affine"], activation_alpha: [0.5], activation_beta: [0.1] }, scale: 0.5 },
+  {
+    name: "RNN with Affine",
+    op: "RNN",
+    dirs: 1,
+    attributes: { activations: ["Affine"], activation_alpha: [0.5], activation_beta: [0.1] },
+    scale: 0.5,
+  },
 ];
 
-describe("single ONNX nodes built here, against onnxruntime-web, over ragged lengths (sequence_lens) from given initial states", () => {
-  const I = 3;
-  const H = 4;
-  nodeCases.forEach((c, k) => {
-    it(c.name, async () => {
-      const bytes = nodeModel(c, I, H, 100 + k);
-      const imported = importFile(`${c.op}.onnx`, bytes, "onnx");
-      const draw = uniform(200 + k);
-      const lengths = [T, 2, 5];
-      const x = draw(T * BATCH * I, 1.5);
-      const h0 = draw(c.dirs * BATCH * H, 0.8);
-      const c0 = draw(c.dirs * BATCH * H, 0.8);
-      const lstm = c.op === "LSTM";
-      const out = await runOrt(bytes, {
-        X: { data: x, dims: [T, BATCH, I] }, lens: { data: Int32Array.from(lengths), dims: [BATCH] },
-        h0: { data: h0, dims: [c.dirs, BATCH, H] }, ...(lstm ? { c0: { data: c0, dims: [c.dirs, BATCH, H] } } : {}),
+describe(
+  "single ONNX nodes built here, against onnxruntime-web, over ragged lengths (sequence_lens) from given " +
+    "initial states",
+  () => {
+    const I = 3;
+    const H = 4;
+    nodeCases.forEach((c, k) => {
+      it(c.name, async () => {
+        const bytes = nodeModel(c, I, H, 100 + k);
+        const imported = importFile(`${c.op}.onnx`, bytes, "onnx");
+        const draw = uniform(200 + k);
+        const lengths = [T, 2, 5];
+        const x = draw(T * BATCH * I, 1.5);
+        const h0 = draw(c.dirs * BATCH * H, 0.8);
+        const c0 = draw(c.dirs * BATCH * H, 0.8);
+        const lstm = c.op === "LSTM";
+        const out = await runOrt(bytes, {
+          X: { data: x, dims: [T, BATCH, I] },
+          lens: { data: Int32Array.from(lengths), dims: [BATCH] },
+          h0: { data: h0, dims: [c.dirs, BATCH, H] },
+          ...(lstm ? { c0: { data: c0, dims: [c.dirs, BATCH, H] } } : {}),
+        });
+        const names = (state: string) => (c.dirs === 2 ? [`l0.fwd.${state}`, `l0.bwd.${state}`] : [`l0.${state}`]);
+        const inputs: Inputs = {
+          steps: T,
+          batch: BATCH,
+          lengths,
+          x: [...x],
+          states: { ...splitStates(h0, names("h")), ...(lstm ? splitStates(c0, names("c")) : {}) },
+        };
+        const features = out.y!.dims[2]!;
+        for (const dtype of ["f64", "f32"] as const) {
+          const model = run(compileImported(imported, dtype), inputs);
+          const size = { batch: BATCH, steps: T };
+          expectClose(model.get("y", "output", size), out.y!.data, tol, `${dtype} y`, validSteps(inputs, features));
+          for (const [name, data] of Object.entries(splitStates(out.Y_h!.data, names("h"))))
+            expectClose(model.get(name, "state_out", size), data, tol, `${dtype} ${name}`);
+          if (lstm)
+            for (const [name, data] of Object.entries(splitStates(out.Y_c!.data, names("c"))))
+              expectClose(model.get(name, "state_out", size), data, tol, `${dtype} ${name}`);
+        }
       });
-      const names = (state: string) => (c.dirs === 2 ? [`l0.fwd.${state}`, `l0.bwd.${state}`] : [`l0.${state}`]);
-      const inputs: Inputs = {
-        steps: T, batch: BATCH, lengths, x: [...x],
-        states: { ...splitStates(h0, names("h")), ...(lstm ? splitStates(c0, names("c")) : {}) },
-      };
-      const features = out.y!.dims[2]!;
-      for (const dtype of ["f64", "f32"] as const) {
-        const model = run(compileImported(imported, dtype), inputs);
-        const size = { batch: BATCH, steps: T };
-        expectClose(model.get("y", "output", size), out.y!.data, tol, `${dtype} y`, validSteps(inputs, features));
-        for (const [name, data] of Object.entries(splitStates(out.Y_h!.data, names("h")))) expectClose(model.get(name, "state_out", size), data, tol, `${dtype} ${name}`);
-        if (lstm) for (const [name, data] of Object.entries(splitStates(out.Y_c!.data, names("c")))) expectClose(model.get(name, "state_out", size), data, tol, `${dtype} ${name}`);
-      }
     });
-  });
-});
+  },
+);
 
 describe("layout 1 (batch-major), which onnxruntime does not run", () => {
-  it("imports to the same model and parameters as the same node in layout 0, its inputs and outputs noted as batch-major", () => {
-    const draw = uniform(7);
-    const [W, R, B] = [draw(16 * 3, 1), draw(16 * 4, 1), draw(32, 1)];
-    const graph = (layout: 0 | 1) => buildModel({
-      nodes: [{ opType: "LSTM", inputs: ["X", "W", "R", "B"], outputs: ["Y"], attributes: { hidden_size: 4, layout } },
-        { opType: "Squeeze", inputs: ["Y", "axis"], outputs: ["y"] }],
-      initializers: [tensor("W", [1, 16, 3], W), tensor("R", [1, 16, 4], R), tensor("B", [1, 32], B), tensor("axis", [1], [layout === 0 ? 1 : 2], "int64")],
-      inputs: [{ name: "X", dims: layout === 0 ? ["T", "N", 3] : ["N", "T", 3] }], outputs: [{ name: "y", dims: layout === 0 ? ["T", "N", 4] : ["N", "T", 4] }],
-    });
-    const [time, batch] = [importFile("a.onnx", graph(0), "onnx"), importFile("a.onnx", graph(1), "onnx")];
-    expect(batch.params).toEqual(time.params);
-    expect(batch.network.bindings).toEqual([
-      { source: "X", role: "input", rnnc: ["x"], note: "ONNX's is [batch, steps, features]; rnnc's x is [steps, batch, features]" },
-      { source: "y", role: "output", rnnc: ["y"], note: "ONNX's is [batch, steps, features]; rnnc's y is [steps, batch, features]" },
-    ]);
-    expect(time.network.bindings).toEqual([{ source: "X", role: "input", rnnc: ["x"] }, { source: "y", role: "output", rnnc: ["y"] }]);
-  });
+  it(
+    "imports to the same model and parameters as the same node in layout 0, its inputs and outputs noted as " +
+      "batch-major",
+    () => {
+      const draw = uniform(7);
+      const [W, R, B] = [draw(16 * 3, 1), draw(16 * 4, 1), draw(32, 1)];
+      const graph = (layout: 0 | 1) =>
+        buildModel({
+          nodes: [
+            { opType: "LSTM", inputs: ["X", "W", "R", "B"], outputs: ["Y"], attributes: { hidden_size: 4, layout } },
+            { opType: "Squeeze", inputs: ["Y", "axis"], outputs: ["y"] },
+          ],
+          initializers: [
+            tensor("W", [1, 16, 3], W),
+            tensor("R", [1, 16, 4], R),
+            tensor("B", [1, 32], B),
+            tensor("axis", [1], [layout === 0 ? 1 : 2], "int64"),
+          ],
+          inputs: [{ name: "X", dims: layout === 0 ? ["T", "N", 3] : ["N", "T", 3] }],
+          outputs: [{ name: "y", dims: layout === 0 ? ["T", "N", 4] : ["N", "T", 4] }],
+        });
+      const [time, batch] = [importFile("a.onnx", graph(0), "onnx"), importFile("a.onnx", graph(1), "onnx")];
+      expect(batch.params).toEqual(time.params);
+      expect(batch.network.bindings).toEqual([
+        {
+          source: "X",
+          role: "input",
+          rnnc: ["x"],
+          note: "ONNX's is [batch, steps, features]; rnnc's x is [steps, batch, features]",
+        },
+        {
+          source: "y",
+          role: "output",
+          rnnc: ["y"],
+          note: "ONNX's is [batch, steps, features]; rnnc's y is [steps, batch, features]",
+        },
+      ]);
+      expect(time.network.bindings).toEqual([
+        { source: "X", role: "input", rnnc: ["x"] },
+        { source: "y", role: "output", rnnc: ["y"] },
+      ]);
+    },
+  );
 });
 
 describe("ONNX graphs rnnc refuses, naming the node", () => {
   const W = tensor("W", [1, 4, 2], new Array(8).fill(0.1));
   const R = tensor("R", [1, 4, 4], new Array(16).fill(0.1));
-  const refuse = (nodes: NodeSpec[], message: RegExp, extra: { initializers?: ReturnType<typeof tensor>[]; outputs?: string[] } = {}) => {
+  const refuse = (
+    nodes: NodeSpec[],
+    message: RegExp,
+    extra: { initializers?: ReturnType<typeof tensor>[]; outputs?: string[] } = {},
+  ) => {
     const bytes = buildModel({
-      nodes, initializers: [W, R, ...(extra.initializers ?? [])],
-      inputs: [{ name: "X", dims: ["T", "B", 2] }], outputs: (extra.outputs ?? ["y"]).map((name) => ({ name, dims: ["T", "B", 4] })),
+      nodes,
+      initializers: [W, R, ...(extra.initializers ?? [])],
+      inputs: [{ name: "X", dims: ["T", "B", 2] }],
+      outputs: (extra.outputs ?? ["y"]).map((name) => ({ name, dims: ["T", "B", 4] })),
     });
     expect(() => importFile("bad.onnx", bytes, "onnx")).toThrow(ImportError);
     expect(() => importFile("bad.onnx", bytes, "onnx")).toThrow(message);
   };
 
   it("an operator rnnc does not import", () => {
-    refuse([{ opType: "RNN", inputs: ["X", "W", "R"], outputs: ["Y"], attributes: { hidden_size: 4 } },
-      { opType: "LayerNormalization", inputs: ["Y"], outputs: ["y"] }], /node layernormalization1 \(LayerNormalization\): rnnc does not import LayerNormalization nodes/);
+    refuse(
+      [
+        { opType: "RNN", inputs: ["X", "W", "R"], outputs: ["Y"], attributes: { hidden_size: 4 } },
+        { opType: "LayerNormalization", inputs: ["Y"], outputs: ["y"] },
+      ],
+      /node layernormalization1 \(LayerNormalization\): rnnc does not import LayerNormalization nodes/,
+    );
   });
 
   it("a reverse-only layer, ThresholdedRelu, a missing alpha, different activations per direction", () => {
-    refuse([{ opType: "RNN", inputs: ["X", "W", "R"], outputs: ["y"], attributes: { hidden_size: 4, direction: "reverse" } }], /node rnn0 \(RNN\): direction reverse/);
-    refuse([{ opType: "RNN", inputs: ["X", "W", "R"], outputs: ["y"], attributes: { hidden_size: 4, activations: ["ThresholdedRelu"] } }], /ThresholdedRelu .* no exact form/);
-    refuse([{ opType: "RNN", inputs: ["X", "W", "R"], outputs: ["y"], attributes: { hidden_size: 4, activations: ["Affine"], activation_alpha: [2] } }], /Affine needs its alpha and beta/);
-    refuse([{ opType: "RNN", inputs: ["X", "W2", "R2"], outputs: ["y"], attributes: { hidden_size: 4, direction: "bidirectional", activations: ["Tanh", "Relu"] } }],
-      /two directions use different activations/, { initializers: [tensor("W2", [2, 4, 2], new Array(16).fill(0)), tensor("R2", [2, 4, 4], new Array(32).fill(0))] });
+    refuse(
+      [
+        {
+          opType: "RNN",
+          inputs: ["X", "W", "R"],
+          outputs: ["y"],
+          attributes: { hidden_size: 4, direction: "reverse" },
+        },
+      ],
+      /node rnn0 \(RNN\): direction reverse/,
+    );
+    refuse(
+      [
+        {
+          opType: "RNN",
+          inputs: ["X", "W", "R"],
+          outputs: ["y"],
+          attributes: { hidden_size: 4, activations: ["ThresholdedRelu"] },
+        },
+      ],
+      /ThresholdedRelu .* no exact form/,
+    );
+    refuse(
+      [
+        {
+          opType: "RNN",
+          inputs: ["X", "W", "R"],
+          outputs: ["y"],
+          attributes: { hidden_size: 4, activations: ["Affine"], activation_alpha: [2] },
+        },
+      ],
+      /Affine needs its alpha and beta/,
+    );
+    refuse(
+      [
+        {
+          opType: "RNN",
+          inputs: ["X", "W2", "R2"],
+          outputs: ["y"],
+          attributes: { hidden_size: 4, direction: "bidirectional", activations: ["Tanh", "Relu"] },
+        },
+      ],
+      /two directions use different activations/,
+      {
+        initializers: [tensor("W2", [2, 4, 2], new Array(16).fill(0)), tensor("R2", [2, 4, 4], new Array(32).fill(0))],
+      },
+    );
   });
 
   it("a graph output that is not the end of the network, a nonzero constant initial state", () => {
-    refuse([{ opType: "RNN", inputs: ["X", "W", "R"], outputs: ["Y"], attributes: { hidden_size: 4 } },
-      { opType: "Squeeze", inputs: ["Y", "one"], outputs: ["z"] }, { opType: "RNN", inputs: ["z", "W4", "R"], outputs: ["y"], attributes: { hidden_size: 4 } }],
-    /graph output z is a sequence .*; rnnc's module outputs the end of the network/,
-    { initializers: [tensor("one", [1], [1], "int64"), tensor("W4", [1, 4, 4], new Array(16).fill(0))], outputs: ["y", "z"] });
-    refuse([{ opType: "RNN", inputs: ["X", "W", "R", "", "", "h0"], outputs: ["y"], attributes: { hidden_size: 4 } }],
-      /initial_h is a nonzero constant/, { initializers: [tensor("h0", [1, 1, 4], [1, 0, 0, 0])] });
+    refuse(
+      [
+        { opType: "RNN", inputs: ["X", "W", "R"], outputs: ["Y"], attributes: { hidden_size: 4 } },
+        { opType: "Squeeze", inputs: ["Y", "one"], outputs: ["z"] },
+        { opType: "RNN", inputs: ["z", "W4", "R"], outputs: ["y"], attributes: { hidden_size: 4 } },
+      ],
+      /graph output z is a sequence .*; rnnc's module outputs the end of the network/,
+      {
+        initializers: [tensor("one", [1], [1], "int64"), tensor("W4", [1, 4, 4], new Array(16).fill(0))],
+        outputs: ["y", "z"],
+      },
+    );
+    refuse(
+      [{ opType: "RNN", inputs: ["X", "W", "R", "", "", "h0"], outputs: ["y"], attributes: { hidden_size: 4 } }],
+      /initial_h is a nonzero constant/,
+      { initializers: [tensor("h0", [1, 1, 4], [1, 0, 0, 0])] },
+    );
   });
 
   it("damaged files: ImportErrors naming the file, never a crash", () => {
     const good = fixture("lstm-tagger");
-    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }), fc.nat(good.length), (flips, cut) => {
-      const damaged = good.slice(0, Math.max(cut, good.length - 64));
-      for (const [at, x] of flips) if (at < damaged.length) damaged[at]! ^= x;
-      try {
-        importFile("damaged.onnx", damaged, "onnx");
-      } catch (e) {
-        if (!(e instanceof ImportError)) throw e;
-        expect((e as Error).message).toMatch(/^damaged\.onnx: /);
-      }
-    }), { numRuns: 300, seed: 5 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }),
+        fc.nat(good.length),
+        (flips, cut) => {
+          const damaged = good.slice(0, Math.max(cut, good.length - 64));
+          for (const [at, x] of flips) if (at < damaged.length) damaged[at]! ^= x;
+          try {
+            importFile("damaged.onnx", damaged, "onnx");
+          } catch (e) {
+            if (!(e instanceof ImportError)) throw e;
+            expect((e as Error).message).toMatch(/^damaged\.onnx: /);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 5 },
+    );
   });
 
   it("initializers kept in an external data file beside the model", () => {
@@ -258,14 +466,26 @@ describe("ONNX graphs rnnc refuses, naming the node", () => {
     const external = new Uint8Array(8 + 4 * (8 + 16));
     new Float32Array(external.buffer, 8).set([...w, ...r]);
     const outside = (name: string, dims: number[], offset: number, length: number) => ({
-      name, dims, dataType: 1, dataLocation: 1,
-      externalData: [{ key: "location", value: "weights.bin" }, { key: "offset", value: String(offset) }, { key: "length", value: String(length) }],
+      name,
+      dims,
+      dataType: 1,
+      dataLocation: 1,
+      externalData: [
+        { key: "location", value: "weights.bin" },
+        { key: "offset", value: String(offset) },
+        { key: "length", value: String(length) },
+      ],
     });
-    const graph = (W: ReturnType<typeof tensor>, R: ReturnType<typeof tensor>) => buildModel({
-      nodes: [{ opType: "RNN", inputs: ["X", "W", "R"], outputs: ["Y"], attributes: { hidden_size: 4 } }, { opType: "Squeeze", inputs: ["Y", "one"], outputs: ["y"] }],
-      initializers: [W, R, tensor("one", [1], [1], "int64")],
-      inputs: [{ name: "X", dims: ["T", "B", 2] }], outputs: [{ name: "y", dims: ["T", "B", 4] }],
-    });
+    const graph = (W: ReturnType<typeof tensor>, R: ReturnType<typeof tensor>) =>
+      buildModel({
+        nodes: [
+          { opType: "RNN", inputs: ["X", "W", "R"], outputs: ["Y"], attributes: { hidden_size: 4 } },
+          { opType: "Squeeze", inputs: ["Y", "one"], outputs: ["y"] },
+        ],
+        initializers: [W, R, tensor("one", [1], [1], "int64")],
+        inputs: [{ name: "X", dims: ["T", "B", 2] }],
+        outputs: [{ name: "y", dims: ["T", "B", 4] }],
+      });
     const inline = importFile("a.onnx", graph(tensor("W", [1, 4, 2], w), tensor("R", [1, 4, 4], r)), "onnx");
     const beside = (path: string) => {
       if (path !== "weights.bin") throw new Error(`no file ${path}`);
@@ -273,9 +493,13 @@ describe("ONNX graphs rnnc refuses, naming the node", () => {
     };
     const bytes = graph(outside("W", [1, 4, 2], 8, 32), outside("R", [1, 4, 4], 40, 64));
     expect(importFile("a.onnx", bytes, "onnx", {}, beside).params).toEqual(inline.params);
-    expect(() => importFile("a.onnx", bytes, "onnx")).toThrow(/initializer W keeps its data in weights\.bin, which cannot be read/);
+    expect(() => importFile("a.onnx", bytes, "onnx")).toThrow(
+      /initializer W keeps its data in weights\.bin, which cannot be read/,
+    );
     const past = graph(outside("W", [1, 4, 2], 8, 32), outside("R", [1, 4, 4], 60, 64));
-    expect(() => importFile("a.onnx", past, "onnx", {}, beside)).toThrow(/initializer R: its data at \[60, 124\) runs past the end of weights\.bin/);
+    expect(() => importFile("a.onnx", past, "onnx", {}, beside)).toThrow(
+      /initializer R: its data at \[60, 124\) runs past the end of weights\.bin/,
+    );
   });
 
   it("a file that is not ONNX", () => {

@@ -22,7 +22,12 @@ interface Fixture {
   readonly input: { readonly x?: number[]; readonly ids?: number[] };
   readonly y: { readonly shape: number[]; readonly data: number[] };
   readonly states: Record<string, { readonly shape: number[]; readonly data: number[] }>;
-  readonly modules: { readonly kind: string; readonly layers: number; readonly bidirectional: boolean; readonly proj: number }[];
+  readonly modules: {
+    readonly kind: string;
+    readonly layers: number;
+    readonly bidirectional: boolean;
+    readonly proj: number;
+  }[];
 }
 
 const cases: { name: string; options: ImportOptions; safetensors?: ImportOptions }[] = [
@@ -69,15 +74,23 @@ describe("rnnc import of PyTorch state_dicts, against PyTorch's outputs", () => 
       const pt = importFile(`${c.name}.pt`, read(`${c.name}.pt`), "torch", c.options);
 
       it("reads the .safetensors file into the same model and parameters as the .pt file", () => {
-        const st = importFile(`${c.name}.pt`, read(`${c.name}.safetensors`), "safetensors", { ...c.options, ...c.safetensors });
+        const st = importFile(`${c.name}.pt`, read(`${c.name}.safetensors`), "safetensors", {
+          ...c.options,
+          ...c.safetensors,
+        });
         expect(st.model.text).toBe(pt.model.text);
-        const sorted = (bytes: Uint8Array) => decodeParams(bytes).sort((a, b) => a.name.localeCompare(b.name))
-          .map((r) => ({ ...r, data: [...r.data] }));
+        const sorted = (bytes: Uint8Array) =>
+          decodeParams(bytes)
+            .sort((a, b) => a.name.localeCompare(b.name))
+            .map((r) => ({ ...r, data: [...r.data] }));
         expect(sorted(st.params)).toEqual(sorted(pt.params));
         expect(pt.network.dtype).toBe(f.saved === "float32" ? "f32" : "f64");
       });
 
-      for (const [dtype, tol] of [["f64", 1e-9], ["f32", 1e-5]] as const) {
+      for (const [dtype, tol] of [
+        ["f64", 1e-9],
+        ["f32", 1e-5],
+      ] as const) {
         it(`${dtype} build: every valid step's output and the final states within ${tol} relative`, () => {
           const model = run(compileImported(pt, dtype), inputs);
           const size = { batch: f.batch, steps: f.steps };

@@ -29,18 +29,40 @@ export type AttributeValue = number | string | number[] | string[];
 
 function attribute(name: string, v: AttributeValue): onnxProto.onnx.IAttributeProto {
   if (typeof v === "string") return { name, type: A.STRING, s: new TextEncoder().encode(v) };
-  if (typeof v === "number") return Number.isInteger(v) && name !== "clip" ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
-  if (v.length > 0 && typeof v[0] === "string") return { name, type: A.STRINGS, strings: (v as string[]).map((s) => new TextEncoder().encode(s)) };
-  return name.startsWith("activation_") ? { name, type: A.FLOATS, floats: v as number[] } : { name, type: A.INTS, ints: v as number[] };
+  if (typeof v === "number")
+    return Number.isInteger(v) && name !== "clip" ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
+  if (v.length > 0 && typeof v[0] === "string")
+    return { name, type: A.STRINGS, strings: (v as string[]).map((s) => new TextEncoder().encode(s)) };
+  return name.startsWith("activation_")
+    ? { name, type: A.FLOATS, floats: v as number[] }
+    : { name, type: A.INTS, ints: v as number[] };
 }
 
-export function tensor(name: string, dims: number[], values: ArrayLike<number>, type: "float" | "int64" = "float"): onnxProto.onnx.ITensorProto {
+export function tensor(
+  name: string,
+  dims: number[],
+  values: ArrayLike<number>,
+  type: "float" | "int64" = "float",
+): onnxProto.onnx.ITensorProto {
   const data = type === "float" ? Float32Array.from(values) : BigInt64Array.from(Array.from(values, BigInt));
-  return { name, dims, dataType: type === "float" ? FLOAT : onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) };
+  return {
+    name,
+    dims,
+    dataType: type === "float" ? FLOAT : onnx.TensorProto.DataType.INT64,
+    rawData: new Uint8Array(data.buffer),
+  };
 }
 
 function valueInfo(name: string, dims: (number | string)[], elemType = FLOAT): onnxProto.onnx.IValueInfoProto {
-  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } } };
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
 }
 
 export interface NodeSpec {
@@ -60,15 +82,27 @@ export interface GraphSpec {
 export function buildModel(spec: GraphSpec): Uint8Array {
   const graph = onnx.GraphProto.create({
     name: "spec",
-    node: spec.nodes.map((n, i) => onnx.NodeProto.create({
-      opType: n.opType, name: `${n.opType.toLowerCase()}${i}`, input: [...n.inputs], output: [...n.outputs],
-      attribute: Object.entries(n.attributes ?? {}).map(([k, v]) => attribute(k, v)),
-    })),
+    node: spec.nodes.map((n, i) =>
+      onnx.NodeProto.create({
+        opType: n.opType,
+        name: `${n.opType.toLowerCase()}${i}`,
+        input: [...n.inputs],
+        output: [...n.outputs],
+        attribute: Object.entries(n.attributes ?? {}).map(([k, v]) => attribute(k, v)),
+      }),
+    ),
     initializer: [...spec.initializers],
     input: spec.inputs.map((i) => valueInfo(i.name, i.dims, i.int ? INT32 : FLOAT)),
     output: spec.outputs.map((o) => valueInfo(o.name, o.dims)),
   });
-  return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: "", version: 14 }], producerName: "rnnc-spec", graph })).finish();
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.create({
+      irVersion: 8,
+      opsetImport: [{ domain: "", version: 14 }],
+      producerName: "rnnc-spec",
+      graph,
+    }),
+  ).finish();
 }
 
 /** Uniform values in [−scale, scale), rounded to f32, from a seed. */

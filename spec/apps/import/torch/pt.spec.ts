@@ -33,17 +33,21 @@ describe("refused .pt files", () => {
   });
 
   it("torch.save of a whole module is refused, naming its class", () => {
-    expect(importError(() => importFile("whole-module.pt", read("refused/whole-module.pt"), "torch")))
-      .toMatch(/the Python global torch\.nn\.modules\.rnn\.GRU/);
+    expect(importError(() => importFile("whole-module.pt", read("refused/whole-module.pt"), "torch"))).toMatch(
+      /the Python global torch\.nn\.modules\.rnn\.GRU/,
+    );
   });
 
   it("the legacy (pre-1.6) format is named as such", () => {
-    expect(importError(() => importFile("legacy.pt", read("refused/legacy.pt"), "torch"))).toMatch(/not a zip archive.*legacy format/);
+    expect(importError(() => importFile("legacy.pt", read("refused/legacy.pt"), "torch"))).toMatch(
+      /not a zip archive.*legacy format/,
+    );
   });
 
   it("tensors of modules rnnc cannot place are listed", () => {
-    expect(importError(() => importFile("layernorm.pt", read("refused/layernorm.pt"), "torch")))
-      .toContain("holds tensors that rnnc cannot place: norm.weight [3], norm.bias [3]");
+    expect(importError(() => importFile("layernorm.pt", read("refused/layernorm.pt"), "torch"))).toContain(
+      "holds tensors that rnnc cannot place: norm.weight [3], norm.bias [3]",
+    );
   });
 
   it("hand-made pickles: other globals, STACK_GLOBAL, code-running opcodes, damage", () => {
@@ -59,10 +63,23 @@ describe("refused .pt files", () => {
       ["\x80\x02(X\x07\x00\x00\x00storageK\x01tQ.", /outside object that is not a tensor storage/],
     ];
     for (const [pickle, expected] of cases) {
-      expect(importError(() => unpickle(bytes(pickle), "x.pt")), JSON.stringify(pickle)).toMatch(expected);
+      expect(
+        importError(() => unpickle(bytes(pickle), "x.pt")),
+        JSON.stringify(pickle),
+      ).toMatch(expected);
     }
-    expect(unpickle(bytes("\x80\x02}q\x00(X\x01\x00\x00\x00aK\x07X\x01\x00\x00\x00b]q\x01(K\x01G?\xf8\x00\x00\x00\x00\x00\x00eu."), "ok.pt"))
-      .toEqual({ kind: "dict", entries: [["a", 7], ["b", { kind: "list", items: [1, 1.5] }]] });
+    expect(
+      unpickle(
+        bytes("\x80\x02}q\x00(X\x01\x00\x00\x00aK\x07X\x01\x00\x00\x00b]q\x01(K\x01G?\xf8\x00\x00\x00\x00\x00\x00eu."),
+        "ok.pt",
+      ),
+    ).toEqual({
+      kind: "dict",
+      entries: [
+        ["a", 7],
+        ["b", { kind: "list", items: [1, 1.5] }],
+      ],
+    });
   });
 });
 
@@ -71,11 +88,15 @@ describe("checkpoint dicts", () => {
     const checkpoint = importFile("checkpoint.pt", read("torch/checkpoint.pt"), "torch");
     const direct = importFile("checkpoint.pt", read("torch/lstm-f32.pt"), "torch");
     expect(checkpoint.params).toEqual(direct.params);
-    expect(importFile("checkpoint.pt", read("torch/checkpoint.pt"), "torch", { key: "model" }).params).toEqual(direct.params);
-    expect(importError(() => importFile("checkpoint.pt", read("torch/checkpoint.pt"), "torch", { key: "optimizer" })))
-      .toBe('checkpoint.pt: has no key "optimizer" (its keys: model, epoch, note)');
-    expect(importError(() => importFile("checkpoint.pt", read("torch/checkpoint.pt"), "torch", { key: "epoch" })))
-      .toBe('checkpoint.pt: the value at "epoch" is not a dict of tensors');
+    expect(importFile("checkpoint.pt", read("torch/checkpoint.pt"), "torch", { key: "model" }).params).toEqual(
+      direct.params,
+    );
+    expect(
+      importError(() => importFile("checkpoint.pt", read("torch/checkpoint.pt"), "torch", { key: "optimizer" })),
+    ).toBe('checkpoint.pt: has no key "optimizer" (its keys: model, epoch, note)');
+    expect(importError(() => importFile("checkpoint.pt", read("torch/checkpoint.pt"), "torch", { key: "epoch" }))).toBe(
+      'checkpoint.pt: the value at "epoch" is not a dict of tensors',
+    );
   });
 });
 
@@ -90,15 +111,21 @@ describe("damaged files are ImportErrors, never a crash", () => {
 
   it("random flipped bytes: refused (the zip's CRC-32 covers the pickle and the weights), or read exactly", () => {
     const original = readTorchFile(good, "a.pt");
-    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (flips) => {
-      const damaged = good.slice();
-      for (const [at, x] of flips) damaged[at]! ^= x;
-      try {
-        // A flip in a zip field that readers ignore (a timestamp, a comment) changes nothing.
-        expect(readTorchFile(damaged, "a.pt")).toEqual(original);
-      } catch (e) {
-        if (!(e instanceof ImportError)) throw e;
-      }
-    }), { numRuns: 300, seed: 11 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (flips) => {
+          const damaged = good.slice();
+          for (const [at, x] of flips) damaged[at]! ^= x;
+          try {
+            // A flip in a zip field that readers ignore (a timestamp, a comment) changes nothing.
+            expect(readTorchFile(damaged, "a.pt")).toEqual(original);
+          } catch (e) {
+            if (!(e instanceof ImportError)) throw e;
+          }
+        },
+      ),
+      { numRuns: 300, seed: 11 },
+    );
   });
 });
