@@ -16,3 +16,5 @@ export { RnncAbiError, RnncError, RnncParamsError } from "./errors.js";
 export { decodeParams, encodeParams, type ParamRecord } from "./params.js";
 // A plain safetensors file (no rnnc metadata), for weights under another tool's names (rnnc export).
 export { encodeSafetensors } from "./safetensors.js";
+/** CRC-32 (IEEE), the checksum of parameter files (and of zip archives, which the importer reads). */
+export { crc32 } from "./crc32.js";

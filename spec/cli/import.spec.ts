@@ -8,26 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../compiler/cli/main.js";
-import type { Io } from "../../compiler/cli/io.js";
+import { rnnc } from "../support/cli.js";
 import { compileCell, instantiate } from "../../compiler/api.js";
 import { decodeParams } from "../../runtime/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const fixture = (name: string) => join(root, "spec/fixtures/import", name);
-
-function rnnc(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const io: Io = {
-    out: (text) => void (out += `${text}\n`),
-    err: (text) => void (err += `${text}\n`),
-    readText: (path) => readFileSync(path, "utf8"),
-    readBytes: (path) => new Uint8Array(readFileSync(path)),
-    write: (path, data) => writeFileSync(path, data),
-  };
-  return { code: main(argv, io), out, err };
-}
 
 let tmp: string;
 beforeAll(() => void (tmp = mkdtempSync(join(tmpdir(), "rnnc-import-"))));

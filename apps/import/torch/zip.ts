@@ -5,27 +5,12 @@
 // archive is an error rather than wrong weights.
 
 import { inflateRawSync } from "node:zlib";
+import { crc32 } from "../../../runtime/index.js";
 import { ImportError } from "../errors.js";
 
 export interface ZipArchive {
   readonly names: readonly string[];
   read(name: string): Uint8Array;
-}
-
-const crcTable = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 interface Entry {
