@@ -4,25 +4,17 @@
 // the main thread compiled (a worklet has no fetch) and a parameter file
 // (saveParams). Out: the shaped signal, mono; { ready } or { error } on the port.
 
-import { RnncModel } from "../../dist/browser/rnnc-runtime.js";
+import { RnncModel, RnncStream } from "../../dist/browser/rnnc-runtime.js";
 
 /**
- * Shapes one block of samples (a render quantum, 128 frames), in pieces of
- * the module's steps capacity; each piece starts from the state the previous
- * one ended in. The one place to switch to RnncStream.run (block mode).
+ * Shapes one block of samples (a render quantum, 128 frames) as one block of
+ * the stream: RnncStream.run splits it into calls of the module's steps
+ * capacity and carries the LSTM state from call to call and quantum to quantum,
+ * writing the shaped samples straight into the output.
  */
 function shapeBlock(shaper, input, output) {
-  const { model, x, y, lengths, states } = shaper;
-  const steps = model.capacity.steps;
-  for (let start = 0; start < output.length; start += steps) {
-    const frames = Math.min(steps, output.length - start);
-    if (input) x.set(input.subarray(start, start + frames));
-    else x.fill(0, 0, frames); // an unconnected or finished input is silence
-    lengths[0] = frames;
-    model.forward(1, frames);
-    output.set(y.subarray(0, frames), start);
-    for (const [stateIn, stateOut] of states) stateIn.set(stateOut);
-  }
+  const samples = input && input.length === output.length ? input : shaper.silence.subarray(0, output.length);
+  shaper.stream.run({ [shaper.input]: samples }, output.length, { [shaper.output]: output });
 }
 
 /** Instantiates the module, checks it maps one sample to one sample, loads the parameters. */
@@ -42,17 +34,8 @@ function openShaper(module, params) {
   };
   const [input, output] = [one("input"), one("output")];
   model.loadParams(params);
-  const size = { batch: 1, steps: model.capacity.steps };
-  const state = { batch: 1, steps: 1 };
-  // The memory grows only in layout, which the constructor ran, so views made now stay valid for every quantum.
-  return {
-    model,
-    x: model.view(input, "input", size),
-    y: model.view(output, "output", size),
-    lengths: model.view("lengths", "lengths", size),
-    states: model.tensors().filter((t) => t.role === "state_in")
-      .map((t) => [model.view(t.name, "state_in", state), model.view(t.name, "state_out", state)]),
-  };
+  // An unconnected or finished input is silence: a block of zeros made once, not per quantum.
+  return { stream: new RnncStream(model, 1), input, output, silence: new Float32Array(128) };
 }
 
 class WaveshaperProcessor extends AudioWorkletProcessor {
