@@ -90,6 +90,12 @@ export interface Abi {
   readonly simd: boolean;
   /** Uses relaxed SIMD (compiled with --relaxed-simd); absent otherwise. */
   readonly relaxedSimd?: boolean;
+  /**
+   * Whether each step reads only the input of that step and the state before
+   * it (false for a model with a bidirectional layer), so that the sequence
+   * can be run a block at a time with the state carried. Absent in version 1.
+   */
+  readonly causal?: boolean;
   readonly dims: Readonly<Record<string, number>>;
   /** Version 1: the capacity, fixed. Version 2: the default a host without a preference lays the module out at. */
   readonly capacity: CallSize;
@@ -237,10 +243,12 @@ export function parseAbi(json: string): Abi {
     throw new RnncAbiError('ABI.functions: missing "layout", which every version 2 module has');
   }
 
+  const causal = "causal" in root ? root.causal : undefined;
+  if (causal !== undefined && typeof causal !== "boolean") throw new RnncAbiError("ABI.causal: expected true or false");
   const name = typeof root.name === "string" ? { name: root.name } : {};
   const optimizer = typeof root.optimizer === "object" && root.optimizer !== null ? { optimizer: root.optimizer as Readonly<Record<string, unknown>> } : {};
   return {
-    abi: abiVersion, ...name, dtype, simd, ...(relaxed ? { relaxedSimd: true } : {}),
+    abi: abiVersion, ...name, dtype, simd, ...(relaxed ? { relaxedSimd: true } : {}), ...(causal === undefined ? {} : { causal }),
     dims, capacity, ...memory, loss, tensors, functions, ...optimizer,
   };
 }

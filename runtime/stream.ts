@@ -96,9 +96,10 @@ export class RnncStream {
   readonly #pool = new OutputPool();
 
   constructor(model: RnncModel, batch: number) {
-    const reverse = model.tensors().find((t) => t.role === "state_in" && t.name.includes(".bwd."));
-    if (reverse) {
-      throw new RnncError(`a bidirectional model cannot stream: its reverse direction (${reverse.name}) needs the whole sequence`);
+    // Version 1 modules do not say; their reverse directions were named l<i>.bwd.
+    const causal = model.abi.causal ?? !model.tensors().some((t) => t.role === "state_in" && t.name.includes(".bwd."));
+    if (!causal) {
+      throw new RnncError("a model with a bidirectional layer cannot stream: its reverse direction reads each sequence from its end (the ABI says causal: false)");
     }
     const most = model.capacity.batch;
     if (!Number.isInteger(batch) || batch < 1 || batch > most) {

@@ -231,6 +231,8 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
     dims: options.dims,
     capacity: { batch: capacity.batch, steps: capacity.steps },
     memory: plan.memory,
+    // A stage that reverses a sequence reads its end before its start: such a module cannot stream.
+    causal: program.stages.every((s) => s.kind !== "reverse"),
     loss: program.loss,
     tensors: buffers.map(abiEntry(dtype)),
     functions: {

@@ -172,7 +172,10 @@ describe("RnncStream", () => {
     expect(streamed).toEqual(bytes(whole.get("y", "output", { batch: 2, steps: 3 })));
   });
 
-  it("refuses a bidirectional model", () => {
-    expect(() => new RnncStream(instantiate(compile("examples/models.ts", { cell: "biLstm" })), 1)).toThrow(/bidirectional model cannot stream/);
+  it("refuses a model whose ABI says it is not causal (a bidirectional one), by that field", () => {
+    const bidirectional = instantiate(compile("examples/models.ts", { cell: "biLstm" }));
+    expect(bidirectional.abi.causal).toBe(false);
+    expect(() => new RnncStream(bidirectional, 1)).toThrow(/a model with a bidirectional layer cannot stream: .*causal: false/);
+    expect(instantiate(compile("examples/models.ts", { cell: "deepLstm", dims: { I: 3, H: 4, H2: 5, O: 2 } })).abi.causal).toBe(true);
   });
 });
