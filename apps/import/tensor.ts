@@ -1,6 +1,7 @@
 // apps/import — small operations on the dense tensors of network.ts that the
 // readers need to unpack a framework's weights: blocks of rows, transposes,
-// sums, slices along the first axis. In: Tensors. Out: new Tensors.
+// sums, slices along the first axis, and IEEE half floats (ONNX and torch
+// both store them). In: Tensors or raw bits. Out: new Tensors or numbers.
 
 import type { Tensor } from "./network.js";
 
@@ -55,4 +56,14 @@ export function sameShape(t: Tensor, shape: readonly number[]): boolean {
 
 export function showShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
+}
+
+/** IEEE half precision (binary16) bits to a double, exactly. */
+export function halfToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }

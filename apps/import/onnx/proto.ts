@@ -6,6 +6,7 @@
 
 import onnxProto from "onnx-proto";
 import { ImportError } from "../errors.js";
+import { halfToNumber } from "../tensor.js";
 
 const { onnx } = onnxProto;
 
@@ -49,15 +50,6 @@ export const elemTypes = onnx.TensorProto.DataType;
 type Long = { toNumber(): number } | number;
 const num = (v: Long | null | undefined): number =>
   v === null || v === undefined ? 0 : typeof v === "number" ? v : v.toNumber();
-
-function halfToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
 
 const rawReaders: Partial<
   Record<number, { size: number; read: (v: DataView, at: number) => number; type: ConstTensor["type"] }>

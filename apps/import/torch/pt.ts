@@ -6,6 +6,7 @@
 // model_state_dict) is opened at that key, or at the one --key names.
 
 import { ImportError } from "../errors.js";
+import { halfToNumber } from "../tensor.js";
 import { unpickle, type PyDict, type PyTensor, type PyValue, type StorageType } from "./pickle.js";
 import type { StateDict, StateTensor } from "./state-dict.js";
 import { isZip, readZip } from "./zip.js";
@@ -23,16 +24,6 @@ const elementBytes: Record<StorageType, number> = {
   bool: 1,
 };
 
-/** IEEE half precision to a double (exact). */
-function half(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
-
 function readElement(view: DataView, dtype: StorageType, index: number): number {
   switch (dtype) {
     case "f32":
@@ -40,7 +31,7 @@ function readElement(view: DataView, dtype: StorageType, index: number): number 
     case "f64":
       return view.getFloat64(index * 8, true);
     case "f16":
-      return half(view.getUint16(index * 2, true));
+      return halfToNumber(view.getUint16(index * 2, true));
     case "bf16": {
       const bits = new DataView(new ArrayBuffer(4));
       bits.setUint32(0, view.getUint16(index * 2, true) << 16);
