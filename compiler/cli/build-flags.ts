@@ -5,7 +5,7 @@ import { defaultCapacity, passAliases, passNames, type CompileOptions, type Pass
 import { parseChoice, parseDims, parseNumber, parsePositive } from "./args.js";
 import type { Optimizer } from "../lower/train.js";
 import { lossKinds, type LossKind } from "../time/index.js";
-import { describeFsError, resolveImport, UsageError, UserError, type Io } from "./io.js";
+import { type Io, readTextOf, resolveImport, UsageError } from "./io.js";
 
 export const buildFlags = {
   cell: { type: "string" },
@@ -88,12 +88,7 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
   for (const pass of dumpAfter) {
     if (!passNames.includes(pass as PassName) && !Object.hasOwn(passAliases, pass)) throw new UsageError(`--dump-after: unknown pass "${pass}"; passes are ${passNames.join(", ")}`);
   }
-  let text: string;
-  try {
-    text = io.readText(file);
-  } catch (e) {
-    throw new UserError(`cannot read ${file}: ${describeFsError(e)}`);
-  }
+  const text = readTextOf(io, file);
   return {
     file,
     text,

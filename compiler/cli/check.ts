@@ -4,7 +4,7 @@ import { Graph } from "../ir/index.js";
 import { instantiateCell, parseUnits } from "../frontend/index.js";
 import { buildModel } from "../model.js";
 import { onePositional, parse, parseDims } from "./args.js";
-import { describeFsError, resolveImport, UserError, type Io } from "./io.js";
+import { type Io, readTextOf, resolveImport } from "./io.js";
 
 export const checkUsage = `usage: rnnc check FILE [--dims I=64,H=128]
 
@@ -19,12 +19,7 @@ export function checkCommand(argv: readonly string[], io: Io): number {
     return 0;
   }
   const file = onePositional(positionals, "cell file", checkUsage);
-  let text: string;
-  try {
-    text = io.readText(file);
-  } catch (e) {
-    throw new UserError(`cannot read ${file}: ${describeFsError(e)}`);
-  }
+  const text = readTextOf(io, file);
   const { cells, models } = parseUnits(file, text);
   if (values.dims !== undefined) {
     const dims = parseDims(values.dims);

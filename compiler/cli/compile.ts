@@ -7,7 +7,7 @@ import { compileCell } from "../pipeline.js";
 import { onePositional, parse } from "./args.js";
 import { buildFlags, buildFlagsHelp, buildOptions } from "./build-flags.js";
 import { decodeParams, RnncParamsError, type ParamRecord } from "../../runtime/index.js";
-import { describeFsError, UserError, type Io } from "./io.js";
+import { type Io, readBytesOf, UserError } from "./io.js";
 
 export const compileUsage = `usage: rnnc compile FILE [options]
 
@@ -59,12 +59,7 @@ export function compileCommand(argv: readonly string[], io: Io): number {
 }
 
 function readParamFile(file: string, io: Io): ParamRecord[] {
-  let bytes: Uint8Array;
-  try {
-    bytes = io.readBytes(file);
-  } catch (e) {
-    throw new UserError(`cannot read ${file}: ${describeFsError(e)}`);
-  }
+  const bytes = readBytesOf(io, file);
   try {
     return decodeParams(bytes);
   } catch (e) {

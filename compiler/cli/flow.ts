@@ -11,7 +11,7 @@ import { fitDecay, type DecayFit } from "../flow/fit.js";
 import { clippedNorm, measureFlow, randomSequences, type FlowMeasurement } from "../flow/measure.js";
 import { rescaleRecurrent, type Rescaled } from "../flow/radius.js";
 import { parse, parseDims, parseNumber, parsePositive } from "./args.js";
-import { describeFsError, resolveImport, UsageError, UserError, type Io } from "./io.js";
+import { type Io, readBytesOf, readTextOf, resolveImport, UsageError, UserError } from "./io.js";
 import { flowPlot } from "./flow-plot.js";
 
 export const flowUsage = `usage: rnnc flow FILE... --dims I=8,H=32 [options]
@@ -120,12 +120,7 @@ function measureFile(
   io: Io, file: string, cell: string | undefined, params: string | undefined,
   dims: Record<string, number>, settings: FlowSettings,
 ): Measured {
-  let text: string;
-  try {
-    text = io.readText(file);
-  } catch (e) {
-    throw new UserError(`cannot read ${file}: ${describeFsError(e)}`);
-  }
+  const text = readTextOf(io, file);
   const source = { file, text, cell, dims, readFile: (path: string) => io.readText(path), resolveImport };
   const checked = checkCell(source);
   if (!checked.causal) {
@@ -178,12 +173,7 @@ function initialise(model: RnncModel, settings: FlowSettings): void {
 }
 
 function loadParamsFile(io: Io, model: RnncModel, path: string): void {
-  let bytes: Uint8Array;
-  try {
-    bytes = io.readBytes(path);
-  } catch (e) {
-    throw new UserError(`cannot read ${path}: ${describeFsError(e)}`);
-  }
+  const bytes = readBytesOf(io, path);
   try {
     model.loadParams(bytes);
   } catch (e) {

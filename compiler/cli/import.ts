@@ -15,7 +15,7 @@ import {
 import { prepareFolder } from "../training/folder.js";
 import { TrainingError } from "../training/data.js";
 import { onePositional, parse, parseChoice } from "./args.js";
-import { describeFsError, UsageError, UserError, type Io } from "./io.js";
+import { type Io, readBytesOf, UsageError, UserError } from "./io.js";
 
 export const importUsage = `usage: rnnc import SOURCE -o DIR [options]
 
@@ -133,12 +133,7 @@ export function importCommand(argv: readonly string[], io: Io): number {
     ...(values.embedding !== undefined ? { embedding: values.embedding } : {}),
     ...(values.readout !== undefined ? { readout: values.readout } : {}),
   };
-  let bytes: Uint8Array;
-  try {
-    bytes = io.readBytes(source);
-  } catch (e) {
-    throw new UserError(`cannot read ${source}: ${describeFsError(e)}`);
-  }
+  const bytes = readBytesOf(io, source);
   let imported;
   try {
     imported = importFile(source, bytes, format, options, (path) => io.readBytes(resolve(dirname(source), path)));

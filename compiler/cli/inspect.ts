@@ -3,7 +3,7 @@
 import { atCapacity, readAbiSection, regionBytes, type OffsetForm } from "../../runtime/abi.js";
 import { RnncError } from "../../runtime/errors.js";
 import { onePositional, parse } from "./args.js";
-import { describeFsError, UserError, type Io } from "./io.js";
+import { type Io, readBytesOf, UserError } from "./io.js";
 
 export const inspectUsage = `usage: rnnc inspect MODULE.wasm [--json]
 
@@ -19,12 +19,7 @@ export function inspectCommand(argv: readonly string[], io: Io): number {
     return 0;
   }
   const file = onePositional(positionals, "module", inspectUsage);
-  let bytes: Uint8Array;
-  try {
-    bytes = io.readBytes(file);
-  } catch (e) {
-    throw new UserError(`cannot read ${file}: ${describeFsError(e)}`);
-  }
+  const bytes = readBytesOf(io, file);
   let module: WebAssembly.Module;
   try {
     module = new WebAssembly.Module(bytes as BufferSource);

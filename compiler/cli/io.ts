@@ -42,3 +42,21 @@ export class UsageError extends Error {}
 
 /** A user error that is not a diagnostic in a cell file (exit 1): a missing file, a module that is not rnnc's. */
 export class UserError extends Error {}
+
+/** A file's text, or a UserError naming it: "cannot read F: no such file or directory". */
+export function readTextOf(io: Io, path: string): string {
+  try {
+    return io.readText(path);
+  } catch (e) {
+    throw new UserError(`cannot read ${path}: ${describeFsError(e)}`);
+  }
+}
+
+/** A file's bytes, or a UserError naming it. */
+export function readBytesOf(io: Io, path: string): Uint8Array {
+  try {
+    return io.readBytes(path);
+  } catch (e) {
+    throw new UserError(`cannot read ${path}: ${describeFsError(e)}`);
+  }
+}
