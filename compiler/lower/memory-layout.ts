@@ -1,0 +1,168 @@
+// compiler/lower — the buffers of a program and where each scan's values
+// live. In: a Program, the element type, the optimizer and whether the build
+// is for inference. Out: the MemoryLayout: every buffer of the module (params,
+// gradients, optimizer state, sequences, states, tape, masks) and, for each
+// scan, its forward and backward schedules with every var and output bound
+// to its buffer. module.ts plans their memory and emits the module.
+
+import { IRError, type Node, type VarArg } from "../ir/index.js";
+import { lossAtLastStep, readersOf, targetsAreClasses, type Program, type Stage } from "../time/index.js";
+import { type Buffer, type BufferType, type Role } from "./buffers.js";
+import { LastingPanels } from "./panels.js";
+import { schedule, type Schedule, type Sink } from "./schedule.js";
+import { trainBuffers, type Optimizer, type TrainBuffers } from "./train.js";
+
+class BufferTable {
+  readonly all: Buffer[] = [];
+  private readonly byKey = new Map<string, Buffer>();
+  constructor(private readonly dtype: BufferType) {}
+
+  add(name: string, role: Role, shape: readonly number[], opts: { perStep?: boolean; batched?: boolean; type?: BufferType; idsBelow?: number | undefined; init?: Buffer["init"] } = {}): Buffer {
+    const key = `${role}:${name}`;
+    if (this.byKey.has(key)) throw new IRError(`two ${role} tensors named ${name}`);
+    const buffer: Buffer = {
+      name, role, shape, perStep: opts.perStep ?? false, batched: opts.batched ?? false, type: opts.type ?? this.dtype, place: undefined,
+      ...(opts.idsBelow !== undefined ? { idsBelow: opts.idsBelow } : {}),
+      ...(opts.init !== undefined ? { init: opts.init } : {}),
+    };
+    this.all.push(buffer);
+    this.byKey.set(key, buffer);
+    return buffer;
+  }
+
+  get(role: Role, name: string): Buffer {
+    const buffer = this.byKey.get(`${role}:${name}`);
+    if (!buffer) throw new IRError(`no ${role} buffer ${name}`);
+    return buffer;
+  }
+}
+
+type ScanStage = Extract<Stage, { kind: "scan" }>;
+
+/** Every buffer of the module and where each stage's values live. */
+export class MemoryLayout {
+  readonly t: BufferTable;
+  readonly lengths: Buffer;
+  readonly mask: Buffer;
+  /** 1 at each sequence's last step, for losses counted there only. */
+  readonly last: Buffer | undefined;
+  /** Cotangent sequences that several stages add into: zeroed before backward. */
+  readonly accumulated = new Set<Buffer>();
+  /** Each parameter's gradient buffer. */
+  readonly grads = new Map<Buffer, Buffer>();
+  readonly train: TrainBuffers | undefined;
+  private readonly readers: Map<string, number>;
+
+  constructor(readonly program: Program, dtype: BufferType, optimizer: Optimizer | undefined, readonly inference: boolean) {
+    const t = (this.t = new BufferTable(dtype));
+    const differentiable = !inference;
+    this.readers = readersOf(program);
+    const scans = program.stages.filter((s): s is ScanStage => s.kind === "scan");
+    const seq = { perStep: true, batched: true };
+    const row = { batched: true };
+    for (const s of scans) for (const p of s.scan.params) t.add(s.prefix + p.name, "param", p.shape, { init: p.init });
+    if (differentiable) for (const s of scans) for (const p of s.scan.params) this.grads.set(t.get("param", s.prefix + p.name), t.add(s.prefix + p.name, "grad", p.shape));
+    this.train = optimizer && trainBuffers([...this.grads.keys()], optimizer, (name, shape, type) => t.add(name, "optimizer", shape, type ? { type } : {}));
+    const sequences = program.sequences;
+    for (const q of sequences.filter((q) => q.role === "input")) {
+      t.add(q.name, "input", q.shape, q.idsBelow === undefined ? seq : { ...seq, type: "i32", idsBelow: q.idsBelow });
+    }
+    if (differentiable) for (const q of sequences.filter((q) => q.role === "input" && q.idsBelow === undefined)) t.add(q.name, "grad", q.shape, seq);
+    if (program.loss !== "none") {
+      const classes = targetsAreClasses(program.loss);
+      // A loss read at each sequence's last step only needs one target per sequence: [batch, ...], not per step.
+      const layout = lossAtLastStep(program.loss) ? row : seq;
+      for (const q of sequences.filter((q) => q.role === "output")) {
+        t.add(q.name, "target", classes ? [] : q.shape, classes ? { ...layout, type: "i32" } : layout);
+      }
+    }
+    this.lengths = t.add("lengths", "lengths", [], { batched: true, type: "i32" });
+    const stateRoles = differentiable ? (["state_in", "grad", "state_out", ...(program.loss === "none" ? ["grad_state_out" as const] : [])] as const) : (["state_in", "state_out"] as const);
+    for (const role of stateRoles) {
+      for (const s of scans) for (const st of s.scan.states) t.add(s.prefix + st.name, role, st.shape, row);
+    }
+    for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "output", q.shape, seq);
+    if (program.loss === "none" && differentiable) for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "grad_output", q.shape, seq);
+    for (const q of sequences.filter((q) => q.role === "internal")) {
+      t.add(`seq.${q.name}`, "scratch", q.shape, seq);
+      if (differentiable) t.add(`dseq.${q.name}`, "scratch", q.shape, seq);
+    }
+    if (differentiable) for (const s of scans) for (const e of s.scan.tape) t.add(s.prefix + e.name, "tape", e.shape, { perStep: true, batched: e.batched });
+    this.mask = t.add("mask", "scratch", [], seq);
+    this.last = lossAtLastStep(program.loss) ? t.add("last", "scratch", [], seq) : undefined;
+    if (differentiable) for (const q of sequences) if (q.idsBelow === undefined && (this.readers.get(q.name) ?? 0) > 1) this.accumulated.add(this.cotangent(q.name));
+  }
+
+  private roleOf(name: string) {
+    const q = this.program.sequences.find((q) => q.name === name);
+    if (!q) throw new IRError(`no sequence ${name}`);
+    return q.role;
+  }
+
+  values(name: string): Buffer {
+    const role = this.roleOf(name);
+    return role === "internal" ? this.t.get("scratch", `seq.${name}`) : this.t.get(role, name);
+  }
+
+  cotangent(name: string): Buffer {
+    const role = this.roleOf(name);
+    if (role === "internal") return this.t.get("scratch", `dseq.${name}`);
+    return role === "input" ? this.t.get("grad", name) : this.t.get("grad_output", name);
+  }
+
+  /** Whether the adjoint of a stage reading `name` adds to its cotangent or overwrites it. */
+  accumulates(name: string): boolean {
+    return (this.readers.get(name) ?? 0) > 1;
+  }
+
+  scheduleScan(stage: ScanStage, dtype: "f32" | "f64", lasting: LastingPanels): { forward: Schedule; backward: Schedule | undefined } {
+    const { scan, prefix } = stage;
+    const t = this.t;
+    const firstOutput = scan.outputs[0]!.name;
+    const varBuffer = (phase: "forward" | "backward") => (node: Node): Buffer => {
+      const v = node.arg as VarArg;
+      switch (v.role) {
+        case "param": return t.get("param", prefix + v.name);
+        case "input": return this.values(stage.reads[v.name]!);
+        case "target": return t.get("target", stage.writes[firstOutput]!);
+        case "mask": return v.name === "last" ? this.last! : this.mask;
+        case "state":
+          if (phase === "forward") return t.get("state_out", prefix + v.name);
+          throw new IRError(`backward reads state ${v.name} directly; it should be on the tape`);
+        case "seed": {
+          const [kind, name] = v.name.split(":") as [string, string];
+          return kind === "next" ? t.get("grad", prefix + name) : this.cotangent(stage.writes[name]!);
+        }
+        case "tape": return t.get("tape", prefix + v.name);
+      }
+    };
+    const forwardSinks = new Map<string, Sink>();
+    for (const s of scan.states) forwardSinks.set(`next:${s.name}`, { kind: "deferred", buffer: t.get("state_out", prefix + s.name) });
+    for (const y of scan.outputs) forwardSinks.set(`output:${y.name}`, { kind: "store", buffer: this.values(stage.writes[y.name]!) });
+    if (scan.loss !== "none") forwardSinks.set("loss", { kind: "loss" });
+    if (!this.inference) for (const e of scan.tape) forwardSinks.set(`tape:${e.name}`, { kind: "store", buffer: t.get("tape", prefix + e.name) });
+    // Without a backward pass nothing reads the tape: the forward step stores none of it.
+    const forward = this.inference ? { ...scan.forward, outputs: scan.forward.outputs.filter((o) => !o.name.startsWith("tape:")) } : scan.forward;
+    const backwardSinks = () => {
+      const sinks = new Map<string, Sink>();
+      for (const s of scan.states) sinks.set(`dstate:${s.name}`, { kind: "deferred", buffer: t.get("grad", prefix + s.name) });
+      for (const x of scan.inputs.filter((x) => x.idsBelow === undefined)) {
+        const source = stage.reads[x.name]!;
+        sinks.set(`dinput:${x.name}`, { kind: this.accumulates(source) ? "accumulate" : "store", buffer: this.cotangent(source) });
+      }
+      for (const p of scan.params) sinks.set(`dparam:${p.name}`, { kind: "accumulate", buffer: t.get("grad", prefix + p.name) });
+      return sinks;
+    };
+    const title = prefix === "" ? "" : prefix;
+    return {
+      forward: schedule({
+        fn: forward, title: `${title}forward`, varBuffer: varBuffer("forward"), sinks: forwardSinks, dtype,
+        lastingPanels: (p, transpose) => lasting.of("forward", p, transpose),
+      }),
+      backward: this.inference ? undefined : schedule({
+        fn: scan.backward, title: `${title}backward`, varBuffer: varBuffer("backward"), sinks: backwardSinks(), dtype,
+        lastingPanels: (p, transpose) => lasting.of("backward", p, transpose),
+      }),
+    };
+  }
+}
