@@ -9,7 +9,8 @@
 
 import { IRError, isElementwise, printNode, topoOrder, verify, type Fn, type Node, type VarArg } from "./ir/index.js";
 import { scansOf, type Program, type StepPair, type TapedScan } from "./time/index.js";
-import type { Kernel, Schedule } from "./lower/schedule.js";
+import { kindOf, type Schedule } from "./lower/kernel.js";
+import { mayFuse } from "./lower/op-kernels.js";
 import { isInternalRole, type Abi } from "../runtime/abi.js";
 import { placeTensors } from "../runtime/layout.js";
 
@@ -79,34 +80,18 @@ export function verifyTaped(program: Program<TapedScan>, pass: string): void {
   }
 }
 
-/** The nodes a kernel reads from memory, each with what may be fused above it. */
-function operandsOf(k: Kernel): { node: Node; fuses: (n: Node) => boolean }[] {
-  const elementwise = (n: Node) => isElementwise(n.op);
-  const none = () => false;
-  switch (k.kind) {
-    case "elementwise": case "sum": case "logsumexp": return [{ node: k.root, fuses: elementwise }];
-    case "batchsum": return [{ node: k.root, fuses: (n) => elementwise(n) || n.op === "outer" || n.op === "scatterrows" }];
-    case "copy": case "loss": return [{ node: k.src, fuses: none }];
-    case "matvec": return [{ node: k.w, fuses: none }, { node: k.x, fuses: none }];
-    case "pack": case "transpose": return [{ node: k.x, fuses: none }];
-    case "outer": return [{ node: k.a, fuses: none }, { node: k.b, fuses: none }];
-    case "gathersum": return [{ node: k.table, fuses: none }, { node: k.ids, fuses: none }];
-    case "scatteradd": return [{ node: k.g, fuses: none }, { node: k.ids, fuses: none }];
-  }
-}
-
 /** Every value a kernel reads is a var, a constant, stored in a buffer, or fused into that kernel. */
 export function verifySchedules(schedules: readonly { prefix: string; forward: Schedule; backward: Schedule | undefined }[], pass: string): void {
   for (const { prefix, forward, backward } of schedules) {
     for (const [phase, s] of [["forward", forward], ["backward", backward]] as const) {
       if (!s) continue;
       for (const kernel of [...s.before, ...s.loop, ...s.after]) {
-        for (const { node: root, fuses } of operandsOf(kernel)) {
+        for (const { node: root, fuses } of kindOf(kernel).operands(kernel)) {
           const pending = [root];
           while (pending.length > 0) {
             const node = pending.pop()!;
             if (node.op === "var" || node.op === "const" || s.located.has(node)) continue;
-            if (!fuses(node)) {
+            if (!mayFuse(fuses, node.op)) {
               throw new IRError(`${pass} ${prefix}${phase}: a ${kernel.kind} kernel reads ${printNode(node)}, which has no buffer and cannot be fused into it`);
             }
             pending.push(...node.inputs);

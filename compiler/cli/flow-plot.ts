@@ -5,7 +5,7 @@
 // clipped update train_step makes from it.
 
 import { renderPlot, type Panel } from "../plot/svg.js";
-import type { CellFlow, FlowSettings } from "./flow.js";
+import type { CellFlow, FlowSettings } from "../flow/result.js";
 
 export function flowPlot(results: readonly CellFlow[], settings: FlowSettings): string {
   const points = (values: readonly number[]) => values.map((v, k) => [k, v] as const);

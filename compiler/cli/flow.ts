@@ -13,6 +13,7 @@ import { rescaleRecurrent, type Rescaled } from "../flow/radius.js";
 import { parse, parseDims, parseNumber, parsePositive } from "./args.js";
 import { type Io, readBytesOf, readTextOf, resolveImport, UsageError, UserError } from "./io.js";
 import { flowPlot } from "./flow-plot.js";
+import type { CellFlow, FlowSettings } from "../flow/result.js";
 
 export const flowUsage = `usage: rnnc flow FILE... --dims I=8,H=32 [options]
 
@@ -50,28 +51,6 @@ const flags = {
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-export interface FlowSettings {
-  readonly steps: number;
-  readonly batch: number;
-  readonly seed: number;
-  /** Gate biases and their values: NAME matches NAME and any prefixed l0.NAME. */
-  readonly forgetBias: readonly { readonly name: string; readonly value: number }[];
-  readonly recurrentRadius: number | null;
-  readonly clip: number | null;
-}
-
-export interface CellFlow extends FlowMeasurement {
-  readonly file: string;
-  readonly name: string;
-  /** The name, or name and file where two measured units share a name. */
-  readonly label: string;
-  readonly params: string | null;
-  readonly rescaled: readonly Rescaled[];
-  readonly fit: DecayFit | null;
-  /** With --clip: per horizon, the norm of train_step's update (learning rate 1). */
-  readonly updates: readonly number[] | null;
-}
 
 export function flowCommand(argv: readonly string[], io: Io): number {
   const { values, positionals: files } = parse(argv, flags, flowUsage);

@@ -8,8 +8,12 @@ import type { Lanes } from "./lanes.js";
 import { callMath } from "./math.js";
 import type { Expr } from "./wasm.js";
 
-/** Operand expressions, and the index of the element(s) computed, as lanes of floats. */
-type Lowering = (l: Lanes, args: Expr[], index: () => Expr) => Expr;
+/**
+ * The lanes, the operand expressions (`x(i)` emits operand i; call it once per
+ * operand, in order, and only for the operands whose value the op reads), and
+ * the index of the element(s) computed, as lanes of floats.
+ */
+type Lowering = (l: Lanes, x: (i: number) => Expr, index: () => Expr) => Expr;
 
 const notElementwise = (op: Op): Lowering => () => {
   throw new IRError(`${op} is not elementwise`);
@@ -18,24 +22,24 @@ const notElementwise = (op: Op): Lowering => () => {
 export const elementwiseLowering = {
   const: notElementwise("const"),
   var: notElementwise("var"),
-  neg: (l, [x]) => l.neg(x!),
-  exp: (l, [x]) => callMath(l, "exp", x!),
-  log: (l, [x]) => callMath(l, "log", x!),
-  tanh: (l, [x]) => callMath(l, "tanh", x!),
-  sigmoid: (l, [x]) => callMath(l, "sigmoid", x!),
-  relu: (l, [x]) => l.max(x!, l.const(0)),
-  softplus: (l, [x]) => callMath(l, "softplus", x!),
-  sqrt: (l, [x]) => l.sqrt(x!),
-  step: (l, [x]) => l.select(l.gt(x!, l.const(0)), l.const(1), l.const(0)),
-  add: (l, [a, b]) => l.add(a!, b!),
-  sub: (l, [a, b]) => l.sub(a!, b!),
-  mul: (l, [a, b]) => l.mul(a!, b!),
-  div: (l, [a, b]) => l.div(a!, b!),
-  max: (l, [a, b]) => l.max(a!, b!),
-  min: (l, [a, b]) => l.min(a!, b!),
-  select: (l, [c, a, b]) => l.select(l.ne(c!, l.const(0)), a!, b!),
+  neg: (l, x) => l.neg(x(0)),
+  exp: (l, x) => callMath(l, "exp", x(0)),
+  log: (l, x) => callMath(l, "log", x(0)),
+  tanh: (l, x) => callMath(l, "tanh", x(0)),
+  sigmoid: (l, x) => callMath(l, "sigmoid", x(0)),
+  relu: (l, x) => l.max(x(0), l.const(0)),
+  softplus: (l, x) => callMath(l, "softplus", x(0)),
+  sqrt: (l, x) => l.sqrt(x(0)),
+  step: (l, x) => l.select(l.gt(x(0), l.const(0)), l.const(1), l.const(0)),
+  add: (l, x) => l.add(x(0), x(1)),
+  sub: (l, x) => l.sub(x(0), x(1)),
+  mul: (l, x) => l.mul(x(0), x(1)),
+  div: (l, x) => l.div(x(0), x(1)),
+  max: (l, x) => l.max(x(0), x(1)),
+  min: (l, x) => l.min(x(0), x(1)),
+  select: (l, x) => l.select(l.ne(x(0), l.const(0)), x(1), x(2)),
   // The second operand only gives the shape; its value is never computed.
-  onehot: (l, [i], index) => l.select(l.eq(index(), i!), l.const(1), l.const(0)),
+  onehot: (l, x, index) => l.select(l.eq(index(), x(0)), l.const(1), l.const(0)),
   matvec: notElementwise("matvec"),
   outer: notElementwise("outer"),
   transpose: notElementwise("transpose"),

@@ -11,7 +11,7 @@ import { emitIdRows } from "./sparse.js";
 import { callMath } from "./math.js";
 import type { Lanes } from "./lanes.js";
 import { ProductKernels } from "./products.js";
-import type { Kernel } from "./schedule.js";
+import type { Kernel, KernelKind, KernelOf } from "./kernel.js";
 import { KernelSite } from "./site.js";
 import { binaryen, type Expr } from "./wasm.js";
 
@@ -20,36 +20,29 @@ const i32 = binaryen.i32;
 export class KernelEmitter extends KernelSite {
   private readonly products = new ProductKernels(this);
 
-  emit(kernel: Kernel): Expr {
-    switch (kernel.kind) {
-      case "elementwise":
-        return this.elementwise(kernel.root, kernel.root, kernel.dest, kernel.accumulate);
-      case "copy":
-        return this.elementwise(kernel.src, undefined, kernel.dest, kernel.accumulate);
-      case "sum":
-        return this.sum(kernel.root, kernel.dest, kernel.accumulate);
-      case "logsumexp":
-        return this.logsumexp(kernel.root, kernel.dest, kernel.accumulate);
-      case "batchsum":
-        return this.batchsum(kernel.root, kernel.dest, kernel.accumulate);
-      case "matvec":
-        if (kernel.panels) return this.products.product(kernel.w, kernel.transposed, kernel.panels, kernel.x, kernel.dest, kernel.accumulate);
-        return kernel.transposed
-          ? this.products.matvecTransposedEach(kernel.w, kernel.x, kernel.dest, kernel.accumulate)
-          : this.products.matvec(kernel.w, kernel.x, kernel.dest, kernel.accumulate);
-      case "pack":
-        return this.products.pack(kernel.x, kernel.transpose, kernel.dest);
-      case "outer":
-        return this.products.outer(kernel.a, kernel.b, kernel.batchsum, kernel.packing, kernel.dest, kernel.accumulate);
-      case "transpose":
-        return this.products.transpose(kernel.x, kernel.dest);
-      case "gathersum":
-        return this.rows(kernel.table, kernel.ids, kernel.dest, kernel.accumulate, "gather");
-      case "scatteradd":
-        return this.rows(kernel.g, kernel.ids, kernel.dest, kernel.accumulate, "scatter");
-      case "loss":
-        return this.loss(kernel.src);
-    }
+  /** How each kind of kernel is emitted: one row per kind of kernel.ts. */
+  private readonly emitters: { readonly [K in KernelKind]: (k: KernelOf<K>) => Expr } = {
+    elementwise: (k) => this.elementwise(k.root, k.root, k.dest, k.accumulate),
+    copy: (k) => this.elementwise(k.src, undefined, k.dest, k.accumulate),
+    sum: (k) => this.sum(k.root, k.dest, k.accumulate),
+    logsumexp: (k) => this.logsumexp(k.root, k.dest, k.accumulate),
+    batchsum: (k) => this.batchsum(k.root, k.dest, k.accumulate),
+    matvec: (k) => {
+      if (k.panels) return this.products.product(k.w, k.transposed, k.panels, k.x, k.dest, k.accumulate);
+      return k.transposed
+        ? this.products.matvecTransposedEach(k.w, k.x, k.dest, k.accumulate)
+        : this.products.matvec(k.w, k.x, k.dest, k.accumulate);
+    },
+    pack: (k) => this.products.pack(k.x, k.transpose, k.dest),
+    outer: (k) => this.products.outer(k.a, k.b, k.batchsum, k.packing, k.dest, k.accumulate),
+    transpose: (k) => this.products.transpose(k.x, k.dest),
+    gathersum: (k) => this.rows(k.table, k.ids, k.dest, k.accumulate, "gather"),
+    scatteradd: (k) => this.rows(k.g, k.ids, k.dest, k.accumulate, "scatter"),
+    loss: (k) => this.loss(k.src),
+  };
+
+  emit<K extends KernelKind>(kernel: KernelOf<K>): Expr {
+    return this.emitters[kernel.kind as K](kernel);
   }
 
   /**
@@ -70,8 +63,8 @@ export class KernelEmitter extends KernelSite {
       }
       return node.shape.length === 0 ? l.loadSplat(ptr) : l.load(this.m.i32.add(ptr, this.get(jb)));
     }
-    const args = node.op === "onehot" ? [this.expr(node.inputs[0]!, computing, rows, l, jb)] : node.inputs.map((n) => this.expr(n, computing, rows, l, jb));
-    return elementwiseLowering[node.op](l, args, () => this.elementIndex(l, jb));
+    const operand = (i: number) => this.expr(node.inputs[i]!, computing, rows, l, jb);
+    return elementwiseLowering[node.op](l, operand, () => this.elementIndex(l, jb));
   }
 
   /** The index of each lane's element, as floats: jb / bytes + lane. */

@@ -9,7 +9,8 @@ import { IRError, type Node, type VarArg } from "../ir/index.js";
 import { lossAtLastStep, readersOf, targetsAreClasses, type Program, type Stage } from "../time/index.js";
 import { type Buffer, type BufferType, type Role } from "./buffers.js";
 import { LastingPanels } from "./panels.js";
-import { schedule, type Schedule, type Sink } from "./schedule.js";
+import type { Schedule, Sink } from "./kernel.js";
+import { schedule } from "./schedule.js";
 import { trainBuffers, type Optimizer, type TrainBuffers } from "./train.js";
 
 class BufferTable {

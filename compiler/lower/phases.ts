@@ -12,25 +12,9 @@
 
 import { IRError, type Node } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
-import type { Kernel, Schedule } from "./schedule.js";
+import { kindOf, type Kernel, type Schedule } from "./kernel.js";
 
 type Phase = "before" | "loop" | "after";
-
-/** The operand nodes a kernel reads (each a located value, a var or a constant, or a fused expression of them). */
-function operands(kernel: Kernel): readonly Node[] {
-  switch (kernel.kind) {
-    case "elementwise": return kernel.root.op === "var" || kernel.root.op === "const" ? [kernel.root] : kernel.root.inputs;
-    case "copy": return [kernel.src];
-    case "sum": case "logsumexp": case "batchsum": return [kernel.root];
-    case "matvec": return kernel.panels ? [kernel.x] : [kernel.w, kernel.x];
-    case "pack": return [kernel.x];
-    case "outer": return [kernel.a, kernel.b];
-    case "transpose": return [kernel.x];
-    case "gathersum": return [kernel.table, kernel.ids];
-    case "scatteradd": return [kernel.g, kernel.ids];
-    case "loss": return [kernel.src];
-  }
-}
 
 /** The buffers a kernel reads: those of the located values its fused operands bottom out in. */
 export function readsOf(kernel: Kernel, located: ReadonlyMap<Node, Buffer>): Set<Buffer> {
@@ -41,16 +25,16 @@ export function readsOf(kernel: Kernel, located: ReadonlyMap<Node, Buffer>): Set
     else if (node.op === "var") throw new IRError(`var %${node.id} has no buffer`);
     else node.inputs.forEach(visit);
   };
-  operands(kernel).forEach(visit);
-  if (kernel.kind === "matvec" && kernel.panels) out.add(kernel.panels);
+  const kind = kindOf(kernel);
+  for (const { node } of kind.operands(kernel)) visit(node);
+  for (const buffer of kind.buffers?.(kernel) ?? []) out.add(buffer);
   return out;
 }
 
 const destOf = (kernel: Kernel): Buffer | undefined => ("dest" in kernel ? kernel.dest : undefined);
 
 /** Sums over the batch into its destination: over all steps, the same kernel sums over steps too. */
-const reducesBatch = (kernel: Kernel): boolean =>
-  (kernel.kind === "outer" && kernel.batchsum) || kernel.kind === "batchsum" || kernel.kind === "scatteradd" || kernel.kind === "loss";
+const reducesBatch = (kernel: Kernel): boolean => kindOf(kernel).reducesBatch(kernel);
 
 export function splitPhases(kernels: readonly Kernel[], located: ReadonlyMap<Node, Buffer>, scratch: readonly Buffer[]): Schedule {
   const isScratch = new Set(scratch);

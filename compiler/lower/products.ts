@@ -9,7 +9,7 @@ import type { Buffer } from "./buffers.js";
 import { emitProduct } from "./gemm.js";
 import type { Lanes } from "./lanes.js";
 import { emitPack } from "./pack.js";
-import { packingBlock } from "./schedule.js";
+import { packingBlock } from "./kernel.js";
 import type { KernelSite } from "./site.js";
 import { emitTranspose } from "./transpose.js";
 import { binaryen, type Expr } from "./wasm.js";

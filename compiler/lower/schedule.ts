@@ -7,55 +7,11 @@
 // for it: once per call, or, for a parameter, once per parameter version
 // (panels.ts). The graph never says any of this.
 
-import { isElementwise, topoOrder, IRError, printNode, type Fn, type Node } from "../ir/index.js";
+import { topoOrder, IRError, type Fn, type Node } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
+import { kindOf, type Kernel, type Schedule, type Sink, type Target } from "./kernel.js";
+import { opKernels, type OpKernelContext } from "./op-kernels.js";
 import { readsOf, splitPhases } from "./phases.js";
-
-/** Where an output of the step goes. */
-export type Sink =
-  | { readonly kind: "store"; readonly buffer: Buffer }
-  | { readonly kind: "accumulate"; readonly buffer: Buffer }
-  /** Stored after every other kernel of the step: the buffer is also read this step (a state). */
-  | { readonly kind: "deferred"; readonly buffer: Buffer }
-  /** Summed over the batch into the function's loss. */
-  | { readonly kind: "loss" };
-
-export type Kernel =
-  /** dest = expression rooted at `root`, fused down to located values and constants. */
-  | { readonly kind: "elementwise"; readonly root: Node; readonly dest: Buffer; readonly accumulate: boolean }
-  | { readonly kind: "copy"; readonly src: Node; readonly dest: Buffer; readonly accumulate: boolean }
-  /** dest[b] = sum over elements of the fused expression `root`. */
-  | { readonly kind: "sum"; readonly root: Node; readonly dest: Buffer; readonly accumulate: boolean }
-  /** dest[b] = log Σ exp over elements of the fused expression `root`. */
-  | { readonly kind: "logsumexp"; readonly root: Node; readonly dest: Buffer; readonly accumulate: boolean }
-  /** dest = sum over the batch of the fused expression `root`. */
-  | { readonly kind: "batchsum"; readonly root: Node; readonly dest: Buffer; readonly accumulate: boolean }
-  /** y = W·x, or Wᵀ·x if `transposed`; with `panels`, W (or Wᵀ) is read from that packed copy (pack.ts). */
-  | { readonly kind: "matvec"; readonly w: Node; readonly transposed: boolean; readonly x: Node; readonly panels?: Buffer; readonly dest: Buffer; readonly accumulate: boolean }
-  /** dest = W, or Wᵀ if `transpose`, packed in column panels for the product kernel. */
-  | { readonly kind: "pack"; readonly x: Node; readonly transpose: boolean; readonly dest: Buffer; readonly accumulate: false }
-  /** With `packing`, the scratch the summed product packs its blocks into (gemm.ts: Product.packed). */
-  | { readonly kind: "outer"; readonly a: Node; readonly b: Node; readonly batchsum: boolean; readonly packing?: Buffer; readonly dest: Buffer; readonly accumulate: boolean }
-  | { readonly kind: "transpose"; readonly x: Node; readonly dest: Buffer; readonly accumulate: false }
-  /** dest (+)= Σ_k table[ids[k]], rows outside the table skipped. */
-  | { readonly kind: "gathersum"; readonly table: Node; readonly ids: Node; readonly dest: Buffer; readonly accumulate: boolean }
-  /** dest[ids[b, k]] (+)= g[b] for every batch entry: the embedding gradient, touching only the rows used. */
-  | { readonly kind: "scatteradd"; readonly g: Node; readonly ids: Node; readonly dest: Buffer; readonly accumulate: boolean }
-  | { readonly kind: "loss"; readonly src: Node };
-
-/**
- * The kernels of a scan's step, in phases (see phases.ts): before the loop
- * over time and after it, each kernel runs once over all steps.
- */
-export interface Schedule {
-  readonly before: readonly Kernel[];
-  readonly loop: readonly Kernel[];
-  readonly after: readonly Kernel[];
-  /** Where each stored value lives; everything else is fused. */
-  readonly located: ReadonlyMap<Node, Buffer>;
-  /** Buffers the schedule made for intermediate values. */
-  readonly scratch: readonly Buffer[];
-}
 
 export interface ScheduleInput {
   readonly fn: Fn;
@@ -91,16 +47,9 @@ export function schedule({ fn, title, varBuffer, sinks, dtype, lastingPanels }: 
     return buffer;
   };
 
-  /** Fused into its single user instead of stored. */
-  const fused = (node: Node): boolean => {
-    if (node.op === "var" || node.op === "const" || outputsOf.has(node)) return false;
-    const us = users.get(node) ?? [];
-    if (node.op === "transpose") return us.every((u) => u.op === "matvec" && u.inputs[0] === node && u.inputs[1] !== node);
-    if (us.length !== 1) return false;
-    const user = us[0]!;
-    if (node.op === "outer" || node.op === "scatterrows") return user.op === "batchsum";
-    return isElementwise(node.op) && (isElementwise(user.op) || user.op === "sum" || user.op === "logsumexp" || user.op === "batchsum");
-  };
+  /** Computed inside the kernels of its users instead of stored. */
+  const fused = (node: Node): boolean =>
+    node.op !== "var" && node.op !== "const" && !outputsOf.has(node) && opKernels[node.op].fuses(node, users.get(node) ?? []);
 
   /** W (or Wᵀ) packed for the product kernel, by a pack kernel before its first use; one copy per matrix and form. */
   const packed = new Map<string, Buffer>();
@@ -119,41 +68,10 @@ export function schedule({ fn, title, varBuffer, sinks, dtype, lastingPanels }: 
     return home;
   };
 
+  const ctx: OpKernelContext = { title, fused, panelsOf };
   const compute = (node: Node, dest: Buffer, accumulate: boolean): Kernel => {
-    const [a, b] = node.inputs;
-    switch (node.op) {
-      case "var":
-      case "const":
-        return { kind: "elementwise", root: node, dest, accumulate };
-      case "sum":
-        return { kind: "sum", root: a!, dest, accumulate };
-      case "logsumexp":
-        return { kind: "logsumexp", root: a!, dest, accumulate };
-      case "batchsum":
-        if (a!.op === "scatterrows" && fused(a!)) return { kind: "scatteradd", g: a!.inputs[0]!, ids: a!.inputs[1]!, dest, accumulate };
-        return a!.op === "outer" && fused(a!)
-          ? { kind: "outer", a: a!.inputs[0]!, b: a!.inputs[1]!, batchsum: true, dest, accumulate }
-          : { kind: "batchsum", root: a!, dest, accumulate };
-      case "gathersum":
-        return { kind: "gathersum", table: a!, ids: b!, dest, accumulate };
-      case "scatterrows":
-        throw new IRError(`${title}: scatterrows is only computed summed over the batch: ${printNode(node)}`);
-      case "matvec": {
-        const transposed = a!.op === "transpose" && fused(a!);
-        const w = transposed ? a!.inputs[0]! : a!;
-        // A matrix shared by a batch of vectors: the product kernel reads B = Wᵀ (for W·x) or W (for Wᵀ·x) packed.
-        const panels = !w.batched && b!.batched ? panelsOf(w, !transposed) : undefined;
-        return { kind: "matvec", w, transposed, x: b!, ...(panels ? { panels } : {}), dest, accumulate };
-      }
-      case "outer":
-        return { kind: "outer", a: a!, b: b!, batchsum: false, dest, accumulate };
-      case "transpose":
-        if (accumulate) throw new IRError(`${title}: accumulating transpose ${printNode(node)}`);
-        return { kind: "transpose", x: a!, dest, accumulate: false };
-      default:
-        if (!isElementwise(node.op)) throw new IRError(`${title}: no kernel for ${printNode(node)}`);
-        return { kind: "elementwise", root: node, dest, accumulate };
-    }
+    const to: Target = { dest, accumulate };
+    return opKernels[node.op].kernel(node, to, ctx);
   };
 
   for (const node of order) {
@@ -189,24 +107,18 @@ export function schedule({ fn, title, varBuffer, sinks, dtype, lastingPanels }: 
       }
     }
   }
-  // One packing scratch, as large as the largest summed product needs, shared by all (they run one after another).
-  const packingSize = Math.max(0, ...kernels.map((k) => (k.kind === "outer" && k.batchsum ? packingElements(k.a.shape[0]!, k.b.shape[0]!) : 0)));
+  // One packing scratch, as large as the largest kernel needs, shared by all (they run one after another).
+  const packingSize = Math.max(0, ...kernels.map((k) => kindOf(k).packing?.(k) ?? 0));
   if (packingSize > 0) {
     const packing: Buffer = { name: `${title}.packing`, role: "scratch", shape: [packingSize], perStep: false, batched: false, type: dtype, place: undefined };
     scratch.push(packing);
     kernels.forEach((k, i) => {
-      if (k.kind === "outer" && k.batchsum) kernels[i] = { ...k, packing };
+      if ((kindOf(k).packing?.(k) ?? 0) > 0) kernels[i] = { ...k, packing } as Kernel;
     });
   }
   const direct = storeStatesInPlace(kernels, deferred, located, scratch, (node) => (users.get(node) ?? []).length === 0 && outputsOf.get(node)!.length === 1);
   return splitPhases([...kernels, ...deferred.filter((k) => !direct.has(k))], located, scratch.filter((b) => ![...direct.values()].includes(b)));
 }
-
-/** Steps of the batch contraction of Σ_b a_b ⊗ c_b packed at a time. */
-export const packingBlock = 64;
-
-/** Elements of the packing scratch of Σ_b a_b ⊗ c_b for a of `rows` and c of `cols` entries. */
-const packingElements = (rows: number, cols: number) => packingBlock * (rows + cols);
 
 /**
  * A next state is stored in scratch and copied over the state after every
@@ -236,21 +148,14 @@ export function printSchedule(s: Schedule, title: string): string {
   const show = (n: Node) => `%${n.id}`;
   const line = (k: Kernel) => {
     const dest = "dest" in k ? ` -> ${k.dest.role} ${k.dest.name}${k.accumulate ? " (+=)" : ""}` : "";
-    switch (k.kind) {
-      case "elementwise": return `  elementwise ${show(k.root)}${dest}`;
-      case "copy": return `  copy ${show(k.src)}${dest}`;
-      case "sum": return `  sum ${show(k.root)}${dest}`;
-      case "logsumexp": return `  logsumexp ${show(k.root)}${dest}`;
-      case "batchsum": return `  batchsum ${show(k.root)}${dest}`;
-      case "matvec": return `  matvec ${k.transposed ? "transpose " : ""}${show(k.w)}${k.panels ? ` (packed ${k.panels.name})` : ""}, ${show(k.x)}${dest}`;
-      case "pack": return `  pack ${k.transpose ? "transpose " : ""}${show(k.x)}${dest}`;
-      case "outer": return `  outer${k.batchsum ? "+batchsum" : ""} ${show(k.a)}, ${show(k.b)}${dest}`;
-      case "transpose": return `  transpose ${show(k.x)}${dest}`;
-      case "loss": return `  loss += batchsum ${show(k.src)}`;
-      case "gathersum": return `  gathersum ${show(k.table)}, ${show(k.ids)}${dest}`;
-      case "scatteradd": return `  scatteradd ${show(k.g)}, ${show(k.ids)}${dest}`;
-    }
+    return `  ${kindOf(k).print(k, show)}${dest}`;
   };
   const phase = (name: string, kernels: readonly Kernel[]) => (kernels.length === 0 ? [] : [` ${name}:`, ...kernels.map(line)]);
-  return [`${title} schedule {`, ...phase("over all steps, before the loop", s.before), ...phase("each step", s.loop), ...phase("over all steps, after the loop", s.after), "}"].join("\n");
+  return [
+    `${title} schedule {`,
+    ...phase("over all steps, before the loop", s.before),
+    ...phase("each step", s.loop),
+    ...phase("over all steps, after the loop", s.after),
+    "}",
+  ].join("\n");
 }

@@ -1,0 +1,155 @@
+// compiler/lower — the kernel kinds, as a table. In: nothing (types and facts).
+// Out: the `Kernel` union the schedule produces and the emitter consumes, the
+// `Schedule` of one step, and one row per kernel kind saying what every pass
+// must know of it: the values it reads (each with what may be fused above it),
+// the buffers it reads besides them, whether it sums the batch into its
+// destination, and how `--dump-after schedule` prints it. How each kind is
+// emitted is the matching row of kernels.ts; which op becomes which kernel is
+// op-kernels.ts. Adding a kernel is one row here and one there.
+
+import type { Node } from "../ir/index.js";
+import type { Buffer } from "./buffers.js";
+
+/** Where an output of the step goes. */
+export type Sink =
+  | { readonly kind: "store"; readonly buffer: Buffer }
+  | { readonly kind: "accumulate"; readonly buffer: Buffer }
+  /** Stored after every other kernel of the step: the buffer is also read this step (a state). */
+  | { readonly kind: "deferred"; readonly buffer: Buffer }
+  /** Summed over the batch into the function's loss. */
+  | { readonly kind: "loss" };
+
+/** Where a kernel writes: its destination, added to or overwritten. */
+export interface Target {
+  readonly dest: Buffer;
+  readonly accumulate: boolean;
+}
+
+export type Kernel =
+  /** dest = expression rooted at `root`, fused down to located values and constants. */
+  | ({ readonly kind: "elementwise"; readonly root: Node } & Target)
+  | ({ readonly kind: "copy"; readonly src: Node } & Target)
+  /** dest[b] = sum over elements of the fused expression `root`. */
+  | ({ readonly kind: "sum"; readonly root: Node } & Target)
+  /** dest[b] = log Σ exp over elements of the fused expression `root`. */
+  | ({ readonly kind: "logsumexp"; readonly root: Node } & Target)
+  /** dest = sum over the batch of the fused expression `root`. */
+  | ({ readonly kind: "batchsum"; readonly root: Node } & Target)
+  /** y = W·x, or Wᵀ·x if `transposed`; with `panels`, W (or Wᵀ) is read from that packed copy (pack.ts). */
+  | ({
+      readonly kind: "matvec";
+      readonly w: Node;
+      readonly transposed: boolean;
+      readonly x: Node;
+      readonly panels?: Buffer;
+    } & Target)
+  /** dest = W, or Wᵀ if `transpose`, packed in column panels for the product kernel. */
+  | { readonly kind: "pack"; readonly x: Node; readonly transpose: boolean; readonly dest: Buffer; readonly accumulate: false }
+  /** With `packing`, the scratch the summed product packs its blocks into (gemm.ts: Product.packed). */
+  | ({ readonly kind: "outer"; readonly a: Node; readonly b: Node; readonly batchsum: boolean; readonly packing?: Buffer } & Target)
+  | { readonly kind: "transpose"; readonly x: Node; readonly dest: Buffer; readonly accumulate: false }
+  /** dest (+)= Σ_k table[ids[k]], rows outside the table skipped. */
+  | ({ readonly kind: "gathersum"; readonly table: Node; readonly ids: Node } & Target)
+  /** dest[ids[b, k]] (+)= g[b] for every batch entry: the embedding gradient, touching only the rows used. */
+  | ({ readonly kind: "scatteradd"; readonly g: Node; readonly ids: Node } & Target)
+  | { readonly kind: "loss"; readonly src: Node };
+
+export type KernelKind = Kernel["kind"];
+export type KernelOf<K extends KernelKind> = Extract<Kernel, { readonly kind: K }>;
+
+/**
+ * The kernels of a scan's step, in phases (see phases.ts): before the loop
+ * over time and after it, each kernel runs once over all steps.
+ */
+export interface Schedule {
+  readonly before: readonly Kernel[];
+  readonly loop: readonly Kernel[];
+  readonly after: readonly Kernel[];
+  /** Where each stored value lives; everything else is fused. */
+  readonly located: ReadonlyMap<Node, Buffer>;
+  /** Buffers the schedule made for intermediate values. */
+  readonly scratch: readonly Buffer[];
+}
+
+/**
+ * What may be computed inside a kernel above one of its operands instead of
+ * read from a buffer: nothing, chains of elementwise ops, or (under a sum over
+ * the batch) also the ops whose batch sum is a kernel of its own (op-kernels.ts).
+ */
+export type Fusion = "none" | "elementwise" | "summed";
+
+export interface Operand {
+  readonly node: Node;
+  readonly fuses: Fusion;
+}
+
+interface KernelKindInfo<K extends KernelKind> {
+  /** The values the kernel reads: located values, vars, constants, or expressions of them it fuses. */
+  readonly operands: (k: KernelOf<K>) => readonly Operand[];
+  /** Buffers read besides those of its operands. */
+  readonly buffers?: (k: KernelOf<K>) => readonly Buffer[];
+  /** Sums over the batch into its destination: over all steps, the same kernel sums over steps too. */
+  readonly reducesBatch: (k: KernelOf<K>) => boolean;
+  /** Elements of the shared packing scratch it needs (one scratch serves all, as they run one after another). */
+  readonly packing?: (k: KernelOf<K>) => number;
+  /** Its line in a printed schedule, before the destination. */
+  readonly print: (k: KernelOf<K>, show: (n: Node) => string) => string;
+}
+
+const fused = (node: Node, fuses: Fusion): Operand => ({ node, fuses });
+const read = (...nodes: Node[]): Operand[] => nodes.map((node) => ({ node, fuses: "none" }));
+const never = () => false;
+
+/** Steps of the batch contraction of Σ_b a_b ⊗ c_b packed at a time. */
+export const packingBlock = 64;
+
+export const kernelKinds: { readonly [K in KernelKind]: KernelKindInfo<K> } = {
+  elementwise: {
+    // The root is what the kernel computes; it reads the root's operands (or the lone leaf it copies).
+    operands: (k) =>
+      k.root.op === "var" || k.root.op === "const" ? read(k.root) : k.root.inputs.map((n) => fused(n, "elementwise")),
+    reducesBatch: never,
+    print: (k, show) => `elementwise ${show(k.root)}`,
+  },
+  copy: { operands: (k) => read(k.src), reducesBatch: never, print: (k, show) => `copy ${show(k.src)}` },
+  sum: { operands: (k) => [fused(k.root, "elementwise")], reducesBatch: never, print: (k, show) => `sum ${show(k.root)}` },
+  logsumexp: {
+    operands: (k) => [fused(k.root, "elementwise")],
+    reducesBatch: never,
+    print: (k, show) => `logsumexp ${show(k.root)}`,
+  },
+  batchsum: {
+    operands: (k) => [fused(k.root, "summed")],
+    reducesBatch: () => true,
+    print: (k, show) => `batchsum ${show(k.root)}`,
+  },
+  matvec: {
+    operands: (k) => (k.panels ? read(k.x) : read(k.w, k.x)),
+    buffers: (k) => (k.panels ? [k.panels] : []),
+    reducesBatch: never,
+    print: (k, show) =>
+      `matvec ${k.transposed ? "transpose " : ""}${show(k.w)}${k.panels ? ` (packed ${k.panels.name})` : ""}, ${show(k.x)}`,
+  },
+  pack: { operands: (k) => read(k.x), reducesBatch: never, print: (k, show) => `pack ${k.transpose ? "transpose " : ""}${show(k.x)}` },
+  outer: {
+    operands: (k) => read(k.a, k.b),
+    reducesBatch: (k) => k.batchsum,
+    packing: (k) => (k.batchsum ? packingBlock * (k.a.shape[0]! + k.b.shape[0]!) : 0),
+    print: (k, show) => `outer${k.batchsum ? "+batchsum" : ""} ${show(k.a)}, ${show(k.b)}`,
+  },
+  transpose: { operands: (k) => read(k.x), reducesBatch: never, print: (k, show) => `transpose ${show(k.x)}` },
+  gathersum: {
+    operands: (k) => read(k.table, k.ids),
+    reducesBatch: never,
+    print: (k, show) => `gathersum ${show(k.table)}, ${show(k.ids)}`,
+  },
+  scatteradd: {
+    operands: (k) => read(k.g, k.ids),
+    reducesBatch: () => true,
+    print: (k, show) => `scatteradd ${show(k.g)}, ${show(k.ids)}`,
+  },
+  loss: { operands: (k) => read(k.src), reducesBatch: () => true, print: (k, show) => `loss += batchsum ${show(k.src)}` },
+};
+
+/** The row of a kernel's kind, typed for that kernel. */
+export const kindOf = <K extends KernelKind>(k: KernelOf<K>): KernelKindInfo<K> => kernelKinds[k.kind as K];

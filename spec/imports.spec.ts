@@ -1,0 +1,77 @@
+// spec — the shape of the import graph, read from the sources: no cycle among
+// the compiler's, runtime's and applications' modules; Binaryen reached only
+// through compiler/lower/wasm.ts; the runtime free of the compiler; the
+// compiler's core free of the applications built on it (only its CLI starts them).
+
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, normalize, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(dirname(new URL(import.meta.url).pathname), "..");
+
+function sources(dir: string): string[] {
+  return readdirSync(join(root, dir)).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(join(root, path)).isDirectory() ? sources(path) : path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+const files = ["compiler", "runtime", "apps"].flatMap(sources);
+const specifiers = (file: string) => [...readFileSync(join(root, file), "utf8").matchAll(/\bfrom "([^"]+)"/g)].map((m) => m[1]!);
+const imports = new Map(
+  files.map((f) => [
+    f,
+    specifiers(f)
+      .filter((s) => s.startsWith("."))
+      .map((s) => relative(root, normalize(join(root, dirname(f), s.replace(/\.js$/, ".ts"))))),
+  ]),
+);
+
+/** Every cycle found by a depth-first walk, each as the path that closes it. */
+function cycles(): string[][] {
+  const state = new Map<string, "open" | "done">();
+  const found: string[][] = [];
+  const stack: string[] = [];
+  const visit = (f: string) => {
+    state.set(f, "open");
+    stack.push(f);
+    for (const d of imports.get(f) ?? []) {
+      if (state.get(d) === "open") found.push([...stack.slice(stack.indexOf(d)), d]);
+      else if (!state.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(f, "done");
+  };
+  for (const f of files) if (!state.has(f)) visit(f);
+  return found;
+}
+
+describe("the import graph", () => {
+  it("reads every relative import as a file that exists", () => {
+    const missing = [...imports].flatMap(([f, ds]) => ds.filter((d) => !files.includes(d)).map((d) => `${f} -> ${d}`));
+    expect(missing).toEqual([]);
+  });
+
+  it("has no cycle", () => {
+    expect(cycles().map((c) => c.join(" -> "))).toEqual([]);
+  });
+
+  it("reaches Binaryen only through compiler/lower/wasm.ts", () => {
+    const callers = files.filter((f) => specifiers(f).includes("binaryen"));
+    expect(callers).toEqual(["compiler/lower/wasm.ts"]);
+  });
+
+  it("keeps the runtime free of the compiler and of the applications", () => {
+    const reach = files
+      .filter((f) => f.startsWith("runtime/"))
+      .flatMap((f) => imports.get(f)!.filter((d) => !d.startsWith("runtime/")).map((d) => `${f} -> ${d}`));
+    expect(reach).toEqual([]);
+  });
+
+  it("keeps the compiler's core free of the applications: only its CLI reaches apps/", () => {
+    const reach = files
+      .filter((f) => f.startsWith("compiler/") && !f.startsWith("compiler/cli/"))
+      .flatMap((f) => imports.get(f)!.filter((d) => d.startsWith("apps/")).map((d) => `${f} -> ${d}`));
+    expect(reach).toEqual([]);
+  });
+});
