@@ -7,8 +7,8 @@
 // state the tape did not keep, that every kernel operand has a buffer, and
 // that no two regions of the memory plan overlap at any capacity.
 
-import { IRError, isElementwise, printNode, topoOrder, verify, type Fn, type Node, type VarArg } from "./ir/index.js";
-import { scansOf, type Program, type StepPair, type TapedScan } from "./time/index.js";
+import { IRError, printNode, topoOrder, verify, type Fn, type Node, type VarArg } from "./ir/index.js";
+import { scansOf, type Port, type Program, type StepFn, type StepPair, type TapedScan } from "./time/index.js";
 import { kindOf, type Schedule } from "./lower/kernel.js";
 import { mayFuse } from "./lower/op-kernels.js";
 import { isInternalRole, type Abi } from "../runtime/abi.js";
@@ -51,16 +51,15 @@ export function verifyStepPairs(program: Program<StepPair>, pass: string): void 
     const at = `${pass} ${prefix || "cell"}`;
     verify(scan.forward, `${at} (forward)`);
     verify(scan.backward, `${at} (backward)`);
-    const backward = new Set(scan.backward.outputs.map((o) => o.name));
-    const forward = new Set(scan.forward.outputs.map((o) => o.name));
+    const has = (fn: StepFn, kind: Port["kind"], name: string) => fn.outputs.some((o) => o.port.kind === kind && o.port.name === name);
     const want = [
-      ...scan.states.map((s) => [`next:${s.name}`, forward, "the next value of state"] as const),
-      ...scan.states.map((s) => [`dstate:${s.name}`, backward, "the cotangent of state"] as const),
-      ...scan.params.map((p) => [`dparam:${p.name}`, backward, "the gradient of parameter"] as const),
-      ...scan.inputs.filter((x) => x.idsBelow === undefined).map((x) => [`dinput:${x.name}`, backward, "the cotangent of input"] as const),
+      ...scan.states.map((s) => [scan.forward, "next", s.name, "the next value of state"] as const),
+      ...scan.states.map((s) => [scan.backward, "dstate", s.name, "the cotangent of state"] as const),
+      ...scan.params.map((p) => [scan.backward, "dparam", p.name, "the gradient of parameter"] as const),
+      ...scan.inputs.filter((x) => x.idsBelow === undefined).map((x) => [scan.backward, "dinput", x.name, "the cotangent of input"] as const),
     ];
-    for (const [name, outputs, what] of want) {
-      if (!outputs.has(name)) throw new IRError(`${at}: the step has no output ${name} (${what} ${name.split(":")[1]})`);
+    for (const [fn, kind, name, what] of want) {
+      if (!has(fn, kind, name)) throw new IRError(`${at}: the step has no output for ${what} ${name}`);
     }
   }
 }
@@ -75,8 +74,8 @@ export function verifyTaped(program: Program<TapedScan>, pass: string): void {
       if (v.role === "state") throw new IRError(`${at}: the backward step reads state ${v.name}, which is not on the tape`);
       if (v.role === "tape" && !taped.has(v.name)) throw new IRError(`${at}: the backward step reads tape ${v.name}, which no tape entry is`);
     }
-    const written = new Set(scan.forward.outputs.map((o) => o.name));
-    for (const e of scan.tape) if (!written.has(`tape:${e.name}`)) throw new IRError(`${at}: the forward step never writes tape entry ${e.name}`);
+    const written = new Set(scan.forward.outputs.filter((o) => o.port.kind === "tape").map((o) => o.port.name));
+    for (const e of scan.tape) if (!written.has(e.name)) throw new IRError(`${at}: the forward step never writes tape entry ${e.name}`);
   }
 }
 

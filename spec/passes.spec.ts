@@ -52,7 +52,7 @@ describe("the pipeline's passes", () => {
     const g = stage.scan.backward.graph as Graph;
     const state = g.variable("c", "state", [4], true);
     const [first, ...rest] = stage.scan.backward.outputs;
-    const backward = { graph: g, outputs: [{ name: first!.name, node: g.apply("add", [first!.node, state]) }, ...rest] };
+    const backward = { graph: g, outputs: [{ ...first!, node: g.apply("add", [first!.node, state]) }, ...rest] };
     const broken = { ...taped, program: { ...taped.program, stages: [{ ...stage, scan: { ...stage.scan, backward } }] } };
     expect(() => tape.verify(broken)).toThrow(/the backward step reads state c, which is not on the tape/);
   });

@@ -13,6 +13,10 @@ export type Role = "param" | "input" | "state" | "target" | "mask" | "seed" | "t
 export interface VarArg {
   readonly name: string;
   readonly role: Role;
+  /** A seed's: the output of the forward step whose cotangent it is (a state's next value, or an output). */
+  readonly seeds?: { readonly kind: "next" | "output"; readonly name: string };
+  /** A mask's: whether it marks every valid step or each sequence's last one. */
+  readonly marks?: "valid" | "last";
 }
 
 export interface Node {
@@ -33,10 +37,14 @@ export interface Output {
   readonly node: Node;
 }
 
-/** A graph function: named results, whose inputs are the vars they reach, and the graph that interns its nodes. */
-export interface Fn {
+/**
+ * A graph function: named results, whose inputs are the vars they reach, and
+ * the graph that interns its nodes. Outputs may carry more than a name (a step
+ * function's say what each is for, time/scan.ts); rewrites keep it.
+ */
+export interface Fn<O extends Output = Output> {
   readonly graph: Graph;
-  readonly outputs: readonly Output[];
+  readonly outputs: readonly O[];
 }
 
 /** A compiler bug: an op applied to operands it cannot take. */
@@ -60,8 +68,9 @@ export class Graph {
     return this.make("const", [], shape, batched, value, undefined);
   }
 
-  variable(name: string, role: Role, shape: Shape, batched: boolean): Node {
-    return this.make("var", [], shape, batched, { name, role }, undefined);
+  /** A var; `detail` says what a seed or a mask stands for (its name is only a label). */
+  variable(name: string, role: Role, shape: Shape, batched: boolean, detail?: Pick<VarArg, "seeds" | "marks">): Node {
+    return this.make("var", [], shape, batched, { name, role, ...detail }, undefined);
   }
 
   apply(op: Op, inputs: readonly Node[], origin?: string): Node {
@@ -81,7 +90,7 @@ export class Graph {
     if (node.op === "const") return this.constant(node.arg as number, node.shape, node.batched);
     if (node.op === "var") {
       const v = node.arg as VarArg;
-      return this.variable(v.name, v.role, node.shape, node.batched);
+      return this.variable(v.name, v.role, node.shape, node.batched, v);
     }
     return this.apply(node.op, inputs, node.origin);
   }

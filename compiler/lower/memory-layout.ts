@@ -6,7 +6,7 @@
 // to its buffer. module.ts plans their memory and emits the module.
 
 import { IRError, type Node, type VarArg } from "../ir/index.js";
-import { lossAtLastStep, readersOf, targetsAreClasses, type Program, type Stage } from "../time/index.js";
+import { lossAtLastStep, readersOf, targetsAreClasses, type Program, type Stage, type StepOutput } from "../time/index.js";
 import { type Buffer, type BufferType, type Role } from "./buffers.js";
 import { LastingPanels } from "./panels.js";
 import type { Schedule, Sink } from "./kernel.js";
@@ -126,42 +126,41 @@ export class MemoryLayout {
         case "param": return t.get("param", prefix + v.name);
         case "input": return this.values(stage.reads[v.name]!);
         case "target": return t.get("target", stage.writes[firstOutput]!);
-        case "mask": return v.name === "last" ? this.last! : this.mask;
+        case "mask": return v.marks === "last" ? this.last! : this.mask;
         case "state":
           if (phase === "forward") return t.get("state_out", prefix + v.name);
           throw new IRError(`backward reads state ${v.name} directly; it should be on the tape`);
         case "seed": {
-          const [kind, name] = v.name.split(":") as [string, string];
-          return kind === "next" ? t.get("grad", prefix + name) : this.cotangent(stage.writes[name]!);
+          const of = v.seeds!;
+          return of.kind === "next" ? t.get("grad", prefix + of.name) : this.cotangent(stage.writes[of.name]!);
         }
         case "tape": return t.get("tape", prefix + v.name);
       }
     };
-    const forwardSinks = new Map<string, Sink>();
-    for (const s of scan.states) forwardSinks.set(`next:${s.name}`, { kind: "deferred", buffer: t.get("state_out", prefix + s.name) });
-    for (const y of scan.outputs) forwardSinks.set(`output:${y.name}`, { kind: "store", buffer: this.values(stage.writes[y.name]!) });
-    if (scan.loss !== "none") forwardSinks.set("loss", { kind: "loss" });
-    if (!this.inference) for (const e of scan.tape) forwardSinks.set(`tape:${e.name}`, { kind: "store", buffer: t.get("tape", prefix + e.name) });
-    // Without a backward pass nothing reads the tape: the forward step stores none of it.
-    const forward = this.inference ? { ...scan.forward, outputs: scan.forward.outputs.filter((o) => !o.name.startsWith("tape:")) } : scan.forward;
-    const backwardSinks = () => {
-      const sinks = new Map<string, Sink>();
-      for (const s of scan.states) sinks.set(`dstate:${s.name}`, { kind: "deferred", buffer: t.get("grad", prefix + s.name) });
-      for (const x of scan.inputs.filter((x) => x.idsBelow === undefined)) {
-        const source = stage.reads[x.name]!;
-        sinks.set(`dinput:${x.name}`, { kind: this.accumulates(source) ? "accumulate" : "store", buffer: this.cotangent(source) });
+    const sinkOf = ({ port: { kind, name } }: StepOutput): Sink => {
+      switch (kind) {
+        case "next": return { kind: "deferred", buffer: t.get("state_out", prefix + name) };
+        case "output": return { kind: "store", buffer: this.values(stage.writes[name]!) };
+        case "loss": return { kind: "loss" };
+        case "tape": return { kind: "store", buffer: t.get("tape", prefix + name) };
+        case "dstate": return { kind: "deferred", buffer: t.get("grad", prefix + name) };
+        case "dinput": {
+          const source = stage.reads[name]!;
+          return { kind: this.accumulates(source) ? "accumulate" : "store", buffer: this.cotangent(source) };
+        }
+        case "dparam": return { kind: "accumulate", buffer: t.get("grad", prefix + name) };
       }
-      for (const p of scan.params) sinks.set(`dparam:${p.name}`, { kind: "accumulate", buffer: t.get("grad", prefix + p.name) });
-      return sinks;
     };
+    // Without a backward pass nothing reads the tape: the forward step stores none of it.
+    const forward = this.inference ? { ...scan.forward, outputs: scan.forward.outputs.filter((o) => o.port.kind !== "tape") } : scan.forward;
     const title = prefix === "" ? "" : prefix;
     return {
       forward: schedule({
-        fn: forward, title: `${title}forward`, varBuffer: varBuffer("forward"), sinks: forwardSinks, dtype,
+        fn: forward, title: `${title}forward`, varBuffer: varBuffer("forward"), sinkOf, dtype,
         lastingPanels: (p, transpose) => lasting.of("forward", p, transpose),
       }),
       backward: this.inference ? undefined : schedule({
-        fn: scan.backward, title: `${title}backward`, varBuffer: varBuffer("backward"), sinks: backwardSinks(), dtype,
+        fn: scan.backward, title: `${title}backward`, varBuffer: varBuffer("backward"), sinkOf, dtype,
         lastingPanels: (p, transpose) => lasting.of("backward", p, transpose),
       }),
     };

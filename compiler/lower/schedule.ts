@@ -7,35 +7,32 @@
 // for it: once per call, or, for a parameter, once per parameter version
 // (panels.ts). The graph never says any of this.
 
-import { topoOrder, IRError, type Fn, type Node } from "../ir/index.js";
+import { topoOrder, type Fn, type Node, type Output } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
 import { kindOf, type Kernel, type Schedule, type Sink, type Target } from "./kernel.js";
 import { opKernels, type OpKernelContext } from "./op-kernels.js";
 import { readsOf, splitPhases } from "./phases.js";
 
-export interface ScheduleInput {
-  readonly fn: Fn;
+export interface ScheduleInput<O extends Output> {
+  readonly fn: Fn<O>;
   readonly title: string;
   /** The buffer of each var. */
   readonly varBuffer: (node: Node) => Buffer;
-  readonly sinks: ReadonlyMap<string, Sink>;
+  /** Where each output goes. */
+  readonly sinkOf: (output: O) => Sink;
   /** Element type of intermediate values. */
   readonly dtype: "f32" | "f64";
   /** Panels of a parameter that the module keeps between calls (panels.ts): the schedule packs none of them. */
   readonly lastingPanels?: (param: Buffer, transpose: boolean) => Buffer | undefined;
 }
 
-export function schedule({ fn, title, varBuffer, sinks, dtype, lastingPanels }: ScheduleInput): Schedule {
+export function schedule<O extends Output>({ fn, title, varBuffer, sinkOf, dtype, lastingPanels }: ScheduleInput<O>): Schedule {
   const roots = fn.outputs.map((o) => o.node);
   const order = topoOrder(roots);
   const users = new Map<Node, Node[]>();
   for (const node of order) for (const input of node.inputs) users.set(input, [...(users.get(input) ?? []), node]);
   const outputsOf = new Map<Node, Sink[]>();
-  for (const { name, node } of fn.outputs) {
-    const sink = sinks.get(name);
-    if (!sink) throw new IRError(`${title}: no sink for output ${name}`);
-    outputsOf.set(node, [...(outputsOf.get(node) ?? []), sink]);
-  }
+  for (const output of fn.outputs) outputsOf.set(output.node, [...(outputsOf.get(output.node) ?? []), sinkOf(output)]);
 
   const located = new Map<Node, Buffer>();
   const scratch: Buffer[] = [];

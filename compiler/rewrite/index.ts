@@ -1,7 +1,7 @@
 // compiler/rewrite — public surface: the rewrite passes, each a whole-function
 // transform Fn → Fn.
 
-import type { Fn } from "../ir/index.js";
+import type { Fn, Output } from "../ir/index.js";
 import { foldConstants } from "./fold.js";
 import { rebuild, type LocalRule } from "./rebuild.js";
 import { simplifyAlgebra } from "./simplify.js";
@@ -11,7 +11,7 @@ export { foldConstants } from "./fold.js";
 export { simplifyAlgebra } from "./simplify.js";
 
 /** Fold and simplify to a fixed point (each round also drops dead code and merges duplicates). */
-export function simplify(fn: Fn): Fn {
+export function simplify<O extends Output>(fn: Fn<O>): Fn<O> {
   const rule: LocalRule = (node, inputs, g) => foldConstants(node, inputs, g) ?? simplifyAlgebra(node, inputs, g);
   let current = rebuild(fn, rule);
   for (let round = 0; round < 8; round++) {

@@ -4,7 +4,7 @@
 // are copied (dead code elimination), and the fresh graph interns every node
 // it makes (common-subexpression elimination).
 
-import { Graph, topoOrder, type Fn, type Node } from "../ir/index.js";
+import { Graph, topoOrder, type Fn, type Node, type Output } from "../ir/index.js";
 
 /**
  * A local rewrite: given the original node and its rewritten operands, return a
@@ -13,7 +13,7 @@ import { Graph, topoOrder, type Fn, type Node } from "../ir/index.js";
  */
 export type LocalRule = (node: Node, inputs: readonly Node[], g: Graph) => Node | undefined;
 
-export function rebuild(fn: Fn, rule: LocalRule = () => undefined): Fn {
+export function rebuild<O extends Output>(fn: Fn<O>, rule: LocalRule = () => undefined): Fn<O> {
   const g = new Graph();
   const map = new Map<Node, Node>();
   for (const node of topoOrder(fn.outputs.map((o) => o.node))) {
@@ -21,7 +21,7 @@ export function rebuild(fn: Fn, rule: LocalRule = () => undefined): Fn {
     const replaced = rule(node, inputs, g);
     map.set(node, replaced ?? g.copy(node, inputs));
   }
-  return { graph: g, outputs: fn.outputs.map(({ name, node }) => ({ name, node: map.get(node)! })) };
+  return { graph: g, outputs: fn.outputs.map((o) => ({ ...o, node: map.get(o.node)! })) };
 }
 
 /** Rebuild `roots` inside `g`, replacing the nodes in `substitute`; shares g's interning. */

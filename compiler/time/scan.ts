@@ -19,16 +19,23 @@ import type { ParamInit } from "../../runtime/abi.js";
  * or softmax cross-entropy against class ids, at every valid step or at each
  * sequence's last step only (sequence classification); or none.
  */
-export const lossKinds = ["mse", "mse-last", "softmax-ce", "softmax-ce-last", "none"] as const;
-export type LossKind = (typeof lossKinds)[number];
+const lossInfo = {
+  "mse": { targets: "vectors", at: "every" },
+  "mse-last": { targets: "vectors", at: "last" },
+  "softmax-ce": { targets: "classes", at: "every" },
+  "softmax-ce-last": { targets: "classes", at: "last" },
+  "none": { targets: "none", at: "every" },
+} as const satisfies Record<string, { targets: "vectors" | "classes" | "none"; at: "every" | "last" }>;
+export type LossKind = keyof typeof lossInfo;
+export const lossKinds = Object.keys(lossInfo) as LossKind[];
 
 /** Whether the loss compares with class ids (an i32 scalar per step) rather than a target vector. */
 export function targetsAreClasses(loss: LossKind): boolean {
-  return loss.startsWith("softmax-ce");
+  return lossInfo[loss].targets === "classes";
 }
 
 export function lossAtLastStep(loss: LossKind): boolean {
-  return loss.endsWith("-last");
+  return lossInfo[loss].at === "last";
 }
 
 export interface CellGraph {
@@ -91,6 +98,31 @@ function initHints(cell: CellGraph): Map<Node, ParamInit> {
   return hints;
 }
 
+/**
+ * What an output of a step function is for: the forward step's next value of
+ * a state, masked output, loss and tape entries; the backward step's
+ * cotangents of the previous state, of an input and of a parameter. Lowering
+ * binds each to its buffer by this, never by reading it out of a name.
+ */
+export interface Port {
+  readonly kind: "next" | "output" | "loss" | "tape" | "dstate" | "dinput" | "dparam";
+  /** The state, output, tape entry, input or parameter it is of ("loss" for the loss). */
+  readonly name: string;
+}
+
+export interface StepOutput extends Output {
+  readonly port: Port;
+}
+
+export type StepFn = Fn<StepOutput>;
+
+/** An output of a step, labelled by its port (a label for dumps, never parsed). */
+export const portOutput = (port: Port, node: Node): StepOutput => ({
+  name: port.kind === "loss" ? "loss" : `${port.kind}:${port.name}`,
+  node,
+  port,
+});
+
 /** The forward and backward step functions, before taping. */
 export interface StepPair {
   readonly loss: LossKind;
@@ -98,10 +130,10 @@ export interface StepPair {
   readonly states: readonly TensorInfo[];
   readonly params: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
-  /** Outputs: next:S for each state, output:Y for each output, and loss (mse only). */
-  readonly forward: Fn;
-  /** Outputs: dstate:S, dinput:X, dparam:P. */
-  readonly backward: Fn;
+  /** Outputs: the next value of each state, each output, and the loss (with one). */
+  readonly forward: StepFn;
+  /** Outputs: the cotangents of each state, each (non-integer) input and each parameter. */
+  readonly backward: StepFn;
 }
 
 const nameOf = (node: Node) => (node.arg as { name: string }).name;
@@ -115,22 +147,26 @@ const info = (node: Node): TensorInfo => ({ name: nameOf(node), shape: node.shap
  */
 export function buildStepPair(given: CellGraph, loss: LossKind): StepPair {
   const g = given.graph;
-  const mask = g.variable("mask", "mask", [], true);
+  const mask = g.variable("mask", "mask", [], true, { marks: "valid" });
   const zero = g.constant(0);
   const cell = maskInputs(given, mask, zero);
   const stateByName = new Map(cell.states.map((s) => [nameOf(s), s]));
   const outputs = cell.outputs ?? [cell.next[0]!];
 
   // A finished sequence keeps its state, emits 0 and adds no loss.
-  const forwardOutputs: Output[] = cell.next.map(({ name, node }) => ({ name: `next:${name}`, node: g.apply("select", [mask, node, stateByName.get(name)!]) }));
+  const forwardOutputs: StepOutput[] = cell.next.map(({ name, node }) =>
+    portOutput({ kind: "next", name }, g.apply("select", [mask, node, stateByName.get(name)!])),
+  );
+  const seed = (of: "next" | "output", name: string, shape: Shape) =>
+    g.variable(`${of}:${name}`, "seed", shape, true, { seeds: { kind: of, name } });
   const seeds: Seed[] = cell.next.map(({ name }, i) => ({
     node: forwardOutputs[i]!.node,
-    cotangent: g.variable(`next:${name}`, "seed", stateByName.get(name)!.shape, true),
+    cotangent: seed("next", name, stateByName.get(name)!.shape),
   }));
   for (const { name, node } of outputs) {
     const masked = g.apply("select", [mask, node, zero]);
-    forwardOutputs.push({ name: `output:${name}`, node: masked });
-    if (loss === "none") seeds.push({ node: masked, cotangent: g.variable(`output:${name}`, "seed", node.shape, true) });
+    forwardOutputs.push(portOutput({ kind: "output", name }, masked));
+    if (loss === "none") seeds.push({ node: masked, cotangent: seed("output", name, node.shape) });
   }
   if (loss !== "none") {
     const { name, node } = outputs[0]!;
@@ -146,9 +182,9 @@ export function buildStepPair(given: CellGraph, loss: LossKind): StepPair {
       const diff = g.apply("sub", [node, g.apply("select", [mask, g.variable(name, "target", node.shape, true), zero])]);
       value = g.apply("mul", [g.constant(0.5), g.apply("sum", [g.apply("mul", [diff, diff])])]);
     }
-    const counted = lossAtLastStep(loss) ? g.variable("last", "mask", [], true) : mask;
+    const counted = lossAtLastStep(loss) ? g.variable("last", "mask", [], true, { marks: "last" }) : mask;
     const stepLoss = g.apply("select", [counted, value, zero]);
-    forwardOutputs.push({ name: "loss", node: stepLoss });
+    forwardOutputs.push(portOutput({ kind: "loss", name: "loss" }, stepLoss));
     seeds.push({ node: stepLoss, cotangent: g.constant(1) });
   }
 
@@ -156,10 +192,10 @@ export function buildStepPair(given: CellGraph, loss: LossKind): StepPair {
   const hints = initHints(cell);
   const wrt = [...cell.states, ...cell.inputs.filter((x) => !integer.has(x)), ...cell.params];
   const cts = vjp(g, seeds, wrt);
-  const backwardOutputs: Output[] = wrt.map((node, i) => {
+  const backwardOutputs: StepOutput[] = wrt.map((node, i) => {
     const role = (node.arg as { role: string }).role;
-    const prefix = role === "state" ? "dstate" : role === "input" ? "dinput" : "dparam";
-    return { name: `${prefix}:${nameOf(node)}`, node: cts[i]! };
+    const kind = role === "state" ? "dstate" : role === "input" ? "dinput" : "dparam";
+    return portOutput({ kind, name: nameOf(node) }, cts[i]!);
   });
 
   return {

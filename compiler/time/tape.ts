@@ -3,11 +3,11 @@
 // forward and backward functions; every forward value the backward needs is
 // either read from where it already lives (params, inputs, targets, the
 // mask), recomputed (values of parameters alone), or written to the tape by
-// the forward step (a "tape:tK" output) and read back (a tape var).
+// the forward step (an output whose port is that tape entry) and read back (a tape var).
 
-import { opInfo, topoOrder, type Fn, type Node, type Output, type VarArg } from "../ir/index.js";
+import { opInfo, topoOrder, type Node, type VarArg } from "../ir/index.js";
 import { rebuild, substitute } from "../rewrite/index.js";
-import type { StepPair } from "./scan.js";
+import { portOutput, type StepFn, type StepOutput, type StepPair } from "./scan.js";
 
 export interface TapeEntry {
   readonly name: string;
@@ -61,15 +61,15 @@ export function tapeScan(pair: StepPair): TapedScan {
   const g = pair.backward.graph;
   const tape: TapeEntry[] = [];
   const replace = new Map<Node, Node>();
-  const tapeOutputs: Output[] = [];
+  const tapeOutputs: StepOutput[] = [];
   taped.forEach((node, k) => {
     const name = `t${k}`;
     tape.push({ name, shape: node.shape, batched: node.batched });
     replace.set(node, g.variable(name, "tape", node.shape, node.batched));
-    tapeOutputs.push({ name: `tape:${name}`, node });
+    tapeOutputs.push(portOutput({ kind: "tape", name }, node));
   });
   const newRoots = substitute(backwardRoots, replace, g);
-  const backward: Fn = rebuild({ graph: g, outputs: pair.backward.outputs.map((o, i) => ({ name: o.name, node: newRoots[i]! })) });
-  const forward: Fn = rebuild({ graph: g, outputs: [...pair.forward.outputs, ...tapeOutputs] });
+  const backward: StepFn = rebuild({ graph: g, outputs: pair.backward.outputs.map((o, i) => ({ ...o, node: newRoots[i]! })) });
+  const forward: StepFn = rebuild({ graph: g, outputs: [...pair.forward.outputs, ...tapeOutputs] });
   return { ...pair, forward, backward, tape };
 }
