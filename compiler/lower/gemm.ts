@@ -16,6 +16,7 @@
 // y = W x (the same on Wᵀ, packed); dW = Σ_b a_b ⊗ c_b (p = row of dW, q =
 // batch entry, B = the c rows; A and B packed block by block, see `packed`).
 
+import type { Tiling } from "./kernel.js";
 import type { Lanes } from "./lanes.js";
 import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
 
@@ -44,6 +45,8 @@ export interface Product {
   readonly cRow: number;
   /** Adds to C instead of overwriting it. */
   readonly accumulate: boolean;
+  /** Rows per register tile and vectors per strip (the panels' layout too). */
+  readonly tiling: Pick<Tiling, "tileRows" | "stripVectors">;
   /**
    * Runs the contraction in blocks of `block` steps of q, each block's A and
    * B first copied into `buffer` (block·(rows + cols) elements; `rows` is
@@ -97,11 +100,11 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
     ];
   };
 
-  /** A strip of columns in tiles of its vectors; rows in tiles of two, then one by one. */
+  /** A strip of columns in tiles of its vectors; rows in tiles of `tileRows`, then one by one. */
   const strip = ({ lanes: l, from, to, vectors }: Strip): Expr[] => {
     const width = vectors * l.width;
     const rowsBody: Expr[] = [];
-    const tileRows = 2;
+    const tileRows = g.tiling.tileRows;
     const bStep = g.panels === undefined ? g.bStep : width * bytes;
     const bAt = () => (g.panels === undefined ? m.i32.add(g.b(), get(jb)) : m.i32.add(g.b(), m.i32.mul(get(jb), c(g.panels))));
     rowsBody.push(fb.forLoop(p0, c(0), m.i32.sub(g.rows(), c(tileRows - 1)), tileRows, tile(l, tileRows, vectors, bStep, bAt)));
@@ -110,7 +113,7 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
     return [fb.forLoop(jb, c(from * bytes), c(to * bytes), width * bytes, rowsBody)];
   };
 
-  return m.block(null, strips(g.cols, vec, scalar).flatMap(strip));
+  return m.block(null, strips(g.cols, vec, scalar, g.tiling.stripVectors).flatMap(strip));
 }
 
 /** The product block by block, each block of A and B packed first (see Product.packed). */
@@ -133,13 +136,13 @@ function emitPackedBlocks(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: Pro
   // Rows q0 … q0 + n of B in panels of depth `block`.
   const packB = emitPanelRows(fb, vec, scalar, {
     src: () => m.i32.add(g.b(), m.i32.mul(get(q0), c(g.bStep))), srcStride: g.bStep,
-    dst: bPacked, panelDepth: block, depth: () => get(n), cols: g.cols,
+    dst: bPacked, panelDepth: block, depth: () => get(n), cols: g.cols, vectors: g.tiling.stripVectors,
   });
   const product = emitProduct(fb, vec, scalar, {
     rows: g.rows, depth: () => get(n), cols: g.cols,
     a: aPacked, aRow: block * bytes, aStep: bytes,
     b: bPacked, bStep: 0, panels: block,
-    c: g.c, cRow: g.cRow, accumulate: true,
+    c: g.c, cRow: g.cRow, accumulate: true, tiling: g.tiling,
   });
   return m.block(null, [
     ...(g.accumulate ? [] : [m.memory.fill(g.c(), c(0), m.i32.mul(g.rows(), c(g.cRow)))]),
@@ -158,13 +161,13 @@ function emitPackedBlocks(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: Pro
  * into column panels, the layout of Product.panels: the strip [from, to) at
  * dst + from·panelDepth·bytes, its row r at + r·(to − from)·bytes.
  */
-export function emitPanelRows(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, o: { src: () => Expr; srcStride: number; dst: () => Expr; panelDepth: number; depth: () => Expr; cols: number }): Expr {
+export function emitPanelRows(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, o: PanelRows): Expr {
   const m = fb.mod.raw;
   const c = (n: number) => m.i32.const(n);
   const get = (local: number) => fb.get(local, i32);
   const bytes = scalar.bytes;
   const [j, r, from, to] = [fb.local(i32), fb.local(i32), fb.local(i32), fb.local(i32)];
-  return m.block(null, strips(o.cols, vec, scalar).map(({ lanes, from: start, to: end, vectors }) => {
+  return m.block(null, strips(o.cols, vec, scalar, o.vectors).map(({ lanes, from: start, to: end, vectors }) => {
     const width = vectors * lanes.width;
     const copy = Array.from({ length: vectors }, (_, v) => lanes.store(get(to), lanes.load(get(from), v * lanes.width * bytes), v * lanes.width * bytes));
     return fb.forLoop(j, c(start), c(end), width, [
@@ -187,12 +190,24 @@ export interface Strip {
   readonly vectors: number;
 }
 
+/** Rows of a matrix to copy into column panels (emitPanelRows). */
+interface PanelRows {
+  readonly src: () => Expr;
+  readonly srcStride: number;
+  readonly dst: () => Expr;
+  readonly panelDepth: number;
+  readonly depth: () => Expr;
+  readonly cols: number;
+  /** Vectors per strip: the products' tiling. */
+  readonly vectors: number;
+}
+
 /**
- * How a product's n columns are cut into strips: runs of four vectors, then
- * single vectors, then single elements. The packed layout (pack.ts) follows
- * the same cut.
+ * How a product's n columns are cut into strips: runs of `vectors` vectors,
+ * then single vectors, then single elements. The packed layout (pack.ts)
+ * follows the same cut.
  */
-export function strips(n: number, vec: Lanes, scalar: Lanes): Strip[] {
+export function strips(n: number, vec: Lanes, scalar: Lanes, vectors: number): Strip[] {
   const out: Strip[] = [];
   let from = 0;
   const run = (lanes: Lanes, vectors: number) => {
@@ -201,7 +216,7 @@ export function strips(n: number, vec: Lanes, scalar: Lanes): Strip[] {
     if (to > from) out.push({ lanes, from, to, vectors });
     from = to;
   };
-  run(vec, 4);
+  run(vec, vectors);
   if (vec.width > 1) run(vec, 1);
   run(scalar, 1);
   return out;

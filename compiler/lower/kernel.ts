@@ -19,6 +19,27 @@ export type Sink =
   /** Summed over the batch into the function's loss. */
   | { readonly kind: "loss" };
 
+/**
+ * How products are cut into loops (gemm.ts, products.ts, pack.ts): the
+ * schedule's choice, carried by each product and pack kernel and printed with
+ * it. A matrix's packed panels follow the strips of the products that read it.
+ */
+export interface Tiling {
+  /** Rows of the result per register tile of a product (the rest one by one). */
+  readonly tileRows: number;
+  /** Vectors of columns per strip (then single vectors, then single elements): also the panel layout. */
+  readonly stripVectors: number;
+  /** Steps of a contraction over the batch (Σ_b a_b ⊗ c_b) packed at a time. */
+  readonly batchBlock: number;
+  /** Rows per block of y = W·x entry by entry, each load of x feeding that many dot products. */
+  readonly dotRows: number;
+}
+
+/** The tiling every schedule uses today: tuned on AMD EPYC and Intel Xeon cores (bench/README.md). */
+export const defaultTiling: Tiling = { tileRows: 2, stripVectors: 4, batchBlock: 64, dotRows: 4 };
+
+const printTiles = (t: Tiling) => ` tiles ${t.tileRows}x${t.stripVectors}v`;
+
 /** Where a kernel writes: its destination, added to or overwritten. */
 export interface Target {
   readonly dest: Buffer;
@@ -42,11 +63,26 @@ export type Kernel =
       readonly transposed: boolean;
       readonly x: Node;
       readonly panels?: Buffer;
+      readonly tiling: Tiling;
     } & Target)
   /** dest = W, or Wᵀ if `transpose`, packed in column panels for the product kernel. */
-  | { readonly kind: "pack"; readonly x: Node; readonly transpose: boolean; readonly dest: Buffer; readonly accumulate: false }
+  | {
+      readonly kind: "pack";
+      readonly x: Node;
+      readonly transpose: boolean;
+      readonly tiling: Tiling;
+      readonly dest: Buffer;
+      readonly accumulate: false;
+    }
   /** With `packing`, the scratch the summed product packs its blocks into (gemm.ts: Product.packed). */
-  | ({ readonly kind: "outer"; readonly a: Node; readonly b: Node; readonly batchsum: boolean; readonly packing?: Buffer } & Target)
+  | ({
+      readonly kind: "outer";
+      readonly a: Node;
+      readonly b: Node;
+      readonly batchsum: boolean;
+      readonly packing?: Buffer;
+      readonly tiling: Tiling;
+    } & Target)
   | { readonly kind: "transpose"; readonly x: Node; readonly dest: Buffer; readonly accumulate: false }
   /** dest (+)= Σ_k table[ids[k]], rows outside the table skipped. */
   | ({ readonly kind: "gathersum"; readonly table: Node; readonly ids: Node } & Target)
@@ -100,9 +136,6 @@ const fused = (node: Node, fuses: Fusion): Operand => ({ node, fuses });
 const read = (...nodes: Node[]): Operand[] => nodes.map((node) => ({ node, fuses: "none" }));
 const never = () => false;
 
-/** Steps of the batch contraction of Σ_b a_b ⊗ c_b packed at a time. */
-export const packingBlock = 64;
-
 export const kernelKinds: { readonly [K in KernelKind]: KernelKindInfo<K> } = {
   elementwise: {
     // The root is what the kernel computes; it reads the root's operands (or the lone leaf it copies).
@@ -128,14 +161,21 @@ export const kernelKinds: { readonly [K in KernelKind]: KernelKindInfo<K> } = {
     buffers: (k) => (k.panels ? [k.panels] : []),
     reducesBatch: never,
     print: (k, show) =>
-      `matvec ${k.transposed ? "transpose " : ""}${show(k.w)}${k.panels ? ` (packed ${k.panels.name})` : ""}, ${show(k.x)}`,
+      `matvec ${k.transposed ? "transpose " : ""}${show(k.w)}${k.panels ? ` (packed ${k.panels.name})` : ""}, ${show(k.x)}`
+      + (k.panels ? printTiles(k.tiling) : k.transposed ? "" : ` rows ${k.tiling.dotRows}`),
   },
-  pack: { operands: (k) => read(k.x), reducesBatch: never, print: (k, show) => `pack ${k.transpose ? "transpose " : ""}${show(k.x)}` },
+  pack: {
+    operands: (k) => read(k.x),
+    reducesBatch: never,
+    print: (k, show) => `pack ${k.transpose ? "transpose " : ""}${show(k.x)} strips ${k.tiling.stripVectors}v`,
+  },
   outer: {
     operands: (k) => read(k.a, k.b),
     reducesBatch: (k) => k.batchsum,
-    packing: (k) => (k.batchsum ? packingBlock * (k.a.shape[0]! + k.b.shape[0]!) : 0),
-    print: (k, show) => `outer${k.batchsum ? "+batchsum" : ""} ${show(k.a)}, ${show(k.b)}`,
+    packing: (k) => (k.batchsum ? k.tiling.batchBlock * (k.a.shape[0]! + k.b.shape[0]!) : 0),
+    print: (k, show) =>
+      `outer${k.batchsum ? "+batchsum" : ""} ${show(k.a)}, ${show(k.b)}`
+      + (k.batchsum ? `${printTiles(k.tiling)} block ${k.tiling.batchBlock}` : ""),
   },
   transpose: { operands: (k) => read(k.x), reducesBatch: never, print: (k, show) => `transpose ${show(k.x)}` },
   gathersum: {

@@ -28,13 +28,13 @@ export class KernelEmitter extends KernelSite {
     logsumexp: (k) => this.logsumexp(k.root, k.dest, k.accumulate),
     batchsum: (k) => this.batchsum(k.root, k.dest, k.accumulate),
     matvec: (k) => {
-      if (k.panels) return this.products.product(k.w, k.transposed, k.panels, k.x, k.dest, k.accumulate);
+      if (k.panels) return this.products.product(k.w, k.transposed, k.panels, k.x, k.tiling, k.dest, k.accumulate);
       return k.transposed
         ? this.products.matvecTransposedEach(k.w, k.x, k.dest, k.accumulate)
-        : this.products.matvec(k.w, k.x, k.dest, k.accumulate);
+        : this.products.matvec(k.w, k.x, k.tiling, k.dest, k.accumulate);
     },
-    pack: (k) => this.products.pack(k.x, k.transpose, k.dest),
-    outer: (k) => this.products.outer(k.a, k.b, k.batchsum, k.packing, k.dest, k.accumulate),
+    pack: (k) => this.products.pack(k.x, k.transpose, k.tiling, k.dest),
+    outer: (k) => this.products.outer(k.a, k.b, k.batchsum, k.packing, k.tiling, k.dest, k.accumulate),
     transpose: (k) => this.products.transpose(k.x, k.dest),
     gathersum: (k) => this.rows(k.table, k.ids, k.dest, k.accumulate, "gather"),
     scatteradd: (k) => this.rows(k.g, k.ids, k.dest, k.accumulate, "scatter"),

@@ -9,7 +9,7 @@ import { IRError, type Node, type VarArg } from "../ir/index.js";
 import { lossAtLastStep, readersOf, targetsAreClasses, type Program, type Stage, type StepOutput } from "../time/index.js";
 import { type Buffer, type BufferType, type Role } from "./buffers.js";
 import { LastingPanels } from "./panels.js";
-import type { Schedule, Sink } from "./kernel.js";
+import type { Schedule, Sink, Tiling } from "./kernel.js";
 import { schedule } from "./schedule.js";
 import { trainBuffers, type Optimizer, type TrainBuffers } from "./train.js";
 
@@ -116,7 +116,9 @@ export class MemoryLayout {
     return (this.readers.get(name) ?? 0) > 1;
   }
 
-  scheduleScan(stage: ScanStage, dtype: "f32" | "f64", lasting: LastingPanels): { forward: Schedule; backward: Schedule | undefined } {
+  scheduleScan(
+    stage: ScanStage, dtype: "f32" | "f64", lasting: LastingPanels, tiling: Tiling,
+  ): { forward: Schedule; backward: Schedule | undefined } {
     const { scan, prefix } = stage;
     const t = this.t;
     const firstOutput = scan.outputs[0]!.name;
@@ -157,11 +159,11 @@ export class MemoryLayout {
     return {
       forward: schedule({
         fn: forward, title: `${title}forward`, varBuffer: varBuffer("forward"), sinkOf, dtype,
-        lastingPanels: (p, transpose) => lasting.of("forward", p, transpose),
+        lastingPanels: (p, transpose) => lasting.of("forward", p, transpose), tiling,
       }),
       backward: this.inference ? undefined : schedule({
         fn: scan.backward, title: `${title}backward`, varBuffer: varBuffer("backward"), sinkOf, dtype,
-        lastingPanels: (p, transpose) => lasting.of("backward", p, transpose),
+        lastingPanels: (p, transpose) => lasting.of("backward", p, transpose), tiling,
       }),
     };
   }

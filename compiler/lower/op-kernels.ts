@@ -8,7 +8,7 @@
 
 import { isElementwise, IRError, printNode, type Node, type Op } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
-import { type Fusion, type Kernel, type Target } from "./kernel.js";
+import type { Fusion, Kernel, Target, Tiling } from "./kernel.js";
 
 /** What the schedule tells a row. */
 export interface OpKernelContext {
@@ -17,6 +17,7 @@ export interface OpKernelContext {
   readonly fused: (node: Node) => boolean;
   /** The packed copy of W (or Wᵀ) that a product reads, made once per matrix and form. */
   readonly panelsOf: (w: Node, transpose: boolean) => Buffer;
+  readonly tiling: Tiling;
 }
 
 interface OpKernel {
@@ -27,7 +28,7 @@ interface OpKernel {
   /** The kernel that stores it. */
   readonly kernel: (node: Node, to: Target, ctx: OpKernelContext) => Kernel;
   /** The kernel of its sum over the batch, where it is fused into a batchsum. */
-  readonly summed?: (node: Node, to: Target) => Kernel;
+  readonly summed?: (node: Node, to: Target, ctx: OpKernelContext) => Kernel;
 }
 
 /** Whether a node of this op may be computed inside a kernel operand that fuses so. */
@@ -63,14 +64,14 @@ export const opKernels = {
       const w = transposed ? a.inputs[0]! : a;
       // A matrix shared by a batch of vectors: the product kernel reads B = Wᵀ (for W·x) or W (for Wᵀ·x) packed.
       const panels = !w.batched && x.batched ? ctx.panelsOf(w, !transposed) : undefined;
-      return { kind: "matvec", w, transposed, x, ...(panels ? { panels } : {}), ...to };
+      return { kind: "matvec", w, transposed, x, ...(panels ? { panels } : {}), tiling: ctx.tiling, ...to };
     },
   },
   outer: {
     absorbs: "none",
     fuses: (_, users) => summedOnly(users),
-    kernel: (node, to) => ({ kind: "outer", a: node.inputs[0]!, b: node.inputs[1]!, batchsum: false, ...to }),
-    summed: (node, to) => ({ kind: "outer", a: node.inputs[0]!, b: node.inputs[1]!, batchsum: true, ...to }),
+    kernel: (node, to, ctx) => ({ kind: "outer", a: node.inputs[0]!, b: node.inputs[1]!, batchsum: false, tiling: ctx.tiling, ...to }),
+    summed: (node, to, ctx) => ({ kind: "outer", a: node.inputs[0]!, b: node.inputs[1]!, batchsum: true, tiling: ctx.tiling, ...to }),
   },
   transpose: {
     absorbs: "none",
@@ -102,7 +103,7 @@ export const opKernels = {
     kernel: (node, to, ctx) => {
       const a = node.inputs[0]!;
       const summed = ctx.fused(a) ? opKernels[a.op].summed : undefined;
-      return summed ? summed(a, to) : { kind: "batchsum", root: a, ...to };
+      return summed ? summed(a, to, ctx) : { kind: "batchsum", root: a, ...to };
     },
   },
 } as const satisfies Record<Op, OpKernel> as Record<Op, OpKernel>;

@@ -14,17 +14,23 @@ import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
 
 const i32 = binaryen.i32;
 
-export function emitPack(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, px: number, pd: number, [rows, cols]: readonly [number, number], transpose: boolean): Expr {
+export function emitPack(
+  fb: FunctionBuilder, vec: Lanes, scalar: Lanes, px: number, pd: number,
+  [rows, cols]: readonly [number, number], transpose: boolean, stripVectors: number,
+): Expr {
   const m = fb.mod.raw;
   const c = (n: number) => m.i32.const(n);
   const get = (local: number) => fb.get(local, i32);
   const bytes = scalar.bytes;
   // B is [depth, n]: the source transposed, or the source itself.
   const [depth, n] = transpose ? [cols, rows] : [rows, cols];
-  if (!transpose) return emitPanelRows(fb, vec, scalar, { src: () => get(px), srcStride: cols * bytes, dst: () => get(pd), panelDepth: depth, depth: () => c(depth), cols: n });
+  if (!transpose) {
+    const whole = { src: () => get(px), srcStride: cols * bytes, dst: () => get(pd), panelDepth: depth, depth: () => c(depth) };
+    return emitPanelRows(fb, vec, scalar, { ...whole, cols: n, vectors: stripVectors });
+  }
   const [j, src, dst] = [fb.local(i32), fb.local(i32), fb.local(i32)];
   // Columns j.. of B are rows j.. of the source: a [width, depth] block, transposed.
-  return m.block(null, strips(n, vec, scalar).map(({ lanes, from, to, vectors }) => {
+  return m.block(null, strips(n, vec, scalar, stripVectors).map(({ lanes, from, to, vectors }) => {
     const width = vectors * lanes.width;
     return fb.forLoop(j, c(from), c(to), width, [
       fb.set(dst, m.i32.add(get(pd), m.i32.mul(get(j), c(depth * bytes)))),

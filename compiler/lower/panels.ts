@@ -15,6 +15,7 @@
 
 import { regionStart, type Buffer } from "./buffers.js";
 import type { Lanes } from "./lanes.js";
+import type { Tiling } from "./kernel.js";
 import { emitPack } from "./pack.js";
 import { binaryen, type Expr, type FunctionBuilder, type WasmModule } from "./wasm.js";
 
@@ -34,6 +35,9 @@ export class LastingPanels {
   };
   private readonly panels = new Map<Buffer, Map<boolean, Panels>>();
   private readonly readBy: Record<Pass, Set<Panels>> = { forward: new Set(), backward: new Set() };
+
+  /** Panels laid out for products cut by `tiling` (the one the schedules use). */
+  constructor(private readonly tiling: Tiling) {}
 
   /** The lasting panels of parameter `source` (B = sourceᵀ if `transpose`, else source) that `pass` reads. */
   of(pass: Pass, source: Buffer, transpose: boolean): Buffer {
@@ -74,7 +78,7 @@ export class LastingPanels {
     const packs = read.flatMap(({ source, transpose, dest }) => [
       fb.set(px, regionStart(fb, source)),
       fb.set(pd, regionStart(fb, dest)),
-      emitPack(fb, vec, scalar, px, pd, source.shape as [number, number], transpose),
+      emitPack(fb, vec, scalar, px, pd, source.shape as [number, number], transpose, this.tiling.stripVectors),
     ]);
     const current = () => fb.get(version, i32);
     const stale = m.i32.or(m.i32.eqz(current()), m.i32.ne(current(), m.global.get(packedAt, i32)));

@@ -9,7 +9,7 @@ import type { Buffer } from "./buffers.js";
 import { emitProduct } from "./gemm.js";
 import type { Lanes } from "./lanes.js";
 import { emitPack } from "./pack.js";
-import { packingBlock } from "./kernel.js";
+import type { Tiling } from "./kernel.js";
 import type { KernelSite } from "./site.js";
 import { emitTranspose } from "./transpose.js";
 import { binaryen, type Expr } from "./wasm.js";
@@ -24,9 +24,9 @@ export class ProductKernels {
    * the block's rows of W stay in cache while every batch entry reads them,
    * and each load of x feeds four products.
    */
-  matvec(w: Node, x: Node, dest: Buffer, accumulate: boolean): Expr {
+  matvec(w: Node, x: Node, tiling: Tiling, dest: Buffer, accumulate: boolean): Expr {
     const rowsM = w.shape[0]!;
-    const block = 4;
+    const block = tiling.dotRows;
     const full = Math.floor(rowsM / block) * block;
     const parts: Expr[] = [];
     if (full > 0) parts.push(this.matvecRows(w, x, dest, accumulate, 0, full, block));
@@ -76,7 +76,7 @@ export class ProductKernels {
    * y = W·x or Wᵀ·x for every batch entry as one product (gemm.ts): p = batch
    * entry, q = entry of x, B = Wᵀ or W, read from its packed copy.
    */
-  product(w: Node, transposed: boolean, panels: Buffer, x: Node, dest: Buffer, accumulate: boolean): Expr {
+  product(w: Node, transposed: boolean, panels: Buffer, x: Node, tiling: Tiling, dest: Buffer, accumulate: boolean): Expr {
     const [rowsM, colsM] = w.shape as [number, number];
     const [depth, cols] = transposed ? [rowsM, colsM] : [colsM, rowsM];
     return emitProduct(this.s.ctx.fb, this.s.ctx.vec, this.s.ctx.scalar, {
@@ -84,7 +84,7 @@ export class ProductKernels {
       a: () => this.s.start(x), aRow: x.batched ? depth * this.s.bytes : 0, aStep: this.s.bytes,
       b: () => this.s.base(panels), bStep: cols * this.s.bytes, panels: depth,
       c: () => this.s.base(dest), cRow: cols * this.s.bytes,
-      accumulate,
+      accumulate, tiling,
     });
   }
 
@@ -113,7 +113,7 @@ export class ProductKernels {
   }
 
   /** dest[i, :] (+)= a[i] · c[:], for each batch entry, or summed over the batch. */
-  outer(a: Node, c: Node, batchsum: boolean, packing: Buffer | undefined, dest: Buffer, accumulate: boolean): Expr {
+  outer(a: Node, c: Node, batchsum: boolean, packing: Buffer | undefined, tiling: Tiling, dest: Buffer, accumulate: boolean): Expr {
     const fb = this.s.ctx.fb;
     const m = this.s.m;
     const rowsM = a.shape[0]!;
@@ -141,20 +141,20 @@ export class ProductKernels {
         a: () => this.s.start(a), aRow: this.s.bytes, aStep: a.batched ? rowsM * this.s.bytes : 0,
         b: () => this.s.start(c), bStep: c.batched ? cols * this.s.bytes : 0,
         c: () => this.s.base(dest), cRow: cols * this.s.bytes,
-        accumulate,
-        ...(packing ? { packed: { buffer: () => this.s.base(packing), rows: rowsM, block: packingBlock } } : {}),
+        accumulate, tiling,
+        ...(packing ? { packed: { buffer: () => this.s.base(packing), rows: rowsM, block: tiling.batchBlock } } : {}),
       });
     }
     return fb.forLoop(b, this.s.c(0), this.s.copies(dest), 1, [...operands, fb.set(pd, this.s.row(dest, true, b)), rowLoop(accumulate)]);
   }
 
-  pack(x: Node, transpose: boolean, dest: Buffer): Expr {
+  pack(x: Node, transpose: boolean, tiling: Tiling, dest: Buffer): Expr {
     const fb = this.s.ctx.fb;
     const [px, pd] = [this.s.newLocal(), this.s.newLocal()];
     return this.s.m.block(null, [
       fb.set(px, this.s.start(x)),
       fb.set(pd, this.s.base(dest)),
-      emitPack(fb, this.s.ctx.vec, this.s.ctx.scalar, px, pd, x.shape as [number, number], transpose),
+      emitPack(fb, this.s.ctx.vec, this.s.ctx.scalar, px, pd, x.shape as [number, number], transpose, tiling.stripVectors),
     ]);
   }
 

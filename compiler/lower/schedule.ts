@@ -9,7 +9,7 @@
 
 import { topoOrder, type Fn, type Node, type Output } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
-import { kindOf, type Kernel, type Schedule, type Sink, type Target } from "./kernel.js";
+import { defaultTiling, kindOf, type Kernel, type Schedule, type Sink, type Target, type Tiling } from "./kernel.js";
 import { opKernels, type OpKernelContext } from "./op-kernels.js";
 import { readsOf, splitPhases } from "./phases.js";
 
@@ -24,9 +24,12 @@ export interface ScheduleInput<O extends Output> {
   readonly dtype: "f32" | "f64";
   /** Panels of a parameter that the module keeps between calls (panels.ts): the schedule packs none of them. */
   readonly lastingPanels?: (param: Buffer, transpose: boolean) => Buffer | undefined;
+  /** How products are cut into loops; defaultTiling when omitted. */
+  readonly tiling?: Tiling;
 }
 
-export function schedule<O extends Output>({ fn, title, varBuffer, sinkOf, dtype, lastingPanels }: ScheduleInput<O>): Schedule {
+export function schedule<O extends Output>(input: ScheduleInput<O>): Schedule {
+  const { fn, title, varBuffer, sinkOf, dtype, lastingPanels, tiling = defaultTiling } = input;
   const roots = fn.outputs.map((o) => o.node);
   const order = topoOrder(roots);
   const users = new Map<Node, Node[]>();
@@ -59,13 +62,13 @@ export function schedule<O extends Output>({ fn, title, varBuffer, sinkOf, dtype
     if (!home) {
       home = { name: `${title}.panels${key}`, role: "scratch", shape: w.shape, perStep: false, batched: false, type: dtype, place: undefined };
       scratch.push(home);
-      kernels.push({ kind: "pack", x: w, transpose, dest: home, accumulate: false });
+      kernels.push({ kind: "pack", x: w, transpose, tiling, dest: home, accumulate: false });
       packed.set(key, home);
     }
     return home;
   };
 
-  const ctx: OpKernelContext = { title, fused, panelsOf };
+  const ctx: OpKernelContext = { title, fused, panelsOf, tiling };
   const compute = (node: Node, dest: Buffer, accumulate: boolean): Kernel => {
     const to: Target = { dest, accumulate };
     return opKernels[node.op].kernel(node, to, ctx);
