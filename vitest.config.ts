@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -9,6 +10,9 @@ export default defineConfig({
     // Binaryen's optimiser warms up) once per worker instead of once per file.
     // Specs keep no state in modules that another file could see.
     isolate: false,
+    // One worker per core: vitest's default leaves one core to its main process, which here
+    // mostly waits (on 2 cores that halves the speed).
+    maxWorkers: availableParallelism(),
     // Rebuilds dist/ first when it is older than its sources (the CLI, package and browser specs run it).
     globalSetup: ["spec/support/fresh-dist.ts"],
   },
