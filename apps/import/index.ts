@@ -1,13 +1,15 @@
 // apps/import — `rnnc import` as a library: a trained network from PyTorch
-// (a state_dict as .pt or .safetensors), ONNX or TF.js, read into the neutral
-// Network (network.ts), checked, and written as an rnnc model file (cells as
-// equations) and a parameter file under the model's tensor names. Stands on
-// rnnc's public surfaces only (rnnc/runtime's parameter files).
+// (a state_dict as .pt or .safetensors), ONNX, TF.js or Keras 3 (.keras),
+// read into the neutral Network (network.ts), checked, and written as an rnnc
+// model file (cells as equations) and a parameter file under the model's
+// tensor names. Stands on rnnc's public surfaces only (rnnc/runtime's
+// parameter files).
 
 import { checkNetwork } from "./check.js";
 import { ImportError } from "./errors.js";
 import { readOnnx } from "./onnx/proto.js";
 import { onnxNetwork } from "./onnx/read.js";
+import { readKerasFile } from "./keras/keras-file.js";
 import { tfjsNetwork } from "./tfjs/layers.js";
 import { readTfjsModel } from "./tfjs/model-json.js";
 import type { Network } from "./network.js";
@@ -25,15 +27,16 @@ export { ImportError } from "./errors.js";
 export type { Network } from "./network.js";
 export type { TorchOptions } from "./torch/state-dict.js";
 
-export const sourceFormats = ["torch", "safetensors", "onnx", "tfjs"] as const;
+export const sourceFormats = ["torch", "safetensors", "onnx", "tfjs", "keras"] as const;
 export type SourceFormat = (typeof sourceFormats)[number];
 
-/** The format a file's name says: .pt/.pth/.bin torch, .safetensors, .onnx, .json (a TF.js model.json). */
+/** The format a file's name says: .pt/.pth/.bin torch, .safetensors, .onnx, .json (a TF.js model.json), .keras. */
 export function formatOf(file: string): SourceFormat | undefined {
   if (/\.(pt|pth|bin)$/i.test(file)) return "torch";
   if (/\.safetensors$/i.test(file)) return "safetensors";
   if (/\.onnx$/i.test(file)) return "onnx";
   if (/\.json$/i.test(file)) return "tfjs";
+  if (/\.keras$/i.test(file)) return "keras";
   return undefined;
 }
 
@@ -94,6 +97,8 @@ export function readNetwork(
       return onnxNetwork(readOnnx(bytes, file, readBeside), file);
     case "tfjs":
       return tfjsNetwork(readTfjsModel(bytes, file, readBeside), file);
+    case "keras":
+      return tfjsNetwork(readKerasFile(bytes, file), file);
   }
 }
 

@@ -1,7 +1,8 @@
 // compiler/cli — `rnnc import`: a trained network from another framework as
-// an rnnc model. In: SOURCE (a PyTorch state_dict as .pt or .safetensors, ...)
-// and -o DIR. Out: DIR/model.ts and DIR/params.safetensors, written by the
-// importer application (apps/import); its ImportErrors are user errors.
+// an rnnc model. In: SOURCE (a PyTorch state_dict as .pt or .safetensors, an
+// ONNX model, a TF.js model.json, a Keras .keras file) and -o DIR. Out:
+// DIR/model.ts and DIR/params.safetensors, written by the importer
+// application (apps/import); its ImportErrors are user errors.
 
 import { dirname, join, resolve } from "node:path";
 import {
@@ -37,9 +38,10 @@ SOURCE is
     torch.onnx.export writes them, with a Gather embedding before them and a
     MatMul and Add readout (and Sigmoid, Tanh or Relu) after them;
   - a TF.js layers model (model.json and its weight shards: tf.LayersModel.save,
-    or tfjs-converter from Keras) of SimpleRNN, LSTM, GRU (reset_after either
-    way) and Bidirectional (concat, sum) layers, with an Embedding or Masking
-    before them and a Dense or TimeDistributed(Dense) after them.
+    or tfjs-converter from Keras) or a Keras 3 .keras file (model.save) of
+    SimpleRNN, LSTM, GRU (reset_after either way) and Bidirectional (concat,
+    sum) layers, with an Embedding or Masking before them and a Dense or
+    TimeDistributed(Dense) after them.
 
   -o, --output DIR         the folder to write (made if missing)
   --format F               ${sourceFormats.join(", ")} (default: from SOURCE's extension)

@@ -154,6 +154,13 @@ describe("rnnc import", () => {
     ).toMatchObject({ code: 2, err: expect.stringContaining("--rnn-nonlinearity: for PyTorch state_dicts") });
   });
 
+  it("reads a Keras 3 .keras file by its extension", () => {
+    const { code, out } = rnnc("import", fixture("keras/gru-reset-after.keras"), "-o", join(tmp, "keras"));
+    expect(code).toBe(0);
+    expect(out).toContain("model imported, input 3, GRU H=4 bidirectional (concat), readout 2 (f64 weights)");
+    expect(readFileSync(join(tmp, "keras", "model.ts"), "utf8")).toContain("(TF.js / Keras)");
+  });
+
   it("a refused file exits 1 with the reason", () => {
     const { code, err } = rnnc("import", fixture("refused/calls-system.pt"), "-o", join(tmp, "never"));
     expect(code).toBe(1);

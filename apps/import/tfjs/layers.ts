@@ -275,7 +275,8 @@ export function tfjsNetwork(model: TfjsModel, file: string): Network {
         : "Keras' is [batch, steps, features]; rnnc's y is [steps, batch, features]",
     });
   }
-  return { framework: "tfjs", file, dtype: "f32", input: input!, layers, ...(readout ? { readout } : {}), bindings };
+  const network = { framework: "tfjs", file, dtype: model.dtype, input: input!, layers, bindings } as const;
+  return readout ? { ...network, readout } : network;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

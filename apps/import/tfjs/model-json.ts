@@ -20,11 +20,30 @@ export interface TfjsModel {
   /** "tfjs-layers 4.22.0", "2.15.0", ... as the file says. */
   readonly kerasVersion: string;
   readonly weights: ReadonlyMap<string, Tensor>;
+  /** The weights' element type (model.json's are float32; a .keras file's may be float64). */
+  readonly dtype: "f32" | "f64";
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function layerList(topology: Record<string, unknown>, fail: (why: string) => never): LayerConfig[] {
+/**
+ * The one layer a functional model's layer reads, from its inbound_nodes:
+ * Keras 2 and TF.js write [[[name, node, tensor, kwargs]]], Keras 3 one node
+ * {args: [a __keras_tensor__ whose keras_history is [name, node, tensor]]}.
+ */
+function inboundLayer(inbound: unknown): unknown {
+  if (!Array.isArray(inbound) || inbound.length !== 1) return undefined;
+  const node: unknown = inbound[0];
+  if (Array.isArray(node)) return node.length === 1 && Array.isArray(node[0]) ? node[0][0] : undefined;
+  if (!isObject(node) || !Array.isArray(node.args) || node.args.length !== 1) return undefined;
+  const tensor: unknown = node.args[0];
+  if (!isObject(tensor) || tensor.class_name !== "__keras_tensor__" || !isObject(tensor.config)) return undefined;
+  const history = tensor.config.keras_history;
+  return Array.isArray(history) ? history[0] : undefined;
+}
+
+/** The layers of a model's topology (Keras' model config), in the order they run. */
+export function layerList(topology: Record<string, unknown>, fail: (why: string) => never): LayerConfig[] {
   const root = isObject(topology.model_config) ? topology.model_config : topology;
   const className = root.class_name;
   const config = root.config;
@@ -48,17 +67,7 @@ function layerList(topology: Record<string, unknown>, fail: (why: string) => nev
     );
   // A functional model must be a chain: each layer reads the one before it.
   layers.forEach((l, i) => {
-    if (i === 0) return;
-    const inbound = l.inbound;
-    const from =
-      Array.isArray(inbound) &&
-      inbound.length === 1 &&
-      Array.isArray(inbound[0]) &&
-      inbound[0].length === 1 &&
-      Array.isArray(inbound[0][0])
-        ? inbound[0][0][0]
-        : undefined;
-    if (from !== layers[i - 1]!.config.name) {
+    if (i > 0 && inboundLayer(l.inbound) !== layers[i - 1]!.config.name) {
       fail(
         `its layer ${String(l.config.name)} does not read the layer before it alone; rnnc reads functional models that ` +
           `are one chain`,
@@ -130,5 +139,5 @@ export function readTfjsModel(bytes: Uint8Array, file: string, readBeside: (path
     }
     if (at !== data.length) fail(`weight group ${g}: its shards hold ${data.length} bytes, its weights ${at}`);
   }
-  return { layers, kerasVersion, weights };
+  return { layers, kerasVersion, weights, dtype: "f32" };
 }

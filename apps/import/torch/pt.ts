@@ -9,7 +9,7 @@ import { ImportError } from "../errors.js";
 import { halfToNumber } from "../tensor.js";
 import { unpickle, type PyDict, type PyTensor, type PyValue, type StorageType } from "./pickle.js";
 import type { StateDict, StateTensor } from "./state-dict.js";
-import { isZip, readZip } from "./zip.js";
+import { isZip, readZip } from "../zip.js";
 
 const elementBytes: Record<StorageType, number> = {
   f32: 4,

@@ -2,7 +2,7 @@
 // parameters as a PyTorch state_dict. A state_dict imported and exported is
 // the same state_dict, name for name and bit for bit; import → export →
 // import is the identity on the model's parameters for every source PyTorch
-// can hold (a PyTorch state_dict, an ONNX graph, a Keras model.json); trained
+// can hold (a PyTorch state_dict, an ONNX graph, a Keras model.json or .keras file); trained
 // values go where the imported ones came from; what PyTorch has no module for
 // is refused by layer.
 
@@ -90,6 +90,26 @@ describe("other sources PyTorch can hold: import → export → import is the id
     const imported = importFile("gru-reset-after.json", dir("gru-reset-after.json"), "tfjs", {}, dir);
     const again = importFile("x.safetensors", back(imported).file, "safetensors");
     expect(sorted(decodeParams(again.params))).toEqual(sorted(decodeParams(imported.params)));
+  });
+
+  it("a Keras 3 .keras file with Bidirectional(GRU(reset_after=True)) in float64", () => {
+    const imported = importFile("gru-reset-after.keras", read("keras/gru-reset-after.keras"), "keras");
+    const again = importFile("x.safetensors", back(imported).file, "safetensors");
+    expect(sorted(decodeParams(again.params))).toEqual(sorted(decodeParams(imported.params)));
+  });
+
+  it("a .keras LSTM's one bias comes back as PyTorch's two: bias_ih as Keras' bias, bias_hh zero", () => {
+    const imported = importFile("lstm-tagger.keras", read("keras/lstm-tagger.keras"), "keras");
+    const again = new Map(
+      decodeParams(importFile("x.safetensors", back(imported).file, "safetensors").params).map((r) => [r.name, r]),
+    );
+    const before = decodeParams(imported.params);
+    for (const r of before) {
+      const bias = /^(l\d\.(?:fwd|bwd)\.)b([ifgo])$/.exec(r.name);
+      expect(again.get(bias ? `${bias[1]}bx${bias[2]}` : r.name)?.data, r.name).toEqual(r.data);
+      if (bias) expect([...again.get(`${bias[1]}bh${bias[2]}`)!.data].every((v) => v === 0)).toBe(true);
+    }
+    expect(again.size).toBe(before.length + 8);
   });
 });
 

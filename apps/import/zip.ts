@@ -1,12 +1,12 @@
-// apps/import/torch — a reader of zip archives, enough for torch.save's
-// files (stored entries, 64-byte aligned) and any zip tool's (deflated
-// entries, zip64 for large files). In: the file's bytes. Out: its entries by
-// name, each read on demand and checked against its CRC-32, so a damaged
-// archive is an error rather than wrong weights.
+// apps/import — a reader of zip archives, enough for torch.save's
+// files (stored entries, 64-byte aligned), Keras' .keras files (stored) and any zip
+// tool's (deflated entries, zip64 for large files). In: the file's bytes. Out: its
+// entries by name, each read on demand and checked against its CRC-32, so a
+// damaged archive is an error rather than wrong weights.
 
 import { inflateRawSync } from "node:zlib";
-import { crc32 } from "../../../runtime/index.js";
-import { ImportError } from "../errors.js";
+import { crc32 } from "../../runtime/index.js";
+import { ImportError } from "./errors.js";
 
 export interface ZipArchive {
   readonly names: readonly string[];
