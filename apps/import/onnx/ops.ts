@@ -1,12 +1,11 @@
 // apps/import/onnx — what each ONNX operator the reader knows does to the
 // values it follows (values.ts), one rule per operator in one table: constant
 // folding for the shape glue, the embedding Gather, the recurrent nodes and
-// the joins of their directions (path.ts), and the readout. In: a node, its
+// the joins of their directions (path.ts), and the readout (readout.ts). In: a node, its
 // input values and the network built so far. Out: the node's output values;
 // the network grows as its nodes are recognised. A node used in a way rnnc
 // cannot map is an ImportError naming it.
 
-import { transpose } from "../tensor.js";
 import {
   attr,
   axesOf,
@@ -19,7 +18,8 @@ import {
   type NodeContext,
   type Rule,
 } from "./context.js";
-import { asSeq, latest, recurrent, reshapeSeq, sizesOf } from "./path.js";
+import { asSeq, joinDirections, recurrent, reshapeSeq, sizesOf, sliceDirection } from "./path.js";
+import { readoutBias, readoutRules } from "./readout.js";
 import { elemTypes, type ConstTensor } from "./proto.js";
 import {
   axisOf,
@@ -47,21 +47,6 @@ function elementwiseConst(c: NodeContext, f: (a: number, b: number) => number): 
     f(a.tensor.values[i % a.tensor.values.length]!, b.tensor.values[i % b.tensor.values.length]!),
   );
   return { kind: "const", tensor: { dims: big.dims, values, type: a.tensor.type } };
-}
-
-function activation(kind: "sigmoid" | "tanh" | "relu"): Rule {
-  return (c) => {
-    const s = input(c, 0, "the data");
-    if (s.kind !== "seq" || (s.head !== "matmul" && s.head !== "bias") || !c.builder.readout) {
-      return fail(
-        c,
-        `applies ${c.node.opType} to ${describeValue(s)}; rnnc has an activation only after the readout's MatMul ` +
-          `(and Add)`,
-      );
-    }
-    c.builder.readout.activation = kind;
-    return [{ ...s, head: "activated", origin: c.node.outputs[0]! }];
-  };
 }
 
 export const rules: Record<string, Rule> = {
@@ -204,6 +189,7 @@ export const rules: Record<string, Rule> = {
         fail(c, "concatenates final states along an axis other than their directions");
       return [{ kind: "final", parts: parts.flatMap((p) => (p as Extract<Value, { kind: "final" }>).parts) }];
     }
+    if (parts.some((p) => p.kind === "seq")) return [joinDirections(c, parts, "concat", axis)];
     if (parts.every((p) => p.kind === "const")) {
       const tensors = parts.map((p) => (p as Extract<Value, { kind: "const" }>).tensor);
       return [{ kind: "const", tensor: concatConst(tensors, axisOf(axis, tensors[0]!.dims.length, c.where)) }];
@@ -218,6 +204,10 @@ export const rules: Record<string, Rule> = {
     const ends = old ? intsAttr(c, "ends")! : ints(c, c.inputs[2], "ends");
     const steps = old ? [] : c.inputs[4] ? ints(c, c.inputs[4], "steps") : [];
     const axesGiven = old ? intsAttr(c, "axes") : c.inputs[3] ? ints(c, c.inputs[3], "axes") : undefined;
+    if (v.kind === "seq") {
+      if (steps.some((s) => s !== 1)) fail(c, `slices ${describeValue(v)} with steps`);
+      return [sliceDirection(c, v, starts, ends, axesGiven ?? starts.map((_, i) => i))];
+    }
     if (v.kind === "sizes") {
       const t = sliceConst(
         { dims: [v.sizes.length], values: Float64Array.from(v.sizes.keys()), type: "int" },
@@ -287,51 +277,15 @@ export const rules: Record<string, Rule> = {
   RNN: recurrent,
   LSTM: recurrent,
   GRU: recurrent,
-  MatMul: (c) => {
-    const [a, w] = [input(c, 0, "the data"), input(c, 1, "the weight")];
-    if (a.kind === "const" && w.kind === "const") return fail(c, "multiplies two constants, which rnnc does not fold");
-    const s =
-      a.kind === "seq"
-        ? a
-        : fail(c, `multiplies ${describeValue(a)}; rnnc's readout multiplies the last layer's output by a constant`);
-    latest(c, s);
-    if (c.builder.readout || s.head) fail(c, "is a second readout; rnnc's model has one dense readout");
-    if (s.axes.some((x) => x.label === "dirs"))
-      fail(c, `multiplies ${describeValue(s)} before its directions are joined`);
-    const W = constOf(c, w, "the readout's weight");
-    if (W.dims.length !== 2 || W.type === "int")
-      fail(c, "the readout's weight must be a float matrix [features, outputs]");
-    c.builder.readout = {
-      weight: transpose({ shape: W.dims, data: W.values }),
-      activation: "linear",
-      origin: `the MatMul ${c.node.name} with ${c.node.inputs[1]}`,
-    };
-    return [
-      {
-        ...s,
-        axes: s.axes.map((x) => (x.label === "features" ? { ...x, size: W.dims[1]! } : x)),
-        head: "matmul",
-        origin: c.node.outputs[0]!,
-      },
-    ];
-  },
   Add: (c) => {
     const folded = elementwiseConst(c, (x, y) => x + y);
     if (folded) return [folded];
     const [a, b] = [input(c, 0, "a"), input(c, 1, "b")];
+    if (a.kind === "seq" && b.kind === "seq") return [joinDirections(c, [a, b], "sum")];
     const [s, bias] = a.kind === "seq" ? [a, b] : [b, a];
-    if (s.kind !== "seq" || s.head !== "matmul" || !c.builder.readout)
-      return fail(
-        c,
-        `adds ${describeValue(a)} and ${describeValue(b)}; rnnc adds only the readout's bias after its MatMul`,
-      );
-    const t = constOf(c, bias, "the readout's bias");
-    const O = c.builder.readout.weight.shape[0]!;
-    if (t.values.length !== O || t.dims.filter((d) => d !== 1).length > 1)
-      fail(c, `the readout's bias is [${t.dims.join(", ")}], expected [${O}]`);
-    c.builder.readout.bias = { shape: [O], data: t.values };
-    c.builder.readout.origin += ` and the Add ${c.node.name}`;
-    return [{ ...s, head: "bias", origin: c.node.outputs[0]! }];
+    if (s.kind !== "seq")
+      return fail(c, `adds ${describeValue(a)} and ${describeValue(b)}; rnnc adds only the readout's bias`);
+    return [readoutBias(c, s, bias)];
   },
   Mul: (c) => [
     elementwiseConst(c, (x, y) => x * y) ??
@@ -347,7 +301,5 @@ export const rules: Record<string, Rule> = {
         fail(c, "divides values of the network, which rnnc's models do not"),
     ];
   },
-  Sigmoid: activation("sigmoid"),
-  Tanh: activation("tanh"),
-  Relu: activation("relu"),
+  ...readoutRules,
 };

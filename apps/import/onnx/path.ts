@@ -1,7 +1,9 @@
 // apps/import/onnx — the network's own path through the graph: the input (a
-// graph input of vectors), the recurrent nodes, and the Reshape that joins a
-// bidirectional node's directions. In: a node's context. Out: the sequences
-// that flow on, and the layers added to the network being built.
+// graph input of vectors), the recurrent nodes, and what joins a
+// bidirectional node's directions (a Reshape, as torch.onnx.export writes it;
+// a Slice of each direction, then Concat or Add, as tf2onnx writes it). In: a
+// node's context. Out: the sequences that flow on, and the layers added to
+// the network being built.
 
 import { elemTypes } from "./proto.js";
 import { recurrentNode } from "./recurrent.js";
@@ -49,54 +51,111 @@ export function sizesOf(v: Value, c: NodeContext): Size[] | undefined {
   return fail(c, `needs a list of sizes, got ${describeValue(v)}`);
 }
 
-/** Reshape of a sequence: only joining the directions with the units (concat), or changing nothing. */
+/**
+ * Reshape of a sequence: joining the directions with the units (concat),
+ * flattening time and batch into rows (before a Gemm) or splitting rows into
+ * them again, or changing nothing.
+ */
 export function reshapeSeq(c: NodeContext, s: Seq, target: Size[]): Seq {
   const allowZero = attr(c, "allowzero") === 1;
   const sizes = target.map((t, i) =>
     t === 0 && !allowZero ? (s.axes[i]?.size ?? fail(c, "copies a dimension the sequence does not have")) : t,
   );
+  const flat = s.axes.flatMap((a) => a.parts ?? [a]);
   const known = (a: Axis[]) => a.every((x) => typeof x.size === "number");
   const product = (a: Axis[]) => a.reduce((n, x) => n * (x.size as number), 1);
+  const cannot = () => fail(c, `reshapes ${describeValue(s)} to [${sizes.join(", ")}], which rnnc cannot follow`);
   const runs: Axis[][] = [];
   let at = 0;
   const wild = sizes.indexOf(-1);
   for (let k = 0; k < sizes.length; k++) {
     if (k === wild) {
       const after = sizes.length - 1 - k;
-      runs.push(s.axes.slice(at, s.axes.length - after));
-      at = s.axes.length - after;
+      runs.push(flat.slice(at, flat.length - after));
+      at = flat.length - after;
       continue;
     }
     const want = sizes[k]!;
     const run: Axis[] = [];
-    while (at < s.axes.length && (typeof want === "string" ? run.length === 0 : !known(run) || product(run) < want))
-      run.push(s.axes[at++]!);
+    while (at < flat.length && (typeof want === "string" ? run.length === 0 : !known(run) || product(run) < want))
+      run.push(flat[at++]!);
     const fits =
       typeof want === "string" ? run.length === 1 && run[0]!.size === want : known(run) && product(run) === want;
-    if (!fits) fail(c, `reshapes ${describeValue(s)} to [${sizes.join(", ")}], which rnnc cannot follow`);
+    if (!fits) cannot();
     runs.push(run);
   }
-  if (at !== s.axes.length) fail(c, `reshapes ${describeValue(s)} to [${sizes.join(", ")}], which rnnc cannot follow`);
+  if (at !== flat.length) cannot();
   let merge = s.merge;
-  const axes = runs.map((run) => {
+  const axes = runs.map((run): Axis => {
     if (run.length === 1) return run[0]!;
-    if (run.length === 2 && run[0]!.label === "dirs" && run[1]!.label === "features") {
+    const labels = run.map((a) => a.label).join();
+    if (labels === "dirs,features") {
       merge = "concat";
-      return { label: "features" as const, size: (run[0]!.size as number) * (run[1]!.size as number) };
+      return { label: "features", size: (run[0]!.size as number) * (run[1]!.size as number) };
     }
+    if (labels === "a0,a1" || labels === "a1,a0")
+      return { label: "rows", size: known(run) ? product(run) : unknownSize(), parts: run };
     return fail(
       c,
-      `joins the axes ${run.map((a) => a.label).join(" and ")} of ${describeValue(s)}; rnnc joins only directions ` +
-        `with units`,
+      `joins the axes ${run.map((a) => a.label).join(" and ")} of ${describeValue(s)}; rnnc joins directions ` +
+        `with units, and time with batch`,
     );
   });
   return { ...s, axes, ...(merge ? { merge } : {}), origin: c.node.outputs[0]! };
 }
 
+/** A sequence a layer or the readout may read: not one direction alone of a bidirectional layer. */
+export function joined(c: NodeContext, s: Seq): Seq {
+  if (s.direction !== undefined)
+    fail(c, `reads ${describeValue(s)} alone; rnnc's layers and readout read both directions, joined`);
+  return s;
+}
+
+/** Slice of a sequence: one direction of a bidirectional layer's Y (tf2onnx's glue), along its dirs axis. */
+export function sliceDirection(c: NodeContext, s: Seq, starts: number[], ends: number[], axes: number[]): Seq {
+  const d = axes.length === 1 ? axes[0]! : -1;
+  const dirs = s.axes[d < 0 ? d + s.axes.length : d];
+  const [from, to] = [starts[0]!, Math.min(ends[0]!, 2)];
+  if (dirs?.label !== "dirs" || dirs.size !== 2 || s.direction !== undefined || to !== from + 1 || from < 0)
+    fail(c, `slices ${describeValue(s)} other than into one of its two directions`);
+  return {
+    ...s,
+    axes: s.axes.map((a) => (a === dirs ? { ...a, size: 1 } : a)),
+    direction: from as 0 | 1,
+    origin: c.node.outputs[0]!,
+  };
+}
+
+/** Concat (along the units) or Add of a bidirectional layer's two directions, sliced out by sliceDirection. */
+export function joinDirections(c: NodeContext, parts: readonly Value[], merge: "concat" | "sum", axis = -1): Seq {
+  const [a, b] = parts;
+  const same =
+    parts.length === 2 &&
+    a?.kind === "seq" &&
+    b?.kind === "seq" &&
+    a.stage === b.stage &&
+    a.axes.map((x) => x.label).join() === b.axes.map((x) => x.label).join() &&
+    (merge === "sum" ? a.direction !== b.direction : a.direction === 0 && b.direction === 1);
+  if (!same || a.direction === undefined || b.direction === undefined)
+    return fail(
+      c,
+      `${merge === "sum" ? "adds" : "concatenates"} ${parts.map(describeValue).join(" and ")}; rnnc joins only the ` +
+        `two directions of one layer${merge === "concat" ? ", forward then backward" : ""}`,
+    );
+  const features = a.axes.length - 1;
+  if (merge === "concat" && (axis < 0 ? axis + a.axes.length : axis) !== features)
+    fail(c, `concatenates the two directions along an axis other than their units`);
+  const axes = a.axes.map((x, i) =>
+    merge === "concat" && i === features ? { ...x, size: 2 * (x.size as number) } : x,
+  );
+  const { direction: _, ...rest } = a;
+  return { ...rest, axes, merge, origin: c.node.outputs[0]! };
+}
+
 export function recurrent(c: NodeContext): (Value | undefined)[] {
   const b = c.builder;
   if (b.readout) fail(c, "comes after the readout; rnnc's readout is the last layer");
-  const x = asSeq(c, c.inputs[0]);
+  const x = joined(c, asSeq(c, c.inputs[0]));
   latest(c, x);
   if (x.head) fail(c, "reads the output of a MatMul; rnnc's layers read the previous layer's output directly");
   const weights = {

@@ -4,9 +4,10 @@
 // are folded, and the network's own path is recognised — an input (vectors,
 // or ids through a Gather of an embedding table), RNN/LSTM/GRU nodes joined by
 // Squeeze, or Transpose and Reshape (concatenated directions), or ReduceSum
-// (summed), and a MatMul, Add and activation readout. Every graph output must
-// be the end of that path or a final state. In: an OnnxGraph. Out: a Network,
-// with how the graph's inputs and outputs map to the module's tensors.
+// (summed), or a Slice of each direction and Concat or Add, and a MatMul and
+// Add (or Gemm) and activation readout. Every graph output must be the end
+// of that path or a final state. In: an OnnxGraph. Out: a Network, with how
+// the graph's inputs and outputs map to the module's tensors.
 
 import { ImportError } from "../errors.js";
 import type { Network, Readout, RecurrentLayer } from "../network.js";
@@ -25,10 +26,9 @@ export function onnxNetwork(graph: OnnxGraph, file: string): Network {
     if (!rule) {
       throw new ImportError(
         `${where}: rnnc does not import ${node.domain ? `${node.domain}.` : ""}${node.opType} nodes; it reads ` +
-          "RNN, LSTM and GRU nodes, a Gather of an embedding before them, the Squeeze, Transpose, Reshape and " +
-          "ReduceSum " +
-          "that join their directions, a MatMul and Add readout with an activation after them, and the shape glue " +
-          "around them",
+          "RNN, LSTM and GRU nodes, a Gather of an embedding before them, the Squeeze, Transpose, Reshape, " +
+          "ReduceSum, Slice, Concat and Add that join their directions, a MatMul and Add (or Gemm) readout with an " +
+          "activation after them, and the shape glue around them",
       );
     }
     const inputs = node.inputs.map((name) => {
@@ -75,7 +75,7 @@ function assemble(graph: OnnxGraph, values: ReadonlyMap<string, Value>, b: Build
       });
       continue;
     }
-    if (v.kind !== "seq" || v.stage !== last || (end !== undefined && end !== v)) {
+    if (v.kind !== "seq" || v.stage !== last || v.direction !== undefined || (end !== undefined && end !== v)) {
       throw new ImportError(
         `${file}: graph output ${out.name} is ${describeValue(v)}; rnnc's module outputs the end of the network (and ` +
           `final states)`,
@@ -83,9 +83,9 @@ function assemble(graph: OnnxGraph, values: ReadonlyMap<string, Value>, b: Build
     }
     end = v;
     const time = b.time!;
-    const axes = v.axes.map((a) =>
-      a.label === time ? "steps" : a.label === "features" ? "features" : a.label === "dirs" ? "dirs" : "batch",
-    );
+    const name = (label: string) =>
+      label === time ? "steps" : label === "features" || label === "dirs" ? label : "batch";
+    const axes = v.axes.map((a) => (a.parts ? a.parts.map((p) => name(p.label)).join("·") : name(a.label)));
     const standard =
       axes.join() === "steps,batch,features" || (axes.join() === "steps,dirs,batch,features" && v.axes[1]!.size === 1);
     bindings.push({

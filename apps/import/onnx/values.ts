@@ -12,11 +12,16 @@ import type { ConstTensor, OnnxValueInfo } from "./proto.js";
 /** A size: a number, or a symbolic one (a dim_param such as "T"). */
 export type Size = number | string;
 
-/** An axis of a sequence: a0 and a1 are the input's leading axes (time and batch, in an order the first RNN '
-  + 'settles). */
+/**
+ * An axis of a sequence: a0 and a1 are the input's leading axes (time and
+ * batch, in an order the first RNN settles); rows is both of them flattened
+ * into one (a Reshape to [steps·batch, features] before a Gemm), and keeps
+ * them as its parts so that a Reshape can split them again.
+ */
 export interface Axis {
-  readonly label: "a0" | "a1" | "dirs" | "features";
+  readonly label: "a0" | "a1" | "rows" | "dirs" | "features";
   readonly size: Size;
+  readonly parts?: readonly Axis[];
 }
 
 /** The part of the readout a sequence has been through: MatMul, then an Add of its bias, then an activation. */
@@ -34,6 +39,8 @@ export type Value =
       readonly stage: number;
       /** How the directions of a bidirectional layer were joined, once they are. */
       readonly merge?: "concat" | "sum";
+      /** One direction of a bidirectional layer's Y, sliced out (tf2onnx joins them again by Concat or Add). */
+      readonly direction?: 0 | 1;
       readonly head?: Head;
       /** The graph tensor this sequence came out of, for messages. */
       readonly origin: string;
@@ -59,7 +66,10 @@ export function describeValue(v: Value): string {
     case "input":
       return `the graph input ${v.info.name}`;
     case "seq":
-      return `a sequence [${v.axes.map((a) => a.size).join(", ")}] (from ${v.origin})`;
+      return (
+        `${v.direction === undefined ? "a sequence" : `direction ${v.direction} of a sequence`} ` +
+        `[${v.axes.map((a) => a.size).join(", ")}] (from ${v.origin})`
+      );
     case "final":
       return `the final state ${v.parts.map((p) => `${p.state} of layer ${p.layer}`).join(", ")}`;
     case "unusable":

@@ -14,36 +14,11 @@ import { describe, expect, it } from "vitest";
 import { importFile } from "../../../apps/import/index.js";
 import { prng } from "../../../compiler/api.js";
 import { compileImported, expectClose, run, validSteps, type Inputs } from "./harness.js";
-import { buildModel, loadOrt, tensor, uniform, type AttributeValue, type NodeSpec } from "./onnx/graphs.js";
+import { buildModel, runOrt, tensor, uniform, type AttributeValue, type Feed, type NodeSpec } from "./onnx/graphs.js";
 
 const T = 6;
 const BATCH = 3;
 const tol = 1e-5;
-
-type Feed = { data: Float32Array | Int32Array | BigInt64Array; dims: number[] };
-
-async function runOrt(
-  bytes: Uint8Array,
-  feeds: Record<string, Feed>,
-): Promise<Record<string, { data: ArrayLike<number>; dims: readonly number[] }>> {
-  const ort = await loadOrt();
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
-  const tensors = Object.fromEntries(
-    Object.entries(feeds).map(([k, f]) => [
-      k,
-      new ort.Tensor(
-        f.data instanceof Float32Array ? "float32" : f.data instanceof Int32Array ? "int32" : "int64",
-        f.data,
-        f.dims,
-      ),
-    ]),
-  );
-  const out = await session.run(tensors);
-  await session.release();
-  return Object.fromEntries(
-    Object.entries(out).map(([k, v]) => [k, { data: [...(v.data as Float32Array)], dims: v.dims }]),
-  );
-}
 
 /** [a, b, rest] → [b, a, rest]: batch-major to time-major and back. */
 function swap01(data: ArrayLike<number>, a: number, b: number, rest: number): number[] {

@@ -25,6 +25,32 @@ export function loadOrt(): Promise<Ort> {
   return ortLoaded;
 }
 
+export type Feed = { data: Float32Array | Int32Array | BigInt64Array; dims: number[] };
+
+/** Runs a model in onnxruntime-web (wasm, one thread) on the given inputs. */
+export async function runOrt(
+  bytes: Uint8Array,
+  feeds: Record<string, Feed>,
+): Promise<Record<string, { data: ArrayLike<number>; dims: readonly number[] }>> {
+  const ort = await loadOrt();
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
+  const tensors = Object.fromEntries(
+    Object.entries(feeds).map(([k, f]) => [
+      k,
+      new ort.Tensor(
+        f.data instanceof Float32Array ? "float32" : f.data instanceof Int32Array ? "int32" : "int64",
+        f.data,
+        f.dims,
+      ),
+    ]),
+  );
+  const out = await session.run(tensors);
+  await session.release();
+  return Object.fromEntries(
+    Object.entries(out).map(([k, v]) => [k, { data: [...(v.data as Float32Array)], dims: v.dims }]),
+  );
+}
+
 export type AttributeValue = number | string | number[] | string[];
 
 function attribute(name: string, v: AttributeValue): onnxProto.onnx.IAttributeProto {

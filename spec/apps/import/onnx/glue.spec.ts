@@ -1,0 +1,170 @@
+// spec/apps/import/onnx — the glue other exporters write around recurrent
+// nodes, built here with onnx-proto and run in onnxruntime-web: tf2onnx's
+// (a batch-major Keras model transposed to time-major and back, each
+// direction of a bidirectional node sliced out and squeezed, then joined by
+// Concat or Add), and a Gemm readout over the steps and batch flattened into
+// rows and split again (torch.onnx.export's nn.Linear on a 2-D input), with
+// alpha and beta. Outputs within 1e-5 relative of onnxruntime's (float32).
+
+import { describe, expect, it } from "vitest";
+import { importFile, ImportError } from "../../../../apps/import/index.js";
+import { compileImported, expectClose, run, type Inputs } from "../harness.js";
+import { buildModel, runOrt, tensor, uniform, type NodeSpec } from "./graphs.js";
+
+const [T, B, I, H] = [5, 3, 3, 4];
+const int64 = (name: string, values: number[]) => tensor(name, [values.length], values, "int64");
+
+/** Slices direction k out of Y [T, 2, B, H] and squeezes it: tf2onnx's glue after a bidirectional node. */
+const direction = (y: string, k: 0 | 1, out: string): NodeSpec[] => [
+  { opType: "Slice", inputs: [y, `start${k}`, `end${k}`, "axis1"], outputs: [`${out}.4d`] },
+  { opType: "Squeeze", inputs: [`${out}.4d`, "axis1"], outputs: [out] },
+];
+const biGru = { hidden_size: H, direction: "bidirectional", linear_before_reset: 1 };
+const sliceConstants = [int64("start0", [0]), int64("end0", [1]), int64("start1", [1]), int64("end1", [2])];
+
+function tf2onnxModel(): Uint8Array {
+  const draw = uniform(31);
+  return buildModel({
+    nodes: [
+      { opType: "Transpose", inputs: ["X"], outputs: ["Xt"], attributes: { perm: [1, 0, 2] } },
+      {
+        opType: "LSTM",
+        inputs: ["Xt", "W0", "R0", "B0"],
+        outputs: ["Y0"],
+        attributes: { hidden_size: H, direction: "bidirectional" },
+      },
+      ...direction("Y0", 0, "fwd"),
+      ...direction("Y0", 1, "bwd"),
+      { opType: "Concat", inputs: ["fwd", "bwd"], outputs: ["both"], attributes: { axis: -1 } },
+      { opType: "GRU", inputs: ["both", "W1", "R1", "B1"], outputs: ["Y1"], attributes: biGru },
+      ...direction("Y1", 0, "f1"),
+      ...direction("Y1", 1, "b1"),
+      { opType: "Add", inputs: ["b1", "f1"], outputs: ["sum"] },
+      { opType: "Transpose", inputs: ["sum"], outputs: ["y"], attributes: { perm: [1, 0, 2] } },
+    ],
+    initializers: [
+      tensor("W0", [2, 4 * H, I], draw(8 * H * I, 0.8)),
+      tensor("R0", [2, 4 * H, H], draw(8 * H * H, 0.8)),
+      tensor("B0", [2, 8 * H], draw(16 * H, 0.8)),
+      tensor("W1", [2, 3 * H, 2 * H], draw(12 * H * H, 0.8)),
+      tensor("R1", [2, 3 * H, H], draw(6 * H * H, 0.8)),
+      tensor("B1", [2, 6 * H], draw(12 * H, 0.8)),
+      ...sliceConstants,
+      int64("axis1", [1]),
+    ],
+    inputs: [{ name: "X", dims: ["B", "T", I] }],
+    outputs: [{ name: "y", dims: ["B", "T", H] }],
+  });
+}
+
+function gemmModel(transB: 0 | 1): Uint8Array {
+  const draw = uniform(32 + transB);
+  const O = 2;
+  return buildModel({
+    nodes: [
+      { opType: "GRU", inputs: ["X", "W", "R", "Bias"], outputs: ["Y"], attributes: biGru },
+      ...direction("Y", 0, "f"),
+      ...direction("Y", 1, "b"),
+      { opType: "Concat", inputs: ["f", "b"], outputs: ["both"], attributes: { axis: 2 } },
+      { opType: "Reshape", inputs: ["both", "rows"], outputs: ["flat"] },
+      { opType: "Gemm", inputs: ["flat", "V", "c"], outputs: ["g"], attributes: { transB, alpha: 0.5, beta: 1.5 } },
+      { opType: "Sigmoid", inputs: ["g"], outputs: ["s"] },
+      { opType: "Shape", inputs: ["X"], outputs: ["shape"] },
+      { opType: "Slice", inputs: ["shape", "start0", "end2"], outputs: ["tb"] },
+      { opType: "Concat", inputs: ["tb", "minus1"], outputs: ["back"], attributes: { axis: 0 } },
+      { opType: "Reshape", inputs: ["s", "back"], outputs: ["y"] },
+    ],
+    initializers: [
+      tensor("W", [2, 3 * H, I], draw(6 * H * I, 0.8)),
+      tensor("R", [2, 3 * H, H], draw(6 * H * H, 0.8)),
+      tensor("Bias", [2, 6 * H], draw(12 * H, 0.8)),
+      tensor("V", transB ? [O, 2 * H] : [2 * H, O], draw(2 * H * O, 0.8)),
+      tensor("c", [O], draw(O, 0.8)),
+      ...sliceConstants,
+      int64("axis1", [1]),
+      int64("end2", [2]),
+      int64("minus1", [-1]),
+      int64("rows", [-1, 2 * H]),
+    ],
+    inputs: [{ name: "X", dims: ["T", "B", I] }],
+    outputs: [{ name: "y", dims: ["T", "B", O] }],
+  });
+}
+
+/** [a, b, rest] → [b, a, rest]. */
+function swap01(data: ArrayLike<number>, a: number, b: number, rest: number): number[] {
+  const out = new Array<number>(a * b * rest);
+  for (let i = 0; i < a; i++)
+    for (let j = 0; j < b; j++)
+      for (let k = 0; k < rest; k++) out[(j * a + i) * rest + k] = data[(i * b + j) * rest + k]!;
+  return out;
+}
+
+describe("glue of other exporters, against onnxruntime-web", () => {
+  const cases = [
+    {
+      name: "tf2onnx: batch-major, directions sliced and joined by Concat, then by Add",
+      bytes: tf2onnxModel(),
+      batchMajor: true,
+    },
+    {
+      name: "a Gemm readout (transB 1, alpha, beta) over rows, reshaped back by the shape glue",
+      bytes: gemmModel(1),
+      batchMajor: false,
+    },
+    { name: "a Gemm readout with B [features, outputs] (transB 0)", bytes: gemmModel(0), batchMajor: false },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const imported = importFile("glue.onnx", c.bytes, "onnx");
+      const x = uniform(40)(T * B * I, 1.5);
+      const out = (await runOrt(c.bytes, { X: { data: x, dims: c.batchMajor ? [B, T, I] : [T, B, I] } })).y!;
+      const features = out.dims[2]!;
+      const want = c.batchMajor ? swap01(out.data, B, T, features) : Array.from(out.data);
+      const inputs: Inputs = {
+        steps: T,
+        batch: B,
+        lengths: new Array(B).fill(T),
+        x: c.batchMajor ? swap01(x, B, T, I) : [...x],
+      };
+      for (const dtype of ["f64", "f32"] as const) {
+        const y = run(compileImported(imported, dtype), inputs).get("y", "output", { batch: B, steps: T });
+        expectClose(y, want, 1e-5, `${dtype} y`);
+      }
+    });
+  }
+
+  it("refuses one direction read alone, or the directions joined backward", () => {
+    const refuse = (nodes: NodeSpec[], message: RegExp) => {
+      const draw = uniform(50);
+      const bytes = buildModel({
+        nodes: [
+          {
+            opType: "RNN",
+            inputs: ["X", "W", "R"],
+            outputs: ["Y"],
+            attributes: { hidden_size: H, direction: "bidirectional" },
+          },
+          ...direction("Y", 0, "f"),
+          ...direction("Y", 1, "b"),
+          ...nodes,
+        ],
+        initializers: [
+          tensor("W", [2, H, I], draw(2 * H * I, 1)),
+          tensor("R", [2, H, H], draw(2 * H * H, 1)),
+          ...sliceConstants,
+          int64("axis1", [1]),
+        ],
+        inputs: [{ name: "X", dims: ["T", "B", I] }],
+        outputs: [{ name: "y", dims: ["T", "B", H] }],
+      });
+      expect(() => importFile("m.onnx", bytes, "onnx")).toThrow(ImportError);
+      expect(() => importFile("m.onnx", bytes, "onnx")).toThrow(message);
+    };
+    refuse([{ opType: "Identity", inputs: ["f"], outputs: ["y"] }], /graph output y is direction 0 of a sequence/);
+    refuse(
+      [{ opType: "Concat", inputs: ["b", "f"], outputs: ["y"], attributes: { axis: -1 } }],
+      /node concat\d+ \(Concat\): concatenates direction 1 .* joins only the two directions of one layer, forward then/,
+    );
+  });
+});
