@@ -20,11 +20,13 @@ import { writeModel, type WrittenModel } from "./write-model.js";
 import { writeParams } from "./write-params.js";
 import { readSkeleton, writeSkeleton } from "./skeleton.js";
 import { torchStateDict } from "./export.js";
+import { onnxModel, type OnnxExport } from "./onnx/export.js";
 import { decodeParams, encodeSafetensors, RnncError } from "../../runtime/index.js";
 import type { Tensor } from "./network.js";
 
 export { ImportError } from "./errors.js";
 export type { Network } from "./network.js";
+export type { OnnxExport } from "./onnx/export.js";
 export type { TorchOptions } from "./torch/state-dict.js";
 
 export const sourceFormats = ["torch", "safetensors", "onnx", "tfjs", "keras"] as const;
@@ -119,18 +121,13 @@ export function importFile(
   return writeNetwork(readNetwork(file, bytes, format, options, readBeside), options.name);
 }
 
-/**
- * `rnnc export`: the parameters of an imported model (its params.safetensors,
- * or a trained file of the same model) as a PyTorch state_dict in a
- * safetensors file, under the names network.json keeps (those of the
- * state_dict it was imported from; else rnn., embedding., fc.).
- */
-export function exportTorch(
+/** A parameter file of an imported model's module, read into its network.json: the network with those weights. */
+function trainedNetwork(
   skeleton: string,
   skeletonFile: string,
   params: Uint8Array,
   paramsFile: string,
-): { file: Uint8Array; names: readonly string[] } {
+): { network: Network; dtype: "f32" | "f64" } {
   let records;
   try {
     records = decodeParams(params);
@@ -150,7 +147,22 @@ export function exportTorch(
     tensors.set(r.name, { shape: r.shape, data });
   }
   const network = readSkeleton(skeleton, skeletonFile, tensors);
-  const dtype = records.every((r) => r.dtype === "f64") ? "f64" : "f32";
+  return { network, dtype: records.every((r) => r.dtype === "f64") ? "f64" : "f32" };
+}
+
+/**
+ * `rnnc export`: the parameters of an imported model (its params.safetensors,
+ * or a trained file of the same model) as a PyTorch state_dict in a
+ * safetensors file, under the names network.json keeps (those of the
+ * state_dict it was imported from; else rnn., embedding., fc.).
+ */
+export function exportTorch(
+  skeleton: string,
+  skeletonFile: string,
+  params: Uint8Array,
+  paramsFile: string,
+): { file: Uint8Array; names: readonly string[] } {
+  const { network, dtype } = trainedNetwork(skeleton, skeletonFile, params, paramsFile);
   const named = torchStateDict(network);
   const file = encodeSafetensors(
     named.map(({ name, tensor }) => {
@@ -164,4 +176,20 @@ export function exportTorch(
     { format: "pt" },
   );
   return { file, names: named.map((t) => t.name) };
+}
+
+/**
+ * `rnnc export` to ONNX: an imported model with these parameters as an ONNX
+ * model of RNN, LSTM and GRU nodes (onnx/export.ts), its weights in `dtype`
+ * (default: the parameter file's).
+ */
+export function exportOnnx(
+  skeleton: string,
+  skeletonFile: string,
+  params: Uint8Array,
+  paramsFile: string,
+  dtype?: "f32" | "f64",
+): OnnxExport {
+  const trained = trainedNetwork(skeleton, skeletonFile, params, paramsFile);
+  return onnxModel(trained.network, dtype ?? trained.dtype);
 }

@@ -29,7 +29,7 @@ const commands: Record<string, { run: (argv: readonly string[], io: Io) => numbe
   flow: { run: flowCommand, summary: "how far back the gradient reaches: ‖∂ℓ_T/∂h_{T−k}‖ per cell, table and SVG" },
   plot: { run: plotCommand, summary: "draw a training run's loss and dev curves (log.json) as SVG" },
   import: { run: importCommand, summary: "turn a PyTorch, ONNX, TF.js or Keras network into an rnnc model and parameter file" },
-  export: { run: exportCommand, summary: "write an imported model's (trained) parameters as a PyTorch state_dict" },
+  export: { run: exportCommand, summary: "write an imported model (trained) as a PyTorch state_dict or an ONNX model" },
 };
 
 export const usage = `usage: rnnc COMMAND [options]

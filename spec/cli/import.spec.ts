@@ -119,6 +119,24 @@ describe("rnnc import", () => {
     expect(rnnc("export", dir).code).toBe(2);
   });
 
+  it("rnnc export -o FILE.onnx writes an ONNX model that rnnc import reads back to the same parameters", () => {
+    const dir = join(tmp, "tagger");
+    const out = join(tmp, "tagger.onnx");
+    const { code, out: report } = rnnc("export", dir, "-o", out, "--dtype", "f64");
+    expect(code).toBe(0);
+    expect(report).toBe(
+      `wrote ${out}: an ONNX model, inputs tokens, lengths, outputs y, l0.h_n, l0.c_n, l1.h_n, l1.c_n\n`,
+    );
+    expect(rnnc("import", out, "-o", join(tmp, "tagger-onnx")).code).toBe(0);
+    const params = (d: string) =>
+      decodeParams(readFileSync(join(d, "params.safetensors")))
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((r) => ({ ...r, data: [...r.data] }));
+    expect(params(join(tmp, "tagger-onnx"))).toEqual(params(dir));
+    expect(rnnc("export", dir, "-o", join(tmp, "x.bin")).err).toContain("give --format torch or onnx");
+    expect(rnnc("export", dir, "-o", join(tmp, "x.safetensors"), "--dtype", "f32").code).toBe(2);
+  });
+
   it("--json reports the network; --name names the model", () => {
     const { code, out } = rnnc(
       "import",
