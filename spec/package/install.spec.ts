@@ -102,9 +102,10 @@ describe("the packed package, installed into an empty project", () => {
     expect(report.passed).toBe(true);
   });
 
-  it("runs rnnc import from the tarball (the importer and its onnx-proto dependency ship), and compiles its output with --params", () => {
+  it("runs rnnc import from the tarball (the importer and its onnx-proto and jsfive dependencies ship), and compiles its output with --params", () => {
     const fixtures = fileURLToPath(new URL("../fixtures/import/", import.meta.url));
-    for (const [source, dir] of [["torch/lstm-tagger.pt", "from-torch"], ["onnx/gru-2layer.onnx", "from-onnx"]] as const) {
+    const sources = [["torch/lstm-tagger.pt", "from-torch"], ["onnx/gru-2layer.onnx", "from-onnx"], ["keras/gru-stack.keras", "from-keras"]] as const;
+    for (const [source, dir] of sources) {
       expect(run("npx", ["rnnc", "import", join(fixtures, source), "-o", dir])).toMatch(/^wrote .*model\.ts and .*params\.safetensors: model imported/);
       run("npx", ["rnnc", "compile", join(dir, "model.ts"), "--params", join(dir, "params.safetensors"), "-o", `${dir}.wasm`]);
       expect(run("npx", ["rnnc", "inspect", `${dir}.wasm`])).toContain("baked into the module's data segment");
