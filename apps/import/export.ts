@@ -11,19 +11,11 @@
 import { packedGateOrder } from "./conventions.js";
 import { ImportError } from "./errors.js";
 import type { Network, RecurrentLayer, Tensor } from "./network.js";
-import { zeros } from "./tensor.js";
+import { concatRows, zeros } from "./tensor.js";
 
 export interface NamedTensor {
   readonly name: string;
   readonly tensor: Tensor;
-}
-
-function stack(parts: readonly Tensor[]): Tensor {
-  const rows = parts.reduce((n, p) => n + p.shape[0]!, 0);
-  const data = new Float64Array(parts.reduce((n, p) => n + p.data.length, 0));
-  let at = 0;
-  for (const p of parts) (data.set(p.data, at), (at += p.data.length));
-  return { shape: [rows, ...parts[0]!.shape.slice(1)], data };
 }
 
 /** Why PyTorch has no module for this layer, or undefined when it has. */
@@ -83,12 +75,12 @@ export function torchStateDict(network: Network): NamedTensor[] {
     layer.directions.forEach((d, k) => {
       const s = `_l${index}${k === 1 ? "_reverse" : ""}`;
       const gates = order.map((g) => d.gates[g]!);
-      out.push({ name: `${prefix}weight_ih${s}`, tensor: stack(gates.map((g) => g.W)) });
-      out.push({ name: `${prefix}weight_hh${s}`, tensor: stack(gates.map((g) => g.U)) });
+      out.push({ name: `${prefix}weight_ih${s}`, tensor: concatRows(gates.map((g) => g.W)) });
+      out.push({ name: `${prefix}weight_hh${s}`, tensor: concatRows(gates.map((g) => g.U)) });
       if (gates[0]!.bx || gates[0]!.bh) {
         // A single bias (Keras') is the input side's; PyTorch's recurrent side is then zero, and the sum the same.
-        out.push({ name: `${prefix}bias_ih${s}`, tensor: stack(gates.map((g) => g.bx ?? zeros([H]))) });
-        out.push({ name: `${prefix}bias_hh${s}`, tensor: stack(gates.map((g) => g.bh ?? zeros([H]))) });
+        out.push({ name: `${prefix}bias_ih${s}`, tensor: concatRows(gates.map((g) => g.bx ?? zeros([H]))) });
+        out.push({ name: `${prefix}bias_hh${s}`, tensor: concatRows(gates.map((g) => g.bh ?? zeros([H]))) });
       }
       if (d.projection) out.push({ name: `${prefix}weight_hr${s}`, tensor: d.projection });
     });

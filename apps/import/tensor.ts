@@ -1,7 +1,8 @@
 // apps/import — small operations on the dense tensors of network.ts that the
-// readers need to unpack a framework's weights: blocks of rows, transposes,
-// sums, slices along the first axis, and IEEE half floats (ONNX and torch
-// both store them). In: Tensors or raw bits. Out: new Tensors or numbers.
+// readers need to unpack a framework's weights (blocks of rows, transposes,
+// sums, slices along the first axis, and IEEE half floats, which ONNX and
+// torch both store) and the exporters to pack them again (rows and
+// directions stacked). In: Tensors or raw bits. Out: new Tensors or numbers.
 
 import type { Tensor } from "./network.js";
 
@@ -25,6 +26,19 @@ export function rowBlock(t: Tensor, k: number, n: number): Tensor {
 export function index0(t: Tensor, k: number): Tensor {
   const size = t.shape.slice(1).reduce((a, d) => a * d, 1);
   return tensor(t.shape.slice(1), t.data.subarray(k * size, (k + 1) * size));
+}
+
+/** Tensors of one shape but the first axis, concatenated along it: gate blocks of rows stacked again. */
+export function concatRows(parts: readonly Tensor[]): Tensor {
+  const data = new Float64Array(parts.reduce((n, p) => n + p.data.length, 0));
+  parts.reduce((at, p) => (data.set(p.data, at), at + p.data.length), 0);
+  return { shape: [parts.reduce((n, p) => n + p.shape[0]!, 0), ...parts[0]!.shape.slice(1)], data };
+}
+
+/** Tensors of one shape stacked along a new first axis: ONNX's num_directions. */
+export function stackNew(parts: readonly Tensor[]): Tensor {
+  const { shape, data } = concatRows(parts.map((p) => ({ shape: [1, ...p.shape], data: p.data })));
+  return { shape, data };
 }
 
 export function transpose(t: Tensor): Tensor {

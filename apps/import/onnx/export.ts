@@ -17,7 +17,7 @@ import { packedGateOrder } from "../conventions.js";
 import { ImportError } from "../errors.js";
 import type { Activation, Network, RecurrentLayer, Tensor } from "../network.js";
 import { layerOutputSize } from "../network.js";
-import { transpose, zeros } from "../tensor.js";
+import { concatRows, stackNew, transpose, zeros } from "../tensor.js";
 
 const { onnx } = onnxProto;
 const DataType = onnx.TensorProto.DataType;
@@ -68,20 +68,6 @@ const attribute = {
     strings: strings.map((s) => new TextEncoder().encode(s)),
   }),
 };
-
-/** Tensors stacked along a new first axis (ONNX's num_directions). */
-function stackDirections(parts: readonly Tensor[]): Tensor {
-  const data = new Float64Array(parts.reduce((n, p) => n + p.data.length, 0));
-  parts.reduce((at, p) => (data.set(p.data, at), at + p.data.length), 0);
-  return { shape: [parts.length, ...parts[0]!.shape], data };
-}
-
-/** Tensors concatenated along their first axis (gate blocks of rows). */
-function rows(parts: readonly Tensor[]): Tensor {
-  const data = new Float64Array(parts.reduce((n, p) => n + p.data.length, 0));
-  parts.reduce((at, p) => (data.set(p.data, at), at + p.data.length), 0);
-  return { shape: [parts.reduce((n, p) => n + p.shape[0]!, 0), ...parts[0]!.shape.slice(1)], data };
-}
 
 export interface OnnxExport {
   readonly bytes: Uint8Array;
@@ -140,15 +126,16 @@ export function onnxModel(network: Network, dtype: "f32" | "f64"): OnnxExport {
     const block = (d: number, g: string, field: "W" | "U" | "bx" | "bh", cols: number) =>
       gate(d, g)?.[field] ?? zeros(field === "W" || field === "U" ? [H, cols] : [H]);
     const dirs = [...layer.directions.keys()];
-    const W = stackDirections(dirs.map((d) => rows(order.map((g) => block(d, g, "W", layer.inputSize)))));
-    const R = stackDirections(dirs.map((d) => rows(order.map((g) => block(d, g, "U", H)))));
+    const W = stackNew(dirs.map((d) => concatRows(order.map((g) => block(d, g, "W", layer.inputSize)))));
+    const R = stackNew(dirs.map((d) => concatRows(order.map((g) => block(d, g, "U", H)))));
     const hasBias = Object.values(layer.directions[0]!.gates).some((g) => g.bx || g.bh);
     // B is Wb then Rb; a layer with one bias per gate (Keras') has it on the input side, Rb zero.
     const bias = (d: number) =>
-      rows([...order.map((g) => block(d, g, "bx", 0)), ...order.map((g) => block(d, g, "bh", 0))]);
-    const B = hasBias ? stackDirections(dirs.map(bias)) : undefined;
-    const peephole = (d: number) => rows((["i", "o", "f"] as const).map((g) => layer.directions[d]!.peepholes![g]));
-    const peepholes = layer.directions[0]!.peepholes ? stackDirections(dirs.map(peephole)) : undefined;
+      concatRows([...order.map((g) => block(d, g, "bx", 0)), ...order.map((g) => block(d, g, "bh", 0))]);
+    const B = hasBias ? stackNew(dirs.map(bias)) : undefined;
+    const peephole = (d: number) =>
+      concatRows((["i", "o", "f"] as const).map((g) => layer.directions[d]!.peepholes![g]));
+    const peepholes = layer.directions[0]!.peepholes ? stackNew(dirs.map(peephole)) : undefined;
     const activations =
       layer.kind === "rnn"
         ? [layer.activation]

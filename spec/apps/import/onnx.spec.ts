@@ -14,20 +14,20 @@ import { describe, expect, it } from "vitest";
 import { importFile } from "../../../apps/import/index.js";
 import { prng } from "../../../compiler/api.js";
 import { compileImported, expectClose, run, validSteps, type Inputs } from "./harness.js";
-import { buildModel, runOrt, tensor, uniform, type AttributeValue, type Feed, type NodeSpec } from "./onnx/graphs.js";
+import {
+  buildModel,
+  runOrt,
+  swap01,
+  tensor,
+  uniform,
+  type AttributeValue,
+  type Feed,
+  type NodeSpec,
+} from "./onnx/graphs.js";
 
 const T = 6;
 const BATCH = 3;
 const tol = 1e-5;
-
-/** [a, b, rest] → [b, a, rest]: batch-major to time-major and back. */
-function swap01(data: ArrayLike<number>, a: number, b: number, rest: number): number[] {
-  const out = new Array<number>(a * b * rest);
-  for (let i = 0; i < a; i++)
-    for (let j = 0; j < b; j++)
-      for (let k = 0; k < rest; k++) out[(j * a + i) * rest + k] = data[(i * b + j) * rest + k]!;
-  return out;
-}
 
 /** Splits a [layers·dirs, batch, units] state into the module's state names, in order. */
 function splitStates(data: ArrayLike<number>, names: readonly string[]): Record<string, number[]> {

@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { importFile, ImportError } from "../../../../apps/import/index.js";
 import { compileImported, expectClose, run, type Inputs } from "../harness.js";
-import { buildModel, runOrt, tensor, uniform, type NodeSpec } from "./graphs.js";
+import { buildModel, runOrt, swap01, tensor, uniform, type NodeSpec } from "./graphs.js";
 
 const [T, B, I, H] = [5, 3, 3, 4];
 const int64 = (name: string, values: number[]) => tensor(name, [values.length], values, "int64");
@@ -89,15 +89,6 @@ function gemmModel(transB: 0 | 1): Uint8Array {
     inputs: [{ name: "X", dims: ["T", "B", I] }],
     outputs: [{ name: "y", dims: ["T", "B", O] }],
   });
-}
-
-/** [a, b, rest] → [b, a, rest]. */
-function swap01(data: ArrayLike<number>, a: number, b: number, rest: number): number[] {
-  const out = new Array<number>(a * b * rest);
-  for (let i = 0; i < a; i++)
-    for (let j = 0; j < b; j++)
-      for (let k = 0; k < rest; k++) out[(j * a + i) * rest + k] = data[(i * b + j) * rest + k]!;
-  return out;
 }
 
 describe("glue of other exporters, against onnxruntime-web", () => {
