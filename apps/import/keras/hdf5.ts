@@ -33,11 +33,17 @@ const floatTypes = { "2": "f16", "4": "f32", "8": "f64" } as const;
 
 export function readHdf5(bytes: Uint8Array, file: string): H5Group {
   const guard = <T>(what: string, read: () => T): T => {
+    // jsfive writes what it cannot parse to the console; the ImportError says it, once.
+    const { log, warn } = console;
+    console.log = console.warn = () => undefined;
     try {
       return read();
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       throw new ImportError(`${file}: not a readable HDF5 file (${what}: ${why})`);
+    } finally {
+      console.log = log;
+      console.warn = warn;
     }
   };
   const wrapGroup = (group: Group, path: string): H5Group => ({

@@ -7,13 +7,15 @@
 // states. The reset_after=True GRU, which TF.js lacks, holds a PyTorch GRU's
 // weights in float64 and is checked against PyTorch: 1e-9 (f64 build).
 // Then what the reader refuses or leaves out: damaged and incomplete
-// archives, variables no layer owns, the optimizer's state (ignored).
+// archives and weights files, variables no layer owns, the optimizer's state
+// (ignored).
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { importFile, ImportError } from "../../../apps/import/index.js";
 import { snakeCase } from "../../../apps/import/keras/keras-file.js";
 import { readZip } from "../../../apps/import/zip.js";
+import { prng } from "../../../compiler/api.js";
 import { crc32, decodeParams } from "../../../runtime/index.js";
 import { compileImported, expectClose, run, validSteps, type Inputs } from "./harness.js";
 
@@ -161,6 +163,20 @@ describe("what the .keras reader refuses, naming the file and what is wrong", ()
     refuse(weights(new Uint8Array(64)), /m\.keras: model\.weights\.h5: not a readable HDF5 file/);
     const h5 = entries[2]![1];
     refuse(weights(h5.subarray(0, h5.length >> 1)), /m\.keras: model\.weights\.h5: not a readable HDF5 file/);
+  });
+
+  it("150 damaged weights files (3 bits flipped each): an ImportError or a network, never another exception", () => {
+    const rand = prng(17);
+    const h5 = entries[2]![1];
+    for (let k = 0; k < 150; k++) {
+      const damaged = h5.slice();
+      for (let j = 0; j < 3; j++) damaged[Math.floor(rand() * h5.length)]! ^= 1 << Math.floor(rand() * 8);
+      try {
+        importFile("m.keras", zip([entries[0]!, entries[1]!, ["model.weights.h5", damaged]]), "keras");
+      } catch (e) {
+        expect(e, `flips of seed 17, case ${k}`).toBeInstanceOf(ImportError);
+      }
+    }
   });
 
   it("variables no layer of config.json owns are named (a layer removed from the config)", () => {
