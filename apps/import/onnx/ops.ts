@@ -18,7 +18,7 @@ import {
   type NodeContext,
   type Rule,
 } from "./context.js";
-import { asSeq, joinDirections, recurrent, reshapeSeq, sizesOf, sliceDirection } from "./path.js";
+import { asSeq, joinDirections, lastOutput, recurrent, reshapeSeq, sizesOf, sliceDirection } from "./path.js";
 import { readoutBias, readoutRules } from "./readout.js";
 import { elemTypes, type ConstTensor } from "./proto.js";
 import {
@@ -120,6 +120,11 @@ export const rules: Record<string, Rule> = {
       );
       return [{ kind: "sizes", sizes: picks, scalar: indices.tensor.dims.length === 0 }];
     }
+    if (data.kind === "final" && indices.kind === "const") {
+      if (indices.tensor.dims.length !== 0 || axisOf(axis, 3, c.where) !== (c.builder.layouts[0] === 1 ? 1 : 0))
+        fail(c, "gathers final states other than one of them by a scalar index along their directions");
+      return [lastOutput(c, data, indices.tensor.values[0]!)];
+    }
     if (data.kind === "const" && indices.kind === "input") {
       const { info } = indices;
       const table = data.tensor;
@@ -168,6 +173,12 @@ export const rules: Record<string, Rule> = {
   Squeeze: (c) => {
     const v = input(c, 0, "the data");
     const axes = axesOf(c, 1);
+    if (v.kind === "final") {
+      const dirs = c.builder.layouts[0] === 1 ? 1 : 0;
+      if ((axes ?? [dirs]).map((a) => axisOf(a, 3, c.where)).join() !== String(dirs))
+        fail(c, "squeezes final states along an axis other than their directions");
+      return [lastOutput(c, v, 0)];
+    }
     if (v.kind === "seq") {
       const drop = (axes ?? v.axes.flatMap((a, i) => (a.size === 1 ? [i] : []))).map((a) =>
         axisOf(a, v.axes.length, c.where),

@@ -104,6 +104,36 @@ export function reshapeSeq(c: NodeContext, s: Seq, target: Size[]): Seq {
   return { ...s, axes, ...(merge ? { merge } : {}), origin: c.node.outputs[0]! };
 }
 
+/**
+ * Row `row` of final states (torch's h_n[-1], a Squeeze of one layer's Y_h):
+ * when it is the last layer's h and that layer runs one way, it is each
+ * sequence's output at its last step, which a classifier's readout reads.
+ */
+export function lastOutput(c: NodeContext, v: Extract<Value, { kind: "final" }>, row: number): Seq {
+  const b = c.builder;
+  const rows = v.parts.flatMap((p) => b.layers[p.layer]!.directions.map((_, direction) => ({ ...p, direction })));
+  const r = rows[row < 0 ? row + rows.length : row] ?? fail(c, `picks final state ${row} of ${rows.length}`);
+  const layer = b.layers[r.layer]!;
+  if (r.state !== "h" || r.layer !== b.layers.length - 1 || layer.directions.length !== 1) {
+    fail(
+      c,
+      `reads the final ${r.state} of ${layer.directions.length === 2 ? `direction ${r.direction} of ` : ""}layer ` +
+        `${r.layer}; rnnc follows a final state on only as the last layer's h, of a layer that runs one way (each ` +
+        "sequence's output at its last step)",
+    );
+  }
+  return {
+    kind: "seq",
+    axes: [
+      { label: b.time === "a1" ? "a0" : "a1", size: unknownSize() },
+      { label: "features", size: layer.hiddenSize },
+    ],
+    stage: r.layer,
+    lastStep: true,
+    origin: c.node.outputs[0]!,
+  };
+}
+
 /** A sequence a layer or the readout may read: not one direction alone of a bidirectional layer. */
 export function joined(c: NodeContext, s: Seq): Seq {
   if (s.direction !== undefined)

@@ -5,9 +5,10 @@
 // or ids through a Gather of an embedding table), RNN/LSTM/GRU nodes joined by
 // Squeeze, or Transpose and Reshape (concatenated directions), or ReduceSum
 // (summed), or a Slice of each direction and Concat or Add, and a MatMul and
-// Add (or Gemm) and activation readout. Every graph output must be the end
-// of that path or a final state. In: an OnnxGraph. Out: a Network, with how
-// the graph's inputs and outputs map to the module's tensors.
+// Add (or Gemm) and activation readout, of every step or of the last layer's
+// final state. Every graph output must be the end of that path or a final
+// state. In: an OnnxGraph. Out: a Network, with how the graph's inputs and
+// outputs map to the module's tensors.
 
 import { ImportError } from "../errors.js";
 import type { Network, Readout, RecurrentLayer } from "../network.js";
@@ -88,6 +89,16 @@ function assemble(graph: OnnxGraph, values: ReadonlyMap<string, Value>, b: Build
     const axes = v.axes.map((a) => (a.parts ? a.parts.map((p) => name(p.label)).join("·") : name(a.label)));
     const standard =
       axes.join() === "steps,batch,features" || (axes.join() === "steps,dirs,batch,features" && v.axes[1]!.size === 1);
+    if (v.lastStep) {
+      bindings.push({
+        source: out.name,
+        role: "output",
+        rnnc: ["y"],
+        note:
+          "ONNX's is [batch, features], from each sequence's final state: rnnc's y at its last step (lengths[i] − 1)",
+      });
+      continue;
+    }
     bindings.push({
       source: out.name,
       role: "output",

@@ -41,6 +41,8 @@ export type Value =
       readonly merge?: "concat" | "sum";
       /** One direction of a bidirectional layer's Y, sliced out (tf2onnx joins them again by Concat or Add). */
       readonly direction?: 0 | 1;
+      /** The last layer's final h, [batch, units]: each sequence's output at its last step (h_n[-1]). */
+      readonly lastStep?: boolean;
       readonly head?: Head;
       /** The graph tensor this sequence came out of, for messages. */
       readonly origin: string;

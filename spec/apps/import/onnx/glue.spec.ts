@@ -4,7 +4,10 @@
 // direction of a bidirectional node sliced out and squeezed, then joined by
 // Concat or Add), and a Gemm readout over the steps and batch flattened into
 // rows and split again (torch.onnx.export's nn.Linear on a 2-D input), with
-// alpha and beta. Outputs within 1e-5 relative of onnxruntime's (float32).
+// alpha and beta; a classifier's readout of the last layer's final state
+// (torch's fc(h_n[-1]), or a Squeeze of Y_h), which is rnnc's y at each
+// sequence's last step. Outputs within 1e-5 relative of onnxruntime's
+// (float32), over ragged lengths for the classifiers.
 
 import { describe, expect, it } from "vitest";
 import { importFile, ImportError } from "../../../../apps/import/index.js";
@@ -157,5 +160,113 @@ describe("glue of other exporters, against onnxruntime-web", () => {
       [{ opType: "Concat", inputs: ["b", "f"], outputs: ["y"], attributes: { axis: -1 } }],
       /node concat\d+ \(Concat\): concatenates direction 1 .* joins only the two directions of one layer, forward then/,
     );
+  });
+});
+
+/** A classifier as torch exports fc(h_n[-1]): two LSTM nodes, h_n their Y_h concatenated, a Gemm of its last row. */
+function classifierModel(kind: "gather" | "squeeze"): Uint8Array {
+  const draw = uniform(kind.length);
+  const O = 3;
+  const lstm = (x: string, k: number): NodeSpec[] => [
+    {
+      opType: "LSTM",
+      inputs: [x, `W${k}`, `R${k}`, `B${k}`, "lens"],
+      outputs: [`Y${k}`, `h${k}`],
+      attributes: { hidden_size: H },
+    },
+    { opType: "Squeeze", inputs: [`Y${k}`, "axis1"], outputs: [`y${k}`] },
+  ];
+  const weights = (k: number, I: number) => [
+    tensor(`W${k}`, [1, 4 * H, I], draw(4 * H * I, 0.8)),
+    tensor(`R${k}`, [1, 4 * H, H], draw(4 * H * H, 0.8)),
+    tensor(`B${k}`, [1, 8 * H], draw(8 * H, 0.8)),
+  ];
+  const head: NodeSpec[] =
+    kind === "gather"
+      ? [
+          { opType: "Concat", inputs: ["h0", "h1"], outputs: ["h_n"], attributes: { axis: 0 } },
+          { opType: "Gather", inputs: ["h_n", "last"], outputs: ["h_last"], attributes: { axis: 0 } },
+          { opType: "Gemm", inputs: ["h_last", "V", "c"], outputs: ["logits"], attributes: { transB: 1 } },
+        ]
+      : [
+          { opType: "Squeeze", inputs: ["h1", "axis0"], outputs: ["h_last"] },
+          { opType: "MatMul", inputs: ["h_last", "Vt"], outputs: ["p"] },
+          { opType: "Add", inputs: ["p", "c"], outputs: ["q"] },
+          { opType: "Relu", inputs: ["q"], outputs: ["logits"] },
+        ];
+  const V = draw(O * H, 0.8);
+  return buildModel({
+    nodes: [...lstm("X", 0), ...lstm("y0", 1), ...head],
+    initializers: [
+      ...weights(0, I),
+      ...weights(1, H),
+      tensor("V", [O, H], V),
+      tensor("Vt", [H, O], Array.from({ length: H * O }, (_, i) => V[(i % O) * H + Math.floor(i / O)]!)),
+      tensor("c", [O], draw(O, 0.8)),
+      tensor("last", [], [-1], "int64"),
+      int64("axis0", [0]),
+      int64("axis1", [1]),
+    ],
+    inputs: [
+      { name: "X", dims: ["T", "B", I] },
+      { name: "lens", dims: ["B"], int: true },
+    ],
+    outputs: [{ name: "logits", dims: ["B", O] }],
+  });
+}
+
+describe("a classifier's readout of the final state, against onnxruntime-web", () => {
+  for (const kind of ["gather", "squeeze"] as const) {
+    const name = kind === "gather" ? "fc(h_n[-1]): Gather of the last row, Gemm" : "Squeeze of Y_h, MatMul, Add, Relu";
+    it(name, async () => {
+      const bytes = classifierModel(kind);
+      const imported = importFile("classifier.onnx", bytes, "onnx");
+      expect(imported.model.text).toContain("rnnc's y at its last step (lengths[i] − 1)");
+      const lengths = [5, 2, 4];
+      const x = uniform(41)(T * B * I, 1.5);
+      const logits = (
+        await runOrt(bytes, {
+          X: { data: x, dims: [T, B, I] },
+          lens: { data: Int32Array.from(lengths), dims: [B] },
+        })
+      ).logits!;
+      const O = logits.dims[1]!;
+      const inputs: Inputs = { steps: T, batch: B, lengths, x: [...x] };
+      for (const dtype of ["f64", "f32"] as const) {
+        const y = run(compileImported(imported, dtype), inputs).get("y", "output", { batch: B, steps: T });
+        const at = (n: number, b: number) => ((n - 1) * B + b) * O;
+        const last = lengths.flatMap((n, b) => Array.from(y.subarray(at(n, b), at(n, b) + O)));
+        expectClose(last, logits.data, 1e-5, `${dtype} y at each sequence's last step`);
+      }
+    });
+  }
+
+  it("refuses the final state of a bidirectional layer, or of a layer before the last", () => {
+    const draw = uniform(60);
+    const model = (directions: 1 | 2, row: number) =>
+      buildModel({
+        nodes: [
+          {
+            opType: "GRU",
+            inputs: ["X", "W", "R"],
+            outputs: ["Y", "Y_h"],
+            attributes: { hidden_size: H, direction: directions === 2 ? "bidirectional" : "forward" },
+          },
+          { opType: "Gather", inputs: ["Y_h", "row"], outputs: ["h"], attributes: { axis: 0 } },
+          { opType: "Gemm", inputs: ["h", "V"], outputs: ["logits"], attributes: { transB: 1 } },
+        ],
+        initializers: [
+          tensor("W", [directions, 3 * H, I], draw(directions * 3 * H * I, 1)),
+          tensor("R", [directions, 3 * H, H], draw(directions * 3 * H * H, 1)),
+          tensor("V", [2, H], draw(2 * H, 1)),
+          tensor("row", [], [row], "int64"),
+        ],
+        inputs: [{ name: "X", dims: ["T", "B", I] }],
+        outputs: [{ name: "logits", dims: ["B", 2] }],
+      });
+    expect(() => importFile("m.onnx", model(2, -1), "onnx")).toThrow(
+      /node gather1 \(Gather\): reads the final h of direction 1 of layer 0; rnnc follows a final state on only as/,
+    );
+    expect(() => importFile("m.onnx", model(1, 3), "onnx")).toThrow(/picks final state 3 of 1/);
   });
 });
