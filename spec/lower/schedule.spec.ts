@@ -79,7 +79,9 @@ describe("the schedule", () => {
     };
     const staged = instantiate.run(parse.run(context, context), context);
     const taped = tape.run(simplify.run(differentiate.run(staged, context), context), context);
-    const [{ forward, backward }] = schedulePass.run(taped, context).schedules as [{ forward: Parameters<typeof all>[0]; backward: Parameters<typeof all>[0] }];
+    const [first] = schedulePass.run(taped, context).schedules;
+    const forward = first!.forward;
+    const backward = first!.backward!;
     const products = (ks: readonly Kernel[]) => ks.filter((k): k is Kernel & { kind: "matvec" } => k.kind === "matvec");
     // Four gates: four W·x over all steps before the loop (each reading the masked input), four U·h each step.
     const before = products(forward.before);
