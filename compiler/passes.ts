@@ -63,7 +63,7 @@ export interface Instantiated {
   readonly causal: boolean;
 }
 
-type Staged<S> = Omit<Instantiated, "program"> & { readonly program: Program<S> };
+export type Staged<S> = Omit<Instantiated, "program"> & { readonly program: Program<S> };
 
 const stepFn = (cell: CellGraph): Fn => ({ graph: cell.graph, outputs: [...cell.next, ...(cell.outputs ?? [])] });
 const printPair = (pair: StepPair, title: string) =>

@@ -24,6 +24,7 @@ import type { ReadCellFile, ResolveImport } from "./model.js";
 import { validateCheckOptions, validateCompileOptions } from "./options.js";
 import { bake, differentiate, emit, instantiate, memory, parse, schedule, simplify, tape, type Pass, type PassContext } from "./passes.js";
 import type { ParamRecord } from "../runtime/params.js";
+import { instantiatedGraphs, pairGraphs, type GraphPass, type StepGraphs } from "./graph/steps.js";
 import type { LossKind } from "./time/index.js";
 
 /** A chain of passes, each fed what the one before produced; typed so that a pass out of order does not compile. */
@@ -37,9 +38,12 @@ class Chain<In, Out> {
   }
 }
 
-/** The front, which reports the user's errors, and the whole pipeline. */
+/** The front, which reports the user's errors, the passes over step graphs, and the whole pipeline. */
 const front = Chain.of(parse).then(instantiate);
-const pipeline = front.then(differentiate).then(simplify).then(tape).then(schedule).then(memory).then(emit).then(bake);
+const throughDifferentiate = front.then(differentiate);
+const throughSimplify = throughDifferentiate.then(simplify);
+const throughTape = throughSimplify.then(tape);
+const pipeline = throughTape.then(schedule).then(memory).then(emit).then(bake);
 
 export const passNames = ["parse", "instantiate", "differentiate", "simplify", "tape", "schedule", "memory", "emit", "bake"] as const;
 export type PassName = (typeof passNames)[number];
@@ -152,4 +156,25 @@ export function checkCell(options: CheckOptions): Checked {
   validateCheckOptions(options);
   const { kind, name, dims, units, causal } = drive(front, contextOf(options), contextOf(options), {});
   return { kind, name, dims, units, causal };
+}
+
+/** What `stepGraphs` reads: what checkCell reads, and the loss the forward step ends with. */
+export type GraphOptions = CheckOptions & Pick<CompileOptions, "loss">;
+
+const graphsAfter = {
+  instantiate: (context) => instantiatedGraphs(drive(front, context, context, {})),
+  differentiate: (context) => pairGraphs(drive(throughDifferentiate, context, context, {}), "differentiate"),
+  simplify: (context) => pairGraphs(drive(throughSimplify, context, context, {}), "simplify"),
+  tape: (context) => pairGraphs(drive(throughTape, context, context, {}), "tape"),
+} satisfies Record<GraphPass, (context: PassContext) => StepGraphs>;
+
+/**
+ * The step graphs of a cell or model as one of the passes over step graphs
+ * leaves them (graph/steps.ts: instantiate, differentiate, simplify, tape),
+ * the IR objects themselves, for drawing (graph/dot.ts). Throws what
+ * checkCell throws for the same options.
+ */
+export function stepGraphs(options: GraphOptions, after: GraphPass): StepGraphs {
+  validateCheckOptions(options);
+  return graphsAfter[after](contextOf(options));
 }

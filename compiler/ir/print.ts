@@ -4,7 +4,8 @@
 import { topoOrder, type Fn, type Node, type VarArg } from "./node.js";
 import { formatShape } from "./shape.js";
 
-function typeOf(node: Node): string {
+/** A node's shape and whether it has one copy per batch element: "[4] per-batch". */
+export function nodeType(node: Node): string {
   return `${formatShape(node.shape)}${node.batched ? " per-batch" : ""}`;
 }
 
@@ -16,7 +17,7 @@ export function printNode(node: Node): string {
     rhs = v ? `${v.role} ${v.name}` : "var ?";
   } else rhs = `${node.op} ${node.inputs.map((n) => `%${n.id}`).join(", ")}`;
   const origin = node.origin ? `  ; ${node.origin}` : "";
-  return `%${node.id} = ${rhs} : ${typeOf(node)}${origin}`;
+  return `%${node.id} = ${rhs} : ${nodeType(node)}${origin}`;
 }
 
 export function printFn(fn: Fn, title = "fn"): string {
