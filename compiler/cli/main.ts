@@ -16,6 +16,7 @@ import { flowCommand } from "./flow.js";
 import { plotCommand } from "./plot.js";
 import { importCommand } from "./import.js";
 import { exportCommand } from "./export.js";
+import { graphCommand } from "./graph.js";
 import { processIo, UsageError, UserError, type Io } from "./io.js";
 
 const commands: Record<string, { run: (argv: readonly string[], io: Io) => number; summary: string }> = {
@@ -28,6 +29,7 @@ const commands: Record<string, { run: (argv: readonly string[], io: Io) => numbe
   eval: { run: evalCommand, summary: "score a trained checkpoint on labelled data" },
   flow: { run: flowCommand, summary: "how far back the gradient reaches: ‖∂ℓ_T/∂h_{T−k}‖ per cell, table and SVG" },
   plot: { run: plotCommand, summary: "draw a training run's loss and dev curves (log.json) as SVG" },
+  graph: { run: graphCommand, summary: "draw a cell's step graph and its derivative after a pass, as SVG (Graphviz)" },
   import: { run: importCommand, summary: "turn a PyTorch, ONNX, TF.js or Keras network into an rnnc model and parameter file" },
   export: { run: exportCommand, summary: "write an imported model (trained) as a PyTorch state_dict or an ONNX model" },
 };

@@ -137,7 +137,8 @@ export function stepGraphDot(graphs: StepGraphs): DotGraph {
     }
   });
   const dims = Object.entries(graphs.dims).map(([d, n]) => `${d}=${n}`).join(", ");
-  return { label: `${graphs.kind} ${graphs.name} after ${graphs.pass}${dims === "" ? "" : ` (${dims})`}`, clusters, edges };
+  const label = `${graphs.kind} ${graphs.name} after ${graphs.pass}${dims === "" ? "" : ` (${dims})`}`;
+  return { label, clusters, edges };
 }
 
 /** How each kind of node is drawn (Graphviz attributes). */
@@ -157,7 +158,7 @@ const nodeStyles = {
 const edgeStyles = {
   operand: {},
   result: { arrowhead: "none" },
-  tape: { style: "dashed", color: "#b05a00", constraint: "false" },
+  tape: { style: "dashed", color: "#b05a00" },
 } satisfies Record<DotEdge["kind"], Readonly<Record<string, string>>>;
 
 const clusterStyles = {
@@ -185,12 +186,14 @@ export function printDot(graph: DotGraph): string {
     lines.push(`  subgraph ${quote(`cluster_${cluster.id}`)} {`);
     lines.push(`    graph${attributes({ label: cluster.label, style: "rounded", ...clusterStyles[cluster.part] })};`);
     for (const node of cluster.nodes) {
-      lines.push(`    ${quote(node.id)}${attributes({ label: node.label, tooltip: node.origin, ...nodeStyles[node.kind] })};`);
+      const attrs = attributes({ label: node.label, tooltip: node.origin, ...nodeStyles[node.kind] });
+      lines.push(`    ${quote(node.id)}${attrs};`);
     }
     lines.push("  }");
   }
   for (const edge of graph.edges) {
-    lines.push(`  ${quote(edge.from)} -> ${quote(edge.to)}${attributes({ label: edge.label, ...edgeStyles[edge.kind] })};`);
+    const attrs = attributes({ label: edge.label, ...edgeStyles[edge.kind] });
+    lines.push(`  ${quote(edge.from)} -> ${quote(edge.to)}${attrs};`);
   }
   lines.push("}");
   return `${lines.join("\n")}\n`;

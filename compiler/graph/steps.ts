@@ -7,7 +7,7 @@
 // each output labelled by its port.
 
 import type { Instantiated, Staged } from "../passes.js";
-import { scansOf, type CellGraph, type StepFn, type StepPair } from "../time/index.js";
+import { portOutput, scansOf, type CellGraph, type StepFn, type StepPair } from "../time/index.js";
 
 /** The passes whose output is step graphs (names of pipeline.ts's passNames): what `rnnc graph --pass` draws. */
 export const graphPasses = ["instantiate", "differentiate", "simplify", "tape"] as const;
@@ -35,10 +35,8 @@ export interface StepGraphs {
 
 /** A cell's step with its results as ports: the next value of each state, then each declared output. */
 function portedStep(cell: CellGraph): StepFn {
-  const next = cell.next.map(({ name, node }) => ({ name: `next:${name}`, node, port: { kind: "next" as const, name } }));
-  const outputs = (cell.outputs ?? []).map(({ name, node }) => ({
-    name: `output:${name}`, node, port: { kind: "output" as const, name },
-  }));
+  const next = cell.next.map(({ name, node }) => portOutput({ kind: "next", name }, node));
+  const outputs = (cell.outputs ?? []).map(({ name, node }) => portOutput({ kind: "output", name }, node));
   return { graph: cell.graph, outputs: [...next, ...outputs] };
 }
 

@@ -1,6 +1,6 @@
 // compiler/time — public surface: scans over time, their tape, and programs of scans.
 export {
-  buildStepPair, simplifyPair, lossKinds, lossAtLastStep, targetsAreClasses,
+  buildStepPair, simplifyPair, lossKinds, lossAtLastStep, portOutput, targetsAreClasses,
   type CellGraph, type LossKind, type Port, type StepFn, type StepOutput, type StepPair, type TensorInfo,
 } from "./scan.js";
 export { tapeScan, type TapedScan, type TapeEntry } from "./tape.js";

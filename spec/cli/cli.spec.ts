@@ -41,7 +41,7 @@ function rnnc(...argv: string[]): Run {
 /** A stack frame: what a user must never see for a mistake of theirs. */
 const stackFrame = /^\s+at /m;
 
-const commands = ["compile", "check", "gradcheck", "inspect", "flow", "plot"] as const;
+const commands = ["compile", "check", "gradcheck", "inspect", "flow", "plot", "graph"] as const;
 
 /** Flags each command must accept, as its --help should list them. */
 const buildFlags = ["--cell", "--dims", "--dtype", "--no-simd", "--batch", "--steps", "--loss", "--dump-after"];
@@ -52,6 +52,7 @@ const expectedFlags: Record<(typeof commands)[number], string[]> = {
   inspect: ["--json", "--help"],
   flow: ["--cell", "--dims", "--steps", "--batch", "--seed", "--params", "--forget-bias", "--recurrent-radius", "--clip", "--output", "--json", "--help"],
   plot: ["--output", "--json", "--help"],
+  graph: ["--cell", "--dims", "--pass", "--loss", "--max-nodes", "--dot", "--output", "--help"],
 };
 
 let tmp: string;

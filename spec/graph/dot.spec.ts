@@ -18,9 +18,14 @@ const source = (file: string, dims: Record<string, number>, cell?: string): Grap
 });
 const elman = source("examples/elman.ts", { I: 3, H: 4 });
 
-const nodesOf = (graph: DotGraph) => new Map(graph.clusters.flatMap((c) => c.nodes.map((n) => [n.id, { ...n, cluster: c }])));
+const nodesOf = (graph: DotGraph) =>
+  new Map(graph.clusters.flatMap((c) => c.nodes.map((n) => [n.id, { ...n, cluster: c }])));
 /** A node's label's first line: its op, its var's role and name, or its result's port. */
 const head = (node: DotNode) => node.label.split("\n")[0]!;
+const part = (graph: DotGraph, name: string) => graph.clusters.find((c) => c.part === name)!.nodes;
+/** Edges between nodes of different clusters. */
+const crossingOf = (graph: DotGraph, nodes: ReturnType<typeof nodesOf>) =>
+  graph.edges.filter((e) => nodes.get(e.from)!.cluster.part !== nodes.get(e.to)!.cluster.part);
 
 /** Every edge as "from -> to (label)", by the nodes' heads, sorted. */
 function edgeList(graph: DotGraph): string[] {
@@ -36,15 +41,18 @@ describe("stepGraphDot", () => {
     expect(graph.clusters.map((c) => [c.part, c.label])).toEqual([["step", "elman: step"]]);
     const labels = graph.clusters[0]!.nodes.map((n) => n.label).sort();
     expect(labels).toEqual([
-      "add\n[4] per-batch", "add\n[4] per-batch", "input x\n[3] per-batch", "matvec\n[4] per-batch", "matvec\n[4] per-batch",
-      "next h", "param U\n[4, 4]", "param W\n[4, 3]", "param b\n[4]", "state h\n[4] per-batch", "tanh\n[4] per-batch",
+      "add\n[4] per-batch", "add\n[4] per-batch", "input x\n[3] per-batch",
+      "matvec\n[4] per-batch", "matvec\n[4] per-batch", "next h", "param U\n[4, 4]", "param W\n[4, 3]", "param b\n[4]",
+      "state h\n[4] per-batch", "tanh\n[4] per-batch",
     ]);
     expect(edgeList(graph)).toEqual([
       "add -> add", "add -> tanh", "input x -> matvec (v)", "matvec -> add", "matvec -> add",
       "param U -> matvec (M)", "param W -> matvec (M)", "param b -> add", "state h -> matvec (v)", "tanh -> next h",
     ]);
     const kinds = Object.fromEntries(graph.clusters[0]!.nodes.map((n) => [head(n), n.kind]));
-    expect(kinds).toMatchObject({ "param W": "param", "input x": "input", "state h": "state", tanh: "op", "next h": "result" });
+    expect(kinds).toMatchObject({
+      "param W": "param", "input x": "input", "state h": "state", tanh: "op", "next h": "result",
+    });
     expect(graph.clusters[0]!.nodes.find((n) => head(n) === "tanh")!.origin).toMatch(/^examples\/elman\.ts:9:\d+$/);
     expect(graph.label).toBe("cell elman after instantiate (I=3, H=4)");
   });
@@ -54,19 +62,23 @@ describe("stepGraphDot", () => {
     const graph = stepGraphDot(steps);
     const nodes = nodesOf(graph);
     expect(graph.clusters.map((c) => c.part)).toEqual(["forward", "backward"]);
-    const results = (part: string) => graph.clusters.find((c) => c.part === part)!.nodes.filter((n) => n.kind === "result").map(head);
+    const results = (name: string) => part(graph, name).filter((n) => n.kind === "result").map(head);
     expect(results("forward")).toEqual(["next h", "output h", "loss"]);
     expect(results("backward")).toEqual(["dstate h", "dinput x", "dparam W", "dparam U", "dparam b"]);
 
     const fns = steps.scans[0]!.steps.map((s) => s.fn);
-    const ops = new Set(fns.flatMap((fn) => topoOrder(fn.outputs.map((o) => o.node))).filter((n) => n.op !== "var" && n.op !== "const"));
+    const reached = fns.flatMap((fn) => topoOrder(fn.outputs.map((o) => o.node)));
+    const ops = new Set(reached.filter((n) => n.op !== "var" && n.op !== "const"));
     expect([...nodes.values()].filter((n) => n.kind === "op").length).toBe(ops.size);
-    // Every edge joins drawn nodes; every operand edge into a backward op comes from its own cluster or the forward one.
-    for (const edge of graph.edges) expect(nodes.has(edge.from) && nodes.has(edge.to), `${edge.from} -> ${edge.to}`).toBe(true);
-    const crossing = graph.edges.filter((e) => nodes.get(e.from)!.cluster.part !== nodes.get(e.to)!.cluster.part);
+    // Every edge joins drawn nodes; an edge between the clusters runs from a forward op into the backward step.
+    for (const edge of graph.edges) {
+      expect(nodes.has(edge.from) && nodes.has(edge.to), `${edge.from} -> ${edge.to}`).toBe(true);
+    }
+    const crossing = crossingOf(graph, nodes);
     expect(crossing.length).toBeGreaterThan(0);
-    expect(crossing.every((e) => nodes.get(e.from)!.cluster.part === "forward" && nodes.get(e.from)!.kind === "op")).toBe(true);
-    expect(crossing.map((e) => head(nodes.get(e.from)!))).toContain("tanh"); // tanh' = 1 − tanh² reads the forward tanh
+    const sources = crossing.map((e) => nodes.get(e.from)!);
+    expect(sources.every((n) => n.cluster.part === "forward" && n.kind === "op")).toBe(true);
+    expect(sources.map(head)).toContain("tanh"); // tanh' = 1 − tanh² reads the forward tanh
     // The backward step starts from the seed of the next state and reads the parameters itself.
     const backwardHeads = graph.clusters[1]!.nodes.map(head);
     expect(backwardHeads).toContain("seed next:h");
@@ -78,14 +90,15 @@ describe("stepGraphDot", () => {
     const steps = stepGraphs(elman, "tape");
     const graph = stepGraphDot(steps);
     const nodes = nodesOf(graph);
-    const crossing = graph.edges.filter((e) => nodes.get(e.from)!.cluster.part !== nodes.get(e.to)!.cluster.part);
+    const crossing = crossingOf(graph, nodes);
     expect(crossing.length).toBeGreaterThan(0);
     expect(crossing.every((e) => e.kind === "tape")).toBe(true);
-    const written = graph.clusters[0]!.nodes.filter((n) => n.kind === "result" && head(n).startsWith("tape ")).map(head).sort();
-    const read = graph.clusters[1]!.nodes.filter((n) => n.kind === "tape").map(head).sort();
+    const written = part(graph, "forward").filter((n) => n.kind === "result" && head(n).startsWith("tape ")).map(head);
+    const read = part(graph, "backward").filter((n) => n.kind === "tape").map(head);
     expect(written.length).toBeGreaterThan(0);
-    expect(read).toEqual(written);
-    expect(crossing.map((e) => `${head(nodes.get(e.from)!)} -> ${head(nodes.get(e.to)!)}`).sort()).toEqual(written.map((t) => `${t} -> ${t}`));
+    expect(read.sort()).toEqual(written.sort());
+    const joined = crossing.map((e) => `${head(nodes.get(e.from)!)} -> ${head(nodes.get(e.to)!)}`);
+    expect(joined.sort()).toEqual(written.map((t) => `${t} -> ${t}`));
   });
 
   it("draws a constant at each use and a var once in each step that reads it", () => {
@@ -99,7 +112,7 @@ describe("stepGraphDot", () => {
     expect([...uses.values()].every((n) => n === 1)).toBe(true);
   });
 
-  it.each<GraphPass>(["instantiate", "simplify"])("draws a model's every scan as its own clusters, ids unique (%s)", (pass) => {
+  it.each<GraphPass>(["instantiate", "simplify"])("draws each scan of a model as its own clusters (%s)", (pass) => {
     const options = source("examples/models.ts", { I: 3, H: 4, H2: 2, O: 2 }, "deepLstm");
     const steps = stepGraphs(options, pass);
     const graph = stepGraphDot(steps);
@@ -120,7 +133,10 @@ describe("printDot", () => {
       label: 'a "quoted" \\ label',
       clusters: [{
         id: "s0_step", label: "c: step", part: "step",
-        nodes: [{ id: "n0", kind: "param", label: "param W\n[2, 2]" }, { id: "n1", kind: "op", label: "tanh", origin: "f.ts:1:2" }],
+        nodes: [
+          { id: "n0", kind: "param", label: "param W\n[2, 2]" },
+          { id: "n1", kind: "op", label: "tanh", origin: "f.ts:1:2" },
+        ],
       }],
       edges: [{ from: "n0", to: "n1", kind: "operand", label: "M" }],
     };
