@@ -1,7 +1,10 @@
 import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // Examples import the runtime as users do ("rnnc/runtime", which Node resolves to dist/); specs run its source.
+  resolve: { alias: { "rnnc/runtime": fileURLToPath(new URL("runtime/index.ts", import.meta.url)) } },
   test: {
     include: ["spec/**/*.spec.ts"],
     testTimeout: 120_000,

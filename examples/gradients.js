@@ -2,8 +2,8 @@
 // on a random batch of sequences of different lengths, print what it computes,
 // then check its BPTT gradients against finite differences in an f64 build.
 import { readFileSync } from "node:fs";
-import { compileCell, gradcheck, instantiate, prng } from "../dist/compiler/api.js";
-import { loadModel } from "../dist/runtime/index.js";
+import { compileCell } from "../dist/compiler/api.js";
+import { gradcheck, instantiateModel, loadModel, prng } from "../dist/runtime/index.js";
 
 const file = new URL("./lstm.ts", import.meta.url).pathname;
 const text = readFileSync(file, "utf8");
@@ -46,7 +46,7 @@ console.log(`dLoss/dUi[0, 0..3] = ${Array.from(gU.slice(0, 4), (x) => x.toExpone
 
 console.log("\ngradient check (f64 build, 4th-order central differences of the module's own loss):");
 const f64 = compileCell({ file, text, dims: { I: 3, H: 4 }, dtype: "f64", capacity: { batch: 3, steps: 5 } });
-const report = gradcheck(instantiate(f64.binary), { seed: 1, batch: 3, steps: 5 });
+const report = gradcheck(instantiateModel(f64.binary), { seed: 1, batch: 3, steps: 5 });
 for (const t of report.tensors) console.log(`  ${t.name.padEnd(3)} ${t.role.padEnd(9)} worst relative error ${t.worst.toExponential(2)}`);
 console.log(report.worst < 1e-6 ? `ok: every gradient within ${report.worst.toExponential(2)} (tolerance 1e-6)` : `FAILED: worst ${report.worst}`);
 process.exitCode = report.worst < 1e-6 ? 0 : 1;

@@ -1,7 +1,7 @@
 // runtime — the public entry point ("rnnc/runtime"); it only re-exports.
 // Everything not listed here may change without notice.
 
-export { loadModel, RnncModel, type LoadOptions, type ModelSource, type TensorView } from "./model.js";
+export { instantiateModel, loadModel, RnncModel, type LoadOptions, type ModelSource, type TensorView } from "./model.js";
 export {
   ABI_VERSION, ABI_VERSIONS, INTERNAL_ROLES, LAYOUT_STATUS, PARAM_INITS, PUBLIC_ROLES, parseAbi, readAbiSection,
   type Abi, type AbiVersion, type CallSize, type Dim, type Dtype, type ElementType, type InternalRole, type Loss,
@@ -10,7 +10,10 @@ export {
 export { MAX_MEMORY_BYTES, type Placement } from "./layout.js";
 export { initParams, type InitOptions } from "./init.js";
 export { RnncStream, type StreamInputs, type StreamOutputs } from "./stream.js";
-export { prng, normal } from "./random.js";
+/** The one seeded generator and shuffle: initialisation, gradient checks and training draw from them. */
+export { mixSeed, normal, prng, Random, shuffle } from "./random.js";
+/** Gradient checking against finite differences of the module's own loss (rnnc gradcheck). */
+export { gradcheck, type GradcheckOptions, type GradcheckReport, type TensorCheck } from "./gradcheck.js";
 export { RnncAbiError, RnncError, RnncParamsError } from "./errors.js";
 // Parameter files without a module, for programs that write or read weights (rnnc import, export).
 export { decodeParams, encodeParams, type ParamRecord } from "./params.js";

@@ -38,14 +38,30 @@ export interface LoadOptions {
 
 /** Compiles (fetching if given a URL) and instantiates an rnnc module, laid out at the chosen capacity. */
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<RnncModel> {
-  const module = await compileSource(source);
-  readAbiSection(module); // report a foreign module as such, before any link error
+  const module = checkedModule(await compileSource(source));
+  return new RnncModel(module, await WebAssembly.instantiate(module, {}), options);
+}
+
+/**
+ * loadModel's synchronous twin, for hosts that compile a module and run it at
+ * once (the CLI, training, gradient checks, tests): bytes or a compiled module
+ * in, the instantiated model out. Browsers compile only small modules
+ * synchronously on their main thread; there (not in a worker), use loadModel.
+ */
+export function instantiateModel(source: ArrayBuffer | ArrayBufferView | WebAssembly.Module, options: LoadOptions = {}): RnncModel {
+  const module = checkedModule(source instanceof WebAssembly.Module ? source : new WebAssembly.Module(toBytes(source) as BufferSource));
+  return new RnncModel(module, new WebAssembly.Instance(module, {}), options);
+}
+
+/** A foreign module is reported as such (no rnnc section) before any link error; an rnnc module imports nothing. */
+function checkedModule(module: WebAssembly.Module): WebAssembly.Module {
+  readAbiSection(module);
   const imports = WebAssembly.Module.imports(module);
   if (imports.length > 0) {
     const names = imports.map((i) => `${i.module}.${i.name}`).join(", ");
     throw new RnncAbiError(`rnnc modules have no imports, but this one imports ${names}`);
   }
-  return new RnncModel(module, await WebAssembly.instantiate(module, {}), options);
+  return module;
 }
 
 export class RnncModel {

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileCell, passAliases, passNames, type CompileOptions } from "../compiler/pipeline.js";
 import { bake, differentiate, instantiate, memory, parse, schedule, simplify, tape, type PassContext } from "../compiler/passes.js";
-import { instantiate as load } from "../compiler/gradcheck.js";
+import { instantiateModel as load } from "../runtime/model.js";
 import { decodeParams, initParams } from "../runtime/index.js";
 import { withoutCustomSection } from "../compiler/lower/bake.js";
 import { Graph } from "../compiler/ir/index.js";

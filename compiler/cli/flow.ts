@@ -2,11 +2,11 @@
 // In: cell or model files, dimensions, a seed or trained parameters. Out: the
 // table of ‖∂ℓ_T/∂h_{T−k}‖ per cell and its fitted rate per step, optionally
 // an SVG plot and JSON. It stands on the public surface alone: the compiler
-// API (checkCell, compileCell, instantiate) and the runtime (initParams,
+// API (checkCell, compileCell) and the runtime (instantiateModel, initParams,
 // loadParams); the measurement itself is compiler/flow/measure.ts.
 
-import { checkCell, compileCell, instantiate } from "../api.js";
-import { initParams, RnncError, type RnncModel } from "../../runtime/index.js";
+import { checkCell, compileCell } from "../api.js";
+import { initParams, instantiateModel, RnncError, type RnncModel } from "../../runtime/index.js";
 import { fitDecay, type DecayFit } from "../flow/fit.js";
 import { clippedNorm, measureFlow, randomSequences, type FlowMeasurement } from "../flow/measure.js";
 import { rescaleRecurrent, type Rescaled } from "../flow/radius.js";
@@ -108,7 +108,7 @@ function measureFile(
   }
   // One step per call: the measurement carries the state and the cotangent between calls itself.
   const compiled = compileCell({ ...source, dtype: "f64", loss: "none", capacity: { batch: settings.batch, steps: 1 } });
-  const model = instantiate(compiled.binary);
+  const model = instantiateModel(compiled.binary);
   if (!model.tensors().some((t) => t.role === "state_in")) throw new UserError(`${file}: ${checked.name} has no state`);
   if (params === undefined) initialise(model, settings);
   else loadParamsFile(io, model, params);

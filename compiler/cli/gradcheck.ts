@@ -1,7 +1,8 @@
 // compiler/cli — `rnnc gradcheck`: compile in f64 and compare the backward
 // pass with central finite differences of the module's own loss.
 
-import { gradcheck, instantiate, type GradcheckReport } from "../gradcheck.js";
+import { gradcheck, type GradcheckReport } from "../../runtime/gradcheck.js";
+import { instantiateModel } from "../../runtime/model.js";
 import { compileCell } from "../pipeline.js";
 import { onePositional, parse, parseNumber, parsePositive } from "./args.js";
 import { buildFlags, buildFlagsHelp, buildOptions } from "./build-flags.js";
@@ -52,7 +53,7 @@ export function gradcheckCommand(argv: readonly string[], io: Io): number {
     capacity: { batch: Math.max(batch, Number(values.batch ?? 0)), steps: Math.max(steps, Number(values.steps ?? 0)) },
   });
   const compiled = compileCell(options);
-  const report = gradcheck(instantiate(compiled.binary), { seed, batch, steps, maxEntries: parsePositive("entries", values.entries, 16) });
+  const report = gradcheck(instantiateModel(compiled.binary), { seed, batch, steps, maxEntries: parsePositive("entries", values.entries, 16) });
   const passed = report.worst <= tolerance;
   io.out(values.json ? JSON.stringify({ file, cell: options.cell ?? null, tolerance, passed, ...report }, null, 2) : formatReport(file, report, tolerance, passed));
   return passed ? 0 : 1;

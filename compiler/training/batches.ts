@@ -4,7 +4,7 @@
 
 import type { CallSize } from "../../runtime/abi.js";
 import type { RnncModel } from "../../runtime/model.js";
-import { prng } from "../gradcheck.js";
+import { mixSeed, prng, shuffle } from "../../runtime/random.js";
 import type { Sentence } from "./data.js";
 import { UNKNOWN_ID, type Vocabularies } from "./vocab.js";
 
@@ -85,18 +85,6 @@ export function dropWords(batch: Batch, layout: InputLayout, p: number, seed: nu
   return { ...batch, inputs };
 }
 
-/** One 32-bit seed from several (a multiply-xorshift mix of each in turn). */
-export function mixSeed(...parts: readonly number[]): number {
-  let h = 0x811c9dc5;
-  for (const part of parts) {
-    h = Math.imul(h ^ (part >>> 0), 0x9e3779b1);
-    h ^= h >>> 15;
-    h = Math.imul(h, 0x85ebca77);
-    h ^= h >>> 13;
-  }
-  return h >>> 0;
-}
-
 /**
  * A seeded uniform generator that counts its draws, so a checkpoint can store
  * its position and a resumed run can continue the same stream.
@@ -120,12 +108,7 @@ export class CountedRandom {
 
 /** Fisher–Yates over 0..count-1. */
 export function shuffled(count: number, random: CountedRandom): number[] {
-  const order = Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(random.next() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
+  return shuffle(Array.from({ length: count }, (_, i) => i), () => random.next());
 }
 
 /**

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { parseUnits } from "../frontend/index.js";
 import { pickUnit, type ReadCellFile, type ResolveImport } from "../model.js";
-import { instantiate } from "../gradcheck.js";
+import { instantiateModel } from "../../runtime/model.js";
 import type { Optimizer } from "../lower/train.js";
 import { compileCell } from "../pipeline.js";
 import type { RnncModel } from "../../runtime/model.js";
@@ -94,7 +94,7 @@ export function compileTagger(
     file: source.file, text: source.text, cell: shape.name, dims, capacity,
     loss: "softmax-ce", train: optimizer, readFile: source.readFile, resolveImport: source.resolveImport,
   });
-  return instantiate(binary);
+  return instantiateModel(binary);
 }
 
 /** The longest sentence: the steps capacity a module needs for this data. */

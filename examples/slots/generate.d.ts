@@ -1,4 +1,4 @@
-// Types of generate.js (plain JavaScript so that `node` runs it unbuilt), for
+// Types of generate.js (plain JavaScript, which `node` runs as it is), for
 // the TypeScript specs that train on its queries.
 
 export interface Sentence {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // examples/slots — a generator of ATIS-style flight queries with BIO slot tags. In: a seed and
-// split sizes. Out: train/dev/test JSONL. Plain JavaScript (JSDoc types): `node` runs it unbuilt.
+// split sizes. Out: train/dev/test JSONL. Plain JavaScript (JSDoc types) on rnnc's runtime (its seeded
+// generator, prng): `node` runs it after `npm run build`; the specs read the runtime's source.
 
 // The queries are built so that a word's slot often depends on an EARLIER
 // word: "arrive taipei on november 2nd" (toloc, arrive_date) against "leave
@@ -12,6 +13,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { prng } from "rnnc/runtime";
 
 /** @typedef {{ tokens: string[], tags: string[] }} Sentence */
 /** @typedef {[string, string | null]} Piece  a phrase and its slot (null: outside) */
@@ -35,21 +37,6 @@ const departVerbs = ["leave", "depart from", "fly out of", "get out of", "leave 
 const arriveVerbs = ["arrive in", "get to", "fly into", "land in", "reach", "arrive at"];
 const wants = ["i want to", "i would like to", "i need to", "we need to", "i have to"];
 const lists = ["show me", "list", "give me", "find", "what are the", "i want", "please find"];
-
-/**
- * mulberry32, as runtime/random.ts: inlined so this file runs without a build.
- * @param {number} seed
- */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Queries drawn from templates, deterministic in the seed.

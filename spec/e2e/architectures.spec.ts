@@ -15,7 +15,9 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { parseCells, parseUnits, type CellSyntax, type Expr, type ModelSyntax } from "../../compiler/frontend/index.js";
 import { compileCell } from "../../compiler/pipeline.js";
-import { gradcheck, instantiate, prng, type GradcheckReport } from "../../compiler/gradcheck.js";
+import { gradcheck, type GradcheckReport } from "../../runtime/gradcheck.js";
+import { instantiateModel } from "../../runtime/model.js";
+import { prng } from "../../runtime/random.js";
 import type { RnncModel } from "../../runtime/model.js";
 import { mismatch, numericGradient } from "./harness.js";
 
@@ -87,7 +89,7 @@ function compileUnit(u: Unit, dims: Record<string, number>, loss: "mse" | "none"
   const { binary } = compileCell({
     file: u.path, text: readFile(u.path), cell: u.name, dims, dtype: "f64", simd, loss, capacity, verifyEach: true, readFile,
   });
-  return instantiate(binary);
+  return instantiateModel(binary);
 }
 
 interface Run {
@@ -253,7 +255,7 @@ describe("forward passes equal independent plain-JS implementations (f64, T = 5,
         const T = 5, B = 2;
         const lengths = [T, short];
         const path = join(examplesDir, ref.file);
-        const model = instantiate(compileCell({
+        const model = instantiateModel(compileCell({
           file: path, text: readFile(path), cell: name, dims: { I, H }, dtype: "f64", simd, loss: "none", capacity, verifyEach: true,
         }).binary);
         const rand = prng(seed);

@@ -14,7 +14,9 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compileCell } from "../../compiler/pipeline.js";
-import { gradcheck, instantiate, prng } from "../../compiler/gradcheck.js";
+import { gradcheck } from "../../runtime/gradcheck.js";
+import { instantiateModel } from "../../runtime/model.js";
+import { prng } from "../../runtime/random.js";
 import type { RnncModel } from "../../runtime/model.js";
 import { mismatch } from "./harness.js";
 
@@ -33,7 +35,7 @@ export const biLstm1 = model({ input: { x: "I" }, layers: [bidirectional(lstm, "
 `;
 
 function compileF64(path: string, text: string, dims: Record<string, number>, cell: string, simd: boolean): RnncModel {
-  return instantiate(compileCell({ file: path, text, cell, dims, dtype: "f64", simd, loss: "none", capacity, verifyEach: true, readFile }).binary);
+  return instantiateModel(compileCell({ file: path, text, cell, dims, dtype: "f64", simd, loss: "none", capacity, verifyEach: true, readFile }).binary);
 }
 
 function expectAgrees(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
@@ -151,7 +153,7 @@ describe("the two-layer biLstm of examples/models.ts, ragged lengths: gradients 
   for (const loss of ["mse", "none"] as const) {
     for (const simd of [true, false]) {
       it(`loss ${loss}, ${simd ? "simd" : "scalar"}`, () => {
-        const model = instantiate(compileCell({
+        const model = instantiateModel(compileCell({
           file: path, text: readFile(path), cell: "biLstm", dims: { I: 3, H: 4, O: 2 }, dtype: "f64", simd, loss, capacity, verifyEach: true, readFile,
         }).binary);
         const report = gradcheck(model, { seed: 11, batch: 4, steps: 6, lengths: [6, 1, 4, 3], maxEntries: 6 });

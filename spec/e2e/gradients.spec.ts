@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { gradcheck, type GradcheckReport } from "../../compiler/gradcheck.js";
+import { gradcheck, type GradcheckReport } from "../../runtime/gradcheck.js";
 import type { RnncModel } from "../../runtime/model.js";
 import { cellCases, type CellCase } from "../support/cells.js";
 import { caseBuild, exampleBuild, exampleNames, load, numericGradient, raggedRun, runs, runsFromEnv } from "./harness.js";

@@ -6,7 +6,9 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { compileCell, type Compiled } from "../../compiler/pipeline.js";
-import { instantiate, prng, randomizeModel } from "../../compiler/gradcheck.js";
+import { randomizeModel } from "../../runtime/gradcheck.js";
+import { instantiateModel } from "../../runtime/model.js";
+import { prng } from "../../runtime/random.js";
 import type { RnncModel } from "../../runtime/model.js";
 import type { CallSize, Role } from "../../runtime/abi.js";
 import type { CellCase, Loss } from "../support/cells.js";
@@ -48,7 +50,7 @@ export function build(b: Build): Compiled {
 }
 
 export function load(b: Build): RnncModel {
-  return instantiate(build(b).binary);
+  return instantiateModel(build(b).binary);
 }
 
 export function exampleBuild(name: ExampleName, dims: Record<string, number>, dtype: "f32" | "f64", simd: boolean, loss: Loss): Build {

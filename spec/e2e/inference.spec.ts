@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compileCell } from "../../compiler/pipeline.js";
-import { instantiate } from "../../compiler/gradcheck.js";
+import { instantiateModel } from "../../runtime/model.js";
 import { RnncError } from "../../runtime/errors.js";
 import { exampleNames, exampleSource, randomize, runs } from "./harness.js";
 
@@ -14,8 +14,8 @@ describe("an inference build", () => {
     it(`${name}: forward equals the full build's bit for bit, with no backward, tape or gradients`, () => {
       fc.assert(fc.property(runs(["I", "H"]), fc.constantFrom("mse" as const, "none" as const), (run, loss) => {
         const options = { file: `examples/${name}.ts`, text: exampleSource(name), dims: run.dims, loss, capacity: { batch: 4, steps: 8 } };
-        const full = instantiate(compileCell(options).binary);
-        const lean = instantiate(compileCell({ ...options, inference: true }).binary);
+        const full = instantiateModel(compileCell(options).binary);
+        const lean = instantiateModel(compileCell({ ...options, inference: true }).binary);
         const size = { batch: run.batch, steps: run.steps };
         randomize(full, size, run.seed, run.lengths);
         for (const e of lean.tensors()) if (["param", "input", "target", "lengths", "state_in"].includes(e.role)) lean.set(e.name, e.role, full.view(e.name, e.role, size));

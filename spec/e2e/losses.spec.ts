@@ -13,7 +13,9 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, it, expect } from "vitest";
 import { compileCell } from "../../compiler/pipeline.js";
-import { gradcheck, instantiate, prng, randomizeModel } from "../../compiler/gradcheck.js";
+import { gradcheck, randomizeModel } from "../../runtime/gradcheck.js";
+import { instantiateModel } from "../../runtime/model.js";
+import { prng } from "../../runtime/random.js";
 import type { LossKind } from "../../compiler/time/index.js";
 import type { RnncModel } from "../../runtime/model.js";
 import type { CallSize, Role } from "../../runtime/abi.js";
@@ -68,7 +70,7 @@ function load(e: Example, loss: Loss, dtype: "f32" | "f64"): RnncModel {
     binary = compileCell({ file: e.file, text: e.source, dims: e.dims, dtype, simd: dtype === "f32", loss, capacity, verifyEach: true }).binary;
     compiled.set(key, binary);
   }
-  return instantiate(binary);
+  return instantiateModel(binary);
 }
 
 /** log Σ exp(z), the max subtracted first. */

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compileCell } from "../../compiler/pipeline.js";
-import { instantiate } from "../../compiler/gradcheck.js";
+import { instantiateModel } from "../../runtime/model.js";
 import { parseAbi, type CallSize, type TensorEntry } from "../../runtime/abi.js";
 import { RnncError } from "../../runtime/errors.js";
 import { RnncModel } from "../../runtime/model.js";
@@ -107,7 +107,7 @@ function expectUnchanged(model: RnncModel, before: Uint8Array, what: string): vo
 }
 
 describe("calls past the capacity fail before writing anything", () => {
-  const lstm = () => instantiate(build(exampleBuild("lstm", { I: 3, H: 5 }, "f32", true, "mse")).binary);
+  const lstm = () => instantiateModel(build(exampleBuild("lstm", { I: 3, H: 5 }, "f32", true, "mse")).binary);
   const outside = [
     { batch: testCapacity.batch + 1, steps: 1 },
     { batch: 1, steps: testCapacity.steps + 1 },
@@ -157,7 +157,7 @@ describe("calls past the capacity fail before writing anything", () => {
 });
 
 describe("backward must follow a forward of the same size", () => {
-  const gru = () => instantiate(build(exampleBuild("gru", { I: 2, H: 3 }, "f64", true, "mse")).binary);
+  const gru = () => instantiateModel(build(exampleBuild("gru", { I: 2, H: 3 }, "f64", true, "mse")).binary);
 
   it("the raw export traps without a forward, or after one of another size", () => {
     const model = gru();

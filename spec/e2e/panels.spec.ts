@@ -10,7 +10,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compileCell } from "../../compiler/pipeline.js";
-import { instantiate, prng } from "../../compiler/gradcheck.js";
+import { instantiateModel } from "../../runtime/model.js";
+import { prng } from "../../runtime/random.js";
 import { initParams } from "../../runtime/init.js";
 import type { RnncModel } from "../../runtime/model.js";
 import { hostRoles, randomize } from "./harness.js";
@@ -61,7 +62,7 @@ function results(model: RnncModel): Record<string, number[]> {
 
 /** What a module instantiated now, given `model`'s host-written tensors, computes. */
 function fresh(binary: Uint8Array, model: RnncModel): Record<string, number[]> {
-  const clean = instantiate(binary);
+  const clean = instantiateModel(binary);
   for (const e of model.tensors()) if (hostRoles.includes(e.role)) clean.set(e.name, e.role, model.get(e.name, e.role));
   return results(clean);
 }
@@ -80,7 +81,7 @@ const changes: Record<string, Change> = {
   },
   trainStep: (model) => void model.trainStep(size.batch, size.steps, { learning_rate: 0.1, clip_norm: 0 }),
   loadParams: (model, seed, binary) => {
-    const other = instantiate(binary);
+    const other = instantiateModel(binary);
     initParams(other, seed);
     model.loadParams(other.saveParams());
   },
@@ -120,7 +121,7 @@ describe("packed parameter copies kept between calls", () => {
       expect(abi.tensors.some((t) => t.role === "param_version")).toBe(true);
       const op = fc.tuple(fc.constantFrom(...Object.keys(changes)), fc.nat());
       fc.assert(fc.property(fc.array(op, { minLength: 1, maxLength: 6 }), fc.nat(), (ops, seed) => {
-        const model = instantiate(binary);
+        const model = instantiateModel(binary);
         randomize(model, size, seed, lengths);
         expect(results(model)).toEqual(fresh(binary, model));
         for (const [op, opSeed] of ops) {
@@ -133,7 +134,7 @@ describe("packed parameter copies kept between calls", () => {
 
   it("train_step bumps the version itself, and no counter reaches 0 (untracked) by wrapping", () => {
     const c = cases[0]!;
-    const model = instantiate(compileCase(c).binary);
+    const model = instantiateModel(compileCase(c).binary);
     randomize(model, size, 3, lengths);
     const version = () => model.get("params", "param_version")[0];
     const before = version()!;
@@ -150,7 +151,7 @@ describe("packed parameter copies kept between calls", () => {
 
   it("a host that never tracks the version (it stays 0) may rewrite parameters between raw calls", () => {
     const { binary } = compileCase(cases[0]!);
-    const model = instantiate(binary);
+    const model = instantiateModel(binary);
     randomize(model, size, 5, lengths);
     model.set("params", "param_version", [0]);
     const forward = model.instance.exports.forward as (b: number, s: number) => number;

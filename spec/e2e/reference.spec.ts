@@ -8,7 +8,7 @@
 // documented layout ([out, in] matrices, time-major sequences) as well.
 
 import { describe, expect, it } from "vitest";
-import { prng } from "../../compiler/gradcheck.js";
+import { prng } from "../../runtime/random.js";
 import type { RnncModel } from "../../runtime/model.js";
 import { exampleBuild, load, mismatch, type ExampleName } from "./harness.js";
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileCell } from "../../compiler/pipeline.js";
-import { instantiate } from "../../compiler/gradcheck.js";
+import { instantiateModel } from "../../runtime/model.js";
 import { loadModel } from "../../runtime/model.js";
 import { exampleNames, exampleSource, hostRoles, mismatch, randomize } from "./harness.js";
 
@@ -53,7 +53,7 @@ describe("a relaxed-SIMD build", () => {
     it(`${name}: agrees with the f64 build within f32 tolerance (dims that fill no tile evenly)`, () => {
       const options = { file: `examples/${name}.ts`, text: exampleSource(name), dims: { I: 19, H: 37 }, loss: "mse" as const, capacity: { batch: 5, steps: 6 } };
       const size = { batch: 5, steps: 6 };
-      const double = instantiate(compileCell({ ...options, dtype: "f64" }).binary);
+      const double = instantiateModel(compileCell({ ...options, dtype: "f64" }).binary);
       randomize(double, size, 3, [6, 2, 5, 6, 1]);
       const host = double.tensors().filter((e) => hostRoles.includes(e.role) && e.role !== "grad_output" && e.role !== "grad_state_out")
         .map((e) => ({ name: e.name, role: e.role, data: Array.from(double.view(e.name, e.role, size)) }));

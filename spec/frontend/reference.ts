@@ -5,20 +5,15 @@
 import { evaluate, sizeOf, type Node } from "../../compiler/ir/index.js";
 import { Graph } from "../../compiler/ir/index.js";
 import { instantiateCell, parseCells, selectCell, type CellIR } from "../../compiler/frontend/index.js";
+import { prng } from "../../runtime/random.js";
 
 export type Vec = number[];
 export type Mat = number[][];
 
-/** A deterministic generator, so a failing oracle fails the same way again. */
+/** A deterministic generator in [-1, 1), so a failing oracle fails the same way again. */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
-  };
+  const uniform = prng(seed);
+  return () => uniform() * 2 - 1;
 }
 
 export const matvec = (m: Mat, v: Vec): Vec => m.map((row) => row.reduce((acc, w, k) => acc + w * v[k]!, 0));

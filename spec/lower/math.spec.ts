@@ -7,6 +7,7 @@ import { describe, it, expect, afterAll } from "vitest";
 import { WasmModule, binaryen } from "../../compiler/lower/wasm.js";
 import { lanesFor, type LaneKind } from "../../compiler/lower/lanes.js";
 import { callMath, mathFns, type MathFn } from "../../compiler/lower/math.js";
+import { prng } from "../../runtime/random.js";
 
 const kinds: readonly LaneKind[] = ["f64", "f64x2", "f32", "f32x4"];
 const elemOf = (kind: LaneKind) => (kind.startsWith("f32") ? "f32" : "f64");
@@ -67,15 +68,10 @@ function logspace(lo: number, hi: number, n: number): number[] {
   return linspace(Math.log10(lo), Math.log10(hi), n).map((e) => 10 ** e);
 }
 const bothSigns = (xs: number[]) => [...xs, ...xs.map((x) => -x)];
-/** Deterministic uniform samples (mulberry32), to hit bit patterns a grid misses. */
+/** Deterministic uniform samples (the runtime's generator), to hit bit patterns a grid misses. */
 function uniform(lo: number, hi: number, n: number, seed: number): number[] {
-  let a = seed;
-  return Array.from({ length: n }, () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return lo + ((hi - lo) * ((t ^ (t >>> 14)) >>> 0)) / 2 ** 32;
-  });
+  const next = prng(seed);
+  return Array.from({ length: n }, () => lo + (hi - lo) * next());
 }
 const dense = (lo: number, hi: number) => [...linspace(lo, hi, 20001), ...uniform(lo, hi, 20000, 42)];
 

@@ -4,7 +4,9 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { instantiate, prng, randomizeModel } from "../../compiler/gradcheck.js";
+import { randomizeModel } from "../../runtime/gradcheck.js";
+import { instantiateModel } from "../../runtime/model.js";
+import { prng } from "../../runtime/random.js";
 import type { Optimizer } from "../../compiler/lower/train.js";
 import { compileCell } from "../../compiler/pipeline.js";
 import type { RnncModel } from "../../runtime/model.js";
@@ -15,7 +17,7 @@ const size = { batch: 3, steps: 4 };
 
 function build(train: Optimizer, dtype: "f32" | "f64" = "f64"): RnncModel {
   const { binary } = compileCell({ file, text, dims: { I: 3, H: 5 }, dtype, capacity: { batch: 4, steps: 6 }, train });
-  const model = instantiate(binary);
+  const model = instantiateModel(binary);
   randomizeModel(model, size, prng(11), [4, 2, 3]);
   return model;
 }

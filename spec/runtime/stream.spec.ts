@@ -8,7 +8,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compileCell } from "../../compiler/pipeline.js";
-import { instantiate, prng, randomizeModel } from "../../compiler/gradcheck.js";
+import { randomizeModel } from "../../runtime/gradcheck.js";
+import { instantiateModel } from "../../runtime/model.js";
+import { prng } from "../../runtime/random.js";
 import type { RnncModel } from "../../runtime/model.js";
 import { RnncStream } from "../../runtime/stream.js";
 
@@ -24,7 +26,7 @@ const bytes = (a: ArrayBufferView) => Array.from(new Uint8Array(a.buffer, a.byte
 
 /** Random parameters and initial states; the same seed, the same model. */
 function randomModel(binary: Uint8Array, seed: number): RnncModel {
-  const model = instantiate(binary);
+  const model = instantiateModel(binary);
   randomizeModel(model, capacity, prng(seed), [capacity.steps, capacity.steps]);
   return model;
 }
@@ -155,7 +157,7 @@ describe("RnncStream", () => {
       'export const streamed = model({ input: { words: oneOfN("V", "E") }, layers: [lstm], readout: dense("C") });',
     ].join("\n");
     const binary = compile("examples/streamed.ts", { text, dims: { V: 5, E: 3, H: 4, C: 2 } });
-    const model = instantiate(binary);
+    const model = instantiateModel(binary);
     randomizeModel(model, capacity, prng(6), [capacity.steps, capacity.steps]);
     const stream = new RnncStream(model, 2);
     const before = bytes(new Uint8Array(model.memory.buffer));
@@ -164,7 +166,7 @@ describe("RnncStream", () => {
     expect(bytes(new Uint8Array(model.memory.buffer))).toEqual(before);
     const ids = [0, 4, -1, 2, 3, 3];
     const streamed = bytes(stream.run({ words: ids.slice(0, 2) }, 1).y!).concat(bytes(stream.run({ words: ids.slice(2) }, 2).y!));
-    const whole = instantiate(binary);
+    const whole = instantiateModel(binary);
     randomizeModel(whole, capacity, prng(6), [capacity.steps, capacity.steps]);
     whole.set("words", "input", ids);
     whole.set("lengths", "lengths", [3, 3]);
@@ -173,9 +175,9 @@ describe("RnncStream", () => {
   });
 
   it("refuses a model whose ABI says it is not causal (a bidirectional one), by that field", () => {
-    const bidirectional = instantiate(compile("examples/models.ts", { cell: "biLstm" }));
+    const bidirectional = instantiateModel(compile("examples/models.ts", { cell: "biLstm" }));
     expect(bidirectional.abi.causal).toBe(false);
     expect(() => new RnncStream(bidirectional, 1)).toThrow(/a model with a bidirectional layer cannot stream: .*causal: false/);
-    expect(instantiate(compile("examples/models.ts", { cell: "deepLstm", dims: { I: 3, H: 4, H2: 5, O: 2 } })).abi.causal).toBe(true);
+    expect(instantiateModel(compile("examples/models.ts", { cell: "deepLstm", dims: { I: 3, H: 4, H2: 5, O: 2 } })).abi.causal).toBe(true);
   });
 });

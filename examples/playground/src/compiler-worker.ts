@@ -3,9 +3,8 @@
 // a time, in order. Out: diagnostics, modules with their ABI, and gradcheck
 // reports. The presets are its file system: a model file may import them.
 
-import {
-  BuildError, checkCell, compileCell, DiagnosticError, gradcheck, instantiate, type CompileOptions,
-} from "../../../compiler/api.js";
+import { BuildError, checkCell, compileCell, DiagnosticError, type CompileOptions } from "../../../compiler/api.js";
+import { gradcheck, instantiateModel } from "../../../runtime/index.js";
 import { presets } from "rnnc-playground:presets";
 import {
   buildOptions, gradcheckOptions, optimizers,
@@ -47,7 +46,7 @@ function handle(request: CompilerRequest): { reply: CompilerReply; transfer: Tra
         const { batch, steps, seed, maxEntries } = gradcheckOptions;
         const f64 = { dtype: "f64", capacity: { batch, steps }, loss: buildOptions.loss } as const;
         const { binary } = compileCell({ ...options(request.source), ...f64 });
-        const report = gradcheck(instantiate(binary), { seed, batch, steps, maxEntries });
+        const report = gradcheck(instantiateModel(binary), { seed, batch, steps, maxEntries });
         return { reply: { id, kind: "gradchecked", report, bytes: binary.length, ms: ms() }, transfer: [] };
       }
     }

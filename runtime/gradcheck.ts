@@ -1,12 +1,13 @@
-// compiler — gradient checking of a compiled module against central finite
-// differences of its own loss. In: an instantiated f64 module and a seed. Out:
+// runtime — gradient checking of a module against central finite differences
+// of its own loss, a host tool: it knows only the ABI (an RnncModel's tensors
+// by role), never the compiler. In: an instantiated f64 module and a seed. Out:
 // the worst relative error per tensor (parameters, inputs, initial states).
 // With loss none the objective is Σ cotangent·output over the outputs and
 // final states, with random cotangents, which is what backward differentiates.
 
-import { RnncModel } from "../runtime/model.js";
-import { prng } from "../runtime/random.js";
-import type { CallSize, TensorEntry } from "../runtime/abi.js";
+import type { RnncModel } from "./model.js";
+import { prng, shuffle } from "./random.js";
+import type { CallSize, TensorEntry } from "./abi.js";
 
 export interface GradcheckOptions {
   readonly seed: number;
@@ -38,13 +39,6 @@ export interface GradcheckReport {
   readonly loss: number;
   readonly tensors: readonly TensorCheck[];
   readonly worst: number;
-}
-
-export { prng };
-
-export function instantiate(binary: Uint8Array): RnncModel {
-  const module = new WebAssembly.Module(binary as BufferSource);
-  return new RnncModel(module, new WebAssembly.Instance(module, {}));
 }
 
 function fill(model: RnncModel, entry: TensorEntry, size: CallSize, rand: () => number, scale: number): void {
@@ -148,9 +142,5 @@ function randomLengths(rand: () => number, batch: number, steps: number): number
 function pick(rand: () => number, n: number, max: number): number[] {
   const all = Array.from({ length: n }, (_, i) => i);
   if (n <= max) return all;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [all[i], all[j]] = [all[j]!, all[i]!];
-  }
-  return all.slice(0, max).sort((a, b) => a - b);
+  return shuffle(all, rand).slice(0, max).sort((a, b) => a - b);
 }
