@@ -1,15 +1,21 @@
 // compiler — the public surface of the compiler for programs (the CLI is the
 // other one): compile a cell file's text to a module, check it for an editor
-// (checkCell), draw its step graphs after a pass
-// (drawStepGraphs; printDot writes Graphviz's DOT), and what a user error
-// throws: DiagnosticError (located diagnostics) or BuildError (options the
-// cell rules out). Everything else may change. Nothing here imports a node:
-// module, so it bundles for browsers (examples/playground).
+// (checkCell), describe what a unit declares before its dimensions are bound
+// (describeUnit: what an application binds from its data), draw its step
+// graphs after a pass (drawStepGraphs; printDot writes Graphviz's DOT), and
+// what a user error throws: DiagnosticError (located diagnostics) or
+// BuildError (options the cell rules out). Everything else may change.
+// Nothing here imports a node: module, so it bundles for browsers
+// (examples/playground).
 export {
   checkCell, compileCell, passNames, defaultCapacity,
   type CheckOptions, type Checked, type CompileOptions, type Compiled, type PassName,
 } from "./pipeline.js";
 export { joinImport, type ReadCellFile, type ResolveImport } from "./model.js";
+export {
+  describeUnit, type DeclaredDim, type DescribeOptions, type UnitDescription, type UnitInput, type UnitOutput,
+} from "./unit.js";
+export type { LossKind } from "./time/index.js";
 export type { Optimizer } from "./lower/train.js";
 export {
   drawStepGraphs, dotNodeCount, graphPasses, graphPassNamed, printDot,

@@ -38,16 +38,19 @@ export function embeddingGraph(input: Extract<ModelInput, { kind: "ids" }>): Cel
   return { graph: g, inputs: [ids], states: [], params: [table], next: [], outputs: [{ name: "e", node: g.apply("gathersum", [table, ids]) }], integerInputs: new Map([[ids, input.rows]]) };
 }
 
+/** The name of a model's output sequence (and of its target): its readout's, or its last layer's without one. */
+export const modelOutput = "y";
+
 /** A stateless step: y = activation(V · z + c), or y = z without a readout. */
 export function readoutGraph(features: number, readout: { size: number; activation: Activation } | undefined): CellGraph {
   const g = new Graph();
   const z = g.variable("z", "input", [features], true);
-  if (!readout) return { graph: g, inputs: [z], states: [], params: [], next: [], outputs: [{ name: "y", node: z }] };
+  if (!readout) return { graph: g, inputs: [z], states: [], params: [], next: [], outputs: [{ name: modelOutput, node: z }] };
   const V = g.variable("V", "param", [readout.size, features], false);
   const c = g.variable("c", "param", [readout.size], false);
   const pre = g.apply("add", [g.apply("matvec", [V, z]), c]);
   const y = readout.activation === "linear" ? pre : g.apply(readout.activation, [pre]);
-  return { graph: g, inputs: [z], states: [], params: [V, c], next: [], outputs: [{ name: "y", node: y }] };
+  return { graph: g, inputs: [z], states: [], params: [V, c], next: [], outputs: [{ name: modelOutput, node: y }] };
 }
 
 /** The program of a model, over step graphs; its stages are named l0, l1, ... and readout. */
@@ -107,7 +110,7 @@ export function modelProgram(
     current = `l${i}`;
   });
   const size = readout.outputs![0]!.node.shape[0]!;
-  sequences.push({ name: "y", shape: [size], role: "output" });
-  stages.push(scanStage(readout, "readout.", current, "y", loss));
+  sequences.push({ name: modelOutput, shape: [size], role: "output" });
+  stages.push(scanStage(readout, "readout.", current, modelOutput, loss));
   return { loss, sequences, stages };
 }
