@@ -278,15 +278,35 @@ export class RnncModel {
 
   /** All parameters (role param) as a self-describing file. */
   saveParams(): Uint8Array {
-    return encodeParams(this.#paramSlots().map(({ slot, entry }) => ({
-      ...slot,
-      data: this.#bytes(entry).slice(),
-    })));
+    return this.#saveRole("param");
   }
 
   /** Loads a file from saveParams; refuses it, writing nothing, unless names and shapes all match. */
   loadParams(file: ArrayBuffer | ArrayBufferView): void {
-    const slots = this.#paramSlots();
+    this.#loadRole("param", file);
+    this.paramsChanged();
+  }
+
+  /**
+   * The state of train_step's optimizer (role optimizer: SGD's velocities,
+   * Adam's moments and update count) as a file of the parameter format: with
+   * saveParams, what a training run needs to resume exactly where it stopped.
+   */
+  saveOptimizerState(): Uint8Array {
+    return this.#saveRole("optimizer");
+  }
+
+  /** Loads a file from saveOptimizerState; refuses it, writing nothing, unless names and shapes all match. */
+  loadOptimizerState(file: ArrayBuffer | ArrayBufferView): void {
+    this.#loadRole("optimizer", file);
+  }
+
+  #saveRole(role: "param" | "optimizer"): Uint8Array {
+    return encodeParams(this.#slots(role).map(({ slot, entry }) => ({ ...slot, data: this.#bytes(entry).slice() })));
+  }
+
+  #loadRole(role: "param" | "optimizer", file: ArrayBuffer | ArrayBufferView): void {
+    const slots = this.#slots(role);
     const records = matchParams(slots.map((s) => s.slot), decodeParams(toBytes(file)));
     records.forEach((record, i) => {
       const { slot, entry } = slots[i]!;
@@ -295,11 +315,10 @@ export class RnncModel {
         : convertFloats(record.data, record.dtype as Dtype, slot.dtype as Dtype);
       this.#bytes(entry).set(data);
     });
-    this.paramsChanged();
   }
 
-  #paramSlots(): { slot: ParamSlot; entry: TensorEntry }[] {
-    return this.abi.tensors.filter((t) => t.role === "param").map((entry) => ({
+  #slots(role: "param" | "optimizer"): { slot: ParamSlot; entry: TensorEntry }[] {
+    return this.abi.tensors.filter((t) => t.role === role).map((entry) => ({
       entry,
       slot: { name: entry.name, shape: resolveShape(entry.shape, this.capacity), dtype: elementTypeOf(this.abi, entry) },
     }));

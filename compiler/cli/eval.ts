@@ -1,11 +1,11 @@
 // compiler/cli — `rnnc eval`: scores of a trained checkpoint on labelled
-// data. In: the model file, the checkpoint directory, a labelled JSONL file.
-// Out: token accuracy (overall, out-of-vocabulary) and chunk P/R/F1 per type.
+// data, by the training application (apps/train). In: the model file, the
+// checkpoint directory, a labelled JSONL file. Out: token accuracy (overall,
+// out-of-vocabulary) and chunk P/R/F1 per type.
 
-import { evaluateModel } from "../training/loop.js";
-import { formatMetrics, metricsJson } from "../training/metrics.js";
-import { loadTrainedTagger } from "../training/trained.js";
+import { evaluateTagger, formatMetrics, loadTrainedTagger, metricsJson } from "../../apps/train/index.js";
 import { parse, parsePositive } from "./args.js";
+import { runFolderIo } from "./folder.js";
 import { UsageError, type Io } from "./io.js";
 import { asUserErrors, modelSource, readData } from "./train.js";
 
@@ -34,8 +34,8 @@ export function evalCommand(argv: readonly string[], io: Io): number {
   const batch = parsePositive("batch", values.batch, 32);
   return asUserErrors(() => {
     const { sentences } = readData(data, io, true);
-    const tagger = loadTrainedTagger(values.checkpoint!, io, modelSource(file, values.cell, io), sentences, batch);
-    const metrics = evaluateModel(tagger.model, tagger.vocab, tagger.shape, sentences);
+    const tagger = loadTrainedTagger(values.checkpoint!, runFolderIo(io), modelSource(file, values.cell, io), sentences, batch);
+    const metrics = evaluateTagger(tagger.model, tagger.vocab, tagger.shape, sentences);
     const c = tagger.checkpoint;
     const epoch = tagger.params === "best" ? c.best?.epoch : c.position.epoch;
     if (values.json) {

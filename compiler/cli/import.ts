@@ -13,8 +13,7 @@ import {
   type ImportOptions,
   type SourceFormat,
 } from "../../apps/import/index.js";
-import { prepareFolder } from "../training/folder.js";
-import { TrainingError } from "../training/data.js";
+import { prepareFolder } from "./folder.js";
 import { onePositional, parse, parseChoice } from "./args.js";
 import { type Io, readBytesOf, UsageError, UserError } from "./io.js";
 
@@ -144,12 +143,7 @@ export function importCommand(argv: readonly string[], io: Io): number {
     throw e;
   }
   const dir = values.output;
-  try {
-    prepareFolder(dir, "the output folder");
-  } catch (e) {
-    if (e instanceof TrainingError) throw new UserError(e.message);
-    throw e;
-  }
+  prepareFolder(dir, "the output folder");
   const modelFile = join(dir, "model.ts");
   const paramsFile = join(dir, "params.safetensors");
   io.write(modelFile, imported.model.text);

@@ -4,9 +4,16 @@
 import { readFileSync, writeFileSync, renameSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { ResolveImport } from "../model.js";
-import { describeFsError } from "../training/folder.js";
 
-export { describeFsError };
+/** "no such file or directory" rather than Node's "ENOENT: …, open 'x'". */
+export function describeFsError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const known: Record<string, string> = {
+    ENOENT: "no such file or directory", EACCES: "permission denied", EPERM: "not permitted", EROFS: "a read-only file system",
+    EISDIR: "it is a directory", ENOTDIR: "a parent is not a directory", ENOSPC: "no space left on the device",
+  };
+  return (err.code && Object.hasOwn(known, err.code) ? known[err.code] : undefined) ?? err.message;
+}
 
 export interface Io {
   out(text: string): void;

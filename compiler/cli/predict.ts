@@ -1,10 +1,11 @@
 // compiler/cli — `rnnc predict`: tags for new sentences from a trained
-// checkpoint. In: the model file, the checkpoint directory, a JSONL or plain
-// text file. Out: each sentence's tokens with their tags on stdout.
+// checkpoint, by the training application (apps/train). In: the model file,
+// the checkpoint directory, a JSONL or plain text file. Out: each sentence's
+// tokens with their tags on stdout.
 
-import { loadTrainedTagger } from "../training/trained.js";
-import { predictTags } from "../training/tagger.js";
+import { loadTrainedTagger, predictTags } from "../../apps/train/index.js";
 import { parse, parsePositive } from "./args.js";
+import { runFolderIo } from "./folder.js";
 import { UsageError, type Io } from "./io.js";
 import { asUserErrors, modelSource, readData } from "./train.js";
 
@@ -33,8 +34,8 @@ export function predictCommand(argv: readonly string[], io: Io): number {
   const batch = parsePositive("batch", values.batch, 32);
   return asUserErrors(() => {
     const { sentences } = readData(data, io, false);
-    const tagger = loadTrainedTagger(values.checkpoint!, io, modelSource(file, values.cell, io), sentences, batch);
-    const tags = predictTags(tagger.model, tagger.vocab, tagger.shape.layout, sentences);
+    const tagger = loadTrainedTagger(values.checkpoint!, runFolderIo(io), modelSource(file, values.cell, io), sentences, batch);
+    const tags = predictTags(tagger.model, tagger.vocab, tagger.shape, sentences);
     const lines = sentences.map((s, i) =>
       values.json ? JSON.stringify({ tokens: s.tokens, tags: tags[i] }) : s.tokens.map((t, j) => `${t}/${tags[i]![j]}`).join(" "));
     io.out(lines.join("\n"));

@@ -1,15 +1,15 @@
 // compiler/cli — `rnnc train`: a tagger model file and JSONL data to trained
-// parameters. In: flags and files. Out: OUT/checkpoint.json (+ binaries) and
-// OUT/log.json, progress on stderr, a summary (or --json) on stdout.
+// parameters, through the training application (apps/train); this file reads
+// the flags and files, and prints. In: flags and files. Out: OUT/checkpoint.json
+// (+ binaries) and OUT/log.json, progress on stderr, a summary (or --json) on stdout.
 
-import { TrainingError, parseSentences, type Sentence } from "../training/data.js";
-import type { TrainSettings } from "../training/checkpoint.js";
-import { trainTagger, type DataFile } from "../training/loop.js";
-import { isChunkTagging } from "../training/metrics.js";
-import { plainProgress, terminalProgress, type Progress } from "../training/progress.js";
-import type { ModelSource } from "../training/tagger.js";
+import {
+  formatMetric, isChunkTagging, parseSentences, plainProgress, terminalProgress, trainTagger, TrainingError,
+  type ModelSource, type Progress, type TaggerData, type TrainSettings,
+} from "../../apps/train/index.js";
 import { onePositional, parse, parseChoice, parseDims, parseNumber, parsePositive } from "./args.js";
-import { describeFsError, processIo, resolveImport, UsageError, UserError, type Io } from "./io.js";
+import { runFolderIo } from "./folder.js";
+import { processIo, readTextOf, resolveImport, UsageError, UserError, type Io } from "./io.js";
 
 export const trainUsage = `usage: rnnc train MODEL.ts --train TRAIN.jsonl --dev DEV.jsonl [options]
 
@@ -96,11 +96,12 @@ export function trainCommand(argv: readonly string[], io: Io): number {
     const chosenMetric = metric ?? (isChunkTagging(train.sentences.flatMap((s) => s.tags ?? [])) ? "f1" : "accuracy");
     const out = values.out ?? "rnnc-out";
     const result = trainTagger({
-      source, userDims, train, dev, out, io, settings: { ...settings, metric: chosenMetric }, given,
+      source, userDims, train, dev, out, io: runFolderIo(io), settings: { ...settings, metric: chosenMetric }, given,
       resume: values.resume === true, saveEverySeconds, progress: progressFor(io),
     });
     const c = result.checkpoint!;
-    const best = c.best ? `best dev ${c.settings.metric} ${(100 * c.best.metric).toFixed(2)}% at epoch ${c.best.epoch}` : "no epoch finished";
+    const { metric: scored } = c.settings;
+    const best = c.best ? `best dev ${scored} ${formatMetric(scored, c.best.metric)} at epoch ${c.best.epoch}` : "no epoch finished";
     if (values.json) {
       io.out(JSON.stringify({ out, model: c.model, stopped: result.stopped, epochs: c.position.epoch, best: c.best, settings: c.settings, log: c.log }, null, 2));
     } else {
@@ -117,20 +118,12 @@ function progressFor(io: Io): Progress {
 }
 
 export function modelSource(file: string, cell: string | undefined, io: Io): ModelSource {
-  return { file, text: readFile(file, io), cell, readFile: (path) => io.readText(path), resolveImport };
+  return { file, text: readTextOf(io, file), cell, readFile: (path) => io.readText(path), resolveImport };
 }
 
-export function readData(file: string, io: Io, requireTags: boolean): DataFile & { sentences: readonly Sentence[] } {
-  const text = readFile(file, io);
+export function readData(file: string, io: Io, requireTags: boolean): TaggerData {
+  const text = readTextOf(io, file);
   return { file, text, sentences: parseSentences(file, text, { requireTags }) };
-}
-
-function readFile(file: string, io: Io): string {
-  try {
-    return io.readText(file);
-  } catch (e) {
-    throw new UserError(`cannot read ${file}: ${describeFsError(e)}`);
-  }
 }
 
 /** Training's own errors (data, checkpoints) are the user's to fix: exit 1 with the message. */

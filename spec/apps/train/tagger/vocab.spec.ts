@@ -1,9 +1,9 @@
-// spec/training — vocabularies: letter trigrams of "#word#", reserved rows
+// spec/apps/train/tagger — vocabularies: letter trigrams of "#word#", reserved rows
 // for unknown words and trigrams, the SLOTS limit, min counts, and the JSON
 // form a checkpoint stores.
 
 import { describe, expect, it } from "vitest";
-import { letterTrigrams, UNKNOWN_ID, Vocabularies } from "../../compiler/training/vocab.js";
+import { letterTrigrams, UNKNOWN_ID, Vocabularies } from "../../../../apps/train/tagger/vocab.js";
 
 const sentences = [
   { tokens: ["apple", "pie", "apple"], tags: ["B-food", "I-food", "B-food"], line: 1 },

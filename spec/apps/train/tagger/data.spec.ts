@@ -1,8 +1,9 @@
-// spec/training — reading JSONL and text data: every kind of malformed line
+// spec/apps/train/tagger — reading JSONL and text data: every kind of malformed line
 // is reported with its file and line number; empty lines are skipped.
 
 import { describe, expect, it } from "vitest";
-import { DataError, parseJsonl, parseSentences, parseText } from "../../compiler/training/data.js";
+import { DataError } from "../../../../apps/train/errors.js";
+import { parseJsonl, parseSentences, parseText } from "../../../../apps/train/tagger/data.js";
 
 const labelled = { requireTags: true };
 

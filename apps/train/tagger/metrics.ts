@@ -1,8 +1,6 @@
-// compiler/training — scores of a tagger. In: gold and predicted tags, and which tokens were out
+// apps/train/tagger — scores of a tagger. In: gold and predicted tags, and which tokens were out
 // of vocabulary. Out: token accuracy (overall, OOV) and conlleval's chunk precision, recall and
 // F1 per entity type and overall, from BIO (or BIOES) tags.
-
-import { nameRecord } from "../names.js";
 
 export interface Score {
   readonly precision: number;
@@ -16,7 +14,8 @@ export interface Score {
 
 export interface ChunkScores {
   readonly overall: Score;
-  readonly byType: Readonly<Record<string, Score>>;
+  /** By entity type, in sorted order; a Map, since the types come from the data ("__proto__" is a type like any other). */
+  readonly byType: ReadonlyMap<string, Score>;
 }
 
 export interface Metrics {
@@ -100,12 +99,11 @@ export function chunkScores(gold: readonly (readonly string[])[], predicted: rea
       if (goldKeys.has(key(c))) bump(c.type, "correct");
     }
   });
-  // Types come from the data: a type named "__proto__" is a key like any other.
-  const byType = nameRecord<Score>();
+  const byType = new Map<string, Score>();
   let [g, p, c] = [0, 0, 0];
   for (const type of [...counts.keys()].sort()) {
     const n = counts.get(type)!;
-    byType[type] = score(n.gold, n.predicted, n.correct);
+    byType.set(type, score(n.gold, n.predicted, n.correct));
     [g, p, c] = [g + n.gold, p + n.predicted, c + n.correct];
   }
   return { overall: score(g, p, c), byType };
@@ -145,12 +143,14 @@ export function formatMetrics(m: Metrics): string {
   if (m.chunks) {
     const row = (name: string, s: Score) => `${name.padEnd(18)} precision ${percent(s.precision)}%  recall ${percent(s.recall)}%  F1 ${percent(s.f1)}  (${s.gold} gold, ${s.predicted} found, ${s.correct} correct)`;
     lines.push(row("chunks (overall)", m.chunks.overall));
-    for (const [type, s] of Object.entries(m.chunks.byType)) lines.push(row(`  ${type}`, s));
+    for (const [type, s] of m.chunks.byType) lines.push(row(`  ${type}`, s));
   }
   return lines.join("\n");
 }
 
-/** Metrics as JSON: NaN (no OOV tokens) becomes null. */
+/** Metrics as JSON: NaN (no OOV tokens) becomes null, the scores by type an object keyed by type. */
 export function metricsJson(m: Metrics): unknown {
-  return JSON.parse(JSON.stringify(m, (_, v) => (typeof v === "number" && Number.isNaN(v) ? null : v)));
+  const plain = (_: string, v: unknown) =>
+    v instanceof Map ? Object.fromEntries(v) : typeof v === "number" && Number.isNaN(v) ? null : v;
+  return JSON.parse(JSON.stringify(m, plain));
 }

@@ -1,6 +1,8 @@
-// compiler/training — reading tagged sentences. In: JSONL text ({"tokens": [...], "tags": [...]}
+// apps/train/tagger — reading tagged sentences. In: JSONL text ({"tokens": [...], "tags": [...]}
 // per line) or plain text (a sentence per line). Out: sentences, or one DataError listing each
 // malformed line as FILE:LINE: what is wrong.
+
+import { DataError } from "../errors.js";
 
 /** A sentence of the data; `line` is its 1-based line in the file, for messages. */
 export interface Sentence {
@@ -8,11 +10,6 @@ export interface Sentence {
   readonly tags?: readonly string[];
   readonly line: number;
 }
-
-/** A problem with the user's data or checkpoint files (the CLI exits 1 with its message). */
-export class TrainingError extends Error {}
-
-export class DataError extends TrainingError {}
 
 /** Report at most this many bad lines: a wholly wrong file should not flood the terminal. */
 const MAX_PROBLEMS = 10;

@@ -1,4 +1,4 @@
-// spec/training — train, predict and eval end to end, in-process: the loss falls, checkpoints and
+// spec/apps/train/tagger — train, predict and eval end to end, in-process: the loss falls, checkpoints and
 // log are written, same seed → bit-identical parameters, a resumed run (from an epoch's end or
 // within one) ends bit-identical to an uninterrupted one, and foreign checkpoints are refused.
 
@@ -7,30 +7,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../compiler/cli/main.js";
-import type { Io } from "../../compiler/cli/io.js";
-import { modelSource, readData } from "../../compiler/cli/train.js";
-import { readCheckpoint, type Checkpoint, type TrainSettings } from "../../compiler/training/checkpoint.js";
-import { trainTagger } from "../../compiler/training/loop.js";
-import { silentProgress } from "../../compiler/training/progress.js";
-import { fingerprint } from "../../compiler/training/tagger.js";
-import { generateSplits, toJsonl } from "../../examples/slots/generate.js";
+import {
+  fingerprint, readCheckpoint, silentProgress, trainTagger, type Checkpoint, type TrainSettings,
+} from "../../../../apps/train/index.js";
+import { runFolderIo } from "../../../../compiler/cli/folder.js";
+import { processIo } from "../../../../compiler/cli/io.js";
+import { modelSource, readData } from "../../../../compiler/cli/train.js";
+import { generateSplits, toJsonl } from "../../../../examples/slots/generate.js";
+import { rnnc } from "../../../support/cli.js";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
+const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const models = join(root, "examples/slots/models.ts");
-
-function rnnc(...argv: string[]): { code: number; out: string; err: string } {
-  let [out, err] = ["", ""];
-  const line = (text: string) => (text.endsWith("\n") ? text : `${text}\n`);
-  const io: Io = {
-    out: (text) => void (out += line(text)),
-    err: (text) => void (err += line(text)),
-    readText: (path) => readFileSync(path, "utf8"),
-    readBytes: (path) => new Uint8Array(readFileSync(path)),
-    write: (path, data) => writeFileSync(path, data),
-  };
-  return { code: main(argv, io), out, err };
-}
 
 let tmp: string;
 const path = (name: string) => join(tmp, name);
@@ -59,8 +46,11 @@ describe("rnnc train", () => {
     expect(losses[2]).toBeLessThan(losses[1]!);
     expect(losses[2]).toBeLessThan(losses[0]! * 0.6);
     const c = checkpointOf("a");
-    expect(c).toMatchObject({ format: "rnnc-checkpoint", version: 2, model: { name: "slotTagger" }, position: { epoch: 3, batch: 0 } });
-    expect(c.model.dims).toMatchObject({ E: 8, H: 8, V: c.vocab.words.length, C: c.vocab.tags.length });
+    expect(c).toMatchObject({
+      format: "rnnc-checkpoint", version: 3, task: "tagger", loss: "softmax-ce", model: { name: "slotTagger" },
+      position: { epoch: 3, batch: 0 },
+    });
+    expect(c.model.dims).toMatchObject({ E: 8, H: 8, V: c.vocab!.words.length, C: c.vocab!.tags.length });
     expect(JSON.parse(readFileSync(join(path("a"), "log.json"), "utf8"))).toEqual(c.log);
     const files = readdirSync(path("a")).sort();
     expect(files).toEqual(["checkpoint.json", "log.json", ...Object.values(c.files).filter((f): f is string => f !== null)].sort());
@@ -86,12 +76,11 @@ describe("rnnc train", () => {
   });
 
   it("resumed from within an epoch (killed after 20 batches), ends bit-identical too", () => {
-    const io = { readText: (p: string) => readFileSync(p, "utf8"), readBytes: (p: string) => new Uint8Array(readFileSync(p)), write: (p: string, d: string | Uint8Array) => writeFileSync(p, d) };
-    const ioFull = { ...io, out: () => {}, err: () => {} };
+    const io = runFolderIo(processIo);
     const c = checkpointOf("a");
     const result = trainTagger({
-      source: modelSource(models, "slotTagger", ioFull), userDims: { E: 8, H: 8 },
-      train: readData(path("train.jsonl"), ioFull, true), dev: readData(path("dev.jsonl"), ioFull, true),
+      source: modelSource(models, "slotTagger", processIo), userDims: { E: 8, H: 8 },
+      train: readData(path("train.jsonl"), processIo, true), dev: readData(path("dev.jsonl"), processIo, true),
       out: path("killed"), io, settings: c.settings as TrainSettings, given: new Set(), resume: false,
       saveEverySeconds: 0, progress: silentProgress, interruptAfter: 20,
     });

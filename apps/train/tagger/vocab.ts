@@ -1,8 +1,9 @@
-// compiler/training — vocabularies. In: training sentences. Out: the word,
+// apps/train/tagger — vocabularies. In: training sentences. Out: the word,
 // letter-trigram and tag vocabularies that map tokens to the module's i32 ids,
 // and their JSON form, saved with a checkpoint so prediction maps the same way.
 
-import { DataError, tagsOf, type Sentence } from "./data.js";
+import { DataError } from "../errors.js";
+import { tagsOf, type Sentence } from "./data.js";
 
 /** Row 0 of the word and trigram tables: every word or trigram not seen in training. */
 export const UNKNOWN_ID = 0;

@@ -1,10 +1,8 @@
-// compiler/training — minibatches. In: sentences, vocabularies, which inputs take word or trigram ids.
-// Out: time-major i32 buffers as the module reads them (ids [steps, batch(, slots)], lengths,
-// targets [steps, batch]) and seeded shuffling whose position a checkpoint can store.
+// apps/train/tagger — minibatches. In: sentences, vocabularies, which inputs take word or trigram
+// ids. Out: time-major i32 buffers as the module reads them (ids [steps, batch(, slots)], lengths,
+// targets [steps, batch]).
 
-import type { CallSize } from "../../runtime/abi.js";
-import type { RnncModel } from "../../runtime/model.js";
-import { mixSeed, prng, shuffle } from "../../runtime/random.js";
+import { mixSeed, prng, type CallSize, type RnncModel } from "../../../runtime/index.js";
 import type { Sentence } from "./data.js";
 import { UNKNOWN_ID, type Vocabularies } from "./vocab.js";
 
@@ -83,53 +81,4 @@ export function dropWords(batch: Batch, layout: InputLayout, p: number, seed: nu
   const inputs = new Map(batch.inputs);
   for (const name of layout.words) inputs.set(name, words);
   return { ...batch, inputs };
-}
-
-/**
- * A seeded uniform generator that counts its draws, so a checkpoint can store
- * its position and a resumed run can continue the same stream.
- */
-export class CountedRandom {
-  readonly #next: () => number;
-  #draws = 0;
-
-  constructor(readonly seed: number, draws = 0) {
-    this.#next = prng(seed);
-    for (let i = 0; i < draws; i++) this.next();
-  }
-
-  get draws(): number { return this.#draws; }
-
-  next(): number {
-    this.#draws++;
-    return this.#next();
-  }
-}
-
-/** Fisher–Yates over 0..count-1. */
-export function shuffled(count: number, random: CountedRandom): number[] {
-  return shuffle(Array.from({ length: count }, (_, i) => i), () => random.next());
-}
-
-/**
- * Minibatches of sentences of similar length, so few steps are padding: the
- * shuffled order is cut into windows of `window` batches, each window sorted
- * by length (stably) and cut into batches, and the batches shuffled. A batch
- * still holds sentences drawn at random; window 1 is plain `chunks`.
- */
-export function bucketed(order: readonly number[], lengthOf: (i: number) => number, size: number, window: number, random: CountedRandom): number[][] {
-  if (window <= 1) return chunks(order, size);
-  const batches: number[][] = [];
-  for (const group of chunks(order, size * window)) {
-    const sorted = group.map((i, k) => ({ i, k, n: lengthOf(i) })).sort((a, b) => a.n - b.n || a.k - b.k).map((x) => x.i);
-    batches.push(...chunks(sorted, size));
-  }
-  return shuffled(batches.length, random).map((j) => batches[j]!);
-}
-
-/** Consecutive runs of at most `size` indices: the minibatches of one epoch. */
-export function chunks(order: readonly number[], size: number): number[][] {
-  const out: number[][] = [];
-  for (let i = 0; i < order.length; i += size) out.push(order.slice(i, i + size));
-  return out;
 }

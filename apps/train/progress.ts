@@ -1,4 +1,4 @@
-// compiler/training — what the user sees while training. In: per-batch and
+// apps/train — what the user sees while training. In: per-batch and
 // per-epoch events. Out: on a terminal, one progress bar redrawn in place;
 // elsewhere (a log file, CI), plain lines at most every few seconds.
 

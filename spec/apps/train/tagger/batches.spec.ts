@@ -1,10 +1,9 @@
-// spec/training — minibatch layout as the module reads it (time-major ids,
-// trigram slots, padding, lengths, targets), and seeded shuffling that a
-// resumed run continues exactly.
+// spec/apps/train/tagger — minibatch layout as the module reads it (time-major ids,
+// trigram slots, padding, lengths, targets), and word dropout.
 
 import { describe, expect, it } from "vitest";
-import { bucketed, chunks, CountedRandom, dropWords, packBatch, shuffled } from "../../compiler/training/batches.js";
-import { letterTrigrams, Vocabularies } from "../../compiler/training/vocab.js";
+import { dropWords, packBatch } from "../../../../apps/train/tagger/batches.js";
+import { letterTrigrams, Vocabularies } from "../../../../apps/train/tagger/vocab.js";
 
 const train = [
   { tokens: ["leave", "oslo", "today"], tags: ["O", "B-from", "B-date"], line: 1 },
@@ -78,54 +77,5 @@ describe("word dropout", () => {
   it("is the identity at p = 0 and without 1-of-N inputs", () => {
     expect(dropWords(packed, layout, 0, 1, 1, 0)).toBe(packed);
     expect(dropWords(packed, { words: [], trigrams: layout.trigrams }, 0.5, 1, 1, 0)).toBe(packed);
-  });
-});
-
-describe("bucketing", () => {
-  const lengths = Array.from({ length: 200 }, (_, i) => 1 + ((i * 37) % 50));
-  const plan = (window: number, seed = 4) => {
-    const random = new CountedRandom(seed);
-    return bucketed(shuffled(lengths.length, random), (i) => lengths[i]!, 8, window, random);
-  };
-  const padded = (batches: number[][]) => batches.reduce((n, b) => n + b.length * Math.max(...b.map((i) => lengths[i]!)), 0);
-
-  it("keeps every sentence exactly once, in batches of at most the batch size", () => {
-    const batches = plan(5);
-    expect(batches.flat().sort((a, b) => a - b)).toEqual(lengths.map((_, i) => i));
-    expect(batches.every((b) => b.length >= 1 && b.length <= 8)).toBe(true);
-  });
-
-  it("pads far fewer steps than batches as shuffled, and is reproducible from the seed", () => {
-    expect(padded(plan(5))).toBeLessThan(0.75 * padded(plan(1)));
-    expect(plan(5)).toEqual(plan(5));
-    expect(plan(5, 5)).not.toEqual(plan(5));
-  });
-
-  it("with a window of one batch is plain chunks of the shuffle", () => {
-    const random = new CountedRandom(4);
-    expect(plan(1)).toEqual(chunks(shuffled(lengths.length, random), 8));
-  });
-});
-
-describe("shuffling", () => {
-  it("is a permutation, the same for the same seed, another for another seed", () => {
-    const a = shuffled(50, new CountedRandom(7));
-    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    expect(shuffled(50, new CountedRandom(7))).toEqual(a);
-    expect(shuffled(50, new CountedRandom(8))).not.toEqual(a);
-  });
-
-  it("resumes from a draw count: the stream continues where it was", () => {
-    const whole = new CountedRandom(3);
-    const first = shuffled(20, whole);
-    const second = shuffled(20, whole);
-    expect(whole.draws).toBe(38);
-    const resumed = new CountedRandom(3, 19);
-    expect(shuffled(20, resumed)).toEqual(second);
-    expect(first).not.toEqual(second);
-  });
-
-  it("cuts an epoch into batches of at most the batch size", () => {
-    expect(chunks([4, 2, 0, 1, 3], 2)).toEqual([[4, 2], [0, 1], [3]]);
   });
 });

@@ -1,34 +1,47 @@
-// compiler/training — checkpoints. In: the run's state, parameters and optimizer state. Out:
-// DIR/checkpoint.json naming binaries beside it, written so a kill at any moment leaves a whole
-// checkpoint; read back, and refused when it belongs to another model.
+// apps/train — checkpoints. In: the run's state, parameters and optimizer
+// state. Out: DIR/checkpoint.json naming binaries beside it, written so a kill
+// at any moment leaves a whole checkpoint; read back (versions 1 and 2
+// upgraded), and refused when it belongs to another model.
 
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { elementTypeOf, resolveShape } from "../../runtime/abi.js";
-import { RnncError } from "../../runtime/errors.js";
-import type { RnncModel } from "../../runtime/model.js";
-import { decodeParams, encodeParams, matchParams } from "../../runtime/params.js";
-import { TrainingError } from "./data.js";
-import { validateCheckpoint } from "./checkpoint-schema.js";
-import { describeFsError, prepareFolder } from "./folder.js";
-import type { VocabJson } from "./vocab.js";
+import type { LossKind } from "../../compiler/api.js";
+import { RnncError, Random } from "../../runtime/index.js";
+import { checkpointSchema, legacySchema, validateCheckpoint } from "./checkpoint-schema.js";
+import { TrainingError } from "./errors.js";
+import type { RunIo } from "./run-io.js";
+import { sha256Of } from "./source.js";
+import type { VocabJson } from "./tagger/vocab.js";
 
 export const CHECKPOINT_FILE = "checkpoint.json";
 export const LOG_FILE = "log.json";
 const FORMAT = "rnnc-checkpoint";
-/** Version 2 adds sha256; version 1 checkpoints still resume, untied to their files. */
-const VERSION = 2;
-const READABLE_VERSIONS: readonly number[] = [1, 2];
+/**
+ * Version 3 saves the shuffle generator's state (version 2 counted its draws,
+ * replayed on resume) and says what was trained (task, loss); versions 1 and 2
+ * are upgraded when read. Version 2 added sha256; version 1 checkpoints still
+ * resume, untied to their files.
+ */
+const VERSION = 3;
+const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
 
 /** One finished epoch, as log.json lists them. */
 export interface EpochRecord {
   readonly epoch: number;
-  /** Mean training loss per token over the epoch (softmax cross-entropy, nats). */
+  /** Mean training loss over the epoch, per token (step) or, for a last-step loss, per sequence. */
   readonly loss: number;
-  readonly dev: { readonly accuracy: number; readonly f1: number | null; readonly metric: number };
+  readonly dev: DevScores;
   readonly seconds: number;
   readonly best: boolean;
+}
+
+/** A dev set's scores: what the task measures (null where it measures nothing) and the metric that picks the best epoch. */
+export interface DevScores {
+  readonly accuracy: number | null;
+  /** Chunk F1 of BIO tags. */
+  readonly f1: number | null;
+  /** The mean loss, as the epoch's training loss is measured (absent before version 3). */
+  readonly loss?: number | null;
+  readonly metric: number;
 }
 
 export interface TrainSettings {
@@ -40,18 +53,28 @@ export interface TrainSettings {
   readonly momentum: number;
   readonly seed: number;
   readonly patience: number;
-  readonly metric: "accuracy" | "f1";
-  readonly minCount: number;
+  /** The dev score that picks the best epoch: higher is better, but for loss. */
+  readonly metric: Metric;
   readonly forgetBias: readonly string[];
-  /** Probability that a training word is replaced by the unknown row (absent in older checkpoints: 0). */
-  readonly wordDropout?: number;
   /** Batches of similar lengths are formed within windows of this many batches (absent in older checkpoints: 1, off). */
   readonly bucket?: number;
+  /** A tagger's: training words seen fewer times map to the unknown row. */
+  readonly minCount?: number;
+  /** A tagger's: probability that a training word is replaced by the unknown row (absent in older checkpoints: 0). */
+  readonly wordDropout?: number;
 }
+
+export type Metric = "accuracy" | "f1" | "loss";
+
+/** What a run trains: a tagger (tokens to ids through vocabularies, a tag per token) or vector sequences. */
+export type Task = "tagger" | "sequences";
 
 export interface Checkpoint {
   readonly format: typeof FORMAT;
   readonly version: typeof VERSION;
+  readonly task: Task;
+  /** The module's loss (a tagger's: softmax-ce). */
+  readonly loss: Exclude<LossKind, "none">;
   /** Hash of the model file's text, the model's name and every dimension. */
   readonly fingerprint: string;
   readonly model: { readonly file: string; readonly name: string; readonly dims: Readonly<Record<string, number>> };
@@ -59,17 +82,9 @@ export interface Checkpoint {
   readonly data: { readonly train: string; readonly dev: string };
   readonly settings: TrainSettings;
   readonly capacity: { readonly batch: number; readonly steps: number };
-  readonly vocab: VocabJson;
-  /** Where the run is: epochs finished, batches done of the next, and the shuffle's generator. */
-  readonly position: {
-    readonly epoch: number;
-    readonly batch: number;
-    readonly lossSum: number;
-    readonly tokens: number;
-    readonly seconds: number;
-    /** Draws of the shuffling generator (seeded from settings.seed) before this epoch's shuffle. */
-    readonly epochDraws: number;
-  };
+  /** A tagger's vocabularies. */
+  readonly vocab?: VocabJson;
+  readonly position: Position;
   readonly best: { readonly epoch: number; readonly metric: number } | null;
   /** Epochs since the best one; training stops when this reaches the patience. */
   readonly badEpochs: number;
@@ -81,48 +96,29 @@ export interface Checkpoint {
   readonly log: readonly EpochRecord[];
 }
 
+/** Where the run is: epochs finished, batches done of the next, and the shuffle generator's state. */
+export interface Position {
+  readonly epoch: number;
+  readonly batch: number;
+  /** The epoch's loss so far, summed, and the steps (or sequences) it is summed over. */
+  readonly lossSum: number;
+  readonly count: number;
+  readonly seconds: number;
+  /** The state of the shuffling generator (runtime's Random) before this epoch's shuffle. */
+  readonly random: number;
+  /** train_step calls so far, which the learning-rate schedule reads (absent when upgraded from version 2). */
+  readonly updates?: number;
+}
+
 export type CheckpointBody = Omit<Checkpoint, "format" | "version" | "files" | "sha256">;
+
+/** The shuffle draws from its own stream, so changing the initialisation never changes the batches. */
+export const shuffleSeed = (seed: number): number => (seed ^ 0x9e3779b9) >>> 0;
 
 /** A binary file of a checkpoint: its name beside checkpoint.json and the SHA-256 of its bytes. */
 export interface BlobRef {
   readonly name: string;
   readonly sha256: string | undefined;
-}
-
-export function sha256Of(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
-/** The module's optimizer-state tensors (Adam's moments and step count, SGD's velocity) as one file. */
-export function saveOptimizerState(model: RnncModel): Uint8Array {
-  return encodeParams(model.tensors().filter((t) => t.role === "optimizer").map((entry) => ({
-    name: entry.name,
-    shape: resolveShape(entry.shape, model.capacity),
-    dtype: elementTypeOf(model.abi, entry),
-    data: regionOf(model, entry.name).slice(),
-  })));
-}
-
-export function loadOptimizerState(model: RnncModel, file: Uint8Array): void {
-  const entries = model.tensors().filter((t) => t.role === "optimizer");
-  const slots = entries.map((e) => ({ name: e.name, shape: resolveShape(e.shape, model.capacity), dtype: elementTypeOf(model.abi, e) }));
-  const records = matchParams(slots, decodeParams(file));
-  records.forEach((r, i) => {
-    if (r.dtype !== slots[i]!.dtype) throw new TrainingError(`optimizer state ${r.name} is ${r.dtype} in the checkpoint but ${slots[i]!.dtype} in the module`);
-    regionOf(model, entries[i]!.name).set(r.data);
-  });
-}
-
-function regionOf(model: RnncModel, name: string): Uint8Array {
-  const { offset, bytes } = model.placement(name, "optimizer");
-  return new Uint8Array(model.memory.buffer, offset, bytes);
-}
-
-/** What a checkpoint directory is written through: atomic whole-file writes (tmp + rename). */
-export interface CheckpointIo {
-  readText(path: string): string;
-  readBytes(path: string): Uint8Array;
-  write(path: string, data: string | Uint8Array): void;
 }
 
 const binaryName = /^(params|optimizer|best)-\d+-\d+\.bin$/;
@@ -133,8 +129,8 @@ const binaryName = /^(params|optimizer|best)-\d+-\d+\.bin$/;
  * named. A kill between any two steps leaves the previous or the new
  * checkpoint whole. `best` is given when it changed since the last save.
  */
-export function writeCheckpoint(dir: string, io: CheckpointIo, body: CheckpointBody, blobs: { params: Uint8Array; optimizer: Uint8Array; best?: Uint8Array }, previousBest: BlobRef | null): Checkpoint {
-  prepareFolder(dir);
+export function writeCheckpoint(dir: string, io: RunIo, body: CheckpointBody, blobs: { params: Uint8Array; optimizer: Uint8Array; best?: Uint8Array }, previousBest: BlobRef | null): Checkpoint {
+  io.prepareFolder(dir);
   const stamp = `${body.position.epoch}-${body.position.batch}`;
   const files = { params: `params-${stamp}.bin`, optimizer: `optimizer-${stamp}.bin`, best: blobs.best ? `best-${stamp}.bin` : previousBest?.name ?? null };
   const sha256: Record<string, string> = { [files.params]: sha256Of(blobs.params), [files.optimizer]: sha256Of(blobs.optimizer) };
@@ -149,24 +145,21 @@ export function writeCheckpoint(dir: string, io: CheckpointIo, body: CheckpointB
   io.write(join(dir, CHECKPOINT_FILE), text);
   io.write(join(dir, LOG_FILE), `${JSON.stringify(body.log, null, 2)}\n`);
   const keep = new Set(Object.values(files));
-  try {
-    for (const name of readdirSync(dir)) {
-      // Also the temporary files of a writer killed before its rename (processIo names them PATH.PID.tmp).
-      const tmp = /^(.*)\.(\d+)\.tmp$/.exec(name);
-      const stale = tmp ? Number(tmp[2]) !== process.pid && (binaryName.test(tmp[1]!) || tmp[1] === CHECKPOINT_FILE || tmp[1] === LOG_FILE) : binaryName.test(name) && !keep.has(name);
-      if (stale) unlinkSync(join(dir, name));
-    }
-  } catch (e) {
-    throw new TrainingError(`cannot tidy the run's folder ${dir}: ${describeFsError(e)}`);
+  for (const name of io.list(dir)) {
+    // Also the temporary files of a writer killed before its rename (RunIo.write names them PATH.PID.tmp).
+    const tmp = /^(.*)\.(\d+)\.tmp$/.exec(name);
+    const ours = (base: string) => binaryName.test(base) || base === CHECKPOINT_FILE || base === LOG_FILE;
+    const stale = tmp ? Number(tmp[2]) !== process.pid && ours(tmp[1]!) : binaryName.test(name) && !keep.has(name);
+    if (stale) io.remove(join(dir, name));
   }
   return checkpoint;
 }
 
-export function hasCheckpoint(dir: string): boolean {
-  return existsSync(join(dir, CHECKPOINT_FILE));
+export function hasCheckpoint(dir: string, io: RunIo): boolean {
+  return io.list(dir).includes(CHECKPOINT_FILE);
 }
 
-export function readCheckpoint(dir: string, io: CheckpointIo): Checkpoint {
+export function readCheckpoint(dir: string, io: RunIo): Checkpoint {
   const path = join(dir, CHECKPOINT_FILE);
   let text: string;
   try {
@@ -182,16 +175,36 @@ export function readCheckpoint(dir: string, io: CheckpointIo): Checkpoint {
   }
   if (typeof value !== "object" || value === null || value.format !== FORMAT) throw new TrainingError(`${path} is not an rnnc checkpoint`);
   if (!READABLE_VERSIONS.includes(value.version as number)) {
-    throw new TrainingError(`${path} has checkpoint version ${JSON.stringify(value.version)}; this rnnc reads versions ${READABLE_VERSIONS.join(" and ")}`);
+    const readable = `${READABLE_VERSIONS.slice(0, -1).join(", ")} and ${READABLE_VERSIONS.at(-1)}`;
+    throw new TrainingError(`${path} has checkpoint version ${JSON.stringify(value.version)}; this rnnc reads versions ${readable}`);
   }
-  validateCheckpoint(value, path);
-  const checkpoint = value as Checkpoint;
-  if (checkpoint.version >= 2) {
+  const version = value.version as number;
+  validateCheckpoint(value, path, version >= 3 ? checkpointSchema : legacySchema);
+  const checkpoint = version >= 3 ? (value as Checkpoint) : upgrade(value as unknown as LegacyCheckpoint);
+  if (checkpoint.task === "tagger" && checkpoint.vocab === undefined) {
+    throw new TrainingError(`${path} is damaged: missing vocab (a tagger's checkpoint holds its vocabularies)`);
+  }
+  if (version >= 2) {
     const named = [checkpoint.files.params, checkpoint.files.optimizer, ...(checkpoint.files.best ? [checkpoint.files.best] : [])];
     const unhashed = named.filter((name) => !Object.hasOwn(checkpoint.sha256 ?? {}, name));
     if (unhashed.length > 0) throw new TrainingError(`${path} is damaged: sha256 has no hash of ${unhashed.join(", ")}`);
   }
   return checkpoint;
+}
+
+/** A version 1 or 2 checkpoint, as legacySchema reads it: always a tagger's. */
+type LegacyCheckpoint = Omit<Checkpoint, "version" | "task" | "loss" | "position"> & {
+  readonly version: 1 | 2;
+  readonly position: Omit<Position, "count" | "random" | "updates"> & { readonly tokens: number; readonly epochDraws: number };
+};
+
+/** The shuffle's draw count becomes the generator's state, replayed once here; tokens become the count. */
+function upgrade(old: LegacyCheckpoint): Checkpoint {
+  const { position, ...rest } = old;
+  const { tokens, epochDraws, ...kept } = position;
+  const random = new Random(shuffleSeed(old.settings.seed));
+  for (let i = 0; i < epochDraws; i++) random.next();
+  return { ...rest, version: VERSION, task: "tagger", loss: "softmax-ce", position: { ...kept, count: tokens, random: random.state } };
 }
 
 /** Refuses a checkpoint whose model is not the one given (another file, model or dimensions). */
@@ -212,7 +225,7 @@ export function blobOf(checkpoint: Checkpoint, name: string): BlobRef {
 }
 
 /** Loads a binary file the checkpoint names, mapping runtime errors to user errors; refuses one whose hash differs. */
-export function loadBlob(dir: string, io: CheckpointIo, blob: BlobRef, load: (bytes: Uint8Array) => void): void {
+export function loadBlob(dir: string, io: RunIo, blob: BlobRef, load: (bytes: Uint8Array) => void): void {
   const { name } = blob;
   const path = join(dir, name);
   let bytes: Uint8Array;

@@ -1,0 +1,245 @@
+// apps/train — the training loop, for any task. In: a task (what the examples
+// are, how a batch is written into the module, how the dev set is scored),
+// the model, settings, and the run's folder (with a checkpoint, to resume).
+// Out: trained parameters, checkpoints every epoch and every few seconds, the
+// epoch log; the best dev epoch kept, early stopping. Every update is one call
+// of the module's own train_step.
+
+import type { LossKind, Optimizer } from "../../compiler/api.js";
+import { initParams, Random, type CallSize, type RnncModel } from "../../runtime/index.js";
+import { epochBatches } from "./batches.js";
+import {
+  blobOf, checkFingerprint, hasCheckpoint, loadBlob, readCheckpoint, shuffleSeed, writeCheckpoint,
+  type BlobRef, type Checkpoint, type CheckpointBody, type DevScores, type EpochRecord, type Metric, type Task,
+  type TrainSettings,
+} from "./checkpoint.js";
+import { TrainingError } from "./errors.js";
+import type { Progress } from "./progress.js";
+import type { RunIo } from "./run-io.js";
+import { compileModel, fingerprint, textHash, type ModelSource } from "./source.js";
+import type { VocabJson } from "./tagger/vocab.js";
+
+/** A data file of the run: its name for messages, its text for the hash that ties it to the checkpoint. */
+export interface DataFile {
+  readonly file: string;
+  readonly text: string;
+}
+
+export interface TrainRun {
+  readonly source: ModelSource;
+  readonly train: DataFile;
+  readonly dev: DataFile;
+  readonly out: string;
+  readonly io: RunIo;
+  readonly settings: TrainSettings;
+  /** Settings given explicitly; on resume they must agree with the checkpoint's (but epochs and patience may change). */
+  readonly given: ReadonlySet<keyof TrainSettings>;
+  readonly resume: boolean;
+  /** Also checkpoint within an epoch when this many seconds passed since the last save (0: after every batch). */
+  readonly saveEverySeconds: number;
+  readonly progress: Progress;
+  readonly now?: () => number;
+  /** Return after this many minibatches, as if killed (tests of resuming). */
+  readonly interruptAfter?: number;
+}
+
+export interface TrainResult {
+  /** The last checkpoint written (by this call or before); none when interrupted before any save. */
+  readonly checkpoint: Checkpoint | undefined;
+  readonly stopped: "epochs" | "patience" | "interrupted";
+}
+
+/** Where a training batch sits in the run, for what a task draws per batch (a tagger's word dropout). */
+export interface BatchContext {
+  readonly epoch: number;
+  readonly batch: number;
+  readonly settings: TrainSettings;
+}
+
+/** What the loop needs of a task: the model it binds, its examples, and how they go into the module. */
+export interface TrainingTask {
+  readonly kind: Task;
+  /** The unit trained, its dimensions (the user's and those the data binds) and the module's loss. */
+  readonly name: string;
+  readonly dims: Readonly<Record<string, number>>;
+  readonly loss: Exclude<LossKind, "none">;
+  /** The capacity a fresh run compiles with (batch, and the longest example of train and dev). */
+  readonly capacity: CallSize;
+  /** Why this task cannot pick epochs by `metric` (a tagger's F1 needs BIO tags), or undefined when it can. */
+  refuseMetric(metric: Metric): string | undefined;
+  readonly vocab?: VocabJson;
+  /** Training examples: how many, and each one's steps (bucketing). */
+  readonly examples: number;
+  lengthOf(example: number): number;
+  /** Writes a batch of training examples into the module; returns its call size and what its loss is summed over. */
+  feed(model: RnncModel, examples: readonly number[], at: BatchContext): { size: CallSize; count: number };
+  /** The dev set's scores under the module's current parameters. */
+  evaluate(model: RnncModel, metric: Metric): DevScores;
+  /** The dev scores for the epoch's summary line ("dev accuracy 97.10%, F1 91.20%"). */
+  describe(dev: DevScores): string;
+}
+
+export function optimizerOf(settings: TrainSettings): Optimizer {
+  return settings.optimizer === "adam"
+    ? { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }
+    : { kind: "sgd", momentum: settings.momentum };
+}
+
+/** A metric as people read it: loss as a number, scores in percent. */
+export function formatMetric(metric: Metric, value: number): string {
+  return metric === "loss" ? value.toFixed(4) : `${(100 * value).toFixed(2)}%`;
+}
+
+/** Whether `value` beats the best so far: a lower loss, a higher score. */
+export function better(metric: Metric, value: number, best: number | undefined): boolean {
+  return best === undefined || (metric === "loss" ? value < best : value > best);
+}
+
+/**
+ * Trains `run.source` on the task `setup` makes: from the checkpoint being
+ * resumed (a tagger's vocabularies come from it), or from the data.
+ */
+export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefined) => TrainingTask): TrainResult {
+  const now = run.now ?? Date.now;
+  // Before any work: a folder that cannot take the checkpoint fails now, not after an epoch.
+  if (!run.resume) run.io.prepareFolder(run.out);
+  const previous = run.resume ? readCheckpoint(run.out, run.io) : undefined;
+  if (!run.resume && hasCheckpoint(run.out, run.io)) {
+    throw new TrainingError(`${run.out} already holds a checkpoint; continue it with --resume, or train into another --out`);
+  }
+  const task = setup(previous);
+  const print = fingerprint(run.source.text, task.name, task.dims);
+  const data = { train: textHash(run.train.text), dev: textHash(run.dev.text) };
+  const settings = previous ? resumedSettings(run, previous, task, print, data) : run.settings;
+  const refused = task.refuseMetric(settings.metric);
+  if (refused !== undefined) throw new TrainingError(refused);
+  const capacity = previous?.capacity ?? task.capacity;
+  const model = compileModel(run.source, task.name, task.dims, capacity, task.loss, optimizerOf(settings));
+
+  let body: CheckpointBody;
+  let bestFile: BlobRef | null = null;
+  if (previous) {
+    loadBlob(run.out, run.io, blobOf(previous, previous.files.params), (bytes) => model.loadParams(bytes));
+    loadBlob(run.out, run.io, blobOf(previous, previous.files.optimizer), (bytes) => model.loadOptimizerState(bytes));
+    const { format: _f, version: _v, files, sha256: _h, ...rest } = previous;
+    // An early stop stands unless a larger --patience lifts it.
+    const stopped = previous.finished === "patience" && settings.patience > 0 && previous.badEpochs >= settings.patience;
+    body = { ...rest, settings, finished: stopped ? "patience" : null };
+    bestFile = files.best === null ? null : blobOf(previous, files.best);
+    const { epoch, batch } = body.position;
+    if (stopped) {
+      const why = `no better dev ${settings.metric} in ${settings.patience} epochs`;
+      run.progress.line(`training stopped early at epoch ${epoch} (${why}); nothing to resume`);
+      return { checkpoint: previous, stopped: "patience" };
+    }
+    if (epoch >= settings.epochs) {
+      run.progress.line(`${run.out} already holds ${epoch} trained epochs; pass a larger --epochs to train on`);
+      return { checkpoint: previous, stopped: "epochs" };
+    }
+    const within = batch > 0 ? `, ${batch} batches into epoch ${epoch + 1}` : "";
+    run.progress.line(`resuming ${run.out}: ${epoch} epoch${epoch === 1 ? "" : "s"} done${within}`);
+  } else {
+    initParams(model, settings.seed, { forgetBias: settings.forgetBias });
+    body = {
+      task: task.kind, loss: task.loss, fingerprint: print, model: { file: run.source.file, name: task.name, dims: task.dims },
+      data, settings, capacity, ...(task.vocab ? { vocab: task.vocab } : {}),
+      position: { epoch: 0, batch: 0, lossSum: 0, count: 0, seconds: 0, random: shuffleSeed(settings.seed), updates: 0 },
+      best: null, badEpochs: 0, finished: null, log: [],
+    };
+  }
+
+  let lastSave = now();
+  const save = (next: CheckpointBody, best?: Uint8Array) => {
+    const blobs = { params: model.saveParams(), optimizer: model.saveOptimizerState(), ...(best ? { best } : {}) };
+    const written = writeCheckpoint(run.out, run.io, next, blobs, bestFile);
+    bestFile = written.files.best === null ? null : blobOf(written, written.files.best);
+    lastSave = now();
+    return written;
+  };
+  let batchesRun = 0;
+  let checkpoint: Checkpoint | undefined;
+  const args = { learning_rate: settings.lr, clip_norm: settings.clip };
+
+  while (body.position.epoch < settings.epochs) {
+    const { position } = body;
+    const epoch = position.epoch + 1;
+    // The epoch's batches come from the generator's state saved at its start: resuming within it draws them again.
+    const random = new Random(position.random);
+    const batches = epochBatches(task.examples, task.lengthOf, settings.batch, settings.bucket ?? 1, random);
+    let { lossSum, count } = position;
+    let updates = position.updates ?? (epoch - 1) * batches.length + position.batch;
+    const started = now() - position.seconds * 1000;
+    for (let b = position.batch; b < batches.length; b++) {
+      const fed = task.feed(model, batches[b]!, { epoch, batch: b, settings });
+      const loss = model.trainStep(fed.size.batch, fed.size.steps, args) ?? Number.NaN;
+      updates++;
+      if (!Number.isFinite(loss)) {
+        throw new TrainingError(`the loss became ${loss} in epoch ${epoch}, batch ${b + 1}; lower --lr or clip the gradient (--clip)`);
+      }
+      lossSum += loss;
+      count += fed.count;
+      run.progress.batch(epoch, settings.epochs, b + 1, batches.length, lossSum / count);
+      batchesRun++;
+      const more = b + 1 < batches.length;
+      if (more && now() - lastSave >= run.saveEverySeconds * 1000) {
+        const seconds = (now() - started) / 1000;
+        checkpoint = save({ ...body, position: { ...position, batch: b + 1, lossSum, count, seconds, updates } });
+      }
+      // A kill loses the batches since the last save; so does this.
+      if (more && batchesRun === run.interruptAfter) return { checkpoint: checkpoint ?? previous, stopped: "interrupted" };
+    }
+
+    const dev = task.evaluate(model, settings.metric);
+    const improved = better(settings.metric, dev.metric, body.best?.metric);
+    const record: EpochRecord = {
+      epoch, loss: lossSum / Math.max(count, 1), seconds: (now() - started) / 1000, best: improved, dev,
+    };
+    const badEpochs = improved ? 0 : body.badEpochs + 1;
+    const patienceOut = settings.patience > 0 && badEpochs >= settings.patience;
+    const finished = epoch >= settings.epochs ? "epochs" : patienceOut ? "patience" : null;
+    body = {
+      ...body, best: improved ? { epoch, metric: dev.metric } : body.best, badEpochs, finished, log: [...body.log, record],
+      position: { epoch, batch: 0, lossSum: 0, count: 0, seconds: 0, random: random.state, updates },
+    };
+    checkpoint = save(body, improved ? model.saveParams() : undefined);
+    run.progress.line(summary(record, settings, task));
+    if (finished === "patience") {
+      const best = `best ${formatMetric(settings.metric, body.best!.metric)} at epoch ${body.best!.epoch}`;
+      run.progress.line(`stopping early: no better dev ${settings.metric} in ${settings.patience} epochs (${best})`);
+      return { checkpoint, stopped: "patience" };
+    }
+    if (batchesRun === run.interruptAfter) return { checkpoint, stopped: "interrupted" };
+  }
+  return { checkpoint: checkpoint ?? save(body), stopped: "epochs" };
+}
+
+function summary(r: EpochRecord, settings: TrainSettings, task: TrainingTask): string {
+  const best = r.best ? "  (best so far)" : "";
+  return `epoch ${r.epoch}/${settings.epochs}: loss ${r.loss.toFixed(4)}, ${task.describe(r.dev)}, ${r.seconds.toFixed(1)}s${best}`;
+}
+
+/** The checkpoint's settings, with epochs and patience as now given; refuses another model, other data or other settings. */
+function resumedSettings(
+  run: TrainRun, previous: Checkpoint, task: TrainingTask, print: string, data: { train: string; dev: string },
+): TrainSettings {
+  if (previous.task !== task.kind) {
+    throw new TrainingError(`the checkpoint in ${run.out} is of a ${previous.task} run, not a ${task.kind} one`);
+  }
+  checkFingerprint(previous, run.out, print, { file: run.source.file, name: task.name, dims: task.dims });
+  const needs = "resuming needs the same data";
+  if (previous.data.train !== data.train) throw new TrainingError(`${run.train.file} is not the training data of the checkpoint in ${run.out}; ${needs}`);
+  if (previous.data.dev !== data.dev) throw new TrainingError(`${run.dev.file} is not the dev data of the checkpoint in ${run.out}; ${needs}`);
+  const changeable = new Set<keyof TrainSettings>(["epochs", "patience"]);
+  for (const key of run.given) {
+    if (changeable.has(key)) continue;
+    const [was, now] = [JSON.stringify(previous.settings[key]), JSON.stringify(run.settings[key])];
+    if (was !== now) {
+      throw new TrainingError(`--${key} ${now} differs from the checkpoint's ${was}; a resumed run keeps its settings (only --epochs and --patience may change)`);
+    }
+  }
+  return {
+    ...previous.settings,
+    ...(run.given.has("epochs") ? { epochs: run.settings.epochs } : {}),
+    ...(run.given.has("patience") ? { patience: run.settings.patience } : {}),
+  };
+}

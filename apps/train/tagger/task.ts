@@ -1,0 +1,81 @@
+// apps/train/tagger — training a tagger: sentences of tokens with a tag each. In: the model file,
+// --dims, train and dev sentences, settings. Out: the training loop's task (loop.ts): the
+// vocabularies built from the training sentences (or the checkpoint's), the dimensions they bind,
+// minibatches of token ids with word dropout, and dev scores (token accuracy, chunk F1).
+
+import type { RnncModel } from "../../../runtime/index.js";
+import { formatMetric, trainModel, type DataFile, type TrainResult, type TrainRun } from "../loop.js";
+import type { DevScores, Metric } from "../checkpoint.js";
+import { TrainingError } from "../errors.js";
+import { dropWords, feedBatch, packBatch } from "./batches.js";
+import { tagsOf, type Sentence } from "./data.js";
+import { evaluateTags, type Metrics } from "./metrics.js";
+import { bindDims, longest, predictTags, taggerShape, type TaggerShape } from "./tagger.js";
+import { Vocabularies } from "./vocab.js";
+
+export interface TaggerData extends DataFile {
+  readonly sentences: readonly Sentence[];
+}
+
+export interface TaggerRun extends TrainRun {
+  readonly train: TaggerData;
+  readonly dev: TaggerData;
+  /** The dimensions the user gave (--dims); the vocabularies bind the others. */
+  readonly userDims: Readonly<Record<string, number>>;
+}
+
+/** Metrics of the module on labelled sentences (OOV = not in the word vocabulary). */
+export function evaluateTagger(
+  model: RnncModel, vocab: Vocabularies, shape: TaggerShape, sentences: readonly Sentence[],
+): Metrics {
+  const predicted = predictTags(model, vocab, shape, sentences);
+  const oov = sentences.map((s) => s.tokens.map((t) => vocab.isUnknown(t)));
+  return evaluateTags(sentences.map(tagsOf), predicted, oov);
+}
+
+export function trainTagger(run: TaggerRun): TrainResult {
+  const shape = taggerShape(run.source);
+  const sentences = run.train.sentences;
+  return trainModel(run, (previous) => {
+    if (previous && !previous.vocab) {
+      throw new TrainingError(`the checkpoint in ${run.out} is of a ${previous.task} run, not a tagger's`);
+    }
+    const slots = shape.slots ? { slots: shape.slots } : {};
+    const vocab = previous?.vocab
+      ? Vocabularies.fromJson(previous.vocab, run.out)
+      : Vocabularies.build(sentences, { minCount: run.settings.minCount ?? 1, ...slots });
+    const bio = vocab.json.tags.some((t) => /^[BIES]-/.test(t));
+    return {
+      kind: "tagger",
+      name: shape.name,
+      dims: bindDims(shape, run.userDims, vocab),
+      loss: "softmax-ce",
+      capacity: { batch: run.settings.batch, steps: longest(sentences, run.dev.sentences) },
+      vocab: vocab.json,
+      refuseMetric: (metric: Metric) =>
+        metric === "loss"
+          ? "--metric loss: a tagger picks its best epoch by accuracy or f1"
+          : metric === "f1" && !bio
+            ? '--metric f1 needs BIO chunk tags ("B-city", "I-city", "O"); these tags are not, use --metric accuracy'
+            : undefined,
+      examples: sentences.length,
+      lengthOf: (i) => sentences[i]!.tokens.length,
+      feed(model, examples, at) {
+        const packed = packBatch(examples.map((i) => sentences[i]!), vocab, shape.layout);
+        const { wordDropout, seed } = at.settings;
+        const batch = dropWords(packed, shape.layout, wordDropout ?? 0, seed, at.epoch, at.batch);
+        feedBatch(model, batch);
+        return { size: batch.size, count: batch.lengths.reduce((n, l) => n + l, 0) };
+      },
+      evaluate(model, metric): DevScores {
+        const metrics = evaluateTagger(model, vocab, shape, run.dev.sentences);
+        const f1 = metrics.chunks?.overall.f1 ?? null;
+        return { accuracy: metrics.accuracy, f1, metric: metric === "f1" ? (f1 ?? 0) : metrics.accuracy };
+      },
+      describe(dev) {
+        const f1 = dev.f1 === null ? "" : `, F1 ${formatMetric("f1", dev.f1)}`;
+        return `dev accuracy ${formatMetric("accuracy", dev.accuracy ?? 0)}${f1}`;
+      },
+    };
+  });
+}
