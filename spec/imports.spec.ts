@@ -1,7 +1,8 @@
 // spec — the shape of the import graph, read from the sources: no cycle among
 // the compiler's, runtime's and applications' modules; Binaryen reached only
 // through compiler/lower/wasm.ts; the runtime free of the compiler; the
-// compiler's core free of the applications built on it (only its CLI starts them).
+// compiler's core free of the applications built on it (only its CLI starts
+// them); the applications on rnnc's public surfaces alone.
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
@@ -72,6 +73,17 @@ describe("the import graph", () => {
     const reach = files
       .filter((f) => f.startsWith("compiler/") && !f.startsWith("compiler/cli/"))
       .flatMap((f) => imports.get(f)!.filter((d) => d.startsWith("apps/")).map((d) => `${f} -> ${d}`));
+    expect(reach).toEqual([]);
+  });
+
+  it("keeps the applications on rnnc's public surfaces: their own files, compiler/api.ts and runtime/index.ts", () => {
+    const surfaces = ["compiler/api.ts", "runtime/index.ts"];
+    const apps = files.filter((f) => f.startsWith("apps/"));
+    expect(new Set(apps.map((f) => f.split("/")[1]))).toEqual(new Set(["import", "train"]));
+    const reach = apps.flatMap((f) => {
+      const own = `apps/${f.split("/")[1]}/`;
+      return imports.get(f)!.filter((d) => !d.startsWith(own) && !surfaces.includes(d)).map((d) => `${f} -> ${d}`);
+    });
     expect(reach).toEqual([]);
   });
 });
