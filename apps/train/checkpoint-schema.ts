@@ -28,13 +28,22 @@ const epochRecord: Schema = {
   object: { epoch: "integer", loss: "number", seconds: "number", best: "boolean", dev: devScores },
 };
 
+const schedule: Schema = {
+  object: {
+    kind: choice("constant", "step", "cosine"), warmup: "integer",
+    every: "integer", gamma: "number", steps: "integer", min: "number",
+  },
+  optional: ["every", "gamma", "steps", "min"],
+};
+
 const settings: Schema = {
   object: {
     epochs: "integer", batch: "integer", lr: "number", clip: "number", optimizer: choice("adam", "sgd"),
     momentum: "number", seed: "integer", patience: "integer", metric: choice("accuracy", "f1", "loss"),
     minCount: "integer", forgetBias: strings, wordDropout: "number", bucket: "integer",
+    schedule, weightDecay: "number",
   },
-  optional: ["minCount", "wordDropout", "bucket"],
+  optional: ["minCount", "wordDropout", "bucket", "schedule", "weightDecay"],
 };
 
 const vocab: Schema = {

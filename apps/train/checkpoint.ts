@@ -9,6 +9,7 @@ import { RnncError, Random } from "../../runtime/index.js";
 import { checkpointSchema, legacySchema, validateCheckpoint } from "./checkpoint-schema.js";
 import { TrainingError } from "./errors.js";
 import type { RunIo } from "./run-io.js";
+import type { LrSchedule } from "./schedule.js";
 import { sha256Of } from "./source.js";
 import type { VocabJson } from "./tagger/vocab.js";
 
@@ -62,6 +63,10 @@ export interface TrainSettings {
   readonly minCount?: number;
   /** A tagger's: probability that a training word is replaced by the unknown row (absent in older checkpoints: 0). */
   readonly wordDropout?: number;
+  /** The learning rate per update (absent: constant at lr). */
+  readonly schedule?: LrSchedule;
+  /** Decoupled weight decay λ of the weight matrices after each update (decay.ts; absent: 0). */
+  readonly weightDecay?: number;
 }
 
 export type Metric = "accuracy" | "f1" | "loss";

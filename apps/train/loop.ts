@@ -8,6 +8,7 @@
 import type { LossKind, Optimizer } from "../../compiler/api.js";
 import { initParams, Random, type CallSize, type RnncModel } from "../../runtime/index.js";
 import { epochBatches } from "./batches.js";
+import { applyWeightDecay, decayedParams } from "./decay.js";
 import {
   blobOf, checkFingerprint, hasCheckpoint, loadBlob, readCheckpoint, shuffleSeed, writeCheckpoint,
   type BlobRef, type Checkpoint, type CheckpointBody, type DevScores, type EpochRecord, type Metric, type Task,
@@ -16,6 +17,7 @@ import {
 import { TrainingError } from "./errors.js";
 import type { Progress } from "./progress.js";
 import type { RunIo } from "./run-io.js";
+import { learningRate } from "./schedule.js";
 import { compileModel, fingerprint, textHash, type ModelSource } from "./source.js";
 import type { VocabJson } from "./tagger/vocab.js";
 
@@ -25,13 +27,16 @@ export interface DataFile {
   readonly text: string;
 }
 
+/** The settings of a run as given: the metric may be left to the task (a tagger's F1 for BIO tags, else accuracy). */
+export type RunSettings = Omit<TrainSettings, "metric"> & { readonly metric?: Metric };
+
 export interface TrainRun {
   readonly source: ModelSource;
   readonly train: DataFile;
   readonly dev: DataFile;
   readonly out: string;
   readonly io: RunIo;
-  readonly settings: TrainSettings;
+  readonly settings: RunSettings;
   /** Settings given explicitly; on resume they must agree with the checkpoint's (but epochs and patience may change). */
   readonly given: ReadonlySet<keyof TrainSettings>;
   readonly resume: boolean;
@@ -65,9 +70,13 @@ export interface TrainingTask {
   readonly loss: Exclude<LossKind, "none">;
   /** The capacity a fresh run compiles with (batch, and the longest example of train and dev). */
   readonly capacity: CallSize;
+  /** The metric that picks the best epoch unless --metric says otherwise. */
+  readonly defaultMetric: Metric;
   /** Why this task cannot pick epochs by `metric` (a tagger's F1 needs BIO tags), or undefined when it can. */
   refuseMetric(metric: Metric): string | undefined;
   readonly vocab?: VocabJson;
+  /** Refuses a compiled module that does not fit the data (an output narrower than the targets). */
+  check?(model: RnncModel): void;
   /** Training examples: how many, and each one's steps (bucketing). */
   readonly examples: number;
   lengthOf(example: number): number;
@@ -110,11 +119,14 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
   const task = setup(previous);
   const print = fingerprint(run.source.text, task.name, task.dims);
   const data = { train: textHash(run.train.text), dev: textHash(run.dev.text) };
-  const settings = previous ? resumedSettings(run, previous, task, print, data) : run.settings;
+  const settings = previous
+    ? resumedSettings(run, previous, task, print, data)
+    : { ...run.settings, metric: run.settings.metric ?? task.defaultMetric };
   const refused = task.refuseMetric(settings.metric);
   if (refused !== undefined) throw new TrainingError(refused);
   const capacity = previous?.capacity ?? task.capacity;
   const model = compileModel(run.source, task.name, task.dims, capacity, task.loss, optimizerOf(settings));
+  task.check?.(model);
 
   let body: CheckpointBody;
   let bestFile: BlobRef | null = null;
@@ -158,7 +170,7 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
   };
   let batchesRun = 0;
   let checkpoint: Checkpoint | undefined;
-  const args = { learning_rate: settings.lr, clip_norm: settings.clip };
+  const decayed = decayedParams(model);
 
   while (body.position.epoch < settings.epochs) {
     const { position } = body;
@@ -168,10 +180,13 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
     const batches = epochBatches(task.examples, task.lengthOf, settings.batch, settings.bucket ?? 1, random);
     let { lossSum, count } = position;
     let updates = position.updates ?? (epoch - 1) * batches.length + position.batch;
+    const planned = settings.epochs * batches.length;
     const started = now() - position.seconds * 1000;
     for (let b = position.batch; b < batches.length; b++) {
       const fed = task.feed(model, batches[b]!, { epoch, batch: b, settings });
-      const loss = model.trainStep(fed.size.batch, fed.size.steps, args) ?? Number.NaN;
+      const lr = learningRate(settings.lr, settings.schedule, updates, planned);
+      const loss = model.trainStep(fed.size.batch, fed.size.steps, { learning_rate: lr, clip_norm: settings.clip }) ?? Number.NaN;
+      applyWeightDecay(model, decayed, lr, settings.weightDecay ?? 0);
       updates++;
       if (!Number.isFinite(loss)) {
         throw new TrainingError(`the loss became ${loss} in epoch ${epoch}, batch ${b + 1}; lower --lr or clip the gradient (--clip)`);
@@ -226,6 +241,9 @@ function resumedSettings(
     throw new TrainingError(`the checkpoint in ${run.out} is of a ${previous.task} run, not a ${task.kind} one`);
   }
   checkFingerprint(previous, run.out, print, { file: run.source.file, name: task.name, dims: task.dims });
+  if (previous.loss !== task.loss) {
+    throw new TrainingError(`the checkpoint in ${run.out} was trained with loss ${previous.loss}, these targets need ${task.loss}`);
+  }
   const needs = "resuming needs the same data";
   if (previous.data.train !== data.train) throw new TrainingError(`${run.train.file} is not the training data of the checkpoint in ${run.out}; ${needs}`);
   if (previous.data.dev !== data.dev) throw new TrainingError(`${run.dev.file} is not the dev data of the checkpoint in ${run.out}; ${needs}`);
@@ -236,6 +254,13 @@ function resumedSettings(
     if (was !== now) {
       throw new TrainingError(`--${key} ${now} differs from the checkpoint's ${was}; a resumed run keeps its settings (only --epochs and --patience may change)`);
     }
+  }
+  const { schedule } = previous.settings;
+  if (run.given.has("epochs") && run.settings.epochs !== previous.settings.epochs && schedule?.kind === "cosine" && schedule.steps === undefined) {
+    throw new TrainingError(
+      `--epochs ${run.settings.epochs} would change the length of the run's cosine schedule, planned over ` +
+        `${previous.settings.epochs} epochs; start a run you may extend with --lr-steps N`,
+    );
   }
   return {
     ...previous.settings,

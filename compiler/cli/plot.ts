@@ -11,8 +11,9 @@ import { describeFsError, UserError, type Io } from "./io.js";
 export const plotUsage = `usage: rnnc plot RUN_DIR [-o curves.svg] [--json]
 
 Draws the training curves of a run of rnnc train from RUN_DIR/log.json: the
-training loss, the dev accuracy and F1, and the gradient norm where the log
-records one (gradNorm), each per epoch.
+training loss (and the dev loss, for vector sequences), the dev accuracy and
+F1 where the run scores them, and the gradient norm where the log records one
+(gradNorm), each per epoch.
 
   -o, --output OUT     the SVG to write (default RUN_DIR/curves.svg)
   --json               print the curves' points as JSON`;
@@ -21,7 +22,8 @@ records one (gradNorm), each per epoch.
 export interface EpochPoint {
   readonly epoch: number;
   readonly loss: number;
-  readonly accuracy: number;
+  readonly devLoss: number | null;
+  readonly accuracy: number | null;
   readonly f1: number | null;
   readonly gradNorm: number | null;
 }
@@ -74,7 +76,8 @@ export function readLog(io: Io, dir: string): EpochPoint[] {
     return {
       epoch: number(r.epoch, "epoch"),
       loss: number(r.loss, "loss"),
-      accuracy: number(dev.accuracy, "dev.accuracy"),
+      devLoss: optional(dev.loss, "dev.loss"),
+      accuracy: optional(dev.accuracy, "dev.accuracy"),
       f1: optional(dev.f1, "dev.f1"),
       gradNorm: optional(r.gradNorm, "gradNorm"),
     };
@@ -85,19 +88,23 @@ function panelsOf(epochs: readonly EpochPoint[], dir: string): Panel[] {
   const series = (label: string, value: (e: EpochPoint) => number | null) => ({
     label, markers: true, points: epochs.filter((e) => value(e) !== null).map((e) => [e.epoch, value(e)!] as const),
   });
+  const has = (value: (e: EpochPoint) => number | null) => epochs.some((e) => value(e) !== null);
+  const percent = (value: number | null) => (value === null ? null : value * 100);
   const panels: Panel[] = [
     {
-      title: `Training loss: ${dir}`, xLabel: "epoch", yLabel: "mean loss per token (nats)", yScale: "linear",
-      series: [series("loss", (e) => e.loss)],
-    },
-    {
-      title: "Dev scores", xLabel: "epoch", yLabel: "%", yScale: "linear",
-      series: [
-        series("accuracy", (e) => e.accuracy * 100),
-        ...(epochs.some((e) => e.f1 !== null) ? [series("F1", (e) => (e.f1 === null ? null : e.f1 * 100))] : []),
-      ],
+      title: `Training loss: ${dir}`, xLabel: "epoch", yLabel: "mean loss per step (or per sequence)", yScale: "linear",
+      series: [series("loss", (e) => e.loss), ...(has((e) => e.devLoss) ? [series("dev loss", (e) => e.devLoss)] : [])],
     },
   ];
+  if (has((e) => e.accuracy) || has((e) => e.f1)) {
+    panels.push({
+      title: "Dev scores", xLabel: "epoch", yLabel: "%", yScale: "linear",
+      series: [
+        ...(has((e) => e.accuracy) ? [series("accuracy", (e) => percent(e.accuracy))] : []),
+        ...(has((e) => e.f1) ? [series("F1", (e) => percent(e.f1))] : []),
+      ],
+    });
+  }
   if (epochs.some((e) => e.gradNorm !== null)) {
     panels.push({
       title: "Gradient norm", xLabel: "epoch", yLabel: "‖∇θ‖", yScale: "log",

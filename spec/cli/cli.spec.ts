@@ -41,7 +41,7 @@ function rnnc(...argv: string[]): Run {
 /** A stack frame: what a user must never see for a mistake of theirs. */
 const stackFrame = /^\s+at /m;
 
-const commands = ["compile", "check", "gradcheck", "inspect", "flow", "plot", "graph"] as const;
+const commands = ["compile", "check", "gradcheck", "inspect", "train", "eval", "predict", "flow", "plot", "graph"] as const;
 
 /** Flags each command must accept, as its --help should list them. */
 const buildFlags = ["--cell", "--dims", "--dtype", "--no-simd", "--batch", "--steps", "--loss", "--dump-after"];
@@ -53,6 +53,21 @@ const expectedFlags: Record<(typeof commands)[number], string[]> = {
   flow: ["--cell", "--dims", "--steps", "--batch", "--seed", "--params", "--forget-bias", "--recurrent-radius", "--clip", "--output", "--json", "--help"],
   plot: ["--output", "--json", "--help"],
   graph: ["--cell", "--dims", "--pass", "--loss", "--max-nodes", "--dot", "--output", "--help"],
+  train: [
+    "--cell", "--dims", "--train", "--dev", "--out", "--loss", "--epochs", "--batch", "--optimizer", "--lr", "--momentum",
+    "--lr-schedule", "--warmup", "--lr-step", "--lr-gamma", "--lr-steps", "--lr-min", "--weight-decay", "--clip", "--seed",
+    "--patience", "--metric", "--bucket", "--forget-bias", "--save-every", "--resume", "--json", "--min-count",
+    "--word-dropout", "--help",
+  ],
+  eval: ["--checkpoint", "--cell", "--batch", "--json", "--help"],
+  predict: ["--checkpoint", "--cell", "--batch", "--json", "--help"],
+};
+
+/** What a command needs besides its file to get as far as reading it. */
+const operands: Partial<Record<(typeof commands)[number], string[]>> = {
+  train: ["--train", "train.jsonl", "--dev", "dev.jsonl"],
+  eval: ["data.jsonl", "--checkpoint", "run"],
+  predict: ["data.jsonl", "--checkpoint", "run"],
 };
 
 let tmp: string;
@@ -163,7 +178,8 @@ describe("invocation", () => {
 
   it.each(commands)("rnnc %s on a missing file exits 1 with 'cannot read'", (command) => {
     const missing = join(tmp, "no-such-file.ts");
-    const { code, err } = rnnc(command, missing, ...(command === "inspect" || command === "check" || command === "plot" ? [] : ["--dims", "I=2,H=3"]));
+    const dims = ["inspect", "check", "plot", "eval", "predict"].includes(command) ? [] : ["--dims", "I=2,H=3"];
+    const { code, err } = rnnc(command, missing, ...dims, ...(operands[command] ?? []));
     expect(code).toBe(1);
     expect(err).toContain(`cannot read ${missing}`);
     expect(err).not.toMatch(stackFrame);

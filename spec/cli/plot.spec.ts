@@ -41,6 +41,17 @@ describe("rnnc plot", () => {
     expect(vertices(withNorm.at(-1)!)).toBe(5);
   });
 
+  it("draws the dev loss of a vector-sequence run beside its training loss, and no empty panel of scores", () => {
+    const dir = join(tmp, "sequences");
+    writeLog(dir, Array.from({ length: 4 }, (_, i) => ({
+      epoch: i + 1, loss: 1 / (i + 1), dev: { accuracy: null, f1: null, loss: 1.5 / (i + 1), metric: 1 }, seconds: i, best: true,
+    })));
+    expect(rnnc("plot", dir).code).toBe(0);
+    const paths = byClass(parseSvg(join(dir, "curves.svg")), "path", "series");
+    expect(paths.map((p) => p.getAttribute("data-label"))).toEqual(["loss", "dev loss"]);
+    expect(paths.map(vertices)).toEqual([4, 4]);
+  });
+
   it.each([
     ["a folder without a log", null, /no training log in .*log\.json/],
     ["a log that is not JSON", "[{", /is not JSON/],

@@ -3,6 +3,7 @@
 // malformed line as FILE:LINE: what is wrong.
 
 import { DataError } from "../errors.js";
+import { describeValue as describe, readJsonl } from "../jsonl.js";
 
 /** A sentence of the data; `line` is its 1-based line in the file, for messages. */
 export interface Sentence {
@@ -11,9 +12,6 @@ export interface Sentence {
   readonly line: number;
 }
 
-/** Report at most this many bad lines: a wholly wrong file should not flood the terminal. */
-const MAX_PROBLEMS = 10;
-
 export interface ReadOptions {
   /** Every sentence must carry tags (training and evaluation data). */
   readonly requireTags: boolean;
@@ -21,32 +19,12 @@ export interface ReadOptions {
 
 /** Parses JSONL; empty (whitespace-only) lines are skipped. */
 export function parseJsonl(file: string, text: string, options: ReadOptions): Sentence[] {
-  const sentences: Sentence[] = [];
-  const problems: string[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length && problems.length < MAX_PROBLEMS; i++) {
-    const source = lines[i]!;
-    if (source.trim() === "") continue;
-    const result = parseLine(source, options);
-    if (typeof result === "string") problems.push(`${file}:${i + 1}: ${result}`);
-    else sentences.push({ ...result, line: i + 1 });
-  }
-  if (problems.length > 0) {
-    const more = problems.length === MAX_PROBLEMS ? "\n(stopped after the first 10 problems)" : "";
-    throw new DataError(`malformed data:\n${problems.join("\n")}${more}`);
-  }
-  if (sentences.length === 0) throw new DataError(`${file}: no sentences (expected one JSON object per line: {"tokens": [...], "tags": [...]})`);
-  return sentences;
+  const empty = 'no sentences (expected one JSON object per line: {"tokens": [...], "tags": [...]})';
+  return readJsonl(file, text, (value) => sentenceOf(value, options), empty).map(({ value, line }) => ({ ...value, line }));
 }
 
-/** One line: the sentence, or what is wrong with it. */
-function parseLine(source: string, options: ReadOptions): { tokens: string[]; tags?: string[] } | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(source);
-  } catch (e) {
-    return `bad JSON: ${(e as Error).message}`;
-  }
+/** One line's value: the sentence, or what is wrong with it. */
+function sentenceOf(value: unknown, options: ReadOptions): { tokens: string[]; tags?: string[] } | string {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return `expected an object {"tokens": [...], "tags": [...]}, got ${describe(value)}`;
   }
@@ -71,13 +49,6 @@ function stringList(value: unknown, field: string): string[] | string {
     return `${field}[${bad}] ${why}`;
   }
   return value as string[];
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
-  return typeof value === "object" ? "an object" : `the ${typeof value} ${String(value)}`;
 }
 
 /** Plain text: one sentence per line, whitespace-separated tokens, no tags. */

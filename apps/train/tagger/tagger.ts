@@ -4,6 +4,7 @@
 
 import { describeUnit } from "../../../compiler/api.js";
 import type { RnncModel } from "../../../runtime/index.js";
+import { argmax } from "../argmax.js";
 import { chunks } from "../batches.js";
 import { TrainingError } from "../errors.js";
 import type { ModelSource } from "../source.js";
@@ -111,10 +112,7 @@ export function predictTags(
     batch.sentences.forEach((s, j) => {
       const tags: string[] = [];
       for (let t = 0; t < s.tokens.length; t++) {
-        const at = (t * b + j) * classes;
-        let best = 0;
-        for (let c = 1; c < classes; c++) if (scores[at + c]! > scores[at + best]!) best = c;
-        tags.push(vocab.tag(best));
+        tags.push(vocab.tag(argmax(scores, (t * b + j) * classes, classes)));
       }
       out[indices[j]!] = tags;
     });

@@ -8,18 +8,12 @@ import { formatMetric, trainModel, type DataFile, type TrainResult, type TrainRu
 import type { DevScores, Metric } from "../checkpoint.js";
 import { TrainingError } from "../errors.js";
 import { dropWords, feedBatch, packBatch } from "./batches.js";
-import { tagsOf, type Sentence } from "./data.js";
-import { evaluateTags, type Metrics } from "./metrics.js";
+import { parseSentences, tagsOf, type Sentence } from "./data.js";
+import { evaluateTags, isChunkTagging, type Metrics } from "./metrics.js";
 import { bindDims, longest, predictTags, taggerShape, type TaggerShape } from "./tagger.js";
 import { Vocabularies } from "./vocab.js";
 
-export interface TaggerData extends DataFile {
-  readonly sentences: readonly Sentence[];
-}
-
 export interface TaggerRun extends TrainRun {
-  readonly train: TaggerData;
-  readonly dev: TaggerData;
   /** The dimensions the user gave (--dims); the vocabularies bind the others. */
   readonly userDims: Readonly<Record<string, number>>;
 }
@@ -33,9 +27,16 @@ export function evaluateTagger(
   return evaluateTags(sentences.map(tagsOf), predicted, oov);
 }
 
+/** Labelled sentences of a data file (JSONL, {"tokens": [...], "tags": [...]} per line). */
+export function labelled(data: DataFile): readonly Sentence[] {
+  return parseSentences(data.file, data.text, { requireTags: true });
+}
+
 export function trainTagger(run: TaggerRun): TrainResult {
   const shape = taggerShape(run.source);
-  const sentences = run.train.sentences;
+  // Read before the run's folder is made: malformed data leaves nothing behind.
+  const sentences = labelled(run.train);
+  const devSentences = labelled(run.dev);
   return trainModel(run, (previous) => {
     if (previous && !previous.vocab) {
       throw new TrainingError(`the checkpoint in ${run.out} is of a ${previous.task} run, not a tagger's`);
@@ -44,14 +45,15 @@ export function trainTagger(run: TaggerRun): TrainResult {
     const vocab = previous?.vocab
       ? Vocabularies.fromJson(previous.vocab, run.out)
       : Vocabularies.build(sentences, { minCount: run.settings.minCount ?? 1, ...slots });
-    const bio = vocab.json.tags.some((t) => /^[BIES]-/.test(t));
+    const bio = isChunkTagging(vocab.json.tags);
     return {
       kind: "tagger",
       name: shape.name,
       dims: bindDims(shape, run.userDims, vocab),
       loss: "softmax-ce",
-      capacity: { batch: run.settings.batch, steps: longest(sentences, run.dev.sentences) },
+      capacity: { batch: run.settings.batch, steps: longest(sentences, devSentences) },
       vocab: vocab.json,
+      defaultMetric: bio ? "f1" : "accuracy",
       refuseMetric: (metric: Metric) =>
         metric === "loss"
           ? "--metric loss: a tagger picks its best epoch by accuracy or f1"
@@ -68,7 +70,7 @@ export function trainTagger(run: TaggerRun): TrainResult {
         return { size: batch.size, count: batch.lengths.reduce((n, l) => n + l, 0) };
       },
       evaluate(model, metric): DevScores {
-        const metrics = evaluateTagger(model, vocab, shape, run.dev.sentences);
+        const metrics = evaluateTagger(model, vocab, shape, devSentences);
         const f1 = metrics.chunks?.overall.f1 ?? null;
         return { accuracy: metrics.accuracy, f1, metric: metric === "f1" ? (f1 ?? 0) : metrics.accuracy };
       },

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// examples/sequences — two small tasks of vector sequences for `rnnc train`. In: a seed and how
+// many sequences. Out: JSONL, {"x": [[...], ...], "y": ...} per line. Plain JavaScript (JSDoc
+// types) on rnnc's runtime (its seeded generator, prng): `node` runs it after `npm run build`.
+//
+//   delay  regression, a target per step: y_t = x_{t−1}[0] (0 at the first step), so the model
+//          must remember one step back. Always answering 0 scores ½·E[x²] = 1/6 per step.
+//   sign   classification at the last step: class 1 when Σ_t (x_t[0] − x_t[1]) > 0, else 0.
+// Inputs are uniform in [-1, 1], two per step; lengths vary (delay 4–12 steps, sign 3–10).
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { prng } from "rnnc/runtime";
+
+/** @typedef {{ x: number[][], y: number[][] | number }} Sequence */
+
+/**
+ * @param {() => number} random
+ * @param {number} shortest
+ * @param {number} longest
+ */
+const inputs = (random, shortest, longest) =>
+  Array.from({ length: shortest + Math.floor(random() * (longest - shortest + 1)) }, () => [random() * 2 - 1, random() * 2 - 1]);
+
+/**
+ * @param {number} count
+ * @param {number} seed
+ * @returns {Sequence[]}
+ */
+export function delayed(count, seed) {
+  const random = prng(seed);
+  return Array.from({ length: count }, () => {
+    const x = inputs(random, 4, 12);
+    return { x, y: x.map((_, t) => [t === 0 ? 0 : x[t - 1][0]]) };
+  });
+}
+
+/**
+ * @param {number} count
+ * @param {number} seed
+ * @returns {Sequence[]}
+ */
+export function signs(count, seed) {
+  const random = prng(seed);
+  return Array.from({ length: count }, () => {
+    const x = inputs(random, 3, 10);
+    return { x, y: x.reduce((s, v) => s + v[0] - v[1], 0) > 0 ? 1 : 0 };
+  });
+}
+
+/** @param {unknown[]} lines */
+export const toJsonl = (lines) => lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
+
+const usage = `usage: node examples/sequences/generate.js [--out DIR] [--seed N] [--train N] [--dev N]
+
+Writes DIR/delay-{train,dev}.jsonl and DIR/sign-{train,dev}.jsonl (default DIR:
+examples/sequences/data; seed 1; 200 and 50 sequences).`;
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const options = { out: { type: "string" }, seed: { type: "string" }, train: { type: "string" }, dev: { type: "string" } };
+  const { values } = parseArgs({ options: { ...options, help: { type: "boolean", short: "h" } } });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  /** @param {string | undefined} v @param {number} fallback */
+  const count = (v, fallback) => {
+    const n = v === undefined ? fallback : Number(v);
+    if (!Number.isInteger(n) || n < 0) {
+      process.stderr.write(`generate.js: expected a non-negative integer, got "${v}"\n\n${usage}\n`);
+      process.exit(2);
+    }
+    return n;
+  };
+  const out = values.out ?? fileURLToPath(new URL("./data", import.meta.url));
+  const seed = count(values.seed, 1);
+  const [train, dev] = [count(values.train, 200), count(values.dev, 50)];
+  mkdirSync(out, { recursive: true });
+  for (const [name, make] of /** @type {const} */ ([["delay", delayed], ["sign", signs]])) {
+    for (const [split, n, offset] of /** @type {const} */ ([["train", train, 0], ["dev", dev, 1]])) {
+      const file = join(out, `${name}-${split}.jsonl`);
+      writeFileSync(file, toJsonl(make(n, 2 * seed + offset)));
+      process.stderr.write(`wrote ${file}: ${n} sequences\n`);
+    }
+  }
+}
