@@ -10,6 +10,8 @@ export {
 export { MAX_MEMORY_BYTES, type Placement } from "./layout.js";
 export { initParams, type InitOptions } from "./init.js";
 export { RnncStream, type StreamInputs, type StreamOutputs } from "./stream.js";
+/** Sequences longer than a call: chunks with the state carried, truncated BPTT. */
+export { carryStates, isCausal, resetStates, runInChunks, trainTruncated, type Chunks } from "./truncated.js";
 /** The one seeded generator and shuffle: initialisation, gradient checks and training draw from them. */
 export { mixSeed, normal, prng, Random, shuffle } from "./random.js";
 /** Gradient checking against finite differences of the module's own loss (rnnc gradcheck). */

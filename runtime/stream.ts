@@ -14,6 +14,7 @@
 import type { TensorEntry } from "./abi.js";
 import { RnncError } from "./errors.js";
 import type { RnncModel, TensorView } from "./model.js";
+import { isCausal } from "./truncated.js";
 
 /** Inputs of a block by name: [steps, batch, features] values, time-major, packed. */
 export type StreamInputs = Readonly<Record<string, ArrayLike<number>>>;
@@ -96,9 +97,7 @@ export class RnncStream {
   readonly #pool = new OutputPool();
 
   constructor(model: RnncModel, batch: number) {
-    // Version 1 modules do not say; their reverse directions were named l<i>.bwd.
-    const causal = model.abi.causal ?? !model.tensors().some((t) => t.role === "state_in" && t.name.includes(".bwd."));
-    if (!causal) {
+    if (!isCausal(model)) {
       throw new RnncError("a model with a bidirectional layer cannot stream: its reverse direction reads each sequence from its end (the ABI says causal: false)");
     }
     const most = model.capacity.batch;

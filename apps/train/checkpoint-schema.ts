@@ -41,9 +41,9 @@ const settings: Schema = {
     epochs: "integer", batch: "integer", lr: "number", clip: "number", optimizer: choice("adam", "sgd"),
     momentum: "number", seed: "integer", patience: "integer", metric: choice("accuracy", "f1", "loss"),
     minCount: "integer", forgetBias: strings, wordDropout: "number", bucket: "integer",
-    schedule, weightDecay: "number",
+    schedule, weightDecay: "number", tbptt: "integer",
   },
-  optional: ["minCount", "wordDropout", "bucket", "schedule", "weightDecay"],
+  optional: ["minCount", "wordDropout", "bucket", "schedule", "weightDecay", "tbptt"],
 };
 
 const vocab: Schema = {

@@ -67,6 +67,8 @@ export interface TrainSettings {
   readonly schedule?: LrSchedule;
   /** Decoupled weight decay λ of the weight matrices after each update (decay.ts; absent: 0). */
   readonly weightDecay?: number;
+  /** Truncated BPTT: each batch runs in chunks of this many steps, one update each, the state carried (absent: whole). */
+  readonly tbptt?: number;
 }
 
 export type Metric = "accuracy" | "f1" | "loss";

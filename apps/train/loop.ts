@@ -6,7 +6,7 @@
 // of the module's own train_step.
 
 import type { LossKind, Optimizer } from "../../compiler/api.js";
-import { initParams, Random, type CallSize, type RnncModel } from "../../runtime/index.js";
+import { initParams, Random, runInChunks, type CallSize, type RnncModel } from "../../runtime/index.js";
 import { epochBatches } from "./batches.js";
 import { applyWeightDecay, decayedParams } from "./decay.js";
 import {
@@ -61,6 +61,12 @@ export interface BatchContext {
   readonly settings: TrainSettings;
 }
 
+/** Steps [start, start + steps) of a batch: the chunk of truncated BPTT that one call runs. */
+export interface Window {
+  readonly start: number;
+  readonly steps: number;
+}
+
 /** What the loop needs of a task: the model it binds, its examples, and how they go into the module. */
 export interface TrainingTask {
   readonly kind: Task;
@@ -80,8 +86,14 @@ export interface TrainingTask {
   /** Training examples: how many, and each one's steps (bucketing). */
   readonly examples: number;
   lengthOf(example: number): number;
-  /** Writes a batch of training examples into the module; returns its call size and what its loss is summed over. */
-  feed(model: RnncModel, examples: readonly number[], at: BatchContext): { size: CallSize; count: number };
+  /**
+   * Writes a batch of training examples into the module, or only the steps of
+   * `window` of it (each example's steps there as its length); returns the
+   * call size and what its loss is summed over.
+   */
+  feed(model: RnncModel, examples: readonly number[], at: BatchContext, window?: Window): { size: CallSize; count: number };
+  /** Why this task cannot train in chunks (--tbptt), or undefined when it can. */
+  refuseTbptt(): string | undefined;
   /** The dev set's scores under the module's current parameters. */
   evaluate(model: RnncModel, metric: Metric): DevScores;
   /** The dev scores for the epoch's summary line ("dev accuracy 97.10%, F1 91.20%"). */
@@ -124,7 +136,17 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
     : { ...run.settings, metric: run.settings.metric ?? task.defaultMetric };
   const refused = task.refuseMetric(settings.metric);
   if (refused !== undefined) throw new TrainingError(refused);
-  const capacity = previous?.capacity ?? task.capacity;
+  const { tbptt, schedule } = settings;
+  if (tbptt !== undefined) {
+    const why = task.refuseTbptt();
+    if (why !== undefined) throw new TrainingError(why);
+    if (schedule?.kind === "cosine" && schedule.steps === undefined) {
+      throw new TrainingError("--tbptt runs a batch as a varying number of updates: give a cosine schedule its length, --lr-steps N");
+    }
+  }
+  // With --tbptt a call runs one chunk: the module needs room for that many steps, not for the longest sequence.
+  const steps = tbptt === undefined ? task.capacity.steps : Math.min(tbptt, task.capacity.steps);
+  const capacity = previous?.capacity ?? { batch: task.capacity.batch, steps };
   const model = compileModel(run.source, task.name, task.dims, capacity, task.loss, optimizerOf(settings));
   task.check?.(model);
 
@@ -182,17 +204,31 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
     let updates = position.updates ?? (epoch - 1) * batches.length + position.batch;
     const planned = settings.epochs * batches.length;
     const started = now() - position.seconds * 1000;
-    for (let b = position.batch; b < batches.length; b++) {
-      const fed = task.feed(model, batches[b]!, { epoch, batch: b, settings });
+    const update = (size: CallSize) => {
       const lr = learningRate(settings.lr, settings.schedule, updates, planned);
-      const loss = model.trainStep(fed.size.batch, fed.size.steps, { learning_rate: lr, clip_norm: settings.clip }) ?? Number.NaN;
+      const loss = model.trainStep(size.batch, size.steps, { learning_rate: lr, clip_norm: settings.clip }) ?? Number.NaN;
       applyWeightDecay(model, decayed, lr, settings.weightDecay ?? 0);
       updates++;
+      return loss;
+    };
+    for (let b = position.batch; b < batches.length; b++) {
+      const examples = batches[b]!;
+      const at = { epoch, batch: b, settings };
+      let fed = 0;
+      const feed = (window?: Window) => {
+        const written = task.feed(model, examples, at, window);
+        fed += written.count;
+        return written.size;
+      };
+      const longest = examples.reduce((n, i) => Math.max(n, task.lengthOf(i)), 1);
+      const loss = tbptt === undefined
+        ? update(feed())
+        : runInChunks(model, { batch: examples.length, steps: longest, chunk: tbptt, write: (start, steps) => void feed({ start, steps }) }, update);
       if (!Number.isFinite(loss)) {
         throw new TrainingError(`the loss became ${loss} in epoch ${epoch}, batch ${b + 1}; lower --lr or clip the gradient (--clip)`);
       }
       lossSum += loss;
-      count += fed.count;
+      count += fed;
       run.progress.batch(epoch, settings.epochs, b + 1, batches.length, lossSum / count);
       batchesRun++;
       const more = b + 1 < batches.length;

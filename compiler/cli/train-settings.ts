@@ -19,6 +19,9 @@ export const settingsUsage = `  --epochs N           at most N epochs (default 1
   --lr-steps N         cosine: decay over N updates after the warm-up (default: the run's, --epochs of them)
   --lr-min X           cosine: the rate it decays to (default 0)
   --weight-decay L     after each update scale every weight matrix by 1 - rate·L (decoupled; default 0)
+  --tbptt K            truncated BPTT: run each batch in chunks of K steps, one update each, the state
+                       carried from chunk to chunk; the module holds K steps, sequences may be longer
+                       (vector sequences with a target per step)
   --clip X             global gradient-norm clipping; 0 turns it off (default 5)
   --seed N             initialisation and shuffling (default 1); same seed and data, same parameters
   --patience N         stop after N epochs without a better dev score; 0 never stops early (default 3)
@@ -32,7 +35,7 @@ export const settingsFlags = {
   epochs: { type: "string" }, batch: { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" },
   momentum: { type: "string" }, "lr-schedule": { type: "string" }, warmup: { type: "string" },
   "lr-step": { type: "string" }, "lr-gamma": { type: "string" }, "lr-steps": { type: "string" },
-  "lr-min": { type: "string" }, "weight-decay": { type: "string" }, clip: { type: "string" }, seed: { type: "string" },
+  "lr-min": { type: "string" }, "weight-decay": { type: "string" }, tbptt: { type: "string" }, clip: { type: "string" }, seed: { type: "string" },
   patience: { type: "string" }, metric: { type: "string" }, bucket: { type: "string" }, "forget-bias": { type: "string" },
   "min-count": { type: "string" }, "word-dropout": { type: "string" },
 } as const;
@@ -61,6 +64,7 @@ export function parseSettings(values: Values): { settings: RunSettings; given: S
     forgetBias: (values["forget-bias"] ?? "bf").split(",").map((s) => s.trim()).filter((s) => s !== ""),
     schedule: parseSchedule(values),
     weightDecay: parseNonNegative("weight-decay", values["weight-decay"], 0),
+    ...(values.tbptt === undefined ? {} : { tbptt: parsePositive("tbptt", values.tbptt, 1) }),
   };
   const scheduleFlags = [values["lr-schedule"], values.warmup, values["lr-step"], values["lr-gamma"], values["lr-steps"], values["lr-min"]];
   const flagOf: Record<keyof TrainSettings, string | undefined> = {
@@ -68,6 +72,7 @@ export function parseSettings(values: Values): { settings: RunSettings; given: S
     momentum: values.momentum, seed: values.seed, patience: values.patience, metric: values.metric,
     minCount: values["min-count"], forgetBias: values["forget-bias"], wordDropout: values["word-dropout"],
     bucket: values.bucket, schedule: scheduleFlags.find((v) => v !== undefined), weightDecay: values["weight-decay"],
+    tbptt: values.tbptt,
   };
   const given = new Set((Object.keys(flagOf) as (keyof TrainSettings)[]).filter((k) => flagOf[k] !== undefined));
   return { settings, given };

@@ -27,12 +27,13 @@ const inputs = (random, shortest, longest) =>
 /**
  * @param {number} count
  * @param {number} seed
+ * @param {number} [steps] every sequence this long (default: 4 to 12 steps)
  * @returns {Sequence[]}
  */
-export function delayed(count, seed) {
+export function delayed(count, seed, steps) {
   const random = prng(seed);
   return Array.from({ length: count }, () => {
-    const x = inputs(random, 4, 12);
+    const x = steps === undefined ? inputs(random, 4, 12) : inputs(random, steps, steps);
     return { x, y: x.map((_, t) => [t === 0 ? 0 : x[t - 1][0]]) };
   });
 }

@@ -55,7 +55,7 @@ const expectedFlags: Record<(typeof commands)[number], string[]> = {
   graph: ["--cell", "--dims", "--pass", "--loss", "--max-nodes", "--dot", "--output", "--help"],
   train: [
     "--cell", "--dims", "--train", "--dev", "--out", "--loss", "--epochs", "--batch", "--optimizer", "--lr", "--momentum",
-    "--lr-schedule", "--warmup", "--lr-step", "--lr-gamma", "--lr-steps", "--lr-min", "--weight-decay", "--clip", "--seed",
+    "--lr-schedule", "--warmup", "--lr-step", "--lr-gamma", "--lr-steps", "--lr-min", "--weight-decay", "--tbptt", "--clip", "--seed",
     "--patience", "--metric", "--bucket", "--forget-bias", "--save-every", "--resume", "--json", "--min-count",
     "--word-dropout", "--help",
   ],

@@ -4,9 +4,10 @@
 // of classes), the module's loss, and batches written into the module, time-major.
 
 import { describeUnit, type DeclaredDim, type LossKind } from "../../../compiler/api.js";
-import type { CallSize, RnncModel } from "../../../runtime/index.js";
+import { runInChunks, type CallSize, type RnncModel } from "../../../runtime/index.js";
 import { argmax } from "../argmax.js";
 import { TrainingError } from "../errors.js";
+import type { Window } from "../loop.js";
 import type { ModelSource } from "../source.js";
 import type { SequenceData, TargetForm, VectorSequence } from "./data.js";
 
@@ -77,30 +78,45 @@ export function checkOutputWidth(model: RnncModel, shape: SequenceShape, data: P
 
 /**
  * Writes sequences into the module, time-major, padded to the longest: the
- * inputs, each one's length, and the targets. Returns the call size and what
- * the loss is summed over (valid steps, or sequences for a last-step target).
+ * inputs, each one's length, and the targets; or only the steps of `window`,
+ * each sequence's steps there as its length (0 once it has ended). Returns
+ * the call size and what the loss is summed over (valid steps, or sequences
+ * for a last-step target).
  */
 export function feedSequences(
-  model: RnncModel, shape: SequenceShape, form: TargetForm, sequences: readonly VectorSequence[],
+  model: RnncModel, shape: SequenceShape, form: TargetForm, sequences: readonly VectorSequence[], window?: Window,
 ): { size: CallSize; count: number } {
   const batch = sequences.length;
-  const steps = Math.max(...sequences.map((s) => s.steps));
+  const start = window?.start ?? 0;
+  const steps = window?.steps ?? Math.max(...sequences.map((s) => s.steps));
   const features = model.shapeOf(shape.input.name, "input").at(-1)!;
   const width = form.kind === "vector" ? model.shapeOf(shape.output.name, "output").at(-1)! : 1;
-  const x = new Float64Array(steps * batch * features);
   const perStep = form.at === "every";
-  const y = form.kind === "vector" ? new Float64Array((perStep ? steps : 1) * batch * width) : new Int32Array((perStep ? steps : 1) * batch);
+  const x = new Float64Array(steps * batch * features);
+  const rows = perStep ? steps : 1;
+  const y = form.kind === "vector" ? new Float64Array(rows * batch * width) : new Int32Array(rows * batch);
+  const lengths = sequences.map((s) => Math.max(0, Math.min(steps, s.steps - start)));
   sequences.forEach((s, j) => {
-    for (let t = 0; t < s.steps; t++) x.set(s.x.subarray(t * features, (t + 1) * features), (t * batch + j) * features);
-    for (let t = 0; t < (perStep ? s.steps : 1); t++) y.set(s.y.subarray(t * width, (t + 1) * width), (t * batch + j) * width);
+    for (let t = 0; t < lengths[j]!; t++) {
+      const from = (start + t) * features;
+      x.set(s.x.subarray(from, from + features), (t * batch + j) * features);
+    }
+    for (let t = 0; t < (perStep ? lengths[j]! : 1); t++) {
+      const from = (perStep ? start + t : 0) * width;
+      y.set(s.y.subarray(from, from + width), (t * batch + j) * width);
+    }
   });
   model.set(shape.input.name, "input", x);
-  for (const entry of model.tensors()) if (entry.role === "lengths") model.set(entry.name, "lengths", sequences.map((s) => s.steps));
+  for (const entry of model.tensors()) if (entry.role === "lengths") model.set(entry.name, "lengths", lengths);
   model.set(shape.output.name, "target", y);
-  return { size: { batch, steps }, count: perStep ? sequences.reduce((n, s) => n + s.steps, 0) : batch };
+  return { size: { batch, steps }, count: perStep ? lengths.reduce((n, l) => n + l, 0) : batch };
 }
 
-/** The dev loss (mean per step, or per sequence for a last-step target) and, for class targets, the accuracy. */
+/**
+ * The dev loss (mean per step, or per sequence for a last-step target) and,
+ * for class targets, the accuracy. Sequences longer than the module's steps
+ * capacity (a run with --tbptt) run in chunks, the state carried.
+ */
 export function scoreSequences(
   model: RnncModel, shape: SequenceShape, data: Pick<SequenceData, "form" | "sequences">,
 ): { loss: number; accuracy: number | null } {
@@ -109,19 +125,33 @@ export function scoreSequences(
   let [lossSum, count, correct, scored] = [0, 0, 0, 0];
   for (let at = 0; at < order.length; at += model.capacity.batch) {
     const batch = order.slice(at, at + model.capacity.batch).map((i) => sequences[i]!);
-    const fed = feedSequences(model, shape, form, batch);
-    lossSum += model.forward(fed.size.batch, fed.size.steps);
-    count += fed.count;
-    if (form.kind !== "class") continue;
-    const scores = model.view(shape.output.name, "output", fed.size);
-    const classes = scores.length / (fed.size.steps * fed.size.batch);
-    batch.forEach((s, j) => {
-      const steps = form.at === "every" ? Array.from({ length: s.steps }, (_, t) => t) : [s.steps - 1];
-      for (const [k, t] of steps.entries()) {
-        const best = argmax(scores, (t * fed.size.batch + j) * classes, classes);
-        correct += best === s.y[form.at === "every" ? k : 0] ? 1 : 0;
-        scored++;
-      }
+    // Each call scores the steps it ran: those of its window, or at the last step.
+    const score = (size: CallSize, start: number) => {
+      if (form.kind !== "class") return;
+      const scores = model.view(shape.output.name, "output", size);
+      const classes = scores.length / (size.steps * size.batch);
+      batch.forEach((s, j) => {
+        const steps = form.at === "every" ? Math.max(0, Math.min(size.steps, s.steps - start)) : 1;
+        for (let k = 0; k < steps; k++) {
+          const t = form.at === "every" ? k : s.steps - 1;
+          correct += argmax(scores, (t * size.batch + j) * classes, classes) === s.y[form.at === "every" ? start + k : 0] ? 1 : 0;
+          scored++;
+        }
+      });
+    };
+    const longest = batch.at(-1)!.steps;
+    if (longest <= model.capacity.steps) {
+      const fed = feedSequences(model, shape, form, batch);
+      lossSum += model.forward(fed.size.batch, fed.size.steps);
+      count += fed.count;
+      score(fed.size, 0);
+      continue;
+    }
+    const write = (start: number, steps: number) => void (count += feedSequences(model, shape, form, batch, { start, steps }).count);
+    lossSum += runInChunks(model, { batch: batch.length, steps: longest, write }, (size, start) => {
+      const loss = model.forward(size.batch, size.steps);
+      score(size, start);
+      return loss;
     });
   }
   return { loss: lossSum / Math.max(count, 1), accuracy: form.kind === "class" ? correct / Math.max(scored, 1) : null };

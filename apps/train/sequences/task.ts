@@ -56,10 +56,14 @@ export function trainSequences(run: SequenceRun): TrainResult {
         : metric === "accuracy" && form.kind !== "class"
           ? "--metric accuracy needs class ids as targets (--loss softmax-ce); these targets are vectors, scored by loss"
           : undefined,
+    refuseTbptt: () =>
+      form.at === "last"
+        ? "--tbptt needs a target per step: with one for the last step, every chunk but the last would be scored at its end"
+        : undefined,
     check: (model) => checkOutputWidth(model, shape, data.train),
     examples: sequences.length,
     lengthOf: (i) => sequences[i]!.steps,
-    feed: (model, examples) => feedSequences(model, shape, form, examples.map((i) => sequences[i]!)),
+    feed: (model, examples, _at, window) => feedSequences(model, shape, form, examples.map((i) => sequences[i]!), window),
     evaluate(model, metric) {
       const { loss, accuracy } = scoreSequences(model, shape, data.dev);
       return { accuracy, f1: null, loss, metric: metric === "accuracy" ? (accuracy ?? 0) : loss };

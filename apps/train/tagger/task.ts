@@ -60,6 +60,7 @@ export function trainTagger(run: TaggerRun): TrainResult {
           : metric === "f1" && !bio
             ? '--metric f1 needs BIO chunk tags ("B-city", "I-city", "O"); these tags are not, use --metric accuracy'
             : undefined,
+      refuseTbptt: () => "--tbptt trains vector sequences in chunks; a tagger trains on whole sentences",
       examples: sentences.length,
       lengthOf: (i) => sentences[i]!.tokens.length,
       feed(model, examples, at) {

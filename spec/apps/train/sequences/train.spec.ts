@@ -152,6 +152,25 @@ describe("rnnc train on vector sequences", () => {
     expect(fileOf("killed", "params").equals(fileOf("whole", "params"))).toBe(true);
   });
 
+  it("trains 10,000-step sequences with truncated BPTT, the module holding 100 steps", () => {
+    writeFileSync(path("long-train.jsonl"), toJsonl(delayed(4, 11, 10_000)));
+    writeFileSync(path("long-dev.jsonl"), toJsonl(delayed(1, 12, 10_000)));
+    const flags = ["--cell", "regressor", "--dims", "H=8", "--batch", "4", "--patience", "0", "--tbptt", "100"];
+    const run = rnnc("train", models, ...flags, ...data("long"), "--epochs", "3", "--out", path("long"), "--json");
+    expect(run.code, run.err).toBe(0);
+    const c = checkpointOf("long");
+    expect(c.capacity).toEqual({ batch: 4, steps: 100 });
+    expect(c.position.updates).toBe(3 * 100); // one update per chunk
+    const log = (JSON.parse(run.out) as { log: { loss: number; dev: { loss: number } }[] }).log;
+    expect(log[0]!.dev.loss).toBeLessThan(1 / 6);
+    expect(log.at(-1)!.dev.loss).toBeLessThan(0.01);
+    // Without chunks the module would need room for 10,000 steps; with them a resumed run goes on exactly.
+    const part = rnnc("train", models, ...flags, ...data("long"), "--epochs", "2", "--out", path("long-part"));
+    expect(part.code, part.err).toBe(0);
+    expect(rnnc("train", models, ...flags, ...data("long"), "--epochs", "3", "--out", path("long-part"), "--resume").code).toBe(0);
+    expect(fileOf("long-part", "params").equals(fileOf("long", "params"))).toBe(true);
+  });
+
   it("refuses, with the file and line or the reason, what does not fit", () => {
     const bad = [
       { x: [[1, 2]], y: [[0]] }, { x: [[1, 2], [3]], y: [[0], [1]] }, { x: [[1, 2]], y: [[0], [1]] }, { x: [[1, 2]], y: 1 },
@@ -169,6 +188,8 @@ describe("rnnc train on vector sequences", () => {
       [["--train", path("delay-train.jsonl"), "--dev", path("sign-dev.jsonl"), "--loss", "softmax-ce"], /delay-train\.jsonl:1: y\[0\] is a list, not a class id/],
       [["--train", path("sign-train.jsonl"), "--dev", path("delay-dev.jsonl"), "--loss", "softmax-ce"], /delay-dev\.jsonl:1: y\[0\] is a list/],
       [[...data("delay"), "--dims", "H=8,O=3"], /--dims: O is the width of the targets.*set from the training data \(1\); leave it out/],
+      [[...data("mean"), "--tbptt", "4"], /--tbptt needs a target per step/],
+      [[...data("delay"), "--tbptt", "4", "--lr-schedule", "cosine"], /give a cosine schedule its length, --lr-steps N/],
     ];
     for (const [flags, message] of cases) {
       const run = rnnc("train", models, "--cell", "regressor", "--dims", "H=8", "--epochs", "1", "--out", path("refused"), ...flags);

@@ -109,6 +109,11 @@ describe("rnnc train", () => {
     expect(checkpointOf("a").position.epoch).toBe(3);
   });
 
+  it("refuses truncated BPTT and a loss other than softmax-ce for a tagger", () => {
+    expect(train("tbptt", "--tbptt", "5")).toMatchObject({ code: 1, err: expect.stringMatching(/--tbptt trains vector sequences/) });
+    expect(train("mse", "--loss", "mse")).toMatchObject({ code: 1, err: expect.stringMatching(/scores its tags with softmax-ce/) });
+  });
+
   it("refuses to overwrite a checkpoint without --resume", () => {
     const run = train("a", "--epochs", "1");
     expect(run.code).toBe(1);
