@@ -49,7 +49,8 @@ export interface UnitDescription {
   /** What the module outputs per step (a model: y; a cell: its outputs, else its first state). */
   readonly outputs: readonly UnitOutput[];
   /** A model's dense readout: its size and activation. */
-  readonly readout: { readonly size: DeclaredDim; readonly activation: "linear" | "sigmoid" | "tanh" | "relu" } | undefined;
+  readonly readout:
+    { readonly size: DeclaredDim; readonly activation: "linear" | "sigmoid" | "tanh" | "relu" } | undefined;
   /** Each step reads only the past (no bidirectional layer): a long sequence may then run in chunks, state carried. */
   readonly causal: boolean;
 }

@@ -47,7 +47,12 @@ function fill(model: RnncModel, entry: TensorEntry, size: CallSize, rand: () => 
 }
 
 /** Sets every host-written tensor to random values; returns the objective's evaluator. */
-export function randomizeModel(model: RnncModel, size: CallSize, rand: () => number, lengths: readonly number[]): () => number {
+export function randomizeModel(
+  model: RnncModel,
+  size: CallSize,
+  rand: () => number,
+  lengths: readonly number[],
+): () => number {
   const entries = model.tensors();
   for (const e of entries) {
     if (e.role === "param") {
@@ -71,7 +76,13 @@ export function randomizeModel(model: RnncModel, size: CallSize, rand: () => num
   if (model.loss !== "none") return () => model.forward(size.batch, size.steps);
   const pairs = entries
     .filter((e) => e.role === "grad_output" || e.role === "grad_state_out")
-    .map((e) => [e, entries.find((o) => o.name === e.name && o.role === (e.role === "grad_output" ? "output" : "state_out"))!] as const);
+    .map(
+      (e) =>
+        [
+          e,
+          entries.find((o) => o.name === e.name && o.role === (e.role === "grad_output" ? "output" : "state_out"))!,
+        ] as const,
+    );
   return () => {
     model.forward(size.batch, size.steps);
     let total = 0;
@@ -97,7 +108,9 @@ export function gradcheck(model: RnncModel, options: GradcheckOptions): Gradchec
   const loss = objective();
   model.backward(size.batch, size.steps);
   // Integer ids have no gradient; everything else the host writes does.
-  const targets = model.tensors().filter((e) => e.role === "param" || (e.role === "input" && e.idsBelow === undefined) || e.role === "state_in");
+  const targets = model
+    .tensors()
+    .filter((e) => e.role === "param" || (e.role === "input" && e.idsBelow === undefined) || e.role === "state_in");
   const analytic = new Map(targets.map((e) => [e, Float64Array.from(model.view(e.name, "grad", size))]));
 
   const tensors: TensorCheck[] = targets.map((entry) => {
@@ -117,11 +130,25 @@ export function gradcheck(model: RnncModel, options: GradcheckOptions): Gradchec
     }
     return { name: entry.name, role: entry.role, checked: indices.length, worst, at };
   });
-  return { batch: size.batch, steps: size.steps, lengths, loss, tensors, worst: Math.max(0, ...tensors.map((t) => (Number.isNaN(t.worst) ? Infinity : t.worst))) };
+  return {
+    batch: size.batch,
+    steps: size.steps,
+    lengths,
+    loss,
+    tensors,
+    worst: Math.max(0, ...tensors.map((t) => (Number.isNaN(t.worst) ? Infinity : t.worst))),
+  };
 }
 
 /** Fourth-order central difference: error O(h⁴), so h can stay large enough to keep rounding small. */
-function centralDifference(model: RnncModel, entry: TensorEntry, size: CallSize, index: number, h: number, objective: () => number): number {
+function centralDifference(
+  model: RnncModel,
+  entry: TensorEntry,
+  size: CallSize,
+  index: number,
+  h: number,
+  objective: () => number,
+): number {
   const at = (delta: number) => {
     const view = model.view(entry.name, entry.role, size);
     const saved = view[index]!;
@@ -142,5 +169,7 @@ function randomLengths(rand: () => number, batch: number, steps: number): number
 function pick(rand: () => number, n: number, max: number): number[] {
   const all = Array.from({ length: n }, (_, i) => i);
   if (n <= max) return all;
-  return shuffle(all, rand).slice(0, max).sort((a, b) => a - b);
+  return shuffle(all, rand)
+    .slice(0, max)
+    .sort((a, b) => a - b);
 }

@@ -1,7 +1,9 @@
 // runtime — the public entry point ("rnnc/runtime"); it only re-exports.
 // Everything not listed here may change without notice.
 
-export { instantiateModel, loadModel, RnncModel, type LoadOptions, type ModelSource, type TensorView } from "./model.js";
+export {
+  instantiateModel, loadModel, RnncModel, type LoadOptions, type ModelSource, type TensorView,
+} from "./model.js";
 export {
   ABI_VERSION, ABI_VERSIONS, INTERNAL_ROLES, LAYOUT_STATUS, PARAM_INITS, PUBLIC_ROLES, parseAbi, readAbiSection,
   type Abi, type AbiVersion, type CallSize, type Dim, type Dtype, type ElementType, type InternalRole, type Loss,

@@ -48,8 +48,11 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
  * in, the instantiated model out. Browsers compile only small modules
  * synchronously on their main thread; there (not in a worker), use loadModel.
  */
-export function instantiateModel(source: ArrayBuffer | ArrayBufferView | WebAssembly.Module, options: LoadOptions = {}): RnncModel {
-  const module = checkedModule(source instanceof WebAssembly.Module ? source : new WebAssembly.Module(toBytes(source) as BufferSource));
+export function instantiateModel(
+  source: ArrayBuffer | ArrayBufferView | WebAssembly.Module, options: LoadOptions = {},
+): RnncModel {
+  const compiled = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(toBytes(source) as BufferSource);
+  const module = checkedModule(compiled);
   return new RnncModel(module, new WebAssembly.Instance(module, {}), options);
 }
 

@@ -43,7 +43,8 @@ export function resetStates(model: RnncModel): void {
 /** Each sequence's final state (state_out) becomes its initial state (state_in) for the next call. */
 export function carryStates(model: RnncModel, batch: number): void {
   const size = { batch, steps: 1 };
-  for (const t of model.tensors()) if (t.role === "state_in") model.set(t.name, "state_in", model.get(t.name, "state_out", size));
+  for (const t of model.tensors())
+    if (t.role === "state_in") model.set(t.name, "state_in", model.get(t.name, "state_out", size));
 }
 
 /**
@@ -54,14 +55,20 @@ export function carryStates(model: RnncModel, batch: number): void {
  */
 export function runInChunks(model: RnncModel, chunks: Chunks, call: (size: CallSize, start: number) => number): number {
   if (!isCausal(model)) {
-    throw new RnncError("a model with a bidirectional layer cannot run a sequence in chunks: its reverse direction reads each sequence from its end");
+    throw new RnncError(
+      "a model with a bidirectional layer cannot run a sequence in chunks: " +
+        "its reverse direction reads each sequence from its end",
+    );
   }
   const most = model.capacity.steps;
   const chunk = chunks.chunk ?? most;
   if (!Number.isInteger(chunk) || chunk < 1 || chunk > most) {
-    throw new RangeError(`a chunk must be an integer number of steps in [1, ${most}] (the steps capacity); got ${chunk}`);
+    throw new RangeError(
+      `a chunk must be an integer number of steps in [1, ${most}] (the steps capacity); got ${chunk}`,
+    );
   }
-  if (!Number.isInteger(chunks.steps) || chunks.steps < 1) throw new RangeError(`steps must be a positive integer; got ${chunks.steps}`);
+  if (!Number.isInteger(chunks.steps) || chunks.steps < 1)
+    throw new RangeError(`steps must be a positive integer; got ${chunks.steps}`);
   resetStates(model);
   let loss = 0;
   try {

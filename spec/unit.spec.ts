@@ -15,7 +15,9 @@ describe("describeUnit", () => {
   it("reads a tagger's id inputs, its readout and that it reads the future too", () => {
     const d = describeUnit({ ...example("tagger.ts"), cell: "hybridTagger" });
     expect(d).toEqual({
-      kind: "model", name: "hybridTagger", units: ["wordTagger", "trigramTagger", "hybridTagger"],
+      kind: "model",
+      name: "hybridTagger",
+      units: ["wordTagger", "trigramTagger", "hybridTagger"],
       inputs: [
         { kind: "ids", encoding: "oneOfN", name: "words", rows: "V", dim: "E", slots: 1 },
         { kind: "ids", encoding: "wordHash", name: "trigrams", rows: "T", dim: "E", slots: 16 },
@@ -28,16 +30,27 @@ describe("describeUnit", () => {
 
   it("reads a model's dense input; without a readout its output's size is its layers'", () => {
     const deep = describeUnit({ ...example("models.ts"), cell: "deepLstm" });
-    expect(deep).toMatchObject({ inputs: [{ kind: "dense", name: "x", shape: ["I"] }], outputs: [{ name: "y", shape: ["O"] }], causal: true });
+    expect(deep).toMatchObject({
+      inputs: [{ kind: "dense", name: "x", shape: ["I"] }],
+      outputs: [{ name: "y", shape: ["O"] }],
+      causal: true,
+    });
     const stacked = describeUnit({ ...example("models.ts"), cell: "gruUnderBiLstm" });
     expect(stacked).toMatchObject({ outputs: [{ name: "y", shape: undefined }], readout: undefined, causal: false });
   });
 
   it("gives a cell's declared output, else its first state", () => {
     expect(describeUnit(example("elman-readout.ts"))).toMatchObject({
-      kind: "cell", inputs: [{ kind: "dense", name: "x", shape: ["I"] }], outputs: [{ name: "y", shape: ["O"] }], causal: true,
+      kind: "cell",
+      inputs: [{ kind: "dense", name: "x", shape: ["I"] }],
+      outputs: [{ name: "y", shape: ["O"] }],
+      causal: true,
     });
-    expect(describeUnit(example("lstm.ts"))).toMatchObject({ kind: "cell", name: "lstm", outputs: [{ name: "h", shape: ["H"] }] });
+    expect(describeUnit(example("lstm.ts"))).toMatchObject({
+      kind: "cell",
+      name: "lstm",
+      outputs: [{ name: "h", shape: ["H"] }],
+    });
   });
 
   it("throws compileCell's diagnostics: a name not exported, a file that does not parse", () => {

@@ -7,9 +7,16 @@ import { shuffle, type Random } from "../../runtime/index.js";
 
 /** One epoch's batches: the examples shuffled, then bucketed by length (window 1: as shuffled). */
 export function epochBatches(
-  count: number, lengthOf: (i: number) => number, size: number, window: number, random: Random,
+  count: number,
+  lengthOf: (i: number) => number,
+  size: number,
+  window: number,
+  random: Random,
 ): number[][] {
-  const order = shuffle(Array.from({ length: count }, (_, i) => i), random.next);
+  const order = shuffle(
+    Array.from({ length: count }, (_, i) => i),
+    random.next,
+  );
   return bucketed(order, lengthOf, size, window, random);
 }
 
@@ -20,7 +27,11 @@ export function epochBatches(
  * still holds examples drawn at random; window 1 is plain `chunks`.
  */
 export function bucketed(
-  order: readonly number[], lengthOf: (i: number) => number, size: number, window: number, random: Random,
+  order: readonly number[],
+  lengthOf: (i: number) => number,
+  size: number,
+  window: number,
+  random: Random,
 ): number[][] {
   if (window <= 1) return chunks(order, size);
   const batches: number[][] = [];

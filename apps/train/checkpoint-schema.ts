@@ -8,7 +8,11 @@
 import { TrainingError } from "./errors.js";
 
 type Schema =
-  | "string" | "number" | "integer" | "boolean" | "null"
+  | "string"
+  | "number"
+  | "integer"
+  | "boolean"
+  | "null"
   | { readonly array: Schema }
   | { readonly record: Schema }
   | { readonly object: Readonly<Record<string, Schema>>; readonly optional?: readonly string[] }
@@ -30,18 +34,34 @@ const epochRecord: Schema = {
 
 const schedule: Schema = {
   object: {
-    kind: choice("constant", "step", "cosine"), warmup: "integer",
-    every: "integer", gamma: "number", steps: "integer", min: "number",
+    kind: choice("constant", "step", "cosine"),
+    warmup: "integer",
+    every: "integer",
+    gamma: "number",
+    steps: "integer",
+    min: "number",
   },
   optional: ["every", "gamma", "steps", "min"],
 };
 
 const settings: Schema = {
   object: {
-    epochs: "integer", batch: "integer", lr: "number", clip: "number", optimizer: choice("adam", "sgd"),
-    momentum: "number", seed: "integer", patience: "integer", metric: choice("accuracy", "f1", "loss"),
-    minCount: "integer", forgetBias: strings, wordDropout: "number", bucket: "integer",
-    schedule, weightDecay: "number", tbptt: "integer",
+    epochs: "integer",
+    batch: "integer",
+    lr: "number",
+    clip: "number",
+    optimizer: choice("adam", "sgd"),
+    momentum: "number",
+    seed: "integer",
+    patience: "integer",
+    metric: choice("accuracy", "f1", "loss"),
+    minCount: "integer",
+    forgetBias: strings,
+    wordDropout: "number",
+    bucket: "integer",
+    schedule,
+    weightDecay: "number",
+    tbptt: "integer",
   },
   optional: ["minCount", "wordDropout", "bucket", "schedule", "weightDecay", "tbptt"],
 };
@@ -52,7 +72,9 @@ const vocab: Schema = {
 
 /** The fields every version has, as version 3 writes them. */
 const common = {
-  format: { literal: "rnnc-checkpoint" }, version: "integer", fingerprint: "string",
+  format: { literal: "rnnc-checkpoint" },
+  version: "integer",
+  fingerprint: "string",
   model: { object: { file: "string", name: "string", dims: { record: "integer" } } },
   data: { object: { train: "string", dev: "string" } },
   settings,
@@ -73,8 +95,13 @@ export const checkpointSchema: Schema = {
     vocab,
     position: {
       object: {
-        epoch: "integer", batch: "integer", lossSum: "number", count: "number", seconds: "number",
-        random: "integer", updates: "integer",
+        epoch: "integer",
+        batch: "integer",
+        lossSum: "number",
+        count: "number",
+        seconds: "number",
+        random: "integer",
+        updates: "integer",
       },
     },
   },
@@ -87,7 +114,14 @@ export const legacySchema: Schema = {
     ...common,
     vocab,
     position: {
-      object: { epoch: "integer", batch: "integer", lossSum: "number", tokens: "integer", seconds: "number", epochDraws: "integer" },
+      object: {
+        epoch: "integer",
+        batch: "integer",
+        lossSum: "number",
+        tokens: "integer",
+        seconds: "number",
+        epochDraws: "integer",
+      },
     },
   },
   optional: ["sha256"],
@@ -105,7 +139,12 @@ function describe(s: Schema): string {
 function mismatch(value: unknown, s: Schema, at: string): string | undefined {
   const wrong = () => `${at}: expected ${describe(s)}, got ${JSON.stringify(value)?.slice(0, 40) ?? String(value)}`;
   if (typeof s === "string") {
-    const ok = s === "null" ? value === null : s === "integer" ? Number.isSafeInteger(value) : typeof value === s && (s !== "number" || Number.isFinite(value));
+    const ok =
+      s === "null"
+        ? value === null
+        : s === "integer"
+          ? Number.isSafeInteger(value)
+          : typeof value === s && (s !== "number" || Number.isFinite(value));
     return ok ? undefined : wrong();
   }
   if ("literal" in s) return value === s.literal ? undefined : wrong();

@@ -35,7 +35,10 @@ export interface EpochRecord {
   readonly best: boolean;
 }
 
-/** A dev set's scores: what the task measures (null where it measures nothing) and the metric that picks the best epoch. */
+/**
+ * A dev set's scores: what the task measures (null where it measures nothing)
+ * and the metric that picks the best epoch.
+ */
 export interface DevScores {
   readonly accuracy: number | null;
   /** Chunk F1 of BIO tags. */
@@ -57,7 +60,7 @@ export interface TrainSettings {
   /** The dev score that picks the best epoch: higher is better, but for loss. */
   readonly metric: Metric;
   readonly forgetBias: readonly string[];
-  /** Batches of similar lengths are formed within windows of this many batches (absent in older checkpoints: 1, off). */
+  /** Batches of similar lengths come from windows of this many batches (absent in older checkpoints: 1, off). */
   readonly bucket?: number;
   /** A tagger's: training words seen fewer times map to the unknown row. */
   readonly minCount?: number;
@@ -67,7 +70,7 @@ export interface TrainSettings {
   readonly schedule?: LrSchedule;
   /** Decoupled weight decay λ of the weight matrices after each update (decay.ts; absent: 0). */
   readonly weightDecay?: number;
-  /** Truncated BPTT: each batch runs in chunks of this many steps, one update each, the state carried (absent: whole). */
+  /** Truncated BPTT: a batch runs in chunks of this many steps, one update each, state carried (absent: whole). */
   readonly tbptt?: number;
 }
 
@@ -136,11 +139,24 @@ const binaryName = /^(params|optimizer|best)-\d+-\d+\.bin$/;
  * named. A kill between any two steps leaves the previous or the new
  * checkpoint whole. `best` is given when it changed since the last save.
  */
-export function writeCheckpoint(dir: string, io: RunIo, body: CheckpointBody, blobs: { params: Uint8Array; optimizer: Uint8Array; best?: Uint8Array }, previousBest: BlobRef | null): Checkpoint {
+export function writeCheckpoint(
+  dir: string,
+  io: RunIo,
+  body: CheckpointBody,
+  blobs: { params: Uint8Array; optimizer: Uint8Array; best?: Uint8Array },
+  previousBest: BlobRef | null,
+): Checkpoint {
   io.prepareFolder(dir);
   const stamp = `${body.position.epoch}-${body.position.batch}`;
-  const files = { params: `params-${stamp}.bin`, optimizer: `optimizer-${stamp}.bin`, best: blobs.best ? `best-${stamp}.bin` : previousBest?.name ?? null };
-  const sha256: Record<string, string> = { [files.params]: sha256Of(blobs.params), [files.optimizer]: sha256Of(blobs.optimizer) };
+  const files = {
+    params: `params-${stamp}.bin`,
+    optimizer: `optimizer-${stamp}.bin`,
+    best: blobs.best ? `best-${stamp}.bin` : (previousBest?.name ?? null),
+  };
+  const sha256: Record<string, string> = {
+    [files.params]: sha256Of(blobs.params),
+    [files.optimizer]: sha256Of(blobs.optimizer),
+  };
   if (blobs.best) sha256[files.best!] = sha256Of(blobs.best);
   else if (previousBest?.sha256 !== undefined) sha256[previousBest.name] = previousBest.sha256;
   io.write(join(dir, files.params), blobs.params);
@@ -148,7 +164,9 @@ export function writeCheckpoint(dir: string, io: RunIo, body: CheckpointBody, bl
   if (blobs.best) io.write(join(dir, files.best!), blobs.best);
   const checkpoint: Checkpoint = { format: FORMAT, version: VERSION, ...body, files, sha256 };
   // One line per field: the settings stay readable, the long vocabulary lists stay compact.
-  const text = `{\n${Object.entries(checkpoint).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(",\n")}\n}\n`;
+  const text = `{\n${Object.entries(checkpoint)
+    .map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+    .join(",\n")}\n}\n`;
   io.write(join(dir, CHECKPOINT_FILE), text);
   io.write(join(dir, LOG_FILE), `${JSON.stringify(body.log, null, 2)}\n`);
   const keep = new Set(Object.values(files));
@@ -180,10 +198,13 @@ export function readCheckpoint(dir: string, io: RunIo): Checkpoint {
   } catch {
     throw new TrainingError(`${path} is not JSON; the checkpoint is damaged`);
   }
-  if (typeof value !== "object" || value === null || value.format !== FORMAT) throw new TrainingError(`${path} is not an rnnc checkpoint`);
+  if (typeof value !== "object" || value === null || value.format !== FORMAT)
+    throw new TrainingError(`${path} is not an rnnc checkpoint`);
   if (!READABLE_VERSIONS.includes(value.version as number)) {
     const readable = `${READABLE_VERSIONS.slice(0, -1).join(", ")} and ${READABLE_VERSIONS.at(-1)}`;
-    throw new TrainingError(`${path} has checkpoint version ${JSON.stringify(value.version)}; this rnnc reads versions ${readable}`);
+    throw new TrainingError(
+      `${path} has checkpoint version ${JSON.stringify(value.version)}; this rnnc reads versions ${readable}`,
+    );
   }
   const version = value.version as number;
   validateCheckpoint(value, path, version >= 3 ? checkpointSchema : legacySchema);
@@ -192,9 +213,14 @@ export function readCheckpoint(dir: string, io: RunIo): Checkpoint {
     throw new TrainingError(`${path} is damaged: missing vocab (a tagger's checkpoint holds its vocabularies)`);
   }
   if (version >= 2) {
-    const named = [checkpoint.files.params, checkpoint.files.optimizer, ...(checkpoint.files.best ? [checkpoint.files.best] : [])];
+    const named = [
+      checkpoint.files.params,
+      checkpoint.files.optimizer,
+      ...(checkpoint.files.best ? [checkpoint.files.best] : []),
+    ];
     const unhashed = named.filter((name) => !Object.hasOwn(checkpoint.sha256 ?? {}, name));
-    if (unhashed.length > 0) throw new TrainingError(`${path} is damaged: sha256 has no hash of ${unhashed.join(", ")}`);
+    if (unhashed.length > 0)
+      throw new TrainingError(`${path} is damaged: sha256 has no hash of ${unhashed.join(", ")}`);
   }
   return checkpoint;
 }
@@ -202,7 +228,10 @@ export function readCheckpoint(dir: string, io: RunIo): Checkpoint {
 /** A version 1 or 2 checkpoint, as legacySchema reads it: always a tagger's. */
 type LegacyCheckpoint = Omit<Checkpoint, "version" | "task" | "loss" | "position"> & {
   readonly version: 1 | 2;
-  readonly position: Omit<Position, "count" | "random" | "updates"> & { readonly tokens: number; readonly epochDraws: number };
+  readonly position: Omit<Position, "count" | "random" | "updates"> & {
+    readonly tokens: number;
+    readonly epochDraws: number;
+  };
 };
 
 /** The shuffle's draw count becomes the generator's state, replayed once here; tokens become the count. */
@@ -211,24 +240,50 @@ function upgrade(old: LegacyCheckpoint): Checkpoint {
   const { tokens, epochDraws, ...kept } = position;
   const random = new Random(shuffleSeed(old.settings.seed));
   for (let i = 0; i < epochDraws; i++) random.next();
-  return { ...rest, version: VERSION, task: "tagger", loss: "softmax-ce", position: { ...kept, count: tokens, random: random.state } };
+  return {
+    ...rest,
+    version: VERSION,
+    task: "tagger",
+    loss: "softmax-ce",
+    position: { ...kept, count: tokens, random: random.state },
+  };
 }
 
 /** Refuses a checkpoint whose model is not the one given (another file, model or dimensions). */
-export function checkFingerprint(checkpoint: Checkpoint, dir: string, fingerprint: string, model: { file: string; name: string; dims: Readonly<Record<string, number>> }): void {
+export function checkFingerprint(
+  checkpoint: Checkpoint,
+  dir: string,
+  fingerprint: string,
+  model: { file: string; name: string; dims: Readonly<Record<string, number>> },
+): void {
   if (checkpoint.fingerprint === fingerprint) return;
-  const dims = (d: Readonly<Record<string, number>>) => Object.entries(d).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(",");
+  const dims = (d: Readonly<Record<string, number>>) =>
+    Object.entries(d)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
   const differs = [
     checkpoint.model.name !== model.name ? `model '${checkpoint.model.name}', not '${model.name}'` : undefined,
-    dims(checkpoint.model.dims) !== dims(model.dims) ? `dims ${dims(checkpoint.model.dims)}, not ${dims(model.dims)}` : undefined,
+    dims(checkpoint.model.dims) !== dims(model.dims)
+      ? `dims ${dims(checkpoint.model.dims)}, not ${dims(model.dims)}`
+      : undefined,
   ].filter((x) => x !== undefined);
-  const why = differs.length > 0 ? differs.join("; ") : `a different text of the model file (${checkpoint.model.file} when trained)`;
-  throw new TrainingError(`the checkpoint in ${dir} belongs to another model: ${why}. Train afresh with another --out, or use the model it was trained with`);
+  const why =
+    differs.length > 0
+      ? differs.join("; ")
+      : `a different text of the model file (${checkpoint.model.file} when trained)`;
+  throw new TrainingError(
+    `the checkpoint in ${dir} belongs to another model: ${why}. ` +
+      "Train afresh with another --out, or use the model it was trained with",
+  );
 }
 
 /** The file `name` of a checkpoint, with its recorded hash (none in a version-1 checkpoint). */
 export function blobOf(checkpoint: Checkpoint, name: string): BlobRef {
-  return { name, sha256: checkpoint.sha256 && Object.hasOwn(checkpoint.sha256, name) ? checkpoint.sha256[name] : undefined };
+  return {
+    name,
+    sha256: checkpoint.sha256 && Object.hasOwn(checkpoint.sha256, name) ? checkpoint.sha256[name] : undefined,
+  };
 }
 
 /** Loads a binary file the checkpoint names, mapping runtime errors to user errors; refuses one whose hash differs. */
@@ -242,7 +297,10 @@ export function loadBlob(dir: string, io: RunIo, blob: BlobRef, load: (bytes: Ui
     throw new TrainingError(`the checkpoint names ${path}, which cannot be read; the checkpoint is damaged`);
   }
   if (blob.sha256 !== undefined && sha256Of(bytes) !== blob.sha256) {
-    throw new TrainingError(`${path} is not the file this checkpoint wrote (its SHA-256 differs): it comes from another run or was changed; the checkpoint is damaged`);
+    throw new TrainingError(
+      `${path} is not the file this checkpoint wrote (its SHA-256 differs): ` +
+        "it comes from another run or was changed; the checkpoint is damaged",
+    );
   }
   try {
     load(bytes);

@@ -12,14 +12,19 @@ import { TrainingError } from "./errors.js";
 
 /** The parameters decay scales: the weight matrices. */
 export function decayedParams(model: RnncModel): string[] {
-  return model.tensors().filter((t) => t.role === "param" && t.shape.length === 2).map((t) => t.name);
+  return model
+    .tensors()
+    .filter((t) => t.role === "param" && t.shape.length === 2)
+    .map((t) => t.name);
 }
 
 export function applyWeightDecay(model: RnncModel, names: readonly string[], lr: number, lambda: number): void {
   if (lambda === 0) return;
   const keep = 1 - lr * lambda;
   if (!(keep > 0)) {
-    throw new TrainingError(`--weight-decay ${lambda} with a learning rate of ${lr} scales weights by ${keep}; use lr·λ < 1`);
+    throw new TrainingError(
+      `--weight-decay ${lambda} with a learning rate of ${lr} scales weights by ${keep}; use lr·λ < 1`,
+    );
   }
   // A view of a param counts as a write to it: the module repacks what it keeps of them.
   for (const name of names) {

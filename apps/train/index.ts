@@ -25,5 +25,8 @@ export { loadTrainedTagger, type TrainedTagger } from "./tagger/trained.js";
 
 export { trainSequences, type SequenceRun } from "./sequences/task.js";
 export {
-  evaluateSequences, loadTrainedSequences, predictSequences, type TrainedSequenceModel,
+  evaluateSequences,
+  loadTrainedSequences,
+  predictSequences,
+  type TrainedSequenceModel,
 } from "./sequences/trained.js";

@@ -14,7 +14,10 @@ const MAX_PROBLEMS = 10;
  * file without examples (what a line should look like).
  */
 export function readJsonl<T>(
-  file: string, text: string, read: (value: unknown, line: number) => T | string, empty: string,
+  file: string,
+  text: string,
+  read: (value: unknown, line: number) => T | string,
+  empty: string,
 ): { value: T; line: number }[] {
   const examples: { value: T; line: number }[] = [];
   const problems: string[] = [];
@@ -45,6 +48,7 @@ export function readJsonl<T>(
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return value.length === 0 ? "an empty list" : "a list";
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)}`;
   return typeof value === "object" ? "an object" : `the ${typeof value} ${String(value)}`;
 }

@@ -10,8 +10,20 @@ import { initParams, Random, runInChunks, type CallSize, type RnncModel } from "
 import { epochBatches } from "./batches.js";
 import { applyWeightDecay, decayedParams } from "./decay.js";
 import {
-  blobOf, checkFingerprint, hasCheckpoint, loadBlob, readCheckpoint, shuffleSeed, writeCheckpoint,
-  type BlobRef, type Checkpoint, type CheckpointBody, type DevScores, type EpochRecord, type Metric, type Task,
+  blobOf,
+  checkFingerprint,
+  hasCheckpoint,
+  loadBlob,
+  readCheckpoint,
+  shuffleSeed,
+  writeCheckpoint,
+  type BlobRef,
+  type Checkpoint,
+  type CheckpointBody,
+  type DevScores,
+  type EpochRecord,
+  type Metric,
+  type Task,
   type TrainSettings,
 } from "./checkpoint.js";
 import { TrainingError } from "./errors.js";
@@ -37,7 +49,7 @@ export interface TrainRun {
   readonly out: string;
   readonly io: RunIo;
   readonly settings: RunSettings;
-  /** Settings given explicitly; on resume they must agree with the checkpoint's (but epochs and patience may change). */
+  /** Settings given explicitly; on resume they must be the checkpoint's (but epochs and patience may change). */
   readonly given: ReadonlySet<keyof TrainSettings>;
   readonly resume: boolean;
   /** Also checkpoint within an epoch when this many seconds passed since the last save (0: after every batch). */
@@ -91,7 +103,12 @@ export interface TrainingTask {
    * `window` of it (each example's steps there as its length); returns the
    * call size and what its loss is summed over.
    */
-  feed(model: RnncModel, examples: readonly number[], at: BatchContext, window?: Window): { size: CallSize; count: number };
+  feed(
+    model: RnncModel,
+    examples: readonly number[],
+    at: BatchContext,
+    window?: Window,
+  ): { size: CallSize; count: number };
   /** Why this task cannot train in chunks (--tbptt), or undefined when it can. */
   refuseTbptt(): string | undefined;
   /** The dev set's scores under the module's current parameters. */
@@ -126,7 +143,9 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
   if (!run.resume) run.io.prepareFolder(run.out);
   const previous = run.resume ? readCheckpoint(run.out, run.io) : undefined;
   if (!run.resume && hasCheckpoint(run.out, run.io)) {
-    throw new TrainingError(`${run.out} already holds a checkpoint; continue it with --resume, or train into another --out`);
+    throw new TrainingError(
+      `${run.out} already holds a checkpoint; continue it with --resume, or train into another --out`,
+    );
   }
   const task = setup(previous);
   const print = fingerprint(run.source.text, task.name, task.dims);
@@ -141,7 +160,9 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
     const why = task.refuseTbptt();
     if (why !== undefined) throw new TrainingError(why);
     if (schedule?.kind === "cosine" && schedule.steps === undefined) {
-      throw new TrainingError("--tbptt runs a batch as a varying number of updates: give a cosine schedule its length, --lr-steps N");
+      throw new TrainingError(
+        "--tbptt runs a batch as a varying number of updates: give a cosine schedule its length, --lr-steps N",
+      );
     }
   }
   // With --tbptt a call runs one chunk: the module needs room for that many steps, not for the longest sequence.
@@ -157,7 +178,8 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
     loadBlob(run.out, run.io, blobOf(previous, previous.files.optimizer), (bytes) => model.loadOptimizerState(bytes));
     const { format: _f, version: _v, files, sha256: _h, ...rest } = previous;
     // An early stop stands unless a larger --patience lifts it.
-    const stopped = previous.finished === "patience" && settings.patience > 0 && previous.badEpochs >= settings.patience;
+    const stopped =
+      previous.finished === "patience" && settings.patience > 0 && previous.badEpochs >= settings.patience;
     body = { ...rest, settings, finished: stopped ? "patience" : null };
     bestFile = files.best === null ? null : blobOf(previous, files.best);
     const { epoch, batch } = body.position;
@@ -175,10 +197,27 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
   } else {
     initParams(model, settings.seed, { forgetBias: settings.forgetBias });
     body = {
-      task: task.kind, loss: task.loss, fingerprint: print, model: { file: run.source.file, name: task.name, dims: task.dims },
-      data, settings, capacity, ...(task.vocab ? { vocab: task.vocab } : {}),
-      position: { epoch: 0, batch: 0, lossSum: 0, count: 0, seconds: 0, random: shuffleSeed(settings.seed), updates: 0 },
-      best: null, badEpochs: 0, finished: null, log: [],
+      task: task.kind,
+      loss: task.loss,
+      fingerprint: print,
+      model: { file: run.source.file, name: task.name, dims: task.dims },
+      data,
+      settings,
+      capacity,
+      ...(task.vocab ? { vocab: task.vocab } : {}),
+      position: {
+        epoch: 0,
+        batch: 0,
+        lossSum: 0,
+        count: 0,
+        seconds: 0,
+        random: shuffleSeed(settings.seed),
+        updates: 0,
+      },
+      best: null,
+      badEpochs: 0,
+      finished: null,
+      log: [],
     };
   }
 
@@ -206,7 +245,8 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
     const started = now() - position.seconds * 1000;
     const update = (size: CallSize) => {
       const lr = learningRate(settings.lr, settings.schedule, updates, planned);
-      const loss = model.trainStep(size.batch, size.steps, { learning_rate: lr, clip_norm: settings.clip }) ?? Number.NaN;
+      const loss =
+        model.trainStep(size.batch, size.steps, { learning_rate: lr, clip_norm: settings.clip }) ?? Number.NaN;
       applyWeightDecay(model, decayed, lr, settings.weightDecay ?? 0);
       updates++;
       return loss;
@@ -221,11 +261,23 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
         return written.size;
       };
       const longest = examples.reduce((n, i) => Math.max(n, task.lengthOf(i)), 1);
-      const loss = tbptt === undefined
-        ? update(feed())
-        : runInChunks(model, { batch: examples.length, steps: longest, chunk: tbptt, write: (start, steps) => void feed({ start, steps }) }, update);
+      const loss =
+        tbptt === undefined
+          ? update(feed())
+          : runInChunks(
+              model,
+              {
+                batch: examples.length,
+                steps: longest,
+                chunk: tbptt,
+                write: (start, steps) => void feed({ start, steps }),
+              },
+              update,
+            );
       if (!Number.isFinite(loss)) {
-        throw new TrainingError(`the loss became ${loss} in epoch ${epoch}, batch ${b + 1}; lower --lr or clip the gradient (--clip)`);
+        throw new TrainingError(
+          `the loss became ${loss} in epoch ${epoch}, batch ${b + 1}; lower --lr or clip the gradient (--clip)`,
+        );
       }
       lossSum += loss;
       count += fed;
@@ -237,19 +289,28 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
         checkpoint = save({ ...body, position: { ...position, batch: b + 1, lossSum, count, seconds, updates } });
       }
       // A kill loses the batches since the last save; so does this.
-      if (more && batchesRun === run.interruptAfter) return { checkpoint: checkpoint ?? previous, stopped: "interrupted" };
+      if (more && batchesRun === run.interruptAfter)
+        return { checkpoint: checkpoint ?? previous, stopped: "interrupted" };
     }
 
     const dev = task.evaluate(model, settings.metric);
     const improved = better(settings.metric, dev.metric, body.best?.metric);
     const record: EpochRecord = {
-      epoch, loss: lossSum / Math.max(count, 1), seconds: (now() - started) / 1000, best: improved, dev,
+      epoch,
+      loss: lossSum / Math.max(count, 1),
+      seconds: (now() - started) / 1000,
+      best: improved,
+      dev,
     };
     const badEpochs = improved ? 0 : body.badEpochs + 1;
     const patienceOut = settings.patience > 0 && badEpochs >= settings.patience;
     const finished = epoch >= settings.epochs ? "epochs" : patienceOut ? "patience" : null;
     body = {
-      ...body, best: improved ? { epoch, metric: dev.metric } : body.best, badEpochs, finished, log: [...body.log, record],
+      ...body,
+      best: improved ? { epoch, metric: dev.metric } : body.best,
+      badEpochs,
+      finished,
+      log: [...body.log, record],
       position: { epoch, batch: 0, lossSum: 0, count: 0, seconds: 0, random: random.state, updates },
     };
     checkpoint = save(body, improved ? model.saveParams() : undefined);
@@ -266,33 +327,53 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
 
 function summary(r: EpochRecord, settings: TrainSettings, task: TrainingTask): string {
   const best = r.best ? "  (best so far)" : "";
-  return `epoch ${r.epoch}/${settings.epochs}: loss ${r.loss.toFixed(4)}, ${task.describe(r.dev)}, ${r.seconds.toFixed(1)}s${best}`;
+  const seconds = `${r.seconds.toFixed(1)}s`;
+  return `epoch ${r.epoch}/${settings.epochs}: loss ${r.loss.toFixed(4)}, ${task.describe(r.dev)}, ${seconds}${best}`;
 }
 
-/** The checkpoint's settings, with epochs and patience as now given; refuses another model, other data or other settings. */
+/**
+ * The checkpoint's settings, with epochs and patience as now given; refuses
+ * another model, other data or other settings.
+ */
 function resumedSettings(
-  run: TrainRun, previous: Checkpoint, task: TrainingTask, print: string, data: { train: string; dev: string },
+  run: TrainRun,
+  previous: Checkpoint,
+  task: TrainingTask,
+  print: string,
+  data: { train: string; dev: string },
 ): TrainSettings {
   if (previous.task !== task.kind) {
     throw new TrainingError(`the checkpoint in ${run.out} is of a ${previous.task} run, not a ${task.kind} one`);
   }
   checkFingerprint(previous, run.out, print, { file: run.source.file, name: task.name, dims: task.dims });
   if (previous.loss !== task.loss) {
-    throw new TrainingError(`the checkpoint in ${run.out} was trained with loss ${previous.loss}, these targets need ${task.loss}`);
+    throw new TrainingError(
+      `the checkpoint in ${run.out} was trained with loss ${previous.loss}, these targets need ${task.loss}`,
+    );
   }
   const needs = "resuming needs the same data";
-  if (previous.data.train !== data.train) throw new TrainingError(`${run.train.file} is not the training data of the checkpoint in ${run.out}; ${needs}`);
-  if (previous.data.dev !== data.dev) throw new TrainingError(`${run.dev.file} is not the dev data of the checkpoint in ${run.out}; ${needs}`);
+  if (previous.data.train !== data.train)
+    throw new TrainingError(`${run.train.file} is not the training data of the checkpoint in ${run.out}; ${needs}`);
+  if (previous.data.dev !== data.dev)
+    throw new TrainingError(`${run.dev.file} is not the dev data of the checkpoint in ${run.out}; ${needs}`);
   const changeable = new Set<keyof TrainSettings>(["epochs", "patience"]);
   for (const key of run.given) {
     if (changeable.has(key)) continue;
     const [was, now] = [JSON.stringify(previous.settings[key]), JSON.stringify(run.settings[key])];
     if (was !== now) {
-      throw new TrainingError(`--${key} ${now} differs from the checkpoint's ${was}; a resumed run keeps its settings (only --epochs and --patience may change)`);
+      throw new TrainingError(
+        `--${key} ${now} differs from the checkpoint's ${was}; ` +
+          "a resumed run keeps its settings (only --epochs and --patience may change)",
+      );
     }
   }
   const { schedule } = previous.settings;
-  if (run.given.has("epochs") && run.settings.epochs !== previous.settings.epochs && schedule?.kind === "cosine" && schedule.steps === undefined) {
+  if (
+    run.given.has("epochs") &&
+    run.settings.epochs !== previous.settings.epochs &&
+    schedule?.kind === "cosine" &&
+    schedule.steps === undefined
+  ) {
     throw new TrainingError(
       `--epochs ${run.settings.epochs} would change the length of the run's cosine schedule, planned over ` +
         `${previous.settings.epochs} epochs; start a run you may extend with --lr-steps N`,

@@ -10,7 +10,10 @@ export interface Progress {
 }
 
 /** A bar on a terminal stream, drawn at most every 100 ms; `line` clears it first. */
-export function terminalProgress(stream: { write(text: string): unknown; columns?: number }, now: () => number = Date.now): Progress {
+export function terminalProgress(
+  stream: { write(text: string): unknown; columns?: number },
+  now: () => number = Date.now,
+): Progress {
   let last = 0;
   let shown = false;
   let started = now();
@@ -37,14 +40,21 @@ export function terminalProgress(stream: { write(text: string): unknown; columns
 }
 
 /** Plain lines for logs: one per `interval` seconds within an epoch, plus every summary. */
-export function plainProgress(write: (line: string) => void, intervalSeconds = 10, now: () => number = Date.now): Progress {
+export function plainProgress(
+  write: (line: string) => void,
+  intervalSeconds = 10,
+  now: () => number = Date.now,
+): Progress {
   let last = now();
   return {
     batch(epoch, epochs, done, total, loss) {
       const t = now();
       if (t - last < intervalSeconds * 1000 || done === total) return;
       last = t;
-      write(`epoch ${epoch}/${epochs}: batch ${done}/${total} (${Math.floor((100 * done) / total)}%), loss ${loss.toFixed(4)}`);
+      write(
+        `epoch ${epoch}/${epochs}: batch ${done}/${total} (${Math.floor((100 * done) / total)}%), ` +
+          `loss ${loss.toFixed(4)}`,
+      );
     },
     line(text) {
       last = now();

@@ -18,7 +18,7 @@ export interface LrSchedule {
   /** step: updates between decays, and the factor of each. */
   readonly every?: number;
   readonly gamma?: number;
-  /** cosine: its length in updates after warm-up (default: the run's updates after warm-up), and the rate it ends at. */
+  /** cosine: its length in updates after warm-up (default: the run's), and the rate it ends at. */
   readonly steps?: number;
   readonly min?: number;
 }
@@ -47,7 +47,12 @@ export const scheduleKinds = Object.keys(phases) as ScheduleKind[];
  * run makes in all (--epochs × batches per epoch): a cosine schedule without
  * its own length decays over those left after warm-up.
  */
-export function learningRate(base: number, schedule: LrSchedule | undefined, t: number, plannedUpdates: number): number {
+export function learningRate(
+  base: number,
+  schedule: LrSchedule | undefined,
+  t: number,
+  plannedUpdates: number,
+): number {
   if (!schedule) return base;
   if (t < schedule.warmup) return (base * (t + 1)) / schedule.warmup;
   const horizon = schedule.steps ?? Math.max(plannedUpdates - schedule.warmup, 1);

@@ -5,7 +5,13 @@
 // checkpoint to its model and data.
 
 import { createHash } from "node:crypto";
-import { compileCell, type LossKind, type Optimizer, type ReadCellFile, type ResolveImport } from "../../compiler/api.js";
+import {
+  compileCell,
+  type LossKind,
+  type Optimizer,
+  type ReadCellFile,
+  type ResolveImport,
+} from "../../compiler/api.js";
 import { instantiateModel, type RnncModel } from "../../runtime/index.js";
 
 export interface ModelSource {
@@ -19,12 +25,23 @@ export interface ModelSource {
 
 /** Compiles the unit `name` of the source with this loss, and train_step when an optimizer is given. */
 export function compileModel(
-  source: ModelSource, name: string, dims: Readonly<Record<string, number>>,
-  capacity: { batch: number; steps: number }, loss: LossKind, optimizer: Optimizer | undefined,
+  source: ModelSource,
+  name: string,
+  dims: Readonly<Record<string, number>>,
+  capacity: { batch: number; steps: number },
+  loss: LossKind,
+  optimizer: Optimizer | undefined,
 ): RnncModel {
   const { binary } = compileCell({
-    file: source.file, text: source.text, cell: name, dims, capacity,
-    loss, train: optimizer, readFile: source.readFile, resolveImport: source.resolveImport,
+    file: source.file,
+    text: source.text,
+    cell: name,
+    dims,
+    capacity,
+    loss,
+    train: optimizer,
+    readFile: source.readFile,
+    resolveImport: source.resolveImport,
   });
   return instantiateModel(binary);
 }
@@ -32,7 +49,10 @@ export function compileModel(
 /** A hash of what decides the parameters' meaning: the model's text, its name, every dimension. */
 export function fingerprint(text: string, name: string, dims: Readonly<Record<string, number>>): string {
   const sorted = Object.fromEntries(Object.entries(dims).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return createHash("sha256").update(JSON.stringify({ text, name, dims: sorted })).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(JSON.stringify({ text, name, dims: sorted }))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 /** A short hash of a data file's text, so a resumed run reads the same data. */

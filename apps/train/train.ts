@@ -16,7 +16,9 @@ export function train(request: TrainRequest): TrainResult {
   const unit = describeUnit(request.source);
   if (!unit.inputs.some((i) => i.kind === "ids")) return trainSequences(request);
   if (request.loss !== undefined && request.loss !== "softmax-ce") {
-    throw new TrainingError(`--loss ${request.loss}: a tagger ('${unit.name}' reads ids) scores its tags with softmax-ce`);
+    throw new TrainingError(
+      `--loss ${request.loss}: a tagger ('${unit.name}' reads ids) scores its tags with softmax-ce`,
+    );
   }
   return trainTagger(request);
 }

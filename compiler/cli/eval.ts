@@ -5,8 +5,15 @@
 // sequences, the mean loss and, for classes, the accuracy.
 
 import {
-  evaluateSequences, evaluateTagger, formatMetric, formatMetrics, loadTrainedSequences, loadTrainedTagger,
-  metricsJson, readCheckpoint, type Checkpoint,
+  evaluateSequences,
+  evaluateTagger,
+  formatMetric,
+  formatMetrics,
+  loadTrainedSequences,
+  loadTrainedTagger,
+  metricsJson,
+  readCheckpoint,
+  type Checkpoint,
 } from "../../apps/train/index.js";
 import { parse, parsePositive } from "./args.js";
 import { runFolderIo } from "./folder.js";
@@ -30,7 +37,10 @@ ids, the accuracy.
 
 export function evalCommand(argv: readonly string[], io: Io): number {
   const flags = {
-    checkpoint: { type: "string" }, cell: { type: "string" }, batch: { type: "string" }, json: { type: "boolean" },
+    checkpoint: { type: "string" },
+    cell: { type: "string" },
+    batch: { type: "string" },
+    json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   } as const;
   const { values, positionals } = parse(argv, flags, evalUsage);
@@ -39,7 +49,9 @@ export function evalCommand(argv: readonly string[], io: Io): number {
     return 0;
   }
   if (positionals.length !== 2) {
-    throw new UsageError(`expected a model file and a labelled data file, got ${positionals.length} arguments\n\n${evalUsage}`);
+    throw new UsageError(
+      `expected a model file and a labelled data file, got ${positionals.length} arguments\n\n${evalUsage}`,
+    );
   }
   if (values.checkpoint === undefined) throw new UsageError(`--checkpoint DIR is required\n\n${evalUsage}`);
   const [file, data] = positionals as [string, string];
@@ -49,17 +61,35 @@ export function evalCommand(argv: readonly string[], io: Io): number {
     const source = modelSource(file, values.cell, io);
     const epochOf = (c: Checkpoint, params: "best" | "last") => (params === "best" ? c.best?.epoch : c.position.epoch);
     if (readCheckpoint(values.checkpoint!, folder).task === "sequences") {
-      const trained = loadTrainedSequences(values.checkpoint!, folder, source, { file: data, text: readTextOf(io, data) }, false, batch);
+      const trained = loadTrainedSequences(
+        values.checkpoint!,
+        folder,
+        source,
+        { file: data, text: readTextOf(io, data) },
+        false,
+        batch,
+      );
       const scores = evaluateSequences(trained);
       const c = trained.checkpoint;
       const epoch = epochOf(c, trained.params);
       const count = trained.data.sequences.length;
       if (values.json) {
-        const report = { file: data, checkpoint: values.checkpoint, model: c.model.name, params: trained.params, epoch, sequences: count, ...scores };
+        const report = {
+          file: data,
+          checkpoint: values.checkpoint,
+          model: c.model.name,
+          params: trained.params,
+          epoch,
+          sequences: count,
+          ...scores,
+        };
         io.out(JSON.stringify(report, null, 2));
       } else {
         const accuracy = scores.accuracy === null ? "" : `; accuracy ${formatMetric("accuracy", scores.accuracy)}`;
-        io.out(`${data}: ${count} sequences, ${c.model.name} (${trained.params} parameters, epoch ${epoch})\nloss ${formatMetric("loss", scores.loss)}${accuracy}`);
+        io.out(
+          `${data}: ${count} sequences, ${c.model.name} (${trained.params} parameters, epoch ${epoch})\n` +
+            `loss ${formatMetric("loss", scores.loss)}${accuracy}`,
+        );
       }
       return 0;
     }
@@ -69,10 +99,20 @@ export function evalCommand(argv: readonly string[], io: Io): number {
     const c = tagger.checkpoint;
     const epoch = epochOf(c, tagger.params);
     if (values.json) {
-      const report = { file: data, checkpoint: values.checkpoint, model: c.model.name, params: tagger.params, epoch, sentences: sentences.length };
+      const report = {
+        file: data,
+        checkpoint: values.checkpoint,
+        model: c.model.name,
+        params: tagger.params,
+        epoch,
+        sentences: sentences.length,
+      };
       io.out(JSON.stringify({ ...report, ...(metricsJson(metrics) as object) }, null, 2));
     } else {
-      io.out(`${data}: ${sentences.length} sentences, ${c.model.name} (${tagger.params} parameters, epoch ${epoch})\n${formatMetrics(metrics)}`);
+      io.out(
+        `${data}: ${sentences.length} sentences, ${c.model.name} (${tagger.params} parameters, epoch ${epoch})\n` +
+          formatMetrics(metrics),
+      );
     }
     return 0;
   });

@@ -44,14 +44,15 @@ export function runFolderIo(io: Io): Pick<Io, "readText" | "readBytes" | "write"
 /** `purpose` names the folder in messages: "the run's folder", "the import's output folder". */
 export function prepareFolder(dir: string, purpose = "the run's folder"): void {
   const missing: string[] = [];
-  for (let at = resolve(dir); ; ) {
+  for (let at = resolve(dir); ;) {
     let isFolder: boolean;
     try {
       isFolder = statSync(at).isDirectory();
     } catch (e) {
       // ENOTDIR: a level above is a file, which the walk up will name.
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw new UserError(`cannot use ${dir} as ${purpose}: ${describeFsError(e)} (${at})`);
+      if (code !== "ENOENT" && code !== "ENOTDIR")
+        throw new UserError(`cannot use ${dir} as ${purpose}: ${describeFsError(e)} (${at})`);
       missing.push(at);
       const up = dirname(at);
       if (up === at) break;

@@ -53,7 +53,8 @@ export function gradcheckCommand(argv: readonly string[], io: Io): number {
     capacity: { batch: Math.max(batch, Number(values.batch ?? 0)), steps: Math.max(steps, Number(values.steps ?? 0)) },
   });
   const compiled = compileCell(options);
-  const report = gradcheck(instantiateModel(compiled.binary), { seed, batch, steps, maxEntries: parsePositive("entries", values.entries, 16) });
+  const maxEntries = parsePositive("entries", values.entries, 16);
+  const report = gradcheck(instantiateModel(compiled.binary), { seed, batch, steps, maxEntries });
   const passed = report.worst <= tolerance;
   io.out(values.json ? JSON.stringify({ file, cell: options.cell ?? null, tolerance, passed, ...report }, null, 2) : formatReport(file, report, tolerance, passed));
   return passed ? 0 : 1;

@@ -5,7 +5,11 @@
 // sequence's outputs as JSON, one line each.
 
 import {
-  loadTrainedSequences, loadTrainedTagger, predictSequences, predictTags, readCheckpoint,
+  loadTrainedSequences,
+  loadTrainedTagger,
+  predictSequences,
+  predictTags,
+  readCheckpoint,
 } from "../../apps/train/index.js";
 import { parse, parsePositive } from "./args.js";
 import { runFolderIo } from "./folder.js";
@@ -30,7 +34,10 @@ or for the last step.
 
 export function predictCommand(argv: readonly string[], io: Io): number {
   const flags = {
-    checkpoint: { type: "string" }, cell: { type: "string" }, batch: { type: "string" }, json: { type: "boolean" },
+    checkpoint: { type: "string" },
+    cell: { type: "string" },
+    batch: { type: "string" },
+    json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   } as const;
   const { values, positionals } = parse(argv, flags, predictUsage);
@@ -39,7 +46,9 @@ export function predictCommand(argv: readonly string[], io: Io): number {
     return 0;
   }
   if (positionals.length !== 2) {
-    throw new UsageError(`expected a model file and a data file, got ${positionals.length} arguments\n\n${predictUsage}`);
+    throw new UsageError(
+      `expected a model file and a data file, got ${positionals.length} arguments\n\n${predictUsage}`,
+    );
   }
   if (values.checkpoint === undefined) throw new UsageError(`--checkpoint DIR is required\n\n${predictUsage}`);
   const [file, data] = positionals as [string, string];
@@ -48,15 +57,29 @@ export function predictCommand(argv: readonly string[], io: Io): number {
     const folder = runFolderIo(io);
     const source = modelSource(file, values.cell, io);
     if (readCheckpoint(values.checkpoint!, folder).task === "sequences") {
-      const trained = loadTrainedSequences(values.checkpoint!, folder, source, { file: data, text: readTextOf(io, data) }, true, batch);
-      io.out(predictSequences(trained).map((y) => JSON.stringify({ y })).join("\n"));
+      const trained = loadTrainedSequences(
+        values.checkpoint!,
+        folder,
+        source,
+        { file: data, text: readTextOf(io, data) },
+        true,
+        batch,
+      );
+      io.out(
+        predictSequences(trained)
+          .map((y) => JSON.stringify({ y }))
+          .join("\n"),
+      );
       return 0;
     }
     const { sentences } = readData(data, io, false);
     const tagger = loadTrainedTagger(values.checkpoint!, folder, source, sentences, batch);
     const tags = predictTags(tagger.model, tagger.vocab, tagger.shape, sentences);
     const lines = sentences.map((s, i) =>
-      values.json ? JSON.stringify({ tokens: s.tokens, tags: tags[i] }) : s.tokens.map((t, j) => `${t}/${tags[i]![j]}`).join(" "));
+      values.json
+        ? JSON.stringify({ tokens: s.tokens, tags: tags[i] })
+        : s.tokens.map((t, j) => `${t}/${tags[i]![j]}`).join(" "),
+    );
     io.out(lines.join("\n"));
     return 0;
   });

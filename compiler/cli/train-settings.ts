@@ -32,12 +32,27 @@ export const settingsUsage = `  --epochs N           at most N epochs (default 1
   --forget-bias NAMES  biases initialised to 1, comma-separated (default bf); "" for none`;
 
 export const settingsFlags = {
-  epochs: { type: "string" }, batch: { type: "string" }, optimizer: { type: "string" }, lr: { type: "string" },
-  momentum: { type: "string" }, "lr-schedule": { type: "string" }, warmup: { type: "string" },
-  "lr-step": { type: "string" }, "lr-gamma": { type: "string" }, "lr-steps": { type: "string" },
-  "lr-min": { type: "string" }, "weight-decay": { type: "string" }, tbptt: { type: "string" }, clip: { type: "string" }, seed: { type: "string" },
-  patience: { type: "string" }, metric: { type: "string" }, bucket: { type: "string" }, "forget-bias": { type: "string" },
-  "min-count": { type: "string" }, "word-dropout": { type: "string" },
+  epochs: { type: "string" },
+  batch: { type: "string" },
+  optimizer: { type: "string" },
+  lr: { type: "string" },
+  momentum: { type: "string" },
+  "lr-schedule": { type: "string" },
+  warmup: { type: "string" },
+  "lr-step": { type: "string" },
+  "lr-gamma": { type: "string" },
+  "lr-steps": { type: "string" },
+  "lr-min": { type: "string" },
+  "weight-decay": { type: "string" },
+  tbptt: { type: "string" },
+  clip: { type: "string" },
+  seed: { type: "string" },
+  patience: { type: "string" },
+  metric: { type: "string" },
+  bucket: { type: "string" },
+  "forget-bias": { type: "string" },
+  "min-count": { type: "string" },
+  "word-dropout": { type: "string" },
 } as const;
 
 type Values = { readonly [K in keyof typeof settingsFlags]?: string | undefined };
@@ -46,7 +61,8 @@ export function parseSettings(values: Values): { settings: RunSettings; given: S
   const optimizer = parseChoice<"adam" | "sgd">("optimizer", values.optimizer, ["adam", "sgd"], "adam");
   if (values.momentum !== undefined && optimizer !== "sgd") throw new UsageError("--momentum needs --optimizer sgd");
   const momentum = values.momentum === undefined ? 0.9 : Number(values.momentum);
-  if (!(momentum >= 0 && momentum < 1)) throw new UsageError(`--momentum: expected a number in [0, 1), got "${values.momentum}"`);
+  if (!(momentum >= 0 && momentum < 1))
+    throw new UsageError(`--momentum: expected a number in [0, 1), got "${values.momentum}"`);
   const metrics = ["accuracy", "f1", "loss"] as const;
   const settings: RunSettings = {
     epochs: parsePositive("epochs", values.epochs, 10),
@@ -61,17 +77,38 @@ export function parseSettings(values: Values): { settings: RunSettings; given: S
     minCount: parsePositive("min-count", values["min-count"], 1),
     bucket: parsePositive("bucket", values.bucket, 20),
     wordDropout: parseProbability("word-dropout", values["word-dropout"], 0.05),
-    forgetBias: (values["forget-bias"] ?? "bf").split(",").map((s) => s.trim()).filter((s) => s !== ""),
+    forgetBias: (values["forget-bias"] ?? "bf")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
     schedule: parseSchedule(values),
     weightDecay: parseNonNegative("weight-decay", values["weight-decay"], 0),
     ...(values.tbptt === undefined ? {} : { tbptt: parsePositive("tbptt", values.tbptt, 1) }),
   };
-  const scheduleFlags = [values["lr-schedule"], values.warmup, values["lr-step"], values["lr-gamma"], values["lr-steps"], values["lr-min"]];
+  const scheduleFlags = [
+    values["lr-schedule"],
+    values.warmup,
+    values["lr-step"],
+    values["lr-gamma"],
+    values["lr-steps"],
+    values["lr-min"],
+  ];
   const flagOf: Record<keyof TrainSettings, string | undefined> = {
-    epochs: values.epochs, batch: values.batch, lr: values.lr, clip: values.clip, optimizer: values.optimizer,
-    momentum: values.momentum, seed: values.seed, patience: values.patience, metric: values.metric,
-    minCount: values["min-count"], forgetBias: values["forget-bias"], wordDropout: values["word-dropout"],
-    bucket: values.bucket, schedule: scheduleFlags.find((v) => v !== undefined), weightDecay: values["weight-decay"],
+    epochs: values.epochs,
+    batch: values.batch,
+    lr: values.lr,
+    clip: values.clip,
+    optimizer: values.optimizer,
+    momentum: values.momentum,
+    seed: values.seed,
+    patience: values.patience,
+    metric: values.metric,
+    minCount: values["min-count"],
+    forgetBias: values["forget-bias"],
+    wordDropout: values["word-dropout"],
+    bucket: values.bucket,
+    schedule: scheduleFlags.find((v) => v !== undefined),
+    weightDecay: values["weight-decay"],
     tbptt: values.tbptt,
   };
   const given = new Set((Object.keys(flagOf) as (keyof TrainSettings)[]).filter((k) => flagOf[k] !== undefined));
@@ -83,13 +120,18 @@ function parseSchedule(values: Values): LrSchedule {
   const kinds: readonly ScheduleKind[] = ["constant", "step", "cosine"];
   const kind = parseChoice("lr-schedule", values["lr-schedule"], kinds, "constant");
   const warmup = parseNonNegative("warmup", values.warmup, 0, true);
-  const own: Record<ScheduleKind, readonly (keyof Values)[]> = { constant: [], step: ["lr-step", "lr-gamma"], cosine: ["lr-steps", "lr-min"] };
+  const own: Record<ScheduleKind, readonly (keyof Values)[]> = {
+    constant: [],
+    step: ["lr-step", "lr-gamma"],
+    cosine: ["lr-steps", "lr-min"],
+  };
   for (const other of kinds.filter((k) => k !== kind)) {
     const stray = own[other].find((flag) => values[flag] !== undefined);
     if (stray) throw new UsageError(`--${stray} is for --lr-schedule ${other}, not ${kind}`);
   }
   if (kind === "step") {
-    if (values["lr-step"] === undefined) throw new UsageError("--lr-schedule step needs --lr-step N (updates between decays)");
+    if (values["lr-step"] === undefined)
+      throw new UsageError("--lr-schedule step needs --lr-step N (updates between decays)");
     const gamma = parseNumber("lr-gamma", values["lr-gamma"], 0.1);
     return { kind, warmup, every: parsePositive("lr-step", values["lr-step"], 1), gamma };
   }
@@ -112,13 +154,15 @@ function parseNonNegative(flag: string, value: string | undefined, fallback: num
 function parseProbability(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === "" || !(n >= 0 && n < 1)) throw new UsageError(`--${flag}: expected a probability in [0, 1), got "${value}"`);
+  if (value.trim() === "" || !(n >= 0 && n < 1))
+    throw new UsageError(`--${flag}: expected a probability in [0, 1), got "${value}"`);
   return n;
 }
 
 function parseSeed(value: string | undefined): number {
   if (value === undefined) return 1;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new UsageError(`--seed: expected an integer in [0, 2^32), got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new UsageError(`--seed: expected an integer in [0, 2^32), got "${value}"`);
   return n;
 }

@@ -6,8 +6,15 @@
 // a summary (or --json) on stdout.
 
 import {
-  formatMetric, parseSentences, plainProgress, terminalProgress, train, TrainingError,
-  type ModelSource, type Progress, type Sentence,
+  formatMetric,
+  parseSentences,
+  plainProgress,
+  terminalProgress,
+  train,
+  TrainingError,
+  type ModelSource,
+  type Progress,
+  type Sentence,
 } from "../../apps/train/index.js";
 import { onePositional, parse, parseChoice, parseDims } from "./args.js";
 import { runFolderIo } from "./folder.js";
@@ -47,9 +54,16 @@ A tagger's:
 
 const trainFlags = {
   ...settingsFlags,
-  cell: { type: "string" }, dims: { type: "string" }, train: { type: "string" }, dev: { type: "string" },
-  out: { type: "string" }, loss: { type: "string" }, "save-every": { type: "string" }, resume: { type: "boolean" },
-  json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+  cell: { type: "string" },
+  dims: { type: "string" },
+  train: { type: "string" },
+  dev: { type: "string" },
+  out: { type: "string" },
+  loss: { type: "string" },
+  "save-every": { type: "string" },
+  resume: { type: "boolean" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
 } as const;
 
 export function trainCommand(argv: readonly string[], io: Io): number {
@@ -59,9 +73,11 @@ export function trainCommand(argv: readonly string[], io: Io): number {
     return 0;
   }
   const file = onePositional(positionals, "model file", trainUsage);
-  if (values.train === undefined || values.dev === undefined) throw new UsageError(`--train and --dev are required\n\n${trainUsage}`);
+  if (values.train === undefined || values.dev === undefined)
+    throw new UsageError(`--train and --dev are required\n\n${trainUsage}`);
   const { settings, given } = parseSettings(values);
-  const loss = values.loss === undefined ? {} : { loss: parseChoice("loss", values.loss, ["mse", "softmax-ce"] as const, "mse") };
+  const loss =
+    values.loss === undefined ? {} : { loss: parseChoice("loss", values.loss, ["mse", "softmax-ce"] as const, "mse") };
   const saveEvery = values["save-every"];
   const saveEverySeconds = saveEvery === undefined ? 60 : Number(saveEvery);
   if (!(saveEverySeconds >= 0) || saveEvery?.trim() === "") {
@@ -74,14 +90,34 @@ export function trainCommand(argv: readonly string[], io: Io): number {
     const data = (path: string) => ({ file: path, text: readTextOf(io, path) });
     const out = values.out ?? "rnnc-out";
     const result = train({
-      source, userDims, train: data(values.train!), dev: data(values.dev!), out, io: runFolderIo(io), settings, given,
-      ...loss, resume: values.resume === true, saveEverySeconds, progress: progressFor(io),
+      source,
+      userDims,
+      train: data(values.train!),
+      dev: data(values.dev!),
+      out,
+      io: runFolderIo(io),
+      settings,
+      given,
+      ...loss,
+      resume: values.resume === true,
+      saveEverySeconds,
+      progress: progressFor(io),
     });
     const c = result.checkpoint!;
     const { metric } = c.settings;
-    const best = c.best ? `best dev ${metric} ${formatMetric(metric, c.best.metric)} at epoch ${c.best.epoch}` : "no epoch finished";
+    const best = c.best
+      ? `best dev ${metric} ${formatMetric(metric, c.best.metric)} at epoch ${c.best.epoch}`
+      : "no epoch finished";
     if (values.json) {
-      const summary = { out, model: c.model, stopped: result.stopped, epochs: c.position.epoch, best: c.best, settings: c.settings, log: c.log };
+      const summary = {
+        out,
+        model: c.model,
+        stopped: result.stopped,
+        epochs: c.position.epoch,
+        best: c.best,
+        settings: c.settings,
+        log: c.log,
+      };
       io.out(JSON.stringify(summary, null, 2));
     } else {
       const epochs = `${c.position.epoch} epoch${c.position.epoch === 1 ? "" : "s"}`;
@@ -94,7 +130,9 @@ export function trainCommand(argv: readonly string[], io: Io): number {
 
 /** A bar when stderr is the user's terminal; plain lines into logs and pipes. */
 function progressFor(io: Io): Progress {
-  return io === processIo && process.stderr.isTTY ? terminalProgress(process.stderr) : plainProgress((line) => io.err(line));
+  return io === processIo && process.stderr.isTTY
+    ? terminalProgress(process.stderr)
+    : plainProgress((line) => io.err(line));
 }
 
 export function modelSource(file: string, cell: string | undefined, io: Io): ModelSource {
@@ -102,7 +140,11 @@ export function modelSource(file: string, cell: string | undefined, io: Io): Mod
 }
 
 /** Sentences of a data file for eval and predict, read as the training application reads them. */
-export function readData(file: string, io: Io, requireTags: boolean): { file: string; text: string; sentences: readonly Sentence[] } {
+export function readData(
+  file: string,
+  io: Io,
+  requireTags: boolean,
+): { file: string; text: string; sentences: readonly Sentence[] } {
   const text = readTextOf(io, file);
   return { file, text, sentences: parseSentences(file, text, { requireTags }) };
 }

@@ -45,7 +45,9 @@ export const modelOutput = "y";
 export function readoutGraph(features: number, readout: { size: number; activation: Activation } | undefined): CellGraph {
   const g = new Graph();
   const z = g.variable("z", "input", [features], true);
-  if (!readout) return { graph: g, inputs: [z], states: [], params: [], next: [], outputs: [{ name: modelOutput, node: z }] };
+  if (!readout) {
+    return { graph: g, inputs: [z], states: [], params: [], next: [], outputs: [{ name: modelOutput, node: z }] };
+  }
   const V = g.variable("V", "param", [readout.size, features], false);
   const c = g.variable("c", "param", [readout.size], false);
   const pre = g.apply("add", [g.apply("matvec", [V, z]), c]);

@@ -6,7 +6,7 @@ export interface Sequence {
   y: number[][] | number;
 }
 
-/** Regression, a target per step: y_t = x_{t−1}[0], 0 at the first step; deterministic in `seed`; `steps` long each. */
+/** Regression, a target per step: y_t = x_{t−1}[0], 0 at the first step; deterministic in `seed`. */
 export function delayed(count: number, seed: number, steps?: number): { x: number[][]; y: number[][] }[];
 
 /** Classification at the last step: 1 when Σ_t (x_t[0] − x_t[1]) > 0, else 0. */

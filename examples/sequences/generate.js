@@ -22,7 +22,10 @@ import { prng } from "rnnc/runtime";
  * @param {number} longest
  */
 const inputs = (random, shortest, longest) =>
-  Array.from({ length: shortest + Math.floor(random() * (longest - shortest + 1)) }, () => [random() * 2 - 1, random() * 2 - 1]);
+  Array.from({ length: shortest + Math.floor(random() * (longest - shortest + 1)) }, () => [
+    random() * 2 - 1,
+    random() * 2 - 1,
+  ]);
 
 /**
  * @param {number} count
@@ -60,7 +63,12 @@ Writes DIR/delay-{train,dev}.jsonl and DIR/sign-{train,dev}.jsonl (default DIR:
 examples/sequences/data; seed 1; 200 and 50 sequences).`;
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const options = { out: { type: "string" }, seed: { type: "string" }, train: { type: "string" }, dev: { type: "string" } };
+  const options = {
+    out: { type: "string" },
+    seed: { type: "string" },
+    train: { type: "string" },
+    dev: { type: "string" },
+  };
   const { values } = parseArgs({ options: { ...options, help: { type: "boolean", short: "h" } } });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -79,8 +87,14 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const seed = count(values.seed, 1);
   const [train, dev] = [count(values.train, 200), count(values.dev, 50)];
   mkdirSync(out, { recursive: true });
-  for (const [name, make] of /** @type {const} */ ([["delay", delayed], ["sign", signs]])) {
-    for (const [split, n, offset] of /** @type {const} */ ([["train", train, 0], ["dev", dev, 1]])) {
+  for (const [name, make] of /** @type {const} */ ([
+    ["delay", delayed],
+    ["sign", signs],
+  ])) {
+    for (const [split, n, offset] of /** @type {const} */ ([
+      ["train", train, 0],
+      ["dev", dev, 1],
+    ])) {
       const file = join(out, `${name}-${split}.jsonl`);
       writeFileSync(file, toJsonl(make(n, 2 * seed + offset)));
       process.stderr.write(`wrote ${file}: ${n} sequences\n`);

@@ -54,8 +54,9 @@ const expectedFlags: Record<(typeof commands)[number], string[]> = {
   plot: ["--output", "--json", "--help"],
   graph: ["--cell", "--dims", "--pass", "--loss", "--max-nodes", "--dot", "--output", "--help"],
   train: [
-    "--cell", "--dims", "--train", "--dev", "--out", "--loss", "--epochs", "--batch", "--optimizer", "--lr", "--momentum",
-    "--lr-schedule", "--warmup", "--lr-step", "--lr-gamma", "--lr-steps", "--lr-min", "--weight-decay", "--tbptt", "--clip", "--seed",
+    "--cell", "--dims", "--train", "--dev", "--out", "--loss", "--epochs", "--batch", "--optimizer", "--lr",
+    "--momentum", "--lr-schedule", "--warmup", "--lr-step", "--lr-gamma", "--lr-steps", "--lr-min", "--weight-decay",
+    "--tbptt", "--clip", "--seed",
     "--patience", "--metric", "--bucket", "--forget-bias", "--save-every", "--resume", "--json", "--min-count",
     "--word-dropout", "--help",
   ],

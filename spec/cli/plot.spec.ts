@@ -44,7 +44,8 @@ describe("rnnc plot", () => {
   it("draws the dev loss of a vector-sequence run beside its training loss, and no empty panel of scores", () => {
     const dir = join(tmp, "sequences");
     writeLog(dir, Array.from({ length: 4 }, (_, i) => ({
-      epoch: i + 1, loss: 1 / (i + 1), dev: { accuracy: null, f1: null, loss: 1.5 / (i + 1), metric: 1 }, seconds: i, best: true,
+      epoch: i + 1, loss: 1 / (i + 1), seconds: i, best: true,
+      dev: { accuracy: null, f1: null, loss: 1.5 / (i + 1), metric: 1 },
     })));
     expect(rnnc("plot", dir).code).toBe(0);
     const paths = byClass(parseSvg(join(dir, "curves.svg")), "path", "series");

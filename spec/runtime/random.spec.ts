@@ -47,7 +47,10 @@ describe("shuffle", () => {
 
   it("draws one number per position but the first", () => {
     let draws = 0;
-    shuffle(Array.from({ length: 10 }, (_, i) => i), () => (draws++, 0.5));
+    shuffle(
+      Array.from({ length: 10 }, (_, i) => i),
+      () => (draws++, 0.5),
+    );
     expect(draws).toBe(9);
   });
 });
@@ -55,7 +58,8 @@ describe("shuffle", () => {
 describe("mixSeed", () => {
   it("gives another seed when any part or their order changes", () => {
     const base = mixSeed(1, 2, 3);
-    for (const other of [mixSeed(1, 2, 4), mixSeed(2, 1, 3), mixSeed(1, 2), mixSeed(1, 2, 3, 0)]) expect(other).not.toBe(base);
+    for (const other of [mixSeed(1, 2, 4), mixSeed(2, 1, 3), mixSeed(1, 2), mixSeed(1, 2, 3, 0)])
+      expect(other).not.toBe(base);
     expect(mixSeed(1, 2, 3)).toBe(base);
   });
 });

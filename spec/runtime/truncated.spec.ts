@@ -20,11 +20,21 @@ const batch = lengths.length;
 function gru(capacitySteps: number, train = false): RnncModel {
   const file = "examples/gru.ts";
   const { binary } = compileCell({
-    file, text: readFile(file), dims: { I: 3, H: 4 }, dtype: "f64", capacity: { batch, steps: capacitySteps }, loss: "mse",
+    file,
+    text: readFile(file),
+    dims: { I: 3, H: 4 },
+    dtype: "f64",
+    capacity: { batch, steps: capacitySteps },
+    loss: "mse",
     ...(train ? { train: { kind: "sgd", momentum: 0 } as const } : {}),
   });
   const model = instantiateModel(binary);
-  randomizeModel(model, { batch, steps: capacitySteps }, prng(5), lengths.map((l) => Math.min(l, capacitySteps)));
+  randomizeModel(
+    model,
+    { batch, steps: capacitySteps },
+    prng(5),
+    lengths.map((l) => Math.min(l, capacitySteps)),
+  );
   for (const t of model.tensors()) if (t.role === "state_in") model.tensor(t.name, "state_in").fill(0);
   return model;
 }
@@ -38,7 +48,11 @@ const y = Float64Array.from({ length: steps * batch * 4 }, () => rand() * 2 - 1)
 const writer = (model: RnncModel) => (start: number, n: number) => {
   model.set("x", "input", x.subarray(start * batch * 3, (start + n) * batch * 3));
   model.set("h", "target", y.subarray(start * batch * 4, (start + n) * batch * 4));
-  model.set("lengths", "lengths", lengths.map((l) => Math.max(0, Math.min(n, l - start))));
+  model.set(
+    "lengths",
+    "lengths",
+    lengths.map((l) => Math.max(0, Math.min(n, l - start))),
+  );
 };
 
 function copyParams(from: RnncModel, to: RnncModel): void {
@@ -67,13 +81,22 @@ describe("runInChunks", () => {
 
   it("refuses a chunk past the steps capacity, and a model with a bidirectional layer", () => {
     const model = gru(5);
-    expect(() => runInChunks(model, { batch, steps, chunk: 6, write: () => {} }, () => 0)).toThrow(/\[1, 5\] \(the steps capacity\); got 6/);
+    expect(() => runInChunks(model, { batch, steps, chunk: 6, write: () => {} }, () => 0)).toThrow(
+      /\[1, 5\] \(the steps capacity\); got 6/,
+    );
     const file = "examples/models.ts";
     const { binary } = compileCell({
-      file, text: readFile(file), cell: "biLstm", dims: { I: 2, H: 3, O: 1 }, capacity: { batch: 1, steps: 4 }, readFile,
+      file,
+      text: readFile(file),
+      cell: "biLstm",
+      dims: { I: 2, H: 3, O: 1 },
+      capacity: { batch: 1, steps: 4 },
+      readFile,
     });
     const bidirectional = instantiateModel(binary);
-    expect(() => runInChunks(bidirectional, { batch: 1, steps: 9, write: () => {} }, () => 0)).toThrow(/bidirectional layer cannot run a sequence in chunks/);
+    expect(() => runInChunks(bidirectional, { batch: 1, steps: 9, write: () => {} }, () => 0)).toThrow(
+      /bidirectional layer cannot run a sequence in chunks/,
+    );
   });
 });
 

@@ -57,7 +57,8 @@ export function parseSequences(file: string, text: string, loss: SequenceLoss, i
     first ??= { ...got, line };
     const unlike = (what: string, now: string, was: string) => `${what} ${now}, but line ${first!.line} has ${was}`;
     if (got.form.at !== first.form.at) return unlike("y is", atText[got.form.at], atText[first.form.at]);
-    if (got.features !== first.features) return unlike("steps of x have", `${got.features} numbers`, `${first.features}`);
+    if (got.features !== first.features)
+      return unlike("steps of x have", `${got.features} numbers`, `${first.features}`);
     if (got.form.kind === "vector" && got.width !== first.width) {
       return unlike("targets have", `${got.width} numbers`, `${first.width}`);
     }
@@ -71,27 +72,45 @@ export function parseSequences(file: string, text: string, loss: SequenceLoss, i
 
 /** One line's value: the sequence with its widths (for class ids, the largest id + 1), or what is wrong with it. */
 function sequenceOf(value: unknown, loss: SequenceLoss, inputsOnly: boolean): Read | string {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return `expected an object ${example}, got ${describe(value)}`;
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return `expected an object ${example}, got ${describe(value)}`;
   const record = value as Record<string, unknown>;
   if (!Object.hasOwn(record, "x")) return 'missing "x"';
   const x = rows(record.x, "x");
   if (typeof x === "string") return x;
   const steps = x.rows;
-  if (inputsOnly) return { sequence: { steps, x: x.data, y: new Float64Array(0) }, form: { kind: "vector", at: "every" }, features: x.cols, width: 0 };
+  if (inputsOnly)
+    return {
+      sequence: { steps, x: x.data, y: new Float64Array(0) },
+      form: { kind: "vector", at: "every" },
+      features: x.cols,
+      width: 0,
+    };
   if (!Object.hasOwn(record, "y")) return 'missing "y"';
   const y = record.y;
   if (loss === "softmax-ce") {
     if (!Array.isArray(y)) {
       if (!isClass(y)) return `y is ${describe(y)}, not a class id (an integer in [0, 2^31)) or a list of one per step`;
-      return { sequence: { steps, x: x.data, y: Int32Array.of(y) }, form: { kind: "class", at: "last" }, features: x.cols, width: y + 1 };
+      return {
+        sequence: { steps, x: x.data, y: Int32Array.of(y) },
+        form: { kind: "class", at: "last" },
+        features: x.cols,
+        width: y + 1,
+      };
     }
     if (y.length !== steps) return `x has ${steps} steps but y has ${y.length} class ids`;
     const bad = y.findIndex((c) => !isClass(c));
     if (bad >= 0) return `y[${bad}] is ${describe(y[bad])}, not a class id (an integer in [0, 2^31))`;
     const ids = Int32Array.from(y as number[]);
-    return { sequence: { steps, x: x.data, y: ids }, form: { kind: "class", at: "every" }, features: x.cols, width: ids.reduce((n, c) => Math.max(n, c), 0) + 1 };
+    return {
+      sequence: { steps, x: x.data, y: ids },
+      form: { kind: "class", at: "every" },
+      features: x.cols,
+      width: ids.reduce((n, c) => Math.max(n, c), 0) + 1,
+    };
   }
-  if (typeof y === "number") return "y is one number: a target vector is a list ([0.5]); a class id needs --loss softmax-ce";
+  if (typeof y === "number")
+    return "y is one number: a target vector is a list ([0.5]); a class id needs --loss softmax-ce";
   const perStep = Array.isArray(y) && Array.isArray(y[0]);
   const targets = perStep ? rows(y, "y") : rows([y], "y", true);
   if (typeof targets === "string") return targets;
@@ -105,13 +124,19 @@ function sequenceOf(value: unknown, loss: SequenceLoss, inputsOnly: boolean): Re
  * row-major. `single`: the one row is the field itself (y for the last step),
  * so messages say y[2], not y[0][2].
  */
-function rows(value: unknown, field: string, single = false): { rows: number; cols: number; data: Float64Array } | string {
-  if (!Array.isArray(value) || value.length === 0) return `"${field}" must be a non-empty list of lists of numbers, got ${describe(value)}`;
+function rows(
+  value: unknown,
+  field: string,
+  single = false,
+): { rows: number; cols: number; data: Float64Array } | string {
+  if (!Array.isArray(value) || value.length === 0)
+    return `"${field}" must be a non-empty list of lists of numbers, got ${describe(value)}`;
   const at = (r: number) => (single ? field : `${field}[${r}]`);
   const cols = Array.isArray(value[0]) ? value[0].length : 0;
   const data = new Float64Array(value.length * cols);
   for (const [r, row] of value.entries()) {
-    if (!Array.isArray(row) || row.length === 0) return `${at(r)} must be a non-empty list of numbers, got ${describe(row)}`;
+    if (!Array.isArray(row) || row.length === 0)
+      return `${at(r)} must be a non-empty list of numbers, got ${describe(row)}`;
     if (row.length !== cols) return `${at(r)} has ${row.length} numbers but ${field}[0] has ${cols}`;
     for (const [c, v] of row.entries()) {
       if (typeof v !== "number" || !Number.isFinite(v)) return `${at(r)}[${c}] is ${describe(v)}, not a finite number`;

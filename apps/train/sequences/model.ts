@@ -31,7 +31,9 @@ export function sequenceShape(source: ModelSource): SequenceShape {
   const [input, ...more] = unit.inputs;
   if (!input || more.length > 0 || input.kind !== "dense" || input.shape.length !== 1) {
     const reads = unit.inputs.map((i) => `'${i.name}'`).join(", ") || "nothing";
-    throw new TrainingError(`${what} reads ${reads}; rnnc train feeds vector sequences into one input of one axis (x: "I")`);
+    throw new TrainingError(
+      `${what} reads ${reads}; rnnc train feeds vector sequences into one input of one axis (x: "I")`,
+    );
   }
   if (unit.outputs.length !== 1) {
     const names = unit.outputs.map((o) => `'${o.name}'`).join(", ");
@@ -39,14 +41,22 @@ export function sequenceShape(source: ModelSource): SequenceShape {
   }
   const output = unit.outputs[0]!;
   if (output.shape !== undefined && output.shape.length !== 1) {
-    throw new TrainingError(`${what}: output '${output.name}' has shape [${output.shape.join(", ")}]; a target is a vector per step`);
+    throw new TrainingError(
+      `${what}: output '${output.name}' has shape [${output.shape.join(", ")}]; a target is a vector per step`,
+    );
   }
-  return { name: unit.name, input: { name: input.name, size: input.shape[0]! }, output: { name: output.name, size: output.shape?.[0] } };
+  return {
+    name: unit.name,
+    input: { name: input.name, size: input.shape[0]! },
+    output: { name: output.name, size: output.shape?.[0] },
+  };
 }
 
 /** The user's dims plus those the data decides (the input's size, the output's width); a user may not bind those. */
 export function bindSequenceDims(
-  shape: SequenceShape, userDims: Readonly<Record<string, number>>, data: Pick<SequenceData, "features" | "width" | "form">,
+  shape: SequenceShape,
+  userDims: Readonly<Record<string, number>>,
+  data: Pick<SequenceData, "features" | "width" | "form">,
 ): Record<string, number> {
   const dims = new Map(Object.entries(userDims));
   const bind = (dim: DeclaredDim | undefined, size: number, what: string) => {
@@ -56,10 +66,13 @@ export function bindSequenceDims(
       return;
     }
     if (Object.hasOwn(userDims, dim)) {
-      throw new TrainingError(`--dims: ${dim} is the ${what} and is set from the training data (${size}); leave it out`);
+      throw new TrainingError(
+        `--dims: ${dim} is the ${what} and is set from the training data (${size}); leave it out`,
+      );
     }
     const bound = dims.get(dim);
-    if (bound !== undefined && bound !== size) throw new TrainingError(`dimension ${dim} is both the ${what} (${size}) and ${bound}`);
+    if (bound !== undefined && bound !== size)
+      throw new TrainingError(`dimension ${dim} is both the ${what} (${size}) and ${bound}`);
     dims.set(dim, size);
   };
   bind(shape.input.size, data.features, `size of input '${shape.input.name}' (numbers per step of x)`);
@@ -69,11 +82,17 @@ export function bindSequenceDims(
 }
 
 /** Refuses a module whose output is not as wide as the targets (a model without a readout, its width set by --dims). */
-export function checkOutputWidth(model: RnncModel, shape: SequenceShape, data: Pick<SequenceData, "width" | "form">): void {
+export function checkOutputWidth(
+  model: RnncModel,
+  shape: SequenceShape,
+  data: Pick<SequenceData, "width" | "form">,
+): void {
   const width = model.shapeOf(shape.output.name, "output").at(-1);
   if (width === data.width) return;
   const targets = data.form.kind === "class" ? `${data.width} classes` : `targets of ${data.width} numbers`;
-  throw new TrainingError(`output '${shape.output.name}' of '${shape.name}' has ${width} numbers per step, but the data has ${targets}`);
+  throw new TrainingError(
+    `output '${shape.output.name}' of '${shape.name}' has ${width} numbers per step, but the data has ${targets}`,
+  );
 }
 
 /**
@@ -84,7 +103,11 @@ export function checkOutputWidth(model: RnncModel, shape: SequenceShape, data: P
  * for a last-step target).
  */
 export function feedSequences(
-  model: RnncModel, shape: SequenceShape, form: TargetForm, sequences: readonly VectorSequence[], window?: Window,
+  model: RnncModel,
+  shape: SequenceShape,
+  form: TargetForm,
+  sequences: readonly VectorSequence[],
+  window?: Window,
 ): { size: CallSize; count: number } {
   const batch = sequences.length;
   const start = window?.start ?? 0;
@@ -118,7 +141,9 @@ export function feedSequences(
  * capacity (a run with --tbptt) run in chunks, the state carried.
  */
 export function scoreSequences(
-  model: RnncModel, shape: SequenceShape, data: Pick<SequenceData, "form" | "sequences">,
+  model: RnncModel,
+  shape: SequenceShape,
+  data: Pick<SequenceData, "form" | "sequences">,
 ): { loss: number; accuracy: number | null } {
   const { form, sequences } = data;
   const order = sequences.map((_, i) => i).sort((a, b) => sequences[a]!.steps - sequences[b]!.steps || a - b);
@@ -134,7 +159,10 @@ export function scoreSequences(
         const steps = form.at === "every" ? Math.max(0, Math.min(size.steps, s.steps - start)) : 1;
         for (let k = 0; k < steps; k++) {
           const t = form.at === "every" ? k : s.steps - 1;
-          correct += argmax(scores, (t * size.batch + j) * classes, classes) === s.y[form.at === "every" ? start + k : 0] ? 1 : 0;
+          correct +=
+            argmax(scores, (t * size.batch + j) * classes, classes) === s.y[form.at === "every" ? start + k : 0]
+              ? 1
+              : 0;
           scored++;
         }
       });
@@ -147,7 +175,8 @@ export function scoreSequences(
       score(fed.size, 0);
       continue;
     }
-    const write = (start: number, steps: number) => void (count += feedSequences(model, shape, form, batch, { start, steps }).count);
+    const write = (start: number, steps: number) =>
+      void (count += feedSequences(model, shape, form, batch, { start, steps }).count);
     lossSum += runInChunks(model, { batch: batch.length, steps: longest, write }, (size, start) => {
       const loss = model.forward(size.batch, size.steps);
       score(size, start);

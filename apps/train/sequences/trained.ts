@@ -29,16 +29,26 @@ function formOf(checkpoint: Checkpoint): TargetForm {
   return { kind: loss.startsWith("mse") ? "vector" : "class", at: loss.endsWith("-last") ? "last" : "every" };
 }
 
-/** The checkpoint's model with its best parameters, fitted to the sequences of `file` (labelled unless `inputsOnly`). */
+/** The checkpoint's model with its best parameters, for the sequences of `file` (labelled unless inputsOnly). */
 export function loadTrainedSequences(
-  dir: string, io: RunIo, source: ModelSource, file: DataFile, inputsOnly: boolean, batch = 32,
+  dir: string,
+  io: RunIo,
+  source: ModelSource,
+  file: DataFile,
+  inputsOnly: boolean,
+  batch = 32,
 ): TrainedSequenceModel {
   const checkpoint = readCheckpoint(dir, io);
-  if (checkpoint.task !== "sequences") throw new TrainingError(`the checkpoint in ${dir} is of a ${checkpoint.task} run, not of vector sequences`);
+  if (checkpoint.task !== "sequences")
+    throw new TrainingError(`the checkpoint in ${dir} is of a ${checkpoint.task} run, not of vector sequences`);
   const named = { ...source, cell: source.cell ?? checkpoint.model.name };
   const shape = sequenceShape(named);
   const { dims } = checkpoint.model;
-  checkFingerprint(checkpoint, dir, fingerprint(named.text, shape.name, dims), { file: named.file, name: shape.name, dims });
+  checkFingerprint(checkpoint, dir, fingerprint(named.text, shape.name, dims), {
+    file: named.file,
+    name: shape.name,
+    dims,
+  });
   const form = formOf(checkpoint);
   const parsed = parseSequences(file.file, file.text, form.kind === "vector" ? "mse" : "softmax-ce", inputsOnly);
   const data = { ...parsed, form: inputsOnly ? form : parsed.form };
@@ -51,12 +61,16 @@ export function loadTrainedSequences(
   const model = compileModel(named, shape.name, dims, capacity, checkpoint.loss, undefined);
   const features = model.shapeOf(shape.input.name, "input").at(-1);
   if (features !== data.features) {
-    throw new TrainingError(`${file.file}: steps of x have ${data.features} numbers, but '${shape.name}' reads ${features}`);
+    throw new TrainingError(
+      `${file.file}: steps of x have ${data.features} numbers, but '${shape.name}' reads ${features}`,
+    );
   }
   const width = model.shapeOf(shape.output.name, "output").at(-1)!;
   if (!inputsOnly && data.form.kind === "vector") checkOutputWidth(model, shape, data);
   if (!inputsOnly && data.form.kind === "class" && data.width > width) {
-    throw new TrainingError(`${file.file} has class ids up to ${data.width - 1}, but '${shape.name}' has ${width} classes`);
+    throw new TrainingError(
+      `${file.file} has class ids up to ${data.width - 1}, but '${shape.name}' has ${width} classes`,
+    );
   }
   const params = checkpoint.files.best ?? checkpoint.files.params;
   loadBlob(dir, io, blobOf(checkpoint, params), (bytes) => model.loadParams(bytes));
@@ -81,7 +95,12 @@ export function predictSequences(trained: TrainedSequenceModel): unknown[] {
   };
   for (let at = 0; at < sequences.length; at += model.capacity.batch) {
     const batch = sequences.slice(at, at + model.capacity.batch);
-    const { size } = feedSequences(model, shape, form, batch.map((s) => ({ ...s, y: placeholder(s.steps) })));
+    const { size } = feedSequences(
+      model,
+      shape,
+      form,
+      batch.map((s) => ({ ...s, y: placeholder(s.steps) })),
+    );
     model.forward(size.batch, size.steps);
     const y = model.view(shape.output.name, "output", size);
     batch.forEach((s, j) => {

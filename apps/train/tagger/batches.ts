@@ -34,7 +34,9 @@ export function packBatch(sentences: readonly Sentence[], vocab: Vocabularies, l
   const lengths = Int32Array.from(sentences, (s) => s.tokens.length);
   const targets = new Int32Array(steps * batch);
   const words = new Int32Array(steps * batch).fill(UNKNOWN_ID);
-  const trigramBuffers = new Map(layout.trigrams.map(({ name, slots }) => [name, { slots, ids: new Int32Array(steps * batch * slots).fill(-1) }]));
+  const trigramBuffers = new Map(
+    layout.trigrams.map(({ name, slots }) => [name, { slots, ids: new Int32Array(steps * batch * slots).fill(-1) }]),
+  );
   sentences.forEach((s, b) => {
     s.tokens.forEach((token, t) => {
       const at = t * batch + b;
@@ -70,7 +72,14 @@ export function feedBatch(model: RnncModel, batch: Batch): void {
  * generator seeded by (seed, epoch, batch) alone, so a resumed run drops the
  * same words. Returns the batch with its own copy of the word ids.
  */
-export function dropWords(batch: Batch, layout: InputLayout, p: number, seed: number, epoch: number, index: number): Batch {
+export function dropWords(
+  batch: Batch,
+  layout: InputLayout,
+  p: number,
+  seed: number,
+  epoch: number,
+  index: number,
+): Batch {
   if (p <= 0 || layout.words.length === 0) return batch;
   const random = prng(mixSeed(seed, epoch, index));
   const words = Int32Array.from(batch.inputs.get(layout.words[0]!)!);

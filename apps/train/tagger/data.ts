@@ -20,7 +20,10 @@ export interface ReadOptions {
 /** Parses JSONL; empty (whitespace-only) lines are skipped. */
 export function parseJsonl(file: string, text: string, options: ReadOptions): Sentence[] {
   const empty = 'no sentences (expected one JSON object per line: {"tokens": [...], "tags": [...]})';
-  return readJsonl(file, text, (value) => sentenceOf(value, options), empty).map(({ value, line }) => ({ ...value, line }));
+  return readJsonl(file, text, (value) => sentenceOf(value, options), empty).map(({ value, line }) => ({
+    ...value,
+    line,
+  }));
 }
 
 /** One line's value: the sentence, or what is wrong with it. */
@@ -45,7 +48,8 @@ function stringList(value: unknown, field: string): string[] | string {
   const bad = value.findIndex((t) => typeof t !== "string" || t === "" || /\s/.test(t));
   if (bad >= 0) {
     const t = value[bad];
-    const why = typeof t !== "string" ? `is ${describe(t)}, not a string` : t === "" ? "is empty" : "contains whitespace";
+    const why =
+      typeof t !== "string" ? `is ${describe(t)}, not a string` : t === "" ? "is empty" : "contains whitespace";
     return `${field}[${bad}] ${why}`;
   }
   return value as string[];
@@ -55,7 +59,10 @@ function stringList(value: unknown, field: string): string[] | string {
 export function parseText(file: string, text: string): Sentence[] {
   const sentences: Sentence[] = [];
   text.split(/\r?\n/).forEach((source, i) => {
-    const tokens = source.trim().split(/\s+/).filter((t) => t !== "");
+    const tokens = source
+      .trim()
+      .split(/\s+/)
+      .filter((t) => t !== "");
     if (tokens.length > 0) sentences.push({ tokens, line: i + 1 });
   });
   if (sentences.length === 0) throw new DataError(`${file}: no sentences`);
@@ -65,7 +72,10 @@ export function parseText(file: string, text: string): Sentence[] {
 /** JSONL unless the file is named *.txt. */
 export function parseSentences(file: string, text: string, options: ReadOptions): Sentence[] {
   if (/\.txt$/i.test(file)) {
-    if (options.requireTags) throw new DataError(`${file}: labelled data must be JSONL with "tags" ({"tokens": [...], "tags": [...]} per line)`);
+    if (options.requireTags)
+      throw new DataError(
+        `${file}: labelled data must be JSONL with "tags" ({"tokens": [...], "tags": [...]} per line)`,
+      );
     return parseText(file, text);
   }
   return parseJsonl(file, text, options);

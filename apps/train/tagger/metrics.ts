@@ -14,7 +14,7 @@ export interface Score {
 
 export interface ChunkScores {
   readonly overall: Score;
-  /** By entity type, in sorted order; a Map, since the types come from the data ("__proto__" is a type like any other). */
+  /** By entity type, sorted; a Map, since the types come from the data ("__proto__" is a type like any other). */
   readonly byType: ReadonlyMap<string, Score>;
 }
 
@@ -43,7 +43,24 @@ function split(tag: string): { prefix: string; type: string } {
 
 // conlleval's endOfChunk and startOfChunk, over (previous, current) prefixes.
 const ends = new Set(["BB", "BS", "BO", "IB", "IS", "IO", "EE", "EI", "EO", "ES", "SE", "SI", "SO", "SS"]);
-const starts = new Set(["BB", "IB", "OB", "SB", "EB", "BS", "IS", "OS", "SS", "ES", "OE", "OI", "EE", "EI", "SE", "SI"]);
+const starts = new Set([
+  "BB",
+  "IB",
+  "OB",
+  "SB",
+  "EB",
+  "BS",
+  "IS",
+  "OS",
+  "SS",
+  "ES",
+  "OE",
+  "OI",
+  "EE",
+  "EI",
+  "SE",
+  "SI",
+]);
 
 /**
  * The chunks of one sentence, as conlleval reads them: B starts a chunk, and
@@ -82,7 +99,10 @@ function score(gold: number, predicted: number, correct: number): Score {
 }
 
 /** conlleval's chunk scores: a predicted chunk counts when one gold chunk has its type, start and end. */
-export function chunkScores(gold: readonly (readonly string[])[], predicted: readonly (readonly string[])[]): ChunkScores {
+export function chunkScores(
+  gold: readonly (readonly string[])[],
+  predicted: readonly (readonly string[])[],
+): ChunkScores {
   const counts = new Map<string, { gold: number; predicted: number; correct: number }>();
   const bump = (type: string, field: "gold" | "predicted" | "correct") => {
     const c = counts.get(type) ?? { gold: 0, predicted: 0, correct: 0 };
@@ -110,11 +130,16 @@ export function chunkScores(gold: readonly (readonly string[])[], predicted: rea
 }
 
 /** Token accuracy (overall and on OOV tokens) and, for BIO tags, chunk scores. */
-export function evaluateTags(gold: readonly (readonly string[])[], predicted: readonly (readonly string[])[], oov: readonly (readonly boolean[])[]): Metrics {
+export function evaluateTags(
+  gold: readonly (readonly string[])[],
+  predicted: readonly (readonly string[])[],
+  oov: readonly (readonly boolean[])[],
+): Metrics {
   let [tokens, correct, oovTokens, oovCorrect] = [0, 0, 0, 0];
   gold.forEach((g, s) => {
     const p = predicted[s]!;
-    if (p.length !== g.length) throw new Error(`internal: sentence ${s} has ${g.length} gold tags but ${p.length} predicted`);
+    if (p.length !== g.length)
+      throw new Error(`internal: sentence ${s} has ${g.length} gold tags but ${p.length} predicted`);
     g.forEach((tag, i) => {
       const right = tag === p[i] ? 1 : 0;
       tokens++;
@@ -138,10 +163,15 @@ const percent = (x: number) => (Number.isNaN(x) ? "  n/a" : (100 * x).toFixed(2)
 
 /** A report in the spirit of conlleval's, for the terminal. */
 export function formatMetrics(m: Metrics): string {
-  const oov = m.oovTokens === 0 ? "no out-of-vocabulary tokens" : `out-of-vocabulary ${m.oovTokens} tokens, accuracy ${percent(m.oovAccuracy)}%`;
+  const oov =
+    m.oovTokens === 0
+      ? "no out-of-vocabulary tokens"
+      : `out-of-vocabulary ${m.oovTokens} tokens, accuracy ${percent(m.oovAccuracy)}%`;
   const lines = [`tokens ${m.tokens}; accuracy ${percent(m.accuracy)}%; ${oov}`];
   if (m.chunks) {
-    const row = (name: string, s: Score) => `${name.padEnd(18)} precision ${percent(s.precision)}%  recall ${percent(s.recall)}%  F1 ${percent(s.f1)}  (${s.gold} gold, ${s.predicted} found, ${s.correct} correct)`;
+    const row = (name: string, s: Score) =>
+      `${name.padEnd(18)} precision ${percent(s.precision)}%  recall ${percent(s.recall)}%  F1 ${percent(s.f1)}  ` +
+      `(${s.gold} gold, ${s.predicted} found, ${s.correct} correct)`;
     lines.push(row("chunks (overall)", m.chunks.overall));
     for (const [type, s] of m.chunks.byType) lines.push(row(`  ${type}`, s));
   }

@@ -40,7 +40,9 @@ export function taggerShape(source: ModelSource): TaggerShape {
     );
   }
   if (!unit.readout) {
-    throw new TrainingError(`${source.file}: model '${unit.name}' has no readout; a tagger scores its tags with readout: dense("C")`);
+    throw new TrainingError(
+      `${source.file}: model '${unit.name}' has no readout; a tagger scores its tags with readout: dense("C")`,
+    );
   }
   const words: string[] = [];
   const trigrams: string[] = [];
@@ -64,17 +66,23 @@ export function taggerShape(source: ModelSource): TaggerShape {
 
 /** The user's dims plus those the vocabularies decide; a user may not bind those. */
 export function bindDims(
-  shape: TaggerShape, userDims: Readonly<Record<string, number>>, vocab: Vocabularies,
+  shape: TaggerShape,
+  userDims: Readonly<Record<string, number>>,
+  vocab: Vocabularies,
 ): Record<string, number> {
   // A Map: dimension names are the user's, and "__proto__" is one like any other.
   const dims = new Map(Object.entries(userDims));
   const bind = (dim: string, size: number, what: string) => {
     if (Object.hasOwn(userDims, dim)) {
-      throw new TrainingError(`--dims: ${dim} is the ${what} and is set from the training data (${size}); leave it out`);
+      throw new TrainingError(
+        `--dims: ${dim} is the ${what} and is set from the training data (${size}); leave it out`,
+      );
     }
     const bound = dims.get(dim);
     if (bound !== undefined && bound !== size) {
-      throw new TrainingError(`dimension ${dim} is used both as the ${what} (${size}) and for a table of ${bound} rows`);
+      throw new TrainingError(
+        `dimension ${dim} is used both as the ${what} (${size}) and for a table of ${bound} rows`,
+      );
     }
     dims.set(dim, size);
   };
@@ -93,7 +101,10 @@ export function longest(...sets: readonly (readonly Sentence[])[]): number {
 
 /** The most likely tag of every token, by the module's forward pass, in batches up to its capacity. */
 export function predictTags(
-  model: RnncModel, vocab: Vocabularies, shape: TaggerShape, sentences: readonly Sentence[],
+  model: RnncModel,
+  vocab: Vocabularies,
+  shape: TaggerShape,
+  sentences: readonly Sentence[],
 ): string[][] {
   const out: string[][] = new Array(sentences.length);
   const classes = vocab.tagCount;
@@ -102,7 +113,11 @@ export function predictTags(
   const lengthOf = (i: number) => untagged[i]!.tokens.length;
   const byLength = untagged.map((_, i) => i).sort((a, b) => lengthOf(a) - lengthOf(b) || a - b);
   for (const indices of chunks(byLength, model.capacity.batch)) {
-    const batch = packBatch(indices.map((i) => untagged[i]!), vocab, shape.layout);
+    const batch = packBatch(
+      indices.map((i) => untagged[i]!),
+      vocab,
+      shape.layout,
+    );
     const too = batch.sentences.find((s) => s.tokens.length > model.capacity.steps);
     if (too) throw new Error(`internal: the sentence of line ${too.line} is longer than the module's capacity`);
     feedBatch(model, batch);

@@ -20,7 +20,10 @@ export interface TaggerRun extends TrainRun {
 
 /** Metrics of the module on labelled sentences (OOV = not in the word vocabulary). */
 export function evaluateTagger(
-  model: RnncModel, vocab: Vocabularies, shape: TaggerShape, sentences: readonly Sentence[],
+  model: RnncModel,
+  vocab: Vocabularies,
+  shape: TaggerShape,
+  sentences: readonly Sentence[],
 ): Metrics {
   const predicted = predictTags(model, vocab, shape, sentences);
   const oov = sentences.map((s) => s.tokens.map((t) => vocab.isUnknown(t)));
@@ -64,7 +67,11 @@ export function trainTagger(run: TaggerRun): TrainResult {
       examples: sentences.length,
       lengthOf: (i) => sentences[i]!.tokens.length,
       feed(model, examples, at) {
-        const packed = packBatch(examples.map((i) => sentences[i]!), vocab, shape.layout);
+        const packed = packBatch(
+          examples.map((i) => sentences[i]!),
+          vocab,
+          shape.layout,
+        );
         const { wordDropout, seed } = at.settings;
         const batch = dropWords(packed, shape.layout, wordDropout ?? 0, seed, at.epoch, at.batch);
         feedBatch(model, batch);

@@ -21,7 +21,11 @@ export interface TrainedTagger {
 }
 
 export function loadTrainedTagger(
-  dir: string, io: RunIo, source: ModelSource, sentences: readonly Sentence[], batch = 32,
+  dir: string,
+  io: RunIo,
+  source: ModelSource,
+  sentences: readonly Sentence[],
+  batch = 32,
 ): TrainedTagger {
   const checkpoint = readCheckpoint(dir, io);
   if (checkpoint.task !== "tagger" || !checkpoint.vocab) {

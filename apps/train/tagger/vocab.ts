@@ -60,7 +60,10 @@ export class Vocabularies {
       for (const t of letterTrigrams(w).slice(0, slots)) trigrams.set(t, (trigrams.get(t) ?? 0) + n);
     }
     const byFrequency = (counts: Map<string, number>, least: number) =>
-      [...counts].filter(([, n]) => n >= least).sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0)).map(([t]) => t);
+      [...counts]
+        .filter(([, n]) => n >= least)
+        .sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0))
+        .map(([t]) => t);
     return new Vocabularies({
       words: [UNKNOWN, ...byFrequency(words, minCount)],
       trigrams: [UNKNOWN, ...byFrequency(trigrams, 1)],
@@ -74,16 +77,30 @@ export class Vocabularies {
   static fromJson(value: unknown, where: string): Vocabularies {
     const v = value as Partial<VocabJson> | null;
     const list = (x: unknown): x is string[] => Array.isArray(x) && x.every((t) => typeof t === "string");
-    if (!v || !list(v.words) || !list(v.trigrams) || !list(v.tags) || !Number.isInteger(v.slots) || !Number.isInteger(v.minCount)) {
+    if (
+      !v ||
+      !list(v.words) ||
+      !list(v.trigrams) ||
+      !list(v.tags) ||
+      !Number.isInteger(v.slots) ||
+      !Number.isInteger(v.minCount)
+    ) {
       throw new DataError(`${where}: the vocabulary is malformed`);
     }
-    if (v.words[0] !== UNKNOWN || v.trigrams[0] !== UNKNOWN || v.tags.length === 0) throw new DataError(`${where}: the vocabulary is malformed`);
+    if (v.words[0] !== UNKNOWN || v.trigrams[0] !== UNKNOWN || v.tags.length === 0)
+      throw new DataError(`${where}: the vocabulary is malformed`);
     return new Vocabularies(v as VocabJson);
   }
 
-  get wordCount(): number { return this.json.words.length; }
-  get trigramCount(): number { return this.json.trigrams.length; }
-  get tagCount(): number { return this.json.tags.length; }
+  get wordCount(): number {
+    return this.json.words.length;
+  }
+  get trigramCount(): number {
+    return this.json.trigrams.length;
+  }
+  get tagCount(): number {
+    return this.json.tags.length;
+  }
 
   wordId(word: string): number {
     return this.#words.get(word) ?? UNKNOWN_ID;
@@ -96,7 +113,9 @@ export class Vocabularies {
 
   /** At most `slots` trigram ids, unknown trigrams as UNKNOWN_ID. */
   trigramIds(word: string): number[] {
-    return letterTrigrams(word).slice(0, this.json.slots).map((t) => this.#trigrams.get(t) ?? UNKNOWN_ID);
+    return letterTrigrams(word)
+      .slice(0, this.json.slots)
+      .map((t) => this.#trigrams.get(t) ?? UNKNOWN_ID);
   }
 
   /** The class of a tag, or undefined for a tag never seen in training. */

@@ -11,7 +11,8 @@ describe("bucketing", () => {
   const plan = (window: number, seed = 4) => {
     return epochBatches(lengths.length, (i) => lengths[i]!, 8, window, new Random(seed));
   };
-  const padded = (batches: number[][]) => batches.reduce((n, b) => n + b.length * Math.max(...b.map((i) => lengths[i]!)), 0);
+  const padded = (batches: number[][]) =>
+    batches.reduce((n, b) => n + b.length * Math.max(...b.map((i) => lengths[i]!)), 0);
 
   it("keeps every example exactly once, in batches of at most the batch size", () => {
     const batches = plan(5);
@@ -26,10 +27,24 @@ describe("bucketing", () => {
   });
 
   it("with a window of one batch is plain chunks of the shuffle", () => {
-    const order = shuffle(lengths.map((_, i) => i), new Random(4).next);
+    const order = shuffle(
+      lengths.map((_, i) => i),
+      new Random(4).next,
+    );
     expect(plan(1)).toEqual(chunks(order, 8));
     const random = new Random(4);
-    expect(bucketed(shuffle(lengths.map((_, i) => i), random.next), (i) => lengths[i]!, 8, 1, random)).toEqual(plan(1));
+    expect(
+      bucketed(
+        shuffle(
+          lengths.map((_, i) => i),
+          random.next,
+        ),
+        (i) => lengths[i]!,
+        8,
+        1,
+        random,
+      ),
+    ).toEqual(plan(1));
   });
 });
 

@@ -17,7 +17,18 @@ import { rnnc, stackFrame } from "../../support/cli.js";
 
 const fixture = fileURLToPath(new URL("../../fixtures/checkpoint-v2/", import.meta.url));
 const at = (name: string) => join(fixture, name);
-const flags = ["--dims", "E=4,H=6", "--train", at("train.jsonl"), "--dev", at("dev.jsonl"), "--batch", "8", "--patience", "0"];
+const flags = [
+  "--dims",
+  "E=4,H=6",
+  "--train",
+  at("train.jsonl"),
+  "--dev",
+  at("dev.jsonl"),
+  "--batch",
+  "8",
+  "--patience",
+  "0",
+];
 let tmp: string;
 
 beforeAll(() => {
@@ -37,7 +48,12 @@ describe("a version-2 checkpoint", () => {
     const replayed = new Random((1 ^ 0x9e3779b9) >>> 0);
     for (let i = 0; i < written.position.epochDraws; i++) replayed.next();
     expect(written.position.epochDraws).toBeGreaterThan(0);
-    expect(c).toMatchObject({ version: 3, task: "tagger", loss: "softmax-ce", position: { epoch: 1, batch: 0, count: 0 } });
+    expect(c).toMatchObject({
+      version: 3,
+      task: "tagger",
+      loss: "softmax-ce",
+      position: { epoch: 1, batch: 0, count: 0 },
+    });
     expect(c.position.random).toBe(replayed.state);
   });
 

@@ -14,13 +14,22 @@ const file = fileURLToPath(new URL("../../../examples/sequences/models.ts", impo
 describe("weight decay", () => {
   it("scales the weight matrices by 1 − lr·λ, not the biases", () => {
     const { binary } = compileCell({
-      file, text: readFileSync(file, "utf8"), cell: "regressor", dims: { I: 2, H: 3, O: 1 }, dtype: "f64",
+      file,
+      text: readFileSync(file, "utf8"),
+      cell: "regressor",
+      dims: { I: 2, H: 3, O: 1 },
+      dtype: "f64",
       readFile: (path) => readFileSync(path, "utf8"),
     });
     const model = instantiateModel(binary);
     initParams(model, 3);
     const params = model.tensors().filter((t) => t.role === "param");
-    for (const p of params) model.set(p.name, "param", model.get(p.name, "param").map((_, i) => 0.5 + i));
+    for (const p of params)
+      model.set(
+        p.name,
+        "param",
+        model.get(p.name, "param").map((_, i) => 0.5 + i),
+      );
     const before = new Map(params.map((p) => [p.name, Array.from(model.get(p.name, "param"))]));
     const names = decayedParams(model);
     expect(names.sort()).toEqual(["l0.U", "l0.W", "readout.V"]);

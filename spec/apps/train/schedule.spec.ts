@@ -25,7 +25,7 @@ describe("learningRate", () => {
     const cosine: LrSchedule = { kind: "cosine", warmup: 0, steps: 100, min: 0.02 };
     const [start, quarter, half, end, after] = at(cosine, [0, 25, 50, 100, 180]);
     expect(start).toBeCloseTo(0.1, 15);
-    expect(quarter).toBeCloseTo(0.02 + 0.08 * (1 + Math.SQRT1_2) / 2, 15);
+    expect(quarter).toBeCloseTo(0.02 + (0.08 * (1 + Math.SQRT1_2)) / 2, 15);
     expect(half).toBeCloseTo(0.06, 15);
     expect(end).toBeCloseTo(0.02, 15);
     expect(after).toBeCloseTo(0.02, 15);

@@ -24,8 +24,10 @@ const path = (name: string) => join(tmp, name);
 
 const regression = ["--cell", "regressor", "--dims", "H=8", "--batch", "16", "--patience", "0"];
 const data = (name: string) => ["--train", path(`${name}-train.jsonl`), "--dev", path(`${name}-dev.jsonl`)];
-const checkpointOf = (out: string) => JSON.parse(readFileSync(join(path(out), "checkpoint.json"), "utf8")) as Checkpoint;
-const fileOf = (out: string, name: "params" | "optimizer") => readFileSync(join(path(out), checkpointOf(out).files[name]));
+const checkpointOf = (out: string) =>
+  JSON.parse(readFileSync(join(path(out), "checkpoint.json"), "utf8")) as Checkpoint;
+const fileOf = (out: string, name: "params" | "optimizer") =>
+  readFileSync(join(path(out), checkpointOf(out).files[name]));
 const scheduled = ["--lr-schedule", "cosine", "--lr-steps", "30", "--warmup", "5", "--weight-decay", "0.01"];
 const lossesOf = (out: string) => checkpointOf(out).log.map((r) => [r.loss, r.dev]);
 
@@ -40,7 +42,17 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("rnnc train on vector sequences", () => {
   it("learns a regression with a target per step: dev loss below 0.01, under a tenth of predicting 0 (1/6)", () => {
-    const run = rnnc("train", models, ...regression, ...data("delay"), "--epochs", "6", "--out", path("delay"), "--json");
+    const run = rnnc(
+      "train",
+      models,
+      ...regression,
+      ...data("delay"),
+      "--epochs",
+      "6",
+      "--out",
+      path("delay"),
+      "--json",
+    );
     expect(run.code, run.err).toBe(0);
     const summary = JSON.parse(run.out) as {
       model: { dims: Record<string, number> };
@@ -67,18 +79,40 @@ describe("rnnc train on vector sequences", () => {
 
   it("reads the other two forms: a vector at the last step (mse-last), a class per step (softmax-ce)", () => {
     const r = prng(9);
-    const sequences = Array.from({ length: 120 }, () => Array.from({ length: 2 + Math.floor(r() * 6) }, () => [r() * 2 - 1, r() * 2 - 1]));
+    const sequences = Array.from({ length: 120 }, () =>
+      Array.from({ length: 2 + Math.floor(r() * 6) }, () => [r() * 2 - 1, r() * 2 - 1]),
+    );
     const mean = (x: number[][]) => [x.reduce((s, v) => s + v[0]!, 0) / x.length];
     writeFileSync(path("mean-train.jsonl"), toJsonl(sequences.slice(0, 100).map((x) => ({ x, y: mean(x) }))));
     writeFileSync(path("mean-dev.jsonl"), toJsonl(sequences.slice(100).map((x) => ({ x, y: mean(x) }))));
-    const last = rnnc("train", models, ...regression, ...data("mean"), "--epochs", "2", "--out", path("mean"), "--json");
+    const last = rnnc(
+      "train",
+      models,
+      ...regression,
+      ...data("mean"),
+      "--epochs",
+      "2",
+      "--out",
+      path("mean"),
+      "--json",
+    );
     expect(last.code, last.err).toBe(0);
     expect(checkpointOf("mean")).toMatchObject({ loss: "mse-last", model: { dims: { O: 1 } } });
     const positive = (x: number[][]) => x.map((v) => (v[0]! > 0 ? 1 : 0));
     writeFileSync(path("positive-train.jsonl"), toJsonl(sequences.slice(0, 100).map((x) => ({ x, y: positive(x) }))));
     writeFileSync(path("positive-dev.jsonl"), toJsonl(sequences.slice(100).map((x) => ({ x, y: positive(x) }))));
     const flags = ["--cell", "classifier", "--dims", "H=8", "--batch", "16", "--patience", "0", "--loss", "softmax-ce"];
-    const perStep = rnnc("train", models, ...flags, ...data("positive"), "--epochs", "4", "--out", path("positive"), "--json");
+    const perStep = rnnc(
+      "train",
+      models,
+      ...flags,
+      ...data("positive"),
+      "--epochs",
+      "4",
+      "--out",
+      path("positive"),
+      "--json",
+    );
     expect(perStep.code, perStep.err).toBe(0);
     expect(checkpointOf("positive")).toMatchObject({ loss: "softmax-ce", model: { dims: { C: 2 } } });
     expect((JSON.parse(perStep.out) as { best: { metric: number } }).best.metric).toBeGreaterThan(0.8);
@@ -88,11 +122,23 @@ describe("rnnc train on vector sequences", () => {
     const best = checkpointOf("sign").best!;
     const scored = rnnc("eval", models, "--checkpoint", path("sign"), path("sign-dev.jsonl"), "--json");
     expect(scored.code, scored.err).toBe(0);
-    expect(JSON.parse(scored.out)).toMatchObject({ model: "classifier", params: "best", epoch: best.epoch, sequences: 60, accuracy: best.metric });
+    expect(JSON.parse(scored.out)).toMatchObject({
+      model: "classifier",
+      params: "best",
+      epoch: best.epoch,
+      sequences: 60,
+      accuracy: best.metric,
+    });
     const predicted = rnnc("predict", models, "--checkpoint", path("sign"), path("sign-dev.jsonl"));
     expect(predicted.code, predicted.err).toBe(0);
-    const classes = predicted.out.trim().split("\n").map((l) => (JSON.parse(l) as { y: number }).y);
-    const gold = readFileSync(path("sign-dev.jsonl"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { y: number }).y);
+    const classes = predicted.out
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { y: number }).y);
+    const gold = readFileSync(path("sign-dev.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { y: number }).y);
     expect(classes.filter((c, i) => c === gold[i]).length / gold.length).toBe(best.metric);
 
     const delay = rnnc("eval", models, "--checkpoint", path("delay"), path("delay-dev.jsonl"), "--json");
@@ -102,14 +148,31 @@ describe("rnnc train on vector sequences", () => {
     // predict's outputs, scored by hand (½ the squared error, per step), give eval's loss.
     const outputs = rnnc("predict", models, "--checkpoint", path("delay"), path("delay-dev.jsonl"));
     expect(outputs.code, outputs.err).toBe(0);
-    const ys = outputs.out.trim().split("\n").map((l) => (JSON.parse(l) as { y: number[][] }).y);
-    const targets = readFileSync(path("delay-dev.jsonl"), "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { y: number[][] }).y);
+    const ys = outputs.out
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { y: number[][] }).y);
+    const targets = readFileSync(path("delay-dev.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { y: number[][] }).y);
     const errors = targets.flatMap((y, i) => y.map((v, t) => (ys[i]![t]![0]! - v[0]!) ** 2 / 2));
     expect(errors.reduce((a, b) => a + b, 0) / errors.length).toBeCloseTo(loss, 6);
   });
 
   it("trains a cell on its own state: the targets' width binds its state size", () => {
-    const run = rnnc("train", models, "--cell", "elman", ...data("delay"), "--epochs", "1", "--out", path("cell"), "--json");
+    const run = rnnc(
+      "train",
+      models,
+      "--cell",
+      "elman",
+      ...data("delay"),
+      "--epochs",
+      "1",
+      "--out",
+      path("cell"),
+      "--json",
+    );
     expect(run.code, run.err).toBe(0);
     expect((JSON.parse(run.out) as { model: { dims: Record<string, number> } }).model.dims).toEqual({ I: 2, H: 1 });
   });
@@ -131,22 +194,50 @@ describe("rnnc train on vector sequences", () => {
     // A cosine schedule as long as the run it was planned for cannot be stretched without saying so.
     expect(trainInto("planned", "--lr-schedule", "cosine", "--epochs", "1").code).toBe(0);
     const stretched = trainInto("planned", "--epochs", "3", "--resume");
-    expect(stretched).toMatchObject({ code: 1, err: expect.stringMatching(/would change the length of the run's cosine schedule/) });
+    expect(stretched).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/would change the length of the run's cosine schedule/),
+    });
   });
 
   it("resumed from within an epoch (killed after 20 batches), ends bit-identical too", () => {
     const { settings, given } = parseSettings({
-      "lr-schedule": "cosine", "lr-steps": "30", warmup: "5", "weight-decay": "0.01", batch: "16", patience: "0", epochs: "3",
+      "lr-schedule": "cosine",
+      "lr-steps": "30",
+      warmup: "5",
+      "weight-decay": "0.01",
+      batch: "16",
+      patience: "0",
+      epochs: "3",
     });
     const text = (name: string) => ({ file: path(name), text: readFileSync(path(name), "utf8") });
     const result = train({
-      source: modelSource(models, "regressor", processIo), userDims: { H: 8 },
-      train: text("delay-train.jsonl"), dev: text("delay-dev.jsonl"), out: path("killed"), io: runFolderIo(processIo),
-      settings, given, resume: false, saveEverySeconds: 0, progress: silentProgress, interruptAfter: 20,
+      source: modelSource(models, "regressor", processIo),
+      userDims: { H: 8 },
+      train: text("delay-train.jsonl"),
+      dev: text("delay-dev.jsonl"),
+      out: path("killed"),
+      io: runFolderIo(processIo),
+      settings,
+      given,
+      resume: false,
+      saveEverySeconds: 0,
+      progress: silentProgress,
+      interruptAfter: 20,
     });
     expect(result.stopped).toBe("interrupted");
     expect(checkpointOf("killed").position).toMatchObject({ epoch: 1, batch: 7, updates: 20 }); // 13 batches an epoch
-    const run = rnnc("train", models, ...regression, ...data("delay"), "--epochs", "3", "--out", path("killed"), "--resume");
+    const run = rnnc(
+      "train",
+      models,
+      ...regression,
+      ...data("delay"),
+      "--epochs",
+      "3",
+      "--out",
+      path("killed"),
+      "--resume",
+    );
     expect(run.code, run.err).toBe(0);
     expect(run.err).toMatch(/7 batches into epoch 2/);
     expect(fileOf("killed", "params").equals(fileOf("whole", "params"))).toBe(true);
@@ -167,17 +258,23 @@ describe("rnnc train on vector sequences", () => {
     // Without chunks the module would need room for 10,000 steps; with them a resumed run goes on exactly.
     const part = rnnc("train", models, ...flags, ...data("long"), "--epochs", "2", "--out", path("long-part"));
     expect(part.code, part.err).toBe(0);
-    expect(rnnc("train", models, ...flags, ...data("long"), "--epochs", "3", "--out", path("long-part"), "--resume").code).toBe(0);
+    expect(
+      rnnc("train", models, ...flags, ...data("long"), "--epochs", "3", "--out", path("long-part"), "--resume").code,
+    ).toBe(0);
     expect(fileOf("long-part", "params").equals(fileOf("long", "params"))).toBe(true);
   });
 
   it("refuses, with the file and line or the reason, what does not fit", () => {
     const bad = [
-      { x: [[1, 2]], y: [[0]] }, { x: [[1, 2], [3]], y: [[0], [1]] }, { x: [[1, 2]], y: [[0], [1]] }, { x: [[1, 2]], y: 1 },
+      { x: [[1, 2]], y: [[0]] },
+      { x: [[1, 2], [3]], y: [[0], [1]] },
+      { x: [[1, 2]], y: [[0], [1]] },
+      { x: [[1, 2]], y: 1 },
     ];
     writeFileSync(path("bad.jsonl"), toJsonl(bad));
     const malformed = new RegExp(
-      "bad\\.jsonl:2: x\\[1\\] has 1 numbers but x\\[0\\] has 2\\n.*bad\\.jsonl:3: x has 1 steps but y has 2 targets\\n" +
+      "bad\\.jsonl:2: x\\[1\\] has 1 numbers but x\\[0\\] has 2\\n" +
+        ".*bad\\.jsonl:3: x has 1 steps but y has 2 targets\\n" +
         ".*bad\\.jsonl:4: y is one number: .*--loss softmax-ce",
     );
     const cases: [string[], RegExp][] = [
@@ -185,19 +282,53 @@ describe("rnnc train on vector sequences", () => {
       [[...data("delay"), "--word-dropout", "0.1"], /--word-dropout is a tagger's/],
       [[...data("delay"), "--metric", "f1"], /--metric f1 scores a tagger's BIO chunks/],
       [[...data("delay"), "--metric", "accuracy"], /--metric accuracy needs class ids/],
-      [["--train", path("delay-train.jsonl"), "--dev", path("sign-dev.jsonl"), "--loss", "softmax-ce"], /delay-train\.jsonl:1: y\[0\] is a list, not a class id/],
-      [["--train", path("sign-train.jsonl"), "--dev", path("delay-dev.jsonl"), "--loss", "softmax-ce"], /delay-dev\.jsonl:1: y\[0\] is a list/],
-      [[...data("delay"), "--dims", "H=8,O=3"], /--dims: O is the width of the targets.*set from the training data \(1\); leave it out/],
+      [
+        ["--train", path("delay-train.jsonl"), "--dev", path("sign-dev.jsonl"), "--loss", "softmax-ce"],
+        /delay-train\.jsonl:1: y\[0\] is a list, not a class id/,
+      ],
+      [
+        ["--train", path("sign-train.jsonl"), "--dev", path("delay-dev.jsonl"), "--loss", "softmax-ce"],
+        /delay-dev\.jsonl:1: y\[0\] is a list/,
+      ],
+      [
+        [...data("delay"), "--dims", "H=8,O=3"],
+        /--dims: O is the width of the targets.*set from the training data \(1\); leave it out/,
+      ],
       [[...data("mean"), "--tbptt", "4"], /--tbptt needs a target per step/],
-      [[...data("delay"), "--tbptt", "4", "--lr-schedule", "cosine"], /give a cosine schedule its length, --lr-steps N/],
+      [
+        [...data("delay"), "--tbptt", "4", "--lr-schedule", "cosine"],
+        /give a cosine schedule its length, --lr-steps N/,
+      ],
     ];
     for (const [flags, message] of cases) {
-      const run = rnnc("train", models, "--cell", "regressor", "--dims", "H=8", "--epochs", "1", "--out", path("refused"), ...flags);
+      const run = rnnc(
+        "train",
+        models,
+        "--cell",
+        "regressor",
+        "--dims",
+        "H=8",
+        "--epochs",
+        "1",
+        "--out",
+        path("refused"),
+        ...flags,
+      );
       expect(run.code, run.err).toBe(1);
       expect(run.err).toMatch(message);
       expect(run.err).not.toMatch(stackFrame);
     }
-    const narrow = rnnc("train", models, "--cell", "noReadout", "--dims", "H=4", ...data("delay"), "--out", path("narrow"));
+    const narrow = rnnc(
+      "train",
+      models,
+      "--cell",
+      "noReadout",
+      "--dims",
+      "H=4",
+      ...data("delay"),
+      "--out",
+      path("narrow"),
+    );
     const width = /output 'y' of 'noReadout' has 4 numbers per step, but the data has targets of 1 numbers/;
     expect(narrow).toMatchObject({ code: 1, err: expect.stringMatching(width) });
     expect(rnnc("train", models, "--cell", "regressor", ...data("delay"), "--lr-step", "5").code).toBe(2);

@@ -51,7 +51,11 @@ describe("packBatch", () => {
 });
 
 describe("word dropout", () => {
-  const many = Array.from({ length: 64 }, (_, i) => ({ tokens: ["leave", "oslo", "today"].slice(0, 1 + (i % 3)), tags: ["O", "B-from", "B-date"].slice(0, 1 + (i % 3)), line: i + 1 }));
+  const many = Array.from({ length: 64 }, (_, i) => ({
+    tokens: ["leave", "oslo", "today"].slice(0, 1 + (i % 3)),
+    tags: ["O", "B-from", "B-date"].slice(0, 1 + (i % 3)),
+    line: i + 1,
+  }));
   const packed = packBatch(many, vocab, layout);
   const words = (b: ReturnType<typeof packBatch>) => [...b.inputs.get("words")!];
 

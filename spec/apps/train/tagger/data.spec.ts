@@ -27,7 +27,11 @@ describe("parseJsonl", () => {
   });
 
   it("reads CRLF files", () => {
-    expect(parseJsonl("f.jsonl", '{"tokens": ["a"], "tags": ["O"]}\r\n{"tokens": ["b"], "tags": ["O"]}\r\n', labelled).map((s) => s.line)).toEqual([1, 2]);
+    expect(
+      parseJsonl("f.jsonl", '{"tokens": ["a"], "tags": ["O"]}\r\n{"tokens": ["b"], "tags": ["O"]}\r\n', labelled).map(
+        (s) => s.line,
+      ),
+    ).toEqual([1, 2]);
   });
 
   it.each([

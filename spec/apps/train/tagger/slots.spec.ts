@@ -13,12 +13,28 @@ import { rnnc } from "../../../support/cli.js";
 const models = fileURLToPath(new URL("../../../../examples/slots/models.ts", import.meta.url));
 let tmp: string;
 
-interface Report { chunks: { overall: { f1: number }; byType: Record<string, { f1: number }> } }
+interface Report {
+  chunks: { overall: { f1: number }; byType: Record<string, { f1: number }> };
+}
 
 function trainAndScore(cell: string): Report {
   const out = join(tmp, cell);
   const data = ["--train", join(tmp, "train.jsonl"), "--dev", join(tmp, "dev.jsonl")];
-  const flags = ["--cell", cell, "--dims", "E=16,H=16", ...data, "--out", out, "--epochs", "6", "--batch", "8", "--patience", "0"];
+  const flags = [
+    "--cell",
+    cell,
+    "--dims",
+    "E=16,H=16",
+    ...data,
+    "--out",
+    out,
+    "--epochs",
+    "6",
+    "--batch",
+    "8",
+    "--patience",
+    "0",
+  ];
   const trained = rnnc("train", models, ...flags);
   expect(trained.code, trained.err).toBe(0);
   const scored = rnnc("eval", models, "--checkpoint", out, join(tmp, "test.jsonl"), "--json");
@@ -38,7 +54,9 @@ describe("slot filling: recurrent against per-token", () => {
     expect(generateQueries(50, 9)).toEqual(generateQueries(50, 9));
     const queries = generateQueries(2000, 1);
     const tagsAfter = (word: string) =>
-      queries.flatMap((s) => s.tokens.flatMap((t, i) => (t === word && i + 1 < s.tokens.length ? [s.tags[i + 1]] : [])));
+      queries.flatMap((s) =>
+        s.tokens.flatMap((t, i) => (t === word && i + 1 < s.tokens.length ? [s.tags[i + 1]] : [])),
+      );
     expect(new Set(tagsAfter("leaving"))).toEqual(new Set(["B-fromloc"]));
     expect(new Set(tagsAfter("reach"))).toEqual(new Set(["B-toloc"]));
   });

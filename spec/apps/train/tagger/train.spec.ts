@@ -8,7 +8,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  fingerprint, readCheckpoint, silentProgress, trainTagger, type Checkpoint, type TrainSettings,
+  fingerprint,
+  readCheckpoint,
+  silentProgress,
+  trainTagger,
+  type Checkpoint,
+  type TrainSettings,
 } from "../../../../apps/train/index.js";
 import { runFolderIo } from "../../../../compiler/cli/folder.js";
 import { processIo } from "../../../../compiler/cli/io.js";
@@ -21,9 +26,23 @@ const models = join(root, "examples/slots/models.ts");
 
 let tmp: string;
 const path = (name: string) => join(tmp, name);
-const common = () => ["--cell", "slotTagger", "--dims", "E=8,H=8", "--train", path("train.jsonl"), "--dev", path("dev.jsonl"), "--batch", "8", "--patience", "0"];
+const common = () => [
+  "--cell",
+  "slotTagger",
+  "--dims",
+  "E=8,H=8",
+  "--train",
+  path("train.jsonl"),
+  "--dev",
+  path("dev.jsonl"),
+  "--batch",
+  "8",
+  "--patience",
+  "0",
+];
 const train = (out: string, ...more: string[]) => rnnc("train", models, ...common(), "--out", path(out), ...more);
-const checkpointOf = (out: string): Checkpoint => JSON.parse(readFileSync(join(path(out), "checkpoint.json"), "utf8")) as Checkpoint;
+const checkpointOf = (out: string): Checkpoint =>
+  JSON.parse(readFileSync(join(path(out), "checkpoint.json"), "utf8")) as Checkpoint;
 const paramsOf = (out: string) => readFileSync(join(path(out), checkpointOf(out).files.params));
 const optimizerOf = (out: string) => readFileSync(join(path(out), checkpointOf(out).files.optimizer));
 
@@ -39,7 +58,11 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("rnnc train", () => {
   it("lowers the loss and writes a checkpoint, its binaries and the log", () => {
-    const summary = JSON.parse(readFileSync(path("a.json"), "utf8")) as { stopped: string; epochs: number; log: { loss: number }[] };
+    const summary = JSON.parse(readFileSync(path("a.json"), "utf8")) as {
+      stopped: string;
+      epochs: number;
+      log: { loss: number }[];
+    };
     expect(summary).toMatchObject({ stopped: "epochs", epochs: 3 });
     const losses = summary.log.map((r) => r.loss);
     expect(losses[1]).toBeLessThan(losses[0]!);
@@ -47,13 +70,19 @@ describe("rnnc train", () => {
     expect(losses[2]).toBeLessThan(losses[0]! * 0.6);
     const c = checkpointOf("a");
     expect(c).toMatchObject({
-      format: "rnnc-checkpoint", version: 3, task: "tagger", loss: "softmax-ce", model: { name: "slotTagger" },
+      format: "rnnc-checkpoint",
+      version: 3,
+      task: "tagger",
+      loss: "softmax-ce",
+      model: { name: "slotTagger" },
       position: { epoch: 3, batch: 0 },
     });
     expect(c.model.dims).toMatchObject({ E: 8, H: 8, V: c.vocab!.words.length, C: c.vocab!.tags.length });
     expect(JSON.parse(readFileSync(join(path("a"), "log.json"), "utf8"))).toEqual(c.log);
     const files = readdirSync(path("a")).sort();
-    expect(files).toEqual(["checkpoint.json", "log.json", ...Object.values(c.files).filter((f): f is string => f !== null)].sort());
+    expect(files).toEqual(
+      ["checkpoint.json", "log.json", ...Object.values(c.files).filter((f): f is string => f !== null)].sort(),
+    );
   });
 
   it("gives bit-identical parameters for the same seed and data, others for another seed", () => {
@@ -79,10 +108,18 @@ describe("rnnc train", () => {
     const io = runFolderIo(processIo);
     const c = checkpointOf("a");
     const result = trainTagger({
-      source: modelSource(models, "slotTagger", processIo), userDims: { E: 8, H: 8 },
-      train: readData(path("train.jsonl"), processIo, true), dev: readData(path("dev.jsonl"), processIo, true),
-      out: path("killed"), io, settings: c.settings as TrainSettings, given: new Set(), resume: false,
-      saveEverySeconds: 0, progress: silentProgress, interruptAfter: 20,
+      source: modelSource(models, "slotTagger", processIo),
+      userDims: { E: 8, H: 8 },
+      train: readData(path("train.jsonl"), processIo, true),
+      dev: readData(path("dev.jsonl"), processIo, true),
+      out: path("killed"),
+      io,
+      settings: c.settings as TrainSettings,
+      given: new Set(),
+      resume: false,
+      saveEverySeconds: 0,
+      progress: silentProgress,
+      interruptAfter: 20,
     });
     expect(result.stopped).toBe("interrupted");
     expect(readCheckpoint(path("killed"), io).position).toMatchObject({ epoch: 1, batch: 5 }); // 15 batches an epoch
@@ -110,8 +147,14 @@ describe("rnnc train", () => {
   });
 
   it("refuses truncated BPTT and a loss other than softmax-ce for a tagger", () => {
-    expect(train("tbptt", "--tbptt", "5")).toMatchObject({ code: 1, err: expect.stringMatching(/--tbptt trains vector sequences/) });
-    expect(train("mse", "--loss", "mse")).toMatchObject({ code: 1, err: expect.stringMatching(/scores its tags with softmax-ce/) });
+    expect(train("tbptt", "--tbptt", "5")).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/--tbptt trains vector sequences/),
+    });
+    expect(train("mse", "--loss", "mse")).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/scores its tags with softmax-ce/),
+    });
   });
 
   it("refuses to overwrite a checkpoint without --resume", () => {
@@ -123,7 +166,12 @@ describe("rnnc train", () => {
   it("the fingerprint changes with the model's text, name or any dimension", () => {
     const base = fingerprint("text", "m", { E: 8, V: 3 });
     expect(fingerprint("text", "m", { V: 3, E: 8 })).toBe(base);
-    for (const other of [fingerprint("text ", "m", { E: 8, V: 3 }), fingerprint("text", "n", { E: 8, V: 3 }), fingerprint("text", "m", { E: 8, V: 4 })]) expect(other).not.toBe(base);
+    for (const other of [
+      fingerprint("text ", "m", { E: 8, V: 3 }),
+      fingerprint("text", "n", { E: 8, V: 3 }),
+      fingerprint("text", "m", { E: 8, V: 4 }),
+    ])
+      expect(other).not.toBe(base);
   });
 
   it("reports malformed data with file and line, exit 1", () => {
@@ -139,11 +187,19 @@ describe("rnnc eval and predict", () => {
   it("eval scores the best epoch on held-out data", () => {
     const run = rnnc("eval", models, "--checkpoint", path("a"), path("test.jsonl"), "--json");
     expect(run.code, run.err).toBe(0);
-    const report = JSON.parse(run.out) as { params: string; epoch: number; tokens: number; accuracy: number; chunks: { overall: { f1: number } } };
+    const report = JSON.parse(run.out) as {
+      params: string;
+      epoch: number;
+      tokens: number;
+      accuracy: number;
+      chunks: { overall: { f1: number } };
+    };
     expect(report).toMatchObject({ params: "best", epoch: checkpointOf("a").best!.epoch });
     expect(report.accuracy).toBeGreaterThan(0.5);
     expect(report.chunks.overall.f1).toBeGreaterThanOrEqual(0);
-    expect(rnnc("eval", models, "--checkpoint", path("a"), path("test.jsonl")).out).toMatch(/chunks \(overall\)\s+precision/);
+    expect(rnnc("eval", models, "--checkpoint", path("a"), path("test.jsonl")).out).toMatch(
+      /chunks \(overall\)\s+precision/,
+    );
   });
 
   it("predict tags a text file, one sentence a line, and JSONL with --json", () => {
@@ -156,7 +212,12 @@ describe("rnnc eval and predict", () => {
     const json = rnnc("predict", models, "--checkpoint", path("a"), path("q.txt"), "--json");
     const first = JSON.parse(json.out.split("\n")[0]!) as { tokens: string[]; tags: string[] };
     expect(first.tags).toHaveLength(first.tokens.length);
-    expect(first.tags.join(" ")).toBe(lines[0]!.split(" ").map((p) => p.split("/")[1]).join(" "));
+    expect(first.tags.join(" ")).toBe(
+      lines[0]!
+        .split(" ")
+        .map((p) => p.split("/")[1])
+        .join(" "),
+    );
   });
 
   it("refuses a checkpoint of another model", () => {
@@ -171,13 +232,20 @@ describe("rnnc eval and predict", () => {
       cpSync(path("a"), path(name), { recursive: true });
       return path(name);
     };
-    const evaluate = (dir: string) => rnnc("eval", models, "--cell", "slotTagger", "--checkpoint", dir, path("test.jsonl"));
+    const evaluate = (dir: string) =>
+      rnnc("eval", models, "--cell", "slotTagger", "--checkpoint", dir, path("test.jsonl"));
     expect(evaluate(copy("intact")).code).toBe(0);
 
     const foreign = copy("foreign");
     const best = checkpointOf("a").files.best!;
-    cpSync(join(path("other"), checkpointOf("other").files.best ?? checkpointOf("other").files.params), join(foreign, best));
-    expect(evaluate(foreign)).toMatchObject({ code: 1, err: expect.stringMatching(/is not the file this checkpoint wrote \(its SHA-256 differs\)/) });
+    cpSync(
+      join(path("other"), checkpointOf("other").files.best ?? checkpointOf("other").files.params),
+      join(foreign, best),
+    );
+    expect(evaluate(foreign)).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/is not the file this checkpoint wrote \(its SHA-256 differs\)/),
+    });
 
     const zeroed = copy("zeroed");
     const bytes = readFileSync(join(zeroed, best));
@@ -204,7 +272,8 @@ describe("rnnc eval and predict", () => {
   });
 
   it("each command has --help, and a missing --checkpoint is a bad invocation", () => {
-    for (const command of ["train", "predict", "eval"]) expect(rnnc(command, "--help")).toMatchObject({ code: 0, out: expect.stringMatching(/^usage: rnnc /) });
+    for (const command of ["train", "predict", "eval"])
+      expect(rnnc(command, "--help")).toMatchObject({ code: 0, out: expect.stringMatching(/^usage: rnnc /) });
     expect(rnnc("eval", models, path("test.jsonl")).code).toBe(2);
     expect(rnnc("train", models).code).toBe(2);
   });
@@ -213,7 +282,10 @@ describe("rnnc eval and predict", () => {
     writeFileSync(path("plain-file"), "x");
     const cases: [string, RegExp][] = [
       [path("plain-file"), /cannot use .*plain-file as the run's folder: .*plain-file is a file, not a folder/],
-      [join(path("plain-file"), "below"), /cannot use .*plain-file\/below as the run's folder: .*plain-file is a file, not a folder/],
+      [
+        join(path("plain-file"), "below"),
+        /cannot use .*plain-file\/below as the run's folder: .*plain-file is a file, not a folder/,
+      ],
       ["/proc/self/rnnc-run", /cannot create the run's folder \/proc\/self\/rnnc-run: /],
     ];
     for (const [out, message] of cases) {

@@ -49,7 +49,9 @@ describe("Vocabularies", () => {
 
   it("keeps the first SLOTS trigrams of a long word", () => {
     const v = Vocabularies.build([{ tokens: ["abcdefgh"], tags: ["O"], line: 1 }], { slots: 4 });
-    expect(v.trigramIds("abcdefgh")).toEqual([1, 2, 3, 4].map((i) => v.json.trigrams.indexOf(letterTrigrams("abcdefgh")[i - 1]!)));
+    expect(v.trigramIds("abcdefgh")).toEqual(
+      [1, 2, 3, 4].map((i) => v.json.trigrams.indexOf(letterTrigrams("abcdefgh")[i - 1]!)),
+    );
     expect(v.json.trigrams).toHaveLength(1 + 4);
   });
 
@@ -67,6 +69,8 @@ describe("Vocabularies", () => {
     const back = Vocabularies.fromJson(JSON.parse(JSON.stringify(vocab.json)), "ckpt");
     expect(back.json).toEqual(vocab.json);
     expect(back.trigramIds("pie")).toEqual(vocab.trigramIds("pie"));
-    expect(() => Vocabularies.fromJson({ words: ["a"], trigrams: [], tags: [] }, "ckpt")).toThrow(/ckpt: the vocabulary is malformed/);
+    expect(() => Vocabularies.fromJson({ words: ["a"], trigrams: [], tags: [] }, "ckpt")).toThrow(
+      /ckpt: the vocabulary is malformed/,
+    );
   });
 });
