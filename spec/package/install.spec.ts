@@ -112,6 +112,19 @@ describe("the packed package, installed into an empty project", () => {
     }
   });
 
+  it("runs rnnc train and eval from the tarball (the training application ships)", () => {
+    const sequence = (i: number) => {
+      const x = Array.from({ length: 3 + (i % 4) }, (_, t) => [Math.sin(i + t), Math.cos(i * t), 0.5]);
+      return JSON.stringify({ x, y: x.map((v) => [v[0]! / 2, v[1]! / 2]) });
+    };
+    writeFileSync(join(project, "seq.jsonl"), Array.from({ length: 24 }, (_, i) => sequence(i)).join("\n") + "\n");
+    const data = ["--train", "seq.jsonl", "--dev", "seq.jsonl"];
+    const trained = JSON.parse(run("npx", ["rnnc", "train", "elman.ts", ...data, "--epochs", "2", "--out", "run", "--json"]));
+    expect(trained).toMatchObject({ epochs: 2, model: { name: "elman", dims: { I: 3, H: 2 } } });
+    const scored = JSON.parse(run("npx", ["rnnc", "eval", "elman.ts", "--checkpoint", "run", "seq.jsonl", "--json"]));
+    expect(scored.loss).toBeCloseTo((trained as { best: { metric: number } }).best.metric, 6);
+  });
+
   it("runs a module through the installed runtime as this checkout's runtime does", async () => {
     const installed = JSON.parse(run("node", ["host.mjs"])) as { loss: number; h: number[] };
     const model = await loadModel(readFileSync(join(project, "elman.wasm")));
