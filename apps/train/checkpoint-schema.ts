@@ -87,6 +87,12 @@ const common = {
   log: { array: epochRecord },
 } satisfies Record<string, Schema>;
 
+/** Where a run is, in every version: epochs done, batches done of the next, its loss so far, its time. */
+const positionOf = { epoch: "integer", batch: "integer", lossSum: "number", seconds: "number" } satisfies Record<
+  string,
+  Schema
+>;
+
 export const checkpointSchema: Schema = {
   object: {
     ...common,
@@ -95,11 +101,8 @@ export const checkpointSchema: Schema = {
     vocab,
     position: {
       object: {
-        epoch: "integer",
-        batch: "integer",
-        lossSum: "number",
+        ...positionOf,
         count: "number",
-        seconds: "number",
         random: "integer",
         updates: "integer",
       },
@@ -115,11 +118,8 @@ export const legacySchema: Schema = {
     vocab,
     position: {
       object: {
-        epoch: "integer",
-        batch: "integer",
-        lossSum: "number",
+        ...positionOf,
         tokens: "integer",
-        seconds: "number",
         epochDraws: "integer",
       },
     },

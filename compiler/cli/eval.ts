@@ -15,10 +15,9 @@ import {
   readCheckpoint,
   type Checkpoint,
 } from "../../apps/train/index.js";
-import { parse, parsePositive } from "./args.js";
 import { runFolderIo } from "./folder.js";
-import { readTextOf, UsageError, type Io } from "./io.js";
-import { asUserErrors, modelSource, readData } from "./train.js";
+import type { Io } from "./io.js";
+import { asUserErrors, dataFile, modelSource, parseCheckpointArgs, readData } from "./train.js";
 
 export const evalUsage = `usage: rnnc eval MODEL.ts --checkpoint DIR FILE.jsonl [options]
 
@@ -36,54 +35,29 @@ ids, the accuracy.
   --json               the scores as JSON`;
 
 export function evalCommand(argv: readonly string[], io: Io): number {
-  const flags = {
-    checkpoint: { type: "string" },
-    cell: { type: "string" },
-    batch: { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  } as const;
-  const { values, positionals } = parse(argv, flags, evalUsage);
-  if (values.help) {
-    io.out(evalUsage);
-    return 0;
-  }
-  if (positionals.length !== 2) {
-    throw new UsageError(
-      `expected a model file and a labelled data file, got ${positionals.length} arguments\n\n${evalUsage}`,
-    );
-  }
-  if (values.checkpoint === undefined) throw new UsageError(`--checkpoint DIR is required\n\n${evalUsage}`);
-  const [file, data] = positionals as [string, string];
-  const batch = parsePositive("batch", values.batch, 32);
+  const args = parseCheckpointArgs(argv, io, evalUsage, "a labelled data file");
+  if (!args) return 0;
+  const { file, data, batch } = args;
   return asUserErrors(() => {
     const folder = runFolderIo(io);
-    const source = modelSource(file, values.cell, io);
-    const epochOf = (c: Checkpoint, params: "best" | "last") => (params === "best" ? c.best?.epoch : c.position.epoch);
-    if (readCheckpoint(values.checkpoint!, folder).task === "sequences") {
-      const trained = loadTrainedSequences(
-        values.checkpoint!,
-        folder,
-        source,
-        { file: data, text: readTextOf(io, data) },
-        false,
-        batch,
-      );
+    const source = modelSource(file, args.cell, io);
+    /** What was scored, by which parameters: the head of the JSON report. */
+    const reportOf = (c: Checkpoint, params: "best" | "last") => ({
+      file: data,
+      checkpoint: args.checkpoint,
+      model: c.model.name,
+      params,
+      epoch: params === "best" ? c.best?.epoch : c.position.epoch,
+    });
+    if (readCheckpoint(args.checkpoint, folder).task === "sequences") {
+      const trained = loadTrainedSequences(args.checkpoint, folder, source, dataFile(io, data), false, batch);
       const scores = evaluateSequences(trained);
       const c = trained.checkpoint;
-      const epoch = epochOf(c, trained.params);
+      const report = reportOf(c, trained.params);
+      const { epoch } = report;
       const count = trained.data.sequences.length;
-      if (values.json) {
-        const report = {
-          file: data,
-          checkpoint: values.checkpoint,
-          model: c.model.name,
-          params: trained.params,
-          epoch,
-          sequences: count,
-          ...scores,
-        };
-        io.out(JSON.stringify(report, null, 2));
+      if (args.json) {
+        io.out(JSON.stringify({ ...report, sequences: count, ...scores }, null, 2));
       } else {
         const accuracy = scores.accuracy === null ? "" : `; accuracy ${formatMetric("accuracy", scores.accuracy)}`;
         io.out(
@@ -94,20 +68,13 @@ export function evalCommand(argv: readonly string[], io: Io): number {
       return 0;
     }
     const { sentences } = readData(data, io, true);
-    const tagger = loadTrainedTagger(values.checkpoint!, folder, source, sentences, batch);
+    const tagger = loadTrainedTagger(args.checkpoint, folder, source, sentences, batch);
     const metrics = evaluateTagger(tagger.model, tagger.vocab, tagger.shape, sentences);
     const c = tagger.checkpoint;
-    const epoch = epochOf(c, tagger.params);
-    if (values.json) {
-      const report = {
-        file: data,
-        checkpoint: values.checkpoint,
-        model: c.model.name,
-        params: tagger.params,
-        epoch,
-        sentences: sentences.length,
-      };
-      io.out(JSON.stringify({ ...report, ...(metricsJson(metrics) as object) }, null, 2));
+    const report = reportOf(c, tagger.params);
+    const { epoch } = report;
+    if (args.json) {
+      io.out(JSON.stringify({ ...report, sentences: sentences.length, ...(metricsJson(metrics) as object) }, null, 2));
     } else {
       io.out(
         `${data}: ${sentences.length} sentences, ${c.model.name} (${tagger.params} parameters, epoch ${epoch})\n` +

@@ -11,10 +11,9 @@ import {
   predictTags,
   readCheckpoint,
 } from "../../apps/train/index.js";
-import { parse, parsePositive } from "./args.js";
 import { runFolderIo } from "./folder.js";
-import { readTextOf, UsageError, type Io } from "./io.js";
-import { asUserErrors, modelSource, readData } from "./train.js";
+import type { Io } from "./io.js";
+import { asUserErrors, dataFile, modelSource, parseCheckpointArgs, readData } from "./train.js";
 
 export const predictUsage = `usage: rnnc predict MODEL.ts --checkpoint DIR FILE [options]
 
@@ -33,38 +32,14 @@ or for the last step.
   --json               a tagger's: one JSON object per sentence, {"tokens": [...], "tags": [...]}`;
 
 export function predictCommand(argv: readonly string[], io: Io): number {
-  const flags = {
-    checkpoint: { type: "string" },
-    cell: { type: "string" },
-    batch: { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  } as const;
-  const { values, positionals } = parse(argv, flags, predictUsage);
-  if (values.help) {
-    io.out(predictUsage);
-    return 0;
-  }
-  if (positionals.length !== 2) {
-    throw new UsageError(
-      `expected a model file and a data file, got ${positionals.length} arguments\n\n${predictUsage}`,
-    );
-  }
-  if (values.checkpoint === undefined) throw new UsageError(`--checkpoint DIR is required\n\n${predictUsage}`);
-  const [file, data] = positionals as [string, string];
-  const batch = parsePositive("batch", values.batch, 32);
+  const args = parseCheckpointArgs(argv, io, predictUsage, "a data file");
+  if (!args) return 0;
+  const { file, data, batch } = args;
   return asUserErrors(() => {
     const folder = runFolderIo(io);
-    const source = modelSource(file, values.cell, io);
-    if (readCheckpoint(values.checkpoint!, folder).task === "sequences") {
-      const trained = loadTrainedSequences(
-        values.checkpoint!,
-        folder,
-        source,
-        { file: data, text: readTextOf(io, data) },
-        true,
-        batch,
-      );
+    const source = modelSource(file, args.cell, io);
+    if (readCheckpoint(args.checkpoint, folder).task === "sequences") {
+      const trained = loadTrainedSequences(args.checkpoint, folder, source, dataFile(io, data), true, batch);
       io.out(
         predictSequences(trained)
           .map((y) => JSON.stringify({ y }))
@@ -73,10 +48,10 @@ export function predictCommand(argv: readonly string[], io: Io): number {
       return 0;
     }
     const { sentences } = readData(data, io, false);
-    const tagger = loadTrainedTagger(values.checkpoint!, folder, source, sentences, batch);
+    const tagger = loadTrainedTagger(args.checkpoint, folder, source, sentences, batch);
     const tags = predictTags(tagger.model, tagger.vocab, tagger.shape, sentences);
     const lines = sentences.map((s, i) =>
-      values.json
+      args.json
         ? JSON.stringify({ tokens: s.tokens, tags: tags[i] })
         : s.tokens.map((t, j) => `${t}/${tags[i]![j]}`).join(" "),
     );

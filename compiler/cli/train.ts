@@ -16,7 +16,7 @@ import {
   type Progress,
   type Sentence,
 } from "../../apps/train/index.js";
-import { onePositional, parse, parseChoice, parseDims } from "./args.js";
+import { onePositional, parse, parseChoice, parseDims, parsePositive } from "./args.js";
 import { runFolderIo } from "./folder.js";
 import { processIo, readTextOf, resolveImport, UsageError, UserError, type Io } from "./io.js";
 import { parseSettings, settingsFlags, settingsUsage } from "./train-settings.js";
@@ -87,13 +87,12 @@ export function trainCommand(argv: readonly string[], io: Io): number {
 
   return asUserErrors(() => {
     const source = modelSource(file, values.cell, io);
-    const data = (path: string) => ({ file: path, text: readTextOf(io, path) });
     const out = values.out ?? "rnnc-out";
     const result = train({
       source,
       userDims,
-      train: data(values.train!),
-      dev: data(values.dev!),
+      train: dataFile(io, values.train!),
+      dev: dataFile(io, values.dev!),
       out,
       io: runFolderIo(io),
       settings,
@@ -139,6 +138,11 @@ export function modelSource(file: string, cell: string | undefined, io: Io): Mod
   return { file, text: readTextOf(io, file), cell, readFile: (path) => io.readText(path), resolveImport };
 }
 
+/** A data file's name and text, as the training application reads it. */
+export function dataFile(io: Io, file: string): { file: string; text: string } {
+  return { file, text: readTextOf(io, file) };
+}
+
 /** Sentences of a data file for eval and predict, read as the training application reads them. */
 export function readData(
   file: string,
@@ -147,6 +151,44 @@ export function readData(
 ): { file: string; text: string; sentences: readonly Sentence[] } {
   const text = readTextOf(io, file);
   return { file, text, sentences: parseSentences(file, text, { requireTags }) };
+}
+
+/** What eval and predict are given: the model file, --checkpoint DIR, a data file, and the batch of their calls. */
+export interface CheckpointArgs {
+  readonly file: string;
+  readonly checkpoint: string;
+  readonly data: string;
+  readonly cell: string | undefined;
+  readonly batch: number;
+  readonly json: boolean;
+}
+
+/** Parses eval's and predict's flags; undefined after printing --help. `data` names the data file in messages. */
+export function parseCheckpointArgs(
+  argv: readonly string[],
+  io: Io,
+  usage: string,
+  data: string,
+): CheckpointArgs | undefined {
+  const flags = {
+    checkpoint: { type: "string" },
+    cell: { type: "string" },
+    batch: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+  const { values, positionals } = parse(argv, flags, usage);
+  if (values.help) {
+    io.out(usage);
+    return undefined;
+  }
+  if (positionals.length !== 2) {
+    throw new UsageError(`expected a model file and ${data}, got ${positionals.length} arguments\n\n${usage}`);
+  }
+  if (values.checkpoint === undefined) throw new UsageError(`--checkpoint DIR is required\n\n${usage}`);
+  const [file, dataFile] = positionals as [string, string];
+  const batch = parsePositive("batch", values.batch, 32);
+  return { file, checkpoint: values.checkpoint, data: dataFile, cell: values.cell, batch, json: values.json === true };
 }
 
 /** Training's own errors (data, checkpoints) are the user's to fix: exit 1 with the message. */

@@ -29,6 +29,9 @@ const checkpointOf = (out: string) =>
 const fileOf = (out: string, name: "params" | "optimizer") =>
   readFileSync(join(path(out), checkpointOf(out).files[name]));
 const scheduled = ["--lr-schedule", "cosine", "--lr-steps", "30", "--warmup", "5", "--weight-decay", "0.01"];
+/** rnnc train of the regressor on the delay task into OUT. */
+const trainInto = (out: string, ...more: string[]) =>
+  rnnc("train", models, ...regression, ...data("delay"), "--out", path(out), ...more);
 const lossesOf = (out: string) => checkpointOf(out).log.map((r) => [r.loss, r.dev]);
 
 beforeAll(() => {
@@ -42,17 +45,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("rnnc train on vector sequences", () => {
   it("learns a regression with a target per step: dev loss below 0.01, under a tenth of predicting 0 (1/6)", () => {
-    const run = rnnc(
-      "train",
-      models,
-      ...regression,
-      ...data("delay"),
-      "--epochs",
-      "6",
-      "--out",
-      path("delay"),
-      "--json",
-    );
+    const run = trainInto("delay", "--epochs", "6", "--json");
     expect(run.code, run.err).toBe(0);
     const summary = JSON.parse(run.out) as {
       model: { dims: Record<string, number> };
@@ -83,36 +76,18 @@ describe("rnnc train on vector sequences", () => {
       Array.from({ length: 2 + Math.floor(r() * 6) }, () => [r() * 2 - 1, r() * 2 - 1]),
     );
     const mean = (x: number[][]) => [x.reduce((s, v) => s + v[0]!, 0) / x.length];
-    writeFileSync(path("mean-train.jsonl"), toJsonl(sequences.slice(0, 100).map((x) => ({ x, y: mean(x) }))));
-    writeFileSync(path("mean-dev.jsonl"), toJsonl(sequences.slice(100).map((x) => ({ x, y: mean(x) }))));
-    const last = rnnc(
-      "train",
-      models,
-      ...regression,
-      ...data("mean"),
-      "--epochs",
-      "2",
-      "--out",
-      path("mean"),
-      "--json",
-    );
+    const positive = (x: number[][]) => x.map((v) => (v[0]! > 0 ? 1 : 0));
+    /** Writes NAME-train and NAME-dev with targets y(x), trains on them into NAME, as JSON. */
+    const trainOn = (name: string, y: (x: number[][]) => unknown, flags: string[], epochs: number) => {
+      writeFileSync(path(`${name}-train.jsonl`), toJsonl(sequences.slice(0, 100).map((x) => ({ x, y: y(x) }))));
+      writeFileSync(path(`${name}-dev.jsonl`), toJsonl(sequences.slice(100).map((x) => ({ x, y: y(x) }))));
+      return rnnc("train", models, ...flags, ...data(name), "--epochs", String(epochs), "--out", path(name), "--json");
+    };
+    const last = trainOn("mean", mean, regression, 2);
     expect(last.code, last.err).toBe(0);
     expect(checkpointOf("mean")).toMatchObject({ loss: "mse-last", model: { dims: { O: 1 } } });
-    const positive = (x: number[][]) => x.map((v) => (v[0]! > 0 ? 1 : 0));
-    writeFileSync(path("positive-train.jsonl"), toJsonl(sequences.slice(0, 100).map((x) => ({ x, y: positive(x) }))));
-    writeFileSync(path("positive-dev.jsonl"), toJsonl(sequences.slice(100).map((x) => ({ x, y: positive(x) }))));
     const flags = ["--cell", "classifier", "--dims", "H=8", "--batch", "16", "--patience", "0", "--loss", "softmax-ce"];
-    const perStep = rnnc(
-      "train",
-      models,
-      ...flags,
-      ...data("positive"),
-      "--epochs",
-      "4",
-      "--out",
-      path("positive"),
-      "--json",
-    );
+    const perStep = trainOn("positive", positive, flags, 4);
     expect(perStep.code, perStep.err).toBe(0);
     expect(checkpointOf("positive")).toMatchObject({ loss: "softmax-ce", model: { dims: { C: 2 } } });
     expect((JSON.parse(perStep.out) as { best: { metric: number } }).best.metric).toBeGreaterThan(0.8);
@@ -178,8 +153,6 @@ describe("rnnc train on vector sequences", () => {
   });
 
   it("resumed after 1 of 3 epochs, with a cosine schedule, warm-up and weight decay, ends bit-identical", () => {
-    const trainInto = (out: string, ...more: string[]) =>
-      rnnc("train", models, ...regression, ...data("delay"), "--out", path(out), ...more);
     const whole = trainInto("whole", ...scheduled, "--epochs", "3");
     expect(whole.code, whole.err).toBe(0);
     expect(trainInto("part", ...scheduled, "--epochs", "1").code).toBe(0);
@@ -227,17 +200,7 @@ describe("rnnc train on vector sequences", () => {
     });
     expect(result.stopped).toBe("interrupted");
     expect(checkpointOf("killed").position).toMatchObject({ epoch: 1, batch: 7, updates: 20 }); // 13 batches an epoch
-    const run = rnnc(
-      "train",
-      models,
-      ...regression,
-      ...data("delay"),
-      "--epochs",
-      "3",
-      "--out",
-      path("killed"),
-      "--resume",
-    );
+    const run = trainInto("killed", "--epochs", "3", "--resume");
     expect(run.code, run.err).toBe(0);
     expect(run.err).toMatch(/7 batches into epoch 2/);
     expect(fileOf("killed", "params").equals(fileOf("whole", "params"))).toBe(true);
