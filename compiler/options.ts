@@ -65,7 +65,7 @@ export function validateCompileOptions(given: unknown): void {
   validateCheckOptions(given);
   const o = given as Record<string, unknown>;
   optional(o, "dtype", (what, v) => (v === "f32" || v === "f64" ? undefined : fail(what, '"f32" or "f64"', v)));
-  for (const flag of ["simd", "optimize", "verifyEach", "inference", "relaxedSimd"]) optional(o, flag, boolean);
+  for (const flag of ["simd", "optimize", "verifyEach", "inference", "relaxedSimd", "checkpoint"]) optional(o, flag, boolean);
   optional(o, "capacity", (what, v) => {
     const c = record(what, v);
     positiveInteger(`${what}.batch`, c.batch);

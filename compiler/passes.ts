@@ -35,6 +35,8 @@ export interface PassContext {
   readonly train: Optimizer | undefined;
   readonly inference: boolean;
   readonly relaxedSimd: boolean;
+  /** Gradient checkpointing: the tape of one segment of ⌈√steps⌉ steps, recomputed during backward. */
+  readonly checkpoint: boolean;
   /** Parameter values to bake into the module, if any. */
   readonly params?: readonly ParamRecord[] | undefined;
 }
@@ -148,6 +150,7 @@ export const schedule: Pass<Staged<TapedScan>, Lowered & { readonly staged: Stag
     ...lowerProgram(staged.program, {
       dtype: context.dtype, simd: context.simd, capacity: context.capacity, optimize: context.optimize, dims: staged.dims,
       name: staged.name, train: context.train, inference: context.inference, relaxedSimd: context.relaxedSimd,
+      checkpoint: context.checkpoint,
     }),
   }),
   print: (lowered) =>

@@ -87,6 +87,14 @@ export interface CompileOptions {
   readonly inference?: boolean;
   /** Relaxed SIMD (fused multiply-add in matrix products); needs an engine that has it. */
   readonly relaxedSimd?: boolean;
+  /**
+   * Gradient checkpointing: backward recomputes the forward steps of each
+   * segment of K = ⌈√steps⌉ steps from the state saved at its start, so the
+   * tape the backward loop reads holds one segment instead of every step.
+   * Gradients, loss and outputs are bit for bit those of the build without
+   * it; the module is ABI version 3 (docs/abi.md).
+   */
+  readonly checkpoint?: boolean;
   /** Reads a cell file a model imports; models that import cells need it. */
   readonly readFile?: ReadCellFile;
   /** Where an import of a cell file points; joins paths with "/" when omitted. */
@@ -134,6 +142,7 @@ function contextOf(options: CheckOptions & Partial<CompileOptions>): PassContext
     loss: options.loss ?? "mse", dtype: options.dtype ?? "f32", simd: options.simd ?? true,
     capacity: options.capacity ?? defaultCapacity, optimize: options.optimize ?? true, train: options.train,
     inference: options.inference ?? false, relaxedSimd: options.relaxedSimd ?? false, params: options.params,
+    checkpoint: options.checkpoint ?? false,
   };
 }
 

@@ -117,7 +117,7 @@ export function verifyRegions(abi: Abi, pass: string): void {
 
 export function printRegions(abi: Abi): string {
   const form = (o: Abi["tensors"][number]["offset"]) =>
-    typeof o === "number" ? String(o) : `${o.base} + ${o.batch}·B + ${o.steps}·S + ${o.batchSteps}·B·S`;
+    typeof o === "number" ? String(o) : `${o.base} + ${o.batch}·B + ${o.steps}·S + ${o.batchSteps}·B·S${o.batchSegment ? ` + ${o.batchSegment}·B·⌈√S⌉` : ""}`;
   const rows = abi.tensors.map((t) => `  ${t.name} ${t.role}${isInternalRole(t.role) ? " (internal)" : ""} [${t.shape.join(", ")}] at ${form(t.offset)}`);
   return [`memory plan (${abi.tensors.length} regions, memory ${abi.memory ? form(abi.memory) : "fixed"}) {`, ...rows, "}"].join("\n");
 }

@@ -1,4 +1,4 @@
-// runtime — the module ABI, versions 1 and 2: its types, a validating parser
+// runtime — the module ABI, versions 1 to 3: its types, a validating parser
 // for the JSON in the `rnnc` custom section, and the arithmetic (element
 // types, offsets and region sizes at a capacity, live shapes) that every host
 // needs. See docs/abi.md.
@@ -8,8 +8,12 @@ import { decodeUtf8 } from "./utf8.js";
 
 /** The version rnnc writes: the host chooses the capacity when it loads the module. */
 export const ABI_VERSION = 2;
-/** Every version this runtime reads; version 1 fixes the capacity at compile time. */
-export const ABI_VERSIONS = [1, 2] as const;
+/**
+ * Every version this runtime reads; version 1 fixes the capacity at compile
+ * time; version 3 is version 2 with regions of one checkpoint segment
+ * (rnnc compile --checkpoint: the "segment" extent, ⌈√S⌉).
+ */
+export const ABI_VERSIONS = [1, 2, 3] as const;
 export type AbiVersion = (typeof ABI_VERSIONS)[number];
 
 /** Float type of a module's computation. */
@@ -28,19 +32,26 @@ export type PublicRole = (typeof PUBLIC_ROLES)[number];
 export type InternalRole = (typeof INTERNAL_ROLES)[number];
 export type Role = PublicRole | InternalRole;
 
-/** A shape entry: a fixed extent, or the capacity along the time or batch axis. */
-export type Dim = number | "steps" | "batch";
+/**
+ * A shape entry: a fixed extent, the capacity along the time or batch axis,
+ * or (version 3, internal tensors only) the steps of one checkpoint segment:
+ * ⌈√S⌉ at a steps capacity S.
+ */
+export type Dim = number | "steps" | "batch" | "segment";
 
 /**
  * A byte count that depends on the capacity B × S the host chose:
  * base + batch·B + steps·S + batchSteps·B·S (ABI 2: where a region that
- * grows with the capacity starts, and how much memory the module needs).
+ * grows with the capacity starts, and how much memory the module needs),
+ * plus batchSegment·B·⌈√S⌉ in version 3.
  */
 export interface OffsetForm {
   readonly base: number;
   readonly batch: number;
   readonly steps: number;
   readonly batchSteps: number;
+  /** Version 3 only, where nonzero: bytes per batch entry and step of one checkpoint segment. */
+  readonly batchSegment?: number;
 }
 
 export interface TensorEntry {
@@ -133,9 +144,14 @@ export function elementTypeOf(abi: Abi, entry: TensorEntry): ElementType {
   return entry.dtype ?? abi.dtype;
 }
 
-/** Replaces "steps" and "batch" by the extents of `size`. */
+/** The steps of one checkpoint segment for `steps` steps: ⌈√steps⌉ (exact in f64 for every i32). */
+export function segmentSteps(steps: number): number {
+  return Math.ceil(Math.sqrt(steps));
+}
+
+/** Replaces "steps", "batch" and "segment" by the extents of `size`. */
 export function resolveShape(shape: readonly Dim[], size: CallSize): number[] {
-  return shape.map((d) => (d === "steps" ? size.steps : d === "batch" ? size.batch : d));
+  return shape.map((d) => (d === "steps" ? size.steps : d === "batch" ? size.batch : d === "segment" ? segmentSteps(size.steps) : d));
 }
 
 export function elementCount(shape: readonly number[]): number {
@@ -146,7 +162,8 @@ export function elementCount(shape: readonly number[]): number {
 export function atCapacity(offset: number | OffsetForm, capacity: CallSize): number {
   if (typeof offset === "number") return offset;
   const { batch, steps } = capacity;
-  return offset.base + offset.batch * batch + offset.steps * steps + offset.batchSteps * batch * steps;
+  const segment = offset.batchSegment ? offset.batchSegment * batch * segmentSteps(steps) : 0;
+  return offset.base + offset.batch * batch + offset.steps * steps + offset.batchSteps * batch * steps + segment;
 }
 
 /** Bytes the module reserves for the tensor at a capacity: its shape with that batch and steps. */
@@ -177,7 +194,7 @@ export function readAbiSection(module: WebAssembly.Module): Abi {
   return parseAbi(text);
 }
 
-/** Parses and validates ABI JSON of version 1 or 2; the result holds only the fields of its version. */
+/** Parses and validates ABI JSON of versions 1 to 3; the result holds only the fields of its version. */
 export function parseAbi(json: string): Abi {
   let raw: unknown;
   try {
@@ -190,7 +207,7 @@ export function parseAbi(json: string): Abi {
   const version = root.abi;
   if (!(ABI_VERSIONS as readonly unknown[]).includes(version)) {
     throw new RnncAbiError(
-      `unsupported ABI version ${JSON.stringify(version)}; this runtime reads versions ${ABI_VERSIONS.join(" and ")}`,
+      `unsupported ABI version ${JSON.stringify(version)}; this runtime reads versions ${ABI_VERSIONS.join(", ")}`,
     );
   }
   const abiVersion = version as AbiVersion;
@@ -211,7 +228,7 @@ export function parseAbi(json: string): Abi {
     steps: integer(field(rawCapacity, "steps", "ABI.capacity"), "ABI.capacity.steps", 1),
   };
 
-  const memory = abiVersion === 2 ? { memory: offsetForm(field(root, "memory", "ABI"), "ABI.memory", 1) } : {};
+  const memory = abiVersion >= 2 ? { memory: offsetForm(field(root, "memory", "ABI"), "ABI.memory", 1, abiVersion) } : {};
 
   const loss = field(root, "loss", "ABI");
   if (typeof loss !== "string" || loss === "") throw new RnncAbiError('ABI.loss: expected a string such as "mse" or "none"');
@@ -239,8 +256,8 @@ export function parseAbi(json: string): Abi {
     functions[fn] = [...params];
   }
   if (!("forward" in functions)) throw new RnncAbiError('ABI.functions: missing "forward"');
-  if (abiVersion === 2 && !("layout" in functions)) {
-    throw new RnncAbiError('ABI.functions: missing "layout", which every version 2 module has');
+  if (abiVersion >= 2 && !("layout" in functions)) {
+    throw new RnncAbiError(`ABI.functions: missing "layout", which every version ${abiVersion} module has`);
   }
 
   const causal = "causal" in root ? root.causal : undefined;
@@ -255,17 +272,23 @@ export function parseAbi(json: string): Abi {
 
 const FORM_TERMS = ["base", "batch", "steps", "batchSteps"] as const;
 
-/** An offset form whose every term is a multiple of `align`, so its value is aligned at any capacity. */
-function offsetForm(raw: unknown, where: string, align: number): OffsetForm {
+/**
+ * An offset form whose every term is a multiple of `align`, so its value is
+ * aligned at any capacity; version 3 may add batchSegment.
+ */
+function offsetForm(raw: unknown, where: string, align: number, version: AbiVersion): OffsetForm {
   const form = object(raw, where);
-  const [base, batch, steps, batchSteps] = FORM_TERMS.map((term) => {
-    const v = integer(field(form, term, where), `${where}.${term}`, 0);
+  const term = (name: string, raw: unknown) => {
+    const v = integer(raw, `${where}.${name}`, 0);
     if (v % align !== 0) {
-      throw new RnncAbiError(`${where}.${term}: ${v} is not a multiple of ${align}, the size of its elements`);
+      throw new RnncAbiError(`${where}.${name}: ${v} is not a multiple of ${align}, the size of its elements`);
     }
     return v;
-  }) as [number, number, number, number];
-  return { base, batch, steps, batchSteps };
+  };
+  const [base, batch, steps, batchSteps] = FORM_TERMS.map((name) => term(name, field(form, name, where))) as [number, number, number, number];
+  if (!("batchSegment" in form)) return { base, batch, steps, batchSteps };
+  if (version < 3) throw new RnncAbiError(`${where}.batchSegment: a term of version 3 in a version ${version} module`);
+  return { base, batch, steps, batchSteps, batchSegment: term("batchSegment", form.batchSegment) };
 }
 
 function parseTensor(raw: unknown, where: string, moduleDtype: Dtype, version: AbiVersion): TensorEntry {
@@ -276,15 +299,18 @@ function parseTensor(raw: unknown, where: string, moduleDtype: Dtype, version: A
   const role = oneOf(field(t, "role", at), [...PUBLIC_ROLES, ...INTERNAL_ROLES], `${at}.role`);
   const rawShape = field(t, "shape", at);
   if (!Array.isArray(rawShape)) throw new RnncAbiError(`${at}.shape: expected an array`);
+  const segment = version >= 3 && isInternalRole(role);
   const shape = rawShape.map((d, i): Dim =>
-    d === "steps" || d === "batch" ? d : integer(d, `${at}.shape[${i}]`, 0, 'or "steps" or "batch"'),
+    d === "steps" || d === "batch" || (segment && d === "segment")
+      ? d
+      : integer(d, `${at}.shape[${i}]`, 0, `or "steps" or "batch"${segment ? ' or "segment"' : ""}`),
   );
   const dtype = "dtype" in t ? oneOf(t.dtype, ["f32", "f64", "i32"] as const, `${at}.dtype`) : undefined;
   const elementType = dtype ?? moduleDtype;
   const rawOffset = field(t, "offset", at);
-  const offset = version === 2 && typeof rawOffset === "object"
-    ? offsetForm(rawOffset, `${at}.offset`, BYTES_PER_ELEMENT[elementType])
-    : integer(rawOffset, `${at}.offset`, 0, version === 2 ? "or an offset form { base, batch, steps, batchSteps }" : "");
+  const offset = version >= 2 && typeof rawOffset === "object"
+    ? offsetForm(rawOffset, `${at}.offset`, BYTES_PER_ELEMENT[elementType], version)
+    : integer(rawOffset, `${at}.offset`, 0, version >= 2 ? "or an offset form { base, batch, steps, batchSteps }" : "");
   if (typeof offset === "number" && offset % BYTES_PER_ELEMENT[elementType] !== 0) {
     throw new RnncAbiError(`${at}.offset: ${offset} is not aligned to its ${elementType} elements`);
   }

@@ -1,5 +1,5 @@
 // runtime — where each tensor sits at the capacity a host chose. In: a parsed
-// ABI and a requested capacity (version 2: any that fits wasm's 4 GiB;
+// ABI and a requested capacity (versions 2 and 3: any that fits wasm's 4 GiB;
 // version 1: at most the compiled one). Out: the checked capacity, the bytes
 // of memory it needs, and each tensor's byte offset and region size there.
 
@@ -56,7 +56,7 @@ export function chooseCapacity(abi: Abi, requested: unknown): CallSize {
   return capacity;
 }
 
-/** Bytes of memory a capacity needs: the ABI's memory form (version 2), or the end of the last region (version 1). */
+/** Bytes of memory a capacity needs: the ABI's memory form (versions 2, 3), or the end of the last region (version 1). */
 export function memoryBytes(abi: Abi, capacity: CallSize): number {
   if (abi.memory) return atCapacity(abi.memory, capacity);
   return Math.max(0, ...abi.tensors.map((t) => atCapacity(t.offset, capacity) + regionBytes(abi, t, capacity)));
@@ -78,6 +78,6 @@ export function layoutError(status: number, capacity: CallSize, needed: number):
     case LAYOUT_STATUS.tooLarge: return new RangeError(`${at} needs ${mib(needed)}, more than wasm's 4 GiB`);
     case LAYOUT_STATUS.growRefused:
       return new RnncError(`${at}: the engine refused to grow the memory to ${mib(needed)}; choose a smaller capacity`);
-    default: return new RnncError(`${at} returned ${status}, which ABI version 2 does not define`);
+    default: return new RnncError(`${at} returned ${status}, which ABI versions 2 and 3 do not define`);
   }
 }

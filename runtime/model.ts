@@ -99,7 +99,7 @@ export class RnncModel {
       }
     }
     this.#capacity = chooseCapacity(this.abi, options.capacity);
-    if (this.abi.abi === 2) this.#layOut();
+    if (this.abi.abi >= 2) this.#layOut();
     this.#places = placeTensors(this.abi, this.#capacity);
     checkRegions(this.abi, this.#places);
     const available = memory.buffer.byteLength;

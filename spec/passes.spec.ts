@@ -17,7 +17,7 @@ const file = "examples/lstm.ts";
 const options: CompileOptions = { file, text: readFileSync(file, "utf8"), dims: { I: 3, H: 4 }, optimize: false };
 const context: PassContext = {
   file, text: options.text, dims: options.dims, loss: "mse", dtype: "f64", simd: false, capacity: { batch: 2, steps: 3 },
-  optimize: false, train: undefined, inference: false, relaxedSimd: false,
+  optimize: false, train: undefined, inference: false, relaxedSimd: false, checkpoint: false,
 };
 
 function front() {

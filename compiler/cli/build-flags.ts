@@ -23,6 +23,7 @@ export const buildFlags = {
   epsilon: { type: "string" },
   inference: { type: "boolean" },
   "relaxed-simd": { type: "boolean" },
+  checkpoint: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -45,7 +46,10 @@ export const buildFlagsHelp = `  --cell NAME          the exported cell to compi
                        Adam's constants (default 0.9, 0.999, 1e-8)
   --inference          forward only: no backward, no tape, no gradient tensors (smaller, faster)
   --relaxed-simd       fused multiply-add (relaxed SIMD) in matrix products: faster where the engine
-                       has it (browsers; Node 20 only as node --experimental-wasm-relaxed-simd)`;
+                       has it (browsers; Node 20 only as node --experimental-wasm-relaxed-simd)
+  --checkpoint         gradient checkpointing: keep the tape of one segment of ⌈√steps⌉ steps and the
+                       state at each segment's start; backward recomputes each segment's forward steps
+                       (the same gradients bit for bit, less memory, about one more forward pass)`;
 
 interface BuildValues {
   cell?: string | undefined;
@@ -63,6 +67,7 @@ interface BuildValues {
   epsilon?: string | undefined;
   inference?: boolean | undefined;
   "relaxed-simd"?: boolean | undefined;
+  checkpoint?: boolean | undefined;
 }
 
 function optimizerOf(values: BuildValues): Optimizer | undefined {
@@ -84,6 +89,7 @@ function optimizerOf(values: BuildValues): Optimizer | undefined {
 export function buildOptions(file: string, values: BuildValues, io: Io, overrides: Partial<CompileOptions> = {}): CompileOptions {
   if (values["relaxed-simd"] && values["no-simd"]) throw new UsageError("--relaxed-simd needs SIMD: leave out --no-simd");
   if (values.inference && values.optimizer !== undefined) throw new UsageError("--inference and --optimizer exclude each other: an inference module has no backward pass to train with");
+  if (values.inference && values.checkpoint) throw new UsageError("--inference and --checkpoint exclude each other: an inference module keeps no tape to checkpoint");
   const dumpAfter = (values["dump-after"] ?? "").split(",").filter((p) => p !== "");
   for (const pass of dumpAfter) {
     if (!passNames.includes(pass as PassName) && !Object.hasOwn(passAliases, pass)) throw new UsageError(`--dump-after: unknown pass "${pass}"; passes are ${passNames.join(", ")}`);
@@ -103,6 +109,7 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
     train: optimizerOf(values),
     inference: values.inference === true,
     relaxedSimd: values["relaxed-simd"] === true,
+    ...(values.checkpoint ? { checkpoint: true } : {}),
     ...(dumpAfter.length > 0 ? { dump: { after: dumpAfter, write: (pass: PassName, text: string) => io.out(`;; after ${pass}\n${text}\n`) } } : {}),
     ...overrides,
   };

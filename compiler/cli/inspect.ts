@@ -64,7 +64,7 @@ export function inspectCommand(argv: readonly string[], io: Io): number {
 
 /** 1024 + 64·B + 512·B·S, zero terms left out. */
 function formText(form: OffsetForm): string {
-  const terms = [[form.base, ""], [form.batch, "·B"], [form.steps, "·S"], [form.batchSteps, "·B·S"]] as const;
+  const terms = [[form.base, ""], [form.batch, "·B"], [form.steps, "·S"], [form.batchSteps, "·B·S"], [form.batchSegment ?? 0, "·B·⌈√S⌉"]] as const;
   return terms.filter(([k], i) => k !== 0 || i === 0).map(([k, unit]) => `${k}${unit}`).join(" + ");
 }
 

@@ -22,8 +22,13 @@ function formExpression(offset: number | OffsetForm, type: "uint32_t" | "uint64_
   if (form.batch) terms.push(`${k(form.batch)} * (${type})(B)`);
   if (form.steps) terms.push(`${k(form.steps)} * (${type})(S)`);
   if (form.batchSteps) terms.push(`${k(form.batchSteps)} * (${type})(B) * (${type})(S)`);
+  if (form.batchSegment) terms.push(`${k(form.batchSegment)} * (${type})(B) * (${type})${segment}(S)`);
   return `(${terms.join(" + ")})`;
 }
+
+/** The macro the forms of a checkpointed module (ABI 3) call: the steps of one segment at S, ⌈√S⌉. */
+const segment = "RNNC_SEGMENT_STEPS";
+const usesSegments = (abi: Abi) => [abi.memory, ...abi.tensors.map((t) => t.offset)].some((o) => typeof o === "object" && (o.batchSegment ?? 0) > 0);
 
 const SNAKE = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
 
@@ -36,6 +41,10 @@ export function cHeader(abi: Abi, module: string): string {
     `#ifndef ${p}_H`,
     `#define ${p}_H`,
     "#include <stdint.h>",
+    ...(usesSegments(abi)
+      ? ["#include <math.h>", "/* Steps of one checkpoint segment at a steps capacity S (rnnc compile --checkpoint). */",
+        `#ifndef ${segment}`, `#define ${segment}(S) ceil(sqrt((double)(S)))`, "#endif"]
+      : []),
     "",
     `#define ${p}_ABI ${abi.abi}`,
     "/* The default capacity (rnnc compile --batch, --steps). Call layout(batch, steps) with it, or any",

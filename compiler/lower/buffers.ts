@@ -4,7 +4,7 @@
 // ...shape] packed for the call's batch, from the region's start; where that
 // start is, as code: a constant, or the global the layout function set.
 
-import type { OffsetForm, ParamInit } from "../../runtime/abi.js";
+import { segmentSteps, type OffsetForm, type ParamInit } from "../../runtime/abi.js";
 import type { Shape } from "../ir/index.js";
 import { IRError, sizeOf } from "../ir/index.js";
 import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
@@ -21,6 +21,11 @@ export interface Buffer {
   /** Shape of one element (one step, one batch entry). */
   readonly shape: Shape;
   readonly perStep: boolean;
+  /**
+   * With perStep: the region holds the steps of one checkpoint segment only
+   * (⌈√S⌉ rows of steps, ABI 3), indexed from the segment's first step.
+   */
+  readonly segment?: true;
   readonly batched: boolean;
   readonly type: BufferType;
   /** Where the region starts, set by the memory plan. */
@@ -56,7 +61,8 @@ export function elementCount(buffer: Buffer): number {
 
 /** The region's size in bytes at full capacity. */
 export function capacityBytes(buffer: Buffer, capacity: { batch: number; steps: number }): number {
-  const copies = (buffer.perStep ? capacity.steps : 1) * (buffer.batched ? capacity.batch : 1);
+  const steps = buffer.segment ? segmentSteps(capacity.steps) : capacity.steps;
+  const copies = (buffer.perStep ? steps : 1) * (buffer.batched ? capacity.batch : 1);
   return copies * elementCount(buffer) * bytesOf(buffer.type);
 }
 

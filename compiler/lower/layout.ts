@@ -10,7 +10,8 @@
 // each where the previous one ends at the chosen capacity: first those whose
 // bytes per row are a multiple of 16, then of 8, then the rest (in table order
 // within each group). So every such offset is one linear form
-// base + batch·B + steps·S + batchSteps·B·S, aligned at every capacity to its
+// base + batch·B + steps·S + batchSteps·B·S (+ batchSegment·B·⌈√S⌉ in a
+// checkpointed module, ABI 3), aligned at every capacity to its
 // elements (and to 16 bytes in the first group, where SIMD rows live), and a C
 // host computes it with one macro.
 
@@ -34,9 +35,12 @@ export interface MemoryPlan {
 
 const zero: OffsetForm = { base: 0, batch: 0, steps: 0, batchSteps: 0 };
 
-const plus = (a: OffsetForm, b: OffsetForm): OffsetForm => ({
-  base: a.base + b.base, batch: a.batch + b.batch, steps: a.steps + b.steps, batchSteps: a.batchSteps + b.batchSteps,
-});
+const plus = (a: OffsetForm, b: OffsetForm): OffsetForm => {
+  const sum = { base: a.base + b.base, batch: a.batch + b.batch, steps: a.steps + b.steps, batchSteps: a.batchSteps + b.batchSteps };
+  // Only a checkpointed module (ABI 3) has the term: every other form keeps the four of ABI 2.
+  const segment = (a.batchSegment ?? 0) + (b.batchSegment ?? 0);
+  return segment === 0 ? sum : { ...sum, batchSegment: segment };
+};
 
 /** Bytes of one row: one step of one batch entry. */
 const rowBytes = (b: Buffer) => elementCount(b) * bytesOf(b.type);
@@ -44,6 +48,10 @@ const rowBytes = (b: Buffer) => elementCount(b) * bytesOf(b.type);
 /** The region's size as a form: its row times B, S or B·S. */
 function sizeForm(b: Buffer): OffsetForm {
   const row = rowBytes(b);
+  if (b.segment) {
+    if (!b.perStep || !b.batched) throw new IRError(`${b.role} ${b.name}: a segment region has a row per step and batch entry`);
+    return { ...zero, batchSegment: row };
+  }
   if (b.perStep && b.batched) return { ...zero, batchSteps: row };
   if (b.batched) return { ...zero, batch: row };
   return { ...zero, steps: row };
@@ -86,27 +94,34 @@ export function emitLayout(mod: WasmModule, plan: MemoryPlan, resetOnLayout: rea
   const fb = mod.function([i32, i32]);
   const [batch, steps] = [0, 1];
   const [need, pages] = [fb.local(f64), fb.local(i32)];
+  const segmented = plan.moving.some((b) => b.segment);
+  const segment = segmented ? fb.local(i32) : -1;
   const get = (local: number) => fb.get(local, i32);
   const status = (code: number) => m.return(m.i32.const(code));
   // In f64, exact below 2^53: a capacity too large for 4 GiB is refused before any i32 arithmetic could wrap.
   const asF64 = (local: number) => m.f64.convert_s.i32(get(local));
   const { memory } = plan;
   const k64 = (n: number) => m.f64.const(n);
-  const needed = m.f64.add(
+  const abiTwoNeeded = m.f64.add(
     m.f64.add(k64(memory.base), m.f64.mul(k64(memory.batch), asF64(batch))),
     m.f64.add(m.f64.mul(k64(memory.steps), asF64(steps)), m.f64.mul(k64(memory.batchSteps), m.f64.mul(asF64(batch), asF64(steps)))),
   );
+  const needed = segmented
+    ? m.f64.add(abiTwoNeeded, m.f64.mul(k64(memory.batchSegment ?? 0), m.f64.mul(asF64(batch), asF64(segment))))
+    : abiTwoNeeded;
   // Below 4 GiB every form's value fits an i32 as an unsigned number, and wrapping i32 arithmetic gives it exactly.
   const k32 = (n: number) => m.i32.const(n | 0);
   const formValue = (form: OffsetForm) => [
     m.i32.mul(k32(form.batch), get(batch)),
     m.i32.mul(k32(form.steps), get(steps)),
     m.i32.mul(k32(form.batchSteps), m.i32.mul(get(batch), get(steps))),
+    ...(segmented ? [m.i32.mul(k32(form.batchSegment ?? 0), m.i32.mul(get(batch), get(segment)))] : []),
   ].reduce((sum, term) => m.i32.add(sum, term), k32(form.base));
   const grown = m.memory.grow(m.i32.sub(get(pages), m.memory.size()));
   const body: Expr[] = [
     m.if(m.i32.lt_s(get(batch), m.i32.const(1)), status(LAYOUT_STATUS.badBatch)),
     m.if(m.i32.lt_s(get(steps), m.i32.const(1)), status(LAYOUT_STATUS.badSteps)),
+    ...(segmented ? [fb.set(segment, segmentStepsOf(m, get(steps)))] : []),
     fb.set(need, needed),
     m.if(m.f64.gt(fb.get(need, f64), m.f64.const(MAX_MEMORY_BYTES)), status(LAYOUT_STATUS.tooLarge)),
     fb.set(pages, m.i32.trunc_u.f64(m.f64.ceil(m.f64.div(fb.get(need, f64), m.f64.const(65536))))),
@@ -121,6 +136,11 @@ export function emitLayout(mod: WasmModule, plan: MemoryPlan, resetOnLayout: rea
     m.i32.const(LAYOUT_STATUS.ok),
   ];
   fb.finish("layout", i32, body, "layout");
+}
+
+/** ⌈√steps⌉ of an i32 steps count ≥ 1, as runtime/abi.ts segmentSteps: exact in f64 for every i32. */
+export function segmentStepsOf(m: WasmModule["raw"], steps: Expr): Expr {
+  return m.i32.trunc_u.f64(m.f64.ceil(m.f64.sqrt(m.f64.convert_s.i32(steps))));
 }
 
 /** The buffer's offset as the ABI states it: a number, or the form of a region that moves. */

@@ -9,7 +9,8 @@ import { IRError, type Node, type VarArg } from "../ir/index.js";
 import { lossAtLastStep, readersOf, targetsAreClasses, type Program, type Stage, type StepOutput } from "../time/index.js";
 import { type Buffer, type BufferType, type Role } from "./buffers.js";
 import { LastingPanels } from "./panels.js";
-import type { Schedule, Sink, Tiling } from "./kernel.js";
+import type { Kernel, Schedule, Sink, Tiling } from "./kernel.js";
+import { readsOf } from "./phases.js";
 import { schedule } from "./schedule.js";
 import { trainBuffers, type Optimizer, type TrainBuffers } from "./train.js";
 
@@ -31,6 +32,14 @@ class BufferTable {
     return buffer;
   }
 
+  /** Puts `next` where `buffer` was, in the table's order (a tape entry that holds one checkpoint segment). */
+  replace(buffer: Buffer, next: Buffer): void {
+    const at = this.all.indexOf(buffer);
+    if (at < 0) throw new IRError(`no ${buffer.role} buffer ${buffer.name} to replace`);
+    this.all[at] = next;
+    this.byKey.set(`${buffer.role}:${buffer.name}`, next);
+  }
+
   get(role: Role, name: string): Buffer {
     const buffer = this.byKey.get(`${role}:${name}`);
     if (!buffer) throw new IRError(`no ${role} buffer ${name}`);
@@ -39,6 +48,28 @@ class BufferTable {
 }
 
 type ScanStage = Extract<Stage, { kind: "scan" }>;
+
+/** How one scan is looped: its forward and backward schedules, and how a checkpointed build recomputes its tape. */
+export interface ScanSchedules {
+  readonly forward: Schedule;
+  readonly backward: Schedule | undefined;
+  readonly checkpoint?: Checkpointing | undefined;
+}
+
+/**
+ * A scan whose backward recomputes its tape segment by segment (rnnc compile
+ * --checkpoint). The forward stores the state entering every K-th step; for
+ * each segment the backward restores it into `working` and runs `recompute`,
+ * the forward step cut down to the next states and the tape entries that
+ * hold one segment (Buffer.segment). The other tape entries (those the
+ * backward reads over all steps at once, before or after its loop: a weight
+ * gradient summed over steps reads them in the order of the full-tape build)
+ * stay whole and are written by the forward as before.
+ */
+export interface Checkpointing {
+  readonly recompute: Schedule;
+  readonly states: readonly { readonly state: Buffer; readonly saved: Buffer; readonly working: Buffer }[];
+}
 
 /** Every buffer of the module and where each stage's values live. */
 export class MemoryLayout {
@@ -54,7 +85,10 @@ export class MemoryLayout {
   readonly train: TrainBuffers | undefined;
   private readonly readers: Map<string, number>;
 
-  constructor(readonly program: Program, dtype: BufferType, optimizer: Optimizer | undefined, readonly inference: boolean) {
+  constructor(
+    readonly program: Program, dtype: BufferType, optimizer: Optimizer | undefined, readonly inference: boolean,
+    readonly checkpoint = false,
+  ) {
     const t = (this.t = new BufferTable(dtype));
     const differentiable = !inference;
     this.readers = readersOf(program);
@@ -116,13 +150,13 @@ export class MemoryLayout {
     return (this.readers.get(name) ?? 0) > 1;
   }
 
-  scheduleScan(
-    stage: ScanStage, dtype: "f32" | "f64", lasting: LastingPanels, tiling: Tiling,
-  ): { forward: Schedule; backward: Schedule | undefined } {
+  scheduleScan(stage: ScanStage, dtype: "f32" | "f64", lasting: LastingPanels, tiling: Tiling): ScanSchedules {
     const { scan, prefix } = stage;
     const t = this.t;
     const firstOutput = scan.outputs[0]!.name;
-    const varBuffer = (phase: "forward" | "backward") => (node: Node): Buffer => {
+    /** The state each recomputed step reads and writes, in place of state_out (which holds the final state). */
+    const working = new Map<string, Buffer>();
+    const varBuffer = (phase: "forward" | "backward" | "recompute") => (node: Node): Buffer => {
       const v = node.arg as VarArg;
       switch (v.role) {
         case "param": return t.get("param", prefix + v.name);
@@ -130,6 +164,7 @@ export class MemoryLayout {
         case "target": return t.get("target", stage.writes[firstOutput]!);
         case "mask": return v.marks === "last" ? this.last! : this.mask;
         case "state":
+          if (phase === "recompute") return working.get(v.name)!;
           if (phase === "forward") return t.get("state_out", prefix + v.name);
           throw new IRError(`backward reads state ${v.name} directly; it should be on the tape`);
         case "seed": {
@@ -139,9 +174,9 @@ export class MemoryLayout {
         case "tape": return t.get("tape", prefix + v.name);
       }
     };
-    const sinkOf = ({ port: { kind, name } }: StepOutput): Sink => {
+    const sinkOf = (phase: "forward" | "backward" | "recompute") => ({ port: { kind, name } }: StepOutput): Sink => {
       switch (kind) {
-        case "next": return { kind: "deferred", buffer: t.get("state_out", prefix + name) };
+        case "next": return { kind: "deferred", buffer: phase === "recompute" ? working.get(name)! : t.get("state_out", prefix + name) };
         case "output": return { kind: "store", buffer: this.values(stage.writes[name]!) };
         case "loss": return { kind: "loss" };
         case "tape": return { kind: "store", buffer: t.get("tape", prefix + name) };
@@ -153,18 +188,72 @@ export class MemoryLayout {
         case "dparam": return { kind: "accumulate", buffer: t.get("grad", prefix + name) };
       }
     };
-    // Without a backward pass nothing reads the tape: the forward step stores none of it.
-    const forward = this.inference ? { ...scan.forward, outputs: scan.forward.outputs.filter((o) => o.port.kind !== "tape") } : scan.forward;
     const title = prefix === "" ? "" : prefix;
-    return {
+    const scheduleBackward = (panels: LastingPanels) => schedule({
+      fn: scan.backward, title: `${title}backward`, varBuffer: varBuffer("backward"), sinkOf: sinkOf("backward"), dtype,
+      lastingPanels: (p, transpose) => panels.of("backward", p, transpose), tiling,
+    });
+    // Which tape entries the backward reads only in its loop, from a schedule made to be asked (its panels go nowhere).
+    const probe = this.checkpoint && !this.inference ? scheduleBackward(new LastingPanels(tiling)) : undefined;
+    const segmented = probe ? this.segmentTape(stage, probe) : new Set<string>();
+    // Without a backward pass nothing reads the tape: the forward step stores none of it; with
+    // checkpoints the forward stores only the entries kept whole, the recomputation the others.
+    const stores = (o: StepOutput) => o.port.kind !== "tape" || (!this.inference && !segmented.has(o.port.name));
+    const forward = { ...scan.forward, outputs: scan.forward.outputs.filter(stores) };
+    const scheduled: ScanSchedules = {
       forward: schedule({
-        fn: forward, title: `${title}forward`, varBuffer: varBuffer("forward"), sinkOf, dtype,
+        fn: forward, title: `${title}forward`, varBuffer: varBuffer("forward"), sinkOf: sinkOf("forward"), dtype,
         lastingPanels: (p, transpose) => lasting.of("forward", p, transpose), tiling,
       }),
-      backward: this.inference ? undefined : schedule({
-        fn: scan.backward, title: `${title}backward`, varBuffer: varBuffer("backward"), sinkOf, dtype,
-        lastingPanels: (p, transpose) => lasting.of("backward", p, transpose), tiling,
-      }),
+      backward: this.inference ? undefined : scheduleBackward(lasting),
     };
+    if (segmented.size === 0) return scheduled;
+    const states = scan.states.map((st) => {
+      const row = { perStep: false, batched: true, type: dtype, place: undefined } as const;
+      const state = t.get("state_out", prefix + st.name);
+      const saved: Buffer = { ...row, name: `${prefix}${st.name}.checkpoints`, role: "tape", shape: st.shape, perStep: true, segment: true };
+      const held: Buffer = { ...row, name: `${prefix}${st.name}.recomputed`, role: "scratch", shape: st.shape };
+      working.set(st.name, held);
+      return { state, saved, working: held };
+    });
+    const recomputed = (o: StepOutput) => o.port.kind === "next" || (o.port.kind === "tape" && segmented.has(o.port.name));
+    const recompute = schedule({
+      fn: { ...scan.forward, outputs: scan.forward.outputs.filter(recomputed) }, title: `${title}recompute`,
+      varBuffer: varBuffer("recompute"), sinkOf: sinkOf("recompute"), dtype,
+      lastingPanels: (p, transpose) => lasting.of("backward", p, transpose), tiling,
+    });
+    return { ...scheduled, checkpoint: { recompute: withinSegment(recompute), states } };
   }
+
+  /**
+   * Gives every tape entry of the scan that the backward reads only inside
+   * its loop a region of one segment (replacing its buffer in the table);
+   * returns their names. An entry a kernel before or after the loop reads
+   * over all steps stays whole.
+   */
+  private segmentTape(stage: ScanStage, backward: Schedule): Set<string> {
+    const wholeReads = new Set([...backward.before, ...backward.after].flatMap((k) => [...readsOf(k, backward.located)]));
+    const names = new Set<string>();
+    for (const e of stage.scan.tape) {
+      const buffer = this.t.get("tape", stage.prefix + e.name);
+      if (wholeReads.has(buffer) || !buffer.batched) continue;
+      this.t.replace(buffer, { ...buffer, segment: true });
+      names.add(e.name);
+    }
+    return names;
+  }
+}
+
+/** The recomputation's values that cross its phases need a row per step of one segment only: it runs a segment at a time. */
+function withinSegment(s: Schedule): Schedule {
+  const swapped = new Map(s.scratch.filter((b) => b.perStep && b.batched).map((b) => [b, { ...b, segment: true as const }]));
+  const swap = (b: Buffer) => swapped.get(b) ?? b;
+  const retarget = (k: Kernel): Kernel => ("dest" in k ? ({ ...k, dest: swap(k.dest) } as Kernel) : k);
+  return {
+    before: s.before.map(retarget),
+    loop: s.loop.map(retarget),
+    after: s.after.map(retarget),
+    located: new Map([...s.located].map(([n, b]) => [n, swap(b)])),
+    scratch: s.scratch.map(swap),
+  };
 }

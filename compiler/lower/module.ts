@@ -22,7 +22,9 @@ import { schedule } from "./schedule.js";
 import { mergeAdjoint, mergeSequences, reverseSequences, type SequenceFrame } from "./sequences.js";
 import { emitTrainStep, type Optimizer } from "./train.js";
 import { binaryen, noInlinePrefix, WasmModule, type Expr, type FunctionBuilder } from "./wasm.js";
-import { MemoryLayout } from "./memory-layout.js";
+import { MemoryLayout, type Checkpointing, type ScanSchedules } from "./memory-layout.js";
+import { CheckpointCode } from "./checkpoint.js";
+import type { StepContext } from "./site.js";
 
 export interface LowerOptions {
   readonly dtype: "f32" | "f64";
@@ -38,12 +40,14 @@ export interface LowerOptions {
   readonly inference: boolean;
   /** Relaxed SIMD: the product kernel multiplies and adds in one relaxed_madd. */
   readonly relaxedSimd?: boolean;
+  /** Gradient checkpointing (checkpoint.ts): a tape of one segment of ⌈√steps⌉ steps, recomputed in backward. */
+  readonly checkpoint?: boolean;
 }
 
 export interface Lowered {
   readonly abi: Abi;
   /** Forward and backward schedule of each scan, for dumps. */
-  readonly schedules: readonly { readonly prefix: string; readonly forward: Schedule; readonly backward: Schedule | undefined }[];
+  readonly schedules: readonly ({ readonly prefix: string } & ScanSchedules)[];
   /** Emits the module; the Binaryen module is disposed afterwards. */
   emit(): { binary: Uint8Array; text: string };
 }
@@ -52,12 +56,15 @@ export interface Lowered {
 export function lowerProgram(program: Program, options: LowerOptions): Lowered {
   const { dtype, capacity } = options;
   if (options.inference && options.train) throw new BuildError("an inference build has no backward pass to train with: leave out the optimizer or the inference option");
-  const layout = new MemoryLayout(program, dtype, options.train, options.inference);
-  const scheduled = new Map<Stage, { forward: Schedule; backward: Schedule | undefined }>();
+  if (options.inference && options.checkpoint) throw new BuildError("an inference build keeps no tape to checkpoint: leave out the checkpoint or the inference option");
+  const layout = new MemoryLayout(program, dtype, options.train, options.inference, options.checkpoint ?? false);
+  const scheduled = new Map<Stage, ScanSchedules>();
   const tiling = defaultTiling;
   const lasting = new LastingPanels(tiling);
   for (const stage of program.stages) if (stage.kind === "scan") scheduled.set(stage, layout.scheduleScan(stage, dtype, lasting, tiling));
-  const scratch = [...scheduled.values()].flatMap((s) => [...s.forward.scratch, ...(s.backward?.scratch ?? [])]);
+  const scratch = [...scheduled.values()].flatMap((s) => [
+    ...s.forward.scratch, ...(s.backward?.scratch ?? []), ...(s.checkpoint ? CheckpointCode.buffers(s.checkpoint) : []),
+  ]);
   const buffers = [...layout.t.all, ...lasting.buffers(), ...scratch];
   const plan = planMemory(buffers);
   const memoryBytes = atCapacity(plan.memory, capacity);
@@ -72,7 +79,8 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
   }
 
   const abi: Abi = {
-    abi: 2,
+    // Regions of one checkpoint segment are sized by a term ABI 2 does not have: such a module is version 3.
+    abi: buffers.some((b) => b.segment) ? 3 : 2,
     name: options.name,
     dtype,
     simd: options.simd,
@@ -121,7 +129,7 @@ function abiEntry(dtype: string) {
   return (b: Buffer): TensorEntry => ({
     name: b.name,
     role: b.role,
-    shape: [...(b.perStep ? ["steps" as const] : []), ...(b.batched ? ["batch" as const] : []), ...b.shape],
+    shape: [...(b.perStep ? [b.segment ? "segment" as const : "steps" as const] : []), ...(b.batched ? ["batch" as const] : []), ...b.shape],
     offset: abiOffset(b),
     ...(b.type !== dtype ? { dtype: b.type } : {}),
     ...(b.idsBelow !== undefined ? { idsBelow: b.idsBelow } : {}),
@@ -147,7 +155,7 @@ class Emitter {
     private readonly mod: WasmModule,
     private readonly options: LowerOptions,
     private readonly layout: MemoryLayout,
-    private readonly scheduled: ReadonlyMap<Stage, { forward: Schedule; backward: Schedule | undefined }>,
+    private readonly scheduled: ReadonlyMap<Stage, ScanSchedules>,
     private readonly lasting: LastingPanels,
   ) {
     this.scalar = lanesFor(mod, options.dtype);
@@ -183,28 +191,36 @@ class Emitter {
    * bidirectional tagger, its forward took 7.6 ms in one function and 4.5 ms
    * in one per scan. Kept out of line (wasm.ts).
    */
-  private scanFunction(caller: Frame, pass: "forward" | "backward", index: number, setup: (f: Frame) => Expr[], s: Schedule): Expr {
+  private scanFunction(
+    caller: Frame, pass: "forward" | "backward", index: number, setup: (f: Frame) => Expr[], s: Schedule, checkpoint: Checkpointing | undefined,
+  ): Expr {
     const m = this.mod.raw;
     const f = this.frame();
     const name = `${noInlinePrefix}${pass}_scan${index}`;
-    f.fb.finish(name, binaryen.f64, [
-      f.fb.set(f.loss, m.f64.const(0)),
-      ...this.prologue(f),
-      ...setup(f),
-      ...this.scanBody(f, s, pass === "forward" ? "up" : "down"),
-      f.fb.get(f.loss, binaryen.f64),
-    ]);
+    const checkpoints = checkpoint && new CheckpointCode(f, checkpoint);
+    // In this order: a region's start is read into a local where it is first used (buffers.ts).
+    const head = [f.fb.set(f.loss, m.f64.const(0)), ...this.prologue(f), ...(checkpoints ? [checkpoints.prologue()] : []), ...setup(f)];
+    const body = checkpoints && pass === "backward"
+      ? checkpoints.backward(s, (schedule, t, batch, segment) => this.kernelEmitter(f, schedule, t, batch, segment))
+      : this.scanBody(f, s, pass === "forward" ? "up" : "down", checkpoints ? [checkpoints.save()] : []);
+    f.fb.finish(name, binaryen.f64, [...head, ...body, f.fb.get(f.loss, binaryen.f64)]);
     return m.call(name, [this.get(caller, caller.batch), this.get(caller, caller.steps)], binaryen.f64);
   }
 
-  /** A scan's phases: the kernels over all steps before the loop, the loop (up or down in time), those after it. */
-  private scanBody(f: Frame, s: Schedule, direction: "up" | "down"): Expr[] {
+  private kernelEmitter(f: Frame, s: Schedule, t: number, batch: number, segment?: StepContext["segment"]): KernelEmitter {
+    const context = { fb: f.fb, vec: this.vec, scalar: this.scalar, t, batch, located: s.located, loss: f.loss };
+    return new KernelEmitter(segment ? { ...context, segment } : context);
+  }
+
+  /**
+   * A scan's phases: the kernels over all steps before the loop, the loop (up
+   * or down in time, each step first running `first`), those after it.
+   */
+  private scanBody(f: Frame, s: Schedule, direction: "up" | "down", first: readonly Expr[]): Expr[] {
     const m = this.mod.raw;
-    const emitter = (t: number, batch: number) =>
-      new KernelEmitter({ fb: f.fb, vec: this.vec, scalar: this.scalar, t, batch, located: s.located, loss: f.loss });
-    const all = emitter(f.zero, f.rows);
-    const step = emitter(f.t, f.batch);
-    const body = s.loop.map((k) => step.emit(k));
+    const all = this.kernelEmitter(f, s, f.zero, f.rows);
+    const step = this.kernelEmitter(f, s, f.t, f.batch);
+    const body = [...first, ...s.loop.map((k) => step.emit(k))];
     const loop = body.length === 0 ? [] : [direction === "up" ? f.fb.forLoop(f.t, m.i32.const(0), this.get(f, f.steps), 1, body) : f.fb.forLoopDown(f.t, this.get(f, f.steps), body)];
     return [...s.before.map((k) => all.emit(k)), ...loop, ...s.after.map((k) => all.emit(k))];
   }
@@ -256,9 +272,9 @@ class Emitter {
     const addLoss = (call: Expr) => f.fb.set(f.loss, m.f64.add(f.fb.get(f.loss, binaryen.f64), call));
     this.layout.program.stages.forEach((stage, index) => {
       if (stage.kind === "scan") {
-        const s = this.scheduled.get(stage)!.forward;
+        const { forward: s, checkpoint } = this.scheduled.get(stage)!;
         const setup = (g: Frame) => stage.scan.states.map((st) => this.copyRows(g, t.get("state_in", stage.prefix + st.name), t.get("state_out", stage.prefix + st.name)));
-        body.push(addLoss(this.scanFunction(f, "forward", index, setup, s)));
+        body.push(addLoss(this.scanFunction(f, "forward", index, setup, s, checkpoint)));
       } else if (stage.kind === "reverse") {
         body.push(reverseSequences(this.sequenceFrame(f), this.layout.values(stage.from), this.layout.values(stage.to), false));
       } else {
@@ -290,13 +306,14 @@ class Emitter {
     for (const buffer of this.layout.accumulated) body.push(this.fillZero(f, buffer));
     for (const [index, stage] of [...program.stages.entries()].reverse()) {
       if (stage.kind === "scan") {
-        const s = this.scheduled.get(stage)!.backward!;
+        const { backward, checkpoint } = this.scheduled.get(stage)!;
+        const s = backward!;
         const setup = (g: Frame) => stage.scan.states.map((st) =>
           program.loss === "none"
             ? this.copyRows(g, t.get("grad_state_out", stage.prefix + st.name), t.get("grad", stage.prefix + st.name))
             : this.fillZero(g, t.get("grad", stage.prefix + st.name)),
         );
-        body.push(m.drop(this.scanFunction(f, "backward", index, setup, s)));
+        body.push(m.drop(this.scanFunction(f, "backward", index, setup, s, checkpoint)));
       } else if (stage.kind === "reverse") {
         const l = this.layout;
         body.push(reverseSequences(this.sequenceFrame(f), l.cotangent(stage.to), l.cotangent(stage.from), l.accumulates(stage.from)));

@@ -21,6 +21,13 @@ export interface StepContext {
   readonly located: ReadonlyMap<Node, Buffer>;
   /** f64 local accumulating the loss. */
   readonly loss: number;
+  /**
+   * In a checkpointed backward: the segment's first step (an i32 local), from
+   * which a segment region (Buffer.segment) counts its steps; and, for kernels
+   * over all of a segment's steps at once, its first row (first step · batch)
+   * in every other per-step region, where t is then unused.
+   */
+  readonly segment?: { readonly start: number; readonly firstRow?: number };
 }
 
 const i32 = binaryen.i32;
@@ -49,8 +56,22 @@ export class KernelSite {
     const m = this.m;
     if (!buffer.perStep) return regionStart(this.ctx.fb, buffer);
     const rowBytes = sizeOf(buffer.shape) * bytesOf(buffer.type);
+    const segment = this.ctx.segment;
+    if (segment?.firstRow !== undefined) {
+      if (buffer.segment) return regionStart(this.ctx.fb, buffer);
+      if (!buffer.batched) throw new IRError(`${buffer.role} ${buffer.name}: one row per step cannot be read over a segment's steps`);
+      return m.i32.add(regionStart(this.ctx.fb, buffer), m.i32.mul(this.get(segment.firstRow), this.c(rowBytes)));
+    }
     const stepBytes = buffer.batched ? m.i32.mul(this.get(this.ctx.batch), this.c(rowBytes)) : this.c(rowBytes);
-    return m.i32.add(regionStart(this.ctx.fb, buffer), m.i32.mul(this.get(this.ctx.t), stepBytes));
+    const step = buffer.segment ? this.segmentStep() : this.get(this.ctx.t);
+    return m.i32.add(regionStart(this.ctx.fb, buffer), m.i32.mul(step, stepBytes));
+  }
+
+  /** The step within the segment: t − the segment's first step. */
+  private segmentStep(): Expr {
+    const segment = this.ctx.segment;
+    if (!segment) throw new IRError("a segment region is read outside a checkpointed backward");
+    return this.m.i32.sub(this.get(this.ctx.t), this.get(segment.start));
   }
 
   /** Start of batch entry b (a local) of a value stored in `buffer`. */

@@ -62,19 +62,19 @@ export class FunctionBuilder {
     ]);
   }
 
-  /** for (i = start - 1; i >= 0; i--) body, counting down. */
-  forLoopDown(i: number, start: Expr, body: Expr[]): Expr {
+  /** for (i = start - 1; i >= until; i--) body, counting down (until: 0 unless given). */
+  forLoopDown(i: number, start: Expr, body: Expr[], until: () => Expr = () => this.mod.raw.i32.const(0)): Expr {
     const m = this.mod.raw;
     const label = this.mod.label("loopdown");
     const i32 = binaryen.i32;
     return m.block(null, [
       this.set(i, m.i32.sub(start, m.i32.const(1))),
       m.if(
-        m.i32.ge_s(this.get(i, i32), m.i32.const(0)),
+        m.i32.ge_s(this.get(i, i32), until()),
         m.loop(label, m.block(null, [
           ...body,
           this.set(i, m.i32.sub(this.get(i, i32), m.i32.const(1))),
-          m.br(label, m.i32.ge_s(this.get(i, i32), m.i32.const(0))),
+          m.br(label, m.i32.ge_s(this.get(i, i32), until())),
         ])),
       ),
     ]);

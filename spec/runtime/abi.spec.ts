@@ -4,7 +4,7 @@
 
 import { describe, it, expect } from "vitest";
 import { parseAbi, readAbiSection, RnncAbiError } from "../../runtime/index.js";
-import { atCapacity } from "../../runtime/abi.js";
+import { atCapacity, resolveShape } from "../../runtime/abi.js";
 import { tinyAbi, tinyModule } from "./tiny-module.js";
 
 type RawAbi = ReturnType<typeof tinyAbi>;
@@ -37,7 +37,7 @@ describe("parseAbi", () => {
 
   it("refuses a missing or unknown version", () => {
     expect(parseTweaked((a) => delete (a as Partial<RawAbi>).abi)).toThrow(/missing field "abi"/);
-    expect(parseTweaked((a) => (a.abi = 3 as never))).toThrow(/unsupported ABI version 3; this runtime reads versions 1 and 2/);
+    expect(parseTweaked((a) => (a.abi = 4 as never))).toThrow(/unsupported ABI version 4; this runtime reads versions 1, 2, 3/);
     expect(parseTweaked((a) => ((a as Record<string, unknown>).abi = "1"))).toThrow(/unsupported ABI version "1"/);
   });
 
@@ -147,6 +147,31 @@ describe("parseAbi, version 2", () => {
     const abi = tinyAbi() as unknown as { tensors: Record<string, unknown>[] };
     abi.tensors[4]!.offset = { base: 2048, batch: 16, steps: 0, batchSteps: 0 };
     expect(() => parseAbi(JSON.stringify(abi))).toThrow(/\(x\)\.offset: expected a non-negative integer, got/);
+  });
+});
+
+describe("parseAbi, version 3 (checkpointed modules)", () => {
+  const parse = (version: number, tweak: (abi: ReturnType<typeof tinyAbiV2>) => void) => () => {
+    const abi = tinyAbiV2();
+    abi.abi = version;
+    tweak(abi);
+    return parseAbi(JSON.stringify(abi));
+  };
+  const segmentTape = (a: ReturnType<typeof tinyAbiV2>) => {
+    a.tensors.push({ name: "t0", role: "tape", shape: ["segment", "batch", 2], offset: { base: 2048, batch: 16, steps: 0, batchSteps: 20 } });
+    a.memory = { base: 2048, batch: 16, steps: 0, batchSteps: 20, batchSegment: 8 };
+  };
+
+  it("reads the segment term and extent and evaluates them at ⌈√S⌉ steps", () => {
+    const abi = parse(3, segmentTape)();
+    expect(abi.memory).toEqual({ base: 2048, batch: 16, steps: 0, batchSteps: 20, batchSegment: 8 });
+    expect(atCapacity(abi.memory!, { batch: 3, steps: 10 })).toBe(2048 + 16 * 3 + 20 * 30 + 8 * 3 * 4);
+    expect(resolveShape(abi.tensors.at(-1)!.shape, { batch: 3, steps: 16 })).toEqual([4, 3, 2]);
+  });
+
+  it("refuses them in version 2, and the segment extent on a tensor a host touches", () => {
+    expect(parse(2, segmentTape)).toThrow(/ABI\.memory\.batchSegment: a term of version 3 in a version 2 module/);
+    expect(parse(3, (a) => (a.tensors[4]!.shape = ["segment", "batch", 2]))).toThrow(/\(x\)\.shape\[0\]: expected a non-negative integer or "steps" or "batch", got "segment"/);
   });
 });
 

@@ -61,6 +61,6 @@ describe("layoutError", () => {
     const refused = layoutError(LAYOUT_STATUS.growRefused, capacity, 3 * 2 ** 30)!;
     expect(refused).toBeInstanceOf(RnncError);
     expect(refused.message).toMatch(/the engine refused to grow the memory to 3072\.0 MiB; choose a smaller capacity/);
-    expect(layoutError(9, capacity, 1)!.message).toMatch(/returned 9, which ABI version 2 does not define/);
+    expect(layoutError(9, capacity, 1)!.message).toMatch(/returned 9, which ABI versions 2 and 3 do not define/);
   });
 });

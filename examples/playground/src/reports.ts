@@ -36,7 +36,9 @@ const shapeText = (entry: TensorEntry) => `[${entry.shape.join(", ")}]`;
 /** A fixed offset, or (ABI 2) a region's offset at the capacity B × S a host chooses: 1024 + 64·B + 512·B·S. */
 function offsetText(offset: number | OffsetForm): string {
   if (typeof offset === "number") return String(offset);
-  const terms = [[offset.base, ""], [offset.batch, "·B"], [offset.steps, "·S"], [offset.batchSteps, "·B·S"]] as const;
+  const terms = [
+    [offset.base, ""], [offset.batch, "·B"], [offset.steps, "·S"], [offset.batchSteps, "·B·S"], [offset.batchSegment ?? 0, "·B·⌈√S⌉"],
+  ] as const;
   return terms.filter(([k], i) => k !== 0 || i === 0).map(([k, unit]) => `${k}${unit}`).join(" + ");
 }
 
