@@ -155,7 +155,11 @@ export const schedule: Pass<Staged<TapedScan>, Lowered & { readonly staged: Stag
   }),
   print: (lowered) =>
     lowered.schedules
-      .map((s) => [printSchedule(s.forward, `${s.prefix}forward`), ...(s.backward ? [printSchedule(s.backward, `${s.prefix}backward`)] : [])].join("\n"))
+      .map((s) => [
+        printSchedule(s.forward, `${s.prefix}forward`),
+        ...(s.backward ? [printSchedule(s.backward, `${s.prefix}backward`)] : []),
+        ...(s.checkpoint ? [printSchedule(s.checkpoint.recompute, `${s.prefix}recompute (each checkpoint segment)`)] : []),
+      ].join("\n"))
       .join("\n"),
   verify: (lowered) => verifySchedules(lowered.schedules, "schedule"),
 };
