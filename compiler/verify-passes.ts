@@ -4,12 +4,16 @@
 // postconditions the builders do not already enforce: that a program's
 // stages read only sequences written before them, that a differentiated step
 // has a cotangent for everything it must, that the backward step reads no
-// state the tape did not keep, that every kernel operand has a buffer, and
-// that no two regions of the memory plan overlap at any capacity.
+// state the tape did not keep, that every kernel operand has a buffer, that
+// a checkpointed backward reads a segment's tape only where it recomputed it,
+// and that no two regions of the memory plan overlap at any capacity.
 
 import { IRError, printNode, topoOrder, verify, type Fn, type Node, type VarArg } from "./ir/index.js";
 import { scansOf, type Port, type Program, type StepFn, type StepPair, type TapedScan } from "./time/index.js";
 import { kindOf, type Schedule } from "./lower/kernel.js";
+import type { Buffer } from "./lower/buffers.js";
+import type { Checkpointing, ScanSchedules } from "./lower/memory-layout.js";
+import { readsOf } from "./lower/phases.js";
 import { mayFuse } from "./lower/op-kernels.js";
 import { isInternalRole, type Abi } from "../runtime/abi.js";
 import { placeTensors } from "../runtime/layout.js";
@@ -80,9 +84,10 @@ export function verifyTaped(program: Program<TapedScan>, pass: string): void {
 }
 
 /** Every value a kernel reads is a var, a constant, stored in a buffer, or fused into that kernel. */
-export function verifySchedules(schedules: readonly { prefix: string; forward: Schedule; backward: Schedule | undefined }[], pass: string): void {
-  for (const { prefix, forward, backward } of schedules) {
-    for (const [phase, s] of [["forward", forward], ["backward", backward]] as const) {
+export function verifySchedules(schedules: readonly ({ prefix: string } & ScanSchedules)[], pass: string): void {
+  for (const { prefix, forward, backward, checkpoint } of schedules) {
+    if (checkpoint && backward) verifyCheckpoint(forward, backward, checkpoint, `${pass} ${prefix}`);
+    for (const [phase, s] of [["forward", forward], ["backward", backward], ["recompute", checkpoint?.recompute]] as const) {
       if (!s) continue;
       for (const kernel of [...s.before, ...s.loop, ...s.after]) {
         for (const { node: root, fuses } of kindOf(kernel).operands(kernel)) {
@@ -97,6 +102,35 @@ export function verifySchedules(schedules: readonly { prefix: string; forward: S
           }
         }
       }
+    }
+  }
+}
+
+/**
+ * What checkpointing promises (checkpoint.ts): a region of one segment is
+ * read by the backward only inside its loop, where the recomputation of the
+ * same segment wrote it; the forward writes none of them; the recomputation
+ * adds to no loss and writes nothing but its tape, its state and its scratch,
+ * so a segment recomputed changes nothing the backward or the host reads.
+ */
+function verifyCheckpoint(forward: Schedule, backward: Schedule, c: Checkpointing, at: string): void {
+  const dests = (s: Schedule) => [...s.before, ...s.loop, ...s.after].flatMap((k) => ("dest" in k ? [k.dest] : []));
+  const name = (b: Buffer) => `${b.role} ${b.name}`;
+  for (const k of [...backward.before, ...backward.after]) {
+    for (const b of readsOf(k, backward.located)) {
+      if (b.segment) throw new IRError(`${at}backward: a ${k.kind} kernel over all steps reads ${name(b)}, which holds one segment`);
+    }
+  }
+  for (const b of dests(forward)) if (b.segment) throw new IRError(`${at}forward: writes ${name(b)}, which the recomputation writes`);
+  const recomputed = new Set(dests(c.recompute));
+  const own = new Set([...c.recompute.scratch, ...c.states.map((s) => s.working)]);
+  for (const k of [...c.recompute.before, ...c.recompute.loop, ...c.recompute.after]) {
+    if (k.kind === "loss") throw new IRError(`${at}recompute: adds to the loss, which the forward already counted`);
+    if ("dest" in k && k.dest.role !== "tape" && !own.has(k.dest)) throw new IRError(`${at}recompute: writes ${name(k.dest)}`);
+  }
+  for (const k of backward.loop) {
+    for (const b of readsOf(k, backward.located)) {
+      if (b.segment && !recomputed.has(b)) throw new IRError(`${at}backward: reads ${name(b)}, which the recomputation never writes`);
     }
   }
 }

@@ -10,7 +10,8 @@ import { bake, differentiate, instantiate, memory, parse, schedule, simplify, ta
 import { instantiateModel as load } from "../runtime/model.js";
 import { decodeParams, initParams } from "../runtime/index.js";
 import { withoutCustomSection } from "../compiler/lower/bake.js";
-import { Graph } from "../compiler/ir/index.js";
+import { Graph, type Node } from "../compiler/ir/index.js";
+import { readsOf } from "../compiler/lower/phases.js";
 import type { Abi } from "../runtime/abi.js";
 
 const file = "examples/lstm.ts";
@@ -66,6 +67,31 @@ describe("the pipeline's passes", () => {
     const brokenSchedule = { ...first!.forward, loop: [product], located: unlocated };
     const broken = { ...lowered, schedules: [{ ...first!, forward: brokenSchedule }] };
     expect(() => schedule.verify(broken)).toThrow(/schedule forward: a (matvec|elementwise) kernel reads .* which has no buffer/);
+  });
+
+  it("the schedule's verifier refuses a checkpointed backward that could read a segment it did not recompute", () => {
+    const taped = front().taped;
+    const lowered = schedule.run(taped, { ...context, checkpoint: true });
+    expect(() => schedule.verify(lowered)).not.toThrow();
+    const [first] = lowered.schedules;
+    const c = first!.checkpoint!;
+    const segmentWriter = c.recompute.loop.find((k) => "dest" in k && k.dest.segment)!;
+    const withBackward = (s: typeof first) => ({ ...lowered, schedules: [s!] });
+    // The same tape entry written by the forward as well: the forward holds no segment.
+    const forwardWrites = { ...first!, forward: { ...first!.forward, loop: [...first!.forward.loop, segmentWriter] } };
+    expect(() => schedule.verify(withBackward(forwardWrites))).toThrow(/schedule forward: writes tape t\d+, which the recomputation writes/);
+    // A recomputation that no longer writes it.
+    const recompute = { ...c.recompute, loop: c.recompute.loop.filter((k) => k !== segmentWriter) };
+    const unwritten = { ...first!, checkpoint: { ...c, recompute } };
+    expect(() => schedule.verify(withBackward(unwritten))).toThrow(/schedule backward: reads tape t\d+, which the recomputation never writes/);
+    // A recomputation that counts the loss again.
+    const lossKernel = { kind: "loss" as const, src: (segmentWriter as { root: Node }).root };
+    const counted = { ...first!, checkpoint: { ...c, recompute: { ...c.recompute, loop: [...c.recompute.loop, lossKernel] } } };
+    expect(() => schedule.verify(withBackward(counted))).toThrow(/schedule recompute: adds to the loss/);
+    // A kernel over all steps of the backward reading a segment.
+    const reader = first!.backward!.loop.find((k) => [...readsOf(k, first!.backward!.located)].some((b) => b.segment))!;
+    const overAll = { ...first!, backward: { ...first!.backward!, after: [...first!.backward!.after, reader] } };
+    expect(() => schedule.verify(withBackward(overAll))).toThrow(/schedule backward: a \w+ kernel over all steps reads tape t\d+, which holds one segment/);
   });
 
   it("the memory plan's verifier refuses overlapping regions", () => {
