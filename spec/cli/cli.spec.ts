@@ -321,6 +321,21 @@ describe("compile and inspect", () => {
     }
   });
 
+  it("--checkpoint writes an ABI 3 module with a segment's tape and a C header that computes its segment, and excludes --inference", () => {
+    const out = join(tmp, "elman-checkpoint.wasm");
+    const run = rnnc("compile", elman, "--dims", "I=2,H=3", "--checkpoint", "--header", "-o", out, "--dump-after", "schedule");
+    expect(run.code, run.err).toBe(0);
+    expect(run.out).toContain("recompute (each checkpoint segment) schedule {");
+    const abi = parseAbi(JSON.stringify(JSON.parse(rnnc("inspect", out, "--json").out)));
+    expect(abi.abi).toBe(3);
+    expect(abi.tensors.filter((t) => t.role === "tape" && t.shape[0] === "segment").length).toBeGreaterThan(0);
+    expect(rnnc("inspect", out).out).toMatch(/·B·⌈√S⌉/);
+    expect(readFileSync(join(tmp, "elman-checkpoint.h"), "utf8")).toMatch(/RNNC_SEGMENT_STEPS\(S\) ceil\(sqrt\(\(double\)\(S\)\)\)/);
+    const refused = rnnc("compile", elman, "--dims", "I=2,H=3", "--checkpoint", "--inference", "-o", out);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain("--inference and --checkpoint exclude each other");
+  });
+
   it("without -o writes FILE.wasm next to the cell file, and CELL.wasm with --cell", () => {
     const single = join(tmp, "single.ts");
     copyFileSync(elman, single);
