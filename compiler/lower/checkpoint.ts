@@ -32,10 +32,13 @@ export interface ScanLocals {
   readonly t: number;
   readonly zero: number;
   readonly rows: number;
+  readonly loss: number;
 }
 
-/** Kernel emitters of a schedule at step t over `batch` rows, within a segment when given. */
-export type EmitterOf = (s: Schedule, t: number, batch: number, segment?: StepContext["segment"]) => KernelEmitter;
+/** Kernel emitters of a schedule in function `fb` at step t over `batch` rows, within a segment when given. */
+export type EmitterOf = (
+  fb: FunctionBuilder, loss: number, s: Schedule, t: number, batch: number, segment?: StepContext["segment"],
+) => KernelEmitter;
 
 export class CheckpointCode {
   /** K: the steps of one segment. */
@@ -44,8 +47,8 @@ export class CheckpointCode {
     this.every = f.fb.local(i32);
   }
 
-  private get(local: number): Expr {
-    return this.f.fb.get(local, i32);
+  private get(local: number, fb = this.f.fb): Expr {
+    return fb.get(local, i32);
   }
 
   /** K = ⌈√steps⌉, set once on entry. */
@@ -53,15 +56,15 @@ export class CheckpointCode {
     return this.f.fb.set(this.every, segmentStepsOf(this.f.fb.mod.raw, this.get(this.f.steps)));
   }
 
-  /** Copies `batch` rows of each state to checkpoint `index` (an expression), or from it to the recomputed state. */
-  private copy(index: () => Expr, direction: "save" | "restore"): Expr[] {
-    const m = this.f.fb.mod.raw;
+  /** Copies `batch` rows of each state to checkpoint `index`, or from it to the recomputed state. */
+  private copy(fb: FunctionBuilder, batch: number, index: () => Expr, direction: "save" | "restore"): Expr[] {
+    const m = fb.mod.raw;
     return this.c.states.map(({ state, saved, working }) => {
-      const bytes = () => m.i32.mul(this.get(this.f.batch), m.i32.const(sizeOf(state.shape) * bytesOf(state.type)));
-      const slot = m.i32.add(regionStart(this.f.fb, saved), m.i32.mul(index(), bytes()));
+      const bytes = () => m.i32.mul(this.get(batch, fb), m.i32.const(sizeOf(state.shape) * bytesOf(state.type)));
+      const slot = m.i32.add(regionStart(fb, saved), m.i32.mul(index(), bytes()));
       return direction === "save"
-        ? m.memory.copy(slot, regionStart(this.f.fb, state), bytes())
-        : m.memory.copy(regionStart(this.f.fb, working), slot, bytes());
+        ? m.memory.copy(slot, regionStart(fb, state), bytes())
+        : m.memory.copy(regionStart(fb, working), slot, bytes());
     });
   }
 
@@ -70,34 +73,52 @@ export class CheckpointCode {
     const m = this.f.fb.mod.raw;
     const t = () => this.get(this.f.t);
     const due = m.i32.eqz(m.i32.rem_u(t(), this.get(this.every)));
-    return m.if(due, m.block(null, this.copy(() => m.i32.div_u(t(), this.get(this.every)), "save")));
+    return m.if(due, m.block(null, this.copy(this.f.fb, this.f.batch, () => m.i32.div_u(t(), this.get(this.every)), "save")));
+  }
+
+  /**
+   * The function (batch, start, end) that recomputes steps [start, end) of a
+   * segment from its checkpoint (number start / K). Out of line, as each scan
+   * is (module.ts: a function of too many values is compiled worse by V8):
+   * measured on LSTM I=64 H=128 B=16 T=64, the backward with the
+   * recomputation inline took 2.5× as long as without checkpoints.
+   */
+  private recomputeFunction(name: string, emitter: EmitterOf): void {
+    const fb = this.f.fb.mod.function([i32, i32, i32, i32]);
+    const m = fb.mod.raw;
+    const [batch, start, end, index] = [0, 1, 2, 3];
+    const [t, zero, firstRow, rows, loss] = [fb.local(i32), fb.local(i32), fb.local(i32), fb.local(i32), fb.local(binaryen.f64)];
+    const r = this.c.recompute;
+    const all = emitter(fb, loss, r, zero, rows, { start, firstRow });
+    const step = emitter(fb, loss, r, t, batch, { start });
+    const get = (local: number) => this.get(local, fb);
+    fb.finish(name, binaryen.none, [
+      fb.set(zero, m.i32.const(0)),
+      fb.set(firstRow, m.i32.mul(get(start), get(batch))),
+      fb.set(rows, m.i32.mul(m.i32.sub(get(end), get(start)), get(batch))),
+      ...this.copy(fb, batch, () => get(index), "restore"),
+      ...r.before.map((k) => all.emit(k)),
+      fb.forLoop(t, get(start), get(end), 1, r.loop.map((k) => step.emit(k))),
+      ...r.after.map((k) => all.emit(k)),
+    ]);
   }
 
   /** The backward scan's body: before its loop, the segments from the last, after its loop. */
-  backward(s: Schedule, emitter: EmitterOf): Expr[] {
+  backward(s: Schedule, emitter: EmitterOf, name: string): Expr[] {
     const { fb, batch, steps, t, zero, rows } = this.f;
     const m = fb.mod.raw;
-    const r = this.c.recompute;
-    const [segment, start, end, firstRow, segmentRows] = [0, 0, 0, 0, 0].map(() => fb.local(i32)) as [number, number, number, number, number];
-    const over = { start, firstRow };
-    const within = { start };
+    this.recomputeFunction(name, emitter);
+    const [segment, start, end] = [fb.local(i32), fb.local(i32), fb.local(i32)];
     const count = m.i32.div_u(m.i32.add(this.get(steps), m.i32.sub(this.get(this.every), m.i32.const(1))), this.get(this.every));
-    const recomputeAll = emitter(r, zero, segmentRows, over);
-    const recomputeStep = emitter(r, t, batch, within);
-    const backwardStep = emitter(s, t, batch, within);
+    const step = emitter(fb, this.f.loss, s, t, batch, { start });
     const each = [
       fb.set(start, m.i32.mul(this.get(segment), this.get(this.every))),
       fb.set(end, m.i32.add(this.get(start), this.get(this.every))),
       m.if(m.i32.gt_s(this.get(end), this.get(steps)), fb.set(end, this.get(steps))),
-      fb.set(firstRow, m.i32.mul(this.get(start), this.get(batch))),
-      fb.set(segmentRows, m.i32.mul(m.i32.sub(this.get(end), this.get(start)), this.get(batch))),
-      ...this.copy(() => this.get(segment), "restore"),
-      ...r.before.map((k) => recomputeAll.emit(k)),
-      fb.forLoop(t, this.get(start), this.get(end), 1, r.loop.map((k) => recomputeStep.emit(k))),
-      ...r.after.map((k) => recomputeAll.emit(k)),
-      fb.forLoopDown(t, this.get(end), s.loop.map((k) => backwardStep.emit(k)), () => this.get(start)),
+      m.call(name, [this.get(batch), this.get(start), this.get(end), this.get(segment)], binaryen.none),
+      fb.forLoopDown(t, this.get(end), s.loop.map((k) => step.emit(k)), () => this.get(start)),
     ];
-    const all = emitter(s, zero, rows);
+    const all = emitter(fb, this.f.loss, s, zero, rows);
     return [...s.before.map((k) => all.emit(k)), fb.forLoopDown(segment, count, each), ...s.after.map((k) => all.emit(k))];
   }
 

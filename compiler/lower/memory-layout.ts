@@ -1,9 +1,11 @@
 // compiler/lower — the buffers of a program and where each scan's values
 // live. In: a Program, the element type, the optimizer and whether the build
-// is for inference. Out: the MemoryLayout: every buffer of the module (params,
-// gradients, optimizer state, sequences, states, tape, masks) and, for each
-// scan, its forward and backward schedules with every var and output bound
-// to its buffer. module.ts plans their memory and emits the module.
+// is for inference or checkpointed. Out: the MemoryLayout: every buffer of
+// the module (params, gradients, optimizer state, sequences, states, tape,
+// masks) and, for each scan, its forward and backward schedules with every
+// var and output bound to its buffer, and in a checkpointed build the
+// schedule that recomputes its tape (checkpoint.ts emits it). module.ts plans
+// their memory and emits the module.
 
 import { IRError, type Node, type VarArg } from "../ir/index.js";
 import { lossAtLastStep, readersOf, targetsAreClasses, type Program, type Stage, type StepOutput } from "../time/index.js";

@@ -201,13 +201,13 @@ class Emitter {
     // In this order: a region's start is read into a local where it is first used (buffers.ts).
     const head = [f.fb.set(f.loss, m.f64.const(0)), ...this.prologue(f), ...(checkpoints ? [checkpoints.prologue()] : []), ...setup(f)];
     const body = checkpoints && pass === "backward"
-      ? checkpoints.backward(s, (schedule, t, batch, segment) => this.kernelEmitter(f, schedule, t, batch, segment))
+      ? checkpoints.backward(s, (fb, loss, schedule, t, batch, segment) => this.kernelEmitter({ fb, loss }, schedule, t, batch, segment), `${noInlinePrefix}recompute_scan${index}`)
       : this.scanBody(f, s, pass === "forward" ? "up" : "down", checkpoints ? [checkpoints.save()] : []);
     f.fb.finish(name, binaryen.f64, [...head, ...body, f.fb.get(f.loss, binaryen.f64)]);
     return m.call(name, [this.get(caller, caller.batch), this.get(caller, caller.steps)], binaryen.f64);
   }
 
-  private kernelEmitter(f: Frame, s: Schedule, t: number, batch: number, segment?: StepContext["segment"]): KernelEmitter {
+  private kernelEmitter(f: Pick<Frame, "fb" | "loss">, s: Schedule, t: number, batch: number, segment?: StepContext["segment"]): KernelEmitter {
     const context = { fb: f.fb, vec: this.vec, scalar: this.scalar, t, batch, located: s.located, loss: f.loss };
     return new KernelEmitter(segment ? { ...context, segment } : context);
   }
