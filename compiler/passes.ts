@@ -35,8 +35,8 @@ export interface PassContext {
   readonly train: Optimizer | undefined;
   readonly inference: boolean;
   readonly relaxedSimd: boolean;
-  /** Gradient checkpointing: the tape of one segment of ⌈√steps⌉ steps, recomputed during backward. */
-  readonly checkpoint: boolean;
+  /** Gradient checkpointing: the tape of one segment of ⌈√steps⌉ steps, recomputed during backward (off when absent). */
+  readonly checkpoint?: boolean | undefined;
   /** Parameter values to bake into the module, if any. */
   readonly params?: readonly ParamRecord[] | undefined;
 }
