@@ -186,6 +186,11 @@ export const diagnosticMessages = {
     message: "numeric literal {0} is out of range: it underflows f32 (smallest normal value about 1.2e-38)",
     hint: "write 0 if zero is meant",
   },
+  // Arguments of intrinsics.
+  RNNC220: {
+    message: "{0} takes a constant exponent: a number, or arithmetic on numbers",
+    hint: "for an exponent that varies, write exp(c * log(x)) (x > 0)",
+  },
 } as const satisfies Record<`RNNC${number}`, { message: string; hint?: string }>;
 
 /**

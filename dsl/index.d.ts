@@ -189,3 +189,13 @@ export declare function hardSigmoid(x: Tensor): Tensor;
 export declare function sum(x: Tensor): Tensor;
 /** Mean of all elements of x, sum(x) · (1 / number of elements): a scalar. */
 export declare function mean(x: Tensor): Tensor;
+/** |x|, elementwise; its derivative at 0 is taken as 0. */
+export declare function abs(x: Tensor): Tensor;
+/** x · x, elementwise; same shape as x. */
+export declare function square(x: Tensor): Tensor;
+/**
+ * x to the power c, elementwise, for a constant exponent c (a number, or
+ * arithmetic on numbers): products for integer c (any sign of x), a square
+ * root for half-integer c, e^(c·log x) otherwise (x ≥ 0). pow(x, 0) is 1.
+ */
+export declare function pow(x: Tensor, c: number): Tensor;

@@ -53,3 +53,6 @@ export const clip = intrinsic("clip");
 export const hardSigmoid = intrinsic("hardSigmoid");
 export const sum = intrinsic("sum");
 export const mean = intrinsic("mean");
+export const abs = intrinsic("abs");
+export const square = intrinsic("square");
+export const pow = intrinsic("pow");

@@ -23,6 +23,11 @@ export const vjpRules = {
   softplus: (y, g, b) => [b.apply("mul", [g, b.apply("sigmoid", [y.inputs[0]!])])],
   sqrt: (y, g, b) => [b.apply("div", [b.apply("mul", [b.constant(0.5), g]), y])],
   step: () => [null],
+  // sign(x), 0 at 0 (PyTorch's and JAX's convention).
+  abs: (y, g, b) => {
+    const x = y.inputs[0]!;
+    return [b.apply("mul", [g, b.apply("sub", [b.apply("step", [x]), b.apply("step", [b.apply("neg", [x])])])])];
+  },
   add: (_, g) => [g, g],
   sub: (_, g, b) => [g, b.apply("neg", [g])],
   mul: (y, g, b) => [b.apply("mul", [g, y.inputs[1]!]), b.apply("mul", [g, y.inputs[0]!])],

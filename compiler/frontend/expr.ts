@@ -4,7 +4,7 @@
 // whose operand failed is not checked itself, so one mistake is one message.
 
 import { Node as TsNode, SyntaxKind, type CallExpression, type BinaryExpression, type Identifier } from "ts-morph";
-import { inferShape, ShapeError, formatShape, type Op } from "../ir/index.js";
+import { inferShape, scalarSemantics, ShapeError, formatShape, type Dim, type Op, type Shape } from "../ir/index.js";
 import type { SourceSpan } from "../diagnostics.js";
 import { intrinsicNames, intrinsics, isIntrinsic, type OpBuilder } from "./intrinsics.js";
 import type { Reporter } from "./report.js";
@@ -74,8 +74,18 @@ export function lowerExpr(node: TsNode, scope: Scope): Expr | undefined {
   return undefined;
 }
 
-function literal(value: number, at: SourceSpan): Expr {
-  return { kind: "literal", value, shape: [], at };
+function literal(value: number, at: SourceSpan, shape: Shape<Dim> = []): Expr {
+  return { kind: "literal", value, shape, at };
+}
+
+/** The number a scalar tree of literals and elementwise ops stands for (`2 * 0.75`, a const bound to one). */
+function constantOf(e: Expr): number | undefined {
+  if (e.shape.length > 0) return undefined;
+  if (e.kind === "literal") return e.value;
+  if (e.kind !== "apply" || !Object.hasOwn(scalarSemantics, e.op)) return undefined;
+  const values = e.args.map(constantOf);
+  if (values.some((v) => v === undefined)) return undefined;
+  return (scalarSemantics[e.op as keyof typeof scalarSemantics] as (...xs: number[]) => number)(...(values as number[]));
 }
 
 /** A literal whose value was reported as out of range is undefined, like any failed operand. */
@@ -83,8 +93,8 @@ function literalOf(value: number | undefined, at: SourceSpan): Expr | undefined 
   return value === undefined ? undefined : literal(value, at);
 }
 
-/** Checks ops at one source range, labelled `what` in shape-mismatch messages. */
-function builder(scope: Scope, at: SourceSpan, what: string): OpBuilder {
+/** Checks ops at one source range, labelled `what` in messages; `args` are the call's arguments, where it is one. */
+function builder(scope: Scope, at: SourceSpan, what: string, args: readonly { expr: Expr; at: SourceSpan }[] = []): OpBuilder {
   return {
     apply(op, args) {
       if (args.some((a) => a === undefined)) return undefined;
@@ -102,8 +112,14 @@ function builder(scope: Scope, at: SourceSpan, what: string): OpBuilder {
       }
       return { kind: "apply", op, args: operands, shape, at, depth };
     },
-    literal: (value) => literal(value, at),
+    literal: (value, shape) => literal(value, at, shape),
     inverseSize: (x) => ({ kind: "inverseSize", of: x.shape, shape: [], at }),
+    constantArgument(index) {
+      const arg = args[index]!;
+      const value = constantOf(arg.expr);
+      if (value === undefined) scope.reporter.error("RNNC220", [what], arg.at);
+      return value;
+    },
   };
 }
 
@@ -158,7 +174,7 @@ function lowerBinary(node: BinaryExpression, scope: Scope): Expr | undefined {
   const isStar = kind === SyntaxKind.AsteriskToken;
   const op = elementwiseOperators[kind];
   if (!isStar && op === undefined) {
-    const hint = kind === SyntaxKind.AsteriskAsteriskToken ? "write a product (x * x) or exp(y * log(x))" : undefined;
+    const hint = kind === SyntaxKind.AsteriskAsteriskToken ? "write square(x), pow(x, c) for a number c, or exp(y * log(x))" : undefined;
     r.error("RNNC162", [operator.getText()], operator, hint);
     return undefined;
   }
@@ -211,5 +227,6 @@ function lowerCall(node: CallExpression, scope: Scope): Expr | undefined {
     return undefined;
   }
   if (args.some((a) => a === undefined)) return undefined;
-  return intrinsic.lower(builder(scope, r.spanOf(node), `\`${name}\``), args as Expr[]);
+  const located = (args as Expr[]).map((expr, i) => ({ expr, at: r.spanOf(node.getArguments()[i]!) }));
+  return intrinsic.lower(builder(scope, r.spanOf(node), `\`${name}\``, located), args as Expr[]);
 }

@@ -43,7 +43,7 @@ export function instantiateCell(cell: CellSyntax, dims: Record<string, number>, 
     let node: Node;
     switch (expr.kind) {
       case "literal":
-        node = graph.constant(expr.value);
+        node = graph.constant(expr.value, concrete(expr.shape));
         break;
       case "inverseSize":
         node = graph.constant(1 / sizeOf(concrete(expr.of)));

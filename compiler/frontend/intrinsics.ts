@@ -4,24 +4,59 @@
 // The names here are exactly the functions dsl/index.d.ts declares.
 
 import type { Op, UnaryOp } from "../ir/ops.js";
+import type { Dim, Shape } from "../ir/shape.js";
 import type { Expr } from "./syntax.js";
 
 /** Builds checked nodes at one call site; reports shape errors against it. */
 export interface OpBuilder {
   /** undefined when an operand is (an error was reported below) or the shape rule fails. */
   apply(op: Op, args: readonly (Expr | undefined)[]): Expr | undefined;
-  literal(value: number): Expr;
+  /** A constant: a scalar, or every element of a tensor of `shape`. */
+  literal(value: number, shape?: Shape<Dim>): Expr;
   /** The scalar 1/size(x), fixed once dims are bound. */
   inverseSize(x: Expr): Expr;
+  /** The number argument `index` stands for (a literal, or arithmetic on literals); undefined after RNNC220. */
+  constantArgument(index: number): number | undefined;
 }
 
 export interface Intrinsic {
   /** Parameter names, as in the .d.ts; their count is the arity. */
   readonly params: readonly string[];
+  /** The values of the last parameters where a call leaves them out, in order. */
+  readonly defaults?: readonly number[];
   readonly lower: (b: OpBuilder, args: readonly Expr[]) => Expr | undefined;
 }
 
 const unary = (op: UnaryOp): Intrinsic => ({ params: ["x"], lower: (b, [x]) => b.apply(op, [x]) });
+
+/** x^n for an integer n ≥ 1 by repeated squaring: about 2·log2(n) products. */
+function integerPower(b: OpBuilder, x: Expr, n: number): Expr | undefined {
+  let result: Expr | undefined;
+  let square: Expr | undefined = x;
+  for (let k = n; k > 0; k = Math.floor(k / 2)) {
+    if (k % 2 === 1) result = result === undefined ? square : b.apply("mul", [result, square]);
+    if (k > 1) square = b.apply("mul", [square, square]);
+  }
+  return result;
+}
+
+/**
+ * pow(x, c) for a constant exponent: products for integer c (exact where it can be, and defined for a
+ * negative base wherever Math.pow is), a square root times products for half-integers, exp(c·log x)
+ * otherwise — an exp and a log, what a pow kernel would cost in wasm, which has none.
+ */
+function power(b: OpBuilder, x: Expr, c: number | undefined): Expr | undefined {
+  if (c === undefined) return undefined;
+  // Math.pow(x, 0) is 1 for every x, NaN included.
+  if (c === 0) return b.literal(1, x.shape);
+  if (c < 0) return b.apply("div", [b.literal(1), power(b, x, -c)]);
+  if (Number.isSafeInteger(c)) return integerPower(b, x, c);
+  if (Number.isSafeInteger(2 * c)) {
+    const root = b.apply("sqrt", [x]);
+    return c < 1 ? root : b.apply("mul", [integerPower(b, x, Math.floor(c)), root]);
+  }
+  return b.apply("exp", [b.apply("mul", [b.literal(c), b.apply("log", [x])])]);
+}
 
 const clip = (b: OpBuilder, x: Expr | undefined, lo: Expr | undefined, hi: Expr | undefined) =>
   b.apply("min", [b.apply("max", [x, lo]), hi]);
@@ -47,6 +82,9 @@ export const intrinsics = {
   },
   sum: { params: ["x"], lower: (b, [x]) => b.apply("sum", [x]) },
   mean: { params: ["x"], lower: (b, [x]) => b.apply("mul", [b.apply("sum", [x]), b.inverseSize(x)]) },
+  abs: unary("abs"),
+  square: { params: ["x"], lower: (b, [x]) => b.apply("mul", [x, x]) },
+  pow: { params: ["x", "c"], lower: (b, [x]) => power(b, x!, b.constantArgument(1)) },
 } satisfies Record<string, Intrinsic>;
 
 export type IntrinsicName = keyof typeof intrinsics;

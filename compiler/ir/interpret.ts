@@ -21,6 +21,7 @@ export const scalarSemantics = {
   softplus: (x: number) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
   sqrt: Math.sqrt,
   step: (x: number) => (x > 0 ? 1 : 0),
+  abs: Math.abs,
   add: (a: number, b: number) => a + b,
   sub: (a: number, b: number) => a - b,
   mul: (a: number, b: number) => a * b,

@@ -17,6 +17,7 @@ export const opDocs = {
   softplus: "log(1 + e^x), computed stably",
   sqrt: "square root",
   step: "1 where x > 0, else 0 (the derivative of relu; its own derivative is 0)",
+  abs: "|x| (its derivative at 0 is 0)",
   // elementwise, two operands; a rank-0 operand broadcasts over the other
   add: "a + b",
   sub: "a - b",
@@ -68,6 +69,7 @@ const binary = { arity: 2, class: "elementwise", batching: "any", recompute: fal
 export const opInfo = {
   const: leaf, var: leaf,
   neg: unary, exp: unary, log: unary, tanh: unary, sigmoid: unary, relu: unary, softplus: unary, sqrt: unary, step: unary,
+  abs: unary,
   add: binary, sub: binary, mul: binary, div: binary, max: binary, min: binary,
   select: { arity: 3, class: "elementwise", batching: "any", recompute: false },
   onehot: { arity: 2, class: "index", batching: "any", recompute: false },

@@ -28,6 +28,7 @@ const folders = {
   neg: elementwise("neg"), exp: elementwise("exp"), log: elementwise("log"), tanh: elementwise("tanh"),
   sigmoid: elementwise("sigmoid"), relu: elementwise("relu"), softplus: elementwise("softplus"),
   sqrt: elementwise("sqrt"), step: elementwise("step"),
+  abs: elementwise("abs"),
   add: elementwise("add"), sub: elementwise("sub"), mul: elementwise("mul"), div: elementwise("div"),
   max: elementwise("max"), min: elementwise("min"), select: elementwise("select"),
   matvec: ([w, v], node) => repeatedSum(w! * v!, node.inputs[1]!.shape[0]!),

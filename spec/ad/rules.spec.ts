@@ -88,6 +88,7 @@ const ruleCases = {
   softplus: unaryCases("any"),
   sqrt: unaryCases("positive"),
   step: unaryCases("offKink"),
+  abs: unaryCases("offKink"),
   add: binaryCases("any", "any"),
   sub: binaryCases("any", "any"),
   mul: binaryCases("any", "any"),

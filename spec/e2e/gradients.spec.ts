@@ -7,6 +7,7 @@
 
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { intrinsicNames } from "../../compiler/frontend/index.js";
 import { gradcheck, type GradcheckReport } from "../../runtime/gradcheck.js";
 import type { RnncModel } from "../../runtime/model.js";
 import { cellCases, type CellCase } from "../support/cells.js";
@@ -53,7 +54,7 @@ describe("gradients of the example cells match finite differences (f64)", () => 
 });
 
 /**
- * A stencil of ±2h that straddles a kink of relu/clip/max/min/hardSigmoid
+ * A stencil of ±2h that straddles a kink of relu/abs/clip/max/min/hardSigmoid
  * measures the kink, not the gradient. Where the cell has kinks and a tensor
  * fails, the finite difference is repeated with h/8: on a smooth stretch both
  * agree to far better than the tolerance; across a kink they do not, and the
@@ -80,5 +81,15 @@ function checkCell(c: CellCase, simd: boolean): void {
 describe("gradients of random cells match finite differences (f64)", () => {
   it("random well-typed cells, random dims, lengths, values and loss", () => {
     fc.assert(fc.property(cellCases(), fc.boolean(), (c, simd) => checkCell(c, simd)), { numRuns: runsFromEnv(30) });
+  });
+});
+
+describe("the random cells", () => {
+  it("draw from every intrinsic", () => {
+    const used = new Set<string>();
+    for (const c of fc.sample(cellCases(), { numRuns: 400, seed: 1 })) {
+      for (const name of /import \{ ([^}]*) \}/.exec(c.source)![1]!.split(", ")) used.add(name);
+    }
+    expect(intrinsicNames.filter((name) => !used.has(name))).toEqual([]);
   });
 });

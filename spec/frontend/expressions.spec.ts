@@ -6,7 +6,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { close, compile, element, interpret, sample } from "./reference.js";
+import { close, compile, element, interpret, sample, type Sample } from "./reference.js";
 
 type Ast =
   | { kind: "name"; name: string }
@@ -19,7 +19,9 @@ const name = (n: string): Ast => ({ kind: "name", name: n });
 const call = (fn: string) => (...args: Ast[]): Ast => ({ kind: "call", fn, args });
 const binary = (op: "+" | "-" | "*" | "/") => (a: Ast, b: Ast): Ast => ({ kind: "binary", op, a, b });
 
-const unaryFns = ["sigmoid", "tanh", "relu", "exp", "log", "softplus", "sqrt", "hardSigmoid"];
+const unaryFns = ["sigmoid", "tanh", "relu", "exp", "log", "softplus", "sqrt", "hardSigmoid", "abs", "square"];
+/** Constant exponents of pow, one of each kind of break-down: integers, half-integers, others, and 0. */
+const exponents = [0, 1, 2, 3, 7, -1, -2, 0.5, 1.5, -0.5, 2.5, 0.3, -1.25];
 const depth = { maxDepth: 4, depthIdentifier: "expr" } as const;
 
 /** Expressions over x: [I], h, a: [H], s, k: scalar, W: [H, I], U: [H, H]. */
@@ -33,6 +35,7 @@ const { vecH, vecI, scalar } = fc.letrec<{ vecH: Ast; vecI: Ast; scalar: Ast }>(
       ),
       same.map((x) => ({ kind: "neg", x }) as Ast),
       fc.tuple(fc.constantFrom(...unaryFns), same).map(([fn, x]) => call(fn)(x)),
+      fc.tuple(same, fc.constantFrom(...exponents)).map(([x, c]) => call("pow")(x, { kind: "number", value: c })),
       fc.tuple(fc.constantFrom("hadamard", "max", "min"), same, fc.oneof(same, tie("scalar"))).map(([fn, a, b]) => call(fn)(a, b)),
       fc.tuple(same, tie("scalar"), tie("scalar")).map(([x, lo, hi]) => call("clip")(x, lo, hi)),
     );
@@ -89,6 +92,9 @@ const direct: Record<string, (...xs: number[]) => number> = {
   softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
   sqrt: Math.sqrt,
   hardSigmoid: (x) => smaller(larger(0.2 * x + 0.5, 0), 1),
+  abs: Math.abs,
+  square: (x) => x * x,
+  pow: Math.pow,
   hadamard: (a, b) => a * b,
   max: larger,
   min: smaller,
@@ -121,7 +127,7 @@ function run(e: Ast, env: Record<string, Value>): Value {
 }
 
 function cellSource(h: Ast, s: Ast): string {
-  return `import { cell, ${[...unaryFns, "matmul", "hadamard", "max", "min", "clip", "sum", "mean"].join(", ")} } from "rnnc";
+  return `import { cell, ${[...unaryFns, "matmul", "hadamard", "max", "min", "clip", "sum", "mean", "pow"].join(", ")} } from "rnnc";
 export const random = cell({
   input: { x: "I" },
   state: { h: "H", s: [] },
@@ -151,5 +157,36 @@ describe("random well-typed expressions", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+/** Points where the break-downs differ if any does: signs, zeros, tails, values near the kinks. */
+const grid = [-40, -30, -3, -1, -0.5, -1e-3, -1e-9, -0, 0, 1e-9, 1e-3, 0.5, 1, 3, 30, 40];
+
+/**
+ * Math.pow, except that a half-integer power of −0 is built on sqrt(−0) = −0 (docs/dsl.md says so):
+ * 1 / ((−0)^n · sqrt(−0)) is −∞ for c = −(n + ½) with n even, where Math.pow gives +∞.
+ */
+function powOf(x: number, c: number): number {
+  const negativeHalf = c < 0 && !Number.isInteger(c) && Number.isInteger(2 * c);
+  return Object.is(x, -0) && negativeHalf && Math.floor(-c) % 2 === 0 ? -Infinity : Math.pow(x, c);
+}
+
+/** Each elementwise intrinsic once per form, with its direct reading; a fixed grid instead of random values. */
+const forms: { call: string; fn: string; direct: (x: number) => number }[] = [
+  { call: "abs(a)", fn: "abs", direct: Math.abs },
+  { call: "square(a)", fn: "square", direct: (x) => x * x },
+  ...exponents.map((c) => ({ call: `pow(a, ${c})`, fn: "pow", direct: (x: number) => powOf(x, c) })),
+  { call: "pow(a, 2 * 0.75 - 4)", fn: "pow", direct: (x: number) => powOf(x, -2.5) },
+];
+
+describe("elementwise intrinsics on a grid", () => {
+  it.each(forms.map((f) => [f.call, f] as const))("%s is its direct reading", (_, form) => {
+    const source = `import { cell, ${form.fn} } from "rnnc";
+export const one = cell({ state: { h: "H" }, params: { a: "H" }, step: ({ a }) => ({ h: ${form.call} }) });`;
+    const ir = compile(source, { H: grid.length });
+    const values: Sample = new Map([["param:a", [grid]], ["state:h", [grid.map(() => 0)]]]);
+    const got = interpret(ir, values, 1).get("h")![0]!;
+    grid.forEach((x, j) => expect(close(got[j]!, form.direct(x)), `${form.call} at ${x}: ${got[j]} vs ${form.direct(x)}`).toBe(true));
   });
 });

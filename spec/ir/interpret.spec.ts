@@ -82,6 +82,10 @@ const examples = {
     const h = harness(2);
     expect(h.op("step", h.input("x", [2], [-1, 0, 1e-300, 7]))).toEqual([0, 0, 1, 1]);
   },
+  abs: () => {
+    const h = harness(2);
+    expect(h.op("abs", h.input("x", [2], [-1.5, 0, -0, 7]))).toEqual([1.5, 0, 0, 7]);
+  },
   add: () => {
     // an unbatched param broadcast over a batch of 2
     const h = harness(2);

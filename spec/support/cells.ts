@@ -7,9 +7,10 @@
 // Every value stays O(1) and every function is used inside its smooth range,
 // so gradients are finite and finite differences meaningful: exp only of
 // tanh/sigmoid, log and sqrt only of softplus(e) + 0.5 or 1 + sigmoid(e),
-// division only by 1 + softplus(e) or 2 + tanh(e), each next state squashed
+// division only by 1 + softplus(e) or 2 + tanh(e), integer powers only of
+// tanh(e) and other powers of 1 + sigmoid(e), each next state squashed
 // (tanh, sigmoid, or a sigmoid-gated mix with the old state) so nothing grows
-// over time. Ops with kinks (relu, clip, max, min, hardSigmoid) are rare and
+// over time. Ops with kinks (relu, abs, clip, max, min, hardSigmoid) are rare and
 // each case says whether it has one, so a property can tell a kink under a
 // finite difference from a wrong gradient.
 //
@@ -29,7 +30,7 @@ export interface CellCase {
   readonly lengths: readonly number[];
   readonly seed: number;
   readonly loss: Loss;
-  /** True when the step uses relu, clip, max, min or hardSigmoid. */
+  /** True when the step uses relu, abs, clip, max, min or hardSigmoid. */
   readonly hasKinks: boolean;
 }
 
@@ -170,19 +171,31 @@ class StepWriter {
         return `${this.ch.oneOf(literals)} - (${sub()})`;
       },
       () => this.kink(dim, depth),
+      () => this.power(dim, depth),
     ];
-    const weights = [2, 3, 3, 2, 3, 1, 1, 1, 1, 1, 1, 1.5, 0.25];
+    const weights = [2, 3, 3, 2, 3, 1, 1, 1, 1, 1, 1, 1.5, 0.25, 0.5];
     return forms[this.ch.weighted(weights)]!();
   }
 
   private kink(dim: string, depth: number): string {
     this.hasKinks = true;
     const sub = () => this.vector(dim, depth - 1);
-    const k = this.ch.below(5);
+    const k = this.ch.below(6);
+    if (k === 5) return `${this.use("abs")}(${sub()})`;
     if (k === 0) return `${this.use("relu")}(${sub()})`;
     if (k === 1) return `${this.use("hardSigmoid")}(${sub()})`;
     if (k === 2) return `${this.use("clip")}(${sub()}, -0.5, 0.5)`;
     return `${this.use(k === 3 ? "max" : "min")}(${sub()}, ${sub()})`;
+  }
+
+  /** square and pow, each where it is smooth and bounded; the exponent sometimes arithmetic on numbers. */
+  private power(dim: string, depth: number): string {
+    const sub = () => this.vector(dim, depth - 1);
+    const k = this.ch.below(3);
+    if (k === 0) return `${this.use("square")}(${sub()})`;
+    if (k === 1) return `${this.use("pow")}(${this.use("tanh")}(${sub()}), ${this.ch.oneOf(["2", "3", "4"])})`;
+    const c = this.ch.oneOf(["0.5", "1.5", "-0.5", "0.3", "-1.25", "2 * 0.75"]);
+    return `${this.use("pow")}(1 + ${this.use("sigmoid")}(${sub()}), ${c})`;
   }
 
   /** A scalar (per batch element, or a parameter). */

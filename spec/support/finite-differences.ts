@@ -92,10 +92,10 @@ function elementAt(node: Node, values: Values, b: number, j: number): number {
   return values.get(node)![(node.batched ? b * size : 0) + (node.shape.length === 0 ? 0 : j)]!;
 }
 
-const kinkOps = new Set<Op>(["relu", "step", "select", "max", "min"]);
+const kinkOps = new Set<Op>(["relu", "step", "select", "max", "min", "abs"]);
 
 /**
- * Which side of its kink every element of every relu, step, max, min and
+ * Which side of its kink every element of every relu, step, abs, max, min and
  * select reached from `roots` is on, as one string. Two points with the same
  * signature lie on the same smooth piece, so a finite difference between
  * them is meaningful; a stencil whose points differ from the centre's

@@ -143,6 +143,7 @@ class Builder {
 const unaryBound: Record<(typeof unaryOps)[number], (b: number) => number> = {
   neg: (b) => b, exp: Math.exp, log: (b) => 3 + Math.log1p(b), tanh: () => 1, sigmoid: () => 1,
   relu: (b) => b, softplus: (b) => b + 1, sqrt: Math.sqrt, step: () => 1,
+  abs: (b) => b,
 };
 
 /** Integers for index and id operands: -1 and the larger ones fall outside most shapes. */
