@@ -199,3 +199,23 @@ export declare function square(x: Tensor): Tensor;
  * root for half-integer c, e^(c·log x) otherwise (x ≥ 0). pow(x, 0) is 1.
  */
 export declare function pow(x: Tensor, c: number): Tensor;
+/**
+ * x where x > 0, else alpha · x, elementwise; alpha (default 0.01) is a number
+ * or a tensor broadcast like any operand (a learned slope makes a PReLU). The
+ * derivative at 0 is alpha, as in PyTorch.
+ */
+export declare function leakyRelu(x: Tensor, alpha?: Tensor): Tensor;
+/**
+ * x where x > 0, else alpha · (e^x − 1), elementwise (alpha defaults to 1);
+ * the derivative at 0 is alpha, as in PyTorch.
+ */
+export declare function elu(x: Tensor, alpha?: Tensor): Tensor;
+/** x · sigmoid(x) (SiLU, swish), elementwise; same shape as x. */
+export declare function silu(x: Tensor): Tensor;
+/**
+ * GELU in its tanh form, ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), elementwise
+ * (PyTorch's gelu(x, approximate="tanh")); same shape as x.
+ */
+export declare function gelu(x: Tensor): Tensor;
+/** log(sigmoid(x)) = −softplus(−x), elementwise and stable for large |x|; same shape as x. */
+export declare function logSigmoid(x: Tensor): Tensor;

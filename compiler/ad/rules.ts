@@ -23,6 +23,7 @@ export const vjpRules = {
   softplus: (y, g, b) => [b.apply("mul", [g, b.apply("sigmoid", [y.inputs[0]!])])],
   sqrt: (y, g, b) => [b.apply("div", [b.apply("mul", [b.constant(0.5), g]), y])],
   step: () => [null],
+  expm1: (y, g, b) => [b.apply("mul", [g, b.apply("add", [y, one(b)])])],
   // sign(x), 0 at 0 (PyTorch's and JAX's convention).
   abs: (y, g, b) => {
     const x = y.inputs[0]!;

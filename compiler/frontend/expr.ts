@@ -6,7 +6,7 @@
 import { Node as TsNode, SyntaxKind, type CallExpression, type BinaryExpression, type Identifier } from "ts-morph";
 import { inferShape, scalarSemantics, ShapeError, formatShape, type Dim, type Op, type Shape } from "../ir/index.js";
 import type { SourceSpan } from "../diagnostics.js";
-import { intrinsicNames, intrinsics, isIntrinsic, type OpBuilder } from "./intrinsics.js";
+import { intrinsicNames, intrinsics, isIntrinsic, type Intrinsic, type OpBuilder } from "./intrinsics.js";
 import type { Reporter } from "./report.js";
 import type { DeclRole, Expr } from "./syntax.js";
 import { describeSyntax, hintForSyntax } from "./describe.js";
@@ -220,13 +220,19 @@ function lowerCall(node: CallExpression, scope: Scope): Expr | undefined {
     else r.error("RNNC106", [name], callee, `the intrinsics are ${intrinsicNames.join(", ")}`);
     return undefined;
   }
-  const intrinsic = intrinsics[imported];
-  const arity = intrinsic.params.length;
-  if (args.length !== arity) {
-    r.error("RNNC111", [name, arity, intrinsic.params.join(", "), args.length], node);
+  const { params, defaults = [], lower }: Intrinsic = intrinsics[imported];
+  const required = params.length - defaults.length;
+  if (args.length < required || args.length > params.length) {
+    const span = params.length - required;
+    const expected = span === 0 ? required : `${required} ${span === 1 ? "or" : "to"} ${params.length}`;
+    const names = params.map((p, i) => (i < required ? p : `${p} = ${defaults[i - required]}`));
+    r.error("RNNC111", [name, expected, names.join(", "), args.length], node);
     return undefined;
   }
   if (args.some((a) => a === undefined)) return undefined;
-  const located = (args as Expr[]).map((expr, i) => ({ expr, at: r.spanOf(node.getArguments()[i]!) }));
-  return intrinsic.lower(builder(scope, r.spanOf(node), `\`${name}\``, located), args as Expr[]);
+  const at = r.spanOf(node);
+  const given = (args as Expr[]).map((expr, i) => ({ expr, at: r.spanOf(node.getArguments()[i]!) }));
+  const omitted = defaults.slice(args.length - required).map((value) => ({ expr: literal(value, at), at }));
+  const all = [...given, ...omitted];
+  return lower(builder(scope, at, `\`${name}\``, all), all.map((a) => a.expr));
 }

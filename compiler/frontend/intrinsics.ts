@@ -85,7 +85,35 @@ export const intrinsics = {
   abs: unary("abs"),
   square: { params: ["x"], lower: (b, [x]) => b.apply("mul", [x, x]) },
   pow: { params: ["x", "c"], lower: (b, [x]) => power(b, x!, b.constantArgument(1)) },
+  // x where x > 0, else alpha·x: the derivative at 0 is alpha, as in PyTorch.
+  leakyRelu: {
+    params: ["x", "alpha"], defaults: [0.01],
+    lower: (b, [x, alpha]) => b.apply("select", [b.apply("step", [x]), x, b.apply("mul", [alpha, x])]),
+  },
+  // alpha·(e^x − 1) where x ≤ 0; min(0, x) keeps the branch not taken finite for its
+  // cotangent (0 · e^x is NaN where e^x overflows) and hands x the derivative alpha at 0.
+  elu: {
+    params: ["x", "alpha"], defaults: [1],
+    lower: (b, [x, alpha]) => {
+      const negative = b.apply("mul", [alpha, b.apply("expm1", [b.apply("min", [b.literal(0), x])])]);
+      return b.apply("select", [b.apply("step", [x]), x, negative]);
+    },
+  },
+  silu: { params: ["x"], lower: (b, [x]) => b.apply("mul", [x, b.apply("sigmoid", [x])]) },
+  gelu: { params: ["x"], lower: (b, [x]) => gelu(b, x!) },
+  logSigmoid: { params: ["x"], lower: (b, [x]) => b.apply("neg", [b.apply("softplus", [b.apply("neg", [x])])]) },
 } satisfies Record<string, Intrinsic>;
+
+/**
+ * GELU's tanh form ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) as x·σ(2√(2/π)·(x + 0.044715·x³)):
+ * the same function (½(1 + tanh z) = σ(2z)), one activation fewer, and no cancellation in 1 + tanh z
+ * for x ≪ 0, where σ keeps its relative accuracy.
+ */
+function gelu(b: OpBuilder, x: Expr): Expr | undefined {
+  const cube = b.apply("mul", [b.apply("mul", [x, x]), x]);
+  const inner = b.apply("add", [x, b.apply("mul", [b.literal(0.044715), cube])]);
+  return b.apply("mul", [x, b.apply("sigmoid", [b.apply("mul", [b.literal(2 * Math.sqrt(2 / Math.PI)), inner])])]);
+}
 
 export type IntrinsicName = keyof typeof intrinsics;
 

@@ -57,6 +57,7 @@ const operandNames = {
   const: [], var: [],
   neg: [], exp: [], log: [], tanh: [], sigmoid: [], relu: [], softplus: [], sqrt: [], step: [],
   abs: [],
+  expm1: [],
   add: [], mul: [], sub: ordered("a", "b"), div: ordered("a", "b"), max: ordered("a", "b"), min: ordered("a", "b"),
   select: ordered("if", "then", "else"),
   onehot: ordered("i", "like"),

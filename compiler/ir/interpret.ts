@@ -22,6 +22,7 @@ export const scalarSemantics = {
   sqrt: Math.sqrt,
   step: (x: number) => (x > 0 ? 1 : 0),
   abs: Math.abs,
+  expm1: Math.expm1,
   add: (a: number, b: number) => a + b,
   sub: (a: number, b: number) => a - b,
   mul: (a: number, b: number) => a * b,

@@ -18,6 +18,7 @@ export const opDocs = {
   sqrt: "square root",
   step: "1 where x > 0, else 0 (the derivative of relu; its own derivative is 0)",
   abs: "|x| (its derivative at 0 is 0)",
+  expm1: "e^x − 1, accurate for x near 0",
   // elementwise, two operands; a rank-0 operand broadcasts over the other
   add: "a + b",
   sub: "a - b",
@@ -70,6 +71,7 @@ export const opInfo = {
   const: leaf, var: leaf,
   neg: unary, exp: unary, log: unary, tanh: unary, sigmoid: unary, relu: unary, softplus: unary, sqrt: unary, step: unary,
   abs: unary,
+  expm1: unary,
   add: binary, sub: binary, mul: binary, div: binary, max: binary, min: binary,
   select: { arity: 3, class: "elementwise", batching: "any", recompute: false },
   onehot: { arity: 2, class: "index", batching: "any", recompute: false },

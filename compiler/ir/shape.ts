@@ -49,6 +49,7 @@ export const shapeRules = {
   neg: unary, exp: unary, log: unary, tanh: unary, sigmoid: unary,
   relu: unary, softplus: unary, sqrt: unary, step: unary,
   abs: unary,
+  expm1: unary,
   add: broadcast, sub: broadcast, mul: broadcast, div: broadcast, max: broadcast, min: broadcast,
   select: broadcast,
   onehot: ([index, like]) => (index!.length === 0 ? like! : new ShapeError(`onehot takes a scalar index, got ${formatShape(index!)}`)),

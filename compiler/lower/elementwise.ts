@@ -32,6 +32,7 @@ export const elementwiseLowering = {
   sqrt: (l, x) => l.sqrt(x(0)),
   step: (l, x) => l.select(l.gt(x(0), l.const(0)), l.const(1), l.const(0)),
   abs: (l, x) => l.abs(x(0)),
+  expm1: (l, x) => callMath(l, "expm1", x(0)),
   add: (l, x) => l.add(x(0), x(1)),
   sub: (l, x) => l.sub(x(0), x(1)),
   mul: (l, x) => l.mul(x(0), x(1)),

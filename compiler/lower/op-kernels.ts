@@ -53,6 +53,7 @@ export const opKernels = {
   neg: elementwise, exp: elementwise, log: elementwise, tanh: elementwise, sigmoid: elementwise,
   relu: elementwise, softplus: elementwise, sqrt: elementwise, step: elementwise,
   abs: elementwise,
+  expm1: elementwise,
   add: elementwise, sub: elementwise, mul: elementwise, div: elementwise, max: elementwise, min: elementwise,
   select: elementwise,
   onehot: elementwise,

@@ -29,6 +29,7 @@ const folders = {
   sigmoid: elementwise("sigmoid"), relu: elementwise("relu"), softplus: elementwise("softplus"),
   sqrt: elementwise("sqrt"), step: elementwise("step"),
   abs: elementwise("abs"),
+  expm1: elementwise("expm1"),
   add: elementwise("add"), sub: elementwise("sub"), mul: elementwise("mul"), div: elementwise("div"),
   max: elementwise("max"), min: elementwise("min"), select: elementwise("select"),
   matvec: ([w, v], node) => repeatedSum(w! * v!, node.inputs[1]!.shape[0]!),

@@ -5,7 +5,8 @@
 // difference of L = Σ w ⊙ y. Each op draws its operands from its own valid
 // range: log and sqrt positive, denominators away from 0, relu and step away
 // from the kink, max and min operands apart, select conditions exactly 0 or 1,
-// indices and ids integers (some out of range), logsumexp also on a wide range.
+// indices and ids integers (some out of range), logsumexp also on a wide range,
+// expm1 also far into its tail.
 // Discrete operands (conditions, indices, ids) are never moved by FD: their
 // cotangent must be exactly 0.
 // Cases mix shapes and batching so that un-broadcasting (scalars, unbatched
@@ -36,6 +37,8 @@ const ranges = {
   integer: fc.noBias(fc.integer({ min: -1, max: 6 })),
   /** logits far apart: exp(x − logsumexp x) spans many orders of magnitude */
   wide: uniform(-40, 40),
+  /** expm1 down to where e^x − 1 rounds to −1 and only y + 1 carries its derivative */
+  tail: uniform(-40, 1),
 } as const;
 type Range = keyof typeof ranges;
 
@@ -89,6 +92,7 @@ const ruleCases = {
   sqrt: unaryCases("positive"),
   step: unaryCases("offKink"),
   abs: unaryCases("offKink"),
+  expm1: [...unaryCases("any"), { name: "per-batch vector, far into the tail", operands: [v([4], "tail")] }],
   add: binaryCases("any", "any"),
   sub: binaryCases("any", "any"),
   mul: binaryCases("any", "any"),

@@ -178,6 +178,20 @@ const forms: { call: string; fn: string; direct: (x: number) => number }[] = [
   { call: "square(a)", fn: "square", direct: (x) => x * x },
   ...exponents.map((c) => ({ call: `pow(a, ${c})`, fn: "pow", direct: (x: number) => powOf(x, c) })),
   { call: "pow(a, 2 * 0.75 - 4)", fn: "pow", direct: (x: number) => powOf(x, -2.5) },
+  { call: "leakyRelu(a)", fn: "leakyRelu", direct: (x) => (x > 0 ? x : 0.01 * x) },
+  { call: "leakyRelu(a, 0.2)", fn: "leakyRelu", direct: (x) => (x > 0 ? x : 0.2 * x) },
+  { call: "elu(a)", fn: "elu", direct: (x) => (x > 0 ? x : Math.expm1(x)) },
+  { call: "elu(a, 0.5)", fn: "elu", direct: (x) => (x > 0 ? x : 0.5 * Math.expm1(x)) },
+  { call: "silu(a)", fn: "silu", direct: (x) => x / (1 + Math.exp(-x)) },
+  // PyTorch's gelu(x, approximate="tanh"), as written there.
+  {
+    call: "gelu(a)", fn: "gelu",
+    direct: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
+  },
+  {
+    call: "logSigmoid(a)", fn: "logSigmoid",
+    direct: (x) => (x < 0 ? x - Math.log1p(Math.exp(x)) : -Math.log1p(Math.exp(-x))),
+  },
 ];
 
 describe("elementwise intrinsics on a grid", () => {
@@ -188,5 +202,17 @@ export const one = cell({ state: { h: "H" }, params: { a: "H" }, step: ({ a }) =
     const values: Sample = new Map([["param:a", [grid]], ["state:h", [grid.map(() => 0)]]]);
     const got = interpret(ir, values, 1).get("h")![0]!;
     grid.forEach((x, j) => expect(close(got[j]!, form.direct(x)), `${form.call} at ${x}: ${got[j]} vs ${form.direct(x)}`).toBe(true));
+  });
+});
+
+describe("logSigmoid", () => {
+  it("keeps its relative accuracy in both tails, where log(sigmoid(x)) would round to 0 or overflow", () => {
+    const tails = [-1000, -700, -40, 30, 40, 700];
+    const source = `import { cell, logSigmoid } from "rnnc";
+export const one = cell({ state: { h: "H" }, params: { a: "H" }, step: ({ a }) => ({ h: logSigmoid(a) }) });`;
+    const ir = compile(source, { H: tails.length });
+    const got = interpret(ir, new Map([["param:a", [tails]], ["state:h", [tails.map(() => 0)]]]), 1).get("h")![0]!;
+    const want = tails.map((x) => (x > 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x))));
+    got.forEach((v, j) => expect(Math.abs(v / want[j]! - 1), `logSigmoid(${tails[j]}) = ${v}`).toBeLessThan(1e-15));
   });
 });

@@ -86,6 +86,11 @@ const examples = {
     const h = harness(2);
     expect(h.op("abs", h.input("x", [2], [-1.5, 0, -0, 7]))).toEqual([1.5, 0, 0, 7]);
   },
+  expm1: () => {
+    const h = harness(1);
+    const x = h.param("x", [4], [0, 1e-20, Math.log(5), -800]);
+    expect(h.op("expm1", x)).toEqual([0, 1e-20, expect.closeTo(4, 14), -1]);
+  },
   add: () => {
     // an unbatched param broadcast over a batch of 2
     const h = harness(2);

@@ -84,7 +84,10 @@ describe("opInfo", () => {
     const { allOps, arity, binaryOps, isElementwise, opInfo, unaryOps } = await import("../../compiler/ir/index.js");
     expect(Object.keys(opInfo).sort()).toEqual([...allOps].sort());
     for (const op of allOps) expect(arity[op]).toBe(opInfo[op].arity);
-    expect(unaryOps).toEqual(["neg", "exp", "log", "tanh", "sigmoid", "relu", "softplus", "sqrt", "step", "abs"]);
+    expect(unaryOps).toEqual([
+      "neg", "exp", "log", "tanh", "sigmoid", "relu", "softplus", "sqrt", "step",
+      "abs", "expm1",
+    ]);
     expect(binaryOps).toEqual(["add", "sub", "mul", "div", "max", "min"]);
     expect(allOps.filter(isElementwise)).toEqual([...unaryOps, ...binaryOps, "select", "onehot"]);
     expect(allOps.filter((op) => opInfo[op].recompute)).toEqual(["outer", "scatterrows", "batchsum"]);

@@ -10,9 +10,9 @@
 // division only by 1 + softplus(e) or 2 + tanh(e), integer powers only of
 // tanh(e) and other powers of 1 + sigmoid(e), each next state squashed
 // (tanh, sigmoid, or a sigmoid-gated mix with the old state) so nothing grows
-// over time. Ops with kinks (relu, abs, clip, max, min, hardSigmoid) are rare and
-// each case says whether it has one, so a property can tell a kink under a
-// finite difference from a wrong gradient.
+// over time. Ops with kinks (relu, abs, leakyRelu, elu, clip, max, min,
+// hardSigmoid) are rare and each case says whether it has one, so a property
+// can tell a kink under a finite difference from a wrong gradient.
 //
 // The choice stream shrinks towards zeros, and choice 0 is always the
 // simplest option (a leaf, the first form), so shrunk cells are small.
@@ -30,7 +30,7 @@ export interface CellCase {
   readonly lengths: readonly number[];
   readonly seed: number;
   readonly loss: Loss;
-  /** True when the step uses relu, abs, clip, max, min or hardSigmoid. */
+  /** True when the step uses relu, abs, leakyRelu, elu, clip, max, min or hardSigmoid. */
   readonly hasKinks: boolean;
 }
 
@@ -172,16 +172,20 @@ class StepWriter {
       },
       () => this.kink(dim, depth),
       () => this.power(dim, depth),
+      () => `${this.use(this.ch.oneOf(["silu", "gelu", "logSigmoid"]))}(${sub()})`,
     ];
-    const weights = [2, 3, 3, 2, 3, 1, 1, 1, 1, 1, 1, 1.5, 0.25, 0.5];
+    const weights = [2, 3, 3, 2, 3, 1, 1, 1, 1, 1, 1, 1.5, 0.25, 0.5, 0.5];
     return forms[this.ch.weighted(weights)]!();
   }
 
   private kink(dim: string, depth: number): string {
     this.hasKinks = true;
     const sub = () => this.vector(dim, depth - 1);
-    const k = this.ch.below(6);
+    const k = this.ch.below(8);
     if (k === 5) return `${this.use("abs")}(${sub()})`;
+    // Without alpha, with a number, or (elu) with a learned or computed scalar.
+    if (k === 6) return `${this.use("leakyRelu")}(${sub()}${this.ch.oneOf(["", ", 0.2"])})`;
+    if (k === 7) return `${this.use("elu")}(${sub()}${this.ch.below(2) === 0 ? "" : `, ${this.scalar(depth - 1)}`})`;
     if (k === 0) return `${this.use("relu")}(${sub()})`;
     if (k === 1) return `${this.use("hardSigmoid")}(${sub()})`;
     if (k === 2) return `${this.use("clip")}(${sub()}, -0.5, 0.5)`;

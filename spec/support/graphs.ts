@@ -144,6 +144,7 @@ const unaryBound: Record<(typeof unaryOps)[number], (b: number) => number> = {
   neg: (b) => b, exp: Math.exp, log: (b) => 3 + Math.log1p(b), tanh: () => 1, sigmoid: () => 1,
   relu: (b) => b, softplus: (b) => b + 1, sqrt: Math.sqrt, step: () => 1,
   abs: (b) => b,
+  expm1: Math.expm1,
 };
 
 /** Integers for index and id operands: -1 and the larger ones fall outside most shapes. */
@@ -183,7 +184,7 @@ function applyStep(s: Builder, step: Step): Node | undefined {
   if ((unaryOps as readonly string[]).includes(kind)) {
     const op = kind as (typeof unaryOps)[number];
     let operand = op === "log" || op === "sqrt" ? s.positive(x, step.variant) : x;
-    if (op === "exp") operand = s.squash(operand, 2);
+    if (op === "exp" || op === "expm1") operand = s.squash(operand, 2);
     return s.apply(op, [operand], unaryBound[op](s.bound(operand)));
   }
   if (isBinary(kind)) {
