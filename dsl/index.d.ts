@@ -219,3 +219,9 @@ export declare function silu(x: Tensor): Tensor;
 export declare function gelu(x: Tensor): Tensor;
 /** log(sigmoid(x)) = −softplus(−x), elementwise and stable for large |x|; same shape as x. */
 export declare function logSigmoid(x: Tensor): Tensor;
+/**
+ * The largest element of v: a scalar (per batch element). Where several
+ * elements equal it, they share its derivative equally. A NaN element makes
+ * it NaN, as in Math.max.
+ */
+export declare function maxOf(v: Tensor): Tensor;

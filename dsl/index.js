@@ -61,3 +61,4 @@ export const elu = intrinsic("elu");
 export const silu = intrinsic("silu");
 export const gelu = intrinsic("gelu");
 export const logSigmoid = intrinsic("logSigmoid");
+export const maxOf = intrinsic("maxOf");

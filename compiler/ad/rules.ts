@@ -56,6 +56,11 @@ export const vjpRules = {
   scatterrows: (y, g, b) => [b.apply("gathersum", [g, y.inputs[1]!]), null, null],
   sum: (_, g) => [g],
   batchsum: (_, g) => [g],
+  // The elements equal to the largest share its cotangent equally (JAX's convention): g · [x = y] / #[x = y].
+  maxof: (y, g, b) => {
+    const ties = b.apply("sub", [one(b), b.apply("step", [b.apply("sub", [y, y.inputs[0]!])])]);
+    return [b.apply("mul", [b.apply("div", [g, b.apply("sum", [ties])]), ties])];
+  },
 } satisfies Record<Op, VjpRule>;
 
 function zero(b: Graph): Node {

@@ -102,6 +102,7 @@ export const intrinsics = {
   silu: { params: ["x"], lower: (b, [x]) => b.apply("mul", [x, b.apply("sigmoid", [x])]) },
   gelu: { params: ["x"], lower: (b, [x]) => gelu(b, x!) },
   logSigmoid: { params: ["x"], lower: (b, [x]) => b.apply("neg", [b.apply("softplus", [b.apply("neg", [x])])]) },
+  maxOf: { params: ["v"], lower: (b, [v]) => b.apply("maxof", [v]) },
 } satisfies Record<string, Intrinsic>;
 
 /**

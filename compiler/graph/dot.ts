@@ -64,6 +64,7 @@ const operandNames = {
   matvec: ordered("M", "v"), outer: ordered("u", "v"), transpose: [],
   gathersum: ordered("table", "ids"), scatterrows: ordered("g", "ids", "like"),
   sum: [], logsumexp: [], batchsum: [],
+  maxof: [],
 } satisfies Record<Op, readonly string[]>;
 
 function nodeLabel(node: Node): string {

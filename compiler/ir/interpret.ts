@@ -170,6 +170,17 @@ const kernels = {
     }
     return out;
   },
+  maxof: (node, [x], batch) => {
+    const size = sizeOf(node.inputs[0]!.shape);
+    const copies = node.batched ? batch : 1;
+    const out = new Float64Array(copies);
+    for (let b = 0; b < copies; b++) {
+      let largest = -Infinity;
+      for (let j = 0; j < size; j++) largest = Math.max(x![b * size + j]!, largest);
+      out[b] = largest;
+    }
+    return out;
+  },
   batchsum: (node, [x], batch) => {
     const size = sizeOf(node.shape);
     const out = new Float64Array(size);

@@ -40,6 +40,7 @@ export const opDocs = {
   // reductions
   sum: "sum of all elements → rank 0 (per batch element)",
   logsumexp: "log Σ exp(x) over all elements → rank 0, computed stably (max subtracted first)",
+  maxof: "the largest element → rank 0 (per batch element), as Math.max: NaN if any element is, +0 above −0",
   batchsum: "sum over the batch → an unbatched tensor of the same shape",
 } as const;
 
@@ -82,6 +83,7 @@ export const opInfo = {
   scatterrows: { arity: 3, class: "sparse", batching: "any", recompute: true },
   sum: { arity: 1, class: "reduction", batching: "any", recompute: false },
   logsumexp: { arity: 1, class: "reduction", batching: "any", recompute: false },
+  maxof: { arity: 1, class: "reduction", batching: "any", recompute: false },
   batchsum: { arity: 1, class: "reduction", batching: "reduces", recompute: true },
 } as const satisfies Record<Op, OpInfo>;
 

@@ -77,6 +77,7 @@ export const shapeRules = {
   transpose: ([m]) => (m!.length === 2 ? [m![1]!, m![0]!] : new ShapeError(`transpose needs a matrix, got ${formatShape(m!)}`)),
   sum: () => [],
   logsumexp: ([x]) => (x!.length > 0 ? [] : new ShapeError("logsumexp of a scalar")),
+  maxof: () => [],
   batchsum: unary,
 } satisfies Record<Op, ShapeRule>;
 

@@ -49,5 +49,6 @@ export const elementwiseLowering = {
   scatterrows: notElementwise("scatterrows"),
   sum: notElementwise("sum"),
   logsumexp: notElementwise("logsumexp"),
+  maxof: notElementwise("maxof"),
   batchsum: notElementwise("batchsum"),
 } satisfies Record<Op, Lowering>;

@@ -54,6 +54,8 @@ export type Kernel =
   | ({ readonly kind: "sum"; readonly root: Node } & Target)
   /** dest[b] = log Σ exp over elements of the fused expression `root`. */
   | ({ readonly kind: "logsumexp"; readonly root: Node } & Target)
+  /** dest[b] = the largest element of the fused expression `root`. */
+  | ({ readonly kind: "maxof"; readonly root: Node } & Target)
   /** dest = sum over the batch of the fused expression `root`. */
   | ({ readonly kind: "batchsum"; readonly root: Node } & Target)
   /** y = W·x, or Wᵀ·x if `transposed`; with `panels`, W (or Wᵀ) is read from that packed copy (pack.ts). */
@@ -150,6 +152,11 @@ export const kernelKinds: { readonly [K in KernelKind]: KernelKindInfo<K> } = {
     operands: (k) => [fused(k.root, "elementwise")],
     reducesBatch: never,
     print: (k, show) => `logsumexp ${show(k.root)}`,
+  },
+  maxof: {
+    operands: (k) => [fused(k.root, "elementwise")],
+    reducesBatch: never,
+    print: (k, show) => `maxof ${show(k.root)}`,
   },
   batchsum: {
     operands: (k) => [fused(k.root, "summed")],

@@ -26,6 +26,7 @@ export class KernelEmitter extends KernelSite {
     copy: (k) => this.elementwise(k.src, undefined, k.dest, k.accumulate),
     sum: (k) => this.sum(k.root, k.dest, k.accumulate),
     logsumexp: (k) => this.logsumexp(k.root, k.dest, k.accumulate),
+    maxof: (k) => this.maxOf(k.root, k.dest, k.accumulate),
     batchsum: (k) => this.batchsum(k.root, k.dest, k.accumulate),
     matvec: (k) => {
       if (k.panels) return this.products.product(k.w, k.transposed, k.panels, k.x, k.tiling, k.dest, k.accumulate);
@@ -165,6 +166,31 @@ export class KernelEmitter extends KernelSite {
       each(fb.set(max, scalar.max(x(), fb.get(max, scalar.type)))),
       fb.set(acc, scalar.const(0)),
       each(fb.set(acc, scalar.add(fb.get(acc, scalar.type), callMath(scalar, "exp", scalar.sub(x(), fb.get(max, scalar.type)))))),
+      scalar.store(destPtr(), accumulate ? scalar.add(scalar.load(destPtr()), total) : total),
+    ]);
+  }
+
+  /** dest[b] = the largest element of the fused expression: lane-wise maxima of full vectors, then across lanes and the tail. */
+  private maxOf(root: Node, dest: Buffer, accumulate: boolean): Expr {
+    const fb = this.ctx.fb;
+    const { vec, scalar } = this.ctx;
+    const b = this.newLocal();
+    const jb = this.newLocal();
+    const vmax = fb.local(vec.type);
+    const smax = fb.local(scalar.type);
+    const { rows, init } = this.rowsOf(root, undefined, b);
+    const body = (l: Lanes) => {
+      const largest = l === vec && vec.width > 1 ? vmax : smax;
+      return fb.set(largest, l.maximum(this.expr(root, undefined, rows, l, jb), fb.get(largest, l.type)));
+    };
+    const lanes = vec.width > 1 ? Array.from({ length: vec.width }, (_, i) => vec.extract(fb.get(vmax, vec.type), i)) : [];
+    const total = lanes.reduce((acc, lane) => scalar.maximum(lane, acc), fb.get(smax, scalar.type));
+    const destPtr = () => this.row(dest, true, b);
+    return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
+      ...init,
+      ...(vec.width > 1 ? [fb.set(vmax, vec.const(-Infinity))] : []),
+      fb.set(smax, scalar.const(-Infinity)),
+      ...this.overElements(sizeOf(root.shape), jb, body),
       scalar.store(destPtr(), accumulate ? scalar.add(scalar.load(destPtr()), total) : total),
     ]);
   }

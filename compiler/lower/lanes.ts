@@ -31,6 +31,8 @@ export interface Lanes {
   div(a: Expr, b: Expr): Expr;
   min(a: Expr, b: Expr): Expr;
   max(a: Expr, b: Expr): Expr;
+  /** IEEE maximum, wasm's own max: NaN if either is, and +0 above −0 (JavaScript's Math.max). */
+  maximum(a: Expr, b: Expr): Expr;
   neg(a: Expr): Expr;
   abs(a: Expr): Expr;
   sqrt(a: Expr): Expr;
@@ -73,6 +75,7 @@ export function lanesFor(mod: WasmModule, kind: LaneKind): Lanes {
       // wasm's f32.min/max propagate NaN; select by comparison to match the IR's semantics.
       min: (a, b) => minMaxScalar(mod, elem, a, b, "lt"),
       max: (a, b) => minMaxScalar(mod, elem, a, b, "gt"),
+      maximum: (a, b) => s.max(a, b),
       neg: (a) => s.neg(a),
       abs: (a) => s.abs(a),
       sqrt: (a) => s.sqrt(a),
@@ -107,6 +110,7 @@ export function lanesFor(mod: WasmModule, kind: LaneKind): Lanes {
     // pmin(b, a) = a < b ? a : b — the IR's min, lane by lane, without NaN propagation rules of min.
     min: (a, b) => v.pmin(b, a),
     max: (a, b) => v.pmax(b, a),
+    maximum: (a, b) => v.max(a, b),
     neg: (a) => v.neg(a),
     abs: (a) => v.abs(a),
     sqrt: (a) => v.sqrt(a),

@@ -99,6 +99,11 @@ export const opKernels = {
   },
   sum: { absorbs: "elementwise", fuses: never, kernel: (node, to) => ({ kind: "sum", root: node.inputs[0]!, ...to }) },
   logsumexp: { absorbs: "elementwise", fuses: never, kernel: (node, to) => ({ kind: "logsumexp", root: node.inputs[0]!, ...to }) },
+  maxof: {
+    absorbs: "elementwise",
+    fuses: never,
+    kernel: (node, to) => ({ kind: "maxof", root: node.inputs[0]!, ...to }),
+  },
   batchsum: {
     absorbs: "summed",
     fuses: never,

@@ -6,7 +6,7 @@
 // range: log and sqrt positive, denominators away from 0, relu and step away
 // from the kink, max and min operands apart, select conditions exactly 0 or 1,
 // indices and ids integers (some out of range), logsumexp also on a wide range,
-// expm1 also far into its tail.
+// expm1 also far into its tail, maxof on elements apart.
 // Discrete operands (conditions, indices, ids) are never moved by FD: their
 // cotangent must be exactly 0.
 // Cases mix shapes and batching so that un-broadcasting (scalars, unbatched
@@ -40,7 +40,22 @@ const ranges = {
   /** expm1 down to where e^x − 1 rounds to −1 and only y + 1 carries its derivative */
   tail: uniform(-40, 1),
 } as const;
-type Range = keyof typeof ranges;
+
+/** Ranges drawn for a whole operand at once, where what matters is how its elements lie to each other. */
+const wholeRanges = {
+  /** maxof operands: distinct multiples of 0.25 plus under 0.1, so no two elements are within 0.15 (no stencil ties them) */
+  distinct: (length: number) =>
+    fc.tuple(
+      fc.uniqueArray(fc.integer({ min: -12, max: 12 }), { minLength: length, maxLength: length }),
+      floats(length, uniform(0, 0.1)),
+    ).map(([ks, us]) => Float64Array.from(ks, (k, i) => 0.25 * k + us[i]!)),
+} as const;
+type Range = keyof typeof ranges | keyof typeof wholeRanges;
+
+function draw(range: Range, length: number): fc.Arbitrary<Float64Array> {
+  if (range in wholeRanges) return wholeRanges[range as keyof typeof wholeRanges](length);
+  return floats(length, ranges[range as keyof typeof ranges]);
+}
 
 /** Operands that take only exact values; FD must not move them off those. */
 const discrete: ReadonlySet<Range> = new Set<Range>(["condition", "integer"]);
@@ -151,6 +166,11 @@ const ruleCases = {
     { name: "scalar", operands: [v([])] },
     { name: "matrix", operands: [v([2, 2])] },
   ],
+  maxof: [
+    { name: "per-batch vector", operands: [v([5], "distinct")] },
+    { name: "unbatched matrix", operands: [p([2, 3], "distinct")] },
+    { name: "per-batch scalar", operands: [v([], "distinct")] },
+  ],
 } satisfies Record<Exclude<Op, "const" | "var">, readonly RuleCase[]>;
 
 /** Seed variants: cotangents that must be fitted to y before the rule sees them. */
@@ -170,6 +190,9 @@ const seedCases: [Op, RuleCase][] = [
   ["logsumexp", { name: "unbatched seed for a per-batch result", operands: [v([4])], seed: "unbatched" }],
   ["logsumexp", { name: "unbatched seed, unbatched operand", operands: [p([3, 2], "wide")], seed: "scalar" }],
   ["gathersum", { name: "unbatched seed for per-batch ids", operands: [p([3, 2]), v([2], "integer")], seed: "unbatched" }],
+  // maxof's cotangent divides a rank-0 g by the tie count: an unbatched g over per-batch y, an unbatched x under it.
+  ["maxof", { name: "unbatched seed for a per-batch result", operands: [v([4], "distinct")], seed: "unbatched" }],
+  ["maxof", { name: "unbatched seed, unbatched operand", operands: [p([3], "distinct")], seed: "scalar" }],
 ];
 
 const RTOL = 1e-6;
@@ -190,7 +213,7 @@ function gradientProperty(op: Op, c: RuleCase) {
 
   const valuesArb = fc.integer({ min: 1, max: 3 }).chain((batch) => {
     const sized = (n: Node) => (n.batched ? batch : 1) * sizeOf(n.shape);
-    const arrays = [...c.operands.map((o, i) => floats(sized(xs[i]!), ranges[o.range])), floats(sized(w), uniform(-2, 2))];
+    const arrays = [...c.operands.map((o, i) => draw(o.range, sized(xs[i]!))), floats(sized(w), uniform(-2, 2))];
     return fc.tuple(fc.constant(batch), fc.tuple(...arrays));
   });
 

@@ -39,7 +39,7 @@ interface Unit {
   readonly kinked: boolean;
 }
 
-const kinkedOps = new Set(["relu", "max", "min", "step", "select", "abs"]);
+const kinkedOps = new Set(["relu", "max", "min", "step", "select", "abs", "maxof"]);
 
 function exprHasKink(e: Expr, seen = new Set<Expr>()): boolean {
   if (seen.has(e)) return false;

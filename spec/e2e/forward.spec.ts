@@ -11,7 +11,7 @@ import type { CallSize } from "../../runtime/abi.js";
 import { cellCases, type CellCase } from "../support/cells.js";
 import {
   caseBuild, copyHostTensors, exampleBuild, exampleNames, load, mismatch, randomize, raggedRun, runs, runsFromEnv,
-  type Build, type Run,
+  intrinsicsCell, type Build, type Run,
 } from "./harness.js";
 import { referenceScan } from "./scan.js";
 
@@ -100,6 +100,19 @@ describe("matrix products: every register tile and tail (dims up to 40)", () => 
       }), { numRuns: 4, examples: [[{ ...raggedRun, dims: { I: 19, H: 37 } }, true]] });
     });
   }
+});
+
+describe("every new elementwise intrinsic and maxOf (dims up to 13: every SIMD tail)", () => {
+  const dim = fc.integer({ min: 1, max: 13 });
+  const builds = runs(["I", "H"]).chain((run) => fc.record({ I: dim, H: dim }).map((dims) => ({ ...run, dims })));
+  const mix = (dims: Record<string, number>, dtype: "f32" | "f64", simd: boolean): Build =>
+    ({ file: "intrinsics.ts", source: intrinsicsCell, dims, dtype, simd, loss: "mse" });
+  it("the f64 module (simd, scalar) equals the interpreter; f32 (simd, scalar) agrees with f64, gradients too", () => {
+    fc.assert(fc.property(builds, fc.boolean(), (run, simd) => {
+      checkAgainstInterpreter(mix(run.dims, "f64", simd), run);
+      checkF32AgainstF64(mix(run.dims, "f32", simd), mix(run.dims, "f64", true), run);
+    }), { numRuns: 6, examples: [[{ ...raggedRun, dims: { I: 3, H: 13 } }, true]] });
+  });
 });
 
 // ---- lengths ---------------------------------------------------------------

@@ -11,7 +11,9 @@ import { intrinsicNames } from "../../compiler/frontend/index.js";
 import { gradcheck, type GradcheckReport } from "../../runtime/gradcheck.js";
 import type { RnncModel } from "../../runtime/model.js";
 import { cellCases, type CellCase } from "../support/cells.js";
-import { caseBuild, exampleBuild, exampleNames, load, numericGradient, raggedRun, runs, runsFromEnv } from "./harness.js";
+import {
+  caseBuild, exampleBuild, exampleNames, intrinsicsCell, load, numericGradient, raggedRun, runs, runsFromEnv,
+} from "./harness.js";
 
 const TOLERANCE = 1e-6;
 const MAX_ENTRIES = 8;
@@ -81,6 +83,16 @@ function checkCell(c: CellCase, simd: boolean): void {
 describe("gradients of random cells match finite differences (f64)", () => {
   it("random well-typed cells, random dims, lengths, values and loss", () => {
     fc.assert(fc.property(cellCases(), fc.boolean(), (c, simd) => checkCell(c, simd)), { numRuns: runsFromEnv(30) });
+  });
+});
+
+describe("gradients of a cell calling every new intrinsic and maxOf match finite differences (f64)", () => {
+  it("simd and scalar, loss mse and none", () => {
+    const losses = fc.constantFrom("mse" as const, "none" as const);
+    fc.assert(fc.property(runs(["I", "H"]), fc.boolean(), losses, (run, simd, loss) => {
+      const { dims, steps, batch, lengths, seed } = run;
+      checkCell({ source: intrinsicsCell, cell: "mix", dims, steps, batch, lengths, seed, loss, hasKinks: true }, simd);
+    }), { numRuns: 6, examples: [[raggedRun, true, "mse"]] });
   });
 });
 

@@ -20,6 +20,28 @@ export function exampleSource(name: ExampleName): string {
   return readFileSync(new URL(`../../examples/${name}.ts`, import.meta.url), "utf8");
 }
 
+/**
+ * A cell that calls every elementwise intrinsic past the first ones, and maxOf,
+ * each inside its smooth range (pow of 1 + sigmoid), with a learned leakyRelu
+ * slope: what the builds must compute alike, SIMD tails and all.
+ */
+export const intrinsicsCell = `import {
+  abs, cell, elu, gelu, leakyRelu, logSigmoid, maxOf, pow, sigmoid, silu, square, tanh,
+} from "rnnc";
+
+export const mix = cell({
+  input: { x: "I" },
+  state: { h: "H" },
+  params: { W: ["H", "I"], U: ["H", "H"], b: "H", a: [] },
+  step: ({ x, h, W, U, b, a }) => {
+    const z = W * x + U * h + b;
+    const s = silu(z) + gelu(z) + logSigmoid(z) - abs(z) + leakyRelu(z, a) + elu(z, 0.5);
+    const p = square(tanh(z)) + pow(1 + sigmoid(z), 1.5) + pow(tanh(z), 3) + pow(1 + sigmoid(z), -0.3);
+    return { h: tanh(0.1 * (s + p) + maxOf(z) - maxOf(h)) };
+  },
+});
+`;
+
 /** Small regions keep instantiation and memory snapshots cheap. */
 export const testCapacity = { batch: 4, steps: 8 } as const;
 

@@ -52,7 +52,8 @@ const { vecH, vecI, scalar } = fc.letrec<{ vecH: Ast; vecI: Ast; scalar: Ast }>(
       depth,
       fc.oneof(fc.constantFrom(name("s"), name("k")), fc.integer({ min: -12, max: 12 }).map((n): Ast => ({ kind: "number", value: n / 4 }))),
       fc.tuple(fc.constantFrom(...(["+", "-", "*", "/"] as const)), tie("scalar"), tie("scalar")).map(([op, a, b]) => binary(op)(a, b)),
-      fc.tuple(fc.constantFrom("sum", "mean"), fc.oneof(tie("vecH"), tie("vecI"))).map(([fn, x]) => call(fn)(x)),
+      fc.tuple(fc.constantFrom("sum", "mean", "maxOf"), fc.oneof(tie("vecH"), tie("vecI")))
+        .map(([fn, x]) => call(fn)(x)),
       fc.tuple(fc.constantFrom(...unaryFns), tie("scalar")).map(([fn, x]) => call(fn)(x)),
     ),
   };
@@ -121,13 +122,15 @@ function run(e: Ast, env: Record<string, Value>): Value {
       const total = (v: Value) => (v as number[]).reduce((acc, x) => acc + x, 0);
       if (e.fn === "sum") return total(args[0]!);
       if (e.fn === "mean") return total(args[0]!) * (1 / (args[0] as number[]).length);
+      if (e.fn === "maxOf") return Math.max(...(args[0] as number[]));
       return lift(direct[e.fn]!, ...args);
     }
   }
 }
 
 function cellSource(h: Ast, s: Ast): string {
-  return `import { cell, ${[...unaryFns, "matmul", "hadamard", "max", "min", "clip", "sum", "mean", "pow"].join(", ")} } from "rnnc";
+  const fns = [...unaryFns, "matmul", "hadamard", "max", "min", "clip", "sum", "mean", "pow", "maxOf"];
+  return `import { cell, ${fns.join(", ")} } from "rnnc";
 export const random = cell({
   input: { x: "I" },
   state: { h: "H", s: [] },

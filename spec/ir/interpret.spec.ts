@@ -200,6 +200,17 @@ const examples = {
     expect(h.op("logsumexp", h.param("far", [2, 2], [1000, 0, -5, 3]))).toEqual([1000]);
     expect(h.op("logsumexp", h.param("masked", [2], [-Infinity, 0.5]))).toEqual([0.5]);
   },
+  maxof: () => {
+    const h = harness(2);
+    expect(h.op("maxof", h.input("x", [3], [1, -2, 3, -5, -4, -6]))).toEqual([3, -4]);
+    expect(h.op("maxof", h.param("m", [2, 2], [-1, 7, 7, 2]))).toEqual([7]);
+    // As Math.max: NaN wins, and +0 is above −0.
+    expect(h.op("maxof", h.param("nan", [3], [1, NaN, 2]))).toEqual([NaN]);
+    expect(h.op("maxof", h.param("zeros", [2], [-0, 0]))).toEqual([0]);
+    expect(h.op("maxof", h.param("negative zero", [1], [-0]))).toEqual([-0]);
+    expect(h.op("maxof", h.param("inf", [2], [-Infinity, -Infinity]))).toEqual([-Infinity]);
+    expect(h.op("maxof", h.input("s", [], [0.5, -0.25]))).toEqual([0.5, -0.25]);
+  },
   batchsum: () => {
     const h = harness(2);
     expect(h.op("batchsum", h.input("x", [2], [1, 2, 3, 4]))).toEqual([4, 6]);

@@ -11,8 +11,8 @@
 // tanh(e) and other powers of 1 + sigmoid(e), each next state squashed
 // (tanh, sigmoid, or a sigmoid-gated mix with the old state) so nothing grows
 // over time. Ops with kinks (relu, abs, leakyRelu, elu, clip, max, min,
-// hardSigmoid) are rare and each case says whether it has one, so a property
-// can tell a kink under a finite difference from a wrong gradient.
+// hardSigmoid, maxOf) are rare and each case says whether it has one, so a
+// property can tell a kink under a finite difference from a wrong gradient.
 //
 // The choice stream shrinks towards zeros, and choice 0 is always the
 // simplest option (a leaf, the first form), so shrunk cells are small.
@@ -30,7 +30,7 @@ export interface CellCase {
   readonly lengths: readonly number[];
   readonly seed: number;
   readonly loss: Loss;
-  /** True when the step uses relu, abs, leakyRelu, elu, clip, max, min or hardSigmoid. */
+  /** True when the step uses relu, abs, leakyRelu, elu, clip, max, min, hardSigmoid or maxOf. */
   readonly hasKinks: boolean;
 }
 
@@ -204,12 +204,17 @@ class StepWriter {
 
   /** A scalar (per batch element, or a parameter). */
   scalar(depth: number): string {
-    const k = this.ch.weighted([2, 2, 2, 1, 1]);
+    const k = this.ch.weighted([2, 2, 2, 1, 1, 0.5]);
     if (k === 0) return this.ch.oneOf(literals);
     if (k === 1) return this.param([]);
     const dim = this.ch.oneOf(this.dims());
     const inner = this.vector(dim, Math.max(0, depth - 1));
     if (k === 2) return `${this.use("mean")}(${inner})`;
+    if (k === 5) {
+      // Kinked where the largest element changes.
+      this.hasKinks = true;
+      return `${this.use("maxOf")}(${inner})`;
+    }
     if (k === 3) return `${this.use("tanh")}(${this.use("sum")}(${inner}))`;
     return `${this.use("sigmoid")}(${this.use("sum")}(${inner}))`;
   }

@@ -92,11 +92,12 @@ function elementAt(node: Node, values: Values, b: number, j: number): number {
   return values.get(node)![(node.batched ? b * size : 0) + (node.shape.length === 0 ? 0 : j)]!;
 }
 
-const kinkOps = new Set<Op>(["relu", "step", "select", "max", "min", "abs"]);
+const kinkOps = new Set<Op>(["relu", "step", "select", "max", "min", "abs", "maxof"]);
 
 /**
  * Which side of its kink every element of every relu, step, abs, max, min and
- * select reached from `roots` is on, as one string. Two points with the same
+ * select reached from `roots` is on, and which element of each maxof is its
+ * largest, as one string. Two points with the same
  * signature lie on the same smooth piece, so a finite difference between
  * them is meaningful; a stencil whose points differ from the centre's
  * straddles a kink.
@@ -108,6 +109,13 @@ export function kinkSignature(roots: readonly Node[], values: Values, batch: num
     const [x, y] = node.inputs as [Node, Node];
     const size = node.shape.reduce((n, d) => n * d, 1);
     for (let b = 0; b < (node.batched ? batch : 1); b++) {
+      if (node.op === "maxof") {
+        // Which element is the largest (the first of equal ones).
+        const count = x.shape.reduce((n, d) => n * d, 1);
+        const elements = Array.from({ length: count }, (_, j) => elementAt(x, values, b, j));
+        sides.push(`[${elements.indexOf(Math.max(...elements))}]`);
+        continue;
+      }
       for (let j = 0; j < size; j++) {
         const u = elementAt(x, values, b, j);
         if (node.op === "select") sides.push(u !== 0 ? "1" : "0");

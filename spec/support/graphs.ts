@@ -254,6 +254,8 @@ function applyStep(s: Builder, step: Step): Node | undefined {
       const g = count * s.bound(g0) > LIMIT ? s.squash(g0, 1) : g0;
       return s.apply("scatterrows", [g, ids, like], count * s.bound(g));
     }
+    case "maxof":
+      return s.apply("maxof", [x], s.bound(x));
     case "batchsum": {
       const batched = pool.filter((n) => n.batched);
       return batched.length === 0 ? undefined : s.combine("batchsum", [pick(batched, p0)], ([b]) => 3 * b!);
