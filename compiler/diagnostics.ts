@@ -191,6 +191,28 @@ export const diagnosticMessages = {
     message: "{0} takes a constant exponent: a number, or arithmetic on numbers",
     hint: "for an exponent that varies, write exp(c * log(x)) (x > 0)",
   },
+  // Helper functions: function name(a, b) { … } or const name = (a, b) => … at the top level.
+  RNNC221: {
+    message: "helper '{0}' must be a plain function of tensors; {1} is not allowed",
+    hint: "function {0}(a, b) { const t = …; return …; }",
+  },
+  RNNC222: {
+    message: "helper '{0}' is recursive: {1}",
+    hint: "helpers are inlined when the file is read, so every chain of calls must end; write the steps out",
+  },
+  RNNC223: {
+    message: "a function defined inside a {0} would close over its values",
+    hint: "define it at the top level of the file, and pass it the tensors it reads: function f(a, b) { … }",
+  },
+  RNNC224: { message: "helper '{0}' returns no value", hint: "end it with return …" },
+  RNNC225: {
+    message: "helper calls nested more than {0} deep",
+    hint: "call fewer helpers within helpers; a chain this long is better written as fewer, wider helpers",
+  },
+  RNNC226: {
+    message: "'{0}' is defined twice at the top level (as {1} and as {2})",
+    hint: "a helper needs a name of its own, distinct from the imports, cells and models",
+  },
 } as const satisfies Record<`RNNC${number}`, { message: string; hint?: string }>;
 
 /**
@@ -232,6 +254,19 @@ export interface Diagnostic {
   sourceLine: string;
   /** A suggestion of what to write instead, printed under the source line. */
   hint?: string;
+  /** Other places the error passes through, innermost first: the calls of the helper it is in. */
+  notes?: Note[];
+}
+
+/** A place a diagnostic also points at, with what it is. */
+export interface Note {
+  message: string;
+  at: SourceSpan;
+}
+
+/** The note of a call of helper `name` that a diagnostic inside the helper came through. */
+export function callNote(name: string, at: SourceSpan): Note {
+  return { message: `in this call of '${name}'`, at };
 }
 
 /** Where a diagnostic points: everything of a Diagnostic but what it says. */
@@ -303,15 +338,24 @@ export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): st
   const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
   const out = [`${escapeControls(where)} - ${paint("31", "error")} ${paint("90", d.code)}: ${escapeControls(d.message)}`];
   const gutter = " ".repeat(String(d.line).length);
-  if (d.line > 0) {
-    const quoted = excerpt(d.sourceLine, d.column, d.length);
-    // Keep tabs in the indent so the carets line up with the text above them.
-    const indent = quoted.text.slice(0, quoted.caretStart).replace(/[^\t]/g, " ");
-    out.push(`  ${d.line} | ${quoted.text}`.trimEnd());
-    out.push(`  ${gutter} | ${indent}${paint("31", "^".repeat(quoted.caretLength))}`);
-  }
+  if (d.line > 0) out.push(...quote(d, (s) => paint("31", s)));
   if (d.hint !== undefined) out.push(`  ${d.line > 0 ? gutter : ""} = hint: ${escapeControls(d.hint)}`);
+  for (const note of d.notes ?? []) {
+    const at = escapeControls(`${note.at.file}:${note.at.line}:${note.at.column}`);
+    out.push(`  ${at} - ${paint("36", "note")}: ${escapeControls(note.message)}`);
+    out.push(...quote(note.at, (s) => paint("36", s)).map((line) => `  ${line}`));
+  }
   return out.join("\n");
+}
+
+/** The source line of `at` and, under it, carets marking the range. */
+function quote(at: SourceSpan, paintCarets: (s: string) => string): string[] {
+  const gutter = " ".repeat(String(at.line).length);
+  const quoted = excerpt(at.sourceLine, at.column, at.length);
+  // Keep tabs in the indent so the carets line up with the text above them.
+  const indent = quoted.text.slice(0, quoted.caretStart).replace(/[^\t]/g, " ");
+  const carets = paintCarets("^".repeat(quoted.caretLength));
+  return [`  ${at.line} | ${quoted.text}`.trimEnd(), `  ${gutter} | ${indent}${carets}`];
 }
 
 export function formatDiagnostics(diagnostics: readonly Diagnostic[], options: FormatOptions = {}): string {

@@ -8,9 +8,16 @@
 //   h' = o ⊙ tanh(ln(c'; γc, βc))
 // The shift β of each normalisation is the gate's bias, so the gates have no
 // other. Convention: the paper's — the state keeps the unnormalised c'
-// (TF Addons' LayerNormLSTMCell stores ln(c') instead). The DSL has no helper
-// functions, so ln is written out for each gate. The output is h.
-import { cell, mean, sigmoid, sqrt, tanh } from "rnnc";
+// (TF Addons' LayerNormLSTMCell stores ln(c') instead). The normalisation is
+// a helper function, inlined at each of its five calls when rnnc reads the
+// file (the module is the one the equations written out give). The output is h.
+import { cell, mean, sigmoid, sqrt, tanh, type Tensor } from "rnnc";
+
+/** ln(v; gain, shift): v normalised over its elements, scaled and shifted elementwise. */
+function ln(v: Tensor, gain: Tensor, shift: Tensor): Tensor {
+  const d = v - mean(v);
+  return gain * d / sqrt(mean(d * d) + 1e-5) + shift;
+}
 
 export const layernormLstm = cell({
   input: { x: "I" },
@@ -23,25 +30,11 @@ export const layernormLstm = cell({
     gc: ["H"], bc: ["H"],
   },
   step: ({ x, h, c, Wi, Ui, gi, bi, Wf, Uf, gf, bf, Wg, Ug, gg, bg, Wo, Uo, go, bo, gc, bc }) => {
-    const ai = Wi * x + Ui * h;
-    const di = ai - mean(ai);
-    const i = sigmoid(gi * di / sqrt(mean(di * di) + 1e-5) + bi);
-
-    const af = Wf * x + Uf * h;
-    const df = af - mean(af);
-    const f = sigmoid(gf * df / sqrt(mean(df * df) + 1e-5) + bf);
-
-    const ag = Wg * x + Ug * h;
-    const dg = ag - mean(ag);
-    const g = tanh(gg * dg / sqrt(mean(dg * dg) + 1e-5) + bg);
-
-    const ao = Wo * x + Uo * h;
-    const dO = ao - mean(ao);
-    const o = sigmoid(go * dO / sqrt(mean(dO * dO) + 1e-5) + bo);
-
+    const i = sigmoid(ln(Wi * x + Ui * h, gi, bi));
+    const f = sigmoid(ln(Wf * x + Uf * h, gf, bf));
+    const g = tanh(ln(Wg * x + Ug * h, gg, bg));
+    const o = sigmoid(ln(Wo * x + Uo * h, go, bo));
     const cNext = f * c + i * g;
-    const dc = cNext - mean(cNext);
-    const cNorm = gc * dc / sqrt(mean(dc * dc) + 1e-5) + bc;
-    return { h: o * tanh(cNorm), c: cNext };
+    return { h: o * tanh(ln(cNext, gc, bc)), c: cNext };
   },
 });

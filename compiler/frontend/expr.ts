@@ -30,6 +30,17 @@ export interface Scope {
   readonly values: Map<string, Expr | undefined>;
   /** Every const of the step body, to tell "declared later" from "unknown". */
   readonly stepConsts: ReadonlySet<string>;
+  /** The file's helper functions. */
+  readonly helpers: Helpers;
+  /** The helper whose body this is, or undefined in a step. */
+  readonly helper: string | undefined;
+}
+
+/** The helper functions of a file (helpers.ts), as an expression calls them. */
+export interface Helpers {
+  has(name: string): boolean;
+  /** The helper's body checked with its parameters bound to `args`: its value here, or undefined after reporting. */
+  call(name: string, call: CallExpression, args: readonly (Expr | undefined)[], caller: Scope): Expr | undefined;
 }
 
 const elementwiseOperators: Partial<Record<SyntaxKind, Op>> = {
@@ -70,6 +81,10 @@ export function lowerExpr(node: TsNode, scope: Scope): Expr | undefined {
   }
   if (TsNode.isBinaryExpression(node)) return lowerBinary(node, scope);
   if (TsNode.isCallExpression(node)) return lowerCall(node, scope);
+  if (TsNode.isArrowFunction(node) || TsNode.isFunctionExpression(node)) {
+    r.error("RNNC223", [scope.helper === undefined ? "step" : "helper"], node);
+    return undefined;
+  }
   r.error("RNNC100", [describeSyntax(node)], node, hintForSyntax(node));
   return undefined;
 }
@@ -130,6 +145,11 @@ export function lowerIdentifier(node: Identifier, scope: Scope): Expr | undefine
   const imported = scope.imports.get(name);
   if (imported !== undefined && isIntrinsic(imported)) {
     r.error("RNNC163", [name], node);
+  } else if (scope.helpers.has(name)) {
+    r.error("RNNC101", [name], node, `'${name}' is a helper function: call it, ${name}(…)`);
+  } else if (scope.helper !== undefined && !isIntrinsic(name)) {
+    const hint = `helper '${scope.helper}' sees only its parameters and consts: pass '${name}' to it`;
+    r.error("RNNC101", [name], node, hint);
   } else if (scope.declared.has(name)) {
     r.error("RNNC101", [name], node, `'${name}' is declared by cell '${scope.cellName}'; add it to the step's parameter: ({ …, ${name} }) =>`);
   } else if (scope.stepConsts.has(name)) {
@@ -215,6 +235,7 @@ function lowerCall(node: CallExpression, scope: Scope): Expr | undefined {
     r.error("RNNC106", [name], callee, `'${name}' is a tensor here, not a function`);
     return undefined;
   }
+  if (scope.helpers.has(name)) return scope.helpers.call(name, node, args, scope);
   if (imported === undefined || !isIntrinsic(imported)) {
     if (imported === undefined && isIntrinsic(name)) r.error("RNNC101", [name], callee, importHint(name));
     else r.error("RNNC106", [name], callee, `the intrinsics are ${intrinsicNames.join(", ")}`);

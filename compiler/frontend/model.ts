@@ -32,10 +32,10 @@ function calleeOf(node: TsNode | undefined, imports: ReadonlyMap<string, string>
 }
 
 /** Splits a statement's declarations into models and the rest (cells, or errors cellsOf reports). */
-export function partition(statement: VariableStatement, imports: ReadonlyMap<string, string>): [VariableDeclaration[], VariableDeclaration[]] {
+export function partition(declarations: readonly VariableDeclaration[], imports: ReadonlyMap<string, string>): [VariableDeclaration[], VariableDeclaration[]] {
   const models: VariableDeclaration[] = [];
   const rest: VariableDeclaration[] = [];
-  for (const d of statement.getDeclarations()) (calleeOf(d.getInitializer(), imports) === "model" ? models : rest).push(d);
+  for (const d of declarations) (calleeOf(d.getInitializer(), imports) === "model" ? models : rest).push(d);
   return [models, rest];
 }
 

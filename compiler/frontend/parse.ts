@@ -3,13 +3,16 @@
 // `export const NAME = cell({...})`, or a DiagnosticError with every user
 // error found.
 
-import { Node as TsNode, Project, ts, type CallExpression, type SourceFile, type VariableDeclaration, type VariableStatement } from "ts-morph";
+import {
+  Node as TsNode, Project, ts, type CallExpression, type SourceFile, type Statement, type VariableDeclaration, type VariableStatement,
+} from "ts-morph";
 import { DiagnosticError, diagnostic, wholeFile } from "../diagnostics.js";
 import { parseDeclarations } from "./declarations.js";
 import { describeSyntax } from "./describe.js";
 import { checkNesting } from "./nesting.js";
 import { Reporter } from "./report.js";
 import { lowerStep } from "./step.js";
+import { helperFunction, HelperTable } from "./helpers.js";
 import type { CellSyntax, ModelSyntax } from "./syntax.js";
 import { checkExportConst, parseModel, partition, relativeImports } from "./model.js";
 
@@ -35,20 +38,25 @@ export function parseUnits(file: string, text: string): { cells: CellSyntax[]; m
 
   const imports = rnncImports(sourceFile, reporter);
   const cellImports = relativeImports(sourceFile);
+  const statements = sourceFile.getStatements();
+  const helpers = HelperTable.of(statements, imports, topLevelNames(statements, imports, cellImports), reporter);
   const cells: CellSyntax[] = [];
   const models: ModelSyntax[] = [];
-  for (const statement of sourceFile.getStatements()) {
+  for (const statement of statements) {
     if (TsNode.isImportDeclaration(statement) || TsNode.isTypeAliasDeclaration(statement) || TsNode.isInterfaceDeclaration(statement)) {
       continue;
     }
+    if (TsNode.isFunctionDeclaration(statement) && statement.getName() !== undefined) continue;
     if (TsNode.isVariableStatement(statement)) {
-      const [modelDecls, cellDecls] = partition(statement, imports);
+      const declarations = statement.getDeclarations().filter((d) => helperFunction(d) === undefined);
+      if (declarations.length === 0) continue;
+      const [modelDecls, cellDecls] = partition(declarations, imports);
       if (modelDecls.length > 0) checkExportConst(statement, reporter);
       for (const declaration of modelDecls) {
         const model = parseModel(declaration, imports, cellImports, reporter);
         if (model) models.push(model);
       }
-      if (cellDecls.length > 0) cells.push(...cellsOf(statement, cellDecls, imports, reporter));
+      if (cellDecls.length > 0) cells.push(...cellsOf(statement, cellDecls, imports, helpers, reporter));
       continue;
     }
     reporter.error("RNNC121", [describeSyntax(statement)], statement);
@@ -97,7 +105,24 @@ function rnncImports(sourceFile: SourceFile, reporter: Reporter): Map<string, st
   return imports;
 }
 
-function cellsOf(statement: VariableStatement, declarations: VariableDeclaration[], imports: Map<string, string>, reporter: Reporter): CellSyntax[] {
+/** Every top-level name besides the helpers, with what it is: the names a helper may not take. */
+function topLevelNames(
+  statements: Statement[], imports: ReadonlyMap<string, string>, cellImports: ReadonlyMap<string, unknown>,
+): Map<string, string> {
+  const taken = new Map<string, string>([...imports.keys(), ...cellImports.keys()].map((name) => [name, "an import"]));
+  for (const statement of statements) {
+    if (!TsNode.isVariableStatement(statement)) continue;
+    for (const d of statement.getDeclarations()) {
+      if (helperFunction(d) !== undefined) continue;
+      const init = d.getInitializer();
+      const callee = init && TsNode.isCallExpression(init) ? imports.get(init.getExpression().getText()) : undefined;
+      taken.set(d.getName(), callee === "cell" ? "a cell" : callee === "model" ? "a model" : "a declaration");
+    }
+  }
+  return taken;
+}
+
+function cellsOf(statement: VariableStatement, declarations: VariableDeclaration[], imports: Map<string, string>, helpers: HelperTable, reporter: Reporter): CellSyntax[] {
   const cells: CellSyntax[] = [];
   for (const declaration of declarations) {
     const init = declaration.getInitializer();
@@ -114,13 +139,13 @@ function cellsOf(statement: VariableStatement, declarations: VariableDeclaration
     if (!statement.isExported() || statement.getDeclarationKind() !== "const") {
       reporter.error("RNNC123", ["cell"], statement);
     }
-    const cell = parseCell(declaration.getName(), call, imports, reporter);
+    const cell = parseCell(declaration.getName(), call, imports, helpers, reporter);
     if (cell) cells.push(cell);
   }
   return cells;
 }
 
-function parseCell(name: string, call: CallExpression, imports: Map<string, string>, reporter: Reporter): CellSyntax | undefined {
+function parseCell(name: string, call: CallExpression, imports: Map<string, string>, helpers: HelperTable, reporter: Reporter): CellSyntax | undefined {
   const args = call.getArguments();
   if (args.length !== 1) {
     reporter.error("RNNC111", ["cell", 1, "{ input, state, params, step }", args.length], call);
@@ -131,6 +156,6 @@ function parseCell(name: string, call: CallExpression, imports: Map<string, stri
   const { cell, declared, step } = declarations;
   const states = cell.states.map((s) => s.name);
   const outputs = cell.outputs.map((s) => s.name);
-  const values = lowerStep(step, { reporter, cellName: name, declared, states, outputs, imports });
+  const values = lowerStep(step, { reporter, cellName: name, declared, states, outputs, imports, helpers });
   return values && { ...cell, ...values };
 }

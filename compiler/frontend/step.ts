@@ -2,9 +2,10 @@
 // `step` and the cell's declarations. Out: the checked next value of every
 // state, in state order, or undefined after reporting what is wrong.
 
-import { Node as TsNode, VariableDeclarationKind, type ObjectBindingPattern, type Statement } from "ts-morph";
+import { Node as TsNode, type ObjectBindingPattern } from "ts-morph";
 import { formatShape, sameShape } from "../ir/index.js";
-import { isAssignment, lowerExpr, lowerIdentifier, type DeclInfo, type Scope } from "./expr.js";
+import { lowerBlock, constNames } from "./body.js";
+import { lowerExpr, lowerIdentifier, type DeclInfo, type Helpers, type Scope } from "./expr.js";
 import { describeSyntax, hintForSyntax } from "./describe.js";
 import type { Reporter } from "./report.js";
 import type { Expr } from "./syntax.js";
@@ -18,6 +19,7 @@ export interface StepContext {
   /** Output names in declaration order (besides the states). */
   outputs: readonly string[];
   imports: ReadonlyMap<string, string>;
+  helpers: Helpers;
 }
 
 export interface StepValues {
@@ -46,6 +48,8 @@ export function lowerStep(fn: TsNode, ctx: StepContext): StepValues | undefined 
     imports: ctx.imports,
     values: new Map(),
     stepConsts: new Set(TsNode.isBlock(body) ? constNames(body.getStatements()) : []),
+    helpers: ctx.helpers,
+    helper: undefined,
   };
   bindParameters(fn.getParameters(), scope);
 
@@ -53,21 +57,9 @@ export function lowerStep(fn: TsNode, ctx: StepContext): StepValues | undefined 
   if (!TsNode.isBlock(body)) {
     next = lowerReturn(body, body, scope, ctx);
   } else {
-    let returned: TsNode | undefined;
-    for (const statement of body.getStatements()) {
-      if (returned) {
-        r.error("RNNC152", [], statement);
-        break;
-      }
-      if (TsNode.isReturnStatement(statement)) {
-        returned = statement;
-        const value = statement.getExpression();
-        if (value === undefined) r.error("RNNC153", [], statement, returnHint(ctx.states));
-        else next = lowerReturn(value, statement, scope, ctx);
-      } else {
-        lowerStatement(statement, scope);
-      }
-    }
+    const onReturn = (value: TsNode, at: TsNode) => lowerReturn(value, at, scope, ctx);
+    const { returned, value } = lowerBlock(body, scope, returnHint(ctx.states), onReturn);
+    next = value;
     // Missing states would only repeat an error already reported in the body.
     if (!returned && r.diagnostics.length === errorsBefore) {
       for (const state of ctx.states) r.error("RNNC103", [state], fn, returnHint(ctx.states));
@@ -82,12 +74,6 @@ export function lowerStep(fn: TsNode, ctx: StepContext): StepValues | undefined 
 
 function returnHint(names: readonly string[]): string {
   return `end the step with return { ${names.map((s) => `${s}: …`).join(", ")} }`;
-}
-
-function constNames(statements: Statement[]): string[] {
-  return statements.flatMap((s) =>
-    TsNode.isVariableStatement(s) ? s.getDeclarations().map((d) => d.getName()) : [],
-  );
 }
 
 function bindParameters(parameters: TsNode[], scope: Scope): void {
@@ -134,43 +120,6 @@ function bindPattern(pattern: ObjectBindingPattern, scope: Scope): void {
       }
     }
   }
-}
-
-function lowerStatement(statement: Statement, scope: Scope): void {
-  const r = scope.reporter;
-  if (TsNode.isEmptyStatement(statement)) return;
-  if (TsNode.isVariableStatement(statement)) {
-    if (statement.getDeclarationKind() !== VariableDeclarationKind.Const) {
-      r.error("RNNC157", [statement.getDeclarationKind()], statement.getDeclarationList());
-    }
-    for (const declaration of statement.getDeclarations()) {
-      const nameNode = declaration.getNameNode();
-      const init = declaration.getInitializer();
-      if (!TsNode.isIdentifier(nameNode)) {
-        r.error("RNNC158", [], nameNode);
-        continue;
-      }
-      const name = nameNode.getText();
-      if (scope.values.has(name)) {
-        r.error("RNNC159", [name], nameNode);
-        continue;
-      }
-      if (init === undefined) {
-        r.error("RNNC160", [name], declaration);
-        scope.values.set(name, undefined);
-        continue;
-      }
-      scope.values.set(name, lowerExpr(init, scope));
-    }
-    return;
-  }
-  if (TsNode.isExpressionStatement(statement)) {
-    const expression = statement.getExpression();
-    if (isAssignment(expression)) lowerExpr(expression, scope);
-    else r.error("RNNC161", [], statement);
-    return;
-  }
-  r.error("RNNC100", [describeSyntax(statement)], statement, hintForSyntax(statement));
 }
 
 function lowerReturn(value: TsNode, at: TsNode, scope: Scope, ctx: StepContext): Map<string, Expr> | undefined {

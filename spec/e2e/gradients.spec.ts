@@ -91,7 +91,8 @@ describe("gradients of a cell calling every new intrinsic and maxOf match finite
     const losses = fc.constantFrom("mse" as const, "none" as const);
     fc.assert(fc.property(runs(["I", "H"]), fc.boolean(), losses, (run, simd, loss) => {
       const { dims, steps, batch, lengths, seed } = run;
-      checkCell({ source: intrinsicsCell, cell: "mix", dims, steps, batch, lengths, seed, loss, hasKinks: true }, simd);
+      const c = { source: intrinsicsCell, inlined: intrinsicsCell, cell: "mix", dims, steps, batch, lengths, seed, loss, hasKinks: true };
+      checkCell(c, simd);
     }), { numRuns: 6, examples: [[raggedRun, true, "mse"]] });
   });
 });
@@ -99,9 +100,19 @@ describe("gradients of a cell calling every new intrinsic and maxOf match finite
 describe("the random cells", () => {
   it("draw from every intrinsic", () => {
     const used = new Set<string>();
-    for (const c of fc.sample(cellCases(), { numRuns: 400, seed: 1 })) {
+    for (const c of fc.sample(cellCases(), { numRuns: 1000, seed: 1 })) {
       for (const name of /import \{ ([^}]*) \}/.exec(c.source)![1]!.split(", ")) used.add(name);
     }
     expect(intrinsicNames.filter((name) => !used.has(name))).toEqual([]);
+  });
+
+  it("define helpers of both forms, call them from steps, and call helpers from helpers", () => {
+    const files = fc.sample(cellCases(), { numRuns: 400, seed: 1 }).map((c) => c.source.split("\n\n"));
+    const definitions = files.flatMap((blocks) => blocks.filter((b) => /^(const|function) f\d/.test(b)));
+    expect(definitions.some((d) => d.startsWith("const f"))).toBe(true);
+    expect(definitions.some((d) => d.startsWith("function f"))).toBe(true);
+    expect(definitions.some((d) => /^(const|function) f[1-9][^]*\bf0\(/.test(d))).toBe(true);
+    const steps = files.map((blocks) => blocks.find((b) => b.startsWith("export const randomCell"))!);
+    expect(steps.some((step) => /\bf\d\(/.test(step))).toBe(true);
   });
 });

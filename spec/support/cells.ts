@@ -14,6 +14,10 @@
 // hardSigmoid, maxOf) are rare and each case says whether it has one, so a
 // property can tell a kink under a finite difference from a wrong gradient.
 //
+// A file may define helper functions (over vectors, calling earlier helpers),
+// which steps call; each case also carries `inlined`, the same cell with every
+// call written out as the helper's body, which must compile to the same module.
+//
 // The choice stream shrinks towards zeros, and choice 0 is always the
 // simplest option (a leaf, the first form), so shrunk cells are small.
 
@@ -30,6 +34,8 @@ export interface CellCase {
   readonly lengths: readonly number[];
   readonly seed: number;
   readonly loss: Loss;
+  /** The same cell with every helper call written out as the helper's body (and no helpers). */
+  readonly inlined: string;
   /** True when the step uses relu, abs, leakyRelu, elu, clip, max, min, hardSigmoid or maxOf. */
   readonly hasKinks: boolean;
 }
@@ -74,16 +80,34 @@ interface Shape {
   readonly states: readonly { name: string; dim: string }[];
 }
 
-/** Builds one step's text; params are declared as expressions first need them. */
+/** A helper function of the generated file. */
+interface HelperText {
+  readonly name: string;
+  readonly arity: number;
+  /** Its definition at the top level. */
+  readonly definition: string;
+  /** Its body with the arguments' texts (parenthesised) in place of the parameters: the call inlined by hand. */
+  readonly inlined: (args: readonly string[]) => string;
+}
+
+/** An expression of a helper's body over its parameters (or what stands in for them). */
+type Template = (slots: readonly string[]) => string;
+
+/**
+ * Builds one step's text; params are declared as expressions first need them.
+ * With `inline`, every helper call is written as the helper's body instead, so
+ * the same choices give the same cell without helpers.
+ */
 class StepWriter {
   readonly params: { name: string; shape: string[] }[] = [];
   readonly consts: { name: string; dim: string | undefined; text: string }[] = [];
   readonly intrinsics = new Set<string>();
   /** Inputs, states and consts some expression reads. */
   readonly used = new Set<string>();
+  readonly helpers: HelperText[] = [];
   hasKinks = false;
 
-  constructor(private readonly ch: Chooser, private readonly shape: Shape) {}
+  constructor(private readonly ch: Chooser, private readonly shape: Shape, private readonly inline: boolean) {}
 
   private use(fn: string): string {
     this.intrinsics.add(fn);
@@ -173,8 +197,9 @@ class StepWriter {
       () => this.kink(dim, depth),
       () => this.power(dim, depth),
       () => `${this.use(this.ch.oneOf(["silu", "gelu", "logSigmoid"]))}(${sub()})`,
+      () => this.callHelper(dim, depth),
     ];
-    const weights = [2, 3, 3, 2, 3, 1, 1, 1, 1, 1, 1, 1.5, 0.25, 0.5, 0.5];
+    const weights = [2, 3, 3, 2, 3, 1, 1, 1, 1, 1, 1, 1.5, 0.25, 0.5, 0.5, this.helpers.length > 0 ? 1.5 : 0];
     return forms[this.ch.weighted(weights)]!();
   }
 
@@ -190,6 +215,72 @@ class StepWriter {
     if (k === 1) return `${this.use("hardSigmoid")}(${sub()})`;
     if (k === 2) return `${this.use("clip")}(${sub()}, -0.5, 0.5)`;
     return `${this.use(k === 3 ? "max" : "min")}(${sub()}, ${sub()})`;
+  }
+
+  /**
+   * A helper of one or two vector parameters, an arrow function or a function
+   * with a const: smooth activations, sums, products, centring (v − mean(v))
+   * and calls of the helpers defined before it.
+   */
+  defineHelper(): void {
+    const name = `f${this.helpers.length}`;
+    const arity = 1 + this.ch.below(2);
+    const params = Array.from({ length: arity }, (_, i) => `p${i}`);
+    const depth = 1 + this.ch.below(2);
+    if (this.ch.below(2) === 0) {
+      const body = this.helperBody(arity, depth);
+      const definition = `const ${name} = (${params.join(", ")}) => ${body(params)};`;
+      this.helpers.push({ name, arity, definition, inlined: (args) => body(args) });
+      return;
+    }
+    const value = this.helperBody(arity, depth);
+    const result = this.helperBody(arity + 1, depth);
+    const definition = [
+      `function ${name}(${params.join(", ")}) {`, `  const t = ${value(params)};`, `  return ${result([...params, "t"])};`, `}`,
+    ].join("\n");
+    this.helpers.push({ name, arity, definition, inlined: (args) => result([...args, `(${value(args)})`]) });
+  }
+
+  private helperBody(slots: number, depth: number): Template {
+    const sub = () => this.helperBody(slots, depth - 1);
+    const k = depth <= 0 ? 0 : this.ch.below(7);
+    if (k === 1) {
+      const [fn, a] = [this.use(this.ch.oneOf(["tanh", "sigmoid", "softplus", "silu", "gelu", "logSigmoid"])), sub()];
+      return (ps) => `${fn}(${a(ps)})`;
+    }
+    if (k === 2) {
+      const [a, op, b] = [sub(), this.ch.oneOf(["+", "-"]), sub()];
+      return (ps) => `(${a(ps)} ${op} ${b(ps)})`;
+    }
+    if (k === 3) {
+      const [a, b] = [sub(), sub()];
+      return (ps) => `(${a(ps)}) * (${b(ps)})`;
+    }
+    if (k === 4) {
+      const [c, a] = [this.ch.oneOf(literals), sub()];
+      return (ps) => `${c} * (${a(ps)})`;
+    }
+    if (k === 5) {
+      const [mean, a] = [this.use("mean"), sub()];
+      return (ps) => `(${a(ps)} - ${mean}(${a(ps)}))`;
+    }
+    if (k === 6 && this.helpers.length > 0) {
+      const h = this.ch.oneOf(this.helpers);
+      const args = Array.from({ length: h.arity }, sub);
+      return (ps) => this.called(h, args.map((a) => a(ps)));
+    }
+    const slot = this.ch.below(slots);
+    return (ps) => ps[slot]!;
+  }
+
+  /** A call of helper h on these argument texts, or (inlining) its body on them. */
+  private called(h: HelperText, args: readonly string[]): string {
+    return this.inline ? `(${h.inlined(args.map((a) => `(${a})`))})` : `${h.name}(${args.join(", ")})`;
+  }
+
+  private callHelper(dim: string, depth: number): string {
+    const h = this.ch.oneOf(this.helpers);
+    return this.called(h, Array.from({ length: h.arity }, () => this.vector(dim, depth - 1)));
   }
 
   /** square and pow, each where it is smooth and bounded; the exponent sometimes arithmetic on numbers. */
@@ -235,9 +326,11 @@ class StepWriter {
   }
 }
 
-function renderCell(stream: readonly number[], shape: Shape): { source: string; hasKinks: boolean } {
+function renderCell(stream: readonly number[], shape: Shape, inline: boolean): { source: string; hasKinks: boolean } {
   const ch = new Chooser(stream);
-  const w = new StepWriter(ch, shape);
+  const w = new StepWriter(ch, shape, inline);
+  const helperCount = ch.below(3);
+  for (let i = 0; i < helperCount; i++) w.defineHelper();
   const depth = 1 + ch.below(3);
   const constCount = ch.below(4);
   for (let i = 0; i < constCount; i++) {
@@ -256,6 +349,7 @@ function renderCell(stream: readonly number[], shape: Shape): { source: string; 
   const source = [
     `import { ${imports} } from "rnnc";`,
     ``,
+    ...(inline ? [] : w.helpers.flatMap((h) => [h.definition, ``])),
     `export const randomCell = cell({`,
     `  input: { ${decl(shape.inputs)} },`,
     `  state: { ${decl(shape.states)} },`,
@@ -301,10 +395,13 @@ export function cellCases(options: CellCaseOptions = {}): fc.Arbitrary<CellCase>
       inputs: r.twoInputs ? [{ name: "x", dim: "I" }, { name: "u", dim: "J" }] : [{ name: "x", dim: "I" }],
       states: r.twoStates ? [{ name: "h", dim: "H" }, { name: "c", dim: "K" }] : [{ name: "h", dim: "H" }],
     };
-    const { source, hasKinks } = renderCell(r.stream, shape);
+    const { source, hasKinks } = renderCell(r.stream, shape, false);
+    const inlined = renderCell(r.stream, shape, true).source;
     const used = [...shape.inputs, ...shape.states].map((v) => v.dim);
     const dims = Object.fromEntries(used.map((d) => [d, r.dims[d as keyof typeof r.dims]]));
-    const c: CellCase = { source, cell: "randomCell", dims, steps: r.steps, batch: r.batch, lengths, seed: r.seed, loss: r.loss, hasKinks };
+    const c: CellCase = {
+      source, inlined, cell: "randomCell", dims, steps: r.steps, batch: r.batch, lengths, seed: r.seed, loss: r.loss, hasKinks,
+    };
     return Object.assign(c, { [fc.toStringMethod]: () => describeCase(c) });
   }));
 }
