@@ -56,15 +56,15 @@ export async function checkRunners(work, runners, initialParams) {
     let firstCallMs;
     try {
       await runner.enter?.();
-      if (work === "train") runner.setLearningRate(checkLearningRate);
+      if (work === "train") await runner.setLearningRate(checkLearningRate);
       const started = performance.now();
       await runner.run();
       firstCallMs = performance.now() - started;
       if (work === "forward") {
-        value = runner.output();
+        value = await runner.output();
       } else {
-        value = appliedGradients(initialParams, runner.params(), checkLearningRate);
-        runner.load(initialParams);
+        value = appliedGradients(initialParams, await runner.params(), checkLearningRate);
+        await runner.load(initialParams);
       }
     } catch (error) {
       if (!reference) throw error;

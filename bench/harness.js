@@ -7,8 +7,9 @@
 // one sample, in an order rotated from round to round, so slow drifts of the
 // machine (other processes, thermal state) hit every implementation alike. A
 // sample times `inner` back-to-back calls, enough for about sampleMs, so
-// sub-millisecond calls are not measured at the timer's resolution. A runner
-// stops after maxSamples, or after minSamples once it has spent budgetMs.
+// sub-millisecond calls are not measured at the timer's resolution (a runner
+// in a child process, PyTorch, times its calls there, without the pipe). A
+// runner stops after maxSamples, or after minSamples once it has spent budgetMs.
 
 export const profiles = {
   full: { warmupMs: 1000, minSamples: 3, maxSamples: 25, budgetMs: 4000, sampleMs: 5 },
@@ -28,9 +29,10 @@ function quantile(values, q) {
   return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (at - lo);
 }
 
-/** Milliseconds per call over `n` back-to-back calls. */
+/** Milliseconds per call over `n` back-to-back calls; a runner in another process times them itself. */
 async function timeCalls(runner, n) {
   await runner.enter?.();
+  if (runner.timeCalls) return runner.timeCalls(n);
   const started = performance.now();
   if (runner.sync) for (let i = 0; i < n; i++) runner.run();
   else for (let i = 0; i < n; i++) await runner.run();

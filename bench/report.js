@@ -25,7 +25,7 @@ export function shapeBlock(title, rows) {
     if (r.status === "timed") {
       lines.push(`  ${pad(r.work, 9)}${pad(r.name, 17)}${lpad(ms(r.medianMs), 10)}${lpad(r.gflops.toFixed(2), 9)}${lpad(ratioText(r.ratioToRnnc), 9)}${lpad(samples, 10)}${lpad(iqr, 6)}  ${check}`);
     } else {
-      lines.push(`  ${pad(r.work, 9)}${pad(r.name, 17)}${lpad("—", 10)}${lpad("", 9)}${lpad("", 9)}${lpad("", 10)}${lpad("", 6)}  ${r.status}: ${r.note}`);
+      lines.push(`  ${pad(r.work, 9)}${pad(r.name, 17)}${lpad("—", 10)}${lpad("", 9)}${lpad("", 9)}${lpad("", 10)}${lpad("", 6)}  ${r.note.startsWith(r.status) ? "" : `${r.status}: `}${r.note}`);
     }
   }
   return lines.join("\n");

@@ -7,18 +7,20 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { cpus, loadavg } from "node:os";
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { checkLearningRate, checkRunners, tolerance } from "./check.js";
 import { compileShape, relaxedSimdRuns } from "./compile.js";
 import { cliCompileTime, moduleFootprint, peakRss } from "./footprint.js";
 import { measure, profiles, warmUp } from "./harness.js";
+import { cpuLine, describeCpu } from "./machine.js";
 import { loadOnnx, onnxForward } from "./peers/onnx.js";
 import { plainForward, plainTrain } from "./peers/plain.js";
+import { describePytorch, loadPytorch, pytorchForward, pytorchTrain } from "./peers/pytorch.js";
 import { rnncForward, rnncTrain, sharedData } from "./peers/rnnc.js";
 import { loadTfjs, tfjsForward, tfjsTrain } from "./peers/tfjs.js";
 import { footprintBlock, ratioSummary, shapeBlock } from "./report.js";
-import { pytorchTraining, targetRows, targetsBlock } from "./targets.js";
+import { targetRows, targetsBlock } from "./targets.js";
 import { describeShape, forwardFlops, shapes, trainFlops } from "./shapes.js";
 
 /** Learning rate of the timed training steps: small, so the weights stay in one regime; the cost does not depend on it. */
@@ -72,6 +74,9 @@ async function loadPeers() {
   if (tfjs.wasmNote) notes.push(tfjs.wasmNote);
   const onnx = await loadOnnx();
   if (onnx.note) notes.push(onnx.note);
+  const torch = await loadPytorch();
+  // A missing PyTorch is a row of its own in every table, not only a note: it is the training targets' reference.
+  const pytorch = (make) => [["PyTorch", torch.note ? { absent: torch.note } : make]];
   const backends = tfjs.available ?? [];
   const tfBackends = ["wasm", "cpu"].filter((b) => backends.includes(b));
   const factories = {
@@ -79,17 +84,23 @@ async function loadPeers() {
       ["rnnc", (shape, data, modules) => rnncForward(shape, data, modules.inference.binary)],
       ...(relaxedSimdRuns ? [["rnnc relaxed-SIMD", (shape, data, modules) => rnncForward(shape, data, modules.relaxed.inference.binary)]] : []),
       ...(onnx.note ? [] : [["onnxruntime-web", (shape, data) => onnxForward(onnx, shape, data)]]),
+      ...pytorch((shape, data) => pytorchForward(torch, shape, data)),
       ...tfBackends.map((b) => [`tfjs-${b}`, (shape, data) => tfjsForward(tfjs.tf, b, shape, data)]),
       ["plain JS", (shape, data) => plainForward(shape, data)],
     ],
     train: [
       ["rnnc", (shape, data, modules) => rnncTrain(shape, data, modules.training.binary)],
       ...(relaxedSimdRuns ? [["rnnc relaxed-SIMD", (shape, data, modules) => rnncTrain(shape, data, modules.relaxed.training.binary)]] : []),
+      ...pytorch((shape, data) => pytorchTrain(torch, shape, data)),
       ...tfBackends.map((b) => [`tfjs-${b}`, (shape, data) => tfjsTrain(tfjs.tf, b, shape, data)]),
       ["plain JS", (shape, data) => plainTrain(shape, data)],
     ],
   };
-  return { factories, notes, versions: { tfjs: tfjs.tf?.version?.tfjs, onnxruntime: onnx.ort?.env?.versions?.web } };
+  const versions = {
+    tfjs: tfjs.tf?.version?.tfjs, onnxruntime: onnx.ort?.env?.versions?.web,
+    pytorch: torch.describe ?? { absent: torch.note },
+  };
+  return { factories, notes, versions, close: () => torch.close?.() };
 }
 
 /** Checks, warms up and times every implementation of one work on one shape. */
@@ -101,6 +112,10 @@ async function benchWork(shape, work, data, modules, factories, profile, mode, b
     const base = { shape: shape.id, work, name, flops };
     const best = bestGflops.get(`${name}|${work}`);
     const predictedMs = best ? flops / best / 1e6 : undefined;
+    if (make.absent) {
+      records.push({ ...base, status: "absent", note: make.absent });
+      continue;
+    }
     if (name !== "rnnc" && predictedMs > maxCallMs[mode]) {
       records.push({ ...base, status: "skipped", note: `one call would take about ${(predictedMs / 1000).toFixed(1)} s (from its GFLOP/s on an earlier shape)${mode === "quick" ? "; run without --quick to time it" : ""}` });
       continue;
@@ -121,7 +136,7 @@ async function benchWork(shape, work, data, modules, factories, profile, mode, b
       records.push({ ...base, status: check.note.startsWith("failed") ? "failed" : "disagrees", note: check.note, checkError: check.error });
       continue;
     }
-    runner.setLearningRate?.(timedLearningRate);
+    await runner.setLearningRate?.(timedLearningRate);
     const estimateMs = await warmUp(runner, check.firstCallMs, profile);
     timed.push({ base, runner, estimateMs, check });
   }
@@ -135,7 +150,7 @@ async function benchWork(shape, work, data, modules, factories, profile, mode, b
     bestGflops.set(key, Math.max(bestGflops.get(key) ?? 0, gflops));
     records.push({ ...t.base, status: "timed", checkError: t.check.error, firstCallMs: t.check.firstCallMs, ...m, gflops, ratioToRnnc: m.medianMs / rnncMs });
   });
-  for (const { runner } of runners) runner.dispose?.();
+  for (const { runner } of runners) await runner.dispose?.();
   const order = factories[work].map(([n]) => n);
   return records.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
 }
@@ -144,10 +159,11 @@ async function main() {
   const options = parseFlags();
   const profile = profiles[options.mode];
   const started = performance.now();
-  const cpu = cpus()[0]?.model ?? "unknown CPU";
-  console.log(`rnnc bench (${options.mode}): Node ${process.version}, ${cpu}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)} at start`);
-  const { factories, notes, versions } = await loadPeers();
+  const cpu = describeCpu();
+  console.log(`rnnc bench (${options.mode}): Node ${process.version}, ${cpuLine(cpu)}, load average ${loadavg()[0].toFixed(2)} at start`);
+  const { factories, notes, versions, close } = await loadPeers();
   for (const note of notes) console.log(`note: ${note} — skipped`);
+  if (versions.pytorch.torch) console.log(`PyTorch peer: ${describePytorch(versions.pytorch)}`);
 
   const results = [];
   const modules = [];
@@ -188,6 +204,7 @@ async function main() {
     footprint.peakRss = { shape: "b", steps, entries: peakRss(b, forB.binary, forB.data, kinds, steps) };
   }
 
+  await close();
   const names = [...new Set(results.map((r) => r.name))].filter((n) => n !== "rnnc");
   console.log(`\n${ratioSummary(results, names)}`);
   for (const name of ["rnnc", ...(relaxedSimdRuns ? ["rnnc relaxed-SIMD"] : [])]) console.log(`\n${targetsBlock(results, name)}`);
@@ -196,12 +213,13 @@ async function main() {
   console.log(`\n${results.length} measurements in ${seconds.toFixed(0)} s; load average ${loadavg()[0].toFixed(2)} at the end; JSON in ${options.out}`);
 
   const json = {
-    mode: options.mode, date: new Date().toISOString(), node: process.version, cpu, cores: cpus().length,
+    mode: options.mode, date: new Date().toISOString(), node: process.version, cpu: cpu.model, cores: cpu.cores,
+    lscpu: cpu.lscpu, blas: versions.pytorch.blas ?? null,
     loadAverage: loadavg(), seconds, versions, notes, profile,
     flops: "forward = 2·T·B·G·H·(I+H), G = 4 (LSTM) or 3 (GRU); training = 3 × forward; matrix products only",
     check: { tolerance, learningRate: checkLearningRate }, timedLearningRate,
     shapes: options.shapes, results, footprint,
-    targets: { pytorchTrainingQuotedMs: pytorchTraining, rnnc: targetRows(results), ...(relaxedSimdRuns ? { relaxed: targetRows(results, "rnnc relaxed-SIMD") } : {}) },
+    targets: { rnnc: targetRows(results), ...(relaxedSimdRuns ? { relaxed: targetRows(results, "rnnc relaxed-SIMD") } : {}) },
   };
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(json, null, 2)}\n`);
