@@ -1,10 +1,8 @@
-// compiler/cli — the `rnnc` command: dispatch to a subcommand and map what
-// goes wrong to exit codes. 0 success; 1 a user error, printed as
-// diagnostics, never a stack trace; 2 a bad invocation. Anything else is a
-// compiler bug and says so.
+// compiler/cli — the `rnnc` command in-process: every subcommand imported up
+// front, for hosts and specs that call main(argv, io) synchronously. In: argv
+// and an Io. Out: the exit code (dispatch.ts maps errors to codes). The
+// binary itself starts through launch.ts, which imports only the command it runs.
 
-import { DiagnosticError, formatDiagnostics } from "../diagnostics.js";
-import { BuildError } from "../errors.js";
 import { checkCommand } from "./check.js";
 import { compileCommand } from "./compile.js";
 import { gradcheckCommand } from "./gradcheck.js";
@@ -17,61 +15,17 @@ import { plotCommand } from "./plot.js";
 import { importCommand } from "./import.js";
 import { exportCommand } from "./export.js";
 import { graphCommand } from "./graph.js";
-import { processIo, UsageError, UserError, type Io } from "./io.js";
+import { dispatch, type CommandName, type CommandRun } from "./dispatch.js";
+import { processIo, type Io } from "./io.js";
 
-const commands: Record<string, { run: (argv: readonly string[], io: Io) => number; summary: string }> = {
-  compile: { run: compileCommand, summary: "compile a cell file to a standalone .wasm module" },
-  check: { run: checkCommand, summary: "check a cell file and print its diagnostics" },
-  gradcheck: { run: gradcheckCommand, summary: "compare a cell's gradients with finite differences" },
-  inspect: { run: inspectCommand, summary: "print the ABI of a compiled module" },
-  train: { run: trainCommand, summary: "train a tagger, or any sequence model on vector sequences, with checkpoints" },
-  predict: { run: predictCommand, summary: "tag sentences, or run vector sequences, with a trained checkpoint" },
-  eval: { run: evalCommand, summary: "score a trained checkpoint on labelled data" },
-  flow: { run: flowCommand, summary: "how far back the gradient reaches: ‖∂ℓ_T/∂h_{T−k}‖ per cell, table and SVG" },
-  plot: { run: plotCommand, summary: "draw a training run's loss and dev curves (log.json) as SVG" },
-  graph: { run: graphCommand, summary: "draw a cell's step graph and its derivative after a pass, as SVG (Graphviz)" },
-  import: { run: importCommand, summary: "turn a PyTorch, ONNX, TF.js or Keras network into an rnnc model and parameter file" },
-  export: { run: exportCommand, summary: "write an imported model (trained) as a PyTorch state_dict or an ONNX model" },
-};
+export { usage } from "./dispatch.js";
 
-export const usage = `usage: rnnc COMMAND [options]
-
-${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join("\n")}
-
-rnnc COMMAND --help describes each command.`;
+const commands = {
+  compile: compileCommand, check: checkCommand, gradcheck: gradcheckCommand, inspect: inspectCommand,
+  train: trainCommand, predict: predictCommand, eval: evalCommand, flow: flowCommand, plot: plotCommand,
+  graph: graphCommand, import: importCommand, export: exportCommand,
+} satisfies Record<CommandName, CommandRun>;
 
 export function main(argv: readonly string[], io: Io = processIo, color = false): number {
-  const [name, ...rest] = argv;
-  if (name === undefined) {
-    io.err(usage);
-    return 2;
-  }
-  if (name === "help" && rest[0] !== undefined && commands[rest[0]]) return main([rest[0], "--help"], io, color);
-  if (name === "--help" || name === "-h" || name === "help") {
-    io.out(usage);
-    return 0;
-  }
-  const command = commands[name];
-  if (!command) {
-    io.err(`rnnc: unknown command "${name}"\n\n${usage}`);
-    return 2;
-  }
-  try {
-    return command.run(rest, io);
-  } catch (e) {
-    if (e instanceof DiagnosticError) {
-      io.err(formatDiagnostics(e.diagnostics, { color }));
-      return 1;
-    }
-    if (e instanceof UserError || e instanceof BuildError) {
-      io.err(`rnnc ${name}: ${e.message}`);
-      return 1;
-    }
-    if (e instanceof UsageError) {
-      io.err(`rnnc ${name}: ${e.message}`);
-      return 2;
-    }
-    io.err(`rnnc ${name}: internal error (a bug in rnnc, please report it with the input):\n${(e as Error).stack ?? String(e)}`);
-    return 70;
-  }
+  return dispatch(argv, io, color, (name) => commands[name]);
 }

@@ -414,10 +414,10 @@ describe("gradcheck", () => {
 });
 
 describe("bin/rnnc.js", () => {
-  const built = existsSync(join(root, "dist/compiler/cli/main.js"));
+  const built = existsSync(join(root, "dist/compiler/cli/launch.js"));
 
   it("gradchecks the LSTM example as a child process", (ctx) => {
-    ctx.skip(!built, "dist/compiler/cli/main.js is missing: run `npm run build` to test the real binary");
+    ctx.skip(!built, "dist/compiler/cli/launch.js is missing: run `npm run build` to test the real binary");
     const run = spawnSync(process.execPath, ["bin/rnnc.js", "gradcheck", "examples/lstm.ts", "--dims", "I=3,H=4"], { cwd: root, encoding: "utf8" });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^ok: worst /m);
