@@ -4,7 +4,8 @@
 // caller makes of the returned expression (a step its next states, a helper
 // its value), or diagnostics for every statement a body may not hold.
 
-import { Node as TsNode, VariableDeclarationKind, type Block, type Statement } from "ts-morph";
+import { Node as TsNode, VariableDeclarationKind } from "./ts-morph.js";
+import type { Block, Statement } from "ts-morph";
 import { isAssignment, lowerExpr, type Scope } from "./expr.js";
 import { describeSyntax, hintForSyntax } from "./describe.js";
 

@@ -3,7 +3,8 @@
 // declared tensors with their symbolic shapes, where each dimension is first
 // used, and the step's node for step.ts.
 
-import { Node as TsNode, SyntaxKind, type Expression } from "ts-morph";
+import { Node as TsNode, SyntaxKind } from "./ts-morph.js";
+import type { Expression } from "ts-morph";
 import type { SourceSpan } from "../diagnostics.js";
 import { describeSyntax } from "./describe.js";
 import type { DeclInfo } from "./expr.js";

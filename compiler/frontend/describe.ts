@@ -4,7 +4,8 @@
 // kin: at the top level, in the step parameter, in the returned object, …),
 // and, where one helps, a hint of what to write instead.
 
-import { SyntaxKind, type Node as TsNode } from "ts-morph";
+import { SyntaxKind } from "./ts-morph.js";
+import type { Node as TsNode } from "ts-morph";
 
 const names: Partial<Record<SyntaxKind, string>> = {
   [SyntaxKind.ConditionalExpression]: "conditional expression (?:)",

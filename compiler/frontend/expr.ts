@@ -3,7 +3,8 @@
 // shapes, sugar broken down), or undefined after reporting why not. A node
 // whose operand failed is not checked itself, so one mistake is one message.
 
-import { Node as TsNode, SyntaxKind, type CallExpression, type BinaryExpression, type Identifier } from "ts-morph";
+import { Node as TsNode, SyntaxKind } from "./ts-morph.js";
+import type { CallExpression, BinaryExpression, Identifier } from "ts-morph";
 import { inferShape, scalarSemantics, ShapeError, formatShape, type Dim, type Op, type Shape } from "../ir/index.js";
 import type { SourceSpan } from "../diagnostics.js";
 import { intrinsicNames, intrinsics, isIntrinsic, type Intrinsic, type OpBuilder } from "./intrinsics.js";

@@ -12,10 +12,8 @@
 // with a note of each call it came through. Helper calls nest at most
 // maxHelperDepth deep, so the frontend's recursion stays bounded.
 
-import {
-  Node as TsNode, VariableDeclarationKind, type ArrowFunction, type CallExpression, type FunctionDeclaration,
-  type FunctionExpression, type Statement, type VariableDeclaration,
-} from "ts-morph";
+import { Node as TsNode, VariableDeclarationKind } from "./ts-morph.js";
+import type { ArrowFunction, CallExpression, FunctionDeclaration, FunctionExpression, Statement, VariableDeclaration } from "ts-morph";
 import { callNote } from "../diagnostics.js";
 import { constNames, lowerBlock } from "./body.js";
 import { lowerExpr, type Helpers, type Scope } from "./expr.js";

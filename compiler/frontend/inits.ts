@@ -9,7 +9,8 @@
 //   init: { kind: "uniform", low: -0.1, high: 0.1 }
 //   init: { kind: "normal", mean: 0, std: 0.01 }
 
-import { Node as TsNode, SyntaxKind, type Expression, type ObjectLiteralExpression } from "ts-morph";
+import { Node as TsNode, SyntaxKind } from "./ts-morph.js";
+import type { Expression, ObjectLiteralExpression } from "ts-morph";
 import { PARAM_INITS, type ParamInit } from "../../runtime/abi.js";
 import type { DiagnosticArgs, DiagnosticCode } from "../diagnostics.js";
 import { numericValue } from "./literals.js";

@@ -3,7 +3,8 @@
 // readout. In: `export const NAME = model({ input, layers, readout })`. Out: a
 // ModelSyntax naming its cells, which compiler/model resolves and builds.
 
-import { Node as TsNode, type Expression, type SourceFile, type VariableDeclaration, type VariableStatement } from "ts-morph";
+import { Node as TsNode } from "./ts-morph.js";
+import type { Expression, SourceFile, VariableDeclaration, VariableStatement } from "ts-morph";
 import { describeSyntax } from "./describe.js";
 import { sizeValue } from "./literals.js";
 import type { Reporter } from "./report.js";

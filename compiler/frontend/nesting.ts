@@ -10,7 +10,7 @@
 // tree: `a + b + c` is ((a + b) + c)). Commas, semicolons and statement
 // keywords end a chain. The limit is far above any cell a person writes.
 
-import { ts } from "ts-morph";
+import { ts, type SyntaxKind } from "./ts-morph.js";
 import type { Reporter } from "./report.js";
 
 export const maxNesting = 256;
@@ -23,7 +23,7 @@ const chainEnds = new Set([
   ts.SyntaxKind.FunctionKeyword,
 ]);
 
-function isOperator(kind: ts.SyntaxKind): boolean {
+function isOperator(kind: SyntaxKind): boolean {
   return (
     (kind >= ts.SyntaxKind.FirstBinaryOperator && kind <= ts.SyntaxKind.LastBinaryOperator) ||
     kind === ts.SyntaxKind.QuestionToken || kind === ts.SyntaxKind.EqualsGreaterThanToken ||

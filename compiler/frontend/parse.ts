@@ -3,9 +3,8 @@
 // `export const NAME = cell({...})`, or a DiagnosticError with every user
 // error found.
 
-import {
-  Node as TsNode, Project, ts, type CallExpression, type SourceFile, type Statement, type VariableDeclaration, type VariableStatement,
-} from "ts-morph";
+import { Node as TsNode, Project, ts } from "./ts-morph.js";
+import type { CallExpression, SourceFile, Statement, VariableDeclaration, VariableStatement } from "ts-morph";
 import { DiagnosticError, diagnostic, wholeFile } from "../diagnostics.js";
 import { parseDeclarations } from "./declarations.js";
 import { describeSyntax } from "./describe.js";

@@ -2,7 +2,8 @@
 // `step` and the cell's declarations. Out: the checked next value of every
 // state, in state order, or undefined after reporting what is wrong.
 
-import { Node as TsNode, type ObjectBindingPattern } from "ts-morph";
+import { Node as TsNode } from "./ts-morph.js";
+import type { ObjectBindingPattern } from "ts-morph";
 import { formatShape, sameShape } from "../ir/index.js";
 import { lowerBlock, constNames } from "./body.js";
 import { lowerExpr, lowerIdentifier, type DeclInfo, type Helpers, type Scope } from "./expr.js";
