@@ -42,7 +42,10 @@ function wallMs(args) {
   return ms;
 }
 
-/** Wall time of `node bin/rnnc.js compile` for a shape, with and without the optimizer, and of Node alone. */
+/**
+ * Cold wall time of `node bin/rnnc.js compile` for a shape, with and without the optimizer, of
+ * `rnnc inspect` on the module it wrote (a command that loads neither ts-morph nor binaryen), and of Node alone.
+ */
 export function cliCompileTime({ cell, I, H, B, T }, repetitions) {
   const dir = mkdtempSync(join(tmpdir(), "rnnc-bench-"));
   try {
@@ -52,6 +55,7 @@ export function cliCompileTime({ cell, I, H, B, T }, repetitions) {
       command: `node ${base.slice(0, -2).join(" ")} -o OUT.wasm [--inference --loss none | --optimizer sgd]`,
       inferenceMs: times([...base, "--inference", "--loss", "none"]),
       trainingMs: times([...base, "--optimizer", "sgd"]),
+      inspectMs: times(["bin/rnnc.js", "inspect", join(dir, "m.wasm")]),
       nodeStartupMs: times(["-e", ""]),
     };
   } finally {

@@ -74,7 +74,8 @@ export function footprintBlock(footprint) {
   }
   if (footprint.cli) {
     const c = footprint.cli;
-    lines.push(`  CLI compile, wall time (${c.shape}): ${ms(c.inferenceMs)} ms with --inference, ${ms(c.trainingMs)} ms with --optimizer sgd (node startup alone: ${ms(c.nodeStartupMs)} ms)`);
+    const inspect = c.inspectMs === undefined ? "" : `; rnnc inspect of it ${ms(c.inspectMs)} ms`;
+    lines.push(`  cold CLI compile, wall time (${c.shape}): ${ms(c.inferenceMs)} ms with --inference, ${ms(c.trainingMs)} ms with --optimizer sgd (node startup alone: ${ms(c.nodeStartupMs)} ms${inspect})`);
     lines.push(`    ${c.command}`);
   }
   if (footprint.peakRss) {
