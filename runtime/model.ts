@@ -1,5 +1,6 @@
-// runtime — RnncModel: one instantiated rnnc module. In: wasm bytes, a compiled
-// module, a Response or a URL, and the capacity to lay it out at (ABI 2).
+// runtime — RnncModel: one instantiated rnnc module. In: a compiled module
+// (source.ts makes one of bytes, a Response or a URL) and the capacity to lay
+// it out at (ABI 2).
 // Out: named typed views of its tensors, checked calls of
 // forward/backward/train_step, save/load of its parameters, and the parameter
 // version that tells the module when its packed copies are stale.
@@ -10,16 +11,15 @@ import {
 } from "./abi.js";
 import { RnncAbiError, RnncError } from "./errors.js";
 import { checkData } from "./check-data.js";
+import { checkedModule, compileSource, toBytes, type ModelSource } from "./source.js";
 import { checkRegions } from "./regions.js";
-import { fetchSource } from "./fetch.js";
 import { chooseCapacity, layoutError, memoryBytes, placeTensors, type Placement } from "./layout.js";
 import { convertFloats, decodeParams, encodeParams, matchParams, type ParamSlot } from "./params.js";
 
 /** A typed view into the module's memory; its type follows the tensor's dtype. */
 export type TensorView = Float32Array | Float64Array | Int32Array;
 
-/** Bytes of a module, a compiled module, a fetch Response, a URL to fetch, or (in Node) a file path or file: URL. */
-export type ModelSource = ArrayBuffer | ArrayBufferView | WebAssembly.Module | Response | URL | string;
+export type { ModelSource } from "./source.js";
 
 /** The arguments of a call that takes only batch and steps. */
 const NO_ARGS: Readonly<Record<string, number>> = Object.freeze({});
@@ -54,17 +54,6 @@ export function instantiateModel(
   const compiled = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(toBytes(source) as BufferSource);
   const module = checkedModule(compiled);
   return new RnncModel(module, new WebAssembly.Instance(module, {}), options);
-}
-
-/** A foreign module is reported as such (no rnnc section) before any link error; an rnnc module imports nothing. */
-function checkedModule(module: WebAssembly.Module): WebAssembly.Module {
-  readAbiSection(module);
-  const imports = WebAssembly.Module.imports(module);
-  if (imports.length > 0) {
-    const names = imports.map((i) => `${i.module}.${i.name}`).join(", ");
-    throw new RnncAbiError(`rnnc modules have no imports, but this one imports ${names}`);
-  }
-  return module;
 }
 
 export class RnncModel {
@@ -427,46 +416,3 @@ function splitRole<T>(a: Role | T | undefined, b: T | undefined): [Role | undefi
   return typeof a === "string" ? [a as Role, b] : [undefined, (a as T | undefined) ?? b];
 }
 
-async function compileSource(source: ModelSource): Promise<WebAssembly.Module> {
-  if (source instanceof WebAssembly.Module) return source;
-  if (typeof source === "string" || isUrl(source)) {
-    const fetched = await fetchSource(source);
-    return fetched instanceof Uint8Array ? compileBytes(fetched) : compileSource(fetched);
-  }
-  if (isResponse(source)) {
-    if (!source.ok) throw new RnncError(`could not fetch ${source.url || "the module"}: HTTP ${source.status}`);
-    return compileBytes(new Uint8Array(await source.arrayBuffer()));
-  }
-  return compileBytes(toBytes(source));
-}
-
-/** Compiles, naming the way out when the engine lacks relaxed SIMD (a module built with --relaxed-simd). */
-async function compileBytes(bytes: Uint8Array<ArrayBuffer>): Promise<WebAssembly.Module> {
-  try {
-    return await WebAssembly.compile(bytes);
-  } catch (e) {
-    if (e instanceof WebAssembly.CompileError && /relaxed/i.test(e.message)) {
-      throw new RnncError(`this module uses relaxed SIMD (compiled with --relaxed-simd), which this engine does not run: browsers do, Node 20 only as node --experimental-wasm-relaxed-simd; or compile without --relaxed-simd (${e.message})`);
-    }
-    throw e;
-  }
-}
-
-// Response and URL are absent from some hosts (old Node, wasm-only shells, an AudioWorkletGlobalScope).
-function isResponse(source: ModelSource): source is Response {
-  return typeof Response !== "undefined" && source instanceof Response;
-}
-
-function isUrl(source: ModelSource): source is URL {
-  return typeof URL !== "undefined" && source instanceof URL;
-}
-
-function toBytes(source: ArrayBuffer | ArrayBufferView): Uint8Array<ArrayBuffer> {
-  const isPlainBuffer = (b: unknown) => Object.prototype.toString.call(b) === "[object ArrayBuffer]";
-  if (ArrayBuffer.isView(source)) {
-    const bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-    return isPlainBuffer(source.buffer) ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice();
-  }
-  if (isPlainBuffer(source)) return new Uint8Array(source);
-  throw new TypeError("expected wasm bytes (an ArrayBuffer or a typed array), a WebAssembly.Module, a Response or a URL");
-}
