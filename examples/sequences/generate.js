@@ -9,10 +9,9 @@
 // Inputs are uniform in [-1, 1], two per step; lengths vary (delay 4–12 steps, sign 3–10).
 
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { join } from "node:path";
 import { prng } from "rnnc/runtime";
+import { generatorArgs, isMain, toJsonl } from "../generator.js";
 
 /** @typedef {{ x: number[][], y: number[][] | number }} Sequence */
 
@@ -54,38 +53,15 @@ export function signs(count, seed) {
   });
 }
 
-/** @param {unknown[]} lines */
-export const toJsonl = (lines) => lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
+export { toJsonl };
 
 const usage = `usage: node examples/sequences/generate.js [--out DIR] [--seed N] [--train N] [--dev N]
 
 Writes DIR/delay-{train,dev}.jsonl and DIR/sign-{train,dev}.jsonl (default DIR:
 examples/sequences/data; seed 1; 200 and 50 sequences).`;
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const options = {
-    out: { type: "string" },
-    seed: { type: "string" },
-    train: { type: "string" },
-    dev: { type: "string" },
-  };
-  const { values } = parseArgs({ options: { ...options, help: { type: "boolean", short: "h" } } });
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    process.exit(0);
-  }
-  /** @param {string | undefined} v @param {number} fallback */
-  const count = (v, fallback) => {
-    const n = v === undefined ? fallback : Number(v);
-    if (!Number.isInteger(n) || n < 0) {
-      process.stderr.write(`generate.js: expected a non-negative integer, got "${v}"\n\n${usage}\n`);
-      process.exit(2);
-    }
-    return n;
-  };
-  const out = values.out ?? fileURLToPath(new URL("./data", import.meta.url));
-  const seed = count(values.seed, 1);
-  const [train, dev] = [count(values.train, 200), count(values.dev, 50)];
+if (isMain(import.meta.url)) {
+  const { out, counts: { seed, train, dev } } = generatorArgs(usage, import.meta.url, { seed: 1, train: 200, dev: 50 });
   mkdirSync(out, { recursive: true });
   for (const [name, make] of /** @type {const} */ ([
     ["delay", delayed],

@@ -10,10 +10,9 @@
 // cannot tell them apart; one that reads the sentence left to right can.
 
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { join } from "node:path";
 import { prng } from "rnnc/runtime";
+import { generatorArgs, isMain, toJsonl } from "../generator.js";
 
 /** @typedef {{ tokens: string[], tags: string[] }} Sentence */
 /** @typedef {[string, string | null]} Piece  a phrase and its slot (null: outside) */
@@ -149,33 +148,16 @@ export function generateSplits({ seed, train, dev, test }) {
   return { train: trainSet, dev: heldOut(dev, seed + 1), test: heldOut(test, seed + 2) };
 }
 
-/** @param {Sentence[]} sentences */
-export const toJsonl = (sentences) => sentences.map((s) => JSON.stringify(s)).join("\n") + "\n";
+export { toJsonl };
 
 const usage = `usage: node examples/slots/generate.js [--out DIR] [--seed N] [--train N] [--dev N] [--test N]
 
 Writes DIR/train.jsonl, DIR/dev.jsonl and DIR/test.jsonl (default DIR:
 examples/slots/data; seed 1; 3000, 500 and 1000 queries).`;
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({
-    options: { out: { type: "string" }, seed: { type: "string" }, train: { type: "string" }, dev: { type: "string" }, test: { type: "string" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    process.exit(0);
-  }
-  /** @param {string | undefined} v @param {number} fallback */
-  const count = (v, fallback) => {
-    const n = v === undefined ? fallback : Number(v);
-    if (!Number.isInteger(n) || n < 0) {
-      process.stderr.write(`generate.js: expected a non-negative integer, got "${v}"\n\n${usage}\n`);
-      process.exit(2);
-    }
-    return n;
-  };
-  const out = values.out ?? fileURLToPath(new URL("./data", import.meta.url));
-  const splits = generateSplits({ seed: count(values.seed, 1), train: count(values.train, 3000), dev: count(values.dev, 500), test: count(values.test, 1000) });
+if (isMain(import.meta.url)) {
+  const { out, counts } = generatorArgs(usage, import.meta.url, { seed: 1, train: 3000, dev: 500, test: 1000 });
+  const splits = generateSplits(counts);
   mkdirSync(out, { recursive: true });
   for (const [name, sentences] of Object.entries(splits)) {
     writeFileSync(join(out, `${name}.jsonl`), toJsonl(sentences));
