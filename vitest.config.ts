@@ -11,7 +11,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Spec files share a worker's module cache: Binaryen and ts-morph load (and
     // Binaryen's optimiser warms up) once per worker instead of once per file.
-    // Specs keep no state in modules that another file could see.
+    // What specs keep in module state is caches of compiled builds, which files may share.
     isolate: false,
     // One worker per core: vitest's default leaves one core to its main process, which here
     // mostly waits (on 2 cores that halves the speed).
