@@ -6,7 +6,8 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { BuildError, checkCell, compileCell, type CompileOptions } from "../compiler/api.js";
+import { BuildError, checkCell, type CompileOptions } from "../compiler/api.js";
+import { compileCell } from "./support/compile.js";
 import { loadModel } from "../runtime/index.js";
 
 const file = "examples/elman.ts";

@@ -5,7 +5,8 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compileCell, passAliases, passNames, type CompileOptions } from "../compiler/pipeline.js";
+import { passAliases, passNames, type CompileOptions } from "../compiler/pipeline.js";
+import { compileCell } from "./support/compile.js";
 import { bake, differentiate, instantiate, memory, parse, schedule, simplify, tape, type PassContext } from "../compiler/passes.js";
 import { instantiateModel as load } from "../runtime/model.js";
 import { decodeParams, initParams } from "../runtime/index.js";

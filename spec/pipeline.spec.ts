@@ -7,7 +7,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkCell, compileCell, type CheckOptions } from "../compiler/pipeline.js";
+import { checkCell, type CheckOptions } from "../compiler/pipeline.js";
+import { compileCell } from "./support/compile.js";
 import { DiagnosticError, type Diagnostic } from "../compiler/diagnostics.js";
 import { joinImport } from "../compiler/model.js";
 

@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileCell, instantiate } from "../../compiler/api.js";
+import { instantiate } from "../../compiler/api.js";
+import { compileCell } from "../support/compile.js";
 import { initParams } from "../../runtime/index.js";
 import { byClass, parseSvg, rnnc, stackFrame, vertices } from "../support/cli.js";
 

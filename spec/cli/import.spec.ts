@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rnnc } from "../support/cli.js";
-import { compileCell, instantiate } from "../../compiler/api.js";
+import { instantiate } from "../../compiler/api.js";
+import { compileCell } from "../support/compile.js";
 import { decodeParams } from "../../runtime/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));

@@ -6,7 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { loadModel, type RnncModel } from "../../runtime/model.js";
 import { exampleSource, randomize } from "./harness.js";
 

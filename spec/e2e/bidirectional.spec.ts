@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { gradcheck } from "../../runtime/gradcheck.js";
 import { instantiateModel } from "../../runtime/model.js";
 import { prng } from "../../runtime/random.js";

@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { cHeader } from "../../compiler/lower/bindings.js";
 import { atCapacity, type Abi } from "../../runtime/abi.js";
 import { loadModel } from "../../runtime/model.js";

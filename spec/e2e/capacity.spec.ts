@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { BuildError } from "../../compiler/errors.js";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { atCapacity, LAYOUT_STATUS, type CallSize } from "../../runtime/abi.js";
 import { RnncModel } from "../../runtime/model.js";
 import { RnncStream } from "../../runtime/stream.js";

@@ -11,14 +11,15 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { compileCell, type CompileOptions } from "../../compiler/pipeline.js";
+import { type CompileOptions } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { randomizeModel } from "../../runtime/gradcheck.js";
 import { prng } from "../../runtime/random.js";
 import { RnncModel } from "../../runtime/model.js";
 import { placeTensors } from "../../runtime/layout.js";
-import type { CallSize, Role } from "../../runtime/abi.js";
+import type { CallSize } from "../../runtime/abi.js";
 import type { LossKind } from "../../compiler/time/index.js";
-import { copyHostTensors } from "./harness.js";
+import { bitDifferences, copyHostTensors, runDifferences } from "./harness.js";
 
 const examples = fileURLToPath(new URL("../../examples/", import.meta.url));
 const readFile = (path: string) => readFileSync(path, "utf8");
@@ -70,36 +71,9 @@ function load(bytes: Uint8Array, at: CallSize = capacity): RnncModel {
   return new RnncModel(module, new WebAssembly.Instance(module, {}), { capacity: at });
 }
 
-/** The tensor's live bytes: bit-for-bit equality, NaN and -0 included. */
-function bytesOf(model: RnncModel, name: string, role: Role, size: CallSize): Uint8Array {
-  const view = model.view(name, role, size);
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-}
-
-function firstDifference(a: Uint8Array, b: Uint8Array): number {
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  return a.findIndex((x, i) => x !== b[i]);
-}
-
 /** Runs both modules on the same random values; every difference, named. */
-function differences(full: RnncModel, checkpointed: RnncModel, size: CallSize, lengths: number[], seed: number): string[] {
-  randomizeModel(full, size, prng(seed), lengths);
-  copyHostTensors(full, checkpointed, size);
-  const problems: string[] = [];
-  const [lossFull, lossCheckpointed] = [full.forward(size.batch, size.steps), checkpointed.forward(size.batch, size.steps)];
-  if (!Object.is(lossFull, lossCheckpointed)) problems.push(`loss: ${lossCheckpointed}, full tape ${lossFull}`);
-  const compare = (roles: readonly Role[]) => {
-    for (const e of full.tensors().filter((t) => roles.includes(t.role))) {
-      const at = firstDifference(bytesOf(checkpointed, e.name, e.role, size), bytesOf(full, e.name, e.role, size));
-      if (at >= 0) problems.push(`${e.role} ${e.name}: first differing byte ${at}`);
-    }
-  };
-  compare(["output", "state_out"]);
-  full.backward(size.batch, size.steps);
-  checkpointed.backward(size.batch, size.steps);
-  compare(["grad"]);
-  return problems;
-}
+const differences = (full: RnncModel, checkpointed: RnncModel, size: CallSize, lengths: number[], seed: number) =>
+  runDifferences(full, checkpointed, size, lengths, seed);
 
 const builds: Build[] = units.flatMap((unit) =>
   unit.losses.flatMap((loss) => (["f32", "f64"] as const).map((dtype) => ({ unit, loss, dtype, simd: dtype === "f32" }))));
@@ -139,9 +113,7 @@ describe("a checkpointed build", () => {
       const args = { learning_rate: 0.1, clip_norm: 1 };
       expect(Object.is(checkpointed.trainStep(3, 9, args), full.trainStep(3, 9, args))).toBe(true);
     }
-    for (const e of full.tensors().filter((t) => t.role === "param" || t.role === "optimizer")) {
-      expect(firstDifference(bytesOf(checkpointed, e.name, e.role, { batch: 3, steps: 9 }), bytesOf(full, e.name, e.role, { batch: 3, steps: 9 })), `${e.role} ${e.name}`).toBe(-1);
-    }
+    expect(bitDifferences(full, checkpointed, ["param", "optimizer"], { batch: 3, steps: 9 })).toEqual([]);
   });
 
   it("lays out at other capacities and agrees there (segments of ⌈√S⌉ steps)", () => {

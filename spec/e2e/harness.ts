@@ -5,7 +5,8 @@
 
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { compileCell, type Compiled } from "../../compiler/pipeline.js";
+import { type Compiled } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { randomizeModel } from "../../runtime/gradcheck.js";
 import { instantiateModel } from "../../runtime/model.js";
 import { prng } from "../../runtime/random.js";
@@ -177,4 +178,39 @@ export function numericGradient(model: RnncModel, size: CallSize, name: string, 
 export function runsFromEnv(fallback: number): number {
   const n = Number(process.env.RNNC_E2E_RUNS);
   return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/** The tensor's live bytes: what bit-for-bit equality compares, NaN payloads and -0 included. */
+export function liveBytes(model: RnncModel, name: string, role: Role, size: CallSize): Uint8Array {
+  const view = model.view(name, role, size);
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
+/** Each tensor of `roles` whose live bytes differ between two builds of one unit, named with its first differing byte. */
+export function bitDifferences(want: RnncModel, got: RnncModel, roles: readonly Role[], size: CallSize): string[] {
+  const problems: string[] = [];
+  for (const e of want.tensors().filter((t) => roles.includes(t.role))) {
+    const [a, b] = [liveBytes(want, e.name, e.role, size), liveBytes(got, e.name, e.role, size)];
+    const at = a.length === b.length ? a.findIndex((x, i) => x !== b[i]) : Math.min(a.length, b.length);
+    if (at >= 0) problems.push(`${e.role} ${e.name}: first differing byte ${at}`);
+  }
+  return problems;
+}
+
+/**
+ * Runs two builds of one unit on the same random host values through forward and (when both have one) backward;
+ * every difference in the loss, outputs, final states and gradients, named.
+ */
+export function runDifferences(want: RnncModel, got: RnncModel, size: CallSize, lengths: readonly number[], seed: number): string[] {
+  randomizeModel(want, size, prng(seed), lengths);
+  copyHostTensors(want, got, size);
+  const [a, b] = [want.forward(size.batch, size.steps), got.forward(size.batch, size.steps)];
+  const problems = Object.is(a, b) ? [] : [`loss: ${b}, expected ${a}`];
+  problems.push(...bitDifferences(want, got, ["output", "state_out"], size));
+  if (want.abi.functions.backward && got.abi.functions.backward) {
+    want.backward(size.batch, size.steps);
+    got.backward(size.batch, size.steps);
+    problems.push(...bitDifferences(want, got, ["grad"], size));
+  }
+  return problems;
 }

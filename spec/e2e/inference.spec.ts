@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { instantiateModel } from "../../runtime/model.js";
 import { RnncError } from "../../runtime/errors.js";
 import { exampleNames, exampleSource, randomize, runs } from "./harness.js";

@@ -12,7 +12,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, it, expect } from "vitest";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { gradcheck, randomizeModel } from "../../runtime/gradcheck.js";
 import { instantiateModel } from "../../runtime/model.js";
 import { prng } from "../../runtime/random.js";

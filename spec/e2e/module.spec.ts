@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { instantiateModel } from "../../runtime/model.js";
 import { parseAbi, type CallSize, type TensorEntry } from "../../runtime/abi.js";
 import { RnncError } from "../../runtime/errors.js";
@@ -20,17 +20,19 @@ import { build, exampleBuild, exampleNames, randomize, snapshot, testCapacity, t
 const builds = ["f32", "f64"].flatMap((dtype) => [true, false].map((simd) => ({ dtype: dtype as "f32" | "f64", simd })));
 
 /** Compiles without the spec cache, so two calls really compile twice. */
-const compileFresh = (b: Build) => compileCell({
-  file: b.file, text: b.source, dims: b.dims, dtype: b.dtype, simd: b.simd, loss: b.loss, capacity: testCapacity, verifyEach: true,
+const compileFresh = (b: Build, optimize = false) => compileCell({
+  file: b.file, text: b.source, dims: b.dims, dtype: b.dtype, simd: b.simd, loss: b.loss, capacity: testCapacity,
+  verifyEach: true, optimize,
 });
 
 describe("compiling is deterministic", () => {
   for (const name of exampleNames) {
-    it(`${name}: the same input twice gives byte-identical modules`, () => {
-      for (const { dtype, simd } of builds) {
+    it(`${name}: the same input twice gives byte-identical modules (optimised: the default f32 SIMD build)`, () => {
+      for (const [{ dtype, simd }, optimize] of [...builds.map((b) => [b, false] as const), [builds[0]!, true] as const]) {
         const b = exampleBuild(name, { I: 3, H: 5 }, dtype, simd, "mse");
-        const [first, second] = [compileFresh(b), compileFresh(b)];
-        expect(Buffer.from(second.binary).equals(Buffer.from(first.binary)), `${dtype} simd=${simd}`).toBe(true);
+        const [first, second] = [compileFresh(b, optimize), compileFresh(b, optimize)];
+        const what = `${dtype} simd=${simd} optimize=${optimize}`;
+        expect(Buffer.from(second.binary).equals(Buffer.from(first.binary)), what).toBe(true);
         expect(second.abi).toEqual(first.abi);
       }
     });

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { instantiateModel } from "../../runtime/model.js";
 import { prng } from "../../runtime/random.js";
 import { initParams } from "../../runtime/init.js";

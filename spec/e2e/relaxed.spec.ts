@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { instantiateModel } from "../../runtime/model.js";
 import { loadModel } from "../../runtime/model.js";
 import { exampleNames, exampleSource, hostRoles, mismatch, randomize } from "./harness.js";

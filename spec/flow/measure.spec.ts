@@ -9,7 +9,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { compileCell, instantiate, type CompileOptions } from "../../compiler/api.js";
+import { instantiate, type CompileOptions } from "../../compiler/api.js";
+import { compileCell } from "../support/compile.js";
 import { initParams, type RnncModel } from "../../runtime/index.js";
 import { fitDecay } from "../../compiler/flow/fit.js";
 import { clippedNorm, measureFlow, randomSequences, type FlowData } from "../../compiler/flow/measure.js";

@@ -7,7 +7,8 @@ import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { compileCell, instantiate } from "../../compiler/api.js";
+import { instantiate } from "../../compiler/api.js";
+import { compileCell } from "../support/compile.js";
 import { initParams, prng } from "../../runtime/index.js";
 import { rescaleRecurrent, spectralRadius } from "../../compiler/flow/radius.js";
 

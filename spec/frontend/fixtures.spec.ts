@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DiagnosticError, diagnosticMessages, formatDiagnostics, type Diagnostic } from "../../compiler/diagnostics.js";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 
 const dir = new URL("../fixtures/diagnostics/", import.meta.url);
 const fixtures = readdirSync(dir).filter((f) => f.endsWith(".ts")).sort();

@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DiagnosticError, type Diagnostic } from "../../compiler/diagnostics.js";
 import { parseCells } from "../../compiler/frontend/index.js";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { cellCases } from "../support/cells.js";
 import { close, compile, element, interpret, sample } from "./reference.js";
 

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from "vitest";
 import { DiagnosticError } from "../../compiler/diagnostics.js";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { parseDims } from "../../compiler/cli/args.js";
 import { loadModel } from "../../runtime/index.js";
 

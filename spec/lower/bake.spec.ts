@@ -7,7 +7,8 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { BuildError, compileCell, instantiate } from "../../compiler/api.js";
+import { BuildError, instantiate } from "../../compiler/api.js";
+import { compileCell } from "../support/compile.js";
 import { BakeError } from "../../compiler/errors.js";
 import { decodeParams, encodeParams, initParams, loadModel, type RnncModel } from "../../runtime/index.js";
 

@@ -8,7 +8,7 @@ import { randomizeModel } from "../../runtime/gradcheck.js";
 import { instantiateModel } from "../../runtime/model.js";
 import { prng } from "../../runtime/random.js";
 import type { Optimizer } from "../../compiler/lower/train.js";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import type { RnncModel } from "../../runtime/model.js";
 
 const file = "examples/gru.ts";

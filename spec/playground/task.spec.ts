@@ -6,7 +6,8 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compileCell, instantiate } from "../../compiler/api.js";
+import { instantiate } from "../../compiler/api.js";
+import { compileCell } from "../support/compile.js";
 import { prng } from "../../runtime/index.js";
 import { defaultDims, parseDims } from "../../examples/playground/src/dims.js";
 import { fillBatch, taskLayout, type TaskName } from "../../examples/playground/src/task.js";

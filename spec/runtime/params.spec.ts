@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import { initParams, loadModel, RnncParamsError } from "../../runtime/index.js";
 import { decodeParams, encodeParams } from "../../runtime/params.js";
 import { encodeSafetensors } from "../../runtime/safetensors.js";

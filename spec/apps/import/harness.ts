@@ -5,7 +5,8 @@
 // 0 in rnnc, padding or a carried value in the frameworks).
 
 import { expect } from "vitest";
-import { compileCell, instantiate } from "../../../compiler/api.js";
+import { instantiate } from "../../../compiler/api.js";
+import { compileCell } from "../../support/compile.js";
 import type { RnncModel } from "../../../runtime/index.js";
 import type { Imported } from "../../../apps/import/index.js";
 

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { applyWeightDecay, decayedParams } from "../../../apps/train/decay.js";
-import { compileCell } from "../../../compiler/api.js";
+import { compileCell } from "../../support/compile.js";
 import { initParams, instantiateModel } from "../../../runtime/index.js";
 
 const file = fileURLToPath(new URL("../../../examples/sequences/models.ts", import.meta.url));
