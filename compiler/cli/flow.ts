@@ -107,7 +107,9 @@ function measureFile(
       + `so no state of it is "k steps earlier" (flow measures cells and forward-only models)`);
   }
   // One step per call: the measurement carries the state and the cotangent between calls itself.
-  const compiled = compileCell({ ...source, dtype: "f64", loss: "none", capacity: { batch: settings.batch, steps: 1 } });
+  // Unoptimised, as gradcheck's module: run once, and the optimiser would change no value it measures.
+  const capacity = { batch: settings.batch, steps: 1 };
+  const compiled = compileCell({ ...source, dtype: "f64", loss: "none", capacity, optimize: false });
   const model = instantiateModel(compiled.binary);
   if (!model.tensors().some((t) => t.role === "state_in")) throw new UserError(`${file}: ${checked.name} has no state`);
   if (params === undefined) initialise(model, settings);

@@ -52,7 +52,9 @@ export function gradcheckCommand(argv: readonly string[], io: Io): number {
     dtype: "f64",
     capacity: { batch: Math.max(batch, Number(values.batch ?? 0)), steps: Math.max(steps, Number(values.steps ?? 0)) },
   });
-  const compiled = compileCell(options);
+  // The module is run once and dropped: Binaryen's optimiser, most of a compile's time, would change none of
+  // the values checked (spec/e2e/optimizer.spec.ts holds the optimised module to the unoptimised one bit for bit).
+  const compiled = compileCell({ ...options, optimize: false });
   const maxEntries = parsePositive("entries", values.entries, 16);
   const report = gradcheck(instantiateModel(compiled.binary), { seed, batch, steps, maxEntries });
   const passed = report.worst <= tolerance;

@@ -58,16 +58,20 @@ process.stdout.write(JSON.stringify({ loss, h: Array.from(model.get("h", "output
 `;
 
 beforeAll(() => {
-  // Packed from a copy of the checkout, so that its build (prepack) never rewrites
-  // the dist/ that other spec files may be running at the same time.
+  // Packed from a copy of the checkout's files and of its dist/, which the specs' global
+  // setup has just rebuilt if any source was newer (spec/support/fresh-dist.ts): packing
+  // without scripts then ships what `prepare` would build, without building it again,
+  // and never rewrites the dist/ that other spec files may be running at the same time.
   const source = mkdtempSync(join(tmpdir(), "rnnc-source-"));
   scratch.push(source);
   const tracked = run("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], repo).split("\0").filter(Boolean);
   for (const file of tracked) if (existsSync(join(repo, file))) cpSync(join(repo, file), join(source, file));
+  cpSync(join(repo, "dist"), join(source, "dist"), { recursive: true });
   symlinkSync(join(repo, "node_modules"), join(source, "node_modules"));
   const packDir = mkdtempSync(join(tmpdir(), "rnnc-pack-"));
   scratch.push(packDir);
-  const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", packDir], source)) as { filename: string }[];
+  const pack = ["pack", "--json", "--ignore-scripts", "--pack-destination", packDir];
+  const packed = JSON.parse(run("npm", pack, source)) as { filename: string }[];
   tarball = join(packDir, packed[0]!.filename);
   project = mkdtempSync(join(tmpdir(), "rnnc-user-"));
   scratch.push(project);
