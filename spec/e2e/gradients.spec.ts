@@ -12,10 +12,10 @@ import { gradcheck, type GradcheckReport } from "../../runtime/gradcheck.js";
 import type { RnncModel } from "../../runtime/model.js";
 import { cellCases, type CellCase } from "../support/cells.js";
 import {
-  caseBuild, exampleBuild, exampleNames, intrinsicsCell, load, numericGradient, raggedRun, runs, runsFromEnv,
+  caseBuild, exampleBuild, exampleNames, gradientFailures, intrinsicsCell, load, raggedRun, runs, runsFromEnv,
+  straddlesKink,
 } from "./harness.js";
 
-const TOLERANCE = 1e-6;
 const MAX_ENTRIES = 8;
 
 /** Every tensor gradcheck should have checked: each param, each input, each initial state. */
@@ -26,17 +26,12 @@ function expectedTensors(model: RnncModel): string[] {
     .sort();
 }
 
-function failures(report: GradcheckReport): string[] {
-  return report.tensors
-    .filter((t) => !(t.worst < TOLERANCE))
-    .map((t) => `${t.role} ${t.name}: relative error ${t.worst.toExponential(2)} at [${t.at?.index}], analytic ${t.at?.analytic}, numeric ${t.at?.numeric}`);
-}
 
 function expectGradientsMatch(model: RnncModel, report: GradcheckReport): void {
   expect(report.tensors.map((t) => `${t.role}:${t.name}`).sort()).toEqual(expectedTensors(model));
   for (const t of report.tensors) expect(t.checked, `${t.role} ${t.name} checked nothing`).toBeGreaterThan(0);
   expect(Number.isFinite(report.loss), `loss ${report.loss}`).toBe(true);
-  expect(failures(report), `lengths ${JSON.stringify(report.lengths)}`).toEqual([]);
+  expect(gradientFailures(report), `lengths ${JSON.stringify(report.lengths)}`).toEqual([]);
 }
 
 describe("gradients of the example cells match finite differences (f64)", () => {
@@ -55,26 +50,11 @@ describe("gradients of the example cells match finite differences (f64)", () => 
   }
 });
 
-/**
- * A stencil of ±2h that straddles a kink of relu/abs/clip/max/min/hardSigmoid
- * measures the kink, not the gradient. Where the cell has kinks and a tensor
- * fails, the finite difference is repeated with h/8: on a smooth stretch both
- * agree to far better than the tolerance; across a kink they do not, and the
- * case says nothing about the gradient.
- */
-function straddlesKink(model: RnncModel, c: CellCase, report: GradcheckReport): boolean {
-  const size = { batch: c.batch, steps: c.steps };
-  return report.tensors.some((t) => {
-    if (t.worst < TOLERANCE || !t.at) return false;
-    const fine = numericGradient(model, size, t.name, t.role as "param" | "input" | "state_in", t.at.index, 1e-4 / 8);
-    return Math.abs(fine - t.at.numeric) > 0.1 * TOLERANCE * Math.max(Math.abs(fine), 1e-2);
-  });
-}
 
 function checkCell(c: CellCase, simd: boolean): void {
   const model = load(caseBuild(c, "f64", simd));
   const report = gradcheck(model, { seed: c.seed, batch: c.batch, steps: c.steps, lengths: c.lengths, maxEntries: MAX_ENTRIES });
-  if (c.hasKinks && failures(report).length > 0 && straddlesKink(model, c, report)) {
+  if (c.hasKinks && gradientFailures(report).length > 0 && straddlesKink(model, { batch: c.batch, steps: c.steps }, report)) {
     fc.pre(false);
   }
   expectGradientsMatch(model, report);
