@@ -389,6 +389,12 @@ describe("gradcheck", () => {
   it.each([
     ["examples/mgu.ts", "I=3,H=4", ["Wf", "Uf", "bf", "Wn", "Un", "bn", "x", "h"]],
     ["examples/elman.ts", "I=2,H=3", ["W", "U", "b", "x", "h"]],
+    ["examples/slstm.ts", "I=3,H=4", [
+      "Wz", "Rz", "bz", "Wi", "Ri", "bi", "Wf", "Rf", "bf", "Wo", "Ro", "bo", "x", "h", "c", "n", "m",
+    ]],
+    ["examples/min-gru.ts", "I=3,H=4", ["Wz", "bz", "Wh", "bh", "x", "h"]],
+    ["examples/min-lstm.ts", "I=3,H=4", ["Wf", "bf", "Wi", "bi", "Wh", "bh", "x", "h"]],
+    ["examples/mi-rnn.ts", "I=3,H=4", ["W", "U", "b", "alpha", "beta1", "beta2", "x", "h"]],
   ])("%s passes, and --json reports every parameter, input and initial state", (file, dims, names) => {
     const { code, out } = rnnc("gradcheck", join(root, file), "--dims", dims, "--json");
     expect(code).toBe(0);
