@@ -1,4 +1,4 @@
-// minGRU (Feng, Tung, Ahmed, Bengio & Hajimirsadeghi 2024, "Were RNNs All We Needed?", §3.1):
+// minGRU (Feng, Tung, Ahmed, Bengio & Hajimirsadeghi 2024, "Were RNNs All We Needed?", §3):
 // a GRU whose update gate and candidate read the input alone, with no reset gate and no tanh, so
 // that h is a linear recurrence in h (what lets the paper train it with a parallel scan; rnnc runs
 // the same equations step by step):

@@ -1,4 +1,4 @@
-// minLSTM (Feng, Tung, Ahmed, Bengio & Hajimirsadeghi 2024, "Were RNNs All We Needed?", §3.2):
+// minLSTM (Feng, Tung, Ahmed, Bengio & Hajimirsadeghi 2024, "Were RNNs All We Needed?", §3):
 // an LSTM reduced to a forget and an input gate that read the input alone, normalised to sum to
 // one so that the scale of h does not depend on time, with no output gate, no cell state and no
 // tanh:
