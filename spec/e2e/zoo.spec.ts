@@ -81,7 +81,7 @@ describe("docs/cell-zoo.md", () => {
       for (const block of blocks) {
         for (const part of block.split("\n\n")) expect(source).toContain(trimmedLines(part).join("\n"));
       }
-      expect(section).toMatch(/^step: /m);
+      expect(section).toMatch(/^ *step: /m);
 
       const quoted = /```console\n\$ npx rnnc gradcheck (\S+) --dims (\S+)\n(.*)\n…\n(.*)\n```/.exec(section);
       expect(quoted, "a console block with the gradcheck command").not.toBeNull();
