@@ -1,6 +1,7 @@
 // Models for training the cells of docs/cell-zoo.md on the tasks of examples/sequences/generate.js:
-// each cell is the one layer of a model read out by a dense layer, for classes (C of them) and for
-// regression (O outputs). The cells are the files of examples/, imported as they are.
+// each cell new to rnnc, and IndRNN, as the one layer of a classifier read out by a dense layer
+// over C classes (the sign task binds C = 2). The cells are the files of examples/, imported as
+// they are.
 import { dense, model } from "rnnc";
 import { indrnn } from "../indrnn.js";
 import { miRnn } from "../mi-rnn.js";
