@@ -7,15 +7,15 @@
 // with an empty import object), and loaded from that file by the runtime, its f32 forward pass
 // computes the equations of the independent implementation in cell-references.ts.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseUnits } from "../../compiler/frontend/index.js";
 import { loadModel } from "../../runtime/model.js";
 import { prng } from "../../runtime/random.js";
 import { rnnc } from "../support/cli.js";
 import { references, setReferenceCase } from "./cell-references.js";
+import { exampleUnits } from "./examples.js";
 import { mismatch } from "./harness.js";
 
 const zoo = ["slstm", "minGru", "minLstm", "miRnn", "indrnn"] as const;
@@ -62,9 +62,8 @@ const sections = new Map(
 const trimmedLines = (text: string) => text.split("\n").map((l) => l.trim());
 
 describe("docs/cell-zoo.md", () => {
-  const cellFiles = readdirSync("examples").filter((f) => f.endsWith(".ts"))
-    .filter((f) => parseUnits(`examples/${f}`, readFileSync(`examples/${f}`, "utf8")).cells.length > 0)
-    .map((f) => f.replace(/\.ts$/, "")).sort();
+  const cellFiles = [...new Set(exampleUnits().filter((u) => u.kind === "cell").map((u) => u.file))]
+    .map((f) => f.replace(/^examples\/(.*)\.ts$/, "$1")).sort();
 
   it("has a section and a table row for every file of examples/ that defines a cell, and no others", () => {
     expect(cellFiles.length).toBeGreaterThanOrEqual(17);
