@@ -185,7 +185,10 @@ export class RnncModel {
   view(name: string, a: Role | CallSize | undefined, b?: CallSize): TensorView {
     const [role, size] = splitRole(a, b);
     if (!size) throw new TypeError("view() needs a { batch, steps } call size");
-    return this.#live(this.#writable(this.entry(name, role)), size);
+    const entry = this.entry(name, role);
+    const view = this.#live(entry, size); // checks the size before counting a write: a call that throws writes nothing
+    this.#writable(entry);
+    return view;
   }
 
   /**
@@ -199,13 +202,14 @@ export class RnncModel {
     if (data === undefined) throw new TypeError("set() needs the data to copy");
     const entry = this.entry(name, role);
     checkData(entry, elementTypeOf(this.abi, entry), data);
-    const region = this.tensor(name, entry.role);
+    const region = this.#view(entry, elementCount(resolveShape(entry.shape, this.capacity)));
     const fixed = entry.shape.every((d) => typeof d === "number");
     const row = elementCount(entry.shape.filter((d): d is number => typeof d === "number"));
     if (fixed ? data.length !== region.length : data.length > region.length || data.length % row !== 0) {
       const want = fixed ? `exactly ${region.length}` : `a multiple of ${row}, at most ${region.length}`;
       throw new RnncError(`set ${describeTensor(entry)}: got ${data.length} values, expected ${want}`);
     }
+    this.#writable(entry); // only now: a set that throws writes nothing, not even the parameters' version
     region.set(data);
   }
 
