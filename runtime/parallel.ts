@@ -330,6 +330,6 @@ function defaultSpawn(script: URL | string): WorkerHandle {
     return new threads.Worker(script);
   }
   const Web = (globalThis as { Worker?: WorkerClass }).Worker;
-  if (typeof Web !== "function") throw new RnncError("this host has no workers (neither node:worker_threads nor Worker): pass a spawn function");
+  if (typeof Web !== "function") throw new RnncError("this host has no workers (neither Node's worker_threads nor a Worker class): pass a spawn function");
   return new Web(script, { type: "module" });
 }
