@@ -24,6 +24,12 @@ export interface SharedSlot {
 /** One worker's ranges: its gradients and final states out, its shard in. */
 export interface WorkerSlots {
   readonly grads: readonly SharedSlot[];
+  /**
+   * Where `grads` lie, one after the other: every worker's block has the same
+   * layout, so the blocks sum element by element (the padding between
+   * tensors is zero in all of them).
+   */
+  readonly gradBlock: { readonly offset: number; readonly bytes: number };
   readonly shard: readonly SharedSlot[];
   readonly states: readonly SharedSlot[];
 }
@@ -34,6 +40,8 @@ export interface ParallelPlan {
   readonly capacity: CallSize;
   readonly params: readonly SharedSlot[];
   readonly slots: readonly WorkerSlots[];
+  /** Bytes per element of the gradients: the module's dtype, f32 or f64. */
+  readonly gradElement: 4 | 8;
   /** Bytes of the shared data buffer. */
   readonly bytes: number;
 }
@@ -41,7 +49,15 @@ export interface ParallelPlan {
 /** Roles the host writes that have a batch axis: each worker gets its rows of them. */
 const SHARDED: ReadonlySet<Role> = new Set<Role>(["input", "target", "lengths", "state_in", "grad_output", "grad_state_out"]);
 
-/** Control words per worker (Int32Array indices, a cache line apart). */
+/** Control words all workers share, at the start of the control buffer (Int32Array indices). */
+export const SHARED = {
+  /** Host: the batch of the step, from which each worker knows which workers have rows. */
+  batch: 0,
+  /** Workers: how many have their gradients in shared memory this step (the host zeroes it first). */
+  arrived: 1,
+} as const;
+
+/** Control words per worker (Int32Array indices, a cache line apart), after the shared ones. */
 export const CONTROL = {
   /** Host: the number of the step it asks for (the worker waits on it). */
   request: 0,
@@ -65,17 +81,44 @@ export const CONTROL = {
 /** Bytes of each worker's error message at the end of the control buffer. */
 export const ERROR_BYTES = 1024;
 
-/** The control buffer: CONTROL.words i32 per worker, one f64 loss per worker, then the error messages. */
+/**
+ * The control buffer: CONTROL.words i32 shared (SHARED), then as many per
+ * worker (CONTROL), one f64 loss per worker, then the error messages.
+ */
 export function controlBytes(workers: number): number {
-  return workers * (CONTROL.words * 4 + 8 + ERROR_BYTES);
+  return (workers + 1) * CONTROL.words * 4 + workers * (8 + ERROR_BYTES);
+}
+
+/** Worker `worker`'s control words. */
+export function controlWords(control: SharedArrayBuffer, worker: number): Int32Array {
+  return new Int32Array(control, (worker + 1) * CONTROL.words * 4, CONTROL.words);
 }
 
 export function lossIndex(workers: number, worker: number): number {
-  return (workers * CONTROL.words * 4) / 8 + worker;
+  return ((workers + 1) * CONTROL.words * 4) / 8 + worker;
 }
 
 export function errorOffset(workers: number, worker: number): number {
-  return workers * (CONTROL.words * 4 + 8) + worker * ERROR_BYTES;
+  return (workers + 1) * CONTROL.words * 4 + workers * 8 + worker * ERROR_BYTES;
+}
+
+/** The workers that have rows in a batch of `batch` entries. */
+export function activeWorkers(batch: number, workers: number): number[] {
+  const active: number[] = [];
+  for (let k = 0; k < workers; k++) {
+    const { start, end } = shardRows(batch, workers, k);
+    if (end > start) active.push(k);
+  }
+  return active;
+}
+
+/**
+ * The elements [start, end) of the gradient blocks that the `rank`-th of
+ * `count` active workers sums: near-equal runs, each a multiple of 4.
+ */
+export function sumRange(elements: number, count: number, rank: number): { start: number; end: number } {
+  const at = (r: number) => Math.min(elements, Math.ceil((r * elements) / count / 4) * 4);
+  return { start: at(rank), end: at(rank + 1) };
 }
 
 /** The batch rows [start, end) of shard `worker` of a batch of `batch` entries: near-equal contiguous runs. */
@@ -102,10 +145,15 @@ export function planParallel(abi: Abi, hostCapacity: CallSize, workers: number):
   const paramEntries = abi.tensors.filter((t) => t.role === "param");
   const params = paramEntries.map(place);
   const gradOf = (p: TensorEntry) => abi.tensors.find((t) => t.role === "grad" && t.name === p.name)!;
-  const slots = Array.from({ length: workers }, () => ({
-    grads: paramEntries.map((p) => place(gradOf(p))),
-    shard: abi.tensors.filter((t) => SHARDED.has(t.role) && t.shape.includes("batch")).map(place),
-    states: abi.tensors.filter((t) => t.role === "state_out").map(place),
-  }));
-  return { workers, capacity, params, slots, bytes: end };
+  const slots = Array.from({ length: workers }, () => {
+    const start = end;
+    const grads = paramEntries.map((p) => place(gradOf(p)));
+    return {
+      grads,
+      gradBlock: { offset: start, bytes: end - start },
+      shard: abi.tensors.filter((t) => SHARDED.has(t.role) && t.shape.includes("batch")).map(place),
+      states: abi.tensors.filter((t) => t.role === "state_out").map(place),
+    };
+  });
+  return { workers, capacity, params, slots, gradElement: abi.dtype === "f64" ? 8 : 4, bytes: end };
 }

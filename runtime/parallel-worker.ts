@@ -2,12 +2,16 @@
 // (parallel-plan.ts), its index and the two shared buffers, posted once by the
 // host. Out: for every step the host asks for, the loss, parameter gradients
 // and final states of its shard of the batch, computed by forward and backward
-// on its own instance. It waits on its control word (Atomics.wait), so a step
-// costs no message: the host writes the shard and bumps the word, the worker
-// bumps its own when the results are in shared memory.
+// on its own instance, and its part of the sum of all workers' gradients. It
+// waits on its control word (Atomics.wait), so a step costs no message: the
+// host writes the shard and bumps the word; the workers meet once their
+// gradients are in shared memory, each sums a run of elements of them into
+// the first worker's block, and bumps its own word.
 
 import { instantiateModel, type RnncModel } from "./model.js";
-import { CONTROL, errorOffset, lossIndex, type ParallelPlan, type SharedSlot } from "./parallel-plan.js";
+import {
+  activeWorkers, CONTROL, controlWords, errorOffset, lossIndex, SHARED, sumRange, type ParallelPlan, type SharedSlot,
+} from "./parallel-plan.js";
 
 /** What the host posts to a worker when it starts it. */
 export interface WorkerInit {
@@ -21,7 +25,8 @@ export interface WorkerInit {
 /** Serves steps until the worker is terminated; never returns. */
 export function serveShards(init: WorkerInit): void {
   const { plan, worker } = init;
-  const words = new Int32Array(init.control, worker * CONTROL.words * 4, CONTROL.words);
+  const words = controlWords(init.control, worker);
+  const shared = new Int32Array(init.control, 0, CONTROL.words);
   const losses = new Float64Array(init.control, 0, lossIndex(plan.workers, plan.workers));
   const fail = (e: unknown, word: number) => {
     const text = new TextEncoder().encode(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -55,8 +60,9 @@ export function serveShards(init: WorkerInit): void {
         model.paramsChanged();
         epoch = wanted;
       }
-      if (words[CONTROL.echo] === 1) copyOut(model, plan.params, mine.grads, data, "param");
-      else {
+      if (words[CONTROL.echo] === 1) {
+        copyOut(model, plan.params, mine.grads, data, "param");
+      } else {
         const size = { batch: words[CONTROL.batch]!, steps: words[CONTROL.steps]! };
         for (const slot of mine.shard) copyIn(model, [slot], data, rowsOf(slot, size));
         losses[lossIndex(plan.workers, worker)] = model.forward(size.batch, size.steps);
@@ -68,10 +74,38 @@ export function serveShards(init: WorkerInit): void {
     } catch (e) {
       fail(e, CONTROL.failed);
     }
+    if (words[CONTROL.echo] !== 1) sumGradients(init, plan, worker, shared);
     done = request;
     Atomics.store(words, CONTROL.done, done);
     Atomics.notify(words, CONTROL.done);
   }
+}
+
+/**
+ * Waits until every worker with rows has its gradients in shared memory
+ * (failed or not), then, unless one failed, adds theirs into the first such
+ * worker's block over this worker's run of elements, in the order of the
+ * workers: the sum the host would make, in parallel.
+ */
+function sumGradients(init: WorkerInit, plan: ParallelPlan, worker: number, shared: Int32Array): void {
+  const active = activeWorkers(shared[SHARED.batch]!, plan.workers);
+  const arrived = Atomics.add(shared, SHARED.arrived, 1) + 1;
+  if (arrived === active.length) Atomics.notify(shared, SHARED.arrived);
+  for (let n = arrived; n < active.length; n = Atomics.load(shared, SHARED.arrived)) Atomics.wait(shared, SHARED.arrived, n);
+  if (active.length < 2 || active.some((k) => controlWords(init.control, k)[CONTROL.failed] === 1)) return;
+  const wide = plan.gradElement === 8;
+  const block = (k: number) => plan.slots[k]!.gradBlock;
+  const elements = block(active[0]!).bytes / (wide ? 8 : 4);
+  const { start, end } = sumRange(elements, active.length, active.indexOf(worker));
+  const view = (k: number) => (wide
+    ? new Float64Array(init.data, block(k).offset + start * 8, end - start)
+    : new Float32Array(init.data, block(k).offset + start * 4, end - start));
+  const sum = view(active[0]!);
+  for (const k of active.slice(1)) addInto(sum, view(k));
+}
+
+function addInto(sum: Float32Array | Float64Array, part: Float32Array | Float64Array): void {
+  for (let i = 0; i < sum.length; i++) sum[i]! += part[i]!;
 }
 
 /** The rows a call of this size reads of a sharded tensor: steps × batch of them, or batch. */

@@ -2,19 +2,21 @@
 // workers. In: the host's model (an RnncModel whose memory the host fills as
 // for train_step) and a number of workers, each running rnnc-worker.js with
 // its own instance of the module. Out: trainStep(batch, steps, args): every
-// worker runs forward and backward on its rows of the batch; the host sums
-// their parameter gradients into its own instance and calls its apply_update
-// once. The loss is a sum over the batch (docs/abi.md), so the batch's
-// gradient is the plain sum of the shards' and the step is the single-instance
-// train_step up to the order of that sum. Parameters, shards, gradients and
-// final states travel through one SharedArrayBuffer, the requests through
-// Atomics on a control buffer: a step posts no message.
+// worker runs forward and backward on its rows of the batch; the workers sum
+// their parameter gradients (each a run of the elements, in parallel), the
+// host copies the sum into its own instance and calls its apply_update once.
+// The loss is a sum over the batch (docs/abi.md), so the batch's gradient is
+// the plain sum of the shards' and the step is the single-instance train_step
+// up to the order of that sum. Parameters, shards, gradients and final states
+// travel through one SharedArrayBuffer, the requests through Atomics on a
+// control buffer: a step posts no message.
 
 import type { CallSize } from "./abi.js";
 import { RnncError } from "./errors.js";
 import { checkCallSize, loadModel, type LoadOptions, type ModelSource, type RnncModel } from "./model.js";
 import {
-  CONTROL, controlBytes, errorOffset, lossIndex, planParallel, shardRows, type ParallelPlan, type SharedSlot,
+  activeWorkers, CONTROL, controlBytes, controlWords, errorOffset, lossIndex, planParallel, SHARED, shardRows,
+  type ParallelPlan, type SharedSlot,
 } from "./parallel-plan.js";
 import type { WorkerInit } from "./parallel-worker.js";
 import { encodeParams } from "./params.js";
@@ -108,7 +110,7 @@ export class DataParallelTrainer {
     try {
       for (let worker = 0; worker < workers; worker++) {
         const handle = spawn(script);
-        const words = new Int32Array(this.#control, worker * CONTROL.words * 4, CONTROL.words);
+        const words = controlWords(this.#control, worker);
         this.#workers.push({ handle, words, requested: 0 });
         const init: WorkerInit = { module: model.module, plan: this.plan, worker, control: this.#control, data: this.#data };
         handle.postMessage(init);
@@ -197,17 +199,19 @@ export class DataParallelTrainer {
     this.#start();
     this.#sendParams();
     const memory = new Uint8Array(this.model.memory.buffer);
-    const active: number[] = [];
-    for (let k = 0; k < this.workers; k++) {
+    const active = activeWorkers(batch, this.workers);
+    // Every worker is idle (the last step was waited for): the meeting count starts afresh.
+    const shared = new Int32Array(this.#control, 0, CONTROL.words);
+    shared[SHARED.batch] = batch;
+    Atomics.store(shared, SHARED.arrived, 0);
+    for (const k of active) {
       const rows = shardRows(batch, this.workers, k);
-      if (rows.end === rows.start) continue;
       for (const slot of this.plan.slots[k]!.shard) this.#sendShard(memory, slot, rows, batch, steps);
       const w = this.#workers[k]!;
       w.words[CONTROL.batch] = rows.end - rows.start;
       w.words[CONTROL.steps] = steps;
       w.words[CONTROL.paramsEpoch] = this.#epoch;
       this.#bump(w);
-      active.push(k);
     }
     return active;
   }
@@ -218,23 +222,17 @@ export class DataParallelTrainer {
     Atomics.notify(w.words, CONTROL.request);
   }
 
-  /** Sums the active workers' gradients into the host's, gathers final states, updates; returns the loss. */
+  /** Copies the workers' summed gradients and final states to the host, updates; returns the loss. */
   #finish(active: readonly number[], size: CallSize, args: Readonly<Record<string, number>>): number {
     for (const k of active) this.#checkFailed(k, size.batch);
     const buffer = this.model.memory.buffer;
-    const wide = this.model.dtype === "f64";
-    const floats = (b: ArrayBufferLike, at: number, n: number) => (wide ? new Float64Array(b, at, n) : new Float32Array(b, at, n));
+    // The workers summed every worker's gradients into the first one's (parallel-worker.ts).
+    const sums = this.plan.slots[active[0]!]!.grads;
+    const memory = new Uint8Array(buffer);
     this.plan.params.forEach((param, i) => {
       const { offset } = this.model.placement(param.name, "grad");
-      const n = param.bytes / (wide ? 8 : 4);
-      const sum = floats(buffer, offset, n);
-      active.forEach((k, j) => {
-        const part = floats(this.#data, this.plan.slots[k]!.grads[i]!.offset, n);
-        if (j === 0) sum.set(part);
-        else for (let e = 0; e < n; e++) sum[e]! += part[e]!;
-      });
+      memory.set(this.#bytes.subarray(sums[i]!.offset, sums[i]!.offset + param.bytes), offset);
     });
-    const memory = new Uint8Array(buffer);
     for (const k of active) {
       const rows = shardRows(size.batch, this.workers, k);
       for (const slot of this.plan.slots[k]!.states) {
