@@ -51,7 +51,9 @@ function parseFlags() {
     process.exit(0);
   }
   const workers = Number(values.workers ?? 2);
-  if (!(Number.isInteger(workers) && workers >= 2)) throw new Error(`--workers: expected an integer ≥ 2, got ${values.workers}`);
+  if (!(Number.isInteger(workers) && workers >= 2)) {
+    throw new Error(`--workers: expected an integer ≥ 2, got ${values.workers}`);
+  }
   return {
     mode: values.quick ? "quick" : "full",
     shapes: shapesNamed(values.shapes ?? "b,c,d"),
@@ -108,10 +110,12 @@ async function benchShape(shape, workers, profile) {
   const binary = compileShape(shape).training.binary;
   const data = await sharedData(shape, binary, 1);
   const share = { ...shape, B: Math.ceil(shape.B / workers) };
+  const rows = share.T * share.B;
+  const shareData = { ...data, x: data.x.subarray(0, rows * shape.I), target: data.target.subarray(0, rows * shape.H) };
   const runners = [
     await rnncTrain(shape, data, binary),
     await parallelTrain(shape, data, binary, workers),
-    await rnncTrain(share, { ...data, x: data.x.subarray(0, share.T * share.B * shape.I), target: data.target.subarray(0, share.T * share.B * shape.H) }, binary),
+    await rnncTrain(share, shareData, binary),
   ];
   try {
     // One step each of the whole batch from the same start: the parameters must agree up to the order of the sum.
@@ -123,14 +127,16 @@ async function benchShape(shape, workers, profile) {
     });
     const difference = worstDifference(runners[0].params(), runners[1].params());
     if (!(difference <= AGREEMENT)) {
-      throw new Error(`${describeShape(shape)}: ${workers} workers' parameters after one step differ from one instance's by ${difference}`);
+      const what = `${workers} workers' parameters after one step differ from one instance's`;
+      throw new Error(`${describeShape(shape)}: ${what} by ${difference}`);
     }
     for (const r of runners) {
       r.load(data.params);
       r.setLearningRate(0);
     }
     const estimates = await Promise.all(runners.map((r, i) => warmUp(r, firstMs[i], profile)));
-    const [one, many, alone] = await measure(runners.map((runner, i) => ({ runner, estimateMs: estimates[i] })), profile);
+    const entries = runners.map((runner, i) => ({ runner, estimateMs: estimates[i] }));
+    const [one, many, alone] = await measure(entries, profile);
     const cpu = runners.slice(0, 2).map((r, i) => cpuPerStep(r, estimates[i], profile.budgetMs / 2));
     return {
       shape, workers, difference, one, many, alone, cpu: { one: cpu[0], many: cpu[1] },
@@ -146,8 +152,9 @@ async function main() {
   const profile = profiles[options.mode];
   const cpu = describeCpu();
   const loadBefore = loadavg();
-  console.log(`rnnc bench:workers (${options.mode}): Node ${process.version}, ${cpuLine(cpu)}, load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")} at start`);
-  console.log("The machine may be shared: a busy core slows the workers more than one instance; read the load with the ratios.\n");
+  const loads = (l) => l.map((x) => x.toFixed(2)).join(" ");
+  console.log(`rnnc bench:workers (${options.mode}): Node ${process.version}, ${cpuLine(cpu)}`);
+  console.log(`load average ${loads(loadBefore)} at start; the machine may be shared: read the load with the ratios\n`);
   const results = [];
   for (const shape of options.shapes) {
     console.error(`${describeShape(shape)} ...`);
@@ -155,25 +162,40 @@ async function main() {
   }
   const ms = (r) => `${r.medianMs.toFixed(2)} (IQR ${r.iqrPercent?.toFixed(0) ?? "-"}%)`;
   const N = options.workers;
-  console.log(`| shape | 1 instance, batch B: ms/step | ${N} workers, batch B: ms/step | throughput ${N} workers / 1 | 1 instance, batch ⌈B/${N}⌉: ms/step | bound: 1 / share | CPU ms/step: 1 instance, ${N} workers (cores used) |`);
-  console.log("|---|---:|---:|---:|---:|---:|---:|");
-  const cpuCell = ({ one, many }) => `${one.cpuMs.toFixed(1)} (${one.cores.toFixed(2)}), ${many.cpuMs.toFixed(1)} (${many.cores.toFixed(2)})`;
+  const columns = [
+    "shape", "1 instance, batch B: ms/step", `${N} workers, batch B: ms/step`, `throughput ${N} workers / 1`,
+    `1 instance, batch ⌈B/${N}⌉: ms/step`, "bound: 1 / share", `CPU ms/step: 1 instance, ${N} workers (cores used)`,
+  ];
+  console.log(`| ${columns.join(" | ")} |`);
+  console.log(`|---|${columns.slice(1).map(() => "---:").join("|")}|`);
+  const cpuCell = ({ one, many }) =>
+    `${one.cpuMs.toFixed(1)} (${one.cores.toFixed(2)}), ${many.cpuMs.toFixed(1)} (${many.cores.toFixed(2)})`;
   for (const r of results) {
-    console.log(`| ${describeShape(r.shape)} | ${ms(r.one)} | ${ms(r.many)} | ${r.ratio.toFixed(2)}× | ${ms(r.alone)} | ${r.bound.toFixed(2)}× | ${cpuCell(r.cpu)} |`);
+    const cells = [
+      describeShape(r.shape), ms(r.one), ms(r.many), `${r.ratio.toFixed(2)}×`, ms(r.alone), `${r.bound.toFixed(2)}×`,
+      cpuCell(r.cpu),
+    ];
+    console.log(`| ${cells.join(" | ")} |`);
   }
   console.log("");
   for (const r of results) {
     const verdict = r.ratio >= GOAL ? "meets" : "misses";
-    console.log(`${describeShape(r.shape)}: ${N} workers train at ${r.ratio.toFixed(2)}× one instance's throughput (${verdict} the issue's ${GOAL}× for 2 workers on 2 cores); parameters after one step within ${r.difference.toExponential(1)}`);
+    const goal = `${verdict} the issue's ${GOAL}× for 2 workers on 2 cores`;
+    console.log(
+      `${describeShape(r.shape)}: ${N} workers train at ${r.ratio.toFixed(2)}× one instance's throughput (${goal}); ` +
+        `parameters after one step within ${r.difference.toExponential(1)}`,
+    );
   }
   const loadAfter = loadavg();
   const grouped = autogroup();
-  const sharing = grouped ? "on: a busy machine gives this process one session's share of the cores, however many threads it runs" : grouped === false ? "off" : "unknown";
-  console.log(`load average ${loadAfter.map((l) => l.toFixed(2)).join(" ")} at the end; autogroup ${sharing}; JSON in ${options.out}`);
+  const sharing = grouped
+    ? "on: a busy machine gives this process one session's share of the cores, however many threads it runs"
+    : grouped === false ? "off" : "unknown";
+  console.log(`load average ${loads(loadAfter)} at the end; autogroup ${sharing}; JSON in ${options.out}`);
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify({
-    mode: options.mode, date: new Date().toISOString(), node: process.version, cpu, loadBefore, loadAfter, autogroup: grouped,
-    profile, goal: GOAL, results,
+    mode: options.mode, date: new Date().toISOString(), node: process.version, cpu, loadBefore, loadAfter,
+    autogroup: grouped, profile, goal: GOAL, results,
   }, null, 2)}\n`);
 }
 

@@ -7,7 +7,9 @@
 // worker). Every tensor travels as raw bytes in its own dtype; each range is
 // 16-byte aligned, so any typed view of it lines up.
 
-import { elementCount, elementTypeOf, resolveShape, type Abi, type CallSize, type Role, type TensorEntry } from "./abi.js";
+import {
+  elementCount, elementTypeOf, resolveShape, type Abi, type CallSize, type Role, type TensorEntry,
+} from "./abi.js";
 
 /** A tensor's range in the shared buffer: where it starts, how many bytes a row (one batch entry) has. */
 export interface SharedSlot {
@@ -47,7 +49,9 @@ export interface ParallelPlan {
 }
 
 /** Roles the host writes that have a batch axis: each worker gets its rows of them. */
-const SHARDED: ReadonlySet<Role> = new Set<Role>(["input", "target", "lengths", "state_in", "grad_output", "grad_state_out"]);
+const SHARDED: ReadonlySet<Role> = new Set<Role>([
+  "input", "target", "lengths", "state_in", "grad_output", "grad_state_out",
+]);
 
 /** Control words all workers share, at the start of the control buffer (Int32Array indices). */
 export const SHARED = {

@@ -91,7 +91,9 @@ function sumGradients(init: WorkerInit, plan: ParallelPlan, worker: number, shar
   const active = activeWorkers(shared[SHARED.batch]!, plan.workers);
   const arrived = Atomics.add(shared, SHARED.arrived, 1) + 1;
   if (arrived === active.length) Atomics.notify(shared, SHARED.arrived);
-  for (let n = arrived; n < active.length; n = Atomics.load(shared, SHARED.arrived)) Atomics.wait(shared, SHARED.arrived, n);
+  for (let n = arrived; n < active.length; n = Atomics.load(shared, SHARED.arrived)) {
+    Atomics.wait(shared, SHARED.arrived, n);
+  }
   if (active.length < 2 || active.some((k) => controlWords(init.control, k)[CONTROL.failed] === 1)) return;
   const wide = plan.gradElement === 8;
   const block = (k: number) => plan.slots[k]!.gradBlock;
@@ -124,7 +126,8 @@ function copyIn(model: RnncModel, slots: readonly SharedSlot[], data: Uint8Array
 
 /** Copies the tensors of `from` (read under `role`) into the shared ranges `to`: all bytes, or the first `bytes`. */
 function copyOut(
-  model: RnncModel, from: readonly SharedSlot[], to: readonly SharedSlot[], data: Uint8Array, role: "param" | "grad" | "state_out", bytes?: number,
+  model: RnncModel, from: readonly SharedSlot[], to: readonly SharedSlot[], data: Uint8Array,
+  role: "param" | "grad" | "state_out", bytes?: number,
 ): void {
   from.forEach((slot, i) => {
     const { offset } = model.placement(slot.name, role);

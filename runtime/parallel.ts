@@ -87,16 +87,26 @@ export class DataParallelTrainer {
    */
   constructor(readonly model: RnncModel, options: DataParallelOptions) {
     const { workers } = options;
-    if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be an integer ≥ 1; got ${workers}`);
+    if (!Number.isInteger(workers) || workers < 1) {
+      throw new RangeError(`workers must be an integer ≥ 1; got ${workers}`);
+    }
     if (!model.hasFunction("apply_update")) {
-      const why = model.hasFunction("train_step") ? "it was compiled before rnnc had apply_update; compile it again" : "compile it with an optimizer (--optimizer)";
+      const why = model.hasFunction("train_step")
+        ? "it was compiled before rnnc had apply_update; compile it again"
+        : "compile it with an optimizer (--optimizer)";
       throw new RnncError(`data-parallel training needs a module with apply_update: ${why}`);
     }
     if (model.loss === "none") {
-      throw new RnncError("data-parallel training needs a built-in loss: with loss none the host writes cotangents of outputs the workers compute");
+      throw new RnncError(
+        "data-parallel training needs a built-in loss: with loss none the host writes cotangents of outputs " +
+          "that the workers compute",
+      );
     }
     if (typeof SharedArrayBuffer === "undefined") {
-      throw new RnncError("data-parallel training needs SharedArrayBuffer, which a browser gives only to a cross-origin isolated page (COOP and COEP headers)");
+      throw new RnncError(
+        "data-parallel training needs SharedArrayBuffer, which a browser gives only to a cross-origin isolated page " +
+          "(COOP and COEP headers)",
+      );
     }
     this.plan = planParallel(model.abi, model.capacity, workers);
     this.#control = new SharedArrayBuffer(controlBytes(workers));
@@ -112,7 +122,9 @@ export class DataParallelTrainer {
         const handle = spawn(script);
         const words = controlWords(this.#control, worker);
         this.#workers.push({ handle, words, requested: 0 });
-        const init: WorkerInit = { module: model.module, plan: this.plan, worker, control: this.#control, data: this.#data };
+        const init: WorkerInit = {
+          module: model.module, plan: this.plan, worker, control: this.#control, data: this.#data,
+        };
         handle.postMessage(init);
       }
     } catch (e) {
@@ -153,7 +165,9 @@ export class DataParallelTrainer {
     const active = this.#request(batch, steps);
     for (const k of active) {
       const w = this.#workers[k]!;
-      for (let done; (done = Atomics.load(w.words, CONTROL.done)) !== w.requested;) await waitAsync(w.words, CONTROL.done, done);
+      for (let done; (done = Atomics.load(w.words, CONTROL.done)) !== w.requested;) {
+        await waitAsync(w.words, CONTROL.done, done);
+      }
     }
     return this.#finish(active, { batch, steps }, args);
   }
@@ -164,7 +178,9 @@ export class DataParallelTrainer {
    * when they changed (as every step starts by doing).
    */
   workerParams(k: number): Uint8Array {
-    if (!Number.isInteger(k) || k < 0 || k >= this.workers) throw new RangeError(`worker must be an integer in [0, ${this.workers - 1}]; got ${k}`);
+    if (!Number.isInteger(k) || k < 0 || k >= this.workers) {
+      throw new RangeError(`worker must be an integer in [0, ${this.workers - 1}]; got ${k}`);
+    }
     this.#start();
     this.#sendParams();
     const w = this.#workers[k]!;
@@ -262,7 +278,9 @@ export class DataParallelTrainer {
   }
 
   /** Rows [start, end) of the batch's tensor into the worker's range, packed as a call of end − start entries. */
-  #sendShard(memory: Uint8Array, slot: SharedSlot, rows: { start: number; end: number }, batch: number, steps: number): void {
+  #sendShard(
+    memory: Uint8Array, slot: SharedSlot, rows: { start: number; end: number }, batch: number, steps: number,
+  ): void {
     const { offset } = this.model.placement(slot.name, slot.role);
     const bytes = (rows.end - rows.start) * slot.row;
     for (let t = 0; t < (slot.perStep ? steps : 1); t++) {
@@ -277,7 +295,10 @@ export class DataParallelTrainer {
       const { words } = this.#workers[k]!;
       // Asked only when not yet ready: a browser's main thread may not call Atomics.wait at all.
       if (Atomics.load(words, CONTROL.ready) === 0 && Atomics.wait(words, CONTROL.ready, 0, START_MS) === "timed-out") {
-        throw new RnncError(`data-parallel worker ${k} did not start within ${START_MS / 1000} s (is its script, rnnc-worker.js, where the trainer looks?)`);
+        throw new RnncError(
+          `data-parallel worker ${k} did not start within ${START_MS / 1000} s ` +
+            "(is its script, rnnc-worker.js, where the trainer looks?)",
+        );
       }
       this.#checkStarted(k);
     }
@@ -285,11 +306,15 @@ export class DataParallelTrainer {
 
   #waitDone(k: number): void {
     const w = this.#workers[k]!;
-    for (let done; (done = Atomics.load(w.words, CONTROL.done)) !== w.requested;) Atomics.wait(w.words, CONTROL.done, done);
+    for (let done; (done = Atomics.load(w.words, CONTROL.done)) !== w.requested;) {
+      Atomics.wait(w.words, CONTROL.done, done);
+    }
   }
 
   #checkStarted(k: number): void {
-    if (this.#workers[k]!.words[CONTROL.ready] === -1) throw new RnncError(`data-parallel worker ${k} could not load the module: ${this.#error(k)}`);
+    if (this.#workers[k]!.words[CONTROL.ready] === -1) {
+      throw new RnncError(`data-parallel worker ${k} could not load the module: ${this.#error(k)}`);
+    }
   }
 
   #checkFailed(k: number, batch?: number): void {
@@ -324,10 +349,18 @@ function defaultSpawn(script: URL | string): WorkerHandle {
   if (threads) {
     // A missing script would fail in the worker, unseen by a host blocked in Atomics.wait: say so here.
     const fs = proc!.getBuiltinModule!("node:fs") as { existsSync(path: URL | string): boolean };
-    if (!fs.existsSync(script)) throw new RnncError(`the data-parallel worker script ${String(script)} does not exist; pass its URL as the script option`);
+    if (!fs.existsSync(script)) {
+      throw new RnncError(
+        `the data-parallel worker script ${String(script)} does not exist; pass its URL as the script option`,
+      );
+    }
     return new threads.Worker(script);
   }
   const Web = (globalThis as { Worker?: WorkerClass }).Worker;
-  if (typeof Web !== "function") throw new RnncError("this host has no workers (neither Node's worker_threads nor a Worker class): pass a spawn function");
+  if (typeof Web !== "function") {
+    throw new RnncError(
+      "this host has no workers (neither Node's worker_threads nor a Worker class): pass a spawn function",
+    );
+  }
   return new Web(script, { type: "module" });
 }

@@ -43,7 +43,10 @@ export function trainBuffers(params: readonly Buffer[], optimizer: Optimizer, ad
  * its gradient buffer; `afterUpdate` runs once the parameters have changed
  * (the parameter version's bump, panels.ts).
  */
-export function emitTrainStep(mod: WasmModule, vec: Lanes, scalar: Lanes, grads: ReadonlyMap<Buffer, Buffer>, state: TrainBuffers, optimizer: Optimizer, afterUpdate: (fb: FunctionBuilder) => readonly Expr[]): void {
+export function emitTrainStep(
+  mod: WasmModule, vec: Lanes, scalar: Lanes, grads: ReadonlyMap<Buffer, Buffer>, state: TrainBuffers,
+  optimizer: Optimizer, afterUpdate: (fb: FunctionBuilder) => readonly Expr[],
+): void {
   emitApplyUpdate(mod, vec, scalar, grads, state, optimizer, afterUpdate);
   const m = mod.raw;
   const { f64, i32 } = binaryen;
@@ -59,7 +62,10 @@ export function emitTrainStep(mod: WasmModule, vec: Lanes, scalar: Lanes, grads:
 }
 
 /** apply_update(learning_rate, clip_norm): clipping and the optimizer's update from the gradients in memory. */
-function emitApplyUpdate(mod: WasmModule, vec: Lanes, scalar: Lanes, grads: ReadonlyMap<Buffer, Buffer>, state: TrainBuffers, optimizer: Optimizer, afterUpdate: (fb: FunctionBuilder) => readonly Expr[]): void {
+function emitApplyUpdate(
+  mod: WasmModule, vec: Lanes, scalar: Lanes, grads: ReadonlyMap<Buffer, Buffer>, state: TrainBuffers,
+  optimizer: Optimizer, afterUpdate: (fb: FunctionBuilder) => readonly Expr[],
+): void {
   const m = mod.raw;
   const f64 = binaryen.f64;
   const fb = mod.function([f64, f64]);

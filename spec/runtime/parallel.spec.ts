@@ -28,7 +28,9 @@ interface Unit {
   readonly loss?: "softmax-ce";
 }
 const gru: Unit = { file: "examples/gru.ts", dims: { I: 3, H: 5 } };
-const tagger: Unit = { file: "examples/tagger.ts", cell: "wordTagger", dims: { V: 11, E: 4, H: 5, C: 3 }, loss: "softmax-ce" };
+const tagger: Unit = {
+  file: "examples/tagger.ts", cell: "wordTagger", dims: { V: 11, E: 4, H: 5, C: 3 }, loss: "softmax-ce",
+};
 
 function binary(unit: Unit, train: Optimizer | undefined, dtype: "f32" | "f64"): Uint8Array {
   const text = readFileSync(unit.file, "utf8");
@@ -85,7 +87,9 @@ describe("data-parallel training", () => {
         for (let step = 0; step < 4; step++) {
           const want = reference.trainStep(size.batch, size.steps, args)!;
           // The awaited form is the same step: every other one takes it.
-          const got = step % 2 ? await parallel.trainStepAsync(size.batch, size.steps, args) : parallel.trainStep(size.batch, size.steps, args);
+          const got = step % 2
+            ? await parallel.trainStepAsync(size.batch, size.steps, args)
+            : parallel.trainStep(size.batch, size.steps, args);
           expect(Math.abs(got - want)).toBeLessThanOrEqual(bound * Math.max(1, Math.abs(want)));
           for (const t of states) {
             const [x, y] = [parallel.model.get(t.name, "state_out", size), reference.get(t.name, "state_out", size)];
@@ -139,10 +143,15 @@ describe("data-parallel training", () => {
     const parallel = trainer(model, 2);
     model.tensor("lengths", "lengths")[5] = 9;
     expect(() => parallel.trainStep(7, 6, { learning_rate: 0.1, clip_norm: 0 })).toThrow(
-      /data-parallel worker 1 \(batch rows 3–6, numbered from 0 in the message\) failed: RangeError: lengths\[2\] = 9/,
+      new RegExp(
+        "data-parallel worker 1 \\(batch rows 3–6, numbered from 0 in the message\\) failed: " +
+          "RangeError: lengths\\[2\\] = 9",
+      ),
     );
-    expect(() => parallel.trainStep(8, 6, { learning_rate: 0.1, clip_norm: 0 })).toThrow(/batch must be an integer in \[1, 7\]/);
-    expect(() => new DataParallelTrainer(instantiateModel(binary(gru, undefined, "f32")), { workers: 2, script })).toThrow(
+    const args = { learning_rate: 0.1, clip_norm: 0 };
+    expect(() => parallel.trainStep(8, 6, args)).toThrow(/batch must be an integer in \[1, 7\]/);
+    const plain = instantiateModel(binary(gru, undefined, "f32"));
+    expect(() => new DataParallelTrainer(plain, { workers: 2, script })).toThrow(
       /needs a module with apply_update: compile it with an optimizer/,
     );
   });
