@@ -44,7 +44,7 @@ export interface ExampleSite {
 }
 
 /**
- * Bundles the runtime to a temp dir and serves it as /dist/browser/rnnc-runtime.js,
+ * Bundles the runtime to a temp dir and serves it as /dist/browser/rnnc-runtime.js (its worker script beside it),
  * `extra` by URL path, and every other path from the repository; opens a page in chromium.
  */
 export async function openExampleSite(extra: Readonly<Record<string, Uint8Array>>): Promise<ExampleSite> {
@@ -54,6 +54,7 @@ export async function openExampleSite(extra: Readonly<Record<string, Uint8Array>
   const server = await startServer((pathname) => {
     if (pathname === "/dist/browser/rnnc-runtime.js") return bundle;
     if (pathname === "/dist/browser/rnnc-runtime.js.map") return `${bundle}.map`;
+    if (pathname === "/dist/browser/rnnc-worker.js") return join(dir, "rnnc-worker.js");
     return extra[pathname] ?? repo(pathname);
   });
   let browser: Browser | undefined;
