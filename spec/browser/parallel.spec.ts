@@ -6,20 +6,12 @@
 // (the runtime's TypeScript sources, dist's worker script): the same shards,
 // the same order of the gradient sum.
 
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { compileCell } from "../../compiler/pipeline.js";
 import * as runtime from "../../runtime/index.js";
 import { runParallelSession, toHex } from "../../examples/browser/session.js";
-import { describeInChromium, openExampleSite, type ExampleSite } from "./chromium.js";
+import { demoLstm, describeInChromium, openExampleSite, type ExampleSite } from "./chromium.js";
 
-const compiled = compileCell({
-  file: "examples/lstm.ts",
-  text: readFileSync(new URL("../../examples/lstm.ts", import.meta.url), "utf8"),
-  dims: { I: 3, H: 8 },
-  capacity: { batch: 5, steps: 12 },
-  train: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-});
+const compiled = demoLstm({ batch: 5, steps: 12 });
 const script = new URL("../../dist/runtime/rnnc-worker.js", import.meta.url);
 const seed = 7;
 
