@@ -17,7 +17,7 @@ import { loadModel } from "../dist/runtime/index.js";
 import { cellFile } from "./compile.js";
 import { measure, profiles, warmUp } from "./harness.js";
 import { rnncTrain, sharedData } from "./peers/rnnc.js";
-import { describeShape, shapes } from "./shapes.js";
+import { describeShape, shapesNamed } from "./shapes.js";
 
 /** The issue's bound on the training step's time with checkpoints, against the full tape. */
 const TIME_GOAL = 1.4;
@@ -41,14 +41,11 @@ function parseFlags() {
     console.log(usage);
     process.exit(0);
   }
-  const ids = (values.shapes ?? "b,c").split(",").map((s) => s.trim()).filter(Boolean);
-  const unknown = ids.filter((id) => !shapes.some((s) => s.id === id));
-  if (unknown.length > 0 || ids.length === 0) throw new Error(`unknown shape ${unknown.join(", ") || "(none)"}; choose from ${shapes.map((s) => s.id).join(", ")}`);
   const steps = values.steps === undefined ? undefined : Number(values.steps);
   if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) throw new Error(`--steps: expected a positive integer, got ${values.steps}`);
   return {
     mode: values.quick ? "quick" : "full",
-    shapes: shapes.filter((s) => ids.includes(s.id)).map((s) => (steps === undefined ? s : { ...s, T: steps })),
+    shapes: shapesNamed(values.shapes ?? "b,c").map((s) => (steps === undefined ? s : { ...s, T: steps })),
     out: values.out ?? new URL("../.rnnc-out/bench/checkpoint.json", import.meta.url).pathname,
   };
 }

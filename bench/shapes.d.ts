@@ -5,3 +5,4 @@ export const gateCount: Readonly<Record<"lstm" | "gru", number>>;
 export function forwardFlops(shape: Shape): number;
 export function trainFlops(shape: Shape): number;
 export function describeShape(shape: Shape): string;
+export function shapesNamed(list: string): Shape[];

@@ -28,3 +28,13 @@ export function trainFlops(shape) {
 export function describeShape({ id, cell, I, H, B, T }) {
   return `(${id}) ${cell.toUpperCase()} I=${I} H=${H} B=${B} T=${T}`;
 }
+
+/** The shapes a --shapes list names ("b,c"), in this file's order; throws on an unknown or empty list. */
+export function shapesNamed(list) {
+  const ids = list.split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !shapes.some((s) => s.id === id));
+  if (unknown.length > 0 || ids.length === 0) {
+    throw new Error(`unknown shape ${unknown.join(", ") || "(none)"}; choose from ${shapes.map((s) => s.id).join(", ")}`);
+  }
+  return shapes.filter((s) => ids.includes(s.id));
+}

@@ -25,3 +25,7 @@ export { decodeParams, encodeParams, type ParamRecord } from "./params.js";
 export { encodeSafetensors } from "./safetensors.js";
 /** CRC-32 (IEEE), the checksum of parameter files (and of zip archives, which the importer reads). */
 export { crc32 } from "./crc32.js";
+/** Data-parallel training: a batch's shards on workers, their gradients summed before one update. */
+export {
+  createDataParallelTrainer, DataParallelTrainer, type DataParallelOptions, type WorkerHandle,
+} from "./parallel.js";

@@ -272,6 +272,21 @@ export class RnncModel {
     return typeof result === "number" ? result : undefined;
   }
 
+  /**
+   * The update of the module's own training step from the gradients in
+   * memory, without a forward or backward (apply_update, in modules compiled
+   * with an optimizer): clipping and the optimizer's step, as train_step
+   * does after its backward. For gradients computed elsewhere and written
+   * into the grad tensors, such as the sum over shards of a batch.
+   */
+  applyUpdate(args: Readonly<Record<string, number>>): void {
+    if (!this.hasFunction("apply_update")) {
+      const why = this.hasFunction("train_step") ? "it was compiled before rnnc had apply_update; compile it again" : "compile it with an optimizer";
+      throw new RnncError(`this module has no apply_update: ${why}`);
+    }
+    this.#invoke("apply_update", this.#capacity, args);
+  }
+
   /** All parameters (role param) as a self-describing file. */
   saveParams(): Uint8Array {
     return this.#saveRole("param");
@@ -404,7 +419,8 @@ export class RnncModel {
   }
 }
 
-function checkCallSize(size: CallSize, capacity: CallSize): void {
+/** Throws a RangeError naming the capacity unless batch and steps are integers within it. */
+export function checkCallSize(size: CallSize, capacity: CallSize): void {
   checkAxis("batch", size.batch, capacity.batch);
   checkAxis("steps", size.steps, capacity.steps);
 }

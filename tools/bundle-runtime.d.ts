@@ -3,5 +3,5 @@
 /** dist/browser/rnnc-runtime.js in this checkout. */
 export const defaultOutfile: string;
 
-/** Bundles runtime/index.ts into one ESM file at `outfile`; resolves to its path. */
+/** Bundles runtime/index.ts into one ESM file at `outfile`, and rnnc-worker.js beside it; resolves to `outfile`. */
 export function bundleRuntime(outfile?: string): Promise<string>;

@@ -3,10 +3,19 @@
 // the model, settings, and the run's folder (with a checkpoint, to resume).
 // Out: trained parameters, checkpoints every epoch and every few seconds, the
 // epoch log; the best dev epoch kept, early stopping. Every update is one call
-// of the module's own train_step.
+// of the module's own train_step, or with workers one data-parallel step
+// (rnnc/runtime's DataParallelTrainer: the batch's shards on the workers,
+// their gradients summed, one update).
 
 import type { LossKind, Optimizer } from "../../compiler/api.js";
-import { initParams, Random, runInChunks, type CallSize, type RnncModel } from "../../runtime/index.js";
+import {
+  DataParallelTrainer,
+  initParams,
+  Random,
+  runInChunks,
+  type CallSize,
+  type RnncModel,
+} from "../../runtime/index.js";
 import { epochBatches } from "./batches.js";
 import { applyWeightDecay, decayedParams } from "./decay.js";
 import {
@@ -58,6 +67,16 @@ export interface TrainRun {
   readonly now?: () => number;
   /** Return after this many minibatches, as if killed (tests of resuming). */
   readonly interruptAfter?: number;
+  /**
+   * Workers that share every batch (rnnc/runtime's DataParallelTrainer: each
+   * runs forward and backward on its rows, the gradients are summed, one
+   * update); 1 or absent: the module's own train_step. Not a setting: a run
+   * may resume with another number, its results the same up to the order of
+   * the gradient sums.
+   */
+  readonly workers?: number;
+  /** Where the workers' script is: the runtime's rnnc-worker.js by default (specs running the sources name dist's). */
+  readonly workerScript?: URL | string;
 }
 
 export interface TrainResult {
@@ -229,100 +248,111 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
     lastSave = now();
     return written;
   };
+  const workers = run.workers ?? 1;
+  const parallel =
+    workers > 1
+      ? new DataParallelTrainer(model, { workers, ...(run.workerScript ? { script: run.workerScript } : {}) })
+      : undefined;
   let batchesRun = 0;
   let checkpoint: Checkpoint | undefined;
   const decayed = decayedParams(model);
 
-  while (body.position.epoch < settings.epochs) {
-    const { position } = body;
-    const epoch = position.epoch + 1;
-    // The epoch's batches come from the generator's state saved at its start: resuming within it draws them again.
-    const random = new Random(position.random);
-    const batches = epochBatches(task.examples, task.lengthOf, settings.batch, settings.bucket ?? 1, random);
-    let { lossSum, count } = position;
-    let updates = position.updates ?? (epoch - 1) * batches.length + position.batch;
-    const planned = settings.epochs * batches.length;
-    const started = now() - position.seconds * 1000;
-    const update = (size: CallSize) => {
-      const lr = learningRate(settings.lr, settings.schedule, updates, planned);
-      const loss =
-        model.trainStep(size.batch, size.steps, { learning_rate: lr, clip_norm: settings.clip }) ?? Number.NaN;
-      applyWeightDecay(model, decayed, lr, settings.weightDecay ?? 0);
-      updates++;
-      return loss;
-    };
-    for (let b = position.batch; b < batches.length; b++) {
-      const examples = batches[b]!;
-      const at = { epoch, batch: b, settings };
-      let fed = 0;
-      const feed = (window?: Window) => {
-        const written = task.feed(model, examples, at, window);
-        fed += written.count;
-        return written.size;
+  try {
+    while (body.position.epoch < settings.epochs) {
+      const { position } = body;
+      const epoch = position.epoch + 1;
+      // The epoch's batches come from the generator's state saved at its start: resuming within it draws them again.
+      const random = new Random(position.random);
+      const batches = epochBatches(task.examples, task.lengthOf, settings.batch, settings.bucket ?? 1, random);
+      let { lossSum, count } = position;
+      let updates = position.updates ?? (epoch - 1) * batches.length + position.batch;
+      const planned = settings.epochs * batches.length;
+      const started = now() - position.seconds * 1000;
+      const update = (size: CallSize) => {
+        const lr = learningRate(settings.lr, settings.schedule, updates, planned);
+        const args = { learning_rate: lr, clip_norm: settings.clip };
+        const loss = parallel
+          ? parallel.trainStep(size.batch, size.steps, args)
+          : (model.trainStep(size.batch, size.steps, args) ?? Number.NaN);
+        applyWeightDecay(model, decayed, lr, settings.weightDecay ?? 0);
+        updates++;
+        return loss;
       };
-      const longest = examples.reduce((n, i) => Math.max(n, task.lengthOf(i)), 1);
-      const loss =
-        tbptt === undefined
-          ? update(feed())
-          : runInChunks(
-              model,
-              {
-                batch: examples.length,
-                steps: longest,
-                chunk: tbptt,
-                write: (start, steps) => void feed({ start, steps }),
-              },
-              update,
-            );
-      if (!Number.isFinite(loss)) {
-        throw new TrainingError(
-          `the loss became ${loss} in epoch ${epoch}, batch ${b + 1}; lower --lr or clip the gradient (--clip)`,
-        );
+      for (let b = position.batch; b < batches.length; b++) {
+        const examples = batches[b]!;
+        const at = { epoch, batch: b, settings };
+        let fed = 0;
+        const feed = (window?: Window) => {
+          const written = task.feed(model, examples, at, window);
+          fed += written.count;
+          return written.size;
+        };
+        const longest = examples.reduce((n, i) => Math.max(n, task.lengthOf(i)), 1);
+        const loss =
+          tbptt === undefined
+            ? update(feed())
+            : runInChunks(
+                model,
+                {
+                  batch: examples.length,
+                  steps: longest,
+                  chunk: tbptt,
+                  write: (start, steps) => void feed({ start, steps }),
+                },
+                update,
+              );
+        if (!Number.isFinite(loss)) {
+          throw new TrainingError(
+            `the loss became ${loss} in epoch ${epoch}, batch ${b + 1}; lower --lr or clip the gradient (--clip)`,
+          );
+        }
+        lossSum += loss;
+        count += fed;
+        run.progress.batch(epoch, settings.epochs, b + 1, batches.length, lossSum / count);
+        batchesRun++;
+        const more = b + 1 < batches.length;
+        if (more && now() - lastSave >= run.saveEverySeconds * 1000) {
+          const seconds = (now() - started) / 1000;
+          checkpoint = save({ ...body, position: { ...position, batch: b + 1, lossSum, count, seconds, updates } });
+        }
+        // A kill loses the batches since the last save; so does this.
+        if (more && batchesRun === run.interruptAfter)
+          return { checkpoint: checkpoint ?? previous, stopped: "interrupted" };
       }
-      lossSum += loss;
-      count += fed;
-      run.progress.batch(epoch, settings.epochs, b + 1, batches.length, lossSum / count);
-      batchesRun++;
-      const more = b + 1 < batches.length;
-      if (more && now() - lastSave >= run.saveEverySeconds * 1000) {
-        const seconds = (now() - started) / 1000;
-        checkpoint = save({ ...body, position: { ...position, batch: b + 1, lossSum, count, seconds, updates } });
-      }
-      // A kill loses the batches since the last save; so does this.
-      if (more && batchesRun === run.interruptAfter)
-        return { checkpoint: checkpoint ?? previous, stopped: "interrupted" };
-    }
 
-    const dev = task.evaluate(model, settings.metric);
-    const improved = better(settings.metric, dev.metric, body.best?.metric);
-    const record: EpochRecord = {
-      epoch,
-      loss: lossSum / Math.max(count, 1),
-      seconds: (now() - started) / 1000,
-      best: improved,
-      dev,
-    };
-    const badEpochs = improved ? 0 : body.badEpochs + 1;
-    const patienceOut = settings.patience > 0 && badEpochs >= settings.patience;
-    const finished = epoch >= settings.epochs ? "epochs" : patienceOut ? "patience" : null;
-    body = {
-      ...body,
-      best: improved ? { epoch, metric: dev.metric } : body.best,
-      badEpochs,
-      finished,
-      log: [...body.log, record],
-      position: { epoch, batch: 0, lossSum: 0, count: 0, seconds: 0, random: random.state, updates },
-    };
-    checkpoint = save(body, improved ? model.saveParams() : undefined);
-    run.progress.line(summary(record, settings, task));
-    if (finished === "patience") {
-      const best = `best ${formatMetric(settings.metric, body.best!.metric)} at epoch ${body.best!.epoch}`;
-      run.progress.line(`stopping early: no better dev ${settings.metric} in ${settings.patience} epochs (${best})`);
-      return { checkpoint, stopped: "patience" };
+      const dev = task.evaluate(model, settings.metric);
+      const improved = better(settings.metric, dev.metric, body.best?.metric);
+      const record: EpochRecord = {
+        epoch,
+        loss: lossSum / Math.max(count, 1),
+        seconds: (now() - started) / 1000,
+        best: improved,
+        dev,
+      };
+      const badEpochs = improved ? 0 : body.badEpochs + 1;
+      const patienceOut = settings.patience > 0 && badEpochs >= settings.patience;
+      const finished = epoch >= settings.epochs ? "epochs" : patienceOut ? "patience" : null;
+      body = {
+        ...body,
+        best: improved ? { epoch, metric: dev.metric } : body.best,
+        badEpochs,
+        finished,
+        log: [...body.log, record],
+        position: { epoch, batch: 0, lossSum: 0, count: 0, seconds: 0, random: random.state, updates },
+      };
+      checkpoint = save(body, improved ? model.saveParams() : undefined);
+      run.progress.line(summary(record, settings, task));
+      if (finished === "patience") {
+        const best = `best ${formatMetric(settings.metric, body.best!.metric)} at epoch ${body.best!.epoch}`;
+        run.progress.line(`stopping early: no better dev ${settings.metric} in ${settings.patience} epochs (${best})`);
+        return { checkpoint, stopped: "patience" };
+      }
+      if (batchesRun === run.interruptAfter) return { checkpoint, stopped: "interrupted" };
     }
-    if (batchesRun === run.interruptAfter) return { checkpoint, stopped: "interrupted" };
+    return { checkpoint: checkpoint ?? save(body), stopped: "epochs" };
+  } finally {
+    parallel?.close();
   }
-  return { checkpoint: checkpoint ?? save(body), stopped: "epochs" };
 }
 
 function summary(r: EpochRecord, settings: TrainSettings, task: TrainingTask): string {

@@ -49,6 +49,7 @@ export async function rnncTrain(shape, data, binary) {
   return {
     name: "rnnc",
     sync: true,
+    model,
     setLearningRate: (lr) => { learningRate = lr; },
     load,
     params: () => Object.fromEntries(paramNames(shape.cell).map((n) => [n, Float32Array.from(model.get(n, "param"))])),

@@ -40,7 +40,8 @@ export const buildFlagsHelp = `  --cell NAME          the exported cell to compi
                        before backward
   --dump-after PASS    print the IR after a pass (${passNames.join(", ")}); comma-separate several
   --optimizer sgd|adam add train_step(batch, steps, learning_rate, clip_norm): forward, backward,
-                       global-norm clipping (clip_norm <= 0: none) and the update, in one call
+                       global-norm clipping (clip_norm <= 0: none) and the update, in one call;
+                       and apply_update(learning_rate, clip_norm): the last two alone
   --momentum X         SGD momentum (default 0)
   --beta1 X, --beta2 X, --epsilon X
                        Adam's constants (default 0.9, 0.999, 1e-8)

@@ -45,6 +45,10 @@ parameters are kept. Two kinds of data, one JSON object per line:
   --loss mse|softmax-ce  vector sequences: what y holds, vectors or class ids (default mse)
 ${settingsUsage}
   --save-every SECS    also checkpoint within an epoch this often (default 60)
+  --workers N          share every batch among N worker threads, each with its own module
+                       instance: each runs its rows, their gradients are summed, one update
+                       (default 1: the module's own train_step); the same run up to the
+                       order of the gradient sums, the same checkpoints
   --resume             continue the run in --out where it stopped (same model, data and settings)
   --json               print the run's summary and log as JSON
 A tagger's:
@@ -61,6 +65,7 @@ const trainFlags = {
   out: { type: "string" },
   loss: { type: "string" },
   "save-every": { type: "string" },
+  workers: { type: "string" },
   resume: { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -84,6 +89,7 @@ export function trainCommand(argv: readonly string[], io: Io): number {
     throw new UsageError(`--save-every: expected a non-negative number, got "${saveEvery}"`);
   }
   const userDims = parseDims(values.dims);
+  const workers = parsePositive("workers", values.workers, 1);
 
   return asUserErrors(() => {
     const source = modelSource(file, values.cell, io);
@@ -100,6 +106,7 @@ export function trainCommand(argv: readonly string[], io: Io): number {
       ...loss,
       resume: values.resume === true,
       saveEverySeconds,
+      workers,
       progress: progressFor(io),
     });
     const c = result.checkpoint!;

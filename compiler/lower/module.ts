@@ -34,7 +34,7 @@ export interface LowerOptions {
   readonly optimize: boolean;
   readonly dims: Readonly<Record<string, number>>;
   readonly name: string;
-  /** Adds train_step(batch, steps, learning_rate, clip_norm) with this optimizer. */
+  /** Adds train_step(batch, steps, learning_rate, clip_norm) and apply_update(learning_rate, clip_norm) with this optimizer. */
   readonly train?: Optimizer | undefined;
   /** Forward only: no backward function, tape or gradient tensors. */
   readonly inference: boolean;
@@ -96,7 +96,9 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
       layout: ["batch", "steps"],
       forward: ["batch", "steps"],
       ...(options.inference ? {} : { backward: ["batch", "steps"] }),
-      ...(options.train ? { train_step: ["batch", "steps", "learning_rate", "clip_norm"] } : {}),
+      ...(options.train
+        ? { train_step: ["batch", "steps", "learning_rate", "clip_norm"], apply_update: ["learning_rate", "clip_norm"] }
+        : {}),
     },
     ...(options.train ? { optimizer: options.train } : {}),
   };

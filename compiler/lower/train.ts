@@ -1,9 +1,13 @@
 // compiler/lower — the training step inside the module. In: the parameter
 // and gradient buffers and the optimizer chosen at compile time. Out: its
-// state buffers (role optimizer: momenta, Adam's moments and step powers) and
+// state buffers (role optimizer: momenta, Adam's moments and step powers),
+// apply_update(learning_rate, clip_norm) = global-norm gradient clipping and
+// the update from the gradients as they are in memory, and
 // train_step(batch, steps, learning_rate, clip_norm) -> loss = forward,
-// backward, global-norm gradient clipping, and the update, in one call. The
-// learning rate and clip norm are runtime values (clip_norm <= 0: no clipping).
+// backward and apply_update in one call. The learning rate and clip norm are
+// runtime values (clip_norm <= 0: no clipping). A host that computes the
+// gradients elsewhere (data-parallel training: shards of a batch on other
+// instances, their gradients summed) writes them and calls apply_update.
 
 import { sizeOf } from "../ir/index.js";
 import { regionStart, type Buffer } from "./buffers.js";
@@ -35,26 +39,42 @@ export function trainBuffers(params: readonly Buffer[], optimizer: Optimizer, ad
 }
 
 /**
- * Emits train_step; `grads` pairs each parameter buffer with its gradient
- * buffer; `afterUpdate` runs once the parameters have changed (the parameter
- * version's bump, panels.ts).
+ * Emits apply_update and train_step; `grads` pairs each parameter buffer with
+ * its gradient buffer; `afterUpdate` runs once the parameters have changed
+ * (the parameter version's bump, panels.ts).
  */
-export function emitTrainStep(mod: WasmModule, vec: Lanes, scalar: Lanes, grads: ReadonlyMap<Buffer, Buffer>, state: TrainBuffers, optimizer: Optimizer, afterUpdate: (fb: FunctionBuilder) => readonly Expr[]): void {
+export function emitTrainStep(
+  mod: WasmModule, vec: Lanes, scalar: Lanes, grads: ReadonlyMap<Buffer, Buffer>, state: TrainBuffers,
+  optimizer: Optimizer, afterUpdate: (fb: FunctionBuilder) => readonly Expr[],
+): void {
+  emitApplyUpdate(mod, vec, scalar, grads, state, optimizer, afterUpdate);
   const m = mod.raw;
-  const f64 = binaryen.f64;
-  const i32 = binaryen.i32;
+  const { f64, i32 } = binaryen;
   const fb = mod.function([i32, i32, f64, f64]);
   const [batch, steps, lr, clip] = [0, 1, 2, 3];
   const loss = fb.local(f64);
+  fb.finish("train_step", f64, [
+    fb.set(loss, m.call("forward", [fb.get(batch, i32), fb.get(steps, i32)], f64)),
+    m.call("backward", [fb.get(batch, i32), fb.get(steps, i32)], binaryen.none),
+    m.call("apply_update", [fb.get(lr, f64), fb.get(clip, f64)], binaryen.none),
+    fb.get(loss, f64),
+  ], "train_step");
+}
+
+/** apply_update(learning_rate, clip_norm): clipping and the optimizer's update from the gradients in memory. */
+function emitApplyUpdate(
+  mod: WasmModule, vec: Lanes, scalar: Lanes, grads: ReadonlyMap<Buffer, Buffer>, state: TrainBuffers,
+  optimizer: Optimizer, afterUpdate: (fb: FunctionBuilder) => readonly Expr[],
+): void {
+  const m = mod.raw;
+  const f64 = binaryen.f64;
+  const fb = mod.function([f64, f64]);
+  const [lr, clip] = [0, 1];
   const normSq = fb.local(f64);
   const scale = fb.local(f64);
   const toElem = (x: Expr) => (scalar.elem === "f32" ? m.f32.demote(x) : x);
   const f64Lanes = lanesFor(mod, "f64");
-  const body: Expr[] = [
-    fb.set(loss, m.call("forward", [fb.get(batch, i32), fb.get(steps, i32)], f64)),
-    m.call("backward", [fb.get(batch, i32), fb.get(steps, i32)], binaryen.none),
-    fb.set(normSq, m.f64.const(0)),
-  ];
+  const body: Expr[] = [fb.set(normSq, m.f64.const(0))];
   for (const grad of grads.values()) body.push(sumSquares(fb, scalar, grad, normSq));
   // scale = clip / ‖g‖ when clipping is on and the norm exceeds it, else 1.
   const norm = () => m.f64.sqrt(fb.get(normSq, f64));
@@ -85,8 +105,8 @@ export function emitTrainStep(mod: WasmModule, vec: Lanes, scalar: Lanes, grads:
     elemLocal("step", toElem(fb.get(lr, f64)));
   }
   for (const [param, grad] of grads) body.push(update(fb, vec, scalar, param, grad, state.slots.get(param)!, optimizer, hyper));
-  body.push(...afterUpdate(fb), fb.get(loss, f64));
-  fb.finish("train_step", f64, body, "train_step");
+  body.push(...afterUpdate(fb));
+  fb.finish("apply_update", binaryen.none, body, "apply_update");
 }
 
 /** normSq += Σ grad², accumulated in f64. */

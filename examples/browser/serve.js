@@ -2,7 +2,10 @@
 // on 127.0.0.1 only. In: a directory (the repository root when run as a
 // script) or a lookup function. Out: an http.Server that sends each file with
 // the content type browsers insist on (text/javascript for modules and
-// worklets, application/wasm for WebAssembly.compileStreaming).
+// worklets, application/wasm for WebAssembly.compileStreaming), and the two
+// headers that make a page cross-origin isolated (COOP same-origin, COEP
+// require-corp: every file here is same-origin), without which a browser
+// gives no SharedArrayBuffer to data-parallel training.
 //
 //   node examples/browser/serve.js [PORT]
 //   then open http://127.0.0.1:PORT/examples/browser/ (or /examples/audio/)
@@ -39,7 +42,12 @@ export function filesUnder(root) {
 export async function startServer(lookup, port = 0) {
   const server = createServer(async (request, response) => {
     const reply = (status, type, body) => {
-      response.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+      response.writeHead(status, {
+        "content-type": type,
+        "cache-control": "no-store",
+        "cross-origin-opener-policy": "same-origin",
+        "cross-origin-embedder-policy": "require-corp",
+      });
       response.end(body);
     };
     let pathname;

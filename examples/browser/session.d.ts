@@ -9,5 +9,10 @@ export interface SessionResult {
 /** The demo's calls on a module with train_step, every value from `seed`. */
 export function runSession(rnnc: typeof runtime, model: runtime.RnncModel, seed: number): SessionResult[];
 
+/** Three awaited data-parallel steps on a batch from `seed`: their losses and every parameter after them. */
+export function runParallelSession(
+  rnnc: typeof runtime, trainer: runtime.DataParallelTrainer, seed: number,
+): Promise<SessionResult[]>;
+
 /** The bytes of a typed array as hex. */
 export function toHex(values: ArrayBufferView): string;

@@ -1,9 +1,10 @@
 // spec/browser — the browser build of the runtime (tools/bundle-runtime.js),
 // bundled afresh into a temp dir: one ESM file that imports nothing (no bare
-// specifier; a node: module only on Node's file-reading path, by a computed
-// name), exports what runtime/index.ts exports, and is what package.json's
-// exports give "rnnc/runtime" under the browser condition and
-// "rnnc/runtime/browser" everywhere.
+// specifier; a node: module only on Node's own paths, by a computed name or
+// through process.getBuiltinModule), exports what runtime/index.ts exports,
+// and is what package.json's exports give "rnnc/runtime" under the browser
+// condition and "rnnc/runtime/browser" everywhere; the data-parallel worker's
+// script beside it imports nothing either.
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,7 +48,8 @@ describe("the browser bundle of the runtime", () => {
     expect(Object.values(parsed.metafile.inputs).flatMap((input) => input.imports)).toEqual([]);
     // In Node, runtime/fetch.ts reads files through import() of a computed node: name, so that
     // bundlers never follow it; a browser never takes that path (runtime.spec.ts loads a URL).
-    // That is the only import() of a name, and the only place "node:" appears.
+    // That is the only import() of a name; the data-parallel trainer asks Node for worker_threads
+    // and fs through process.getBuiltinModule, which a browser has not. Nowhere else is "node:".
     const computed = [...code.matchAll(/\bimport\s*\(\s*([^)]*)\)/g)].map((m) => m[1]!.trim());
     const names = computed.map((arg) => {
       const definition = new RegExp(`\\b(?:var|let|const) ${arg}\\s*=\\s*"([^"]*)"`);
@@ -55,7 +57,18 @@ describe("the browser bundle of the runtime", () => {
       return value ?? `import(${arg})`;
     });
     expect(names.every((n) => n.startsWith("node:")), `import() calls: ${names.join(", ")}`).toBe(true);
-    expect(code.match(/node:[\w/]*/g) ?? []).toEqual(names);
+    const builtins = [...code.matchAll(/\bgetBuiltinModule(?:\?\.)?\("(node:[\w/]*)"\)/g)].map((m) => m[1]!);
+    expect(builtins.sort()).toEqual(["node:fs", "node:worker_threads"]);
+    expect((code.match(/node:[\w/]*/g) ?? []).sort()).toEqual([...names, ...builtins].sort());
+  });
+
+  it("writes the data-parallel worker's script beside it, importing nothing, its one node: name asked of Node", async () => {
+    const worker = readFileSync(join(dir, "rnnc-worker.js"), "utf8");
+    const { code } = await transform(worker, { minifyWhitespace: true, format: "esm" });
+    expect(specifiers(code)).toEqual([]);
+    expect(code.match(/node:[\w/]*/g)).toEqual(["node:worker_threads"]);
+    expect(code).toMatch(/\bgetBuiltinModule\?\.\("node:worker_threads"\)/);
+    expect(text).toContain('new URL("./rnnc-worker.js", import.meta.url)');
   });
 
   it("exports exactly what runtime/index.ts exports", async () => {

@@ -5,20 +5,12 @@
 // have the same bytes as the same calls on the same module in Node, with
 // the runtime's TypeScript sources.
 
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { compileCell } from "../../compiler/pipeline.js";
 import * as runtime from "../../runtime/index.js";
 import { runSession, toHex } from "../../examples/browser/session.js";
-import { describeInChromium, openExampleSite, type ExampleSite } from "./chromium.js";
+import { demoLstm, describeInChromium, openExampleSite, type ExampleSite } from "./chromium.js";
 
-const compiled = compileCell({
-  file: "examples/lstm.ts",
-  text: readFileSync(new URL("../../examples/lstm.ts", import.meta.url), "utf8"),
-  dims: { I: 3, H: 8 },
-  capacity: { batch: 4, steps: 16 },
-  train: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-});
+const compiled = demoLstm({ batch: 4, steps: 16 });
 
 type DemoState = { seed: number; results: Record<string, string> } | { error: string };
 

@@ -1,6 +1,7 @@
 // spec/lower — train_step against the update computed here from the module's
 // own forward/backward gradients: SGD, SGD with momentum, Adam (with its bias
-// correction over several steps), and global-norm clipping.
+// correction over several steps), and global-norm clipping; apply_update
+// after forward and backward is train_step, bit for bit.
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -101,5 +102,27 @@ describe("train_step", () => {
     model.trainStep(size.batch, size.steps, { learning_rate: 0.01, clip_norm: 0 });
     model.trainStep(size.batch, size.steps, { learning_rate: 0.01, clip_norm: 0 });
     expect(model.tensor("step", "optimizer")[0]).toBe(2);
+  });
+
+  it("apply_update after forward and backward is train_step, bit for bit (f32, Adam, clipped)", () => {
+    const optimizer = { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
+    const [fused, split] = [build(optimizer, "f32"), build(optimizer, "f32")];
+    const args = { learning_rate: 0.01, clip_norm: 0.5 };
+    for (let t = 0; t < 3; t++) {
+      const loss = fused.trainStep(size.batch, size.steps, args);
+      expect(split.forward(size.batch, size.steps)).toBe(loss);
+      split.backward(size.batch, size.steps);
+      split.applyUpdate(args);
+    }
+    expect(split.saveParams()).toEqual(fused.saveParams());
+    expect(split.saveOptimizerState()).toEqual(fused.saveOptimizerState());
+  });
+
+  it("apply_update names its parameters and is absent without an optimizer", () => {
+    const model = build({ kind: "sgd", momentum: 0 });
+    expect(model.abi.functions.apply_update).toEqual(["learning_rate", "clip_norm"]);
+    expect(() => model.applyUpdate({ learning_rate: 0.1 })).toThrow(/needs a value for its parameter "clip_norm"/);
+    const { binary } = compileCell({ file, text, dims: { I: 3, H: 5 }, capacity: { batch: 4, steps: 6 } });
+    expect(() => instantiateModel(binary).applyUpdate({ learning_rate: 0.1, clip_norm: 0 })).toThrow(/no apply_update/);
   });
 });

@@ -189,7 +189,7 @@ export { loss };
     for (const line of lines.slice(2)) expect(Math.abs(Number(/^h\[0\] = (\S+)$/.exec(line)![1]))).toBeLessThan(1);
   });
 
-  it("runs the Node and worker programs of docs/embedding.md as they stand", () => {
+  it("runs the Node, worker and data-parallel programs of docs/embedding.md as they stand", () => {
     const page = readFileSync(join(repo, "docs/embedding.md"), "utf8");
     const node = page.slice(page.indexOf("## Node"), page.indexOf("## Browser"));
     const shell = /```sh\nnpm install rnnc\n(npx rnnc compile [^\n]*)\n```/.exec(node)![1]!;
@@ -199,5 +199,11 @@ export { loss };
     const direct = run("node", ["node-host.mjs"]);
     expect(direct).toMatch(/^h\[T-1, 0, 0\] = -?\d\.\d{6}\n$/);
     expect(run("node", ["worker-main.mjs"])).toBe(direct);
+    // Data-parallel training: the trainer finds the installed package's worker script by itself.
+    const parallel = node.slice(node.indexOf("## Data-parallel training"));
+    const compile = /```sh\n(npx rnnc compile [^\n]*)\n```/.exec(parallel)![1]!.split(/\s+/);
+    run(compile[0]!, compile.slice(1));
+    const [, from, to] = /^loss (\S+) -> (\S+) on 2 workers\n$/.exec(run("node", ["parallel-train.mjs"]))!;
+    expect(Number(to)).toBeLessThan(Number(from));
   });
 });

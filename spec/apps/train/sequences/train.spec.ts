@@ -14,6 +14,7 @@ import { runFolderIo } from "../../../../compiler/cli/folder.js";
 import { processIo } from "../../../../compiler/cli/io.js";
 import { modelSource } from "../../../../compiler/cli/train.js";
 import { parseSettings } from "../../../../compiler/cli/train-settings.js";
+import { decodeParams } from "../../../../runtime/params.js";
 import { prng } from "../../../../runtime/random.js";
 import { delayed, signs, toJsonl } from "../../../../examples/sequences/generate.js";
 import { rnnc, stackFrame } from "../../../support/cli.js";
@@ -32,6 +33,8 @@ const scheduled = ["--lr-schedule", "cosine", "--lr-steps", "30", "--warmup", "5
 /** rnnc train of the regressor on the delay task into OUT. */
 const trainInto = (out: string, ...more: string[]) =>
   rnnc("train", models, ...regression, ...data("delay"), "--out", path(out), ...more);
+// A copy of its own: a Buffer's slice() is a view into the whole file.
+const floatsOf = (bytes: Uint8Array) => new Float32Array(new Uint8Array(bytes).buffer);
 const lossesOf = (out: string) => checkpointOf(out).log.map((r) => [r.loss, r.dev]);
 
 beforeAll(() => {
@@ -225,6 +228,56 @@ describe("rnnc train on vector sequences", () => {
       rnnc("train", models, ...flags, ...data("long"), "--epochs", "3", "--out", path("long-part"), "--resume").code,
     ).toBe(0);
     expect(fileOf("long-part", "params").equals(fileOf("long", "params"))).toBe(true);
+  });
+
+  it("--workers 2 trains the run --workers 1 does, up to the order of the gradient sums; checkpoints alike", () => {
+    writeFileSync(path("chunked-train.jsonl"), toJsonl(delayed(6, 13, 300)));
+    writeFileSync(path("chunked-dev.jsonl"), toJsonl(delayed(2, 14, 300)));
+    const text = (name: string) => ({ file: path(name), text: readFileSync(path(name), "utf8") });
+    const runWith = (name: string, workers: number, flags: Record<string, string>) => {
+      const { settings, given } = parseSettings({ batch: "5", patience: "0", epochs: "2", "weight-decay": "0.01", ...flags });
+      const out = `${name}-${workers}`;
+      train({
+        source: modelSource(models, "regressor", processIo),
+        userDims: { H: 8 },
+        train: text(`${name}-train.jsonl`),
+        dev: text(`${name}-dev.jsonl`),
+        out: path(out),
+        io: runFolderIo(processIo),
+        settings,
+        given,
+        resume: false,
+        saveEverySeconds: 1e9,
+        progress: silentProgress,
+        workers,
+        workerScript: new URL("../../../../dist/runtime/rnnc-worker.js", import.meta.url),
+      });
+      return out;
+    };
+    for (const [name, flags] of [["delay", {}], ["chunked", { tbptt: "40", optimizer: "adam", lr: "0.01" }]] as const) {
+      const [one, two] = [runWith(name, 1, flags), runWith(name, 2, flags)];
+      const [a, b] = [checkpointOf(one), checkpointOf(two)];
+      // All but the sums that depend on the order of the gradient sums (losses, the best dev loss) and the time.
+      const stable = ({ log, best, position: { seconds: _s, lossSum: _l, ...position }, ...c }: Checkpoint) => ({
+        ...c, log: log.map((r) => [r.epoch, r.best]), best: best?.epoch, position,
+      });
+      expect(stable(b)).toMatchObject({ ...stable(a), files: expect.anything(), sha256: expect.anything() });
+      expect(Math.abs(b.best!.metric - a.best!.metric)).toBeLessThanOrEqual(1e-4 * a.best!.metric);
+      b.log.forEach((r, i) => {
+        expect(Math.abs(r.loss - a.log[i]!.loss)).toBeLessThanOrEqual(1e-4 * a.log[i]!.loss);
+        expect(Math.abs(r.dev.loss! - a.log[i]!.dev.loss!)).toBeLessThanOrEqual(1e-4 * a.log[i]!.dev.loss!);
+      });
+      const [pa, pb] = [decodeParams(fileOf(one, "params")), decodeParams(fileOf(two, "params"))];
+      expect(pb.map((t) => [t.name, t.shape])).toEqual(pa.map((t) => [t.name, t.shape]));
+      let worst = 0;
+      pa.forEach((t, i) => {
+        const [x, y] = [floatsOf(t.data), floatsOf(pb[i]!.data)];
+        for (let k = 0; k < x.length; k++) worst = Math.max(worst, Math.abs(x[k]! - y[k]!) / Math.max(1, Math.abs(x[k]!)));
+      });
+      expect(worst, name).toBeLessThanOrEqual(1e-4);
+      // Not the same bits: the workers did the work, their gradients summed in another order.
+      expect(worst, name).toBeGreaterThan(0);
+    }
   });
 
   it("refuses, with the file and line or the reason, what does not fit", () => {
