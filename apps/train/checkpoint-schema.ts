@@ -62,8 +62,9 @@ const settings: Schema = {
     schedule,
     weightDecay: "number",
     tbptt: "integer",
+    tbpttStride: "integer",
   },
-  optional: ["minCount", "wordDropout", "bucket", "schedule", "weightDecay", "tbptt"],
+  optional: ["minCount", "wordDropout", "bucket", "schedule", "weightDecay", "tbptt", "tbpttStride"],
 };
 
 const vocab: Schema = {

@@ -72,6 +72,8 @@ export interface TrainSettings {
   readonly weightDecay?: number;
   /** Truncated BPTT: a batch runs in chunks of this many steps, one update each, state carried (absent: whole). */
   readonly tbptt?: number;
+  /** TBPTT(k1, k2): a chunk of tbptt steps starts every this many (at most tbptt; absent: tbptt, no overlap). */
+  readonly tbpttStride?: number;
 }
 
 export type Metric = "accuracy" | "f1" | "loss";

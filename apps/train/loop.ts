@@ -174,7 +174,7 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
     : { ...run.settings, metric: run.settings.metric ?? task.defaultMetric };
   const refused = task.refuseMetric(settings.metric);
   if (refused !== undefined) throw new TrainingError(refused);
-  const { tbptt, schedule } = settings;
+  const { tbptt, tbpttStride, schedule } = settings;
   if (tbptt !== undefined) {
     const why = task.refuseTbptt();
     if (why !== undefined) throw new TrainingError(why);
@@ -297,6 +297,7 @@ export function trainModel(run: TrainRun, setup: (previous: Checkpoint | undefin
                   batch: examples.length,
                   steps: longest,
                   chunk: tbptt,
+                  ...(tbpttStride === undefined ? {} : { stride: tbpttStride }),
                   write: (start, steps) => void feed({ start, steps }),
                 },
                 update,

@@ -22,6 +22,9 @@ export const settingsUsage = `  --epochs N           at most N epochs (default 1
   --tbptt K            truncated BPTT: run each batch in chunks of K steps, one update each, the state
                        carried from chunk to chunk; the module holds K steps, sequences may be longer
                        (vector sequences with a target per step)
+  --tbptt-stride K1    with --tbptt K2: start a chunk of K2 steps every K1 ≤ K2 steps (Williams & Peng's
+                       TBPTT(K1, K2)): each update back-propagates K2 steps, the state carried is the one
+                       after K1; every step of a chunk adds to its loss (default K1 = K2, no overlap)
   --clip X             global gradient-norm clipping; 0 turns it off (default 5)
   --seed N             initialisation and shuffling (default 1); same seed and data, same parameters
   --patience N         stop after N epochs without a better dev score; 0 never stops early (default 3)
@@ -45,6 +48,7 @@ export const settingsFlags = {
   "lr-min": { type: "string" },
   "weight-decay": { type: "string" },
   tbptt: { type: "string" },
+  "tbptt-stride": { type: "string" },
   clip: { type: "string" },
   seed: { type: "string" },
   patience: { type: "string" },
@@ -83,7 +87,7 @@ export function parseSettings(values: Values): { settings: RunSettings; given: S
       .filter((s) => s !== ""),
     schedule: parseSchedule(values),
     weightDecay: parseNonNegative("weight-decay", values["weight-decay"], 0),
-    ...(values.tbptt === undefined ? {} : { tbptt: parsePositive("tbptt", values.tbptt, 1) }),
+    ...parseTbptt(values),
   };
   const scheduleFlags = [
     values["lr-schedule"],
@@ -110,9 +114,27 @@ export function parseSettings(values: Values): { settings: RunSettings; given: S
     schedule: scheduleFlags.find((v) => v !== undefined),
     weightDecay: values["weight-decay"],
     tbptt: values.tbptt,
+    tbpttStride: values["tbptt-stride"],
   };
   const given = new Set((Object.keys(flagOf) as (keyof TrainSettings)[]).filter((k) => flagOf[k] !== undefined));
   return { settings, given };
+}
+
+/** --tbptt K2 and --tbptt-stride K1 ≤ K2, which needs it. */
+function parseTbptt(values: Values): Pick<TrainSettings, "tbptt" | "tbpttStride"> {
+  if (values.tbptt === undefined) {
+    if (values["tbptt-stride"] !== undefined) throw new UsageError("--tbptt-stride needs --tbptt K (the chunk)");
+    return {};
+  }
+  const tbptt = parsePositive("tbptt", values.tbptt, 1);
+  if (values["tbptt-stride"] === undefined) return { tbptt };
+  const tbpttStride = parsePositive("tbptt-stride", values["tbptt-stride"], 1);
+  if (tbpttStride > tbptt) {
+    throw new UsageError(
+      `--tbptt-stride ${tbpttStride} is longer than the chunk (--tbptt ${tbptt}); chunks would skip steps`,
+    );
+  }
+  return { tbptt, tbpttStride };
 }
 
 /** The schedule the flags describe; a flag of another kind of schedule is refused. */

@@ -56,7 +56,7 @@ const expectedFlags: Record<(typeof commands)[number], string[]> = {
   train: [
     "--cell", "--dims", "--train", "--dev", "--out", "--loss", "--epochs", "--batch", "--optimizer", "--lr",
     "--momentum", "--lr-schedule", "--warmup", "--lr-step", "--lr-gamma", "--lr-steps", "--lr-min", "--weight-decay",
-    "--tbptt", "--clip", "--seed",
+    "--tbptt", "--tbptt-stride", "--clip", "--seed",
     "--patience", "--metric", "--bucket", "--forget-bias", "--save-every", "--resume", "--json", "--min-count",
     "--word-dropout", "--help",
   ],

@@ -2,7 +2,9 @@
 // state carried, computes what one call over the whole sequence does (loss and final state,
 // ragged lengths, sequences ending mid-chunk), in any cut; truncated BPTT with one chunk is
 // train_step; the initial states are zero again afterwards; a bidirectional model and a chunk
-// past the capacity are refused.
+// past the capacity are refused. TBPTT(k1, k2): a stride equal to the chunk is the chunks above
+// bit for bit; with a shorter stride each chunk starts from the state one call over the sequence
+// has at its first step, and the carried state is the one before the chunk's update.
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -111,12 +113,13 @@ describe("trainTruncated", () => {
     expect(Buffer.from(b.saveParams()).equals(Buffer.from(a.saveParams()))).toBe(true);
   });
 
-  it("in chunks updates once per chunk, each chunk's gradient from the state the one before left", () => {
+  it.each([undefined, 8])("in chunks (stride %s) updates once per chunk, from the state the one before left", (stride) => {
     const [a, b] = [gru(8, true), gru(8, true)];
     copyParams(a, b);
     const args = { learning_rate: 0.1, clip_norm: 0 };
     let calls = 0;
-    const total = trainTruncated(a, { batch, steps, write: (s, n) => (calls++, writer(a)(s, n)) }, args);
+    const chunks = { batch, steps, stride, write: (s: number, n: number) => (calls++, writer(a)(s, n)) };
+    const total = trainTruncated(a, chunks, args);
     expect(calls).toBe(3);
     // The same by hand: three train_steps, the final states of each the initial states of the next.
     let byHand = 0;
@@ -128,5 +131,69 @@ describe("trainTruncated", () => {
     }
     expect(total).toBe(byHand);
     expect(Buffer.from(a.saveParams()).equals(Buffer.from(b.saveParams()))).toBe(true);
+  });
+});
+
+describe("TBPTT(k1, k2) with k1 < k2", () => {
+  const [chunk, stride] = [8, 3];
+  const starts = [0, 3, 6, 9, 12, 15]; // 15 + 8 reaches step 23, the end
+  /** The state of one call over the sequence after `start` steps (zero before the first). */
+  const whole = gru(steps);
+  const stateAt = (params: Uint8Array, start: number): number[] => {
+    if (start === 0) return new Array<number>(batch * 4).fill(0);
+    whole.loadParams(params);
+    writer(whole)(0, start);
+    whole.forward(batch, start);
+    return Array.from(whole.get("h", "state_out", { batch, steps: 1 }));
+  };
+
+  it("starts a chunk every k1 steps, each from the state the sequence has at its first step", () => {
+    const model = gru(chunk, true);
+    const params = model.saveParams();
+    const seen: { start: number; steps: number; state: number[] }[] = [];
+    const write = writer(model);
+    const total = trainTruncated(model, { batch, steps, chunk, stride, write }, { learning_rate: 0, clip_norm: 0 });
+    // A learning rate of 0 keeps the parameters, so every chunk's start state is that of the one call.
+    runInChunks(model, { batch, steps, chunk, stride, write }, (size, start) => {
+      seen.push({ start, steps: size.steps, state: Array.from(model.get("h", "state_in", { batch, steps: 1 })) });
+      return model.forward(size.batch, size.steps);
+    });
+    expect(seen.map((c) => [c.start, c.steps])).toEqual(starts.map((s) => [s, Math.min(chunk, steps - s)]));
+    for (const c of seen) {
+      const expected = stateAt(params, c.start);
+      c.state.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 12));
+    }
+    expect(Buffer.from(model.saveParams()).equals(Buffer.from(params))).toBe(true);
+    expect(total).toBeGreaterThan(0);
+  });
+
+  it("carries the state its chunk's forward pass reached after k1 steps, before the update", () => {
+    const [a, b] = [gru(chunk, true), gru(chunk, true)];
+    copyParams(a, b);
+    const args = { learning_rate: 0.1, clip_norm: 0 };
+    const total = trainTruncated(a, { batch, steps, chunk, stride, write: writer(a) }, args);
+    // By hand: a forward over the first k1 steps of each chunk gives the next one's state, then the update.
+    let byHand = 0;
+    for (const start of starts) {
+      const n = Math.min(chunk, steps - start);
+      let next: Float64Array | undefined;
+      if (start !== starts.at(-1)) {
+        writer(b)(start, stride);
+        b.forward(batch, stride);
+        next = Float64Array.from(b.get("h", "state_out", { batch, steps: 1 }));
+      }
+      writer(b)(start, n);
+      byHand += b.trainStep(batch, n, args)!;
+      if (next) b.set("h", "state_in", next);
+    }
+    expect(total).toBe(byHand);
+    expect(Buffer.from(a.saveParams()).equals(Buffer.from(b.saveParams()))).toBe(true);
+  });
+
+  it("refuses a stride longer than the chunk", () => {
+    const model = gru(5);
+    expect(() => runInChunks(model, { batch, steps, chunk: 4, stride: 5, write: () => {} }, () => 0)).toThrow(
+      /a stride must be an integer number of steps in \[1, 4\] \(the chunk\); got 5/,
+    );
   });
 });

@@ -280,6 +280,28 @@ describe("rnnc train on vector sequences", () => {
     }
   });
 
+  it("trains with overlapping chunks (--tbptt-stride): one update every K1 steps, each over K2", () => {
+    writeFileSync(path("mid-train.jsonl"), toJsonl(delayed(4, 13, 1000)));
+    writeFileSync(path("mid-dev.jsonl"), toJsonl(delayed(1, 14, 1000)));
+    const flags = ["--cell", "regressor", "--dims", "H=8", "--batch", "4", "--patience", "0", "--tbptt", "100"];
+    const run = rnnc("train", models, ...flags, "--tbptt-stride", "50", ...data("mid"), "--epochs", "3", "--out", path("mid"));
+    expect(run.code, run.err).toBe(0);
+    const c = checkpointOf("mid");
+    expect(c.capacity).toEqual({ batch: 4, steps: 100 });
+    expect(c.settings).toMatchObject({ tbptt: 100, tbpttStride: 50 });
+    // Chunks start at 0, 50, …, 900 (the one at 900 reaches step 1000): 19 updates an epoch.
+    expect(c.position.updates).toBe(3 * 19);
+    expect(c.log.at(-1)!.dev.loss!).toBeLessThan(c.log[0]!.dev.loss!);
+    for (const [more, message] of [
+      [["--tbptt-stride", "5"], /--tbptt-stride needs --tbptt K/],
+      [["--tbptt", "4", "--tbptt-stride", "5"], /--tbptt-stride 5 is longer than the chunk \(--tbptt 4\)/],
+    ] as const) {
+      const refused = rnnc("train", models, "--cell", "regressor", ...more, ...data("mid"), "--out", path("no"));
+      expect(refused.code, refused.err).toBe(2);
+      expect(refused.err).toMatch(message);
+    }
+  });
+
   it("refuses, with the file and line or the reason, what does not fit", () => {
     const bad = [
       { x: [[1, 2]], y: [[0]] },
