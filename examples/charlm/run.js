@@ -19,8 +19,8 @@ Trains examples/charlm/model.ts (an LSTM over 1-of-N characters, a softmax reado
 the Brown corpus' training files with truncated BPTT, then reports its cross-entropy on the test
 files in bits per character and samples text from it.
 
-  --updates N      training updates, one per chunk (default 600: a few minutes on one core;
-                   an epoch of the training text is about 5,000,000 / (batch · stride))
+  --updates N      training updates, one per chunk (default 2000: about 2 minutes of one core;
+                   an epoch of the training text is about 5,000,000 / (batch · stride) updates)
   --hidden H       LSTM units (default 128)
   --embed E        embedding of a character (default 32)
   --batch B        streams trained side by side (default 32)
@@ -36,7 +36,7 @@ files in bits per character and samples text from it.
 
 const { values } = parseArgs({
   options: {
-    updates: { type: "string", default: "600" },
+    updates: { type: "string", default: "2000" },
     hidden: { type: "string", default: "128" },
     embed: { type: "string", default: "32" },
     batch: { type: "string", default: "32" },
