@@ -128,10 +128,11 @@ function statesAfter(model: RnncModel, batch: number, steps: number): Map<string
 }
 
 /**
- * Truncated BPTT: one train_step per chunk of the batch (its gradients stop
- * at the chunk's start, its state comes from the chunk before), with the
- * named arguments of train_step (learning_rate, clip_norm). Returns the
- * summed loss of the chunks.
+ * Truncated BPTT, TBPTT(stride, chunk): one train_step per chunk of the
+ * batch (its gradients stop at the chunk's start, its state is the
+ * sequence's there, carried from the chunk before), with the named arguments
+ * of train_step (learning_rate, clip_norm). Returns the summed loss of the
+ * chunks.
  */
 export function trainTruncated(model: RnncModel, chunks: Chunks, args: Readonly<Record<string, number>>): number {
   return runInChunks(model, chunks, (size) => model.trainStep(size.batch, size.steps, args) ?? Number.NaN);
