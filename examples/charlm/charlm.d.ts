@@ -10,6 +10,7 @@ export function charModel(o: {
   batch: number;
   chunk: number;
   seed: number;
+  optimize?: boolean;
 }): RnncModel;
 
 /** A text cut into `batch` streams: each character a target once, its input the character before it. */

@@ -14,8 +14,10 @@ const modelFile = fileURLToPath(new URL("model.ts", import.meta.url));
 /**
  * The model of model.ts for `vocab` characters, compiled for `batch`
  * streams of `chunk` steps with softmax cross-entropy and Adam, its
- * parameters drawn from `seed` (the LSTM's forget-gate bias at 1).
- * @param {{ vocab: number, embed: number, hidden: number, batch: number, chunk: number, seed: number }} o
+ * parameters drawn from `seed` (the LSTM's forget-gate bias at 1); without
+ * Binaryen's optimiser if `optimize` is false (a faster compile of a slower
+ * module that computes the same values, for the spec).
+ * @param {{ vocab: number, embed: number, hidden: number, batch: number, chunk: number, seed: number, optimize?: boolean }} o
  */
 export function charModel(o) {
   const readFile = (/** @type {string} */ p) => readFileSync(p, "utf8");
@@ -28,6 +30,7 @@ export function charModel(o) {
     loss: "softmax-ce",
     train: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
     readFile,
+    optimize: o.optimize ?? true,
   });
   const model = instantiateModel(binary);
   initParams(model, o.seed, { forgetBias: ["bf"] });
