@@ -6,7 +6,7 @@
 
 import { Node as TsNode, VariableDeclarationKind } from "./ts-morph.js";
 import type { Block, Statement } from "ts-morph";
-import { isAssignment, lowerExpr, type Scope } from "./expr.js";
+import { bodyWords, isAssignment, lowerExpr, type Scope } from "./expr.js";
 import { describeSyntax, hintForSyntax } from "./describe.js";
 
 /** Every name the statements declare with const (or let, or var), to tell "declared later" from "unknown". */
@@ -47,23 +47,23 @@ function lowerStatement(statement: Statement, scope: Scope): void {
   const r = scope.reporter;
   if (TsNode.isEmptyStatement(statement)) return;
   if (TsNode.isFunctionDeclaration(statement)) {
-    r.error("RNNC223", [scope.helper === undefined ? "step" : "helper"], statement);
+    r.error("RNNC223", [bodyWords(scope).kind], statement);
     return;
   }
   if (TsNode.isVariableStatement(statement)) {
     if (statement.getDeclarationKind() !== VariableDeclarationKind.Const) {
-      r.error("RNNC157", [statement.getDeclarationKind()], statement.getDeclarationList());
+      r.error("RNNC157", [statement.getDeclarationKind(), bodyWords(scope).kind], statement.getDeclarationList());
     }
     for (const declaration of statement.getDeclarations()) {
       const nameNode = declaration.getNameNode();
       const init = declaration.getInitializer();
       if (!TsNode.isIdentifier(nameNode)) {
-        r.error("RNNC158", [], nameNode);
+        r.error("RNNC158", [bodyWords(scope).kind], nameNode);
         continue;
       }
       const name = nameNode.getText();
       if (scope.values.has(name)) {
-        r.error("RNNC159", [name], nameNode);
+        r.error("RNNC159", [name, bodyWords(scope).kind], nameNode);
         continue;
       }
       if (init === undefined) {

@@ -37,6 +37,11 @@ export interface Scope {
   readonly helper: string | undefined;
 }
 
+/** What diagnostics call the body a scope checks (a step or a helper), and what its return gives. */
+export function bodyWords(scope: Scope): { readonly kind: string; readonly returns: string } {
+  return scope.helper === undefined ? { kind: "step", returns: "the next states" } : { kind: "helper", returns: "its value" };
+}
+
 /** The helper functions of a file (helpers.ts), as an expression calls them. */
 export interface Helpers {
   has(name: string): boolean;
@@ -184,7 +189,7 @@ function reportAssignment(node: TsNode, scope: Scope): undefined {
     ? `return its next value instead: return { ${name}: … }`
     : "bind a new name instead: const next = …";
   const hint = role === undefined ? undefined : `'${name}' is ${roleWords[role]}; ${instead}`;
-  scope.reporter.error("RNNC105", [name], node, hint);
+  scope.reporter.error("RNNC105", [name, bodyWords(scope).kind, bodyWords(scope).returns], node, hint);
   return undefined;
 }
 
