@@ -17,7 +17,7 @@ import { cpuLine, describeCpu } from "./machine.js";
 import { loadOnnx, onnxForward } from "./peers/onnx.js";
 import { plainForward, plainTrain } from "./peers/plain.js";
 import { describePytorch, loadPytorch, pytorchForward, pytorchTrain } from "./peers/pytorch.js";
-import { rnncForward, rnncTrain, sharedData } from "./peers/rnnc.js";
+import { rnncForward, rnncParallelTrain, rnncTrain, sharedData } from "./peers/rnnc.js";
 import { loadTfjs, tfjsForward, tfjsTrain } from "./peers/tfjs.js";
 import { footprintBlock, ratioSummary, shapeBlock } from "./report.js";
 import { targetRows, targetsBlock } from "./targets.js";
@@ -90,6 +90,8 @@ async function loadPeers() {
     ],
     train: [
       ["rnnc", (shape, data, modules) => rnncTrain(shape, data, modules.training.binary)],
+      // Data-parallel on 2 workers (npm run bench:workers measures it against one instance, with CPU time).
+      ["rnnc 2 workers", (shape, data, modules) => rnncParallelTrain(shape, data, modules.training.binary, 2)],
       ...(relaxedSimdRuns ? [["rnnc relaxed-SIMD", (shape, data, modules) => rnncTrain(shape, data, modules.relaxed.training.binary)]] : []),
       ...pytorch((shape, data) => pytorchTrain(torch, shape, data)),
       ...tfBackends.map((b) => [`tfjs-${b}`, (shape, data) => tfjsTrain(tfjs.tf, b, shape, data)]),

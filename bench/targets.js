@@ -8,6 +8,8 @@ const onnxForward = { a: 1.4, b: 1.8, c: 1.8, d: 1.8 };
 /** Training: at most this fraction of native PyTorch's time, and at least this many times faster than tfjs-wasm. */
 const pytorchAllowed = { a: 0.8, b: 0.8, c: 1.0, d: 0.8 };
 const tfjsTraining = 20;
+/** Data-parallel training (on this 2-core machine): 2 workers at least this many times one instance's throughput. */
+const workersTraining = { b: 1.7, c: 1.7, d: 1.7 };
 
 const fmt = (x) => `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}x`;
 
@@ -38,6 +40,13 @@ export function targetRows(results, implementation = "rnnc") {
     const text = (x) => `${x.toFixed(2)}x (${train.medianMs.toFixed(1)} / ${torch.medianMs.toFixed(1)} ms)`;
     const torchTarget = `≤ ${pytorchAllowed[shape].toFixed(1)}x PyTorch's time`;
     rows.push([shape, "train", torchTarget, ...standing(ratio, text, (x) => x <= pytorchAllowed[shape], torch)]);
+    const goal = workersTraining[shape];
+    const workers = find(shape, "train", `${implementation} 2 workers`);
+    if (goal !== undefined && workers !== undefined) {
+      const throughput = timed(workers) && train.medianMs / workers.medianMs;
+      const workersTarget = `2 workers ≥ ${goal}x one instance's steps/s`;
+      rows.push([shape, "train", workersTarget, ...standing(throughput, fmt, (x) => x >= goal, workers)]);
+    }
   }
   return rows;
 }

@@ -19,11 +19,10 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { DataParallelTrainer } from "../dist/runtime/index.js";
 import { compileShape } from "./compile.js";
 import { measure, profiles, warmUp } from "./harness.js";
 import { cpuLine, describeCpu } from "./machine.js";
-import { rnncTrain, sharedData } from "./peers/rnnc.js";
+import { rnncParallelTrain, rnncTrain, sharedData } from "./peers/rnnc.js";
 import { describeShape, shapesNamed } from "./shapes.js";
 
 /** The issue's goal: N = 2 workers on a 2-core machine train at least this many times as fast as one instance. */
@@ -59,21 +58,6 @@ function parseFlags() {
     shapes: shapesNamed(values.shapes ?? "b,c,d"),
     workers,
     out: values.out ?? new URL("../.rnnc-out/bench/workers.json", import.meta.url).pathname,
-  };
-}
-
-/** N workers sharing the batch, on a host model filled as bench/peers/rnnc.js fills one instance. */
-async function parallelTrain(shape, data, binary, workers) {
-  const single = await rnncTrain(shape, data, binary);
-  const { model } = single;
-  const trainer = new DataParallelTrainer(model, { workers });
-  let learningRate = 0;
-  return {
-    ...single,
-    name: `${workers} workers`,
-    setLearningRate: (lr) => { learningRate = lr; },
-    run: () => trainer.trainStep(shape.B, shape.T, { learning_rate: learningRate, clip_norm: 0 }),
-    close: () => trainer.close(),
   };
 }
 
@@ -114,7 +98,7 @@ async function benchShape(shape, workers, profile) {
   const shareData = { ...data, x: data.x.subarray(0, rows * shape.I), target: data.target.subarray(0, rows * shape.H) };
   const runners = [
     await rnncTrain(shape, data, binary),
-    await parallelTrain(shape, data, binary, workers),
+    await rnncParallelTrain(shape, data, binary, workers),
     await rnncTrain(share, shareData, binary),
   ];
   try {
@@ -143,7 +127,7 @@ async function benchShape(shape, workers, profile) {
       ratio: one.medianMs / many.medianMs, bound: one.medianMs / alone.medianMs,
     };
   } finally {
-    runners[1].close();
+    runners[1].dispose();
   }
 }
 

@@ -10,7 +10,8 @@
 
 import { instantiateModel, type RnncModel } from "./model.js";
 import {
-  activeWorkers, CONTROL, controlWords, errorOffset, lossIndex, SHARED, sumRange, type ParallelPlan, type SharedSlot,
+  activeWorkers, CONTROL, controlWords, ERROR_BYTES, errorOffset, lossIndex, SHARED, sumRange,
+  type ParallelPlan, type SharedSlot,
 } from "./parallel-plan.js";
 
 /** What the host posts to a worker when it starts it. */
@@ -30,7 +31,7 @@ export function serveShards(init: WorkerInit): void {
   const losses = new Float64Array(init.control, 0, lossIndex(plan.workers, plan.workers));
   const fail = (e: unknown, word: number) => {
     const text = new TextEncoder().encode(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-    const room = new Uint8Array(init.control, errorOffset(plan.workers, worker), 1024);
+    const room = new Uint8Array(init.control, errorOffset(plan.workers, worker), ERROR_BYTES);
     const n = Math.min(text.length, room.length);
     room.set(text.subarray(0, n));
     words[CONTROL.errorBytes] = n;

@@ -25,6 +25,9 @@ import { encodeParams } from "./params.js";
 export interface WorkerHandle {
   postMessage(message: unknown): void;
   terminate(): unknown;
+  /** Node's: whether the worker keeps the process alive. The trainer lets it only while a step is awaited. */
+  ref?(): void;
+  unref?(): void;
 }
 
 export interface DataParallelOptions {
@@ -120,6 +123,8 @@ export class DataParallelTrainer {
     try {
       for (let worker = 0; worker < workers; worker++) {
         const handle = spawn(script);
+        // A host that forgets close() must still exit: idle workers do not hold a Node process open.
+        handle.unref?.();
         const words = controlWords(this.#control, worker);
         this.#workers.push({ handle, words, requested: 0 });
         const init: WorkerInit = {
@@ -137,10 +142,22 @@ export class DataParallelTrainer {
 
   /** Resolves once every worker has instantiated its module; rejects with a worker's error. */
   async ready(): Promise<void> {
-    for (let k = 0; k < this.#workers.length; k++) {
-      const { words } = this.#workers[k]!;
-      while (Atomics.load(words, CONTROL.ready) === 0) await waitAsync(words, CONTROL.ready, 0);
-      this.#checkStarted(k);
+    await this.#holding(async () => {
+      for (let k = 0; k < this.#workers.length; k++) {
+        const { words } = this.#workers[k]!;
+        while (Atomics.load(words, CONTROL.ready) === 0) await waitAsync(words, CONTROL.ready, 0);
+        this.#checkStarted(k);
+      }
+    });
+  }
+
+  /** Runs `wait` with the workers keeping a Node process alive: Atomics.waitAsync alone does not. */
+  async #holding<T>(wait: () => Promise<T>): Promise<T> {
+    for (const w of this.#workers) w.handle.ref?.();
+    try {
+      return await wait();
+    } finally {
+      for (const w of this.#workers) w.handle.unref?.();
     }
   }
 
@@ -163,12 +180,14 @@ export class DataParallelTrainer {
   async trainStepAsync(batch: number, steps: number, args: Readonly<Record<string, number>>): Promise<number> {
     await this.ready();
     const active = this.#request(batch, steps);
-    for (const k of active) {
-      const w = this.#workers[k]!;
-      for (let done; (done = Atomics.load(w.words, CONTROL.done)) !== w.requested;) {
-        await waitAsync(w.words, CONTROL.done, done);
+    await this.#holding(async () => {
+      for (const k of active) {
+        const w = this.#workers[k]!;
+        for (let done; (done = Atomics.load(w.words, CONTROL.done)) !== w.requested;) {
+          await waitAsync(w.words, CONTROL.done, done);
+        }
       }
-    }
+    });
     return this.#finish(active, { batch, steps }, args);
   }
 

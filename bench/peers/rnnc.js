@@ -1,9 +1,10 @@
 // bench/peers — rnnc itself, through its runtime only (the modules come from
 // ../compile.js), and the data every implementation shares. In: a shape and
 // the modules' bytes. Out: the shared data, a forward runner on the inference
-// module and a training runner on the training module's train_step.
+// module, a training runner on the training module's train_step, and one that
+// shares each batch among workers (DataParallelTrainer).
 
-import { initParams, loadModel, prng } from "../../dist/runtime/index.js";
+import { DataParallelTrainer, initParams, loadModel, prng } from "../../dist/runtime/index.js";
 import { paramNames, uniformArray } from "../weights.js";
 
 /**
@@ -54,5 +55,19 @@ export async function rnncTrain(shape, data, binary) {
     load,
     params: () => Object.fromEntries(paramNames(shape.cell).map((n) => [n, Float32Array.from(model.get(n, "param"))])),
     run: () => model.trainStep(size.batch, size.steps, { learning_rate: learningRate, clip_norm: 0 }),
+  };
+}
+
+/** `workers` workers sharing each batch, on a host model filled as rnncTrain fills its one instance. */
+export async function rnncParallelTrain(shape, data, binary, workers) {
+  const single = await rnncTrain(shape, data, binary);
+  const trainer = new DataParallelTrainer(single.model, { workers });
+  let learningRate = 0;
+  return {
+    ...single,
+    name: `rnnc ${workers} workers`,
+    setLearningRate: (lr) => { learningRate = lr; },
+    run: () => trainer.trainStep(shape.B, shape.T, { learning_rate: learningRate, clip_norm: 0 }),
+    dispose: () => trainer.close(),
   };
 }

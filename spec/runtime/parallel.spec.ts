@@ -9,7 +9,7 @@
 
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { compileCell } from "../../compiler/pipeline.js";
+import { compileCell } from "../support/compile.js";
 import type { Optimizer } from "../../compiler/lower/train.js";
 import { randomizeModel } from "../../runtime/gradcheck.js";
 import { instantiateModel, type RnncModel } from "../../runtime/model.js";

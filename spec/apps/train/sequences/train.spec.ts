@@ -234,14 +234,14 @@ describe("rnnc train on vector sequences", () => {
     writeFileSync(path("chunked-train.jsonl"), toJsonl(delayed(6, 13, 300)));
     writeFileSync(path("chunked-dev.jsonl"), toJsonl(delayed(2, 14, 300)));
     const text = (name: string) => ({ file: path(name), text: readFileSync(path(name), "utf8") });
-    const runWith = (name: string, workers: number, flags: Record<string, string>) => {
+    const runWith = (name: string, workers: number, flags: Record<string, string>, data = name) => {
       const { settings, given } = parseSettings({ batch: "5", patience: "0", epochs: "2", "weight-decay": "0.01", ...flags });
       const out = `${name}-${workers}`;
       train({
         source: modelSource(models, "regressor", processIo),
         userDims: { H: 8 },
-        train: text(`${name}-train.jsonl`),
-        dev: text(`${name}-dev.jsonl`),
+        train: text(`${data}-train.jsonl`),
+        dev: text(`${data}-dev.jsonl`),
         out: path(out),
         io: runFolderIo(processIo),
         settings,
@@ -254,8 +254,14 @@ describe("rnnc train on vector sequences", () => {
       });
       return out;
     };
-    for (const [name, flags] of [["delay", {}], ["chunked", { tbptt: "40", optimizer: "adam", lr: "0.01" }]] as const) {
-      const [one, two] = [runWith(name, 1, flags), runWith(name, 2, flags)];
+    const runs = [
+      ["delay", {}, "delay"],
+      ["chunked", { tbptt: "40", optimizer: "adam", lr: "0.01" }, "chunked"],
+      // Overlapping chunks: the state at each chunk's stride comes from a forward of the host's instance.
+      ["strided", { tbptt: "40", "tbptt-stride": "20" }, "chunked"],
+    ] as const;
+    for (const [name, flags, data] of runs) {
+      const [one, two] = [runWith(name, 1, flags, data), runWith(name, 2, flags, data)];
       const [a, b] = [checkpointOf(one), checkpointOf(two)];
       // All but the sums that depend on the order of the gradient sums (losses, the best dev loss) and the time.
       const stable = ({ log, best, position: { seconds: _s, lossSum: _l, ...position }, ...c }: Checkpoint) => ({
