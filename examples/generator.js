@@ -1,8 +1,9 @@
 // examples — what the data generators share: JSON lines, whether a script is
-// run rather than imported, and their command line (--out DIR and counts,
-// each a non-negative integer, with --help).
+// run rather than imported, their command line (--out DIR and counts, each a
+// non-negative integer, with --help) and the train and dev files they write.
 
-import { resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -39,4 +40,24 @@ export function generatorArgs(usage, moduleUrl, defaults) {
   const counts = /** @type {Record<K, number>} */ (Object.fromEntries(names.map((n) => [n, count(values[n], defaults[n])])));
   const out = typeof values.out === "string" ? values.out : fileURLToPath(new URL("./data", moduleUrl));
   return { out, counts };
+}
+
+/**
+ * Writes DIR/NAME-train.jsonl and DIR/NAME-dev.jsonl for each task, from seeds 2·seed and
+ * 2·seed + 1, and says so on stderr.
+ * @param {string} out @param {number} seed @param {{ train: number, dev: number }} counts
+ * @param {Record<string, (count: number, seed: number) => readonly unknown[]>} tasks
+ */
+export function writeSplits(out, seed, counts, tasks) {
+  mkdirSync(out, { recursive: true });
+  for (const [name, make] of Object.entries(tasks)) {
+    for (const [split, n, offset] of /** @type {const} */ ([
+      ["train", counts.train, 0],
+      ["dev", counts.dev, 1],
+    ])) {
+      const file = join(out, `${name}-${split}.jsonl`);
+      writeFileSync(file, toJsonl(make(n, 2 * seed + offset)));
+      process.stderr.write(`wrote ${file}: ${n} sequences\n`);
+    }
+  }
 }

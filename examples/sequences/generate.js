@@ -8,10 +8,8 @@
 //   sign   classification at the last step: class 1 when Σ_t (x_t[0] − x_t[1]) > 0, else 0.
 // Inputs are uniform in [-1, 1], two per step; lengths vary (delay 4–12 steps, sign 3–10).
 
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { prng } from "rnnc/runtime";
-import { generatorArgs, isMain, toJsonl } from "../generator.js";
+import { generatorArgs, isMain, toJsonl, writeSplits } from "../generator.js";
 
 /** @typedef {{ x: number[][], y: number[][] | number }} Sequence */
 
@@ -62,18 +60,5 @@ examples/sequences/data; seed 1; 200 and 50 sequences).`;
 
 if (isMain(import.meta.url)) {
   const { out, counts: { seed, train, dev } } = generatorArgs(usage, import.meta.url, { seed: 1, train: 200, dev: 50 });
-  mkdirSync(out, { recursive: true });
-  for (const [name, make] of /** @type {const} */ ([
-    ["delay", delayed],
-    ["sign", signs],
-  ])) {
-    for (const [split, n, offset] of /** @type {const} */ ([
-      ["train", train, 0],
-      ["dev", dev, 1],
-    ])) {
-      const file = join(out, `${name}-${split}.jsonl`);
-      writeFileSync(file, toJsonl(make(n, 2 * seed + offset)));
-      process.stderr.write(`wrote ${file}: ${n} sequences\n`);
-    }
-  }
+  writeSplits(out, seed, { train, dev }, { delay: delayed, sign: signs });
 }
