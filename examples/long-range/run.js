@@ -28,7 +28,7 @@ const usage = `usage: npm run long-range -- [options]   (node examples/long-rang
   --out FILE               the results as JSON (default examples/long-range/results.json; "" for none)`;
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
-/** The four cells of the table; only the LSTM's forget-gate bias starts at 1 (GRU's and MGU's gates weigh the new value). */
+/** The four cells of the table; only the LSTM's forget bias starts at 1 (GRU's and MGU's gates weigh the new value). */
 const defaultCells = [
   ["../elman.ts", []],
   ["../lstm.ts", ["bf"]],
@@ -100,7 +100,8 @@ const everyCell = [
 const only = list(values.only);
 for (const name of only) {
   if (!everyCell.some((c) => c.name === name)) {
-    process.stderr.write(`run.js: --only ${name}: no such cell; the cells are ${everyCell.map((c) => c.name).join(", ")}\n`);
+    const names = everyCell.map((c) => c.name).join(", ");
+    process.stderr.write(`run.js: --only ${name}: no such cell; the cells are ${names}\n`);
     process.exit(2);
   }
 }
@@ -140,7 +141,8 @@ const cpuSeconds = cpuSince(startedCpu);
 function table(task) {
   const mine = results.filter((r) => r.task === task);
   const show = (n) => (task === "adding" ? n.toFixed(4) : `${(100 * n).toFixed(1)}%`);
-  const rows = [`| ${task === "adding" ? "test MSE" : "recalled symbols right"} | ${lengths.map((t) => `T=${t}`).join(" | ")} |`];
+  const what = task === "adding" ? "test MSE" : "recalled symbols right";
+  const rows = [`| ${what} | ${lengths.map((t) => `T=${t}`).join(" | ")} |`];
   rows.push(`|---|${lengths.map(() => "---:").join("|")}|`);
   const baselines = lengths.map((t) => mine.find((r) => r.steps === t)?.baseline ?? Number.NaN);
   rows.push(`| trivial baseline | ${baselines.map(show).join(" | ")} |`);
@@ -154,10 +156,12 @@ function table(task) {
 
 const b = budget;
 process.stdout.write(
-  `budget: at most ${b.updates} Adam updates (lr ${b.lr}, clip ${b.clip}) of ${b.batch} fresh sequences, H=${b.hidden}, ` +
+  `budget: at most ${b.updates} Adam updates (lr ${b.lr}, clip ${b.clip}) of ${b.batch} fresh sequences, ` +
+    `H=${b.hidden}, ` +
     `scored every ${b.evalEvery} on ${b.testSize} held-out sequences, seed ${b.seed}; ` +
     `${cpu}, ${cpuSeconds.toFixed(0)} s of CPU, ${seconds.toFixed(0)} s wall\n` +
-    `solved (bold, with the updates it took): adding below a tenth of the baseline's MSE, copy 99% of symbols right\n\n` +
+    `solved (bold, with the updates it took): adding below a tenth of the baseline's MSE, ` +
+    `copy 99% of symbols right\n\n` +
     tasks.map(table).join("\n\n") +
     "\n",
 );

@@ -48,7 +48,10 @@ export function cellChoice(file, name, forgetBias = /** @type {string[]} */ ([])
   return { file, name: unit.name, forgetBias };
 }
 
-/** The model text: the cell as one layer, read out by a dense layer of `size`. @param {CellChoice} cell @param {string} size */
+/**
+ * The model text: the cell as one layer, read out by a dense layer of `size`.
+ * @param {CellChoice} cell @param {string} size
+ */
 export function readerModel(cell, size) {
   const file = join(dirname(cell.file), `long-range-${cell.name}.ts`);
   const from = `./${basename(cell.file).replace(/\.ts$/, ".js")}`;

@@ -51,7 +51,7 @@ describe("adding", () => {
 });
 
 describe("copy memory", () => {
-  it.each([1, 10, 57, 200])("T=%i: symbols, blanks, the delimiter T steps after the last symbol, then recall", (steps) => {
+  it.each([1, 10, 57, 200])("T=%i: symbols, blanks, the delimiter T steps after the last symbol, recall", (steps) => {
     const length = steps + 2 * SYMBOLS;
     for (const { x, y } of copyMemory(15, steps, steps)) {
       expect(x).toHaveLength(length);
@@ -103,9 +103,8 @@ describe("seeds and the command line", () => {
   it("writes JSONL of train and dev from seeds 2·seed and 2·seed + 1", () => {
     const out = mkdtempSync(join(tmpdir(), "rnnc-long-range-"));
     try {
-      execFileSync(process.execPath, [script, "--out", out, "--steps", "12", "--seed", "3", "--train", "4", "--dev", "2"], {
-        stdio: "pipe",
-      });
+      const flags = ["--out", out, "--steps", "12", "--seed", "3", "--train", "4", "--dev", "2"];
+      execFileSync(process.execPath, [script, ...flags], { stdio: "pipe" });
       const read = (name: string) =>
         readFileSync(join(out, name), "utf8").trim().split("\n").map((l) => JSON.parse(l) as TaskSequence);
       expect(read("adding-12-train.jsonl")).toEqual(adding(4, 12, 6));
