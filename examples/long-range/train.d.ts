@@ -44,6 +44,8 @@ export const scoring: Record<
 >;
 export function cellChoice(file: string, name?: string, forgetBias?: string[]): CellChoice;
 export function readerModel(cell: CellChoice, size: string): { file: string; text: string };
+/** Writes sequences of one length into the module, time-major; returns the call size. */
+export function feed(model: RnncModel, task: Task, batch: TaskSequence[]): { batch: number; steps: number };
 export function evaluate(model: RnncModel, task: Task, test: TaskSequence[]): number;
 export function baseline(task: Task, test: TaskSequence[], train: TaskSequence[]): number;
 export function cpuSince(from: NodeJS.CpuUsage): number;

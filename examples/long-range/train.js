@@ -79,7 +79,7 @@ const generate = (task, count, steps, seed) =>
  * @param {import("rnnc/runtime").RnncModel} model @param {Task} task
  * @param {{ x: number[][], y: number[] }[]} batch
  */
-function feed(model, task, batch) {
+export function feed(model, task, batch) {
   const size = { batch: batch.length, steps: batch[0].x.length };
   const features = batch[0].x[0].length;
   const x = new Float64Array(size.steps * size.batch * features);
