@@ -11,9 +11,10 @@ import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
 
 export type Role =
   | "param" | "grad" | "input" | "target" | "lengths" | "output" | "state_in" | "state_out"
-  | "grad_output" | "grad_state_out" | "optimizer" | "param_version" | "tape" | "scratch";
+  | "grad_output" | "grad_state_out" | "optimizer" | "param_version" | "param_scale" | "tape" | "scratch";
 
-export type BufferType = "f32" | "f64" | "i32";
+/** i8: a parameter matrix of the 8-bit build (quantized.ts). */
+export type BufferType = "f32" | "f64" | "i32" | "i8";
 
 export interface Buffer {
   readonly name: string;
@@ -51,7 +52,7 @@ export interface MovingPlace {
 }
 
 export function bytesOf(type: BufferType): number {
-  return type === "f64" ? 8 : 4;
+  return type === "f64" ? 8 : type === "i8" ? 1 : 4;
 }
 
 /** Elements of one step of one batch entry. */
