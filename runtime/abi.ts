@@ -5,6 +5,7 @@
 
 import { RnncAbiError } from "./errors.js";
 import { decodeUtf8 } from "./utf8.js";
+import { INT8_BLOCKS, int8Bytes } from "./quantize.js";
 
 /** The version rnnc writes: the host chooses the capacity when it loads the module. */
 export const ABI_VERSION = 2;
@@ -73,6 +74,8 @@ export interface TensorEntry {
   readonly init?: ParamInit;
   /** A parameter whose values the module carries in its data segment (rnnc compile --params). */
   readonly baked?: true;
+  /** An int8 matrix's layout: blocks of [4, 2] (rows, columns), the only one (runtime/quantize.ts). */
+  readonly blocks?: readonly [number, number];
 }
 
 /** Initialisations without arguments: Glorot-uniform, orthogonal, embedding rows (±√(3/cols)), 0, 1. */
@@ -176,6 +179,7 @@ export function atCapacity(offset: number | OffsetForm, capacity: CallSize): num
 
 /** Bytes the module reserves for the tensor at a capacity: its shape with that batch and steps. */
 export function regionBytes(abi: Abi, entry: TensorEntry, capacity: CallSize): number {
+  if (elementTypeOf(abi, entry) === "i8") return int8Bytes(entry.shape[0] as number, entry.shape[1] as number);
   const count = elementCount(resolveShape(entry.shape, capacity));
   return count * BYTES_PER_ELEMENT[elementTypeOf(abi, entry)];
 }
@@ -358,10 +362,20 @@ function parseTensor(raw: unknown, where: string, moduleDtype: Dtype, version: A
   const init = "init" in t ? parseInit(t.init, `${at}.init`) : undefined;
   if ("baked" in t && (t.baked !== true || role !== "param")) throw new RnncAbiError(`${at}.baked: expected true on a param tensor, or no field`);
   const baked = "baked" in t ? { baked: true as const } : {};
+  const blocks = "blocks" in t || dtype === "i8" ? { blocks: int8Blocks(t.blocks, dtype, at) } : {};
   return {
     name, role, shape, offset, ...(dtype === undefined ? {} : { dtype }), ...(idsBelow === undefined ? {} : { idsBelow }),
-    ...(init === undefined ? {} : { init }), ...baked,
+    ...(init === undefined ? {} : { init }), ...baked, ...blocks,
   };
+}
+
+/** The layout of an int8 matrix: [4, 2], required on it and refused elsewhere. */
+function int8Blocks(v: unknown, dtype: StoredType | undefined, where: string): readonly [number, number] {
+  if (dtype !== "i8") throw new RnncAbiError(`${where}.blocks: only an int8 tensor has a block layout`);
+  if (!Array.isArray(v) || v.length !== 2 || v[0] !== INT8_BLOCKS[0] || v[1] !== INT8_BLOCKS[1]) {
+    throw new RnncAbiError(`${where}.blocks: expected [${INT8_BLOCKS.join(", ")}] (blocks of 4 rows × 2 columns), got ${JSON.stringify(v)}`);
+  }
+  return INT8_BLOCKS;
 }
 
 function parseInit(v: unknown, where: string): ParamInit {

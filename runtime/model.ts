@@ -9,7 +9,7 @@ import {
   describeTensor, elementCount, elementTypeOf, isInternalRole, readAbiSection,
   resolveShape, type Abi, type CallSize, type Dtype, type ElementType, type Loss, type Role, type TensorEntry,
 } from "./abi.js";
-import { dequantizeRows, quantizeRows } from "./quantize.js";
+import { dequantizeRows, int8Bytes, quantizeRows } from "./quantize.js";
 import { RnncAbiError, RnncError } from "./errors.js";
 import { checkData } from "./check-data.js";
 import { checkedModule, compileSource, toBytes, type ModelSource } from "./source.js";
@@ -250,7 +250,7 @@ export class RnncModel {
     const [rows, cols] = entry.shape as [number, number];
     const scales = this.abi.tensors.find((t) => t.role === "param_scale" && t.name === entry.name)!;
     return {
-      q: new Int8Array(this.#memory.buffer, this.#places.get(entry)!.offset, rows * cols),
+      q: new Int8Array(this.#memory.buffer, this.#places.get(entry)!.offset, int8Bytes(rows, cols)),
       scales: new Float32Array(this.#memory.buffer, this.#places.get(scales)!.offset, rows),
     };
   }

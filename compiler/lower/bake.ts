@@ -8,7 +8,7 @@
 
 import type { Abi, TensorEntry } from "../../runtime/abi.js";
 import { elementTypeOf, resolveShape, type ElementType } from "../../runtime/abi.js";
-import { quantizeRows } from "../../runtime/quantize.js";
+import { int8Bytes, quantizeRows } from "../../runtime/quantize.js";
 import { RnncParamsError } from "../../runtime/errors.js";
 import { convertFloats, matchParams, type ParamRecord } from "../../runtime/params.js";
 import { BakeError } from "../errors.js";
@@ -19,7 +19,7 @@ function quantizedPieces(abi: Abi, entry: TensorEntry, offset: number, data: Uin
   const [rows, cols] = entry.shape as [number, number];
   const scalesEntry = abi.tensors.find((t) => t.role === "param_scale" && t.name === entry.name);
   if (!scalesEntry || typeof scalesEntry.offset !== "number") throw new Error(`bake: int8 parameter ${entry.name} has no fixed param_scale region`);
-  const q = new Int8Array(rows * cols);
+  const q = new Int8Array(int8Bytes(rows, cols));
   const scales = new Float32Array(rows);
   quantizeRows(new Float32Array(data.slice().buffer), rows, cols, q, scales);
   return [{ offset, data: new Uint8Array(q.buffer) }, { offset: scalesEntry.offset, data: new Uint8Array(scales.buffer) }];

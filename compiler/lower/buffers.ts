@@ -5,6 +5,7 @@
 // start is, as code: a constant, or the global the layout function set.
 
 import { segmentSteps, type OffsetForm, type ParamInit } from "../../runtime/abi.js";
+import { int8Bytes } from "../../runtime/quantize.js";
 import type { Shape } from "../ir/index.js";
 import { IRError, sizeOf } from "../ir/index.js";
 import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
@@ -55,8 +56,9 @@ export function bytesOf(type: BufferType): number {
   return type === "f64" ? 8 : type === "i8" ? 1 : 4;
 }
 
-/** Elements of one step of one batch entry. */
+/** Elements of one step of one batch entry; an int8 matrix's, padded to its blocks (runtime/quantize.ts). */
 export function elementCount(buffer: Buffer): number {
+  if (buffer.type === "i8") return int8Bytes(buffer.shape[0]!, buffer.shape[1]!);
   return sizeOf(buffer.shape);
 }
 

@@ -25,6 +25,7 @@ import { binaryen, noInlinePrefix, WasmModule, type Expr, type FunctionBuilder }
 import { MemoryLayout, type Checkpointing, type ScanSchedules } from "./memory-layout.js";
 import { CheckpointCode } from "./checkpoint.js";
 import { checkQuantize, quantizedParams, type Quantize } from "./quantized.js";
+import { INT8_BLOCKS } from "../../runtime/quantize.js";
 import type { StepContext } from "./site.js";
 
 export interface LowerOptions {
@@ -142,6 +143,7 @@ function abiEntry(dtype: string) {
     ...(b.type !== dtype ? { dtype: b.type } : {}),
     ...(b.idsBelow !== undefined ? { idsBelow: b.idsBelow } : {}),
     ...(b.init !== undefined ? { init: b.init } : {}),
+    ...(b.type === "i8" ? { blocks: INT8_BLOCKS } : {}),
   });
 }
 

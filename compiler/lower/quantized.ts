@@ -1,13 +1,14 @@
 // compiler/lower — the 8-bit inference build (rnnc compile --quantize int8).
 // In: a Program and the build options; at emission, one `qmatvec` kernel at a
 // step (a KernelSite). Out: which parameter matrices are stored in int8 (one
-// f32 scale per row, the buffer role param_scale), and the wasm of y = W·x
-// with such a W: each vector x quantised to i16 with a scale of its own, the
-// products summed exactly in i32 by i32x4.dot_i16x8_s, the sum scaled back to
-// f32 by the row's and the vector's scales. docs/quantization.md states the
+// f32 scale per row, the buffer role param_scale; the weights in blocks of 4
+// rows × 2 columns, runtime/quantize.ts), and the wasm of y = W·x with such a
+// W: each vector x quantised to i16 with a scale of its own, the products
+// summed exactly in i32 by i32x4.dot_i16x8_s, the sum scaled back to f32 by
+// the row's and the vector's scales. docs/quantization.md states the
 // scheme and the error bound that spec/lower/quantized.spec.ts checks.
 
-import { topoOrder, type Node, type VarArg } from "../ir/index.js";
+import { IRError, topoOrder, type Node, type VarArg } from "../ir/index.js";
 import type { Program } from "../time/index.js";
 import { BuildError } from "../errors.js";
 import type { KernelOf } from "./kernel.js";
@@ -21,6 +22,9 @@ export const WEIGHT_RANGE = 127;
 
 /** Columns of a quantised vector: the columns of W rounded up to whole groups of 8 (one dot_i16x8 each), zero-padded. */
 export const paddedColumns = (cols: number): number => Math.ceil(cols / 8) * 8;
+
+/** Columns of a stored int8 matrix: padded to whole pairs, one pair per block (runtime/quantize.ts). */
+const paddedPairs = (cols: number): number => Math.ceil(cols / 2) * 2;
 
 /**
  * Largest magnitude of a quantised activation for a product over `cols`
@@ -75,16 +79,12 @@ const i32 = binaryen.i32;
 const f32 = binaryen.f32;
 const v128 = binaryen.v128;
 
-/** Lanes [0, 1, 2, 3] as picked from two i32x4 (4–7 the second): the shuffle's bytes. */
-const lanes32 = (picks: readonly number[]): number[] => picks.flatMap((p) => [0, 1, 2, 3].map((b) => p * 4 + b));
-
 /**
  * y (+)= W·x for every batch entry (every step too, over all steps at once),
- * W int8 [rows, cols] with scales [rows]. Batch entries go in pairs: both
- * quantised into the packing scratch (i16, zero-padded to whole groups of
- * 8), then every row of W in tiles of 4 rows × the pair, each tile's 8 sums
- * in i32x4 registers. A weight row is read in groups of 8 bytes, the last
- * possibly past the row's end: those weights meet the zero padding of x.
+ * W int8 [rows, cols] in blocks with scales [rows]. Batch entries go four at
+ * a time (then one by one): quantised into the packing scratch (i16,
+ * zero-padded to whole groups of 8), then every row of W in tiles of 8 rows
+ * × the four, each tile's 32 sums in 8 i32x4 registers, one row per lane.
  */
 export function emitQuantizedProduct(s: KernelSite, k: KernelOf<"qmatvec">): Expr {
   const fb = s.ctx.fb;
@@ -93,12 +93,12 @@ export function emitQuantizedProduct(s: KernelSite, k: KernelOf<"qmatvec">): Exp
   const padded = paddedColumns(cols);
   const range = activationRange(cols);
   const stageRow = padded * 2;
-  if (!k.packing) throw new Error(`qmatvec of %${k.w.id} has no packing scratch to quantise its vectors into`);
+  if (!k.packing) throw new IRError(`qmatvec of %${k.w.id} has no packing scratch to quantise its vectors into`);
   const packing = k.packing;
   const c = (n: number) => m.i32.const(n);
   const get = (local: number) => fb.get(local, i32);
-  const [b, i, q, pw, pd, ps, px, jb] = Array.from({ length: 8 }, () => s.newLocal()) as [number, number, number, number, number, number, number, number];
-  const scale = [fb.local(f32), fb.local(f32)];
+  const [b, i, q, pd, ps, px, jb] = Array.from({ length: 7 }, () => s.newLocal()) as [number, number, number, number, number, number, number];
+  const scale = Array.from({ length: 4 }, () => fb.local(f32));
   const inv = fb.local(f32);
   const amax = fb.local(f32);
   const vmax = fb.local(v128);
@@ -145,82 +145,76 @@ export function emitQuantizedProduct(s: KernelSite, k: KernelOf<"qmatvec">): Exp
     ];
   };
 
-  /** Rows i … i + tileRows of W against the `entries` quantised vectors: the sums, scaled, into y. */
-  const tile = (tileRows: 1 | 4, entries: 1 | 2): Expr[] => {
-    const acc = Array.from({ length: tileRows * entries }, () => fb.local(v128));
-    const at = (r: number, e: number) => acc[r * entries + e]!;
+  const blocked = paddedPairs(cols);
+  const groupBytes = 4 * blocked;
+  const fullGroups = Math.floor(rows / 4);
+
+  /**
+   * Row groups g … g + groups (rows i …, i = 4g) against the `entries` staged vectors. Each step
+   * reads 2 columns: per group one block of 4 rows × 2 weights, widened, whose dot products with a
+   * vector's 2 levels (splat) are the group's 4 rows in the 4 lanes; no sum across lanes remains.
+   * `valid`: the rows of a last, partial group that exist (the others are padding and not stored).
+   */
+  const tile = (groups: 1 | 2, entries: 1 | 4, valid = 4): Expr[] => {
+    const acc = Array.from({ length: groups * entries }, () => fb.local(v128));
+    const at = (g: number, e: number) => acc[g * entries + e]!;
     const xv = Array.from({ length: entries }, () => fb.local(v128));
-    const step: Expr[] = xv.map((x, e) => fb.set(x, m.v128.load(e * stageRow, 16, get(ps))));
-    for (let r = 0; r < tileRows; r++) {
-      const w = m.v128.load8x8_s(r * cols, 1, get(q));
-      const wl = fb.local(v128);
-      step.push(fb.set(wl, w));
+    const wv = Array.from({ length: groups }, () => fb.local(v128));
+    const step: Expr[] = [
+      ...xv.map((x, e) => fb.set(x, m.v128.load32_splat(e * stageRow, 4, get(ps)))),
+      ...wv.map((w, g) => fb.set(w, m.v128.load8x8_s(g * groupBytes, 1, get(q)))),
+    ];
+    for (let g = 0; g < groups; g++) {
       for (let e = 0; e < entries; e++) {
-        step.push(fb.set(at(r, e), m.i32x4.add(fb.get(at(r, e), v128), m.i32x4.dot_i16x8_s(fb.get(wl, v128), fb.get(xv[e]!, v128)))));
+        step.push(fb.set(at(g, e), m.i32x4.add(fb.get(at(g, e), v128), m.i32x4.dot_i16x8_s(fb.get(wv[g]!, v128), fb.get(xv[e]!, v128)))));
       }
     }
     step.push(fb.set(q, m.i32.add(get(q), c(8))));
-    const zero = () => m.v128.const(new Uint8Array(16));
+    const scalesAt = () => m.i32.add(s.base(k.scales), m.i32.mul(get(i), c(4)));
+    const destAt = () => m.i32.add(get(pd), m.i32.mul(get(i), c(4)));
     const out: Expr[] = [];
-    const dest = (e: number) => m.i32.add(get(pd), m.i32.mul(get(i), c(4)));
-    for (let e = 0; e < entries; e++) {
-      const a = fb.get(scale[e]!, f32);
-      if (tileRows === 4) {
-        // The 4 × 4 lanes of the rows' sums, added across: one i32x4 of the four rows' totals.
-        const sum = (x: Expr, y: Expr) => m.i32x4.add(x, y);
-        const g = (r: number) => fb.get(at(r, e), v128);
-        const pair = (r: number) => sum(m.i8x16.shuffle(g(r), g(r + 1), lanes32([0, 4, 1, 5])), m.i8x16.shuffle(g(r), g(r + 1), lanes32([2, 6, 3, 7])));
-        const half = fb.local(v128);
-        out.push(fb.set(half, pair(0)));
-        const other = fb.local(v128);
-        out.push(fb.set(other, pair(2)));
-        const totals = sum(
-          m.i8x16.shuffle(fb.get(half, v128), fb.get(other, v128), lanes32([0, 1, 4, 5])),
-          m.i8x16.shuffle(fb.get(half, v128), fb.get(other, v128), lanes32([2, 3, 6, 7])),
-        );
-        const scales = m.v128.load(0, 4, m.i32.add(s.base(k.scales), m.i32.mul(get(i), c(4))));
-        let y = m.f32x4.mul(m.f32x4.mul(m.f32x4.convert_i32x4_s(totals), scales), m.f32x4.splat(a));
-        if (k.accumulate) y = m.f32x4.add(m.v128.load(e * rows * 4, 4, dest(e)), y);
-        out.push(m.v128.store(e * rows * 4, 4, dest(e), y));
-      } else {
-        const lane = (n: number) => m.i32x4.extract_lane(fb.get(at(0, e), v128), n);
-        const total = m.i32.add(m.i32.add(lane(0), lane(1)), m.i32.add(lane(2), lane(3)));
-        const rowScale = m.f32.load(0, 4, m.i32.add(s.base(k.scales), m.i32.mul(get(i), c(4))));
-        let y = m.f32.mul(m.f32.mul(m.f32.convert_s.i32(total), rowScale), a);
-        if (k.accumulate) y = m.f32.add(m.f32.load(e * rows * 4, 4, dest(e)), y);
-        out.push(m.f32.store(e * rows * 4, 4, dest(e), y));
+    for (let g = 0; g < groups; g++) {
+      for (let e = 0; e < entries; e++) {
+        // The scales' region ends on a 16-byte boundary: a partial group's load stays inside it.
+        const scales = m.v128.load(g * 16, 4, scalesAt());
+        const y = m.f32x4.mul(m.f32x4.mul(m.f32x4.convert_i32x4_s(fb.get(at(g, e), v128)), scales), m.f32x4.splat(fb.get(scale[e]!, f32)));
+        const offset = e * rows * 4 + g * 16;
+        if (valid === 4) {
+          out.push(m.v128.store(offset, 4, destAt(), k.accumulate ? m.f32x4.add(m.v128.load(offset, 4, destAt()), y) : y));
+          continue;
+        }
+        const yl = fb.local(v128);
+        out.push(fb.set(yl, y));
+        for (let lane = 0; lane < valid; lane++) {
+          const v = m.f32x4.extract_lane(fb.get(yl, v128), lane);
+          out.push(m.f32.store(offset + lane * 4, 4, destAt(), k.accumulate ? m.f32.add(m.f32.load(offset + lane * 4, 4, destAt()), v) : v));
+        }
       }
     }
+    const label = fb.mod.label("qdot");
+    const end = () => m.i32.add(s.base(packing), c(blocked * 2));
     return [
-      ...acc.map((a) => fb.set(a, zero())),
-      fb.set(q, m.i32.add(s.base(s.locate(k.w)), m.i32.mul(get(i), c(cols)))),
+      ...acc.map((a) => fb.set(a, m.v128.const(new Uint8Array(16)))),
+      fb.set(q, m.i32.add(s.base(s.locate(k.w)), m.i32.mul(get(i), c(blocked)))),
       fb.set(ps, s.base(packing)),
-      loopOver(ps, stageRow, step),
+      m.loop(label, m.block(null, [...step, fb.set(ps, m.i32.add(get(ps), c(4))), m.br(label, m.i32.lt_u(get(ps), end()))])),
       ...out,
     ];
   };
 
-  /** ps from the packing scratch's start over one stage row, 16 bytes (8 columns) at a time. */
-  const loopOver = (p: number, bytes: number, body: Expr[]): Expr => {
-    const label = fb.mod.label("qdot");
-    const end = () => m.i32.add(s.base(packing), c(bytes));
-    return m.loop(label, m.block(null, [...body, fb.set(p, m.i32.add(get(p), c(16))), m.br(label, m.i32.lt_u(get(p), end()))]));
-  };
-
-  const fullRows = Math.floor(rows / 4) * 4;
-  const overRows = (entries: 1 | 2): Expr[] => [
+  const pairedRows = Math.floor(fullGroups / 2) * 8;
+  /** Entries b … b + entries staged, then every row group against them. */
+  const overRows = (entries: 1 | 4): Expr[] => [
+    ...Array.from({ length: entries }, (_, e) => quantise(xRow(m.i32.add(get(b), c(e))), e)).flat(),
     fb.set(pd, dRow(get(b))),
-    fb.forLoop(i, c(0), c(fullRows), 4, tile(4, entries)),
-    fb.forLoop(i, c(fullRows), c(rows), 1, tile(1, entries)),
+    fb.forLoop(i, c(0), c(pairedRows), 8, tile(2, entries)),
+    ...(fullGroups % 2 === 1 ? [fb.set(i, c(pairedRows)), ...tile(1, entries)] : []),
+    ...(rows % 4 !== 0 ? [fb.set(i, c(fullGroups * 4)), ...tile(1, entries, rows % 4)] : []),
   ];
-  const copies = s.copies(k.dest);
+  const copies = () => s.copies(k.dest);
   return m.block(null, [
-    fb.forLoop(b, c(0), m.i32.sub(copies, c(1)), 2, [
-      ...quantise(xRow(get(b)), 0),
-      ...quantise(xRow(m.i32.add(get(b), c(1))), 1),
-      ...overRows(2),
-    ]),
-    // b is now the first entry no pair covered: the last one, for an odd count.
-    m.if(m.i32.lt_s(get(b), s.copies(k.dest)), m.block(null, [...quantise(xRow(get(b)), 0), ...overRows(1)])),
+    fb.forLoop(b, c(0), m.i32.sub(copies(), c(3)), 4, overRows(4)),
+    // b is now the first entry no group of four covered.
+    fb.forLoop(b, get(b), copies(), 1, overRows(1)),
   ]);
 }

@@ -1,7 +1,7 @@
 // spec/runtime — modules of the 8-bit build (rnnc compile --quantize int8) as
 // a host sees them: the ABI's int8 tensors and their param_scale tensors,
 // validated when parsed; set quantising f32 values row by row (|w − s·q| ≤
-// s/2, s = max |row| / 127), get and saveParams giving back the f32 values
+// s/2, s = max |row| / 127) into blocks of 4 rows × 2 columns, get and saveParams giving back the f32 values
 // they stand for, f32 views refused; a parameter file moving between the f32
 // and the int8 build; and parameters baked into an int8 module.
 
@@ -13,6 +13,7 @@ import { decodeParams } from "../../runtime/params.js";
 import { prng } from "../../runtime/random.js";
 import { placeTensors } from "../../runtime/layout.js";
 import { checkRegions } from "../../runtime/regions.js";
+import { regionBytes } from "../../runtime/abi.js";
 
 const text = `import { cell, tanh } from "rnnc";
 export const c = cell({
@@ -42,6 +43,9 @@ describe("the ABI of an int8 module", () => {
     expect(parsed.quantize).toBe("int8");
     expect(parsed.tensors.filter((t) => t.dtype === "i8").map((t) => t.name)).toEqual(["W", "U"]);
     expect(parsed.tensors.find((t) => t.name === "W" && t.role === "param_scale")!.shape).toEqual([6]);
+    // Blocks of 4 rows × 2 columns: 6 rows padded to 8, 5 columns to 6.
+    expect(parsed.tensors.find((t) => t.name === "W" && t.role === "param")!.blocks).toEqual([4, 2]);
+    expect(regionBytes(parsed, parsed.tensors.find((t) => t.name === "W" && t.role === "param")!, parsed.capacity)).toBe(48);
     expect(parsed.tensors.find((t) => t.name === "b" && t.role === "param")!.dtype).toBeUndefined();
   });
 
@@ -50,8 +54,11 @@ describe("the ABI of an int8 module", () => {
     expect(tweaked((a) => (a.tensors = a.tensors.filter((t) => !(t.name === "U" && t.role === "param_scale"))))).toThrow(/U \(param\) has dtype "i8" but no param_scale tensor U/);
     expect(tweaked((a) => (find(a, "W", "param_scale").shape = [5]))).toThrow(/W \(param_scale\) has shape \[5\], expected \[6\]/);
     expect(tweaked((a) => (find(a, "W", "param_scale").dtype = "f64"))).toThrow(/W \(param_scale\) must be f32/);
-    expect(tweaked((a) => (find(a, "b", "param").dtype = "i8"))).toThrow(/only a param matrix \[rows, cols\] may have dtype "i8"/);
-    expect(tweaked((a) => (find(a, "W", "param").dtype = undefined))).toThrow(/W \(param_scale\) scales no int8 param/);
+    expect(tweaked((a) => Object.assign(find(a, "b", "param"), { dtype: "i8", blocks: [4, 2] }))).toThrow(/only a param matrix \[rows, cols\] may have dtype "i8"/);
+    expect(tweaked((a) => (find(a, "W", "param").blocks = [2, 4]))).toThrow(/\(W\)\.blocks: expected \[4, 2\]/);
+    expect(tweaked((a) => delete find(a, "W", "param").blocks)).toThrow(/\(W\)\.blocks: expected \[4, 2\] .*got undefined/);
+    expect(tweaked((a) => (find(a, "b", "param").blocks = [4, 2]))).toThrow(/\(b\)\.blocks: only an int8 tensor has a block layout/);
+    expect(tweaked((a) => Object.assign(find(a, "W", "param"), { dtype: undefined, blocks: undefined }))).toThrow(/W \(param_scale\) scales no int8 param/);
     expect(tweaked((a) => (a.quantize = "int4"))).toThrow(/ABI.quantize: expected one of "int8"/);
   });
 
