@@ -6,6 +6,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { cHeader } from "../../compiler/lower/bindings.js";
 import { activationRange } from "../../compiler/lower/quantized.js";
 import { compileCell } from "../../compiler/pipeline.js";
 import { instantiateModel, type RnncModel } from "../../runtime/model.js";
@@ -111,6 +112,13 @@ describe("int8 products", () => {
   it("keep the i32 sums exact past 516 columns, where the activations get fewer levels", () => {
     expect(activationRange(700)).toBeLessThan(32767);
     check("none", 700, 6, 3, 5);
+  });
+
+  it("say their layout in the C header, where a wasm2c host would otherwise assume row-major", () => {
+    const { abi } = compileCell({ file: "cell.ts", text: cellText("tanh"), dims: { I: 3, H: 5 }, inference: true, quantize: "int8" });
+    const header = cHeader(abi, "cell.wasm");
+    expect(header).toContain("/* param W: int8_t [5][3] in blocks of 4 rows x 2 columns, padded (docs/abi.md#int8-parameters) */");
+    expect(header).toContain("/* param_scale W: float [5] */");
   });
 
   it("are refused outside an f32 SIMD inference build, saying why", () => {
