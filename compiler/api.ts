@@ -17,6 +17,7 @@ export {
 } from "./unit.js";
 export type { LossKind } from "./time/index.js";
 export type { Optimizer } from "./lower/train.js";
+export type { Quantize } from "./lower/quantized.js";
 export {
   drawStepGraphs, dotNodeCount, graphPasses, graphPassNamed, printDot,
   type DotCluster, type DotEdge, type DotGraph, type DotNode, type DotNodeKind, type GraphOptions, type GraphPass,

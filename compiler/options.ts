@@ -66,6 +66,7 @@ export function validateCompileOptions(given: unknown): void {
   const o = given as Record<string, unknown>;
   optional(o, "dtype", (what, v) => (v === "f32" || v === "f64" ? undefined : fail(what, '"f32" or "f64"', v)));
   for (const flag of ["simd", "optimize", "verifyEach", "inference", "relaxedSimd", "checkpoint"]) optional(o, flag, boolean);
+  optional(o, "quantize", (what, v) => (v === "int8" ? undefined : fail(what, '"int8"', v)));
   optional(o, "capacity", (what, v) => {
     const c = record(what, v);
     positiveInteger(`${what}.batch`, c.batch);

@@ -12,6 +12,7 @@ import {
 import { lowerProgram, type Lowered } from "./lower/module.js";
 import { printSchedule } from "./lower/schedule.js";
 import type { Optimizer } from "./lower/train.js";
+import type { Quantize } from "./lower/quantized.js";
 import { buildModel, pickUnit, type ReadCellFile, type ResolveImport } from "./model.js";
 import { nameRecord, own } from "./names.js";
 import { printRegions, verifyProgram, verifyRegions, verifySchedules, verifyStepPairs, verifyTaped } from "./verify-passes.js";
@@ -37,6 +38,8 @@ export interface PassContext {
   readonly relaxedSimd: boolean;
   /** Gradient checkpointing: the tape of one segment of ⌈√steps⌉ steps, recomputed during backward (off when absent). */
   readonly checkpoint?: boolean | undefined;
+  /** Weights stored and multiplied in 8 bits (an inference build), or absent. */
+  readonly quantize?: Quantize | undefined;
   /** Parameter values to bake into the module, if any. */
   readonly params?: readonly ParamRecord[] | undefined;
 }
@@ -150,7 +153,7 @@ export const schedule: Pass<Staged<TapedScan>, Lowered & { readonly staged: Stag
     ...lowerProgram(staged.program, {
       dtype: context.dtype, simd: context.simd, capacity: context.capacity, optimize: context.optimize, dims: staged.dims,
       name: staged.name, train: context.train, inference: context.inference, relaxedSimd: context.relaxedSimd,
-      checkpoint: context.checkpoint,
+      checkpoint: context.checkpoint, ...(context.quantize ? { quantize: context.quantize } : {}),
     }),
   }),
   print: (lowered) =>

@@ -20,6 +20,7 @@
 import type { Abi } from "../runtime/abi.js";
 import { BuildError } from "./errors.js";
 import type { Optimizer } from "./lower/train.js";
+import type { Quantize } from "./lower/quantized.js";
 import type { ReadCellFile, ResolveImport } from "./model.js";
 import { validateCheckOptions, validateCompileOptions } from "./options.js";
 import { bake, differentiate, emit, instantiate, memory, parse, schedule, simplify, tape, type Pass, type PassContext } from "./passes.js";
@@ -95,6 +96,12 @@ export interface CompileOptions {
    * it; the module is ABI version 3 (docs/abi.md).
    */
   readonly checkpoint?: boolean;
+  /**
+   * "int8": an inference build whose parameter matrices are stored as int8
+   * with one f32 scale per row, their products computed with SIMD128 integer
+   * dot products (docs/quantization.md). Needs inference, f32 and SIMD.
+   */
+  readonly quantize?: Quantize;
   /** Reads a cell file a model imports; models that import cells need it. */
   readonly readFile?: ReadCellFile;
   /** Where an import of a cell file points; joins paths with "/" when omitted. */
@@ -143,6 +150,7 @@ function contextOf(options: CheckOptions & Partial<CompileOptions>): PassContext
     capacity: options.capacity ?? defaultCapacity, optimize: options.optimize ?? true, train: options.train,
     inference: options.inference ?? false, relaxedSimd: options.relaxedSimd ?? false, params: options.params,
     checkpoint: options.checkpoint ?? false,
+    ...(options.quantize ? { quantize: options.quantize } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
 
 import { RnncAbiError } from "./errors.js";
 import { decodeUtf8 } from "./utf8.js";
+import { INT8_BLOCKS, int8Bytes } from "./quantize.js";
 
 /** The version rnnc writes: the host chooses the capacity when it loads the module. */
 export const ABI_VERSION = 2;
@@ -20,10 +21,16 @@ export type AbiVersion = (typeof ABI_VERSIONS)[number];
 export type Dtype = "f32" | "f64";
 /** Element type of one tensor: the module's dtype unless the entry says otherwise. */
 export type ElementType = Dtype | "i32";
+/**
+ * What a region stores: an element type, or (a module with `quantize: "int8"`) "i8", a parameter
+ * matrix in 8 bits whose rows' f32 scales are the param_scale tensor of its name. The host reads and
+ * writes such a parameter as f32 values (docs/quantization.md).
+ */
+export type StoredType = ElementType | "i8";
 
 export const PUBLIC_ROLES = [
   "param", "grad", "input", "target", "lengths", "output",
-  "state_in", "state_out", "grad_output", "grad_state_out", "optimizer", "param_version",
+  "state_in", "state_out", "grad_output", "grad_state_out", "optimizer", "param_version", "param_scale",
 ] as const;
 /** Roles the module uses for itself; hosts never read or write them. */
 export const INTERNAL_ROLES = ["tape", "scratch"] as const;
@@ -60,13 +67,15 @@ export interface TensorEntry {
   readonly shape: readonly Dim[];
   /** Byte offset of the region in the exported memory: fixed, or (ABI 2) a form in the capacity. */
   readonly offset: number | OffsetForm;
-  readonly dtype?: ElementType;
+  readonly dtype?: StoredType;
   /** An i32 input of ids (embedding rows): each must be below this bound, or -1 for none. */
   readonly idsBelow?: number;
   /** How a parameter is best initialised (see initParams). */
   readonly init?: ParamInit;
   /** A parameter whose values the module carries in its data segment (rnnc compile --params). */
   readonly baked?: true;
+  /** An int8 matrix's layout: blocks of [4, 2] (rows, columns), the only one (runtime/quantize.ts). */
+  readonly blocks?: readonly [number, number];
 }
 
 /** Initialisations without arguments: Glorot-uniform, orthogonal, embedding rows (±√(3/cols)), 0, 1. */
@@ -101,6 +110,8 @@ export interface Abi {
   readonly simd: boolean;
   /** Uses relaxed SIMD (compiled with --relaxed-simd); absent otherwise. */
   readonly relaxedSimd?: boolean;
+  /** "int8": parameter matrices stored in 8 bits with f32 row scales (rnnc compile --quantize int8); absent otherwise. */
+  readonly quantize?: "int8";
   /**
    * Whether each step reads only the input of that step and the state before
    * it (false for a model with a bidirectional layer), so that the sequence
@@ -134,13 +145,13 @@ export const LAYOUT_STATUS = {
   growRefused: 4,
 } as const;
 
-export const BYTES_PER_ELEMENT: Readonly<Record<ElementType, number>> = { f32: 4, f64: 8, i32: 4 };
+export const BYTES_PER_ELEMENT: Readonly<Record<StoredType, number>> = { f32: 4, f64: 8, i32: 4, i8: 1 };
 
 export function isInternalRole(role: Role): role is InternalRole {
   return (INTERNAL_ROLES as readonly string[]).includes(role);
 }
 
-export function elementTypeOf(abi: Abi, entry: TensorEntry): ElementType {
+export function elementTypeOf(abi: Abi, entry: TensorEntry): StoredType {
   return entry.dtype ?? abi.dtype;
 }
 
@@ -168,6 +179,7 @@ export function atCapacity(offset: number | OffsetForm, capacity: CallSize): num
 
 /** Bytes the module reserves for the tensor at a capacity: its shape with that batch and steps. */
 export function regionBytes(abi: Abi, entry: TensorEntry, capacity: CallSize): number {
+  if (elementTypeOf(abi, entry) === "i8") return int8Bytes(entry.shape[0] as number, entry.shape[1] as number);
   const count = elementCount(resolveShape(entry.shape, capacity));
   return count * BYTES_PER_ELEMENT[elementTypeOf(abi, entry)];
 }
@@ -216,6 +228,7 @@ export function parseAbi(json: string): Abi {
   if (typeof simd !== "boolean") throw new RnncAbiError("ABI.simd: expected a boolean");
   const relaxed = "relaxedSimd" in root ? root.relaxedSimd : undefined;
   if (relaxed !== undefined && relaxed !== true) throw new RnncAbiError("ABI.relaxedSimd: expected true or no field");
+  const quantize = "quantize" in root ? oneOf(root.quantize, ["int8"] as const, "ABI.quantize") : undefined;
 
   const rawDims = object(field(root, "dims", "ABI"), "ABI.dims");
   // No prototype: a dimension may be named "__proto__" or "valueOf".
@@ -242,6 +255,7 @@ export function parseAbi(json: string): Abi {
     if (seen.has(key)) throw new RnncAbiError(`ABI.tensors: ${describeTensor(t)} appears twice`);
     seen.add(key);
   }
+  checkQuantized(tensors, quantize);
   if (tensors.filter((t) => t.role === "param_version").length > 1) {
     throw new RnncAbiError("ABI.tensors: more than one param_version tensor; a module has at most one");
   }
@@ -265,9 +279,32 @@ export function parseAbi(json: string): Abi {
   const name = typeof root.name === "string" ? { name: root.name } : {};
   const optimizer = typeof root.optimizer === "object" && root.optimizer !== null ? { optimizer: root.optimizer as Readonly<Record<string, unknown>> } : {};
   return {
-    abi: abiVersion, ...name, dtype, simd, ...(relaxed ? { relaxedSimd: true } : {}), ...(causal === undefined ? {} : { causal }),
+    abi: abiVersion, ...name, dtype, simd, ...(relaxed ? { relaxedSimd: true } : {}), ...(quantize ? { quantize } : {}), ...(causal === undefined ? {} : { causal }),
     dims, capacity, ...memory, loss, tensors, functions, ...optimizer,
   };
+}
+
+/**
+ * An int8 tensor is a param matrix [rows, cols] of a module that says `quantize: "int8"`, with exactly
+ * one param_scale tensor of its name: f32, shape [rows], one scale per row. A param_scale belongs to one.
+ */
+function checkQuantized(tensors: readonly TensorEntry[], quantize: "int8" | undefined): void {
+  const scales = new Map(tensors.filter((t) => t.role === "param_scale").map((t) => [t.name, t]));
+  for (const t of tensors.filter((t) => t.dtype === "i8")) {
+    const at = `ABI.tensors: ${describeTensor(t)}`;
+    if (quantize !== "int8") throw new RnncAbiError(`${at} says dtype "i8", but the ABI says no quantize: "int8"`);
+    if (t.role !== "param" || t.shape.length !== 2 || typeof t.shape[0] !== "number" || typeof t.shape[1] !== "number") {
+      throw new RnncAbiError(`${at}: only a param matrix [rows, cols] may have dtype "i8"`);
+    }
+    const scale = scales.get(t.name);
+    if (!scale) throw new RnncAbiError(`${at} has dtype "i8" but no param_scale tensor ${t.name} holding its rows' scales`);
+    if (scale.dtype !== undefined && scale.dtype !== "f32") throw new RnncAbiError(`ABI.tensors: ${describeTensor(scale)} must be f32`);
+    if (scale.shape.length !== 1 || scale.shape[0] !== t.shape[0]) {
+      throw new RnncAbiError(`ABI.tensors: ${describeTensor(scale)} has shape ${JSON.stringify(scale.shape)}, expected [${t.shape[0]}], one scale per row of ${t.name}`);
+    }
+    scales.delete(t.name);
+  }
+  for (const orphan of scales.values()) throw new RnncAbiError(`ABI.tensors: ${describeTensor(orphan)} scales no int8 param of its name`);
 }
 
 const FORM_TERMS = ["base", "batch", "steps", "batchSteps"] as const;
@@ -305,7 +342,7 @@ function parseTensor(raw: unknown, where: string, moduleDtype: Dtype, version: A
       ? d
       : integer(d, `${at}.shape[${i}]`, 0, `or "steps" or "batch"${segment ? ' or "segment"' : ""}`),
   );
-  const dtype = "dtype" in t ? oneOf(t.dtype, ["f32", "f64", "i32"] as const, `${at}.dtype`) : undefined;
+  const dtype = "dtype" in t ? oneOf(t.dtype, ["f32", "f64", "i32", "i8"] as const, `${at}.dtype`) : undefined;
   const elementType = dtype ?? moduleDtype;
   const rawOffset = field(t, "offset", at);
   const offset = version >= 2 && typeof rawOffset === "object"
@@ -325,10 +362,20 @@ function parseTensor(raw: unknown, where: string, moduleDtype: Dtype, version: A
   const init = "init" in t ? parseInit(t.init, `${at}.init`) : undefined;
   if ("baked" in t && (t.baked !== true || role !== "param")) throw new RnncAbiError(`${at}.baked: expected true on a param tensor, or no field`);
   const baked = "baked" in t ? { baked: true as const } : {};
+  const blocks = "blocks" in t || dtype === "i8" ? { blocks: int8Blocks(t.blocks, dtype, at) } : {};
   return {
     name, role, shape, offset, ...(dtype === undefined ? {} : { dtype }), ...(idsBelow === undefined ? {} : { idsBelow }),
-    ...(init === undefined ? {} : { init }), ...baked,
+    ...(init === undefined ? {} : { init }), ...baked, ...blocks,
   };
+}
+
+/** The layout of an int8 matrix: [4, 2], required on it and refused elsewhere. */
+function int8Blocks(v: unknown, dtype: StoredType | undefined, where: string): readonly [number, number] {
+  if (dtype !== "i8") throw new RnncAbiError(`${where}.blocks: only an int8 tensor has a block layout`);
+  if (!Array.isArray(v) || v.length !== 2 || v[0] !== INT8_BLOCKS[0] || v[1] !== INT8_BLOCKS[1]) {
+    throw new RnncAbiError(`${where}.blocks: expected [${INT8_BLOCKS.join(", ")}] (blocks of 4 rows × 2 columns), got ${JSON.stringify(v)}`);
+  }
+  return INT8_BLOCKS;
 }
 
 function parseInit(v: unknown, where: string): ParamInit {

@@ -7,8 +7,9 @@
 
 import {
   describeTensor, elementCount, elementTypeOf, isInternalRole, readAbiSection,
-  resolveShape, type Abi, type CallSize, type Dtype, type Loss, type Role, type TensorEntry,
+  resolveShape, type Abi, type CallSize, type Dtype, type ElementType, type Loss, type Role, type TensorEntry,
 } from "./abi.js";
+import { dequantizeRows, int8Bytes, quantizeRows } from "./quantize.js";
 import { RnncAbiError, RnncError } from "./errors.js";
 import { checkData } from "./check-data.js";
 import { checkedModule, compileSource, toBytes, type ModelSource } from "./source.js";
@@ -25,6 +26,7 @@ export type { ModelSource } from "./source.js";
 const NO_ARGS: Readonly<Record<string, number>> = Object.freeze({});
 
 const VIEW_TYPES = { f32: Float32Array, f64: Float64Array, i32: Int32Array } as const;
+const quantizedEntry = (entry: TensorEntry) => entry.dtype === "i8";
 
 export interface LoadOptions {
   /**
@@ -141,7 +143,8 @@ export class RnncModel {
       const hint = sameName.length > 0 ? `; tensors named "${name}": ${sameName.join(", ")}` : this.#available();
       throw new RnncError(`no tensor "${name}" with role ${role}${hint}`);
     }
-    const candidates = this.tensors().filter((t) => t.name === name);
+    // A param_scale shares its param's name; only its role names it.
+    const candidates = this.tensors().filter((t) => t.name === name && t.role !== "param_scale");
     if (candidates.length === 1) return candidates[0]!;
     if (candidates.length === 0) throw new RnncError(`no tensor named "${name}"${this.#available()}`);
     const roles = candidates.map((t) => `"${t.role}"`).join(", ");
@@ -163,7 +166,7 @@ export class RnncModel {
    * param counts as a write to it (see paramsChanged).
    */
   tensor(name: string, role?: Role): TensorView {
-    const entry = this.#writable(this.entry(name, role));
+    const entry = this.#writable(this.#plain(this.entry(name, role)));
     return this.#view(entry, elementCount(resolveShape(entry.shape, this.capacity)));
   }
 
@@ -185,7 +188,7 @@ export class RnncModel {
   view(name: string, a: Role | CallSize | undefined, b?: CallSize): TensorView {
     const [role, size] = splitRole(a, b);
     if (!size) throw new TypeError("view() needs a { batch, steps } call size");
-    const entry = this.entry(name, role);
+    const entry = this.#plain(this.entry(name, role));
     const view = this.#live(entry, size); // checks the size before counting a write: a call that throws writes nothing
     this.#writable(entry);
     return view;
@@ -201,7 +204,12 @@ export class RnncModel {
     const [role, data] = splitRole(a, b);
     if (data === undefined) throw new TypeError("set() needs the data to copy");
     const entry = this.entry(name, role);
-    checkData(entry, elementTypeOf(this.abi, entry), data);
+    if (quantizedEntry(entry)) {
+      checkData(entry, "f32", data);
+      this.#setQuantized(entry, data);
+      return;
+    }
+    checkData(entry, elementTypeOf(this.abi, entry) as ElementType, data);
     const region = this.#view(entry, elementCount(resolveShape(entry.shape, this.capacity)));
     const fixed = entry.shape.every((d) => typeof d === "number");
     const row = elementCount(entry.shape.filter((d): d is number => typeof d === "number"));
@@ -219,7 +227,40 @@ export class RnncModel {
   get(name: string, a?: Role | CallSize, b?: CallSize): TensorView {
     const [role, size] = splitRole(a, b);
     const entry = this.entry(name, role);
+    if (quantizedEntry(entry)) return this.#dequantized(entry);
     return this.#live(entry, size ?? this.capacity).slice();
+  }
+
+  /** An int8 parameter: its f32 values quantised into its rows and their scales (runtime/quantize.ts). */
+  #setQuantized(entry: TensorEntry, data: ArrayLike<number>): void {
+    const [rows, cols] = entry.shape as [number, number];
+    if (data.length !== rows * cols) throw new RnncError(`set ${describeTensor(entry)}: got ${data.length} values, expected exactly ${rows * cols}`);
+    const { q, scales } = this.#int8(entry);
+    quantizeRows(data, rows, cols, q, scales);
+    this.paramsChanged();
+  }
+
+  #dequantized(entry: TensorEntry): Float32Array {
+    const [rows, cols] = entry.shape as [number, number];
+    const { q, scales } = this.#int8(entry);
+    return dequantizeRows(q, scales, rows, cols);
+  }
+
+  #int8(entry: TensorEntry): { q: Int8Array; scales: Float32Array } {
+    const [rows, cols] = entry.shape as [number, number];
+    const scales = this.abi.tensors.find((t) => t.role === "param_scale" && t.name === entry.name)!;
+    return {
+      q: new Int8Array(this.#memory.buffer, this.#places.get(entry)!.offset, int8Bytes(rows, cols)),
+      scales: new Float32Array(this.#memory.buffer, this.#places.get(scales)!.offset, rows),
+    };
+  }
+
+  /** The entry, unless it is an int8 parameter, which has no f32 view. */
+  #plain(entry: TensorEntry): TensorEntry {
+    if (quantizedEntry(entry)) {
+      throw new RnncError(`${describeTensor(entry)} is stored in int8 with a scale per row (quantize int8): read and write its f32 values with get and set`);
+    }
+    return entry;
   }
 
   /**
@@ -313,7 +354,10 @@ export class RnncModel {
   }
 
   #saveRole(role: "param" | "optimizer"): Uint8Array {
-    return encodeParams(this.#slots(role).map(({ slot, entry }) => ({ ...slot, data: this.#bytes(entry).slice() })));
+    return encodeParams(this.#slots(role).map(({ slot, entry }) => ({
+      ...slot,
+      data: quantizedEntry(entry) ? new Uint8Array(this.#dequantized(entry).buffer) : this.#bytes(entry).slice(),
+    })));
   }
 
   #loadRole(role: "param" | "optimizer", file: ArrayBuffer | ArrayBufferView): void {
@@ -324,14 +368,16 @@ export class RnncModel {
       const data = record.dtype === slot.dtype
         ? record.data
         : convertFloats(record.data, record.dtype as Dtype, slot.dtype as Dtype);
-      this.#bytes(entry).set(data);
+      if (quantizedEntry(entry)) this.#setQuantized(entry, new Float32Array(data.slice().buffer));
+      else this.#bytes(entry).set(data);
     });
   }
 
   #slots(role: "param" | "optimizer"): { slot: ParamSlot; entry: TensorEntry }[] {
     return this.abi.tensors.filter((t) => t.role === role).map((entry) => ({
       entry,
-      slot: { name: entry.name, shape: resolveShape(entry.shape, this.capacity), dtype: elementTypeOf(this.abi, entry) },
+      // An int8 parameter is saved and loaded as the f32 values it stands for: the files of the f32 build.
+      slot: { name: entry.name, shape: resolveShape(entry.shape, this.capacity), dtype: quantizedEntry(entry) ? "f32" : elementTypeOf(this.abi, entry) as ElementType },
     }));
   }
 
@@ -348,7 +394,7 @@ export class RnncModel {
 
   // Views are made afresh from memory.buffer: a grown memory detaches old ones.
   #view(entry: TensorEntry, count: number): TensorView {
-    const type = elementTypeOf(this.abi, entry);
+    const type = elementTypeOf(this.abi, entry) as ElementType;
     return new VIEW_TYPES[type](this.#memory.buffer, this.#places.get(entry)!.offset, count);
   }
 

@@ -12,8 +12,9 @@ import type { Placement } from "./layout.js";
 export function checkRegions(abi: Abi, places: ReadonlyMap<TensorEntry, Placement>): void {
   for (const [t, { offset }] of places) {
     const type = elementTypeOf(abi, t);
-    // Integer tensors (lengths, ids, class targets) and the optimizer's f64 counters may differ from the module's floats.
-    if (type !== "i32" && type !== abi.dtype && t.role !== "optimizer") {
+    // Integer tensors (lengths, ids, class targets), int8 parameters (parseAbi checked each has its
+    // scales) and the optimizer's f64 counters may differ from the module's floats.
+    if (type !== "i32" && type !== "i8" && type !== abi.dtype && t.role !== "optimizer") {
       throw new RnncAbiError(`${describeTensor(t)} says dtype ${type}, but the module computes in ${abi.dtype}`);
     }
     if (offset % BYTES_PER_ELEMENT[type] !== 0) throw new RnncAbiError(`${describeTensor(t)} starts at byte ${offset}, not aligned to its ${type} elements`);

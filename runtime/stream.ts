@@ -11,7 +11,7 @@
 // small outputs are views into shared 8 KiB blocks (OutputPool), and nothing
 // at all is allocated given arrays to write the outputs into.
 
-import type { TensorEntry } from "./abi.js";
+import type { ElementType, TensorEntry } from "./abi.js";
 import { RnncError } from "./errors.js";
 import type { RnncModel, TensorView } from "./model.js";
 import { isCausal } from "./truncated.js";
@@ -106,7 +106,7 @@ export class RnncStream {
     }
     const slots = (role: string) => model.tensors().filter((t) => t.role === role).map((entry): Slot => {
       const row = entry.shape.reduce<number>((n, d) => (typeof d === "number" ? n * d : n), 1);
-      return { entry, row, perStep: batch * row, type: arrayTypes[entry.dtype ?? model.dtype] };
+      return { entry, row, perStep: batch * row, type: arrayTypes[(entry.dtype ?? model.dtype) as ElementType] };
     });
     this.#model = model;
     this.#batch = batch;

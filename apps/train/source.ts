@@ -9,6 +9,7 @@ import {
   compileCell,
   type LossKind,
   type Optimizer,
+  type Quantize,
   type ReadCellFile,
   type ResolveImport,
 } from "../../compiler/api.js";
@@ -23,7 +24,10 @@ export interface ModelSource {
   readonly resolveImport?: ResolveImport;
 }
 
-/** Compiles the unit `name` of the source with this loss, and train_step when an optimizer is given. */
+/**
+ * Compiles the unit `name` of the source with this loss, and train_step when an optimizer is given;
+ * with `quantize`, an inference build of it in 8 bits (rnnc compile --inference --quantize).
+ */
 export function compileModel(
   source: ModelSource,
   name: string,
@@ -31,6 +35,7 @@ export function compileModel(
   capacity: { batch: number; steps: number },
   loss: LossKind,
   optimizer: Optimizer | undefined,
+  quantize?: Quantize,
 ): RnncModel {
   const { binary } = compileCell({
     file: source.file,
@@ -40,6 +45,7 @@ export function compileModel(
     capacity,
     loss,
     train: optimizer,
+    ...(quantize ? { inference: true, quantize } : {}),
     readFile: source.readFile,
     resolveImport: source.resolveImport,
   });

@@ -24,6 +24,7 @@ export const buildFlags = {
   inference: { type: "boolean" },
   "relaxed-simd": { type: "boolean" },
   checkpoint: { type: "boolean" },
+  quantize: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -50,7 +51,9 @@ export const buildFlagsHelp = `  --cell NAME          the exported cell to compi
                        has it (browsers; Node 20 only as node --experimental-wasm-relaxed-simd)
   --checkpoint         gradient checkpointing: keep the tape of one segment of ⌈√steps⌉ steps and the
                        state at each segment's start; backward recomputes each segment's forward steps
-                       (the same gradients bit for bit, less memory, about one more forward pass)`;
+                       (the same gradients bit for bit, less memory, about one more forward pass)
+  --quantize int8      with --inference: parameter matrices stored as int8 with an f32 scale per row,
+                       their products in SIMD128 integer dot products (docs/quantization.md)`;
 
 interface BuildValues {
   cell?: string | undefined;
@@ -69,6 +72,7 @@ interface BuildValues {
   inference?: boolean | undefined;
   "relaxed-simd"?: boolean | undefined;
   checkpoint?: boolean | undefined;
+  quantize?: string | undefined;
 }
 
 function optimizerOf(values: BuildValues): Optimizer | undefined {
@@ -111,6 +115,7 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
     inference: values.inference === true,
     relaxedSimd: values["relaxed-simd"] === true,
     ...(values.checkpoint ? { checkpoint: true } : {}),
+    ...(values.quantize !== undefined ? { quantize: parseChoice<"int8">("quantize", values.quantize, ["int8"], "int8") } : {}),
     ...(dumpAfter.length > 0 ? { dump: { after: dumpAfter, write: (pass: PassName, text: string) => io.out(`;; after ${pass}\n${text}\n`) } } : {}),
     ...overrides,
   };

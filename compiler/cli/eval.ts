@@ -32,7 +32,8 @@ ids, the accuracy.
   --checkpoint DIR     the training run's output directory
   --cell NAME          the exported model (default: the checkpoint's)
   --batch N            sentences (sequences) per forward call (default 32)
-  --json               the scores as JSON`;
+  --json               the scores as JSON
+  --quantize int8      score an int8 inference build of the model (rnnc compile --quantize int8)`;
 
 export function evalCommand(argv: readonly string[], io: Io): number {
   const args = parseCheckpointArgs(argv, io, evalUsage, "a labelled data file");
@@ -50,7 +51,7 @@ export function evalCommand(argv: readonly string[], io: Io): number {
       epoch: params === "best" ? c.best?.epoch : c.position.epoch,
     });
     if (readCheckpoint(args.checkpoint, folder).task === "sequences") {
-      const trained = loadTrainedSequences(args.checkpoint, folder, source, dataFile(io, data), false, batch);
+      const trained = loadTrainedSequences(args.checkpoint, folder, source, dataFile(io, data), false, batch, args.quantize);
       const scores = evaluateSequences(trained);
       const c = trained.checkpoint;
       const report = reportOf(c, trained.params);
@@ -68,7 +69,7 @@ export function evalCommand(argv: readonly string[], io: Io): number {
       return 0;
     }
     const { sentences } = readData(data, io, true);
-    const tagger = loadTrainedTagger(args.checkpoint, folder, source, sentences, batch);
+    const tagger = loadTrainedTagger(args.checkpoint, folder, source, sentences, batch, args.quantize);
     const metrics = evaluateTagger(tagger.model, tagger.vocab, tagger.shape, sentences);
     const c = tagger.checkpoint;
     const report = reportOf(c, tagger.params);

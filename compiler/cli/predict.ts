@@ -29,7 +29,8 @@ or for the last step.
   --checkpoint DIR     the training run's output directory
   --cell NAME          the exported model (default: the checkpoint's)
   --batch N            sentences (sequences) per forward call (default 32)
-  --json               a tagger's: one JSON object per sentence, {"tokens": [...], "tags": [...]}`;
+  --json               a tagger's: one JSON object per sentence, {"tokens": [...], "tags": [...]}
+  --quantize int8      run an int8 inference build of the model (rnnc compile --quantize int8)`;
 
 export function predictCommand(argv: readonly string[], io: Io): number {
   const args = parseCheckpointArgs(argv, io, predictUsage, "a data file");
@@ -39,7 +40,7 @@ export function predictCommand(argv: readonly string[], io: Io): number {
     const folder = runFolderIo(io);
     const source = modelSource(file, args.cell, io);
     if (readCheckpoint(args.checkpoint, folder).task === "sequences") {
-      const trained = loadTrainedSequences(args.checkpoint, folder, source, dataFile(io, data), true, batch);
+      const trained = loadTrainedSequences(args.checkpoint, folder, source, dataFile(io, data), true, batch, args.quantize);
       io.out(
         predictSequences(trained)
           .map((y) => JSON.stringify({ y }))
@@ -48,7 +49,7 @@ export function predictCommand(argv: readonly string[], io: Io): number {
       return 0;
     }
     const { sentences } = readData(data, io, false);
-    const tagger = loadTrainedTagger(args.checkpoint, folder, source, sentences, batch);
+    const tagger = loadTrainedTagger(args.checkpoint, folder, source, sentences, batch, args.quantize);
     const tags = predictTags(tagger.model, tagger.vocab, tagger.shape, sentences);
     const lines = sentences.map((s, i) =>
       args.json

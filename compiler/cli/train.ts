@@ -168,6 +168,8 @@ export interface CheckpointArgs {
   readonly cell: string | undefined;
   readonly batch: number;
   readonly json: boolean;
+  /** Score or predict with an int8 build of the model (rnnc compile --quantize int8). */
+  readonly quantize?: "int8";
 }
 
 /** Parses eval's and predict's flags; undefined after printing --help. `data` names the data file in messages. */
@@ -182,6 +184,7 @@ export function parseCheckpointArgs(
     cell: { type: "string" },
     batch: { type: "string" },
     json: { type: "boolean" },
+    quantize: { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
   const { values, positionals } = parse(argv, flags, usage);
@@ -195,7 +198,8 @@ export function parseCheckpointArgs(
   if (values.checkpoint === undefined) throw new UsageError(`--checkpoint DIR is required\n\n${usage}`);
   const [file, dataFile] = positionals as [string, string];
   const batch = parsePositive("batch", values.batch, 32);
-  return { file, checkpoint: values.checkpoint, data: dataFile, cell: values.cell, batch, json: values.json === true };
+  const quantize = values.quantize === undefined ? {} : { quantize: parseChoice<"int8">("quantize", values.quantize, ["int8"], "int8") };
+  return { file, checkpoint: values.checkpoint, data: dataFile, cell: values.cell, batch, json: values.json === true, ...quantize };
 }
 
 /** Training's own errors (data, checkpoints) are the user's to fix: exit 1 with the message. */

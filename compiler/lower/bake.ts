@@ -7,11 +7,23 @@
 // offsets (ABI 2), whatever capacity the host lays the module out at.
 
 import type { Abi, TensorEntry } from "../../runtime/abi.js";
-import { elementTypeOf, resolveShape } from "../../runtime/abi.js";
+import { elementTypeOf, resolveShape, type ElementType } from "../../runtime/abi.js";
+import { int8Bytes, quantizeRows } from "../../runtime/quantize.js";
 import { RnncParamsError } from "../../runtime/errors.js";
 import { convertFloats, matchParams, type ParamRecord } from "../../runtime/params.js";
 import { BakeError } from "../errors.js";
 import { WasmModule } from "./wasm.js";
+
+/** An int8 parameter's bytes and its row scales', from its f32 values. */
+function quantizedPieces(abi: Abi, entry: TensorEntry, offset: number, data: Uint8Array): { offset: number; data: Uint8Array }[] {
+  const [rows, cols] = entry.shape as [number, number];
+  const scalesEntry = abi.tensors.find((t) => t.role === "param_scale" && t.name === entry.name);
+  if (!scalesEntry || typeof scalesEntry.offset !== "number") throw new Error(`bake: int8 parameter ${entry.name} has no fixed param_scale region`);
+  const q = new Int8Array(int8Bytes(rows, cols));
+  const scales = new Float32Array(rows);
+  quantizeRows(new Float32Array(data.slice().buffer), rows, cols, q, scales);
+  return [{ offset, data: new Uint8Array(q.buffer) }, { offset: scalesEntry.offset, data: new Uint8Array(scales.buffer) }];
+}
 
 /** The module's sections in order: id, the bytes of the whole section, and a custom section's name. */
 function sections(binary: Uint8Array): { id: number; bytes: Uint8Array; name?: string; payload: Uint8Array }[] {
@@ -66,7 +78,8 @@ export function bakeParams(binary: Uint8Array, abi: Abi, records: readonly Param
   const slots = entries.map((e) => ({
     name: e.name,
     shape: resolveShape(e.shape, abi.capacity),
-    dtype: elementTypeOf(abi, e),
+    // An int8 parameter (quantize int8) is baked from the f32 values it stands for, quantised as the runtime's set does.
+    dtype: e.dtype === "i8" ? "f32" as const : elementTypeOf(abi, e) as ElementType,
   }));
   let matched: ParamRecord[];
   try {
@@ -78,7 +91,7 @@ export function bakeParams(binary: Uint8Array, abi: Abi, records: readonly Param
   }
   // One segment per run of adjacent regions.
   const pieces = entries
-    .map((entry, i) => {
+    .flatMap((entry, i) => {
       const record = matched[i]!;
       const want = slots[i]!.dtype;
       const data =
@@ -88,7 +101,8 @@ export function bakeParams(binary: Uint8Array, abi: Abi, records: readonly Param
       // A parameter's region never moves (ABI 2 gives it a number), so its bytes can be placed before the host chooses a capacity.
       if (typeof entry.offset !== "number")
         throw new Error(`bake: parameter ${entry.name} has a moving offset; parameters are fixed regions`);
-      return { offset: entry.offset, data };
+      if (entry.dtype === "i8") return quantizedPieces(abi, entry, entry.offset, data);
+      return [{ offset: entry.offset, data }];
     })
     .sort((a, b) => a.offset - b.offset);
   const segments: { offset: number; data: Uint8Array }[] = [];

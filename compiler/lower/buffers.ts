@@ -5,15 +5,17 @@
 // start is, as code: a constant, or the global the layout function set.
 
 import { segmentSteps, type OffsetForm, type ParamInit } from "../../runtime/abi.js";
+import { int8Bytes } from "../../runtime/quantize.js";
 import type { Shape } from "../ir/index.js";
 import { IRError, sizeOf } from "../ir/index.js";
 import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
 
 export type Role =
   | "param" | "grad" | "input" | "target" | "lengths" | "output" | "state_in" | "state_out"
-  | "grad_output" | "grad_state_out" | "optimizer" | "param_version" | "tape" | "scratch";
+  | "grad_output" | "grad_state_out" | "optimizer" | "param_version" | "param_scale" | "tape" | "scratch";
 
-export type BufferType = "f32" | "f64" | "i32";
+/** i8: a parameter matrix of the 8-bit build (quantized.ts). */
+export type BufferType = "f32" | "f64" | "i32" | "i8";
 
 export interface Buffer {
   readonly name: string;
@@ -51,11 +53,12 @@ export interface MovingPlace {
 }
 
 export function bytesOf(type: BufferType): number {
-  return type === "f64" ? 8 : 4;
+  return type === "f64" ? 8 : type === "i8" ? 1 : 4;
 }
 
-/** Elements of one step of one batch entry. */
+/** Elements of one step of one batch entry; an int8 matrix's, padded to its blocks (runtime/quantize.ts). */
 export function elementCount(buffer: Buffer): number {
+  if (buffer.type === "i8") return int8Bytes(buffer.shape[0]!, buffer.shape[1]!);
   return sizeOf(buffer.shape);
 }
 

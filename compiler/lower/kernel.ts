@@ -67,6 +67,11 @@ export type Kernel =
       readonly panels?: Buffer;
       readonly tiling: Tiling;
     } & Target)
+  /**
+   * y = W·x with W a parameter stored in int8 and `scales` its rows' f32 scales (quantized.ts); `packing`,
+   * the scratch each four batch entries are quantised into.
+   */
+  | ({ readonly kind: "qmatvec"; readonly w: Node; readonly x: Node; readonly scales: Buffer; readonly packing?: Buffer } & Target)
   /** dest = W, or Wᵀ if `transpose`, packed in column panels for the product kernel. */
   | {
       readonly kind: "pack";
@@ -170,6 +175,14 @@ export const kernelKinds: { readonly [K in KernelKind]: KernelKindInfo<K> } = {
     print: (k, show) =>
       `matvec ${k.transposed ? "transpose " : ""}${show(k.w)}${k.panels ? ` (packed ${k.panels.name})` : ""}, ${show(k.x)}`
       + (k.panels ? printTiles(k.tiling) : k.transposed ? "" : ` rows ${k.tiling.dotRows}`),
+  },
+  qmatvec: {
+    operands: (k) => read(k.w, k.x),
+    buffers: (k) => [k.scales],
+    reducesBatch: never,
+    // Four batch entries' vectors as i16, zero-padded to whole groups of 8: twice as many f32-sized elements as padded columns.
+    packing: (k) => 2 * Math.ceil(k.w.shape[1]! / 8) * 8,
+    print: (k, show) => `qmatvec int8 ${show(k.w)} (scales ${k.scales.name}), ${show(k.x)}`,
   },
   pack: {
     operands: (k) => read(k.x),

@@ -11,6 +11,7 @@ import { emitIdRows } from "./sparse.js";
 import { callMath } from "./math.js";
 import type { Lanes } from "./lanes.js";
 import { ProductKernels } from "./products.js";
+import { emitQuantizedProduct } from "./quantized.js";
 import type { Kernel, KernelKind, KernelOf } from "./kernel.js";
 import { KernelSite } from "./site.js";
 import { binaryen, type Expr } from "./wasm.js";
@@ -34,6 +35,7 @@ export class KernelEmitter extends KernelSite {
         ? this.products.matvecTransposedEach(k.w, k.x, k.dest, k.accumulate)
         : this.products.matvec(k.w, k.x, k.tiling, k.dest, k.accumulate);
     },
+    qmatvec: (k) => emitQuantizedProduct(this, k),
     pack: (k) => this.products.pack(k.x, k.transpose, k.tiling, k.dest),
     outer: (k) => this.products.outer(k.a, k.b, k.batchsum, k.packing, k.tiling, k.dest, k.accumulate),
     transpose: (k) => this.products.transpose(k.x, k.dest),

@@ -85,11 +85,13 @@ export class MemoryLayout {
   /** Each parameter's gradient buffer. */
   readonly grads = new Map<Buffer, Buffer>();
   readonly train: TrainBuffers | undefined;
+  /** Each int8 parameter's row scales (quantized.ts), placed right after it. */
+  readonly scales = new Map<Buffer, Buffer>();
   private readonly readers: Map<string, number>;
 
   constructor(
     readonly program: Program, dtype: BufferType, optimizer: Optimizer | undefined, readonly inference: boolean,
-    readonly checkpoint = false,
+    readonly checkpoint = false, quantized: ReadonlySet<string> = new Set(),
   ) {
     const t = (this.t = new BufferTable(dtype));
     const differentiable = !inference;
@@ -97,7 +99,18 @@ export class MemoryLayout {
     const scans = program.stages.filter((s): s is ScanStage => s.kind === "scan");
     const seq = { perStep: true, batched: true };
     const row = { batched: true };
-    for (const s of scans) for (const p of s.scan.params) t.add(s.prefix + p.name, "param", p.shape, { init: p.init });
+    for (const s of scans) {
+      for (const p of s.scan.params) {
+        const name = s.prefix + p.name;
+        if (!quantized.has(name)) {
+          t.add(name, "param", p.shape, { init: p.init });
+          continue;
+        }
+        // The scales follow the int8 rows: the product's last 8-byte read of a row may pass its end (quantized.ts).
+        const param = t.add(name, "param", p.shape, { init: p.init, type: "i8" });
+        this.scales.set(param, t.add(name, "param_scale", [p.shape[0]!], { type: "f32" }));
+      }
+    }
     if (differentiable) for (const s of scans) for (const p of s.scan.params) this.grads.set(t.get("param", s.prefix + p.name), t.add(s.prefix + p.name, "grad", p.shape));
     this.train = optimizer && trainBuffers([...this.grads.keys()], optimizer, (name, shape, type) => t.add(name, "optimizer", shape, type ? { type } : {}));
     const sequences = program.sequences;
@@ -206,6 +219,7 @@ export class MemoryLayout {
       forward: schedule({
         fn: forward, title: `${title}forward`, varBuffer: varBuffer("forward"), sinkOf: sinkOf("forward"), dtype,
         lastingPanels: (p, transpose) => lasting.of("forward", p, transpose), tiling,
+        ...(this.scales.size > 0 ? { scalesOf: (p: Buffer) => this.scales.get(p) } : {}),
       }),
       backward: this.inference ? undefined : scheduleBackward(lasting),
     };

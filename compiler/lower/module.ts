@@ -24,6 +24,8 @@ import { emitTrainStep, type Optimizer } from "./train.js";
 import { binaryen, noInlinePrefix, WasmModule, type Expr, type FunctionBuilder } from "./wasm.js";
 import { MemoryLayout, type Checkpointing, type ScanSchedules } from "./memory-layout.js";
 import { CheckpointCode } from "./checkpoint.js";
+import { checkQuantize, quantizedParams, type Quantize } from "./quantized.js";
+import { INT8_BLOCKS } from "../../runtime/quantize.js";
 import type { StepContext } from "./site.js";
 
 export interface LowerOptions {
@@ -42,6 +44,8 @@ export interface LowerOptions {
   readonly relaxedSimd?: boolean;
   /** Gradient checkpointing (checkpoint.ts): a tape of one segment of ⌈√steps⌉ steps, recomputed in backward. */
   readonly checkpoint?: boolean;
+  /** "int8": parameter matrices stored and multiplied in 8 bits (quantized.ts); an f32 SIMD inference build only. */
+  readonly quantize?: Quantize | undefined;
 }
 
 export interface Lowered {
@@ -57,7 +61,9 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
   const { dtype, capacity } = options;
   if (options.inference && options.train) throw new BuildError("an inference build has no backward pass to train with: leave out the optimizer or the inference option");
   if (options.inference && options.checkpoint) throw new BuildError("an inference build keeps no tape to checkpoint: leave out the checkpoint or the inference option");
-  const layout = new MemoryLayout(program, dtype, options.train, options.inference, options.checkpoint ?? false);
+  checkQuantize(options);
+  const quantized = options.quantize ? quantizedParams(program) : new Set<string>();
+  const layout = new MemoryLayout(program, dtype, options.train, options.inference, options.checkpoint ?? false, quantized);
   const scheduled = new Map<Stage, ScanSchedules>();
   const tiling = defaultTiling;
   const lasting = new LastingPanels(tiling);
@@ -85,6 +91,7 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
     dtype,
     simd: options.simd,
     ...(options.simd && options.relaxedSimd ? { relaxedSimd: true } : {}),
+    ...(options.quantize ? { quantize: options.quantize } : {}),
     dims: options.dims,
     capacity: { batch: capacity.batch, steps: capacity.steps },
     memory: plan.memory,
@@ -136,6 +143,7 @@ function abiEntry(dtype: string) {
     ...(b.type !== dtype ? { dtype: b.type } : {}),
     ...(b.idsBelow !== undefined ? { idsBelow: b.idsBelow } : {}),
     ...(b.init !== undefined ? { init: b.init } : {}),
+    ...(b.type === "i8" ? { blocks: INT8_BLOCKS } : {}),
   });
 }
 

@@ -18,6 +18,8 @@ export interface OpKernelContext {
   /** The packed copy of W (or Wᵀ) that a product reads, made once per matrix and form. */
   readonly panelsOf: (w: Node, transpose: boolean) => Buffer;
   readonly tiling: Tiling;
+  /** The row scales of a parameter matrix stored in int8 (quantized.ts), or nothing for an f32 matrix. */
+  readonly scalesOf?: (w: Node) => Buffer | undefined;
 }
 
 interface OpKernel {
@@ -62,6 +64,8 @@ export const opKernels = {
     fuses: never,
     kernel: (node, to, ctx) => {
       const [a, x] = node.inputs as [Node, Node];
+      const scales = ctx.scalesOf?.(a);
+      if (scales) return { kind: "qmatvec", w: a, x, scales, ...to };
       const transposed = a.op === "transpose" && ctx.fused(a);
       const w = transposed ? a.inputs[0]! : a;
       // A matrix shared by a batch of vectors: the product kernel reads B = Wᵀ (for W·x) or W (for Wᵀ·x) packed.

@@ -26,10 +26,12 @@ export interface ScheduleInput<O extends Output> {
   readonly lastingPanels?: (param: Buffer, transpose: boolean) => Buffer | undefined;
   /** How products are cut into loops; defaultTiling when omitted. */
   readonly tiling?: Tiling;
+  /** The row scales of a parameter stored in int8 (quantized.ts); none in an f32 build. */
+  readonly scalesOf?: (param: Buffer) => Buffer | undefined;
 }
 
 export function schedule<O extends Output>(input: ScheduleInput<O>): Schedule {
-  const { fn, title, varBuffer, sinkOf, dtype, lastingPanels, tiling = defaultTiling } = input;
+  const { fn, title, varBuffer, sinkOf, dtype, lastingPanels, tiling = defaultTiling, scalesOf } = input;
   const roots = fn.outputs.map((o) => o.node);
   const order = topoOrder(roots);
   const users = new Map<Node, Node[]>();
@@ -68,7 +70,8 @@ export function schedule<O extends Output>(input: ScheduleInput<O>): Schedule {
     return home;
   };
 
-  const ctx: OpKernelContext = { title, fused, panelsOf, tiling };
+  const quantized = scalesOf && ((w: Node) => (w.op === "var" ? scalesOf(located.get(w)!) : undefined));
+  const ctx: OpKernelContext = { title, fused, panelsOf, tiling, ...(quantized ? { scalesOf: quantized } : {}) };
   const compute = (node: Node, dest: Buffer, accumulate: boolean): Kernel => {
     const to: Target = { dest, accumulate };
     return opKernels[node.op].kernel(node, to, ctx);

@@ -3,6 +3,7 @@
 // the model file, a JSONL file. Out: the module with the best parameters; the dev loss and
 // accuracy, or each sequence's outputs (vectors, or the class ids they pick).
 
+import type { Quantize } from "../../../compiler/api.js";
 import type { RnncModel } from "../../../runtime/index.js";
 import { argmax } from "../argmax.js";
 import { blobOf, checkFingerprint, loadBlob, readCheckpoint, type Checkpoint } from "../checkpoint.js";
@@ -37,6 +38,7 @@ export function loadTrainedSequences(
   file: DataFile,
   inputsOnly: boolean,
   batch = 32,
+  quantize?: Quantize,
 ): TrainedSequenceModel {
   const checkpoint = readCheckpoint(dir, io);
   if (checkpoint.task !== "sequences")
@@ -58,7 +60,7 @@ export function loadTrainedSequences(
   }
   const steps = data.sequences.reduce((n, s) => Math.max(n, s.steps), 1);
   const capacity = { batch: Math.max(1, Math.min(batch, data.sequences.length)), steps };
-  const model = compileModel(named, shape.name, dims, capacity, checkpoint.loss, undefined);
+  const model = compileModel(named, shape.name, dims, capacity, checkpoint.loss, undefined, quantize);
   const features = model.shapeOf(shape.input.name, "input").at(-1);
   if (features !== data.features) {
     throw new TrainingError(

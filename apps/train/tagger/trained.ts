@@ -2,6 +2,7 @@
 // model file, the sentences to tag (they set the capacity). Out: the module with the best
 // parameters and the run's vocabularies; a checkpoint of another model is refused.
 
+import type { Quantize } from "../../../compiler/api.js";
 import type { RnncModel } from "../../../runtime/index.js";
 import { blobOf, checkFingerprint, loadBlob, readCheckpoint, type Checkpoint } from "../checkpoint.js";
 import { TrainingError } from "../errors.js";
@@ -26,6 +27,7 @@ export function loadTrainedTagger(
   source: ModelSource,
   sentences: readonly Sentence[],
   batch = 32,
+  quantize?: Quantize,
 ): TrainedTagger {
   const checkpoint = readCheckpoint(dir, io);
   if (checkpoint.task !== "tagger" || !checkpoint.vocab) {
@@ -41,7 +43,7 @@ export function loadTrainedTagger(
   const model = { file: named.file, name: shape.name, dims };
   checkFingerprint(checkpoint, dir, fingerprint(named.text, shape.name, dims), model);
   const capacity = { batch: Math.max(1, Math.min(batch, sentences.length)), steps: longest(sentences) };
-  const compiled = compileModel(named, shape.name, dims, capacity, "softmax-ce", undefined);
+  const compiled = compileModel(named, shape.name, dims, capacity, "softmax-ce", undefined, quantize);
   const file = checkpoint.files.best ?? checkpoint.files.params;
   loadBlob(dir, io, blobOf(checkpoint, file), (bytes) => compiled.loadParams(bytes));
   return { model: compiled, vocab, shape, checkpoint, params: checkpoint.files.best ? "best" : "last" };

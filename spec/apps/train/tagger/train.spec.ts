@@ -202,6 +202,18 @@ describe("rnnc eval and predict", () => {
     );
   });
 
+  it("eval --quantize int8 scores an int8 build of the same checkpoint, within a few tokens of f32", () => {
+    const score = (...extra: string[]) => {
+      const run = rnnc("eval", models, "--checkpoint", path("a"), path("test.jsonl"), "--json", ...extra);
+      expect(run.code, run.err).toBe(0);
+      return JSON.parse(run.out) as { tokens: number; accuracy: number };
+    };
+    const [f32, int8] = [score(), score("--quantize", "int8")];
+    expect(int8.tokens).toBe(f32.tokens);
+    expect(Math.abs(int8.accuracy - f32.accuracy)).toBeLessThanOrEqual(3 / f32.tokens + 0.01);
+    expect(rnnc("eval", models, "--checkpoint", path("a"), path("test.jsonl"), "--quantize", "int4").code).toBe(2);
+  });
+
   it("predict tags a text file, one sentence a line, and JSONL with --json", () => {
     writeFileSync(path("q.txt"), "i want to leave boston on monday\n\nflights from denver to zurich\n");
     const run = rnnc("predict", models, "--checkpoint", path("a"), path("q.txt"));
