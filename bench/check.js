@@ -9,6 +9,8 @@
 // The first call of each runner is also its first warm-up call.
 
 export const tolerance = { forward: 1e-4, train: 1e-3 };
+/** The 8-bit build's outputs against the f32 build's: its quantisation error (6.9e-3 on b and 8.4e-3 on c in one run). */
+export const int8Tolerance = 2e-2;
 export const checkLearningRate = 1e-2;
 
 function maxAbsDiff(a, b) {
@@ -79,9 +81,10 @@ export async function checkRunners(work, runners, initialParams) {
       continue;
     }
     const { error, worstTensor } = work === "forward" ? { error: maxAbsDiff(reference, value), worstTensor: "h" } : gradientError(reference, value);
-    const ok = error <= tolerance[work]; // false for NaN
+    const limit = runner.tolerance ?? tolerance[work];
+    const ok = error <= limit; // false for NaN
     const what = work === "forward" ? "max |Δh|" : `max |Δgrad| / max |grad| (worst: ${worstTensor})`;
-    results.push({ runner, ok, error, firstCallMs, ...(ok ? {} : { note: `disagrees with rnnc: ${what} = ${error.toExponential(2)} > ${tolerance[work]}` }) });
+    results.push({ runner, ok, error, firstCallMs, ...(ok ? {} : { note: `disagrees with rnnc: ${what} = ${error.toExponential(2)} > ${limit}` }) });
   }
   return results;
 }

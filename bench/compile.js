@@ -20,6 +20,8 @@ export function compileShape({ cell, I, H, B, T }) {
   };
   return {
     inference: timed({ loss: "none", inference: true }),
+    // The 8-bit build (docs/quantization.md): int8 weight rows with f32 row scales.
+    int8: timed({ loss: "none", inference: true, quantize: "int8" }),
     training: timed({ loss: "mse", train: { kind: "sgd", momentum: 0 } }),
     // The same two with --relaxed-simd, timed only where the engine runs relaxed SIMD.
     relaxed: relaxedSimdRuns ? {

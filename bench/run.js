@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { checkLearningRate, checkRunners, tolerance } from "./check.js";
+import { checkLearningRate, checkRunners, int8Tolerance, tolerance } from "./check.js";
 import { compileShape, relaxedSimdRuns } from "./compile.js";
 import { cliCompileTime, moduleFootprint, peakRss } from "./footprint.js";
 import { measure, profiles, warmUp } from "./harness.js";
@@ -82,6 +82,8 @@ async function loadPeers() {
   const factories = {
     forward: [
       ["rnnc", (shape, data, modules) => rnncForward(shape, data, modules.inference.binary)],
+      // Checked against the f32 build within int8Tolerance, not f32's: its error is the quantisation's.
+      ["rnnc int8", (shape, data, modules) => rnncForward(shape, data, modules.int8.binary, { tolerance: int8Tolerance })],
       ...(relaxedSimdRuns ? [["rnnc relaxed-SIMD", (shape, data, modules) => rnncForward(shape, data, modules.relaxed.inference.binary)]] : []),
       ...(onnx.note ? [] : [["onnxruntime-web", (shape, data) => onnxForward(onnx, shape, data)]]),
       ...pytorch((shape, data) => pytorchForward(torch, shape, data)),

@@ -10,6 +10,8 @@ const pytorchAllowed = { a: 0.8, b: 0.8, c: 1.0, d: 0.8 };
 const tfjsTraining = 20;
 /** Data-parallel training (on this 2-core machine): 2 workers at least this many times one instance's throughput. */
 const workersTraining = { b: 1.7, c: 1.7, d: 1.7 };
+/** The 8-bit build's forward pass: at least this many times faster than the f32 build's. */
+const int8Forward = { b: 1.7, c: 1.7 };
 
 const fmt = (x) => `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}x`;
 
@@ -29,6 +31,12 @@ export function targetRows(results, implementation = "rnnc") {
       const target = `≥ ${onnxForward[shape]}x faster than onnxruntime-web`;
       const speedup = timed(onnx) && onnx.medianMs / fwd.medianMs;
       rows.push([shape, "forward", target, ...standing(speedup, fmt, (x) => x >= onnxForward[shape], onnx)]);
+      const int8 = find(shape, "forward", `${implementation} int8`);
+      if (int8Forward[shape] !== undefined && int8 !== undefined) {
+        const faster = timed(int8) && fwd.medianMs / int8.medianMs;
+        const int8Target = `int8 ≥ ${int8Forward[shape]}x faster than f32`;
+        rows.push([shape, "forward", int8Target, ...standing(faster, fmt, (x) => x >= int8Forward[shape], int8)]);
+      }
     }
     if (!timed(train)) continue;
     const tfjs = find(shape, "train", "tfjs-wasm");

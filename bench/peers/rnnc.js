@@ -34,9 +34,11 @@ async function loaded(binary, shape, data) {
   return { model, size, load };
 }
 
-export async function rnncForward(shape, data, binary) {
+/** `extra` adds fields to the runner (a tolerance of its own for the check). */
+export async function rnncForward(shape, data, binary, extra = {}) {
   const { model, size } = await loaded(binary, shape, data);
   return {
+    ...extra,
     name: "rnnc",
     sync: true,
     run: () => model.forward(size.batch, size.steps),
