@@ -31,7 +31,8 @@ const layersHint = 'layers: [lstm, layer(gru, { H: "H2" }), bidirectional(lstm, 
  * Codes are stable: tools and tests match on them, so a retired code is
  * never reused (see retiredCodes). RNNC100 remains for syntax the DSL does
  * not have, named by kind; RNNC102's second argument is the shape rule's own
- * explanation (compiler/ir/shape.ts); RNNC110's is TypeScript's parser message.
+ * explanation (compiler/ir/shape.ts), RNNC227's third the size parser's
+ * (compiler/ir/size.ts); RNNC110's is TypeScript's parser message.
  * Each message is one string literal, so that DiagnosticArgs can count its
  * placeholders; new codes go at the end, in their group or a new one.
  */
@@ -212,6 +213,11 @@ export const diagnosticMessages = {
   RNNC226: {
     message: "'{0}' is defined twice at the top level (as {1} and as {2})",
     hint: "a helper needs a name of its own, distinct from the imports, cells and models",
+  },
+  // Sizes, slices and concatenation.
+  RNNC227: {
+    message: "a dimension of '{0}' is not a size, got {1}: {2}",
+    hint: 'a size is a dimension name, a positive integer, or a sum of their multiples: "H", 3, "4*H", "H+I"',
   },
 } as const satisfies Record<`RNNC${number}`, { message: string; hint?: string }>;
 

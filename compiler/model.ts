@@ -7,6 +7,7 @@
 import { DiagnosticError, diagnostic, wholeFile, type Diagnostic, type SourceSpan } from "./diagnostics.js";
 import { instantiateCell, parseCells, type CellIR, type CellSyntax, type ModelSyntax } from "./frontend/index.js";
 import { Graph } from "./ir/index.js";
+import { isDimName } from "./ir/size.js";
 import type { Activation, ModelInput } from "./time/index.js";
 import { nameRecord, own } from "./names.js";
 
@@ -121,7 +122,7 @@ export function buildModel(
   let features = inputSize;
   const layers: BuiltLayer[] = model.layers.map((layer) => {
     const syntax = resolveCell(layer);
-    const input = syntax.inputs.length === 1 && syntax.inputs[0]!.shape.length === 1 && typeof syntax.inputs[0]!.shape[0] === "string" ? syntax.inputs[0]! : undefined;
+    const input = syntax.inputs.length === 1 && syntax.inputs[0]!.shape.length === 1 && isDimName(syntax.inputs[0]!.shape[0]!) ? syntax.inputs[0]! : undefined;
     if (!input) {
       throw new DiagnosticError([diagnostic("RNNC183", [syntax.name], layer.at)]);
     }

@@ -2,7 +2,10 @@
 // rnnc compiler never runs a cell file; it reads it. To TypeScript every
 // tensor is a `number`, so `W * x + b` type-checks; rnnc checks the shapes.
 
-/** A dimension: a name bound when compiling (`--dims H=128`) or a fixed size. */
+/**
+ * A dimension: a name bound when compiling (`--dims H=128`), a fixed size, or
+ * a sum of their positive multiples in a string (`"4*H"`, `"H+I"`).
+ */
 export type Dim = string | number;
 
 /**

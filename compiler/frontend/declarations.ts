@@ -10,6 +10,7 @@ import { describeSyntax } from "./describe.js";
 import type { DeclInfo } from "./expr.js";
 import { parseInit, isShapeWithInit } from "./inits.js";
 import { sizeValue } from "./literals.js";
+import { dimNamesOf, parseSize } from "../ir/size.js";
 import type { Reporter } from "./report.js";
 import type { CellSyntax, DeclRole, TensorDecl } from "./syntax.js";
 
@@ -140,10 +141,16 @@ function parseShape(
   }
   const shape: (string | number)[] = [];
   for (const dim of dims) {
-    if (isString(dim) && identifier.test(dim.getLiteralText())) {
-      const text = dim.getLiteralText();
-      if (!dimSites.some((s) => s.dim === text)) dimSites.push({ dim: text, at: reporter.spanOf(dim) });
-      shape.push(text);
+    if (isString(dim)) {
+      const parsed = parseSize(dim.getLiteralText());
+      if ("problem" in parsed) {
+        reporter.error("RNNC227", [name, dim.getText(), parsed.problem], dim);
+        return undefined;
+      }
+      for (const text of dimNamesOf(parsed.size)) {
+        if (!dimSites.some((s) => s.dim === text)) dimSites.push({ dim: text, at: reporter.spanOf(dim) });
+      }
+      shape.push(parsed.size);
     } else if (TsNode.isNumericLiteral(dim) && sizeValue(dim) !== undefined) {
       shape.push(sizeValue(dim)!);
     } else {

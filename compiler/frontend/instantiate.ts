@@ -7,6 +7,7 @@ import { DiagnosticError, diagnostic, type Diagnostic } from "../diagnostics.js"
 import type { CellSyntax, Expr, TensorDecl } from "./syntax.js";
 import type { ParamInit } from "../../runtime/abi.js";
 import { nameRecord, own } from "../names.js";
+import { evaluateSize } from "../ir/size.js";
 
 export interface CellIR {
   name: string;
@@ -26,7 +27,7 @@ export interface CellIR {
 
 export function instantiateCell(cell: CellSyntax, dims: Record<string, number>, graph: Graph): CellIR {
   const bound = bindDims(cell, dims);
-  const concrete = (shape: Shape<Dim>): number[] => shape.map((d) => (typeof d === "number" ? d : bound[d]!));
+  const concrete = (shape: Shape<Dim>): number[] => shape.map((d) => evaluateSize(d, bound));
   const vars = (decls: TensorDecl[], role: Role, batched: boolean) =>
     decls.map((d) => graph.variable(d.name, role, concrete(d.shape), batched));
   const inputs = vars(cell.inputs, "input", true);
