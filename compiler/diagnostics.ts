@@ -219,6 +219,15 @@ export const diagnosticMessages = {
     message: "a dimension of '{0}' is not a size, got {1}: {2}",
     hint: 'a size is a dimension name, a positive integer, or a sum of their multiples: "H", 3, "4*H", "H+I"',
   },
+  RNNC228: {
+    message: "{0} takes sizes after the tensor: a whole number or a size string, got {1}",
+    hint: 'a size is a whole number or a string like "H" or "2*H"; only a start may be 0: slice(z, 0, "H")',
+  },
+  RNNC229: { message: "{0} returns several tensors, not one" },
+  RNNC230: {
+    message: "the pattern names {0} tensors, but the call returns {1}",
+    hint: "one name per part; a hole skips one: const [, f] = split(…)",
+  },
 } as const satisfies Record<`RNNC${number}`, { message: string; hint?: string }>;
 
 /**

@@ -228,3 +228,21 @@ export declare function logSigmoid(x: Tensor): Tensor;
  * it NaN, as in Math.max.
  */
 export declare function maxOf(v: Tensor): Tensor;
+
+/**
+ * The parts' rows one after another: vectors `[A]`, `[B]` → `[A+B]`; matrices
+ * `[A, N]`, `[B, N]` → `[A+B, N]`. `concat(x, h)` is `[x; h]`.
+ */
+export declare function concat(...parts: Tensor[]): Tensor;
+
+/**
+ * Rows `start` … `start + length − 1` of v (elements of a vector, rows of a
+ * matrix); sizes are whole numbers or size strings: `slice(z, "H", "H")`.
+ */
+export declare function slice(v: Tensor, start: Dim, length: Dim): Tensor;
+
+/**
+ * v cut into consecutive parts of these sizes, which must add up to its rows:
+ * `const [i, f, g, o] = split(z, "H", "H", "H", "H")`.
+ */
+export declare function split<S extends Dim[]>(v: Tensor, ...sizes: S): { [K in keyof S]: Tensor };

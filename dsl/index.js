@@ -62,3 +62,6 @@ export const silu = intrinsic("silu");
 export const gelu = intrinsic("gelu");
 export const logSigmoid = intrinsic("logSigmoid");
 export const maxOf = intrinsic("maxOf");
+export const concat = intrinsic("concat");
+export const slice = intrinsic("slice");
+export const split = intrinsic("split");

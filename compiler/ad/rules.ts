@@ -4,7 +4,7 @@
 // have the node's shape: summing away broadcast dimensions (scalars, batch)
 // and accumulation happen once, in the sweep, never here.
 
-import type { Graph, Node, Op } from "../ir/index.js";
+import { sliceArg, type Graph, type Node, type Op } from "../ir/index.js";
 
 export type VjpRule = (node: Node, g: Node, b: Graph) => readonly (Node | null)[];
 
@@ -46,6 +46,21 @@ export const vjpRules = {
     return [b.apply("select", [takeA, g, zero(b)]), b.apply("select", [takeA, zero(b), g])];
   },
   onehot: () => [null, null],
+  // Each operand's cotangent is its rows of g; a slice's is g placed among zero rows.
+  concat: (y, g, b) => {
+    let start = 0;
+    return y.inputs.map((part) => {
+      const rows = part.shape[0]!;
+      start += rows;
+      return b.slice(g, start - rows, rows);
+    });
+  },
+  slice: (y, g, b) => {
+    const x = y.inputs[0]!;
+    const { start, rows } = sliceArg(y);
+    const zeros = (n: number) => (n === 0 ? [] : [b.constant(0, [n, ...x.shape.slice(1)])]);
+    return [b.apply("concat", [...zeros(start), g, ...zeros(x.shape[0]! - start - rows)])];
+  },
   logsumexp: (y, g, b) => [b.apply("mul", [g, b.apply("exp", [b.apply("sub", [y.inputs[0]!, y])])])],
   select: (y, g, b) => [null, b.apply("select", [y.inputs[0]!, g, zero(b)]), b.apply("select", [y.inputs[0]!, zero(b), g])],
   matvec: (y, g, b) => [b.apply("outer", [g, y.inputs[1]!]), b.apply("matvec", [b.apply("transpose", [y.inputs[0]!]), g])],

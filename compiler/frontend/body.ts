@@ -5,15 +5,48 @@
 // its value), or diagnostics for every statement a body may not hold.
 
 import { Node as TsNode, VariableDeclarationKind } from "./ts-morph.js";
-import type { Block, Statement } from "ts-morph";
-import { bodyWords, isAssignment, lowerExpr, type Scope } from "./expr.js";
+import type { ArrayBindingPattern, Block, Identifier, Statement } from "ts-morph";
+import { bodyWords, isAssignment, lowerExpr, lowerParts, type Scope } from "./expr.js";
 import { describeSyntax, hintForSyntax } from "./describe.js";
 
 /** Every name the statements declare with const (or let, or var), to tell "declared later" from "unknown". */
 export function constNames(statements: Statement[]): string[] {
-  return statements.flatMap((s) =>
-    TsNode.isVariableStatement(s) ? s.getDeclarations().map((d) => d.getName()) : [],
-  );
+  return statements.flatMap((s) => (TsNode.isVariableStatement(s) ? s.getDeclarations().flatMap((d) => namesOf(d.getNameNode())) : []));
+}
+
+function namesOf(pattern: TsNode): string[] {
+  if (TsNode.isIdentifier(pattern)) return [pattern.getText()];
+  if (!TsNode.isArrayBindingPattern(pattern)) return [];
+  return pattern.getElements().flatMap((e) => (TsNode.isBindingElement(e) ? namesOf(e.getNameNode()) : []));
+}
+
+/** `const [i, f, g, o] = split(z, …)`: one name per part, a hole for a part not needed. */
+function bindParts(pattern: ArrayBindingPattern, init: TsNode, scope: Scope): void {
+  const r = scope.reporter;
+  const names: (Identifier | undefined)[] = [];
+  let bad = false;
+  for (const element of pattern.getElements()) {
+    if (TsNode.isOmittedExpression(element)) {
+      names.push(undefined);
+      continue;
+    }
+    const name = element.getNameNode();
+    if (!TsNode.isIdentifier(name) || element.getDotDotDotToken() || element.hasInitializer()) {
+      r.error("RNNC158", [bodyWords(scope).kind], element, "name each part, or leave a hole: const [i, , g] = split(…)");
+      bad = true;
+    } else if (scope.values.has(name.getText()) || names.some((n) => n?.getText() === name.getText())) {
+      r.error("RNNC159", [name.getText(), bodyWords(scope).kind], name);
+      bad = true;
+    } else names.push(name);
+  }
+  const parts = lowerParts(init, scope);
+  if (parts && !bad && parts.length !== names.length) {
+    r.error("RNNC230", [names.length, parts.length], pattern);
+  }
+  const fits = parts !== undefined && !bad && parts.length === names.length;
+  names.forEach((name, i) => {
+    if (name && !scope.values.has(name.getText())) scope.values.set(name.getText(), fits ? parts![i] : undefined);
+  });
 }
 
 /**
@@ -57,6 +90,10 @@ function lowerStatement(statement: Statement, scope: Scope): void {
     for (const declaration of statement.getDeclarations()) {
       const nameNode = declaration.getNameNode();
       const init = declaration.getInitializer();
+      if (TsNode.isArrayBindingPattern(nameNode) && init !== undefined) {
+        bindParts(nameNode, init, scope);
+        continue;
+      }
       if (!TsNode.isIdentifier(nameNode)) {
         r.error("RNNC158", [bodyWords(scope).kind], nameNode);
         continue;

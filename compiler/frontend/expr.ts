@@ -5,7 +5,8 @@
 
 import { Node as TsNode, SyntaxKind } from "./ts-morph.js";
 import type { CallExpression, BinaryExpression, Identifier } from "ts-morph";
-import { inferShape, scalarSemantics, ShapeError, formatShape, type Dim, type Op, type Shape } from "../ir/index.js";
+import { inferShape, scalarSemantics, ShapeError, formatShape, type Dim, type Op, type Shape, type SliceArg } from "../ir/index.js";
+import { parseSize } from "../ir/size.js";
 import type { SourceSpan } from "../diagnostics.js";
 import { intrinsicNames, intrinsics, isIntrinsic, type Intrinsic, type OpBuilder } from "./intrinsics.js";
 import type { Reporter } from "./report.js";
@@ -114,25 +115,35 @@ function literalOf(value: number | undefined, at: SourceSpan): Expr | undefined 
   return value === undefined ? undefined : literal(value, at);
 }
 
-/** Checks ops at one source range, labelled `what` in messages; `args` are the call's arguments, where it is one. */
-function builder(scope: Scope, at: SourceSpan, what: string, args: readonly { expr: Expr; at: SourceSpan }[] = []): OpBuilder {
-  return {
-    apply(op, args) {
+/**
+ * Checks ops at one source range, labelled `what` in messages; `args` are the call's tensor arguments, where it
+ * is one, and `sizes` its size arguments.
+ */
+function builder(
+  scope: Scope, at: SourceSpan, what: string, args: readonly { expr: Expr; at: SourceSpan }[] = [], sizes: readonly Dim[] = [],
+): OpBuilder {
+  const mismatch = (message: string) => {
+    scope.reporter.error("RNNC102", [what, message], at);
+    return undefined;
+  };
+  const apply = (op: Op, args: readonly (Expr | undefined)[], slice?: SliceArg<Dim>): Expr | undefined => {
       if (args.some((a) => a === undefined)) return undefined;
       const operands = args as Expr[];
-      const shape = inferShape(op, operands.map((a) => a.shape));
-      if (shape instanceof ShapeError) {
-        scope.reporter.error("RNNC102", [what, shape.message], at);
-        return undefined;
-      }
+      const shape = inferShape(op, operands.map((a) => a.shape), slice);
+      if (shape instanceof ShapeError) return mismatch(shape.message);
       const depth = 1 + Math.max(0, ...operands.map((a) => (a.kind === "apply" ? a.depth : 0)));
       if (depth > maxNesting) {
         // Consts built on consts nest without brackets; everything after the frontend recurses on this depth.
         scope.reporter.error("RNNC118", [maxNesting], at, "a chain of consts this long is better written as fewer, wider steps");
         return undefined;
       }
-      return { kind: "apply", op, args: operands, shape, at, depth };
-    },
+      return { kind: "apply", op, args: operands, shape, at, depth, ...(slice ? { slice } : {}) };
+  };
+  return {
+    apply: (op, args) => apply(op, args),
+    slice: (x, start, rows) => apply("slice", [x], { start, rows }),
+    sizes,
+    mismatch,
     literal: (value, shape) => literal(value, at, shape),
     inverseSize: (x) => ({ kind: "inverseSize", of: x.shape, shape: [], at }),
     constantArgument(index) {
@@ -220,46 +231,108 @@ function lowerBinary(node: BinaryExpression, scope: Scope): Expr | undefined {
 }
 
 function lowerCall(node: CallExpression, scope: Scope): Expr | undefined {
+  const call = resolveCall(node, scope);
+  if (call.kind === "value") return call.value;
+  if (call.intrinsic.lower) return call.intrinsic.lower(call.b, call.args);
+  const hint = `destructure them: const [a, b] = ${call.name}(…)`;
+  scope.reporter.error("RNNC229", [call.name], node, hint);
+  return undefined;
+}
+
+/**
+ * The tensors of a call that returns several (split), for `const [a, b] = …`; undefined after reporting,
+ * RNNC158 for anything else.
+ */
+export function lowerParts(node: TsNode, scope: Scope): Expr[] | undefined {
+  while (TsNode.isParenthesizedExpression(node)) node = node.getExpression();
+  const hint = 'only split(…) returns several tensors: const [a, b] = split(v, "H", "H")';
+  if (!TsNode.isCallExpression(node)) {
+    scope.reporter.error("RNNC158", [bodyWords(scope).kind], node, hint);
+    return undefined;
+  }
+  const call = resolveCall(node, scope);
+  if (call.kind === "value") {
+    if (call.value !== undefined) scope.reporter.error("RNNC158", [bodyWords(scope).kind], node, hint);
+    return undefined;
+  }
+  if (call.intrinsic.parts) return call.intrinsic.parts(call.b, call.args);
+  scope.reporter.error("RNNC158", [bodyWords(scope).kind], node, hint);
+  return undefined;
+}
+
+type ResolvedCall =
+  | { kind: "value"; value: Expr | undefined }
+  | { kind: "intrinsic"; name: string; intrinsic: Intrinsic; b: OpBuilder; args: Expr[] };
+
+const reported: ResolvedCall = { kind: "value", value: undefined };
+
+/** A helper's value or a reported mistake, or the intrinsic called with its checked arguments. */
+function resolveCall(node: CallExpression, scope: Scope): ResolvedCall {
   const r = scope.reporter;
   const callee = node.getExpression();
-  const args = node.getArguments().map((arg) => {
+  const name = TsNode.isIdentifier(callee) ? callee.getText() : "";
+  const imported = scope.imports.get(name);
+  const intrinsic: Intrinsic | undefined =
+    imported !== undefined && isIntrinsic(imported) && !scope.values.has(name) && !scope.helpers.has(name) ? intrinsics[imported] : undefined;
+  const sizesFrom = intrinsic?.sizesFrom ?? Infinity;
+  const syntax = node.getArguments();
+  const args = syntax.map((arg, i) => {
     if (TsNode.isSpreadElement(arg)) {
       r.error("RNNC100", [describeSyntax(arg)], arg);
       return undefined;
     }
-    return lowerExpr(arg, scope);
+    return i >= sizesFrom ? undefined : lowerExpr(arg, scope);
   });
   if (!TsNode.isIdentifier(callee)) {
     const property = TsNode.isPropertyAccessExpression(callee) ? callee.getName() : "";
     const hint = isIntrinsic(property) ? `use the intrinsic ${property}, imported from "rnnc"` : undefined;
     r.error("RNNC164", [callee.getText()], callee, hint);
-    return undefined;
+    return reported;
   }
-  const name = callee.getText();
-  const imported = scope.imports.get(name);
   if (scope.values.has(name)) {
     r.error("RNNC106", [name], callee, `'${name}' is a tensor here, not a function`);
-    return undefined;
+    return reported;
   }
-  if (scope.helpers.has(name)) return scope.helpers.call(name, node, args, scope);
-  if (imported === undefined || !isIntrinsic(imported)) {
+  if (scope.helpers.has(name)) return { kind: "value", value: scope.helpers.call(name, node, args, scope) };
+  if (intrinsic === undefined) {
     if (imported === undefined && isIntrinsic(name)) r.error("RNNC101", [name], callee, importHint(name));
     else r.error("RNNC106", [name], callee, `the intrinsics are ${intrinsicNames.join(", ")}`);
-    return undefined;
+    return reported;
   }
-  const { params, defaults = [], lower }: Intrinsic = intrinsics[imported];
+  const { params, defaults = [], rest } = intrinsic;
   const required = params.length - defaults.length;
-  if (args.length < required || args.length > params.length) {
+  if (args.length < required || (!rest && args.length > params.length)) {
     const span = params.length - required;
-    const expected = span === 0 ? required : `${required} ${span === 1 ? "or" : "to"} ${params.length}`;
+    const expected = rest ? `${required} or more` : span === 0 ? required : `${required} ${span === 1 ? "or" : "to"} ${params.length}`;
     const names = params.map((p, i) => (i < required ? p : `${p} = ${defaults[i - required]}`));
+    if (rest) names[names.length - 1] = `...${names[names.length - 1]}`;
     r.error("RNNC111", [name, expected, names.join(", "), args.length], node);
-    return undefined;
+    return reported;
   }
-  if (args.some((a) => a === undefined)) return undefined;
+  const sizes = syntax.slice(sizesFrom).map((arg, i) => sizeArgument(arg, name, i === 0 && intrinsic.startFirst === true, r));
+  const tensors = args.slice(0, Math.min(args.length, sizesFrom));
+  if (tensors.some((a) => a === undefined) || sizes.some((n) => n === undefined)) return reported;
   const at = r.spanOf(node);
-  const given = (args as Expr[]).map((expr, i) => ({ expr, at: r.spanOf(node.getArguments()[i]!) }));
+  const given = (tensors as Expr[]).map((expr, i) => ({ expr, at: r.spanOf(syntax[i]!) }));
   const omitted = defaults.slice(args.length - required).map((value) => ({ expr: literal(value, at), at }));
   const all = [...given, ...omitted];
-  return lower(builder(scope, at, `\`${name}\``, all), all.map((a) => a.expr));
+  const b = builder(scope, at, `\`${name}\``, all, sizes as Dim[]);
+  return { kind: "intrinsic", name, intrinsic, b, args: all.map((a) => a.expr) };
+}
+
+/** A size argument: a whole number, or a size string ("H", "2*H"); only a start may be 0. RNNC228 otherwise. */
+function sizeArgument(arg: TsNode, intrinsic: string, zeroAllowed: boolean, r: Scope["reporter"]): Dim | undefined {
+  let size: Dim | undefined;
+  if (TsNode.isNumericLiteral(arg)) {
+    const value = Number(arg.compilerNode.text);
+    size = Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  } else if (TsNode.isStringLiteral(arg) || TsNode.isNoSubstitutionTemplateLiteral(arg)) {
+    const parsed = parseSize(arg.getLiteralText());
+    size = "size" in parsed ? parsed.size : undefined;
+  }
+  if (size === undefined || (size === 0 && !zeroAllowed)) {
+    r.error("RNNC228", [intrinsic, arg.getText()], arg);
+    return undefined;
+  }
+  return size;
 }

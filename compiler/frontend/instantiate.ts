@@ -53,7 +53,9 @@ export function instantiateCell(cell: CellSyntax, dims: Record<string, number>, 
         node = byName.get(expr.name)!;
         break;
       case "apply":
-        node = graph.apply(expr.op, expr.args.map(build), origin);
+        node = expr.slice
+          ? graph.slice(build(expr.args[0]!), evaluateSize(expr.slice.start, bound), evaluateSize(expr.slice.rows, bound), origin)
+          : graph.apply(expr.op, expr.args.map(build), origin);
         break;
     }
     built.set(expr, node);

@@ -4,13 +4,20 @@
 // The names here are exactly the functions dsl/index.d.ts declares.
 
 import type { Op, UnaryOp } from "../ir/ops.js";
-import type { Dim, Shape } from "../ir/shape.js";
+import { formatShape, type Dim, type Shape } from "../ir/shape.js";
+import { addSizes } from "../ir/size.js";
 import type { Expr } from "./syntax.js";
 
 /** Builds checked nodes at one call site; reports shape errors against it. */
 export interface OpBuilder {
   /** undefined when an operand is (an error was reported below) or the shape rule fails. */
   apply(op: Op, args: readonly (Expr | undefined)[]): Expr | undefined;
+  /** Rows start … start + rows − 1 of x. */
+  slice(x: Expr | undefined, start: Dim, rows: Dim): Expr | undefined;
+  /** The call's size arguments (parameters from sizesFrom on), read from the source: whole numbers or size strings. */
+  readonly sizes: readonly Dim[];
+  /** Reports a shape mismatch the op's rule cannot see (RNNC102 at the call); returns undefined. */
+  mismatch(message: string): undefined;
   /** A constant: a scalar, or every element of a tensor of `shape`. */
   literal(value: number, shape?: Shape<Dim>): Expr;
   /** The scalar 1/size(x), fixed once dims are bound. */
@@ -19,13 +26,24 @@ export interface OpBuilder {
   constantArgument(index: number): number | undefined;
 }
 
-export interface Intrinsic {
+interface IntrinsicSignature {
   /** Parameter names, as in the .d.ts; their count is the arity. */
   readonly params: readonly string[];
   /** The values of the last parameters where a call leaves them out, in order. */
   readonly defaults?: readonly number[];
-  readonly lower: (b: OpBuilder, args: readonly Expr[]) => Expr | undefined;
+  /** The last parameter repeats: a call passes it once or more. */
+  readonly rest?: true;
+  /** Parameters from this index on are sizes (OpBuilder.sizes), not tensors. */
+  readonly sizesFrom?: number;
+  /** The first size is where rows start, so it may be 0. */
+  readonly startFirst?: true;
 }
+
+/** An intrinsic whose call is one tensor (`lower`), or several that a `const [a, b] = …` destructures (`parts`). */
+export type Intrinsic = IntrinsicSignature & (
+  | { readonly lower: (b: OpBuilder, args: readonly Expr[]) => Expr | undefined; readonly parts?: undefined }
+  | { readonly parts: (b: OpBuilder, args: readonly Expr[]) => Expr[] | undefined; readonly lower?: undefined }
+);
 
 const unary = (op: UnaryOp): Intrinsic => ({ params: ["x"], lower: (b, [x]) => b.apply(op, [x]) });
 
@@ -103,7 +121,24 @@ export const intrinsics = {
   gelu: { params: ["x"], lower: (b, [x]) => gelu(b, x!) },
   logSigmoid: { params: ["x"], lower: (b, [x]) => b.apply("neg", [b.apply("softplus", [b.apply("neg", [x])])]) },
   maxOf: { params: ["v"], lower: (b, [v]) => b.apply("maxof", [v]) },
+  concat: { params: ["parts"], rest: true, lower: (b, parts) => b.apply("concat", parts) },
+  slice: { params: ["v", "start", "length"], sizesFrom: 1, startFirst: true, lower: (b, [v]) => b.slice(v, b.sizes[0]!, b.sizes[1]!) },
+  split: { params: ["v", "sizes"], rest: true, sizesFrom: 1, parts: (b, [v]) => split(b, v!) },
 } satisfies Record<string, Intrinsic>;
+
+/** Consecutive slices of v, one per size; the sizes must add up to v's rows exactly. */
+function split(b: OpBuilder, v: Expr): Expr[] | undefined {
+  const total = b.sizes.reduce((a, n) => addSizes(a, n));
+  if (v.shape.length === 0) return b.mismatch(`split cuts a vector or a matrix, got ${formatShape(v.shape)}`);
+  if (total !== v.shape[0]) return b.mismatch(`the parts add up to ${total} rows, but ${formatShape(v.shape)} has ${v.shape[0]}`);
+  let start: Dim = 0;
+  const parts = b.sizes.map((rows) => {
+    const part = b.slice(v, start, rows);
+    start = addSizes(start, rows);
+    return part;
+  });
+  return parts.every((p) => p !== undefined) ? (parts as Expr[]) : undefined;
+}
 
 /**
  * GELU's tanh form ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) as x·σ(2√(2/π)·(x + 0.044715·x³)):

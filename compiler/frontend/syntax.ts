@@ -3,7 +3,7 @@
 // step.ts, read by instantiate.ts; nothing here touches ts-morph.
 
 import type { Op } from "../ir/ops.js";
-import type { Dim, Shape } from "../ir/shape.js";
+import type { Dim, Shape, SliceArg } from "../ir/shape.js";
 import type { SourceSpan } from "../diagnostics.js";
 import type { ParamInit } from "../../runtime/abi.js";
 
@@ -30,8 +30,8 @@ export type Expr =
   /** 1 / (number of elements of `of`), known only once dims are bound. */
   | { kind: "inverseSize"; of: Shape<Dim>; shape: Shape<Dim>; at: SourceSpan }
   | { kind: "tensor"; role: DeclRole; name: string; shape: Shape<Dim>; at: SourceSpan }
-  /** depth: the longest path to a leaf, through consts too (1 above the deepest argument). */
-  | { kind: "apply"; op: Op; args: Expr[]; shape: Shape<Dim>; at: SourceSpan; depth: number };
+  /** depth: the longest path to a leaf, through consts too (1 above the deepest argument); slice: a slice's rows. */
+  | { kind: "apply"; op: Op; args: Expr[]; shape: Shape<Dim>; at: SourceSpan; depth: number; slice?: SliceArg<Dim> };
 
 export interface CellSyntax {
   name: string;

@@ -61,6 +61,7 @@ const operandNames = {
   add: [], mul: [], sub: ordered("a", "b"), div: ordered("a", "b"), max: ordered("a", "b"), min: ordered("a", "b"),
   select: ordered("if", "then", "else"),
   onehot: ordered("i", "like"),
+  concat: [], slice: [],
   matvec: ordered("M", "v"), outer: ordered("u", "v"), transpose: [],
   gathersum: ordered("table", "ids"), scatterrows: ordered("g", "ids", "like"),
   sum: [], logsumexp: [], batchsum: [],

@@ -5,7 +5,7 @@
 
 import type { Op } from "./ops.js";
 import { IRError, type Node, type VarArg } from "./node.js";
-import { sizeOf } from "./shape.js";
+import { sizeOf, type SliceArg } from "./shape.js";
 import { topoOrder } from "./node.js";
 
 export type Values = Map<Node, Float64Array>;
@@ -124,6 +124,31 @@ const kernels = {
       const i = at(node.inputs[0]!, index!, b, 0);
       if (Number.isInteger(i) && i >= 0 && i < size) out[b * size + i] = 1;
     }
+    return out;
+  },
+  // Operands' rows one after another, per batch entry (an unbatched operand repeated for each).
+  concat: (node, parts, batch) => {
+    const size = sizeOf(node.shape);
+    const copies = node.batched ? batch : 1;
+    const out = new Float64Array(copies * size);
+    for (let b = 0; b < copies; b++) {
+      let offset = b * size;
+      node.inputs.forEach((part, k) => {
+        const n = sizeOf(part.shape);
+        out.set(parts[k]!.subarray(part.batched ? b * n : 0, (part.batched ? b * n : 0) + n), offset);
+        offset += n;
+      });
+    }
+    return out;
+  },
+  slice: (node, [x], batch) => {
+    const { start } = node.arg as SliceArg;
+    const size = sizeOf(node.shape);
+    const whole = sizeOf(node.inputs[0]!.shape);
+    const skip = start * (size / (node.shape[0]!));
+    const copies = node.batched ? batch : 1;
+    const out = new Float64Array(copies * size);
+    for (let b = 0; b < copies; b++) out.set(x!.subarray(b * whole + skip, b * whole + skip + size), b * size);
     return out;
   },
   gathersum: (node, [table, ids], batch) => {

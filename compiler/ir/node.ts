@@ -4,8 +4,8 @@
 // elimination for free. A node knows its shape and whether it varies over the
 // batch (inputs and states do, parameters and constants do not).
 
-import { arity, isBatched, opInfo, type Op } from "./ops.js";
-import { inferShape, ShapeError, formatShape, sameShape, type Shape } from "./shape.js";
+import { arity, isBatched, opInfo, takesOperands, type Op } from "./ops.js";
+import { inferShape, ShapeError, formatShape, sameShape, type Shape, type SliceArg } from "./shape.js";
 
 /** Where a graph input comes from. */
 export type Role = "param" | "input" | "state" | "target" | "mask" | "seed" | "tape";
@@ -26,8 +26,8 @@ export interface Node {
   readonly shape: Shape;
   /** True when the value has one copy per batch element. */
   readonly batched: boolean;
-  /** const: the value of every element; var: its name and role. */
-  readonly arg: number | VarArg | undefined;
+  /** const: the value of every element; var: its name and role; slice: its rows. */
+  readonly arg: number | VarArg | SliceArg | undefined;
   /** file:line:col of the source that made it, for internal errors and dumps. */
   readonly origin: string | undefined;
 }
@@ -55,6 +55,11 @@ export function varArg(node: Node): VarArg {
   return node.arg as VarArg;
 }
 
+export function sliceArg(node: Node): SliceArg {
+  if (node.op !== "slice") throw new IRError(`node %${node.id} is ${node.op}, not slice`);
+  return node.arg as SliceArg;
+}
+
 export function constValue(node: Node): number | undefined {
   return node.op === "const" ? (node.arg as number) : undefined;
 }
@@ -73,16 +78,22 @@ export class Graph {
     return this.make("var", [], shape, batched, { name, role, ...detail }, undefined);
   }
 
-  apply(op: Op, inputs: readonly Node[], origin?: string): Node {
+  apply(op: Op, inputs: readonly Node[], origin?: string, arg?: SliceArg): Node {
     if (op === "const" || op === "var") throw new IRError(`${op} nodes are made by constant() and variable()`);
-    if (inputs.length !== arity[op]) throw new IRError(`${op} takes ${arity[op]} operands, got ${inputs.length}`);
-    const shape = inferShape(op, inputs.map((n) => n.shape));
+    if (!takesOperands(op, inputs.length)) throw new IRError(`${op} takes ${arity[op]} operands, got ${inputs.length}`);
+    if ((op === "slice") !== (arg !== undefined)) throw new IRError(`${op} ${op === "slice" ? "needs" : "takes no"} rows`);
+    const shape = inferShape(op, inputs.map((n) => n.shape), arg);
     if (shape instanceof ShapeError) {
       throw new IRError(`${op}(${inputs.map((n) => `%${n.id}: ${formatShape(n.shape)}`).join(", ")}): ${shape.message}`);
     }
     const batched = isBatched(op, inputs);
     if (opInfo[op].batching === "reduces" && !inputs[0]!.batched) throw new IRError(`${op} of unbatched %${inputs[0]!.id}`);
-    return this.make(op, inputs, shape, batched, undefined, origin);
+    return this.make(op, inputs, shape, batched, arg, origin);
+  }
+
+  /** Rows start … start + rows − 1 of x. */
+  slice(x: Node, start: number, rows: number, origin?: string): Node {
+    return this.apply("slice", [x], origin, { start, rows });
   }
 
   /** Rebuild `node` here with new operands (same op, shape rules rechecked). */
@@ -92,11 +103,11 @@ export class Graph {
       const v = node.arg as VarArg;
       return this.variable(v.name, v.role, node.shape, node.batched, v);
     }
-    return this.apply(node.op, inputs, node.origin);
+    return this.apply(node.op, inputs, node.origin, node.op === "slice" ? sliceArg(node) : undefined);
   }
 
   private make(op: Op, inputs: readonly Node[], shape: Shape, batched: boolean, arg: Node["arg"], origin: string | undefined): Node {
-    const argKey = typeof arg === "number" ? numberKey(arg) : arg ? `${arg.role}:${arg.name}` : "";
+    const argKey = typeof arg === "number" ? numberKey(arg) : !arg ? "" : "rows" in arg ? `${arg.start}+${arg.rows}` : `${arg.role}:${arg.name}`;
     // A var is keyed by role and name alone, so a second declaration with another type is caught here.
     const key = op === "var" ? `var|${argKey}` : `${op}|${argKey}|${shape.join("x")}|${batched ? "b" : ""}|${inputs.map((n) => n.id).join(",")}`;
     const found = this.interned.get(key);

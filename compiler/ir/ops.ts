@@ -30,6 +30,9 @@ export const opDocs = {
   select: "where cond != 0 take a, else b; never multiplies, so NaN in the other branch does not leak",
   // elementwise over the element index
   onehot: "onehot(i, like): 1 at element i (a scalar holding an integer), 0 elsewhere, in the shape of like",
+  // rows: the matrix forms work on whole rows, the vector forms on elements
+  concat: "concat(a, b, …): the operands' rows one after another (equal trailing shape) → [Σ rows, …]",
+  slice: "slice(x) with arg { start, rows }: rows start … start + rows − 1 of x; read in place (a view) where it can be",
   // linear algebra
   matvec: "[M,N] · [N] → [M]",
   outer: "[M] ⊗ [N] → [M,N]",
@@ -58,8 +61,9 @@ export const allOps = Object.keys(opDocs) as Op[];
  * weights per step, recomputed it is one product over all steps).
  */
 export interface OpInfo {
-  readonly arity: number;
-  readonly class: "leaf" | "elementwise" | "index" | "product" | "sparse" | "reduction";
+  /** The number of operands, or "variadic": one or more. */
+  readonly arity: number | "variadic";
+  readonly class: "leaf" | "elementwise" | "index" | "view" | "rows" | "product" | "sparse" | "reduction";
   readonly batching: "any" | "reduces";
   readonly recompute: boolean;
 }
@@ -76,6 +80,8 @@ export const opInfo = {
   add: binary, sub: binary, mul: binary, div: binary, max: binary, min: binary,
   select: { arity: 3, class: "elementwise", batching: "any", recompute: false },
   onehot: { arity: 2, class: "index", batching: "any", recompute: false },
+  concat: { arity: "variadic", class: "rows", batching: "any", recompute: false },
+  slice: { arity: 1, class: "view", batching: "any", recompute: true },
   matvec: { arity: 2, class: "product", batching: "any", recompute: false },
   outer: { arity: 2, class: "product", batching: "any", recompute: true },
   transpose: { arity: 1, class: "product", batching: "any", recompute: false },
@@ -93,16 +99,23 @@ export type BinaryOp = OpsWhere<{ class: "elementwise"; arity: 2 }>;
 export const unaryOps = allOps.filter((op): op is UnaryOp => opInfo[op].class === "elementwise" && opInfo[op].arity === 1);
 export const binaryOps = allOps.filter((op): op is BinaryOp => opInfo[op].class === "elementwise" && opInfo[op].arity === 2);
 
-/** Number of operands each op takes. */
+/** Number of operands each op takes ("variadic": one or more). */
 export const arity = Object.fromEntries(allOps.map((op) => [op, opInfo[op].arity])) as { readonly [K in Op]: (typeof opInfo)[K]["arity"] };
+
+/** Whether a node of `op` may have `count` operands. */
+export function takesOperands(op: Op, count: number): boolean {
+  const n = opInfo[op].arity;
+  return n === "variadic" ? count >= 1 : count === n;
+}
 
 /**
  * Ops that each compute an element of their result from elements of their
- * operands alone (onehot from its index and the element's position), so that
- * a chain of them fuses into one loop.
+ * operands alone (onehot from its index and the element's position, a slice
+ * from the element as many places on), so that a chain of them fuses into one loop.
  */
 export function isElementwise(op: Op): boolean {
-  return opInfo[op].class === "elementwise" || opInfo[op].class === "index";
+  const c = opInfo[op].class;
+  return c === "elementwise" || c === "index" || c === "view";
 }
 
 /** Whether a node of `op` over these operands holds one value per batch element. */

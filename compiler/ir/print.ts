@@ -2,7 +2,7 @@
 // `rnnc compile --dump-after PASS` shows and that internal errors quote.
 
 import { topoOrder, type Fn, type Node, type VarArg } from "./node.js";
-import { formatShape } from "./shape.js";
+import { formatShape, type SliceArg } from "./shape.js";
 
 /** A node's shape and whether it has one copy per batch element: "[4] per-batch". */
 export function nodeType(node: Node): string {
@@ -16,6 +16,7 @@ export function printNode(node: Node): string {
     const v = node.arg as VarArg | undefined; // the verifier prints malformed vars too
     rhs = v ? `${v.role} ${v.name}` : "var ?";
   } else rhs = `${node.op} ${node.inputs.map((n) => `%${n.id}`).join(", ")}`;
+  if (node.op === "slice") rhs += ` rows ${(node.arg as SliceArg).start} +${(node.arg as SliceArg).rows}`;
   const origin = node.origin ? `  ; ${node.origin}` : "";
   return `%${node.id} = ${rhs} : ${nodeType(node)}${origin}`;
 }

@@ -3,6 +3,7 @@
 // for concrete ones. A rule returns the result shape or a ShapeError message.
 
 import type { Op } from "./ops.js";
+import { addSizes, sizeAtMost } from "./size.js";
 
 export type Dim = number | string;
 export type Shape<D extends Dim = number> = readonly D[];
@@ -11,7 +12,13 @@ export class ShapeError {
   constructor(readonly message: string) {}
 }
 
-type ShapeRule = <D extends Dim>(inputs: readonly Shape<D>[]) => Shape<D> | ShapeError;
+/** Which rows a slice takes: start … start + rows − 1 (sizes, symbolic before binding). */
+export interface SliceArg<D extends Dim = number> {
+  readonly start: D;
+  readonly rows: D;
+}
+
+type ShapeRule = <D extends Dim>(inputs: readonly Shape<D>[], arg?: SliceArg<D>) => Shape<D> | ShapeError;
 
 export function formatShape(shape: Shape<Dim>): string {
   return shape.length === 0 ? "scalar" : `[${shape.join(", ")}]`;
@@ -39,6 +46,26 @@ function broadcast<D extends Dim>(inputs: readonly Shape<D>[]): Shape<D> | Shape
 }
 
 const unary: ShapeRule = (inputs) => inputs[0]!;
+
+/** Rows one after another: operands of rank 1 or 2 with the same trailing shape. */
+const concat: ShapeRule = <D extends Dim>(inputs: readonly Shape<D>[]) => {
+  const [first] = inputs;
+  if (inputs.some((s) => s.length === 0)) return new ShapeError(`concatenates vectors or matrices, got ${inputs.map(formatShape).join(", ")}`);
+  if (inputs.some((s) => !sameShape(s.slice(1), first!.slice(1)))) {
+    return new ShapeError(`operands need the same ${first!.length === 1 ? "rank" : "columns"}, got ${inputs.map(formatShape).join(", ")}`);
+  }
+  return [inputs.map((s) => s[0]!).reduce((a, b) => addSizes(a, b)), ...first!.slice(1)];
+};
+
+const slice: ShapeRule = <D extends Dim>([x]: readonly Shape<D>[], arg?: SliceArg<D>) => {
+  if (!arg) throw new Error("a slice carries its rows");
+  if (x!.length === 0) return new ShapeError("slices a vector or a matrix, got a scalar");
+  const end = arg.start === 0 ? arg.rows : addSizes(arg.start, arg.rows);
+  if (!sizeAtMost(end, x![0]!)) {
+    return new ShapeError(`rows ${arg.start} up to ${end} do not fit in ${formatShape(x!)}${typeof end === "number" && typeof x![0] === "number" ? "" : " for every size"}`);
+  }
+  return [arg.rows, ...x!.slice(1)];
+};
 const leaf: ShapeRule = () => {
   throw new Error("leaves carry their own shape");
 };
@@ -52,6 +79,8 @@ export const shapeRules = {
   expm1: unary,
   add: broadcast, sub: broadcast, mul: broadcast, div: broadcast, max: broadcast, min: broadcast,
   select: broadcast,
+  concat,
+  slice,
   onehot: ([index, like]) => (index!.length === 0 ? like! : new ShapeError(`onehot takes a scalar index, got ${formatShape(index!)}`)),
   matvec: ([m, v]) => {
     if (m!.length !== 2 || v!.length !== 1) {
@@ -81,6 +110,6 @@ export const shapeRules = {
   batchsum: unary,
 } satisfies Record<Op, ShapeRule>;
 
-export function inferShape<D extends Dim>(op: Op, inputs: readonly Shape<D>[]): Shape<D> | ShapeError {
-  return (shapeRules[op] as ShapeRule)(inputs);
+export function inferShape<D extends Dim>(op: Op, inputs: readonly Shape<D>[], arg?: SliceArg<D>): Shape<D> | ShapeError {
+  return (shapeRules[op] as ShapeRule)(inputs, arg);
 }

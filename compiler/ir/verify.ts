@@ -2,9 +2,9 @@
 // op's arity, shape rule and batching rule. Run after every pass in tests and
 // in `--verify` builds; a failure is a compiler bug and names the pass.
 
-import { allOps, arity, isBatched, opInfo } from "./ops.js";
+import { allOps, arity, isBatched, opInfo, takesOperands } from "./ops.js";
 import { IRError, topoOrder, type Fn, type Node, type VarArg } from "./node.js";
-import { inferShape, sameShape, ShapeError, formatShape } from "./shape.js";
+import { inferShape, sameShape, ShapeError, formatShape, type SliceArg } from "./shape.js";
 import { printNode } from "./print.js";
 
 export function verifyProblems(fn: Fn): string[] {
@@ -21,7 +21,7 @@ export function verifyProblems(fn: Fn): string[] {
       bad(`unknown op ${node.op}`);
       continue;
     }
-    if (node.inputs.length !== arity[node.op]) bad(`${node.op} takes ${arity[node.op]} operands`);
+    if (!takesOperands(node.op, node.inputs.length)) bad(`${node.op} takes ${arity[node.op]} operands`);
     if (node.shape.some((d) => !Number.isInteger(d) || d < 1)) bad(`bad shape ${formatShape(node.shape)}`);
     if (node.op === "const") {
       if (typeof node.arg !== "number") bad("const without a number");
@@ -39,7 +39,7 @@ export function verifyProblems(fn: Fn): string[] {
       vars.set(key, node);
       continue;
     }
-    const shape = inferShape(node.op, node.inputs.map((n) => n.shape));
+    const shape = inferShape(node.op, node.inputs.map((n) => n.shape), node.op === "slice" ? (node.arg as SliceArg) : undefined);
     if (shape instanceof ShapeError) bad(shape.message);
     else if (!sameShape(shape, node.shape)) bad(`shape ${formatShape(node.shape)} but its rule gives ${formatShape(shape)}`);
     const batched = isBatched(node.op, node.inputs);

@@ -42,6 +42,9 @@ export const elementwiseLowering = {
   select: (l, x) => l.select(l.ne(x(0), l.const(0)), x(1), x(2)),
   // The second operand only gives the shape; its value is never computed.
   onehot: (l, x, index) => l.select(l.eq(index(), x(0)), l.const(1), l.const(0)),
+  concat: notElementwise("concat"),
+  // A slice reads its operand further on (kernels.ts), it computes nothing.
+  slice: notElementwise("slice"),
   matvec: notElementwise("matvec"),
   outer: notElementwise("outer"),
   transpose: notElementwise("transpose"),

@@ -50,6 +50,8 @@ export type Kernel =
   /** dest = expression rooted at `root`, fused down to located values and constants. */
   | ({ readonly kind: "elementwise"; readonly root: Node } & Target)
   | ({ readonly kind: "copy"; readonly src: Node } & Target)
+  /** dest = the parts' rows one after another, each part's fused expression written into its own rows. */
+  | ({ readonly kind: "concat"; readonly parts: readonly Node[] } & Target)
   /** dest[b] = sum over elements of the fused expression `root`. */
   | ({ readonly kind: "sum"; readonly root: Node } & Target)
   /** dest[b] = log Σ exp over elements of the fused expression `root`. */
@@ -152,6 +154,11 @@ export const kernelKinds: { readonly [K in KernelKind]: KernelKindInfo<K> } = {
     print: (k, show) => `elementwise ${show(k.root)}`,
   },
   copy: { operands: (k) => read(k.src), reducesBatch: never, print: (k, show) => `copy ${show(k.src)}` },
+  concat: {
+    operands: (k) => k.parts.map((n) => fused(n, "elementwise")),
+    reducesBatch: never,
+    print: (k, show) => `concat ${k.parts.map(show).join(", ")}`,
+  },
   sum: { operands: (k) => [fused(k.root, "elementwise")], reducesBatch: never, print: (k, show) => `sum ${show(k.root)}` },
   logsumexp: {
     operands: (k) => [fused(k.root, "elementwise")],

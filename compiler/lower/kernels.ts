@@ -4,7 +4,7 @@
 // (full vectors first, then a scalar tail: sizes are compile-time constants)
 // and over the batch, whose size is a runtime argument.
 
-import { sizeOf, IRError, type Node } from "../ir/index.js";
+import { sizeOf, sliceArg, IRError, type Node } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
 import { elementwiseLowering } from "./elementwise.js";
 import { emitIdRows } from "./sparse.js";
@@ -25,6 +25,13 @@ export class KernelEmitter extends KernelSite {
   private readonly emitters: { readonly [K in KernelKind]: (k: KernelOf<K>) => Expr } = {
     elementwise: (k) => this.elementwise(k.root, k.root, k.dest, k.accumulate),
     copy: (k) => this.elementwise(k.src, undefined, k.dest, k.accumulate),
+    concat: (k) => {
+      let start = 0;
+      return this.m.block(null, k.parts.map((part) => {
+        start += sizeOf(part.shape);
+        return this.elementwise(part, undefined, k.dest, k.accumulate, { start: start - sizeOf(part.shape), size: sizeOf(part.shape) });
+      }));
+    },
     sum: (k) => this.sum(k.root, k.dest, k.accumulate),
     logsumexp: (k) => this.logsumexp(k.root, k.dest, k.accumulate),
     maxof: (k) => this.maxOf(k.root, k.dest, k.accumulate),
@@ -50,10 +57,11 @@ export class KernelEmitter extends KernelSite {
 
   /**
    * Fused expression `root` at batch entry b, element offset jb (bytes, a
-   * local), on lanes l. Values in `located` are loaded, except `computing`
-   * itself, which is what the loop computes.
+   * local) plus `shift` elements, on lanes l. Values in `located` are loaded,
+   * except `computing` itself, which is what the loop computes. A slice shifts
+   * the elements its operand is read at: a view, nothing copied.
    */
-  private expr(node: Node, computing: Node | undefined, rows: Map<Buffer, number>, l: Lanes, jb: number): Expr {
+  private expr(node: Node, computing: Node | undefined, rows: Map<Buffer, number>, l: Lanes, jb: number, shift = 0): Expr {
     if (node.op === "const") return l.const(node.arg as number);
     if (node.op === "var" || (node !== computing && this.ctx.located.has(node))) {
       const buffer = this.locate(node);
@@ -64,16 +72,24 @@ export class KernelEmitter extends KernelSite {
         const m = this.m;
         return l.splat(this.ctx.scalar.elem === "f32" ? m.f32.convert_s.i32(m.i32.load(0, 4, ptr)) : m.f64.convert_s.i32(m.i32.load(0, 4, ptr)));
       }
-      return node.shape.length === 0 ? l.loadSplat(ptr) : l.load(this.m.i32.add(ptr, this.get(jb)));
+      if (node.shape.length === 0) return l.loadSplat(ptr);
+      const at = this.m.i32.add(ptr, this.get(jb));
+      return l.load(shift === 0 ? at : this.m.i32.add(at, this.c(shift * this.bytes)));
     }
-    const operand = (i: number) => this.expr(node.inputs[i]!, computing, rows, l, jb);
-    return elementwiseLowering[node.op](l, operand, () => this.elementIndex(l, jb));
+    if (node.op === "slice") {
+      const x = node.inputs[0]!;
+      const skip = sliceArg(node).start * (sizeOf(x.shape) / x.shape[0]!);
+      return this.expr(x, computing, rows, l, jb, shift + skip);
+    }
+    const operand = (i: number) => this.expr(node.inputs[i]!, computing, rows, l, jb, shift);
+    return elementwiseLowering[node.op](l, operand, () => this.elementIndex(l, jb, shift));
   }
 
-  /** The index of each lane's element, as floats: jb / bytes + lane. */
-  private elementIndex(l: Lanes, jb: number): Expr {
+  /** The index of each lane's element, as floats: jb / bytes + shift + lane. */
+  private elementIndex(l: Lanes, jb: number, shift: number): Expr {
     const m = this.m;
-    const j = m.i32.div_u(this.get(jb), this.c(this.bytes));
+    const element = m.i32.div_u(this.get(jb), this.c(this.bytes));
+    const j = shift === 0 ? element : m.i32.add(element, this.c(shift));
     const s = this.ctx.scalar;
     const first = l.splat(s.elem === "f32" ? m.f32.convert_u.i32(j) : m.f64.convert_u.i32(j));
     if (l.width === 1) return first;
@@ -103,13 +119,15 @@ export class KernelEmitter extends KernelSite {
     return { rows, init };
   }
 
-  private elementwise(value: Node, computing: Node | undefined, dest: Buffer, accumulate: boolean): Expr {
+  /** dest (+)= value, over all of dest or over `part`: elements start … start + size − 1 of each row. */
+  private elementwise(value: Node, computing: Node | undefined, dest: Buffer, accumulate: boolean, part?: { start: number; size: number }): Expr {
     const fb = this.ctx.fb;
     const b = this.newLocal();
     const jb = this.newLocal();
     const out = this.newLocal();
     const { rows, init } = this.rowsOf(value, computing, b);
-    const size = sizeOf(dest.shape);
+    const size = part ? part.size : sizeOf(dest.shape);
+    const destRow = this.row(dest, true, b);
     const body = (l: Lanes) => {
       const ptr = this.m.i32.add(fb.get(out, i32), fb.get(jb, i32));
       const v = this.expr(value, computing, rows, l, jb);
@@ -117,7 +135,7 @@ export class KernelEmitter extends KernelSite {
     };
     return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
       ...init,
-      fb.set(out, this.row(dest, true, b)),
+      fb.set(out, part && part.start > 0 ? this.m.i32.add(destRow, this.c(part.start * this.bytes)) : destRow),
       ...this.overElements(size, jb, body),
     ]);
   }

@@ -59,6 +59,14 @@ export const opKernels = {
   add: elementwise, sub: elementwise, mul: elementwise, div: elementwise, max: elementwise, min: elementwise,
   select: elementwise,
   onehot: elementwise,
+  // Each part is computed (or copied) straight into its rows of the result.
+  concat: { absorbs: "elementwise", fuses: never, kernel: (node, to) => ({ kind: "concat", parts: node.inputs, ...to }) },
+  // A view: read in place by every user that reads its operands elementwise; stored only for the others.
+  slice: {
+    absorbs: "elementwise",
+    fuses: (node, users) => users.length > 0 && users.every((u) => mayFuse(opKernels[u.op].absorbs, node.op)),
+    kernel: (node, to) => ({ kind: "elementwise", root: node, ...to }),
+  },
   matvec: {
     absorbs: "none",
     fuses: never,

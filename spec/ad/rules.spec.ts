@@ -71,6 +71,8 @@ interface RuleCase {
   readonly operands: readonly Operand[];
   /** How the seed cotangent is declared: like y (default), unbatched, or an unbatched scalar standing for all of y. */
   readonly seed?: "like-y" | "unbatched" | "scalar";
+  /** A slice's rows. */
+  readonly slice?: { readonly start: number; readonly rows: number };
 }
 
 const v = (shape: Shape, range: Range = "any"): Operand => ({ shape, batched: true, range });
@@ -166,6 +168,19 @@ const ruleCases = {
     { name: "scalar", operands: [v([])] },
     { name: "matrix", operands: [v([2, 2])] },
   ],
+  concat: [
+    { name: "per-batch vectors", operands: [v([2]), v([3])] },
+    { name: "unbatched with per-batch, three parts", operands: [p([2]), v([1]), p([3])] },
+    { name: "matrices along rows", operands: [v([1, 2]), p([2, 2])] },
+    { name: "one part", operands: [v([3])] },
+  ],
+  slice: [
+    { name: "middle of a per-batch vector", operands: [v([6])], slice: { start: 2, rows: 3 } },
+    { name: "start of an unbatched vector", operands: [p([4])], slice: { start: 0, rows: 2 } },
+    { name: "end of a per-batch vector", operands: [v([5])], slice: { start: 3, rows: 2 } },
+    { name: "rows of a matrix", operands: [v([4, 2])], slice: { start: 1, rows: 2 } },
+    { name: "all of it", operands: [p([3])], slice: { start: 0, rows: 3 } },
+  ],
   maxof: [
     { name: "per-batch vector", operands: [v([5], "distinct")] },
     { name: "unbatched matrix", operands: [p([2, 3], "distinct")] },
@@ -200,7 +215,7 @@ const RTOL = 1e-6;
 function gradientProperty(op: Op, c: RuleCase) {
   const g = new Graph();
   const xs = c.operands.map((o, i) => g.variable(`x${i}`, o.batched ? "input" : "param", o.shape, o.batched));
-  const y = g.apply(op, xs);
+  const y = g.apply(op, xs, undefined, c.slice);
   const seedShape = c.seed === "scalar" ? [] : y.shape;
   const w = g.variable("w", "seed", seedShape, c.seed === "unbatched" || c.seed === "scalar" ? false : y.batched);
   const loss = contract(g, y, w);
@@ -235,7 +250,7 @@ function gradientProperty(op: Op, c: RuleCase) {
 }
 
 describe("vjpRules against finite differences", () => {
-  for (const op of allOps.filter((o) => arity[o] > 0)) {
+  for (const op of allOps.filter((o) => arity[o] !== 0)) {
     describe(op, () => {
       const cases = (ruleCases as Partial<Record<Op, readonly RuleCase[]>>)[op];
       it("has gradient cases", () => {

@@ -211,6 +211,17 @@ const examples = {
     expect(h.op("maxof", h.param("inf", [2], [-Infinity, -Infinity]))).toEqual([-Infinity]);
     expect(h.op("maxof", h.input("s", [], [0.5, -0.25]))).toEqual([0.5, -0.25]);
   },
+  concat: () => {
+    const h = harness(2);
+    // Per batch entry: an unbatched part repeats in every entry.
+    expect(h.op("concat", h.input("x", [2], [1, 2, 3, 4]), h.param("p", [1], [9]))).toEqual([1, 2, 9, 3, 4, 9]);
+    expect(h.op("concat", h.param("a", [1, 2], [1, 2]), h.param("b", [2, 2], [3, 4, 5, 6]))).toEqual([1, 2, 3, 4, 5, 6]);
+  },
+  slice: () => {
+    const h = harness(2);
+    expect(h.run(h.g.slice(h.input("x", [4], [1, 2, 3, 4, 5, 6, 7, 8]), 1, 2))).toEqual([2, 3, 6, 7]);
+    expect(h.run(h.g.slice(h.param("m", [3, 2], [1, 2, 3, 4, 5, 6]), 2, 1))).toEqual([5, 6]);
+  },
   batchsum: () => {
     const h = harness(2);
     expect(h.op("batchsum", h.input("x", [2], [1, 2, 3, 4]))).toEqual([4, 6]);

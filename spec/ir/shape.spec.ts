@@ -36,6 +36,20 @@ describe("inferShape accepts", () => {
   it.each(valid)("%s of %j gives %j", (op, inputs, expected) => {
     expect(inferShape(op, inputs)).toEqual(expected);
   });
+
+  const rows: [Op, Shape<Dim>[], { start: Dim; rows: Dim } | undefined, Shape<Dim>][] = [
+    ["concat", [[2], [3]], undefined, [5]],
+    ["concat", [["H"], ["H"], ["H"], ["H"]], undefined, ["4*H"]],
+    ["concat", [["I"], ["H"]], undefined, ["H+I"]],
+    ["concat", [["H", "I"], [2, "I"]], undefined, ["H+2", "I"]],
+    ["slice", [[5]], { start: 1, rows: 3 }, [3]],
+    ["slice", [["4*H"]], { start: "H", rows: "H" }, ["H"]],
+    ["slice", [["4*H", "I"]], { start: "3*H", rows: "H" }, ["H", "I"]],
+    ["slice", [["H+1"]], { start: 1, rows: "H" }, ["H"]],
+  ];
+  it.each(rows)("%s of %j with rows %j gives %j", (op, inputs, arg, expected) => {
+    expect(inferShape(op, inputs, arg)).toEqual(expected);
+  });
 });
 
 describe("inferShape rejects", () => {
@@ -65,6 +79,23 @@ describe("inferShape rejects", () => {
     ["gathersum", [[3], [2]], /gathersum needs a table \[V, E\] and ids \[K\], got \[3\] and \[2\]/],
     ["scatterrows", [[3], [2], [4, 2]], /scatterrows needs rows \[E\], ids \[K\] and a table \[V, E\]/],
   ];
+  it.each([
+    [[[3], [2, 2]], /the same rank, got \[3\], \[2, 2\]/],
+    [[[3, 2], [2, 3]], /the same columns/],
+    [[[], [2]], /concatenates vectors or matrices, got scalar, \[2\]/],
+  ] as [Shape<Dim>[], RegExp][])("concat of %j", (inputs, expected) => {
+    expect(message(inferShape("concat", inputs))).toMatch(expected);
+  });
+
+  it.each([
+    [[5], { start: 3, rows: 3 }, /rows 3 up to 6 do not fit in \[5\]$/],
+    [["4*H"], { start: "3*H", rows: "2*H" }, /rows 3\*H up to 5\*H do not fit in \[4\*H\] for every size/],
+    [["H"], { start: 0, rows: 2 }, /rows 0 up to 2 do not fit in \[H\] for every size/],
+    [[], { start: 0, rows: 1 }, /slices a vector or a matrix, got a scalar/],
+  ] as [Shape<Dim>, { start: Dim; rows: Dim }, RegExp][])("slice of %j with rows %j", (shape, arg, expected) => {
+    expect(message(inferShape("slice", [shape], arg))).toMatch(expected);
+  });
+
   it.each(invalid)("%s of %j", (op, inputs, expected) => {
     const result = inferShape(op, inputs);
     expect(result).toBeInstanceOf(ShapeError);
@@ -96,6 +127,10 @@ describe("the builder checks shapes and batching", () => {
         continue;
       }
       const n = arity[op];
+      if (n === "variadic") {
+        expect(() => g.apply(op, [])).toThrow(`${op} takes variadic operands, got 0`);
+        continue;
+      }
       expect(() => g.apply(op, Array.from({ length: n + 1 }, () => p))).toThrow(`${op} takes ${n} operands, got ${n + 1}`);
     }
   });

@@ -89,7 +89,7 @@ describe("opInfo", () => {
       "abs", "expm1",
     ]);
     expect(binaryOps).toEqual(["add", "sub", "mul", "div", "max", "min"]);
-    expect(allOps.filter(isElementwise)).toEqual([...unaryOps, ...binaryOps, "select", "onehot"]);
-    expect(allOps.filter((op) => opInfo[op].recompute)).toEqual(["outer", "scatterrows", "batchsum"]);
+    expect(allOps.filter(isElementwise)).toEqual([...unaryOps, ...binaryOps, "select", "onehot", "slice"]);
+    expect(allOps.filter((op) => opInfo[op].recompute)).toEqual(["slice", "outer", "scatterrows", "batchsum"]);
   });
 });

@@ -100,7 +100,8 @@ type Template = (slots: readonly string[]) => string;
  */
 class StepWriter {
   readonly params: { name: string; shape: string[] }[] = [];
-  readonly consts: { name: string; dim: string | undefined; text: string }[] = [];
+  /** `declares`: the pattern a split binds, on its first part; its other parts have no text of their own. */
+  readonly consts: { name: string; dim: string | undefined; text: string; declares?: string }[] = [];
   readonly intrinsics = new Set<string>();
   /** Inputs, states and consts some expression reads. */
   readonly used = new Set<string>();
@@ -198,9 +199,27 @@ class StepWriter {
       () => this.power(dim, depth),
       () => `${this.use(this.ch.oneOf(["silu", "gelu", "logSigmoid"]))}(${sub()})`,
       () => this.callHelper(dim, depth),
+      () => this.rows(dim, depth),
     ];
-    const weights = [2, 3, 3, 2, 3, 1, 1, 1, 1, 1, 1, 1.5, 0.25, 0.5, 0.5, this.helpers.length > 0 ? 1.5 : 0];
+    const weights = [2, 3, 3, 2, 3, 1, 1, 1, 1, 1, 1, 1.5, 0.25, 0.5, 0.5, this.helpers.length > 0 ? 1.5 : 0, 1];
     return forms[this.ch.weighted(weights)]!();
+  }
+
+  /** Rows of something longer: a slice of a concatenation, of a product with a [2·dim, …] matrix, or a split. */
+  private rows(dim: string, depth: number): string {
+    const sub = (d = dim) => this.vector(d, depth - 1);
+    const k = this.ch.below(3);
+    if (k === 0) return `${this.use("slice")}(${this.use("concat")}(${sub()}, ${sub()}), "${dim}", "${dim}")`;
+    if (k === 1) {
+      const from = this.ch.oneOf(this.dims());
+      const fused = this.param([`2*${dim}`, from]);
+      return `${this.use("slice")}(${fused} * (${sub(from)}), ${this.ch.oneOf(["0", `"${dim}"`])}, "${dim}")`;
+    }
+    const text = `${this.use("split")}(${this.use("concat")}(${sub()}, ${sub()}), "${dim}", "${dim}")`;
+    // Named after the consts its operands may have added.
+    const [first, second] = [`q${this.consts.length}`, `r${this.consts.length}`];
+    this.consts.push({ name: first, dim, text, declares: `[${first}, ${second}]` }, { name: second, dim, text: "" });
+    return this.read(this.ch.oneOf([first, second]));
   }
 
   private kink(dim: string, depth: number): string {
@@ -355,7 +374,7 @@ function renderCell(stream: readonly number[], shape: Shape, inline: boolean): {
     `  state: { ${decl(shape.states)} },`,
     `  params: { ${params} },`,
     `  step: ({ ${names.join(", ")} }) => {`,
-    ...w.consts.map((c) => `    const ${c.name} = ${c.text};`),
+    ...w.consts.filter((c) => c.text !== "").map((c) => `    const ${c.declares ?? c.name} = ${c.text};`),
     `    return { ${nexts.join(", ")} };`,
     `  },`,
     `});`,

@@ -254,6 +254,21 @@ function applyStep(s: Builder, step: Step): Node | undefined {
       const g = count * s.bound(g0) > LIMIT ? s.squash(g0, 1) : g0;
       return s.apply("scatterrows", [g, ids, like], count * s.bound(g));
     }
+    case "concat": {
+      const tensors = pool.filter((n) => rank(n) > 0);
+      if (tensors.length === 0) return undefined;
+      const a = rank(x) > 0 ? x : pick(tensors, p1);
+      const b = pick(tensors.filter((n) => sameShape(n.shape.slice(1), a.shape.slice(1)) && rank(n) === rank(a)), p2);
+      const parts = step.variant % 3 === 0 ? [a, b, a] : [a, b];
+      return s.apply("concat", parts, Math.max(...parts.map((n) => s.bound(n))));
+    }
+    case "slice": {
+      const tensors = pool.filter((n) => rank(n) > 0);
+      if (tensors.length === 0) return undefined;
+      const t = rank(x) > 0 ? x : pick(tensors, p1);
+      const start = p1 % t.shape[0]!;
+      return s.note(s.g.slice(t, start, 1 + (p2 % (t.shape[0]! - start))), s.bound(t));
+    }
     case "maxof":
       return s.apply("maxof", [x], s.bound(x));
     case "batchsum": {
@@ -273,7 +288,7 @@ function applyIdentity(s: Builder, x: Node, step: Step): Node {
   const c = (v: number, shape: Shape = []) => s.constant(v, shape);
   const zeroLike = c(0, step.picks[1]! % 2 === 0 ? [] : x.shape);
   const matrix = rank(x) === 2;
-  switch (step.variant % 17) {
+  switch (step.variant % 19) {
     case 0: return s.apply("add", [x, zeroLike], b);
     case 1: return s.apply("add", [zeroLike, x], b);
     case 2: return s.apply("mul", [x, c(1)], b);
@@ -296,6 +311,17 @@ function applyIdentity(s: Builder, x: Node, step: Step): Node {
     case 15: {
       const shape = rank(x) > 0 ? x.shape : [1 + (step.picks[1]! % 5)];
       return s.apply("logsumexp", [c(step.value, shape)], Math.abs(step.value) + Math.log(sizeOf(shape)));
+    }
+    // rows: a slice of a concatenation is the part it covers; the slices of a split concatenate back
+    case 16: {
+      if (rank(x) === 0) return s.apply("add", [x, zeroLike], b);
+      const other = c(step.value, [1 + (step.picks[1]! % 3), ...x.shape.slice(1)]);
+      return s.note(s.g.slice(s.apply("concat", [other, x], b), other.shape[0]!, x.shape[0]!), b);
+    }
+    case 17: {
+      if (rank(x) === 0 || x.shape[0]! < 2) return s.apply("mul", [x, c(1)], b);
+      const k = 1 + (step.picks[2]! % (x.shape[0]! - 1));
+      return s.apply("concat", [s.g.slice(x, 0, k), s.g.slice(x, k, x.shape[0]! - k)], b);
     }
     default: {
       const [m, n] = [x.shape[0] ?? 1, x.shape[1] ?? 4];
