@@ -2,7 +2,9 @@
 // shared matrix times a batch of vectors is one product on a packed copy, cut
 // by the tiling the schedule was given; W·x of every step runs before the loop
 // over time and a weight gradient summed over the batch after it; the tiling
-// reaches every product and pack kernel and the printed schedule shows it.
+// reaches every product and pack kernel and the printed schedule shows it; an
+// LSTM in PyTorch's layout does the four-matrix LSTM's work in one product per
+// phase, reading its split gates in place.
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -42,6 +44,23 @@ function denseStep(tiling?: Tiling) {
 
 const all = (s: { before: readonly Kernel[]; loop: readonly Kernel[]; after: readonly Kernel[] }) => [...s.before, ...s.loop, ...s.after];
 
+/** The forward and backward schedules of an example cell with I = 3, H = 4. */
+function schedulesOf(file: string) {
+  const context: PassContext = {
+    file, text: readFileSync(file, "utf8"), dims: { I: 3, H: 4 }, loss: "mse", dtype: "f32", simd: true,
+    capacity: { batch: 2, steps: 3 }, optimize: false, train: undefined, inference: false, relaxedSimd: false,
+  };
+  const staged = instantiate.run(parse.run(context, context), context);
+  const taped = tape.run(simplify.run(differentiate.run(staged, context), context), context);
+  const [first] = schedulePass.run(taped, context).schedules;
+  return { forward: first!.forward, backward: first!.backward! };
+}
+
+const products = (ks: readonly Kernel[]) => ks.filter((k): k is Kernel & { kind: "matvec" } => k.kind === "matvec");
+const summedOuters = (ks: readonly Kernel[]) => ks.filter((k): k is Kernel & { kind: "outer" } => k.kind === "outer" && k.batchsum);
+/** Multiply-adds of a phase's products per batch entry: what the two LSTM layouts must do alike. */
+const work = (ks: readonly Kernel[]) => products(ks).reduce((n, k) => n + k.w.shape[0]! * k.w.shape[1]!, 0);
+
 describe("the schedule", () => {
   it("computes a shared matrix times a batch of vectors as one product on a packed copy, before the loop", () => {
     const { s, W, x, out } = denseStep();
@@ -72,17 +91,7 @@ describe("the schedule", () => {
   });
 
   it("runs an LSTM's input products before the loop, its recurrent ones in it, and weight gradients after it", () => {
-    const file = "examples/lstm.ts";
-    const context: PassContext = {
-      file, text: readFileSync(file, "utf8"), dims: { I: 3, H: 4 }, loss: "mse", dtype: "f32", simd: true,
-      capacity: { batch: 2, steps: 3 }, optimize: false, train: undefined, inference: false, relaxedSimd: false,
-    };
-    const staged = instantiate.run(parse.run(context, context), context);
-    const taped = tape.run(simplify.run(differentiate.run(staged, context), context), context);
-    const [first] = schedulePass.run(taped, context).schedules;
-    const forward = first!.forward;
-    const backward = first!.backward!;
-    const products = (ks: readonly Kernel[]) => ks.filter((k): k is Kernel & { kind: "matvec" } => k.kind === "matvec");
+    const { forward, backward } = schedulesOf("examples/lstm.ts");
     // Four gates: four W·x over all steps before the loop (each reading the masked input), four U·h each step.
     const before = products(forward.before);
     expect(before.length).toBe(4);
@@ -94,5 +103,33 @@ describe("the schedule", () => {
     const summed = backward.after.filter((k) => k.kind === "outer" && k.batchsum);
     expect(summed.length).toBe(8);
     expect(backward.loop.some((k) => k.kind === "outer" && k.batchsum)).toBe(false);
+  });
+
+  it("runs the LSTM in PyTorch's layout as one product of all 4H rows where the four-matrix LSTM runs four, and reads its gates in place", () => {
+    const fused = schedulesOf("examples/lstm-fused.ts");
+    const four = schedulesOf("examples/lstm.ts");
+    for (const phase of ["before", "loop"] as const) {
+      const [product] = products(fused.forward[phase]);
+      expect(products(fused.forward[phase]).length).toBe(1);
+      expect(product!.w.shape).toEqual(phase === "before" ? [16, 3] : [16, 4]);
+      expect(product!.panels).toBeDefined();
+      expect(products(four.forward[phase]).length).toBe(4);
+      expect(work(fused.forward[phase])).toBe(work(four.forward[phase]));
+    }
+    // The split is views: no kernel of the forward step stores a slice.
+    const forwardKernels = all(fused.forward);
+    expect(forwardKernels.filter((k) => ("root" in k && k.root.op === "slice") || ("src" in k && k.src.op === "slice"))).toEqual([]);
+    // Backward: the gates' cotangents go into the rows of one vector, which feeds one transposed product.
+    const concats = fused.backward.loop.filter((k): k is Kernel & { kind: "concat" } => k.kind === "concat");
+    expect(concats.map((k) => k.parts.length)).toEqual([4]);
+    const [transposed] = products(fused.backward.loop);
+    expect(products(fused.backward.loop).length).toBe(1);
+    expect(transposed!.transposed).toBe(true);
+    expect(transposed!.x.op).toBe("concat");
+    expect(work(fused.backward.loop)).toBe(work(four.backward.loop));
+    // One summed outer product per weight, as many rows in all as the eight of the four-matrix LSTM.
+    const rows = (ks: readonly Kernel[]) => summedOuters(ks).reduce((n, k) => n + k.a.shape[0]! * k.b.shape[0]!, 0);
+    expect(summedOuters(fused.backward.after).length).toBe(2);
+    expect(rows(fused.backward.after)).toBe(rows(four.backward.after));
   });
 });
