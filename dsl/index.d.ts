@@ -229,6 +229,12 @@ export declare function logSigmoid(x: Tensor): Tensor;
  */
 export declare function maxOf(v: Tensor): Tensor;
 
+/** The outer product u vᵀ of vectors `[M]` and `[N]`: a matrix `[M, N]`. */
+export declare function outer(u: Tensor, v: Tensor): Tensor;
+
+/** The transpose of a matrix `[M, N]`: `[N, M]`. */
+export declare function transpose(m: Tensor): Tensor;
+
 /**
  * The parts' rows one after another: vectors `[A]`, `[B]` → `[A+B]`; matrices
  * `[A, N]`, `[B, N]` → `[A+B, N]`. `concat(x, h)` is `[x; h]`.

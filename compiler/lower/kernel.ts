@@ -92,7 +92,7 @@ export type Kernel =
       readonly packing?: Buffer;
       readonly tiling: Tiling;
     } & Target)
-  | { readonly kind: "transpose"; readonly x: Node; readonly dest: Buffer; readonly accumulate: false }
+  | ({ readonly kind: "transpose"; readonly x: Node } & Target)
   /** dest (+)= Σ_k table[ids[k]], rows outside the table skipped. */
   | ({ readonly kind: "gathersum"; readonly table: Node; readonly ids: Node } & Target)
   /** dest[ids[b, k]] (+)= g[b] for every batch entry: the embedding gradient, touching only the rows used. */
@@ -119,9 +119,11 @@ export interface Schedule {
 /**
  * What may be computed inside a kernel above one of its operands instead of
  * read from a buffer: nothing, chains of elementwise ops, or (under a sum over
- * the batch) also the ops whose batch sum is a kernel of its own (op-kernels.ts).
+ * the batch) also the ops whose batch sum is a kernel of its own (op-kernels.ts),
+ * or (in an elementwise kernel, which loops over a matrix row by row when it must)
+ * also outer products, each element u[r]·v[c] computed where it is used.
  */
-export type Fusion = "none" | "elementwise" | "summed";
+export type Fusion = "none" | "elementwise" | "rows" | "summed";
 
 export interface Operand {
   readonly node: Node;
@@ -149,7 +151,7 @@ export const kernelKinds: { readonly [K in KernelKind]: KernelKindInfo<K> } = {
   elementwise: {
     // The root is what the kernel computes; it reads the root's operands (or the lone leaf it copies).
     operands: (k) =>
-      k.root.op === "var" || k.root.op === "const" ? read(k.root) : k.root.inputs.map((n) => fused(n, "elementwise")),
+      k.root.op === "var" || k.root.op === "const" ? read(k.root) : k.root.inputs.map((n) => fused(n, "rows")),
     reducesBatch: never,
     print: (k, show) => `elementwise ${show(k.root)}`,
   },

@@ -4,7 +4,7 @@
 // (full vectors first, then a scalar tail: sizes are compile-time constants)
 // and over the batch, whose size is a runtime argument.
 
-import { sizeOf, sliceArg, IRError, type Node } from "../ir/index.js";
+import { printNode, sizeOf, sliceArg, IRError, type Node } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
 import { elementwiseLowering } from "./elementwise.js";
 import { emitIdRows } from "./sparse.js";
@@ -17,6 +17,12 @@ import { KernelSite } from "./site.js";
 import { binaryen, type Expr } from "./wasm.js";
 
 const i32 = binaryen.i32;
+
+/** The locals of a loop over a matrix's rows: the row, and its first element's byte offset. */
+interface RowLoop {
+  readonly r: number;
+  readonly rb: number;
+}
 
 export class KernelEmitter extends KernelSite {
   private readonly products = new ProductKernels(this);
@@ -45,7 +51,7 @@ export class KernelEmitter extends KernelSite {
     qmatvec: (k) => emitQuantizedProduct(this, k),
     pack: (k) => this.products.pack(k.x, k.transpose, k.tiling, k.dest),
     outer: (k) => this.products.outer(k.a, k.b, k.batchsum, k.packing, k.tiling, k.dest, k.accumulate),
-    transpose: (k) => this.products.transpose(k.x, k.dest),
+    transpose: (k) => this.products.transpose(k.x, k.dest, k.accumulate),
     gathersum: (k) => this.rows(k.table, k.ids, k.dest, k.accumulate, "gather"),
     scatteradd: (k) => this.rows(k.g, k.ids, k.dest, k.accumulate, "scatter"),
     loss: (k) => this.loss(k.src),
@@ -61,7 +67,7 @@ export class KernelEmitter extends KernelSite {
    * except `computing` itself, which is what the loop computes. A slice shifts
    * the elements its operand is read at: a view, nothing copied.
    */
-  private expr(node: Node, computing: Node | undefined, rows: Map<Buffer, number>, l: Lanes, jb: number, shift = 0): Expr {
+  private expr(node: Node, computing: Node | undefined, rows: Map<Buffer, number>, l: Lanes, jb: number, shift = 0, row?: RowLoop): Expr {
     if (node.op === "const") return l.const(node.arg as number);
     if (node.op === "var" || (node !== computing && this.ctx.located.has(node))) {
       const buffer = this.locate(node);
@@ -73,22 +79,42 @@ export class KernelEmitter extends KernelSite {
         return l.splat(this.ctx.scalar.elem === "f32" ? m.f32.convert_s.i32(m.i32.load(0, 4, ptr)) : m.f64.convert_s.i32(m.i32.load(0, 4, ptr)));
       }
       if (node.shape.length === 0) return l.loadSplat(ptr);
-      const at = this.m.i32.add(ptr, this.get(jb));
+      const at = this.m.i32.add(row ? this.m.i32.add(ptr, this.get(row.rb)) : ptr, this.get(jb));
       return l.load(shift === 0 ? at : this.m.i32.add(at, this.c(shift * this.bytes)));
     }
     if (node.op === "slice") {
       const x = node.inputs[0]!;
       const skip = sliceArg(node).start * (sizeOf(x.shape) / x.shape[0]!);
-      return this.expr(x, computing, rows, l, jb, shift + skip);
+      return this.expr(x, computing, rows, l, jb, shift + skip, row);
     }
-    const operand = (i: number) => this.expr(node.inputs[i]!, computing, rows, l, jb, shift);
-    return elementwiseLowering[node.op](l, operand, () => this.elementIndex(l, jb, shift));
+    if (node.op === "outer") return this.outerElement(node, rows, l, jb, shift, row);
+    const operand = (i: number) => this.expr(node.inputs[i]!, computing, rows, l, jb, shift, row);
+    return elementwiseLowering[node.op](l, operand, () => this.elementIndex(l, jb, shift, row));
   }
 
-  /** The index of each lane's element, as floats: jb / bytes + shift + lane. */
-  private elementIndex(l: Lanes, jb: number, shift: number): Expr {
+  /** u[r]·v[c] of a fused outer product u vᵀ, at the row loop's row (plus the rows a slice skips) and column jb. */
+  private outerElement(node: Node, rows: Map<Buffer, number>, l: Lanes, jb: number, shift: number, row: RowLoop | undefined): Expr {
+    if (!row) throw new IRError(`outer product ${printNode(node)} fused into a kernel that does not loop over rows`);
+    const [u, v] = node.inputs as [Node, Node];
     const m = this.m;
-    const element = m.i32.div_u(this.get(jb), this.c(this.bytes));
+    const ptrOf = (x: Node) => this.get(rows.get(this.locate(x))!);
+    const r = shift === 0 ? this.get(row.r) : m.i32.add(this.get(row.r), this.c(shift / v.shape[0]!));
+    const left = u.op === "const" ? l.const(u.arg as number) : l.loadSplat(m.i32.add(ptrOf(u), m.i32.mul(r, this.c(this.bytes))));
+    const right = v.op === "const" ? l.const(v.arg as number) : l.load(m.i32.add(ptrOf(v), this.get(jb)));
+    return l.mul(left, right);
+  }
+
+  /** Whether the fused expression computes an outer product inside itself (so its kernel loops row by row). */
+  private fusesOuter(node: Node, computing: Node | undefined): boolean {
+    if (node.op === "const" || node.op === "var" || (node !== computing && this.ctx.located.has(node))) return false;
+    return node.op === "outer" || node.inputs.some((n) => this.fusesOuter(n, computing));
+  }
+
+  /** The index of each lane's element, as floats: jb / bytes + shift + lane (in a row loop, from the row's start). */
+  private elementIndex(l: Lanes, jb: number, shift: number, row?: RowLoop): Expr {
+    const m = this.m;
+    const offset = row ? m.i32.add(this.get(row.rb), this.get(jb)) : this.get(jb);
+    const element = m.i32.div_u(offset, this.c(this.bytes));
     const j = shift === 0 ? element : m.i32.add(element, this.c(shift));
     const s = this.ctx.scalar;
     const first = l.splat(s.elem === "f32" ? m.f32.convert_u.i32(j) : m.f64.convert_u.i32(j));
@@ -126,6 +152,7 @@ export class KernelEmitter extends KernelSite {
     const jb = this.newLocal();
     const out = this.newLocal();
     const { rows, init } = this.rowsOf(value, computing, b);
+    if (this.fusesOuter(value, computing)) return this.elementwiseByRows(value, computing, dest, accumulate, { b, jb, out, rows, init });
     const size = part ? part.size : sizeOf(dest.shape);
     const destRow = this.row(dest, true, b);
     const body = (l: Lanes) => {
@@ -137,6 +164,31 @@ export class KernelEmitter extends KernelSite {
       ...init,
       fb.set(out, part && part.start > 0 ? this.m.i32.add(destRow, this.c(part.start * this.bytes)) : destRow),
       ...this.overElements(size, jb, body),
+    ]);
+  }
+
+  /** dest (+)= a matrix expression holding an outer product, row by row: each row a vector loop over the columns. */
+  private elementwiseByRows(
+    value: Node, computing: Node | undefined, dest: Buffer, accumulate: boolean,
+    locals: { b: number; jb: number; out: number; rows: Map<Buffer, number>; init: Expr[] },
+  ): Expr {
+    const { b, jb, out, rows, init } = locals;
+    const fb = this.ctx.fb;
+    const m = this.m;
+    const [height, width] = value.shape as [number, number];
+    const row: RowLoop = { r: this.newLocal(), rb: this.newLocal() };
+    const body = (l: Lanes) => {
+      const ptr = () => m.i32.add(m.i32.add(fb.get(out, i32), fb.get(row.rb, i32)), fb.get(jb, i32));
+      const v = this.expr(value, computing, rows, l, jb, 0, row);
+      return l.store(ptr(), accumulate ? l.add(l.load(ptr()), v) : v);
+    };
+    return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
+      ...init,
+      fb.set(out, this.row(dest, true, b)),
+      fb.forLoop(row.r, this.c(0), this.c(height), 1, [
+        fb.set(row.rb, m.i32.mul(fb.get(row.r, i32), this.c(width * this.bytes))),
+        ...this.overElements(width, jb, body),
+      ]),
     ]);
   }
 

@@ -6,7 +6,7 @@
 // over the batch has a kernel of its own (an outer product, a row scatter),
 // that kernel.
 
-import { isElementwise, IRError, printNode, type Node, type Op } from "../ir/index.js";
+import { isElementwise, IRError, opInfo, printNode, type Node, type Op } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
 import type { Fusion, Kernel, Target, Tiling } from "./kernel.js";
 
@@ -22,11 +22,22 @@ export interface OpKernelContext {
   readonly scalesOf?: (w: Node) => Buffer | undefined;
 }
 
+/** What a fusion rule may ask of the schedule. */
+export interface FusionContext {
+  /**
+   * The node whose kernel computes `node`: itself when it is stored, else the one its chain of
+   * single fused users ends in; undefined when that chain leaves elementwise ops.
+   */
+  readonly computedBy: (node: Node) => Node | undefined;
+}
+
 interface OpKernel {
   /** What its kernel computes inside itself above its operands instead of reading them from buffers. */
   readonly absorbs: Fusion;
   /** Whether a node of this op is computed inside its users' kernels (given all of them) instead of stored. */
-  readonly fuses: (node: Node, users: readonly Node[]) => boolean;
+  readonly fuses: (node: Node, users: readonly Node[], ctx: FusionContext) => boolean;
+  /** Whether it may be computed inside an elementwise kernel that loops row by row (an outer product). */
+  readonly inRows?: true;
   /** The kernel that stores it. */
   readonly kernel: (node: Node, to: Target, ctx: OpKernelContext) => Kernel;
   /** The kernel of its sum over the batch, where it is fused into a batchsum. */
@@ -36,7 +47,7 @@ interface OpKernel {
 /** Whether a node of this op may be computed inside a kernel operand that fuses so. */
 export function mayFuse(fusion: Fusion, op: Op): boolean {
   if (fusion === "none") return false;
-  return isElementwise(op) || (fusion === "summed" && opKernels[op].summed !== undefined);
+  return isElementwise(op) || (fusion === "summed" && opKernels[op].summed !== undefined) || (fusion === "rows" && opKernels[op].inRows === true);
 }
 
 const never = () => false;
@@ -81,9 +92,17 @@ export const opKernels = {
       return { kind: "matvec", w, transposed, x, ...(panels ? { panels } : {}), tiling: ctx.tiling, ...to };
     },
   },
+  // Summed over the batch, its own kernel; in an elementwise expression stored by an elementwise kernel (a
+  // rank-1 update f·C + i·outer(v, k)), computed element by element there: never in memory.
   outer: {
     absorbs: "none",
-    fuses: (_, users) => summedOnly(users),
+    inRows: true,
+    fuses: (_, users, ctx) => {
+      if (summedOnly(users)) return true;
+      if (users.length !== 1 || opInfo[users[0]!.op].class !== "elementwise") return false;
+      const root = ctx.computedBy(users[0]!);
+      return root !== undefined && opInfo[root.op].class === "elementwise";
+    },
     kernel: (node, to, ctx) => ({ kind: "outer", a: node.inputs[0]!, b: node.inputs[1]!, batchsum: false, tiling: ctx.tiling, ...to }),
     summed: (node, to, ctx) => ({ kind: "outer", a: node.inputs[0]!, b: node.inputs[1]!, batchsum: true, tiling: ctx.tiling, ...to }),
   },
@@ -91,10 +110,7 @@ export const opKernels = {
     absorbs: "none",
     // Read transposed by the products that use it as their matrix.
     fuses: (node, users) => users.every((u) => u.op === "matvec" && u.inputs[0] === node && u.inputs[1] !== node),
-    kernel: (node, to, ctx) => {
-      if (to.accumulate) throw new IRError(`${ctx.title}: accumulating transpose ${printNode(node)}`);
-      return { kind: "transpose", x: node.inputs[0]!, dest: to.dest, accumulate: false };
-    },
+    kernel: (node, to) => ({ kind: "transpose", x: node.inputs[0]!, ...to }),
   },
   gathersum: {
     absorbs: "none",

@@ -158,13 +158,13 @@ export class ProductKernels {
     ]);
   }
 
-  transpose(x: Node, dest: Buffer): Expr {
+  transpose(x: Node, dest: Buffer, accumulate: boolean): Expr {
     const fb = this.s.ctx.fb;
     const [px, pd, b] = [this.s.newLocal(), this.s.newLocal(), this.s.newLocal()];
     return fb.forLoop(b, this.s.c(0), this.s.copies(dest), 1, [
       fb.set(px, this.s.row(this.s.locate(x), x.batched, b)),
       fb.set(pd, this.s.row(dest, true, b)),
-      emitTranspose(fb, this.s.ctx.vec, this.s.ctx.scalar, px, pd, x.shape as [number, number]),
+      emitTranspose(fb, this.s.ctx.vec, this.s.ctx.scalar, px, pd, x.shape as [number, number], accumulate),
     ]);
   }
 }

@@ -7,10 +7,10 @@
 // for it: once per call, or, for a parameter, once per parameter version
 // (panels.ts). The graph never says any of this.
 
-import { topoOrder, type Fn, type Node, type Output } from "../ir/index.js";
+import { opInfo, topoOrder, type Fn, type Node, type Output } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
 import { defaultTiling, kindOf, type Kernel, type Schedule, type Sink, type Target, type Tiling } from "./kernel.js";
-import { opKernels, type OpKernelContext } from "./op-kernels.js";
+import { opKernels, type FusionContext, type OpKernelContext } from "./op-kernels.js";
 import { readsOf, splitPhases } from "./phases.js";
 
 export interface ScheduleInput<O extends Output> {
@@ -51,7 +51,13 @@ export function schedule<O extends Output>(input: ScheduleInput<O>): Schedule {
 
   /** Computed inside the kernels of its users instead of stored. */
   const fused = (node: Node): boolean =>
-    node.op !== "var" && node.op !== "const" && !outputsOf.has(node) && opKernels[node.op].fuses(node, users.get(node) ?? []);
+    node.op !== "var" && node.op !== "const" && !outputsOf.has(node) && opKernels[node.op].fuses(node, users.get(node) ?? [], fusion);
+  const computedBy = (node: Node): Node | undefined => {
+    if (!fused(node)) return node;
+    const next = users.get(node) ?? [];
+    return next.length === 1 && opInfo[next[0]!.op].class === "elementwise" ? computedBy(next[0]!) : undefined;
+  };
+  const fusion: FusionContext = { computedBy };
 
   /** W (or Wᵀ) packed for the product kernel, by a pack kernel before its first use; one copy per matrix and form. */
   const packed = new Map<string, Buffer>();

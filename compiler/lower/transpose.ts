@@ -10,7 +10,10 @@ import { binaryen, type Expr, type FunctionBuilder } from "./wasm.js";
 
 const i32 = binaryen.i32;
 
-export function emitTranspose(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, px: number, pd: number, [rows, cols]: readonly [number, number]): Expr {
+/** With `accumulate`, dest[k, i] += x[i, k] (a transposed parameter's gradient adds to what is there). */
+export function emitTranspose(
+  fb: FunctionBuilder, vec: Lanes, scalar: Lanes, px: number, pd: number, [rows, cols]: readonly [number, number], accumulate = false,
+): Expr {
   const m = fb.mod.raw;
   const c = (n: number) => m.i32.const(n);
   const get = (local: number) => fb.get(local, i32);
@@ -19,7 +22,9 @@ export function emitTranspose(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, px
   const at = (p: number, row: number, rowLen: number, col: number) => m.i32.add(get(p), m.i32.mul(m.i32.add(m.i32.mul(get(row), c(rowLen)), get(col)), c(bytes)));
   const elements = (iFrom: number, iTo: number, kFrom: number, kTo: number): Expr[] =>
     iFrom < iTo && kFrom < kTo
-      ? [fb.forLoop(i, c(iFrom), c(iTo), 1, [fb.forLoop(k, c(kFrom), c(kTo), 1, [scalar.store(at(pd, k, rows, i), scalar.load(at(px, i, cols, k)))])])]
+      ? [fb.forLoop(i, c(iFrom), c(iTo), 1, [fb.forLoop(k, c(kFrom), c(kTo), 1, [
+        scalar.store(at(pd, k, rows, i), accumulate ? scalar.add(scalar.load(at(pd, k, rows, i)), scalar.load(at(px, i, cols, k))) : scalar.load(at(px, i, cols, k))),
+      ])])]
       : [];
   const blocked = vec.width === 4 && vec.elem === "f32";
   const [rows4, cols4] = blocked ? [rows - (rows % 4), cols - (cols % 4)] : [0, 0];
@@ -32,16 +37,17 @@ export function emitTranspose(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, px
   // x[i + r, k .. k+3] at px + ((i + r)·cols + k)·4; dest[k + c, i .. i+3] at pd + ((k + c)·rows + i)·4.
   const src = () => m.i32.add(get(px), m.i32.mul(m.i32.add(m.i32.mul(get(i), c(cols)), get(k)), c(4)));
   const dst = () => m.i32.add(get(pd), m.i32.mul(m.i32.add(m.i32.mul(get(k), c(rows)), get(i)), c(4)));
+  const put = (value: Expr, offset: number) => vec.store(dst(), accumulate ? vec.add(vec.load(dst(), offset), value) : value, offset);
   const block = [
     ...v.map((local, r) => fb.set(local, vec.load(src(), r * cols * 4))),
     fb.set(t[0]!, shuffle(val(v[0]!), val(v[1]!), [0, 4, 1, 5])),
     fb.set(t[1]!, shuffle(val(v[0]!), val(v[1]!), [2, 6, 3, 7])),
     fb.set(t[2]!, shuffle(val(v[2]!), val(v[3]!), [0, 4, 1, 5])),
     fb.set(t[3]!, shuffle(val(v[2]!), val(v[3]!), [2, 6, 3, 7])),
-    vec.store(dst(), shuffle(val(t[0]!), val(t[2]!), [0, 1, 4, 5]), 0),
-    vec.store(dst(), shuffle(val(t[0]!), val(t[2]!), [2, 3, 6, 7]), rows * 4),
-    vec.store(dst(), shuffle(val(t[1]!), val(t[3]!), [0, 1, 4, 5]), 2 * rows * 4),
-    vec.store(dst(), shuffle(val(t[1]!), val(t[3]!), [2, 3, 6, 7]), 3 * rows * 4),
+    put(shuffle(val(t[0]!), val(t[2]!), [0, 1, 4, 5]), 0),
+    put(shuffle(val(t[0]!), val(t[2]!), [2, 3, 6, 7]), rows * 4),
+    put(shuffle(val(t[1]!), val(t[3]!), [0, 1, 4, 5]), 2 * rows * 4),
+    put(shuffle(val(t[1]!), val(t[3]!), [2, 3, 6, 7]), 3 * rows * 4),
   ];
   return m.block(null, [
     ...(rows4 > 0 && cols4 > 0 ? [fb.forLoop(i, c(0), c(rows4), 4, [fb.forLoop(k, c(0), c(cols4), 4, block)])] : []),

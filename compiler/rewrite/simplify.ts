@@ -1,5 +1,6 @@
 // compiler/rewrite — algebraic identities: x+0, x*1, x*0, 0/x, -(-x), select
-// with equal branches, products with a zero operand, transpose of transpose.
+// with equal branches, products with a zero operand, transpose of transpose
+// and of an outer product.
 // Mostly they clean up what reverse mode produces (zero cotangents of masked
 // branches, seeds of one). A replacement is used only where it keeps the
 // node's shape and batching, so no consumer's shape rule can change.
@@ -41,10 +42,16 @@ function candidates(node: Node, inputs: readonly Node[], g: Graph): (Node | unde
     case "gathersum":
     case "scatterrows":
       return [is(a, 0) ? zeroLike(node, g) : undefined];
+    // (u vᵀ)ᵀ = v uᵀ
+    case "transpose":
+      return [
+        is(a, 0) ? zeroLike(node, g) : undefined,
+        a.op === "transpose" ? a.inputs[0] : undefined,
+        a.op === "outer" ? g.apply("outer", [a.inputs[1]!, a.inputs[0]!], node.origin) : undefined,
+      ];
     case "sum":
     case "batchsum":
-    case "transpose":
-      return [is(a, 0) ? zeroLike(node, g) : undefined, node.op === "transpose" && a.op === "transpose" ? a.inputs[0] : undefined];
+      return [is(a, 0) ? zeroLike(node, g) : undefined];
     default:
       return [];
   }

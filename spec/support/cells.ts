@@ -200,8 +200,9 @@ class StepWriter {
       () => `${this.use(this.ch.oneOf(["silu", "gelu", "logSigmoid"]))}(${sub()})`,
       () => this.callHelper(dim, depth),
       () => this.rows(dim, depth),
+      () => this.products(dim, depth),
     ];
-    const weights = [2, 3, 3, 2, 3, 1, 1, 1, 1, 1, 1, 1.5, 0.25, 0.5, 0.5, this.helpers.length > 0 ? 1.5 : 0, 1];
+    const weights = [2, 3, 3, 2, 3, 1, 1, 1, 1, 1, 1, 1.5, 0.25, 0.5, 0.5, this.helpers.length > 0 ? 1.5 : 0, 1, 0.75];
     return forms[this.ch.weighted(weights)]!();
   }
 
@@ -220,6 +221,22 @@ class StepWriter {
     const [first, second] = [`q${this.consts.length}`, `r${this.consts.length}`];
     this.consts.push({ name: first, dim, text, declares: `[${first}, ${second}]` }, { name: second, dim, text: "" });
     return this.read(this.ch.oneOf([first, second]));
+  }
+
+  /**
+   * A matrix built in the step times a vector: an outer product (stored for the product), a rank-1 update
+   * s·(u vᵀ) + a bᵀ (computed row by row where it is used), or the transpose of a parameter.
+   */
+  private products(dim: string, depth: number): string {
+    const sub = (d = dim) => this.vector(d, depth - 1);
+    const from = this.ch.oneOf(this.dims());
+    const k = this.ch.below(3);
+    if (k === 0) return `${this.use("outer")}(${sub()}, ${sub(from)}) * (${sub(from)})`;
+    if (k === 1) {
+      const update = `${this.scalar(depth - 1)} * ${this.use("outer")}(${sub()}, ${sub(from)}) + ${this.use("outer")}(${sub()}, ${sub(from)})`;
+      return `(${update}) * (${sub(from)})`;
+    }
+    return `${this.use("transpose")}(${this.param([from, dim])}) * (${sub(from)})`;
   }
 
   private kink(dim: string, depth: number): string {
