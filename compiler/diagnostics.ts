@@ -151,7 +151,7 @@ export const diagnosticMessages = {
   RNNC163: { message: "the intrinsic '{0}' is used as a value", hint: "call it: {0}(…)" },
   RNNC164: { message: "cannot call `{0}`: a step calls only intrinsics imported from \"rnnc\", by name" },
   RNNC165: {
-    message: "shape mismatch in `*`: {0} times {1} is not defined: `*` multiplies a matrix only by a vector on its right",
+    message: "shape mismatch in `*`: {0} times {1} is not defined: `*` multiplies a matrix only by a vector or a matrix on its right",
     hint: "W * x is the matrix-vector product; for an elementwise product of equal shapes write hadamard(a, b)",
   },
   RNNC166: { message: "shape mismatch in {0} '{1}': the step returns {2} but it is declared {3}" },

@@ -225,6 +225,7 @@ function lowerBinary(node: BinaryExpression, scope: Scope): Expr | undefined {
   // vector, elementwise otherwise. Anything else has no single reading.
   const [ra, rb] = [left.shape.length, right.shape.length];
   if (ra === 2 && rb === 1) return b.apply("matvec", [left, right]);
+  if (ra === 2 && rb === 2) return b.apply("matmul", [left, right]);
   if (ra === 0 || rb === 0 || (ra === 1 && rb === 1)) return b.apply("mul", [left, right]);
   r.error("RNNC165", [formatShape(left.shape), formatShape(right.shape)], at);
   return undefined;

@@ -87,7 +87,7 @@ export const intrinsics = {
   log: unary("log"),
   softplus: unary("softplus"),
   sqrt: unary("sqrt"),
-  matmul: { params: ["m", "v"], lower: (b, [m, v]) => b.apply("matvec", [m, v]) },
+  matmul: { params: ["m", "v"], lower: (b, [m, v]) => b.apply(v!.shape.length === 2 ? "matmul" : "matvec", [m, v]) },
   hadamard: { params: ["a", "b"], lower: (b, [x, y]) => b.apply("mul", [x, y]) },
   max: { params: ["a", "b"], lower: (b, [x, y]) => b.apply("max", [x, y]) },
   min: { params: ["a", "b"], lower: (b, [x, y]) => b.apply("min", [x, y]) },

@@ -62,7 +62,7 @@ const operandNames = {
   select: ordered("if", "then", "else"),
   onehot: ordered("i", "like"),
   concat: [], slice: [],
-  matvec: ordered("M", "v"), outer: ordered("u", "v"), transpose: [],
+  matvec: ordered("M", "v"), matmul: ordered("A", "B"), outer: ordered("u", "v"), transpose: [],
   gathersum: ordered("table", "ids"), scatterrows: ordered("g", "ids", "like"),
   sum: [], logsumexp: [], batchsum: [],
   maxof: [],

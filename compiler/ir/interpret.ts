@@ -81,6 +81,25 @@ const kernels = {
     }
     return out;
   },
+  matmul: (node, [a, c], batch) => {
+    const [aNode, cNode] = node.inputs as [Node, Node];
+    const [m, k] = aNode.shape as [number, number];
+    const n = cNode.shape[1]!;
+    const copies = node.batched ? batch : 1;
+    const out = new Float64Array(copies * m * n);
+    for (let b = 0; b < copies; b++) {
+      const aBase = aNode.batched ? b * m * k : 0;
+      const cBase = cNode.batched ? b * k * n : 0;
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let acc = 0;
+          for (let q = 0; q < k; q++) acc += a![aBase + i * k + q]! * c![cBase + q * n + j]!;
+          out[(b * m + i) * n + j] = acc;
+        }
+      }
+    }
+    return out;
+  },
   outer: (node, [x, y], batch) => {
     const [xNode, yNode] = node.inputs as [Node, Node];
     const m = xNode.shape[0]!;

@@ -36,6 +36,7 @@ export const opDocs = {
   // linear algebra
   matvec: "[M,N] · [N] → [M]",
   outer: "[M] ⊗ [N] → [M,N]",
+  matmul: "[M,K] · [K,N] → [M,N]",
   transpose: "[M,N] → [N,M]",
   // sparse rows: embeddings without one-hot vectors
   gathersum: "gathersum(table [V,E], ids [K]) → [E]: the sum of the rows ids[k] (integers); ids outside [0, V) add nothing",
@@ -84,6 +85,7 @@ export const opInfo = {
   slice: { arity: 1, class: "view", batching: "any", recompute: true },
   matvec: { arity: 2, class: "product", batching: "any", recompute: false },
   outer: { arity: 2, class: "product", batching: "any", recompute: true },
+  matmul: { arity: 2, class: "product", batching: "any", recompute: false },
   transpose: { arity: 1, class: "product", batching: "any", recompute: false },
   gathersum: { arity: 2, class: "sparse", batching: "any", recompute: false },
   scatterrows: { arity: 3, class: "sparse", batching: "any", recompute: true },

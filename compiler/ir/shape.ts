@@ -91,6 +91,15 @@ export const shapeRules = {
     }
     return [m![0]!];
   },
+  matmul: ([a, b]) => {
+    if (a!.length !== 2 || b!.length !== 2) {
+      return new ShapeError(`matrix product needs two matrices, got ${formatShape(a!)} and ${formatShape(b!)}`);
+    }
+    if (a![1] !== b![0]) {
+      return new ShapeError(`matrix ${formatShape(a!)} cannot multiply matrix ${formatShape(b!)}: ${a![1]} columns but ${b![0]} rows`);
+    }
+    return [a![0]!, b![1]!];
+  },
   outer: ([a, b]) => {
     if (a!.length !== 1 || b!.length !== 1) {
       return new ShapeError(`outer product needs two vectors, got ${formatShape(a!)} and ${formatShape(b!)}`);

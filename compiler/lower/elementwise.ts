@@ -47,6 +47,7 @@ export const elementwiseLowering = {
   slice: notElementwise("slice"),
   matvec: notElementwise("matvec"),
   outer: notElementwise("outer"),
+  matmul: notElementwise("matmul"),
   transpose: notElementwise("transpose"),
   gathersum: notElementwise("gathersum"),
   scatterrows: notElementwise("scatterrows"),

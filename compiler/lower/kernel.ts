@@ -74,6 +74,8 @@ export type Kernel =
    * the scratch each four batch entries are quantised into.
    */
   | ({ readonly kind: "qmatvec"; readonly w: Node; readonly x: Node; readonly scales: Buffer; readonly packing?: Buffer } & Target)
+  /** dest = A·B of two matrices, for each batch entry (either may be per batch entry or shared). */
+  | ({ readonly kind: "matmul"; readonly a: Node; readonly b: Node; readonly tiling: Tiling } & Target)
   /** dest = W, or Wᵀ if `transpose`, packed in column panels for the product kernel. */
   | {
       readonly kind: "pack";
@@ -192,6 +194,11 @@ export const kernelKinds: { readonly [K in KernelKind]: KernelKindInfo<K> } = {
     // Four batch entries' vectors as i16, zero-padded to whole groups of 8: twice as many f32-sized elements as padded columns.
     packing: (k) => 2 * Math.ceil(k.w.shape[1]! / 8) * 8,
     print: (k, show) => `qmatvec int8 ${show(k.w)} (scales ${k.scales.name}), ${show(k.x)}`,
+  },
+  matmul: {
+    operands: (k) => read(k.a, k.b),
+    reducesBatch: never,
+    print: (k, show) => `matmul ${show(k.a)}, ${show(k.b)}${printTiles(k.tiling)}`,
   },
   pack: {
     operands: (k) => read(k.x),

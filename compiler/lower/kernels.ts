@@ -50,6 +50,7 @@ export class KernelEmitter extends KernelSite {
     },
     qmatvec: (k) => emitQuantizedProduct(this, k),
     pack: (k) => this.products.pack(k.x, k.transpose, k.tiling, k.dest),
+    matmul: (k) => this.products.matmul(k.a, k.b, k.tiling, k.dest, k.accumulate),
     outer: (k) => this.products.outer(k.a, k.b, k.batchsum, k.packing, k.tiling, k.dest, k.accumulate),
     transpose: (k) => this.products.transpose(k.x, k.dest, k.accumulate),
     gathersum: (k) => this.rows(k.table, k.ids, k.dest, k.accumulate, "gather"),

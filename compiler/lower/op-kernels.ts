@@ -92,6 +92,11 @@ export const opKernels = {
       return { kind: "matvec", w, transposed, x, ...(panels ? { panels } : {}), tiling: ctx.tiling, ...to };
     },
   },
+  matmul: {
+    absorbs: "none",
+    fuses: never,
+    kernel: (node, to, ctx) => ({ kind: "matmul", a: node.inputs[0]!, b: node.inputs[1]!, tiling: ctx.tiling, ...to }),
+  },
   // Summed over the batch, its own kernel; in an elementwise expression stored by an elementwise kernel (a
   // rank-1 update f·C + i·outer(v, k)), computed element by element there: never in memory.
   outer: {

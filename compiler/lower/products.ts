@@ -148,6 +148,27 @@ export class ProductKernels {
     return fb.forLoop(b, this.s.c(0), this.s.copies(dest), 1, [...operands, fb.set(pd, this.s.row(dest, true, b)), rowLoop(accumulate)]);
   }
 
+  /** dest (+)= A·B for each batch entry: the register-tiled product, its contraction A's columns. */
+  matmul(a: Node, c: Node, tiling: Tiling, dest: Buffer, accumulate: boolean): Expr {
+    const fb = this.s.ctx.fb;
+    const [rowsM, depth] = a.shape as [number, number];
+    const cols = c.shape[1]!;
+    const [b, pa, pc, pd] = [0, 0, 0, 0].map(() => this.s.newLocal()) as [number, number, number, number];
+    const bytes = this.s.bytes;
+    return fb.forLoop(b, this.s.c(0), this.s.copies(dest), 1, [
+      fb.set(pa, this.s.row(this.s.locate(a), a.batched, b)),
+      fb.set(pc, this.s.row(this.s.locate(c), c.batched, b)),
+      fb.set(pd, this.s.row(dest, true, b)),
+      emitProduct(fb, this.s.ctx.vec, this.s.ctx.scalar, {
+        rows: () => this.s.c(rowsM), depth: () => this.s.c(depth), cols,
+        a: () => this.s.get(pa), aRow: depth * bytes, aStep: bytes,
+        b: () => this.s.get(pc), bStep: cols * bytes,
+        c: () => this.s.get(pd), cRow: cols * bytes,
+        accumulate, tiling,
+      }),
+    ]);
+  }
+
   pack(x: Node, transpose: boolean, tiling: Tiling, dest: Buffer): Expr {
     const fb = this.s.ctx.fb;
     const [px, pd] = [this.s.newLocal(), this.s.newLocal()];

@@ -34,6 +34,7 @@ const folders = {
   max: elementwise("max"), min: elementwise("min"), select: elementwise("select"),
   matvec: ([w, v], node) => repeatedSum(w! * v!, node.inputs[1]!.shape[0]!),
   outer: ([a, b]) => a! * b!,
+  matmul: ([a, b], node) => repeatedSum(a! * b!, node.inputs[0]!.shape[1]!),
   transpose: ([x]) => x,
   sum: ([x], node) => repeatedSum(x!, sizeOf(node.inputs[0]!.shape)),
   // The interpreter's stable form on n equal values: x + log(n · e^(x − x)), NaN for x = ±∞.

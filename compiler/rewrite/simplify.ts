@@ -36,6 +36,7 @@ function candidates(node: Node, inputs: readonly Node[], g: Graph): (Node | unde
     case "select":
       return [b === c ? b : undefined, is(a, 0) ? c : undefined, constValue(a) !== undefined && !is(a, 0) ? b : undefined];
     case "matvec":
+    case "matmul":
     case "outer":
       return [is(a, 0) || is(b, 0) ? zeroLike(node, g) : undefined];
     // Only the rows are values: id 0 names row 0, it is no zero operand.

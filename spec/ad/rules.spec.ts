@@ -128,6 +128,12 @@ const ruleCases = {
     { name: "both unbatched", operands: [p([3, 2]), p([2])] },
     { name: "both per-batch, 1×1", operands: [v([1, 1]), v([1])] },
   ],
+  matmul: [
+    { name: "unbatched with per-batch", operands: [p([2, 3]), v([3, 4])] },
+    { name: "per-batch with unbatched", operands: [v([3, 2]), p([2, 5])] },
+    { name: "both per-batch", operands: [v([2, 2]), v([2, 3])] },
+    { name: "both unbatched, 1×1", operands: [p([1, 1]), p([1, 1])] },
+  ],
   outer: [
     { name: "per-batch with unbatched", operands: [v([3]), p([2])] },
     { name: "unbatched with per-batch", operands: [p([2]), v([4])] },

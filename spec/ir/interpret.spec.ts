@@ -211,6 +211,12 @@ const examples = {
     expect(h.op("maxof", h.param("inf", [2], [-Infinity, -Infinity]))).toEqual([-Infinity]);
     expect(h.op("maxof", h.input("s", [], [0.5, -0.25]))).toEqual([0.5, -0.25]);
   },
+  matmul: () => {
+    const h = harness(2);
+    // [[1, 2], [3, 4]] · [[5], [6]] = [[17], [39]]; per batch entry for a per-batch left operand.
+    expect(h.op("matmul", h.param("a", [2, 2], [1, 2, 3, 4]), h.param("b", [2, 1], [5, 6]))).toEqual([17, 39]);
+    expect(h.op("matmul", h.input("x", [1, 2], [1, 0, 0, 1]), h.param("m", [2, 2], [1, 2, 3, 4]))).toEqual([1, 2, 3, 4]);
+  },
   concat: () => {
     const h = harness(2);
     // Per batch entry: an unbatched part repeats in every entry.

@@ -225,13 +225,16 @@ class StepWriter {
 
   /**
    * A matrix built in the step times a vector: an outer product (stored for the product), a rank-1 update
-   * s·(u vᵀ) + a bᵀ (computed row by row where it is used), or the transpose of a parameter.
+   * s·(u vᵀ) + a bᵀ (computed row by row where it is used), the transpose of a parameter, or a matrix
+   * product W·(u vᵀ).
    */
   private products(dim: string, depth: number): string {
     const sub = (d = dim) => this.vector(d, depth - 1);
     const from = this.ch.oneOf(this.dims());
-    const k = this.ch.below(3);
+    const k = this.ch.below(4);
     if (k === 0) return `${this.use("outer")}(${sub()}, ${sub(from)}) * (${sub(from)})`;
+    // A matrix times a matrix: W·(u vᵀ), then times a vector.
+    if (k === 3) return `(${this.param([dim, from])} * ${this.use("outer")}(${sub(from)}, ${sub(from)})) * (${sub(from)})`;
     if (k === 1) {
       const update = `${this.scalar(depth - 1)} * ${this.use("outer")}(${sub()}, ${sub(from)}) + ${this.use("outer")}(${sub()}, ${sub(from)})`;
       return `(${update}) * (${sub(from)})`;

@@ -214,6 +214,14 @@ function applyStep(s: Builder, step: Step): Node | undefined {
       const v = vectors.length > 0 ? pick(vectors, p1) : s.constant(step.value, [w.shape[1]!]);
       return s.combine("matvec", [w, v], ([u, z]) => w.shape[1]! * u! * z!);
     }
+    case "matmul": {
+      const matrices = pool.filter((n) => rank(n) === 2);
+      if (matrices.length === 0) return undefined;
+      const a = pick(matrices, p0);
+      const rights = matrices.filter((n) => n.shape[0] === a.shape[1]);
+      const b = rights.length > 0 ? pick(rights, p1) : s.constant(step.value, [a.shape[1]!, 2]);
+      return s.combine("matmul", [a, b], ([u, z]) => a.shape[1]! * u! * z!);
+    }
     case "outer": {
       const vectors = pool.filter((n) => rank(n) === 1);
       if (vectors.length === 0) return undefined;
