@@ -3,17 +3,18 @@
 // n_t = f_t n_{t−1} + i_t k_t, and h_t = o_t ⊙ (C_t q_t) / max(|n_tᵀ q_t|, 1),
 // read with the query q_t. The input gate i is a scalar exponential gate, the
 // forget gate f a scalar sigmoid gate, the output gate o a vector one; q, k
-// and v are projections of the input (the paper's 1/√D on k is left to W_k).
+// and v are projections of the input (the paper's 1/√d on k, d = H here, is
+// left to W_k).
 // The states are C and n; the output is h.
 import { abs, cell, exp, max, outer, sigmoid, sum } from "rnnc";
 
 export const mlstm = cell({
   input: { x: "I" },
-  state: { C: ["D", "D"], n: "D" },
-  output: { h: "D" },
+  state: { C: ["H", "H"], n: "H" },
+  output: { h: "H" },
   params: {
-    W_q: ["D", "I"], b_q: ["D"], W_k: ["D", "I"], b_k: ["D"], W_v: ["D", "I"], b_v: ["D"],
-    w_i: ["I"], b_i: [], w_f: ["I"], b_f: [], W_o: ["D", "I"], b_o: ["D"],
+    W_q: ["H", "I"], b_q: ["H"], W_k: ["H", "I"], b_k: ["H"], W_v: ["H", "I"], b_v: ["H"],
+    w_i: ["I"], b_i: [], w_f: ["I"], b_f: [], W_o: ["H", "I"], b_o: ["H"],
   },
   step: ({ x, C, n, W_q, b_q, W_k, b_k, W_v, b_v, w_i, b_i, w_f, b_f, W_o, b_o }) => {
     const q = W_q * x + b_q;

@@ -14,7 +14,7 @@ import type { RnncModel } from "../../runtime/model.js";
 import type { CallSize, Role } from "../../runtime/abi.js";
 import type { CellCase, Loss } from "../support/cells.js";
 
-export const exampleNames = ["elman", "lstm", "gru", "lstm-fused"] as const;
+export const exampleNames = ["elman", "lstm", "gru", "lstm-fused", "mlstm"] as const;
 export type ExampleName = (typeof exampleNames)[number];
 
 export function exampleSource(name: ExampleName): string {

@@ -1,9 +1,9 @@
 // spec/e2e — examples/mlstm.ts, xLSTM's mLSTM with its matrix memory: the f64
 // module's gradients (parameters, inputs, both initial states) against finite
-// differences of its own loss, SIMD and scalar, with D filling whole vectors
+// differences of its own loss, SIMD and scalar, with H filling whole vectors
 // and not; its forward pass against the paper's equations written out here in
 // plain loops (sharing nothing with the compiler); and its rank-1 update
-// f·C + i·v kᵀ computed where C is written, never as a D×D outer product in
+// f·C + i·v kᵀ computed where C is written, never as an H×H outer product in
 // memory (asserted on the schedule's objects).
 
 import { readFileSync } from "node:fs";
@@ -17,13 +17,13 @@ import { load, mismatch, type Build } from "./harness.js";
 
 const file = "examples/mlstm.ts";
 const source = readFileSync(file, "utf8");
-const mlstm = (dims: { I: number; D: number }, simd: boolean): Build => ({ file, source, dims, dtype: "f64", simd, loss: "mse" });
+const mlstm = (dims: { I: number; H: number }, simd: boolean): Build => ({ file, source, dims, dtype: "f64", simd, loss: "mse" });
 
 describe("examples/mlstm.ts", () => {
   for (const simd of [true, false]) {
-    for (const dims of [{ I: 3, D: 4 }, { I: 2, D: 5 }]) {
-      it(`passes gradcheck, f64 ${simd ? "simd" : "scalar"}, I=${dims.I}, D=${dims.D}`, () => {
-        const report = gradcheck(load(mlstm(dims, simd)), { seed: 15 + dims.D, batch: 3, steps: 5, maxEntries: 12 });
+    for (const dims of [{ I: 3, H: 4 }, { I: 2, H: 5 }]) {
+      it(`passes gradcheck, f64 ${simd ? "simd" : "scalar"}, I=${dims.I}, H=${dims.H}`, () => {
+        const report = gradcheck(load(mlstm(dims, simd)), { seed: 15 + dims.H, batch: 3, steps: 5, maxEntries: 12 });
         expect(report.tensors.map((t) => t.name).sort()).toEqual(
           ["C", "W_k", "W_o", "W_q", "W_v", "b_f", "b_i", "b_k", "b_o", "b_q", "b_v", "n", "w_f", "w_i", "x"],
         );
@@ -43,7 +43,7 @@ describe("examples/mlstm.ts", () => {
     const x = draw(T * B * I, 1);
     const C0 = draw(B * D * D, 0.5);
     const n0 = draw(B * D, 0.5);
-    const model = load(mlstm({ I, D }, true));
+    const model = load(mlstm({ I, H: D }, true));
     for (const [name, values] of Object.entries(p)) model.set(name, "param", values);
     model.set("x", "input", x);
     model.set("C", "state_in", C0);
@@ -86,7 +86,7 @@ describe("examples/mlstm.ts", () => {
 
   it("updates C by f·C + i·v kᵀ in the kernel that writes it, with no outer product in memory", () => {
     const context: PassContext = {
-      file, text: source, dims: { I: 3, D: 4 }, loss: "mse", dtype: "f32", simd: true,
+      file, text: source, dims: { I: 3, H: 4 }, loss: "mse", dtype: "f32", simd: true,
       capacity: { batch: 2, steps: 3 }, optimize: false, train: undefined, inference: false, relaxedSimd: false,
     };
     const staged = instantiate.run(parse.run(context, context), context);

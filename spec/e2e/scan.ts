@@ -37,7 +37,8 @@ export function referenceScan(source: string, dims: Readonly<Record<string, numb
   const inputs = cell.inputs.map((x) => ({ key: varKey(x), width: sizeOf(x.shape), all: copy(model, name(x), "input", size) }));
   let states = cell.states.map((s) => copy(model, name(s), "state_in", size));
 
-  const first = cell.next[0]!;
+  // The output: the first declared one, else the first state.
+  const first = cell.outputs[0] ?? cell.next[0]!;
   const width = sizeOf(first.node.shape);
   const hasTarget = model.tensors().some((e) => e.role === "target");
   const target = hasTarget ? copy(model, first.name, "target", size) : undefined;
@@ -48,7 +49,7 @@ export function referenceScan(source: string, dims: Readonly<Record<string, numb
     const vars = new Map(params);
     for (const x of inputs) vars.set(x.key, x.all.slice(t * batch * x.width, (t + 1) * batch * x.width));
     cell.states.forEach((s, k) => vars.set(varKey(s), states[k]!));
-    const values = evaluate(cell.next.map((n) => n.node), vars, batch);
+    const values = evaluate([...cell.next, ...cell.outputs].map((n) => n.node), vars, batch);
     states = cell.next.map(({ node }, k) => {
       const n = sizeOf(node.shape);
       const next = Float64Array.from(states[k]!);
