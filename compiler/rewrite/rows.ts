@@ -1,8 +1,9 @@
 // compiler/rewrite — identities of rows: concatenations and slices. In: a node
 // with its operands already rewritten. Out: the same value with fewer copies:
 // nested concatenations flattened and equal constants in them merged, a slice
-// of a slice one slice, a slice of a concatenation the parts it covers, and a
-// sum of two concatenations the concatenation of the sums of their rows. The
+// of a slice one slice, a slice of a concatenation within one part a slice of
+// that part, and a sum of two concatenations the concatenation of the sums of
+// their rows. The
 // last is what turns the cotangent of a split vector, a sum of one zero-padded
 // block per part (ad/rules.ts), back into the concatenation of the parts'
 // cotangents, so reverse mode of a split costs no more than the split.
@@ -61,8 +62,10 @@ function candidate(node: Node, inputs: readonly Node[], g: Graph, make: Make): N
       if (start === 0 && rows === rowsOf(a!)) return a;
       if (a!.op === "slice") return make("slice", [a!.inputs[0]!], { start: sliceArg(a!).start + start, rows });
       if (a!.op !== "concat") return undefined;
+      // Only where the rows lie within one part: a slice across parts would become a new concatenation
+      // beside the one other users may still read, a larger graph (a slice is a view, never a copy).
       const pieces = piecesOf(a!.inputs, start, start + rows, make);
-      return pieces.length === 1 ? pieces[0] : make("concat", pieces);
+      return pieces.length === 1 ? pieces[0] : undefined;
     }
     // Only where every block of rows is zero on one side or the other, and only zero blocks are cut:
     // then the sum is a concatenation of the other sides' blocks, and never a larger graph.
