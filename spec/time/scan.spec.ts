@@ -65,7 +65,9 @@ function values(fns: readonly StepFn[], batch: number, seed: number, mask: reado
   return out;
 }
 
-const rowOf = (value: Float64Array, batch: number, b: number) => {
+/** Row b of a batched value; an unbatched one (a value of the parameters alone) is every row. */
+const rowOf = (value: Float64Array, batch: number, b: number, batched = true) => {
+  if (!batched) return Array.from(value);
   const width = value.length / batch;
   return Array.from(value.subarray(b * width, (b + 1) * width));
 };
@@ -111,7 +113,8 @@ describe("a scan's step", () => {
         const next = stepped.get(output(pair.forward, "next", s.name)!.node)!;
         const state = vars.get(`state:${s.name}`)!;
         for (let b = 0; b < c.batch; b++) {
-          const want = rowOf(mask[b] ? own.get(cell.next[i]!.node)! : state, c.batch, b);
+          const mine = cell.next[i]!.node;
+          const want = mask[b] ? rowOf(own.get(mine)!, c.batch, b, mine.batched) : rowOf(state, c.batch, b);
           expect(rowOf(next, c.batch, b), `next ${s.name}, row ${b} (mask ${mask[b]})`).toEqual(want);
         }
       }
