@@ -15,26 +15,10 @@ import { compileCell } from "../dist/compiler/api.js";
 import { initParams, loadModel } from "../dist/runtime/index.js";
 import { cpuLine, describeCpu } from "./machine.js";
 import { describeShape, forwardFlops, shapes } from "./shapes.js";
+import { bestRounds } from "./timing.js";
 
 const { values } = parseArgs({ options: { shapes: { type: "string", default: "b,c" }, rounds: { type: "string", default: "7" }, json: { type: "string" } } });
 const rounds = Number(values.rounds);
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-/** ms per call of the fastest round (each at least 100 ms of calls): by the wall clock and by this process's CPU time. */
-function round(run) {
-  const wall0 = performance.now();
-  const cpu0 = cpu();
-  let calls = 0;
-  while (performance.now() - wall0 < 100) {
-    run();
-    calls++;
-  }
-  return { wall: (performance.now() - wall0) / calls, cpu: (cpu() - cpu0) / calls };
-}
-
 /**
  * Bytes of the weight matrices: `own`, the param regions of rank 2 (int8: blocks and row scales);
  * `all`, with the panels the module packs from them and keeps (the f32 build's; none in int8).
@@ -72,14 +56,7 @@ for (const id of values.shapes.split(",")) {
   const outputs = Object.fromEntries(Object.entries(models).map(([name, m]) => (m.forward(shape.B, shape.T), [name, m.get("h", "output", size)])));
   let worst = 0;
   for (let i = 0; i < outputs.f32.length; i++) worst = Math.max(worst, Math.abs(outputs.f32[i] - outputs.int8[i]));
-  const best = { f32: { wall: Infinity, cpu: Infinity }, int8: { wall: Infinity, cpu: Infinity } };
-  for (const m of Object.values(models)) round(() => m.forward(shape.B, shape.T)); // warm-up: V8 tiers up a function that has run a while
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, m] of Object.entries(models)) {
-      const t = round(() => m.forward(shape.B, shape.T));
-      best[name] = { wall: Math.min(best[name].wall, t.wall), cpu: Math.min(best[name].cpu, t.cpu) };
-    }
-  }
+  const best = bestRounds({ f32: () => models.f32.forward(shape.B, shape.T), int8: () => models.int8.forward(shape.B, shape.T) }, rounds);
   rows.push({
     shape: id, describe: describeShape(shape), maxOutputDifference: worst,
     f32: { ...best.f32, weightBytes: weightBytes(models.f32) }, int8: { ...best.int8, weightBytes: weightBytes(models.int8) },
