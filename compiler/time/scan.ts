@@ -195,7 +195,7 @@ export function buildStepPair(given: CellGraph, loss: LossKind): StepPair {
   const backwardOutputs: StepOutput[] = wrt.map((node, i) => {
     const role = (node.arg as { role: string }).role;
     const kind = role === "state" ? "dstate" : role === "input" ? "dinput" : "dparam";
-    return portOutput({ kind, name: nameOf(node) }, cts[i]!);
+    return portOutput({ kind, name: nameOf(node) }, kind === "dstate" ? flushTiny(g, cts[i]!) : cts[i]!);
   });
 
   return {
@@ -207,6 +207,27 @@ export function buildStepPair(given: CellGraph, loss: LossKind): StepPair {
     forward: { graph: g, outputs: forwardOutputs },
     backward: { graph: g, outputs: backwardOutputs },
   };
+}
+
+/**
+ * A state's cotangent smaller than this in magnitude is carried back as 0:
+ * 2⁻¹⁰⁰ ≈ 7.9e-31, far enough above the smallest normal f32 (2⁻¹²⁶) that what
+ * the step multiplies it by stays out of the subnormal range too.
+ */
+const flushBelow = 2 ** -100;
+
+/**
+ * A state's cotangent with every element under flushBelow in magnitude made 0
+ * (NaN kept): what the backward scan carries to the step before. A gradient
+ * that decays over the steps would otherwise become subnormal floats, on which
+ * x86 computes in microcode, many times slower (WebAssembly has no
+ * flush-to-zero mode): Elman's adding run at T=200 took 80–99 ms per update
+ * instead of 7 (examples/long-range/subnormals.js). What is flushed is under
+ * 1e-30, below the rounding of any gradient of f32 size it would add to.
+ */
+function flushTiny(g: Graph, ct: Node): Node {
+  const tiny = g.apply("step", [g.apply("sub", [g.constant(flushBelow), g.apply("abs", [ct])])]);
+  return g.apply("select", [tiny, g.constant(0), ct]);
 }
 
 /**

@@ -2,7 +2,8 @@
 // with the reference interpreter (no lowering): a masked step is the
 // identity (a finished sequence keeps its state, emits 0, adds no loss and
 // passes the state's cotangent back unchanged, whatever its padding holds,
-// NaN included), a valid step computes the cell's own equations, and the tape
+// NaN included; under 2^-100 it is carried back as 0, the last spec), a
+// valid step computes the cell's own equations, and the tape
 // loses nothing (the backward step that reads the tape computes the untaped
 // backward step's values bit for bit; every tape entry is per batch row, so a
 // value of the parameters alone is recomputed, not kept once per step).
@@ -136,5 +137,21 @@ describe("a scan's step", () => {
         expect(Array.from(got), o.name).toEqual(Array.from(untaped.get(o.node)!));
       }
     }), { numRuns: 25 });
+  });
+});
+
+describe("the state cotangent a backward step carries back", () => {
+  it("is 0 where it is under 2^-100 in magnitude (no subnormal floats down the steps), NaN and the rest kept", () => {
+    const text = `import { cell, tanh } from "rnnc";
+export const c = cell({ input: { x: "I" }, state: { h: "H" }, params: { W: ["H", "I"] }, step: ({ x, h, W }) => ({ h: tanh(W * x) + h }) });`;
+    const c = { source: text, dims: { I: 1, H: 4 }, batch: 1, steps: 1, loss: "none" } as unknown as CellCase;
+    const { pair } = stagesOf(c);
+    const vars = values([pair.forward, pair.backward], 1, 1, [0]);
+    const seeds = [2 ** -101, -(2 ** -101), 2 ** -99, Number.NaN];
+    vars.set("seed:next:h", Float64Array.from(seeds));
+    vars.set("seed:output:h", new Float64Array(4));
+    const backward = evaluate(pair.backward.outputs.map((o) => o.node), vars, 1);
+    const dh = backward.get(output(pair.backward, "dstate", "h")!.node)!;
+    expect(Array.from(dh)).toEqual([0, 0, 2 ** -99, Number.NaN]);
   });
 });
