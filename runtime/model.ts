@@ -2,7 +2,7 @@
 // (source.ts makes one of bytes, a Response or a URL) and the capacity to lay
 // it out at (ABI 2).
 // Out: named typed views of its tensors, checked calls of
-// forward/backward/train_step, save/load of its parameters, and the parameter
+// forward/backward/train_step, save/load of its parameters (tensor-files.ts), and the parameter
 // version that tells the module when its packed copies are stale.
 
 import {
@@ -15,12 +15,14 @@ import { checkData } from "./check-data.js";
 import { checkedModule, compileSource, toBytes, type ModelSource } from "./source.js";
 import { checkRegions } from "./regions.js";
 import { chooseCapacity, layoutError, memoryBytes, placeTensors, type Placement } from "./layout.js";
-import { convertFloats, decodeParams, encodeParams, matchParams, type ParamSlot } from "./params.js";
+import { checkCallSize } from "./call-size.js";
+import { loadRole, saveRole, type TensorStore } from "./tensor-files.js";
 
 /** A typed view into the module's memory; its type follows the tensor's dtype. */
 export type TensorView = Float32Array | Float64Array | Int32Array;
 
 export type { ModelSource } from "./source.js";
+export { checkCallSize } from "./call-size.js";
 
 /** The arguments of a call that takes only batch and steps. */
 const NO_ARGS: Readonly<Record<string, number>> = Object.freeze({});
@@ -330,12 +332,12 @@ export class RnncModel {
 
   /** All parameters (role param) as a self-describing file. */
   saveParams(): Uint8Array {
-    return this.#saveRole("param");
+    return saveRole(this.#store(), "param");
   }
 
   /** Loads a file from saveParams; refuses it, writing nothing, unless names and shapes all match. */
   loadParams(file: ArrayBuffer | ArrayBufferView): void {
-    this.#loadRole("param", file);
+    loadRole(this.#store(), "param", file);
     this.paramsChanged();
   }
 
@@ -345,40 +347,20 @@ export class RnncModel {
    * saveParams, what a training run needs to resume exactly where it stopped.
    */
   saveOptimizerState(): Uint8Array {
-    return this.#saveRole("optimizer");
+    return saveRole(this.#store(), "optimizer");
   }
 
   /** Loads a file from saveOptimizerState; refuses it, writing nothing, unless names and shapes all match. */
   loadOptimizerState(file: ArrayBuffer | ArrayBufferView): void {
-    this.#loadRole("optimizer", file);
+    loadRole(this.#store(), "optimizer", file);
   }
 
-  #saveRole(role: "param" | "optimizer"): Uint8Array {
-    return encodeParams(this.#slots(role).map(({ slot, entry }) => ({
-      ...slot,
-      data: quantizedEntry(entry) ? new Uint8Array(this.#dequantized(entry).buffer) : this.#bytes(entry).slice(),
-    })));
-  }
-
-  #loadRole(role: "param" | "optimizer", file: ArrayBuffer | ArrayBufferView): void {
-    const slots = this.#slots(role);
-    const records = matchParams(slots.map((s) => s.slot), decodeParams(toBytes(file)));
-    records.forEach((record, i) => {
-      const { slot, entry } = slots[i]!;
-      const data = record.dtype === slot.dtype
-        ? record.data
-        : convertFloats(record.data, record.dtype as Dtype, slot.dtype as Dtype);
-      if (quantizedEntry(entry)) this.#setQuantized(entry, new Float32Array(data.slice().buffer));
-      else this.#bytes(entry).set(data);
-    });
-  }
-
-  #slots(role: "param" | "optimizer"): { slot: ParamSlot; entry: TensorEntry }[] {
-    return this.abi.tensors.filter((t) => t.role === role).map((entry) => ({
-      entry,
-      // An int8 parameter is saved and loaded as the f32 values it stands for: the files of the f32 build.
-      slot: { name: entry.name, shape: resolveShape(entry.shape, this.capacity), dtype: quantizedEntry(entry) ? "f32" : elementTypeOf(this.abi, entry) as ElementType },
-    }));
+  /** What tensor-files.ts reads and writes of this model. */
+  #store(): TensorStore {
+    return {
+      abi: this.abi, capacity: this.#capacity, bytes: (e) => this.#bytes(e),
+      dequantized: (e) => this.#dequantized(e), setQuantized: (e, data) => this.#setQuantized(e, data),
+    };
   }
 
   #live(entry: TensorEntry, size: CallSize): TensorView {
@@ -462,19 +444,6 @@ export class RnncModel {
 
   #available(): string {
     return `; this module has ${this.tensors().map(describeTensor).join(", ")}`;
-  }
-}
-
-/** Throws a RangeError naming the capacity unless batch and steps are integers within it. */
-export function checkCallSize(size: CallSize, capacity: CallSize): void {
-  checkAxis("batch", size.batch, capacity.batch);
-  checkAxis("steps", size.steps, capacity.steps);
-}
-
-function checkAxis(axis: keyof CallSize, v: number, most: number): void {
-  if (!Number.isInteger(v) || v < 1 || v > most) {
-    const range = `[1, ${most}] (the capacity the model was loaded with)`;
-    throw new RangeError(`${axis} must be an integer in ${range}; got ${v}`);
   }
 }
 
