@@ -18,7 +18,9 @@ import { nameRecord, own } from "./names.js";
 import { printRegions, verifyProgram, verifyRegions, verifySchedules, verifyStepPairs, verifyTaped } from "./verify-passes.js";
 import type { Abi } from "../runtime/abi.js";
 import type { ParamRecord } from "../runtime/params.js";
-import { bakeParams, customSections } from "./lower/bake.js";
+import { bakeParams } from "./lower/bake.js";
+import { customSections } from "./lower/sections.js";
+import { WasmModule } from "./lower/wasm.js";
 
 /** What the passes read of the options: the file, what to compile and how. */
 export interface PassContext {
@@ -179,15 +181,26 @@ export const memory: Pass<Lowered & { readonly staged: Staged<TapedScan> }, Lowe
 export interface Emitted {
   readonly binary: Uint8Array;
   readonly abi: Abi;
+  /** The module's text form, printed from its bytes when first read. */
   readonly wat: string;
+}
+
+function emitted({ binary, named }: { binary: Uint8Array; named: Uint8Array }, abi: Abi): Emitted {
+  let wat: string | undefined;
+  return {
+    binary,
+    abi,
+    get wat() {
+      return (wat ??= WasmModule.text(named, abi.simd, abi.relaxedSimd === true));
+    },
+  };
 }
 
 export const emit: Pass<Lowered, Emitted> = {
   name: "emit",
   doc: "Binaryen emission, validation and optimisation",
   run(lowered) {
-    const { binary, text } = lowered.emit();
-    return { binary, abi: lowered.abi, wat: text };
+    return emitted(lowered.emit(), lowered.abi);
   },
   print: (emitted) => emitted.wat,
   // Binaryen validates the module as it emits it; what is left to promise is the ABI the module describes.
@@ -201,10 +214,10 @@ export const emit: Pass<Lowered, Emitted> = {
 export const bake: Pass<Emitted, Emitted> = {
   name: "bake",
   doc: "with --params: each parameter's values in an active data segment at its offset",
-  run(emitted, context) {
-    if (context.params === undefined) return emitted;
-    const baked = bakeParams(emitted.binary, emitted.abi, context.params);
-    return { binary: baked.binary, abi: baked.abi, wat: baked.wat() };
+  run(module, context) {
+    if (context.params === undefined) return module;
+    const baked = bakeParams(module.binary, module.abi, context.params);
+    return emitted(baked, baked.abi);
   },
   print: (emitted) => emitted.wat,
   // The module must describe itself as it now is: one rnnc section, which is this ABI, with all parameters baked or none.

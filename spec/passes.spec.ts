@@ -10,7 +10,7 @@ import { compileCell } from "./support/compile.js";
 import { bake, differentiate, instantiate, memory, parse, schedule, simplify, tape, type PassContext } from "../compiler/passes.js";
 import { instantiateModel as load } from "../runtime/model.js";
 import { decodeParams, initParams } from "../runtime/index.js";
-import { withoutCustomSection } from "../compiler/lower/bake.js";
+import { withoutCustomSection } from "../compiler/lower/sections.js";
 import { Graph, type Node } from "../compiler/ir/index.js";
 import { readsOf } from "../compiler/lower/phases.js";
 import type { Abi } from "../runtime/abi.js";

@@ -12,6 +12,7 @@ import { int8Bytes, quantizeRows } from "../../runtime/quantize.js";
 import { RnncParamsError } from "../../runtime/errors.js";
 import { convertFloats, matchParams, type ParamRecord } from "../../runtime/params.js";
 import { BakeError } from "../errors.js";
+import { withoutCustomSection } from "./sections.js";
 import { WasmModule } from "./wasm.js";
 
 /** An int8 parameter's bytes and its row scales', from its f32 values. */
@@ -25,51 +26,12 @@ function quantizedPieces(abi: Abi, entry: TensorEntry, offset: number, data: Uin
   return [{ offset, data: new Uint8Array(q.buffer) }, { offset: scalesEntry.offset, data: new Uint8Array(scales.buffer) }];
 }
 
-/** The module's sections in order: id, the bytes of the whole section, and a custom section's name. */
-function sections(binary: Uint8Array): { id: number; bytes: Uint8Array; name?: string; payload: Uint8Array }[] {
-  const out: { id: number; bytes: Uint8Array; name?: string; payload: Uint8Array }[] = [];
-  let at = 8;
-  const leb = (): number => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = binary[at++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      if (!(byte & 0x80)) return value;
-    }
-  };
-  while (at < binary.length) {
-    const start = at;
-    const id = binary[at++]!;
-    const size = leb();
-    const end = at + size;
-    if (id === 0) {
-      const length = leb();
-      const name = new TextDecoder().decode(binary.subarray(at, at + length));
-      out.push({ id, bytes: binary.subarray(start, end), name, payload: binary.subarray(at + length, end) });
-    } else out.push({ id, bytes: binary.subarray(start, end), payload: binary.subarray(at, end) });
-    at = end;
-  }
-  return out;
-}
-
-/** The payloads of the module's custom sections named `name`, read from its bytes (no engine needed). */
-export function customSections(binary: Uint8Array, name: string): Uint8Array[] {
-  return sections(binary).filter((s) => s.name === name).map((s) => s.payload);
-}
-
-/** The module's bytes without its custom section `name` (Binaryen keeps custom sections it reads). */
-export function withoutCustomSection(binary: Uint8Array, name: string): Uint8Array {
-  const parts = [binary.subarray(0, 8), ...sections(binary).filter((s) => s.name !== name).map((s) => s.bytes)];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let k = 0;
-  for (const p of parts) (out.set(p, k), (k += p.length));
-  return out;
-}
 
 export interface Baked {
   readonly binary: Uint8Array;
   readonly abi: Abi;
-  readonly wat: () => string;
+  /** The module with its function names, for its text form. */
+  readonly named: Uint8Array;
 }
 
 /** Writes `records` into the module's parameter regions; the file must hold exactly the module's parameters. */
@@ -123,9 +85,7 @@ export function bakeParams(binary: Uint8Array, abi: Abi, records: readonly Param
   try {
     mod.setDataSegments(segments);
     mod.customSection("rnnc", new TextEncoder().encode(JSON.stringify(baked)));
-    const out = mod.emit({ optimize: false });
-    const text = out.text();
-    return { binary: out.binary, abi: baked, wat: () => text };
+    return { ...mod.emit({ optimize: false }), abi: baked };
   } finally {
     mod.dispose();
   }

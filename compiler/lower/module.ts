@@ -52,8 +52,8 @@ export interface Lowered {
   readonly abi: Abi;
   /** Forward and backward schedule of each scan, for dumps. */
   readonly schedules: readonly ({ readonly prefix: string } & ScanSchedules)[];
-  /** Emits the module; the Binaryen module is disposed afterwards. */
-  emit(): { binary: Uint8Array; text: string };
+  /** Emits the module's bytes, and the same with function names (WasmModule.emit); the Binaryen module is disposed afterwards. */
+  emit(): { binary: Uint8Array; named: Uint8Array };
 }
 
 
@@ -125,8 +125,7 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
         emitLayout(mod, plan, ["taped_batch", "taped_steps"]);
         new Emitter(mod, options, layout, scheduled, lasting).emit();
         mod.customSection("rnnc", new TextEncoder().encode(JSON.stringify(abi)));
-        const out = mod.emit({ optimize: options.optimize });
-        return { binary: out.binary, text: out.text() };
+        return mod.emit({ optimize: options.optimize });
       } finally {
         mod.dispose();
       }

@@ -5,6 +5,7 @@
 // code reads as loops over tensors, not as Binaryen plumbing.
 
 import binaryen from "binaryen";
+import { withoutCustomSection } from "./sections.js";
 
 export { binaryen };
 export type Expr = binaryen.ExpressionRef;
@@ -158,8 +159,23 @@ export class WasmModule {
     this.raw.addCustomSection(name, contents);
   }
 
-  /** Validate, optionally optimise, and emit. Throws on an invalid module (a compiler bug). */
-  emit(options: { optimize: boolean }): { binary: Uint8Array; text: () => string } {
+  /** The text form of bytes `emit` returned as `named`. */
+  static text(named: Uint8Array, simd: boolean, relaxed: boolean): string {
+    const mod = WasmModule.read(named, simd, relaxed);
+    try {
+      return mod.raw.emitText();
+    } finally {
+      mod.dispose();
+    }
+  }
+
+  /**
+   * Validate, optionally optimise, and emit. Throws on an invalid module (a compiler bug).
+   * `binary` is the module; `named` is the same with its function names (a "name" section),
+   * from which `text` prints the text form only when something asks for it: printing the
+   * text of an unoptimised LSTM costs more than emitting it.
+   */
+  emit(options: { optimize: boolean }): { binary: Uint8Array; named: Uint8Array } {
     if (!this.raw.validate()) throw new WasmValidationError("Binaryen rejected the generated module (see stderr): this is an rnnc bug");
     if (options.optimize) {
       binaryen.setOptimizeLevel(3);
@@ -175,8 +191,13 @@ export class WasmModule {
       this.raw.optimize();
       if (!this.raw.validate()) throw new WasmValidationError("the optimised module is invalid: this is an rnnc bug");
     }
-    const binary = this.raw.emitBinary();
-    return { binary, text: () => this.raw.emitText() };
+    binaryen.setDebugInfo(true);
+    try {
+      const named = this.raw.emitBinary();
+      return { binary: withoutCustomSection(named, "name"), named };
+    } finally {
+      binaryen.setDebugInfo(false);
+    }
   }
 
   dispose(): void {
