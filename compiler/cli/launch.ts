@@ -12,8 +12,11 @@
 // every tier-up (it turns tier-up off, and turning it back on lets every
 // module tier up again, binaryen's too), so the commands that run the modules
 // they compile (gradcheck, flow, train, predict, eval) keep V8's tiering.
+// The commands that parse a cell file load ts-morph through V8's code cache
+// first (code-cache.ts).
 
 import { setFlagsFromString } from "node:v8";
+import { preloadTsMorph } from "./code-cache.js";
 import { dispatch, requestedCommand, type CommandName, type CommandRun } from "./dispatch.js";
 import { processIo, type Io } from "./io.js";
 
@@ -21,27 +24,30 @@ interface Loader {
   readonly load: () => Promise<CommandRun>;
   /** Whether the command runs no wasm but binaryen's, so Liftoff alone serves it best (see above). */
   readonly baselineOnly: boolean;
+  /** Whether it parses cell files (with ts-morph). */
+  readonly parses?: false;
 }
 
 const loaders = {
   compile: { load: async () => (await import("./compile.js")).compileCommand, baselineOnly: true },
   check: { load: async () => (await import("./check.js")).checkCommand, baselineOnly: true },
   gradcheck: { load: async () => (await import("./gradcheck.js")).gradcheckCommand, baselineOnly: false },
-  inspect: { load: async () => (await import("./inspect.js")).inspectCommand, baselineOnly: true },
+  inspect: { load: async () => (await import("./inspect.js")).inspectCommand, baselineOnly: true, parses: false },
   train: { load: async () => (await import("./train.js")).trainCommand, baselineOnly: false },
   predict: { load: async () => (await import("./predict.js")).predictCommand, baselineOnly: false },
   eval: { load: async () => (await import("./eval.js")).evalCommand, baselineOnly: false },
   flow: { load: async () => (await import("./flow.js")).flowCommand, baselineOnly: false },
-  plot: { load: async () => (await import("./plot.js")).plotCommand, baselineOnly: true },
+  plot: { load: async () => (await import("./plot.js")).plotCommand, baselineOnly: true, parses: false },
   // Graphviz, which draws the graph, is wasm too.
   graph: { load: async () => (await import("./graph.js")).graphCommand, baselineOnly: false },
-  import: { load: async () => (await import("./import.js")).importCommand, baselineOnly: true },
-  export: { load: async () => (await import("./export.js")).exportCommand, baselineOnly: true },
+  import: { load: async () => (await import("./import.js")).importCommand, baselineOnly: true, parses: false },
+  export: { load: async () => (await import("./export.js")).exportCommand, baselineOnly: true, parses: false },
 } satisfies Record<CommandName, Loader>;
 
 function load(name: CommandName): Promise<CommandRun> {
   const loader: Loader = loaders[name];
   if (loader.baselineOnly) setFlagsFromString("--liftoff-only");
+  if (loader.parses !== false) preloadTsMorph(loader.baselineOnly ? "liftoff-only" : "default");
   return loader.load();
 }
 

@@ -3,10 +3,12 @@
 // nothing never load ts-morph or binaryen, the two packages that take most of
 // a cold start. Which packages a process loaded is read from Node's own
 // module-loading debug log (NODE_DEBUG=esm,module); `rnnc compile` must show
-// both, so a change in that log's format fails here instead of passing.
+// both, so a change in that log's format fails here instead of passing. The
+// commands that parse read ts-morph through a code cache, which is checked too.
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,5 +55,62 @@ describe("bin/rnnc.js loads only what its command needs", () => {
     expect(inspected.code).toBe(0);
     expect(JSON.parse(inspected.stdout).dims).toEqual({ I: 2, H: 3 });
     expect(inspected.loaded).toEqual([]);
+  });
+});
+
+describe("the commands that parse load ts-morph through V8's code cache (compiler/cli/code-cache.ts)", () => {
+  const compile = (cache: string, out: string) => {
+    const env = { ...process.env, RNNC_CODE_CACHE: cache };
+    const argv = ["bin/rnnc.js", "compile", "examples/elman.ts", "--dims", "I=2,H=3", "-o", out];
+    return spawnSync(process.execPath, argv, { cwd: root, encoding: "utf8", env });
+  };
+  const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".v8")).sort();
+
+  it("writes the cache once, reads it after, and compiles the same module as without it", (ctx) => {
+    ctx.skip(!built, "dist/ is missing: run `npm run build` to test the real binary");
+    const dir = join(tmp, "code-cache");
+    const first = compile(dir, join(tmp, "cached-1.wasm"));
+    expect(first.status, first.stderr).toBe(0);
+    const files = cacheFiles(dir);
+    // TypeScript, @ts-morph/common and ts-morph.
+    expect(files).toHaveLength(3);
+    const written = files.map((f) => statSync(join(dir, f)).mtimeMs);
+    expect(compile(dir, join(tmp, "cached-2.wasm")).status).toBe(0);
+    expect(files.map((f) => statSync(join(dir, f)).mtimeMs)).toEqual(written);
+    expect(compile("0", join(tmp, "uncached.wasm")).status).toBe(0);
+    const uncached = readFileSync(join(tmp, "uncached.wasm"));
+    expect(readFileSync(join(tmp, "cached-1.wasm")).equals(uncached)).toBe(true);
+    expect(readFileSync(join(tmp, "cached-2.wasm")).equals(uncached)).toBe(true);
+  });
+
+  it("never hands V8 a damaged file: it compiles from source and writes the file again", (ctx) => {
+    ctx.skip(!built, "dist/ is missing: run `npm run build` to test the real binary");
+    const dir = join(tmp, "damaged-cache");
+    expect(compile(dir, join(tmp, "before.wasm")).status).toBe(0);
+    const damaged = cacheFiles(dir).map((f) => join(dir, f));
+    for (const [i, path] of damaged.entries()) {
+      const bytes = readFileSync(path);
+      if (i === 0) bytes.fill(0xa5, 40, 4096);
+      else if (i === 1) bytes[bytes.length >> 1] ^= 0x10;
+      writeFileSync(path, i === 2 ? bytes.subarray(0, 100) : bytes);
+    }
+    const after = compile(dir, join(tmp, "after.wasm"));
+    expect(after.status, after.stderr).toBe(0);
+    expect(readFileSync(join(tmp, "after.wasm")).equals(readFileSync(join(tmp, "before.wasm")))).toBe(true);
+    // Each file again holds the SHA-256 of its data, then the data.
+    for (const path of damaged) {
+      const bytes = readFileSync(path);
+      expect(bytes.length).toBeGreaterThan(100_000);
+      expect(createHash("sha256").update(bytes.subarray(32)).digest().equals(bytes.subarray(0, 32))).toBe(true);
+    }
+  });
+
+  it("compiles as usual where the cache folder cannot be made", (ctx) => {
+    ctx.skip(!built, "dist/ is missing: run `npm run build` to test the real binary");
+    const file = join(tmp, "a-file");
+    writeFileSync(file, "not a folder");
+    const below = compile(join(file, "cache"), join(tmp, "below-a-file.wasm"));
+    expect(below.status, below.stderr).toBe(0);
+    expect(below.stderr).toMatch(/^wrote [^\n]*\n$/);
   });
 });
