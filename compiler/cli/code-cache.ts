@@ -53,6 +53,7 @@ function loadCached(file: string, dir: string, flags: string): void {
   const script = new Script(wrapper[0] + source + wrapper[1], { filename: file, ...(cachedData ? { cachedData } : {}) });
   const module = new Module(file);
   module.filename = file;
+  // The node_modules folders a bare name is looked up in from this file, as require would set them.
   module.paths = require.resolve.paths("ts-morph") ?? [];
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run.call(module.exports, module.exports, require, module, file, dirname(file));

@@ -26,7 +26,6 @@ function quantizedPieces(abi: Abi, entry: TensorEntry, offset: number, data: Uin
   return [{ offset, data: new Uint8Array(q.buffer) }, { offset: scalesEntry.offset, data: new Uint8Array(scales.buffer) }];
 }
 
-
 export interface Baked {
   readonly binary: Uint8Array;
   readonly abi: Abi;
