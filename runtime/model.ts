@@ -9,13 +9,13 @@ import {
   describeTensor, elementCount, elementTypeOf, isInternalRole, readAbiSection,
   resolveShape, type Abi, type CallSize, type Dtype, type ElementType, type Loss, type Role, type TensorEntry,
 } from "./abi.js";
-import { dequantizeRows, int8Bytes, quantizeRows } from "./quantize.js";
+import { Int8Params, isInt8 } from "./int8-params.js";
 import { RnncAbiError, RnncError } from "./errors.js";
 import { checkData } from "./check-data.js";
 import { checkedModule, compileSource, toBytes, type ModelSource } from "./source.js";
 import { checkRegions } from "./regions.js";
 import { chooseCapacity, layoutError, memoryBytes, placeTensors, type Placement } from "./layout.js";
-import { checkCallSize } from "./call-size.js";
+import { callArguments, checkCallSize } from "./call-size.js";
 import { loadRole, saveRole, type TensorStore } from "./tensor-files.js";
 
 /** A typed view into the module's memory; its type follows the tensor's dtype. */
@@ -28,7 +28,6 @@ export { checkCallSize } from "./call-size.js";
 const NO_ARGS: Readonly<Record<string, number>> = Object.freeze({});
 
 const VIEW_TYPES = { f32: Float32Array, f64: Float64Array, i32: Int32Array } as const;
-const quantizedEntry = (entry: TensorEntry) => entry.dtype === "i8";
 
 export interface LoadOptions {
   /**
@@ -55,7 +54,9 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
 export function instantiateModel(
   source: ArrayBuffer | ArrayBufferView | WebAssembly.Module, options: LoadOptions = {},
 ): RnncModel {
-  const compiled = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(toBytes(source) as BufferSource);
+  const compiled = source instanceof WebAssembly.Module
+    ? source
+    : new WebAssembly.Module(toBytes(source) as BufferSource);
   const module = checkedModule(compiled);
   return new RnncModel(module, new WebAssembly.Instance(module, {}), options);
 }
@@ -65,6 +66,8 @@ export class RnncModel {
   readonly #memory: WebAssembly.Memory;
   readonly #capacity: CallSize;
   readonly #places: ReadonlyMap<TensorEntry, Placement>;
+  /** The int8 parameters' f32 side (an 8-bit module's set, get and parameter files). */
+  readonly #int8: Int8Params;
   #lastForward: CallSize | undefined;
   /** Where the module keeps packed copies of its parameters, the counter that says when they are stale. */
   readonly #paramVersion: TensorEntry | undefined;
@@ -95,6 +98,7 @@ export class RnncModel {
     if (this.abi.abi >= 2) this.#layOut();
     this.#places = placeTensors(this.abi, this.#capacity);
     checkRegions(this.abi, this.#places);
+    this.#int8 = new Int8Params(this.abi, memory, this.#places);
     const available = memory.buffer.byteLength;
     for (const [t, { offset, bytes }] of this.#places) {
       if (offset + bytes > available) {
@@ -206,9 +210,10 @@ export class RnncModel {
     const [role, data] = splitRole(a, b);
     if (data === undefined) throw new TypeError("set() needs the data to copy");
     const entry = this.entry(name, role);
-    if (quantizedEntry(entry)) {
+    if (isInt8(entry)) {
       checkData(entry, "f32", data);
-      this.#setQuantized(entry, data);
+      this.#int8.write(entry, data);
+      this.paramsChanged();
       return;
     }
     checkData(entry, elementTypeOf(this.abi, entry) as ElementType, data);
@@ -229,38 +234,17 @@ export class RnncModel {
   get(name: string, a?: Role | CallSize, b?: CallSize): TensorView {
     const [role, size] = splitRole(a, b);
     const entry = this.entry(name, role);
-    if (quantizedEntry(entry)) return this.#dequantized(entry);
+    if (isInt8(entry)) return this.#int8.read(entry);
     return this.#live(entry, size ?? this.capacity).slice();
-  }
-
-  /** An int8 parameter: its f32 values quantised into its rows and their scales (runtime/quantize.ts). */
-  #setQuantized(entry: TensorEntry, data: ArrayLike<number>): void {
-    const [rows, cols] = entry.shape as [number, number];
-    if (data.length !== rows * cols) throw new RnncError(`set ${describeTensor(entry)}: got ${data.length} values, expected exactly ${rows * cols}`);
-    const { q, scales } = this.#int8(entry);
-    quantizeRows(data, rows, cols, q, scales);
-    this.paramsChanged();
-  }
-
-  #dequantized(entry: TensorEntry): Float32Array {
-    const [rows, cols] = entry.shape as [number, number];
-    const { q, scales } = this.#int8(entry);
-    return dequantizeRows(q, scales, rows, cols);
-  }
-
-  #int8(entry: TensorEntry): { q: Int8Array; scales: Float32Array } {
-    const [rows, cols] = entry.shape as [number, number];
-    const scales = this.abi.tensors.find((t) => t.role === "param_scale" && t.name === entry.name)!;
-    return {
-      q: new Int8Array(this.#memory.buffer, this.#places.get(entry)!.offset, int8Bytes(rows, cols)),
-      scales: new Float32Array(this.#memory.buffer, this.#places.get(scales)!.offset, rows),
-    };
   }
 
   /** The entry, unless it is an int8 parameter, which has no f32 view. */
   #plain(entry: TensorEntry): TensorEntry {
-    if (quantizedEntry(entry)) {
-      throw new RnncError(`${describeTensor(entry)} is stored in int8 with a scale per row (quantize int8): read and write its f32 values with get and set`);
+    if (isInt8(entry)) {
+      throw new RnncError(
+        `${describeTensor(entry)} is stored in int8 with a scale per row (quantize int8): `
+          + "read and write its f32 values with get and set",
+      );
     }
     return entry;
   }
@@ -291,7 +275,9 @@ export class RnncModel {
 
   /** Overwrites every gradient; must follow a forward with the same batch and steps. */
   backward(batch: number, steps: number): void {
-    if (!this.hasFunction("backward")) throw new RnncError("this module was compiled for inference (rnnc compile --inference): it has no backward");
+    if (!this.hasFunction("backward")) {
+      throw new RnncError("this module was compiled for inference (rnnc compile --inference): it has no backward");
+    }
     const size = this.#checkCall({ batch, steps });
     const last = this.#lastForward;
     if (!last || last.batch !== batch || last.steps !== steps) {
@@ -324,7 +310,9 @@ export class RnncModel {
    */
   applyUpdate(args: Readonly<Record<string, number>>): void {
     if (!this.hasFunction("apply_update")) {
-      const why = this.hasFunction("train_step") ? "it was compiled before rnnc had apply_update; compile it again" : "compile it with an optimizer";
+      const why = this.hasFunction("train_step")
+        ? "it was compiled before rnnc had apply_update; compile it again"
+        : "compile it with an optimizer";
       throw new RnncError(`this module has no apply_update: ${why}`);
     }
     this.#invoke("apply_update", this.#capacity, args);
@@ -358,8 +346,10 @@ export class RnncModel {
   /** What tensor-files.ts reads and writes of this model. */
   #store(): TensorStore {
     return {
-      abi: this.abi, capacity: this.#capacity, bytes: (e) => this.#bytes(e),
-      dequantized: (e) => this.#dequantized(e), setQuantized: (e, data) => this.#setQuantized(e, data),
+      abi: this.abi,
+      capacity: this.#capacity,
+      bytes: (e) => this.#bytes(e),
+      int8: this.#int8, // its writes are counted by loadParams
     };
   }
 
@@ -387,7 +377,8 @@ export class RnncModel {
 
   #checkCall(size: CallSize): CallSize {
     checkCallSize(size, this.capacity);
-    // Read through one view of all memory: a call at batch 1 costs well under a µs, and a view per call is a visible part.
+    // Read through one view of all memory: a call at batch 1 costs well under a µs, and a view per call
+    // is a visible part.
     const ints = this.#ints();
     for (const entry of this.#lengths) {
       const at = this.#places.get(entry)!.offset / 4;
@@ -405,7 +396,8 @@ export class RnncModel {
       ids.forEach((id, i) => {
         if (id < -1 || id >= entry.idsBelow!) {
           const [t, b, k] = [Math.floor(i / (size.batch * perStep)), Math.floor(i / perStep) % size.batch, i % perStep];
-          throw new RangeError(`${entry.name}[step ${t}, batch ${b}, slot ${k}] = ${id} is outside [0, ${entry.idsBelow}) (or -1 for none)`);
+          const at = `${entry.name}[step ${t}, batch ${b}, slot ${k}]`;
+          throw new RangeError(`${at} = ${id} is outside [0, ${entry.idsBelow}) (or -1 for none)`);
         }
       });
     }
@@ -426,20 +418,7 @@ export class RnncModel {
     if (args === NO_ARGS && params.length === 2 && params[0] === "batch" && params[1] === "steps") {
       return (exported as (batch: number, steps: number) => unknown)(size.batch, size.steps);
     }
-    const named = params.filter((p) => p !== "batch" && p !== "steps");
-    const unknown = Object.keys(args).filter((k) => !named.includes(k));
-    if (unknown.length > 0) throw new RnncError(`${fn} has no parameter ${unknown.map((k) => `"${k}"`).join(", ")}; it takes ${named.map((k) => `"${k}"`).join(", ") || "none"}`);
-    const values = params.map((p) => {
-      if (p === "batch" || p === "steps") return size[p];
-      const v: unknown = Object.hasOwn(args, p) ? args[p] : undefined;
-      if (v === undefined) throw new RnncError(`${fn} needs a value for its parameter "${p}"`);
-      // A NaN learning rate would return a normal-looking loss and leave every parameter NaN.
-      if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-        throw new RnncError(`${fn}: "${p}" must be a finite number ≥ 0, got ${typeof v === "number" || typeof v === "bigint" ? String(v) : JSON.stringify(v) ?? typeof v}`);
-      }
-      return v;
-    });
-    return (exported as (...a: number[]) => unknown)(...values);
+    return (exported as (...a: number[]) => unknown)(...callArguments(fn, params, size, args));
   }
 
   #available(): string {

@@ -27,11 +27,14 @@ export function int8Index(r: number, j: number, cols: number): number {
 }
 
 /**
- * Row r of `values` (row-major) as q[r, j], written at int8Index into q (int8Bytes long, padding zeroed), = round(v[r, j] / s[r]) with s[r] =
+ * Row r of `values` (row-major) as q[r, j], written at int8Index into q
+ * (int8Bytes long, padding zeroed), = round(v[r, j] / s[r]) with s[r] =
  * fround(max_j |v[r, j]| / 127): |v − s·q| ≤ s/2 for every entry, since q
  * is rounded against the stored (f32) scale. A row of zeros has scale 0.
  */
-export function quantizeRows(values: ArrayLike<number>, rows: number, cols: number, q: Int8Array, scales: Float32Array): void {
+export function quantizeRows(
+  values: ArrayLike<number>, rows: number, cols: number, q: Int8Array, scales: Float32Array,
+): void {
   q.fill(0);
   for (let r = 0; r < rows; r++) {
     let largest = 0;
@@ -48,6 +51,8 @@ export function quantizeRows(values: ArrayLike<number>, rows: number, cols: numb
 /** The f32 values the module's int8 weights stand for: s[r] · q[r, j]. */
 export function dequantizeRows(q: Int8Array, scales: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) out[r * cols + j] = scales[r]! * q[int8Index(r, j, cols)]!;
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) out[r * cols + j] = scales[r]! * q[int8Index(r, j, cols)]!;
+  }
   return out;
 }

@@ -8,6 +8,7 @@
 import { elementTypeOf, resolveShape, type Abi, type CallSize, type Dtype, type ElementType, type TensorEntry } from "./abi.js";
 import { convertFloats, decodeParams, encodeParams, matchParams, type ParamSlot } from "./params.js";
 import { toBytes } from "./source.js";
+import { isInt8, type Int8Params } from "./int8-params.js";
 
 export type FileRole = "param" | "optimizer";
 
@@ -18,15 +19,12 @@ export interface TensorStore {
   /** The tensor's whole region, as bytes of memory. */
   bytes(entry: TensorEntry): Uint8Array;
   /** An int8 parameter's f32 values, and writing them (quantised). */
-  dequantized(entry: TensorEntry): Float32Array;
-  setQuantized(entry: TensorEntry, data: Float32Array): void;
+  readonly int8: Pick<Int8Params, "read" | "write">;
 }
-
-const quantized = (entry: TensorEntry) => entry.dtype === "i8";
 
 function slots(store: TensorStore, role: FileRole): { slot: ParamSlot; entry: TensorEntry }[] {
   return store.abi.tensors.filter((t) => t.role === role).map((entry) => {
-    const dtype = quantized(entry) ? "f32" : elementTypeOf(store.abi, entry) as ElementType;
+    const dtype = isInt8(entry) ? "f32" : elementTypeOf(store.abi, entry) as ElementType;
     return { entry, slot: { name: entry.name, shape: resolveShape(entry.shape, store.capacity), dtype } };
   });
 }
@@ -34,7 +32,7 @@ function slots(store: TensorStore, role: FileRole): { slot: ParamSlot; entry: Te
 export function saveRole(store: TensorStore, role: FileRole): Uint8Array {
   return encodeParams(slots(store, role).map(({ slot, entry }) => ({
     ...slot,
-    data: quantized(entry) ? new Uint8Array(store.dequantized(entry).buffer) : store.bytes(entry).slice(),
+    data: isInt8(entry) ? new Uint8Array(store.int8.read(entry).buffer) : store.bytes(entry).slice(),
   })));
 }
 
@@ -47,7 +45,7 @@ export function loadRole(store: TensorStore, role: FileRole, file: ArrayBuffer |
     const data = record.dtype === slot.dtype
       ? record.data
       : convertFloats(record.data, record.dtype as Dtype, slot.dtype as Dtype);
-    if (quantized(entry)) store.setQuantized(entry, new Float32Array(data.slice().buffer));
+    if (isInt8(entry)) store.int8.write(entry, new Float32Array(data.slice().buffer));
     else store.bytes(entry).set(data);
   });
 }
