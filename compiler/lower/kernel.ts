@@ -70,10 +70,21 @@ export type Kernel =
       readonly tiling: Tiling;
     } & Target)
   /**
-   * y = W·x with W a parameter stored in int8 and `scales` its rows' f32 scales (quantized.ts); `packing`,
-   * the scratch each four batch entries are quantised into.
+   * dest = each batch entry of x quantised to i16 with a scale of its own, for the int8 products that
+   * read x (quantized.ts: one row per entry, the levels zero-padded to whole groups of 8, then the scale).
    */
-  | ({ readonly kind: "qmatvec"; readonly w: Node; readonly x: Node; readonly scales: Buffer; readonly packing?: Buffer } & Target)
+  | ({ readonly kind: "quantize"; readonly x: Node } & Target)
+  /**
+   * y = W·x with W a parameter stored in int8, `scales` its rows' f32 scales, and x read from `staged`,
+   * where a quantize kernel put it (quantized.ts).
+   */
+  | ({
+      readonly kind: "qmatvec";
+      readonly w: Node;
+      readonly x: Node;
+      readonly staged: Buffer;
+      readonly scales: Buffer;
+    } & Target)
   /** dest = A·B of two matrices, for each batch entry (either may be per batch entry or shared). */
   | ({ readonly kind: "matmul"; readonly a: Node; readonly b: Node; readonly tiling: Tiling } & Target)
   /** dest = W, or Wᵀ if `transpose`, packed in column panels for the product kernel. */
@@ -187,13 +198,12 @@ export const kernelKinds: { readonly [K in KernelKind]: KernelKindInfo<K> } = {
       `matvec ${k.transposed ? "transpose " : ""}${show(k.w)}${k.panels ? ` (packed ${k.panels.name})` : ""}, ${show(k.x)}`
       + (k.panels ? printTiles(k.tiling) : k.transposed ? "" : ` rows ${k.tiling.dotRows}`),
   },
+  quantize: { operands: (k) => read(k.x), reducesBatch: never, print: (k, show) => `quantize i16 ${show(k.x)}` },
   qmatvec: {
-    operands: (k) => read(k.w, k.x),
-    buffers: (k) => [k.scales],
+    operands: (k) => read(k.w),
+    buffers: (k) => [k.staged, k.scales],
     reducesBatch: never,
-    // Four batch entries' vectors as i16, zero-padded to whole groups of 8: twice as many f32-sized elements as padded columns.
-    packing: (k) => 2 * Math.ceil(k.w.shape[1]! / 8) * 8,
-    print: (k, show) => `qmatvec int8 ${show(k.w)} (scales ${k.scales.name}), ${show(k.x)}`,
+    print: (k, show) => `qmatvec int8 ${show(k.w)} (scales ${k.scales.name}), ${show(k.x)} (quantized ${k.staged.name})`,
   },
   matmul: {
     operands: (k) => read(k.a, k.b),

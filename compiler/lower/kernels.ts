@@ -11,7 +11,7 @@ import { emitIdRows } from "./sparse.js";
 import { callMath } from "./math.js";
 import type { Lanes } from "./lanes.js";
 import { ProductKernels } from "./products.js";
-import { emitQuantizedProduct } from "./quantized.js";
+import { emitQuantize, emitQuantizedProduct } from "./quantized.js";
 import type { Kernel, KernelKind, KernelOf } from "./kernel.js";
 import { KernelSite } from "./site.js";
 import { binaryen, type Expr } from "./wasm.js";
@@ -48,6 +48,7 @@ export class KernelEmitter extends KernelSite {
         ? this.products.matvecTransposedEach(k.w, k.x, k.dest, k.accumulate)
         : this.products.matvec(k.w, k.x, k.tiling, k.dest, k.accumulate);
     },
+    quantize: (k) => emitQuantize(this, k),
     qmatvec: (k) => emitQuantizedProduct(this, k),
     pack: (k) => this.products.pack(k.x, k.transpose, k.tiling, k.dest),
     matmul: (k) => this.products.matmul(k.a, k.b, k.tiling, k.dest, k.accumulate),

@@ -18,8 +18,10 @@ export interface OpKernelContext {
   /** The packed copy of W (or Wᵀ) that a product reads, made once per matrix and form. */
   readonly panelsOf: (w: Node, transpose: boolean) => Buffer;
   readonly tiling: Tiling;
-  /** The row scales of a parameter matrix stored in int8 (quantized.ts), or nothing for an f32 matrix. */
+  /** In an int8 build (quantized.ts): the row scales of a parameter matrix stored in int8, nothing for an f32 one. */
   readonly scalesOf?: (w: Node) => Buffer | undefined;
+  /** In an int8 build: x quantised, by a quantize kernel before its first use; one copy per vector. */
+  readonly stagedOf?: (x: Node) => Buffer;
 }
 
 /** What a fusion rule may ask of the schedule. */
@@ -84,7 +86,7 @@ export const opKernels = {
     kernel: (node, to, ctx) => {
       const [a, x] = node.inputs as [Node, Node];
       const scales = ctx.scalesOf?.(a);
-      if (scales) return { kind: "qmatvec", w: a, x, scales, ...to };
+      if (scales && ctx.stagedOf) return { kind: "qmatvec", w: a, x, staged: ctx.stagedOf(x), scales, ...to };
       const transposed = a.op === "transpose" && ctx.fused(a);
       const w = transposed ? a.inputs[0]! : a;
       // A matrix shared by a batch of vectors: the product kernel reads B = Wᵀ (for W·x) or W (for Wᵀ·x) packed.

@@ -87,7 +87,9 @@ export function splitPhases(kernels: readonly Kernel[], located: ReadonlyMap<Nod
     if (written || readAfter) promoted.set(b, { ...b, perStep: true });
   }
   const swap = (b: Buffer) => promoted.get(b) ?? b;
-  const retarget = (k: Kernel): Kernel => ("dest" in k && promoted.has(k.dest) ? { ...k, dest: swap(k.dest) } as Kernel : k);
+  // Every buffer a kernel names (its destination, the staged vector of an int8 product) moves with its promotion.
+  const retarget = (k: Kernel): Kernel =>
+    Object.fromEntries(Object.entries(k).map(([field, v]) => [field, promoted.get(v as Buffer) ?? v])) as Kernel;
   const pick = (p: Phase) => kernels.flatMap((k, i) => (phase[i] === p ? [retarget(k)] : []));
   const where = new Map([...located].map(([n, b]) => [n, swap(b)]));
   return {

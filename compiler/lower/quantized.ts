@@ -1,14 +1,15 @@
 // compiler/lower — the 8-bit inference build (rnnc compile --quantize int8).
-// In: a Program and the build options; at emission, one `qmatvec` kernel at a
-// step (a KernelSite). Out: which parameter matrices are stored in int8 (one
+// In: a Program and the build options; at emission, one `quantize` or `qmatvec`
+// kernel at a step (a KernelSite). Out: which parameter matrices are stored in int8 (one
 // f32 scale per row, the buffer role param_scale; the weights in blocks of 4
 // rows × 2 columns, runtime/quantize.ts), and the wasm of y = W·x with such a
-// W: each vector x quantised to i16 with a scale of its own, the products
+// W: each vector x quantised once to i16 with a scale of its own (a quantize
+// kernel, whose staged copy every product reading x shares), the products
 // summed exactly in i32 by i32x4.dot_i16x8_s, the sum scaled back to f32 by
 // the row's and the vector's scales. docs/quantization.md states the
 // scheme and the error bound that spec/lower/quantized.spec.ts checks.
 
-import { IRError, topoOrder, type Node, type VarArg } from "../ir/index.js";
+import { topoOrder, type Node, type VarArg } from "../ir/index.js";
 import type { Program } from "../time/index.js";
 import { BuildError } from "../errors.js";
 import type { KernelOf } from "./kernel.js";
@@ -83,75 +84,100 @@ const ROUNDING_BITS = 0x4b400000;
 const v128 = binaryen.v128;
 
 /**
+ * f32-sized elements of one batch entry of a quantised vector of `cols` elements: its levels (i16,
+ * zero-padded to whole groups of 8), then its scale in a 16-byte slot of its own, so that every entry
+ * starts on a 16-byte boundary.
+ */
+export const stagedElements = (cols: number): number => paddedColumns(cols) / 2 + 4;
+
+/**
+ * Every batch entry of x (every step's too, over all steps at once) quantised into its row of the
+ * staged buffer: levels round(x · range / max |x|) as i16, then the scale max |x| / range (0, with
+ * levels 0, for a vector of zeros). The int8 products that read x (one per gate) read it from there.
+ */
+export function emitQuantize(s: KernelSite, k: KernelOf<"quantize">): Expr {
+  const fb = s.ctx.fb;
+  const m = s.m;
+  const cols = k.x.shape[0]!;
+  const range = activationRange(cols);
+  const rowBytes = stagedElements(cols) * 4;
+  const c = (n: number) => m.i32.const(n);
+  const get = (local: number) => fb.get(local, i32);
+  const [b, px, pq, jb] = Array.from({ length: 4 }, () => s.newLocal()) as [number, number, number, number];
+  const inv = fb.local(f32);
+  const amax = fb.local(f32);
+  const vmax = fb.local(v128);
+  const full = Math.floor(cols / 4) * 4;
+  const tail = Array.from({ length: cols - full }, (_, t) => full + t);
+  const absAt = (el: number) => m.f32.abs(m.f32.load(el * 4, 4, get(px)));
+  const lane = (n: number) => m.f32x4.extract_lane(fb.get(vmax, v128), n);
+  const largest = [0, 1, 2, 3].map(lane).concat(tail.map(absAt)).reduce((a, x) => m.f32.max(a, x), m.f32.const(0));
+  // round(x · inv) as i32 lanes: adding 1.5·2²³ rounds to the nearest integer (ties to even, as
+  // f32x4.nearest) into the low mantissa bits, valid while |x · inv| ≤ 32767 < 2²²; two instructions
+  // where nearest and trunc_sat take about eight in V8.
+  const levels = (at: Expr, offset: number) => m.i32x4.sub(
+    m.f32x4.add(
+      m.f32x4.mul(m.v128.load(offset, 4, at), m.f32x4.splat(fb.get(inv, f32))),
+      m.f32x4.splat(m.f32.const(ROUNDING)),
+    ),
+    m.i32x4.splat(m.i32.const(ROUNDING_BITS)),
+  );
+  const zeros = () => m.v128.const(new Uint8Array(16));
+  const groups = Math.floor(cols / 8) * 8;
+  const rest: Expr[] = [];
+  if (groups < cols) {
+    rest.push(m.v128.store(groups * 2, 16, get(pq), zeros()));
+    const fourth = cols - groups >= 4;
+    if (fourth) rest.push(m.v128.store(groups * 2, 16, get(pq), m.i16x8.narrow_i32x4_s(levels(get(px), groups * 4), zeros())));
+    for (let el = fourth ? groups + 4 : groups; el < cols; el++) {
+      const level = m.i32.trunc_s_sat.f32(m.f32.nearest(m.f32.mul(m.f32.load(el * 4, 4, get(px)), fb.get(inv, f32))));
+      rest.push(m.i32.store16(el * 2, 2, get(pq), level));
+    }
+  }
+  const xRow = k.x.batched ? m.i32.add(s.start(k.x), m.i32.mul(get(b), c(cols * 4))) : s.start(k.x);
+  const qRow = k.dest.batched ? m.i32.add(s.base(k.dest), m.i32.mul(get(b), c(rowBytes))) : s.base(k.dest);
+  return fb.forLoop(b, c(0), s.copies(k.dest), 1, [
+    fb.set(px, xRow),
+    fb.set(pq, qRow),
+    fb.set(vmax, zeros()),
+    fb.forLoop(jb, c(0), c(full * 4), 16, [
+      fb.set(vmax, m.f32x4.max(fb.get(vmax, v128), m.f32x4.abs(m.v128.load(0, 4, m.i32.add(get(px), get(jb)))))),
+    ]),
+    fb.set(amax, largest),
+    m.f32.store(paddedColumns(cols) * 2, 4, get(pq), m.f32.div(fb.get(amax, f32), m.f32.const(range))),
+    fb.set(inv, m.select(
+      m.f32.gt(fb.get(amax, f32), m.f32.const(0)),
+      m.f32.div(m.f32.const(range), fb.get(amax, f32)),
+      m.f32.const(0),
+    )),
+    // Groups of 8: two f32x4 → i32x4 levels, narrowed to one i16x8.
+    fb.forLoop(jb, c(0), c(groups * 4), 32, [
+      m.v128.store(0, 16, m.i32.add(get(pq), m.i32.shr_u(get(jb), c(1))),
+        m.i16x8.narrow_i32x4_s(levels(m.i32.add(get(px), get(jb)), 0), levels(m.i32.add(get(px), get(jb)), 16))),
+    ]),
+    ...rest,
+  ]);
+}
+
+/**
  * y (+)= W·x for every batch entry (every step too, over all steps at once),
- * W int8 [rows, cols] in blocks with scales [rows]. Batch entries go four at
- * a time (then one by one): quantised into the packing scratch (i16,
- * zero-padded to whole groups of 8), then every row of W in tiles of 8 rows
- * × the four, each tile's 32 sums in 8 i32x4 registers, one row per lane.
+ * W int8 [rows, cols] in blocks with scales [rows], x as a quantize kernel
+ * staged it. Batch entries go four at a time (then one by one): every row of
+ * W in tiles of 8 rows × the four, each tile's 32 sums in 8 i32x4 registers,
+ * one row per lane.
  */
 export function emitQuantizedProduct(s: KernelSite, k: KernelOf<"qmatvec">): Expr {
   const fb = s.ctx.fb;
   const m = s.m;
   const [rows, cols] = k.w.shape as [number, number];
-  const padded = paddedColumns(cols);
-  const range = activationRange(cols);
-  const stageRow = padded * 2;
-  if (!k.packing) throw new IRError(`qmatvec of %${k.w.id} has no packing scratch to quantise its vectors into`);
-  const packing = k.packing;
+  const rowBytes = stagedElements(cols) * 4;
+  const scaleAt = paddedColumns(cols) * 2;
   const c = (n: number) => m.i32.const(n);
   const get = (local: number) => fb.get(local, i32);
-  const [b, i, q, pd, ps, px, jb] = Array.from({ length: 7 }, () => s.newLocal()) as [number, number, number, number, number, number, number];
+  const [b, i, q, pd, ps, p0, pe] = Array.from({ length: 7 }, () => s.newLocal()) as [number, number, number, number, number, number, number];
   const scale = Array.from({ length: 4 }, () => fb.local(f32));
-  const inv = fb.local(f32);
-  const amax = fb.local(f32);
-  const vmax = fb.local(v128);
-  const xRow = (entry: Expr) => (k.x.batched ? m.i32.add(s.start(k.x), m.i32.mul(entry, c(cols * 4))) : s.start(k.x));
+  const qRow = (entry: Expr) => (k.staged.batched ? m.i32.add(s.base(k.staged), m.i32.mul(entry, c(rowBytes))) : s.base(k.staged));
   const dRow = (entry: Expr) => (k.dest.batched ? m.i32.add(s.base(k.dest), m.i32.mul(entry, c(rows * 4))) : s.base(k.dest));
-
-  /** Batch entry `entry` quantised into stage row `e`: its scale into scale[e]. */
-  const quantise = (entry: Expr, e: number): Expr[] => {
-    const stage = () => m.i32.add(s.base(packing), c(e * stageRow));
-    const full = Math.floor(cols / 4) * 4;
-    const tail = Array.from({ length: cols - full }, (_, t) => full + t);
-    const absAt = (el: number) => m.f32.abs(m.f32.load(el * 4, 4, get(px)));
-    const lane = (n: number) => m.f32x4.extract_lane(fb.get(vmax, v128), n);
-    const largest = [0, 1, 2, 3].map(lane).concat(tail.map(absAt)).reduce((a, x) => m.f32.max(a, x), m.f32.const(0));
-    // round(x · inv) as i32 lanes: adding 1.5·2²³ rounds to the nearest integer (ties to even, as
-    // f32x4.nearest) into the low mantissa bits, valid while |x · inv| ≤ 32767 < 2²²; two instructions
-    // where nearest and trunc_sat take about eight in V8.
-    const levels = (at: Expr, offset: number) => m.i32x4.sub(
-      m.f32x4.add(m.f32x4.mul(m.v128.load(offset, 4, at), m.f32x4.splat(fb.get(inv, f32))), m.f32x4.splat(m.f32.const(ROUNDING))),
-      m.i32x4.splat(m.i32.const(ROUNDING_BITS)),
-    );
-    const groups = Math.floor(cols / 8) * 8;
-    const rest: Expr[] = [];
-    if (groups < cols) {
-      const at = groups;
-      rest.push(m.v128.store(at * 2, 16, stage(), m.v128.const(new Uint8Array(16))));
-      const fourth = cols - at >= 4;
-      if (fourth) rest.push(m.v128.store(at * 2, 16, stage(), m.i16x8.narrow_i32x4_s(levels(get(px), at * 4), m.v128.const(new Uint8Array(16)))));
-      for (let el = fourth ? at + 4 : at; el < cols; el++) {
-        const level = m.i32.trunc_s_sat.f32(m.f32.nearest(m.f32.mul(m.f32.load(el * 4, 4, get(px)), fb.get(inv, f32))));
-        rest.push(m.i32.store16(el * 2, 2, stage(), level));
-      }
-    }
-    return [
-      fb.set(px, entry),
-      fb.set(vmax, m.v128.const(new Uint8Array(16))),
-      fb.forLoop(jb, c(0), c(full * 4), 16, [
-        fb.set(vmax, m.f32x4.max(fb.get(vmax, v128), m.f32x4.abs(m.v128.load(0, 4, m.i32.add(get(px), get(jb)))))),
-      ]),
-      fb.set(amax, largest),
-      fb.set(scale[e]!, m.f32.div(fb.get(amax, f32), m.f32.const(range))),
-      fb.set(inv, m.select(m.f32.gt(fb.get(amax, f32), m.f32.const(0)), m.f32.div(m.f32.const(range), fb.get(amax, f32)), m.f32.const(0))),
-      // Groups of 8: two f32x4 → i32x4 levels, narrowed to one i16x8.
-      fb.forLoop(jb, c(0), c(groups * 4), 32, [
-        m.v128.store(0, 16, m.i32.add(stage(), m.i32.shr_u(get(jb), c(1))),
-          m.i16x8.narrow_i32x4_s(levels(m.i32.add(get(px), get(jb)), 0), levels(m.i32.add(get(px), get(jb)), 16))),
-      ]),
-      ...rest,
-    ];
-  };
 
   const blocked = paddedPairs(cols);
   const groupBytes = 4 * blocked;
@@ -169,12 +195,13 @@ export function emitQuantizedProduct(s: KernelSite, k: KernelOf<"qmatvec">): Exp
     const xv = Array.from({ length: entries }, () => fb.local(v128));
     const wv = Array.from({ length: groups }, () => fb.local(v128));
     const step: Expr[] = [
-      ...xv.map((x, e) => fb.set(x, m.v128.load32_splat(e * stageRow, 4, get(ps)))),
+      ...xv.map((x, e) => fb.set(x, m.v128.load32_splat(e * rowBytes, 4, get(ps)))),
       ...wv.map((w, g) => fb.set(w, m.v128.load8x8_s(g * groupBytes, 1, get(q)))),
     ];
     for (let g = 0; g < groups; g++) {
       for (let e = 0; e < entries; e++) {
-        step.push(fb.set(at(g, e), m.i32x4.add(fb.get(at(g, e), v128), m.i32x4.dot_i16x8_s(fb.get(wv[g]!, v128), fb.get(xv[e]!, v128)))));
+        const dot = m.i32x4.dot_i16x8_s(fb.get(wv[g]!, v128), fb.get(xv[e]!, v128));
+        step.push(fb.set(at(g, e), m.i32x4.add(fb.get(at(g, e), v128), dot)));
       }
     }
     step.push(fb.set(q, m.i32.add(get(q), c(8))));
@@ -185,7 +212,8 @@ export function emitQuantizedProduct(s: KernelSite, k: KernelOf<"qmatvec">): Exp
       for (let e = 0; e < entries; e++) {
         // The scales' region ends on a 16-byte boundary: a partial group's load stays inside it.
         const scales = m.v128.load(g * 16, 4, scalesAt());
-        const y = m.f32x4.mul(m.f32x4.mul(m.f32x4.convert_i32x4_s(fb.get(at(g, e), v128)), scales), m.f32x4.splat(fb.get(scale[e]!, f32)));
+        const sums = m.f32x4.convert_i32x4_s(fb.get(at(g, e), v128));
+        const y = m.f32x4.mul(m.f32x4.mul(sums, scales), m.f32x4.splat(fb.get(scale[e]!, f32)));
         const offset = e * rows * 4 + g * 16;
         if (valid === 4) {
           out.push(m.v128.store(offset, 4, destAt(), k.accumulate ? m.f32x4.add(m.v128.load(offset, 4, destAt()), y) : y));
@@ -195,25 +223,27 @@ export function emitQuantizedProduct(s: KernelSite, k: KernelOf<"qmatvec">): Exp
         out.push(fb.set(yl, y));
         for (let lane = 0; lane < valid; lane++) {
           const v = m.f32x4.extract_lane(fb.get(yl, v128), lane);
-          out.push(m.f32.store(offset + lane * 4, 4, destAt(), k.accumulate ? m.f32.add(m.f32.load(offset + lane * 4, 4, destAt()), v) : v));
+          const sum = k.accumulate ? m.f32.add(m.f32.load(offset + lane * 4, 4, destAt()), v) : v;
+          out.push(m.f32.store(offset + lane * 4, 4, destAt(), sum));
         }
       }
     }
     const label = fb.mod.label("qdot");
-    const end = () => m.i32.add(s.base(packing), c(blocked * 2));
     return [
       ...acc.map((a) => fb.set(a, m.v128.const(new Uint8Array(16)))),
       fb.set(q, m.i32.add(s.base(s.locate(k.w)), m.i32.mul(get(i), c(blocked)))),
-      fb.set(ps, s.base(packing)),
-      m.loop(label, m.block(null, [...step, fb.set(ps, m.i32.add(get(ps), c(4))), m.br(label, m.i32.lt_u(get(ps), end()))])),
+      fb.set(ps, get(p0)),
+      m.loop(label, m.block(null, [...step, fb.set(ps, m.i32.add(get(ps), c(4))), m.br(label, m.i32.lt_u(get(ps), get(pe)))])),
       ...out,
     ];
   };
 
   const pairedRows = Math.floor(fullGroups / 2) * 8;
-  /** Entries b … b + entries staged, then every row group against them. */
+  /** Entries b … b + entries against every row group, their staged rows read from p0 on. */
   const overRows = (entries: 1 | 4): Expr[] => [
-    ...Array.from({ length: entries }, (_, e) => quantise(xRow(m.i32.add(get(b), c(e))), e)).flat(),
+    fb.set(p0, qRow(get(b))),
+    fb.set(pe, m.i32.add(get(p0), c(blocked * 2))),
+    ...scale.slice(0, entries).map((sc, e) => fb.set(sc, m.f32.load(e * rowBytes + scaleAt, 4, get(p0)))),
     fb.set(pd, dRow(get(b))),
     fb.forLoop(i, c(0), c(pairedRows), 8, tile(2, entries)),
     ...(fullGroups % 2 === 1 ? [fb.set(i, c(pairedRows)), ...tile(1, entries)] : []),

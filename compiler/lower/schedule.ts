@@ -12,6 +12,7 @@ import type { Buffer } from "./buffers.js";
 import { defaultTiling, kindOf, type Kernel, type Schedule, type Sink, type Target, type Tiling } from "./kernel.js";
 import { opKernels, type FusionContext, type OpKernelContext } from "./op-kernels.js";
 import { readsOf, splitPhases } from "./phases.js";
+import { stagedElements } from "./quantized.js";
 
 export interface ScheduleInput<O extends Output> {
   readonly fn: Fn<O>;
@@ -76,8 +77,24 @@ export function schedule<O extends Output>(input: ScheduleInput<O>): Schedule {
     return home;
   };
 
-  const quantized = scalesOf && ((w: Node) => (w.op === "var" ? scalesOf(located.get(w)!) : undefined));
-  const ctx: OpKernelContext = { title, fused, panelsOf, tiling, ...(quantized ? { scalesOf: quantized } : {}) };
+  /** x quantised for the int8 products that read it, by a quantize kernel before its first use; one copy per vector. */
+  const staged = new Map<Node, Buffer>();
+  const stagedOf = (x: Node): Buffer => {
+    let home = staged.get(x);
+    if (!home) {
+      const shape = [stagedElements(x.shape[0]!)];
+      home = { name: `${title}.q${x.id}`, role: "scratch", shape, perStep: false, batched: x.batched, type: dtype, place: undefined };
+      scratch.push(home);
+      kernels.push({ kind: "quantize", x, dest: home, accumulate: false });
+      staged.set(x, home);
+    }
+    return home;
+  };
+  const quantized = scalesOf && {
+    scalesOf: (w: Node) => (w.op === "var" ? scalesOf(located.get(w)!) : undefined),
+    stagedOf,
+  };
+  const ctx: OpKernelContext = { title, fused, panelsOf, tiling, ...quantized };
   const compute = (node: Node, dest: Buffer, accumulate: boolean): Kernel => {
     const to: Target = { dest, accumulate };
     return opKernels[node.op].kernel(node, to, ctx);
