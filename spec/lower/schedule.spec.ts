@@ -44,11 +44,12 @@ function denseStep(tiling?: Tiling) {
 
 const all = (s: { before: readonly Kernel[]; loop: readonly Kernel[]; after: readonly Kernel[] }) => [...s.before, ...s.loop, ...s.after];
 
-/** The forward and backward schedules of an example cell with I = 3, H = 4. */
-function schedulesOf(file: string) {
+/** The forward and backward schedules of an example cell with I = 3, H = 4 (int8: the forward one). */
+function schedulesOf(file: string, quantize?: "int8") {
   const context: PassContext = {
     file, text: readFileSync(file, "utf8"), dims: { I: 3, H: 4 }, loss: "mse", dtype: "f32", simd: true,
-    capacity: { batch: 2, steps: 3 }, optimize: false, train: undefined, inference: false, relaxedSimd: false,
+    capacity: { batch: 2, steps: 3 }, optimize: false, train: undefined, inference: quantize !== undefined,
+    relaxedSimd: false, ...(quantize ? { quantize } : {}),
   };
   const staged = instantiate.run(parse.run(context, context), context);
   const taped = tape.run(simplify.run(differentiate.run(staged, context), context), context);
@@ -131,5 +132,25 @@ describe("the schedule", () => {
     const rows = (ks: readonly Kernel[]) => summedOuters(ks).reduce((n, k) => n + k.a.shape[0]! * k.b.shape[0]!, 0);
     expect(summedOuters(fused.backward.after).length).toBe(2);
     expect(rows(fused.backward.after)).toBe(rows(four.backward.after));
+  });
+
+  it("quantises each vector of an int8 LSTM once, for the four products that read it, where they run", () => {
+    const { forward } = schedulesOf("examples/lstm.ts", "int8");
+    for (const phase of ["before", "loop"] as const) {
+      const kernels = forward[phase];
+      const quantizes = kernels.filter((k): k is Kernel & { kind: "quantize" } => k.kind === "quantize");
+      const qproducts = kernels.filter((k): k is Kernel & { kind: "qmatvec" } => k.kind === "qmatvec");
+      expect(quantizes.length).toBe(1);
+      expect(qproducts.length).toBe(4);
+      const [q] = quantizes;
+      // Over all steps (x) the staged copy has a row per step; in the loop (h) one per batch entry.
+      expect(q!.dest.perStep).toBe(phase === "before");
+      for (const p of qproducts) {
+        expect(p.staged).toBe(q!.dest);
+        expect(p.x).toBe(q!.x);
+        expect(kernels.indexOf(p)).toBeGreaterThan(kernels.indexOf(q!));
+      }
+    }
+    expect(products(all(forward))).toEqual([]);
   });
 });
