@@ -17,17 +17,26 @@ import { cpuLine, describeCpu } from "./machine.js";
 import { describeShape, forwardFlops, shapes } from "./shapes.js";
 import { bestRounds } from "./timing.js";
 
-const { values } = parseArgs({ options: { shapes: { type: "string", default: "b,c" }, rounds: { type: "string", default: "7" }, json: { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    shapes: { type: "string", default: "b,c" },
+    rounds: { type: "string", default: "7" },
+    json: { type: "string" },
+  },
+});
 const rounds = Number(values.rounds);
 /**
  * Bytes of the weight matrices: `own`, the param regions of rank 2 (int8: blocks and row scales);
  * `all`, with the panels the module packs from them and keeps (the f32 build's; none in int8).
  */
 function weightBytes(model) {
-  const matrices = new Set(model.tensors().filter((t) => t.role === "param" && t.shape.length === 2).map((t) => t.name));
+  const matrices = new Set(model.tensors()
+    .filter((t) => t.role === "param" && t.shape.length === 2)
+    .map((t) => t.name));
   const bytes = { own: 0, all: 0 };
   for (const [entry, place] of model.regions()) {
-    const packed = entry.role === "scratch" && entry.name.startsWith("panels.") && matrices.has(entry.name.slice(7).replace(/\.T$/, ""));
+    const packed = entry.role === "scratch" && entry.name.startsWith("panels.")
+      && matrices.has(entry.name.slice(7).replace(/\.T$/, ""));
     const own = matrices.has(entry.name) && (entry.role === "param" || entry.role === "param_scale");
     if (own) bytes.own += place.bytes;
     if (own || packed) bytes.all += place.bytes;
@@ -40,7 +49,10 @@ for (const id of values.shapes.split(",")) {
   const shape = shapes.find((s) => s.id === id);
   if (!shape) throw new Error(`no shape ${id}; shapes are ${shapes.map((s) => s.id).join(", ")}`);
   const file = new URL(`../examples/${shape.cell}.ts`, import.meta.url).pathname;
-  const base = { file, text: readFileSync(file, "utf8"), dims: { I: shape.I, H: shape.H }, inference: true, capacity: { batch: shape.B, steps: shape.T } };
+  const base = {
+    file, text: readFileSync(file, "utf8"), dims: { I: shape.I, H: shape.H }, inference: true,
+    capacity: { batch: shape.B, steps: shape.T },
+  };
   const builds = { f32: base, int8: { ...base, quantize: "int8" } };
   const models = {};
   const x = new Float32Array(shape.T * shape.B * shape.I).map((_, i) => Math.sin(i * 0.37));
@@ -53,13 +65,20 @@ for (const id of values.shapes.split(",")) {
   }
   // Each build holds the weights as set: the difference below is the int8 build's whole error.
   const size = { batch: shape.B, steps: shape.T };
-  const outputs = Object.fromEntries(Object.entries(models).map(([name, m]) => (m.forward(shape.B, shape.T), [name, m.get("h", "output", size)])));
+  const outputs = Object.fromEntries(Object.entries(models).map(([name, m]) => {
+    m.forward(shape.B, shape.T);
+    return [name, m.get("h", "output", size)];
+  }));
   let worst = 0;
   for (let i = 0; i < outputs.f32.length; i++) worst = Math.max(worst, Math.abs(outputs.f32[i] - outputs.int8[i]));
-  const best = bestRounds({ f32: () => models.f32.forward(shape.B, shape.T), int8: () => models.int8.forward(shape.B, shape.T) }, rounds);
+  const best = bestRounds({
+    f32: () => models.f32.forward(shape.B, shape.T),
+    int8: () => models.int8.forward(shape.B, shape.T),
+  }, rounds);
   rows.push({
     shape: id, describe: describeShape(shape), maxOutputDifference: worst,
-    f32: { ...best.f32, weightBytes: weightBytes(models.f32) }, int8: { ...best.int8, weightBytes: weightBytes(models.int8) },
+    f32: { ...best.f32, weightBytes: weightBytes(models.f32) },
+    int8: { ...best.int8, weightBytes: weightBytes(models.int8) },
     wallRatio: best.f32.wall / best.int8.wall, cpuRatio: best.f32.cpu / best.int8.cpu,
     int8Gops: forwardFlops(shape) / best.int8.cpu / 1e6,
   });
@@ -71,11 +90,19 @@ const load = loadavg().map((l) => l.toFixed(1)).join(", ");
 const lines = [
   `rnnc int8 against f32 inference builds, forward pass; ${cpuLine(machine)}; load average ${load}`,
   "",
-  "| shape | f32 ms (wall / CPU) | int8 ms (wall / CPU) | speed-up (wall / CPU) | int8 GOP/s (CPU) | weight KiB f32 → int8 | with f32's packed copies | max |Δ output| |",
+  "| shape | f32 ms (wall / CPU) | int8 ms (wall / CPU) | speed-up (wall / CPU) | int8 GOP/s (CPU) "
+    + "| weight KiB f32 → int8 | with f32's packed copies | max |Δ output| |",
   "|---|---|---|---|---|---|---|---|",
-  ...rows.map((r) => `| ${r.describe} | ${r.f32.wall.toFixed(2)} / ${r.f32.cpu.toFixed(2)} | ${r.int8.wall.toFixed(2)} / ${r.int8.cpu.toFixed(2)} | `
-    + `${r.wallRatio.toFixed(2)}× / ${r.cpuRatio.toFixed(2)}× | ${r.int8Gops.toFixed(0)} | ${kib(r.f32.weightBytes.own, r.int8.weightBytes.own)} | `
-    + `${kib(r.f32.weightBytes.all, r.int8.weightBytes.all)} | ${r.maxOutputDifference.toExponential(1)} |`),
+  ...rows.map((r) => [
+    r.describe,
+    `${r.f32.wall.toFixed(2)} / ${r.f32.cpu.toFixed(2)}`,
+    `${r.int8.wall.toFixed(2)} / ${r.int8.cpu.toFixed(2)}`,
+    `${r.wallRatio.toFixed(2)}× / ${r.cpuRatio.toFixed(2)}×`,
+    r.int8Gops.toFixed(0),
+    kib(r.f32.weightBytes.own, r.int8.weightBytes.own),
+    kib(r.f32.weightBytes.all, r.int8.weightBytes.all),
+    r.maxOutputDifference.toExponential(1),
+  ]).map((cells) => `|${cells.map((cell) => ` ${cell} `).join("|")}|`),
 ];
 process.stdout.write(`${lines.join("\n")}\n`);
 if (values.json) writeFileSync(values.json, JSON.stringify({ machine, loadAverage: loadavg(), rows }, null, 2) + "\n");

@@ -174,7 +174,11 @@ export const kernelKinds: { readonly [K in KernelKind]: KernelKindInfo<K> } = {
     reducesBatch: never,
     print: (k, show) => `concat ${k.parts.map(show).join(", ")}`,
   },
-  sum: { operands: (k) => [fused(k.root, "elementwise")], reducesBatch: never, print: (k, show) => `sum ${show(k.root)}` },
+  sum: {
+    operands: (k) => [fused(k.root, "elementwise")],
+    reducesBatch: never,
+    print: (k, show) => `sum ${show(k.root)}`,
+  },
   logsumexp: {
     operands: (k) => [fused(k.root, "elementwise")],
     reducesBatch: never,
@@ -195,7 +199,8 @@ export const kernelKinds: { readonly [K in KernelKind]: KernelKindInfo<K> } = {
     buffers: (k) => (k.panels ? [k.panels] : []),
     reducesBatch: never,
     print: (k, show) =>
-      `matvec ${k.transposed ? "transpose " : ""}${show(k.w)}${k.panels ? ` (packed ${k.panels.name})` : ""}, ${show(k.x)}`
+      `matvec ${k.transposed ? "transpose " : ""}${show(k.w)}`
+      + `${k.panels ? ` (packed ${k.panels.name})` : ""}, ${show(k.x)}`
       + (k.panels ? printTiles(k.tiling) : k.transposed ? "" : ` rows ${k.tiling.dotRows}`),
   },
   quantize: { operands: (k) => read(k.x), reducesBatch: never, print: (k, show) => `quantize i16 ${show(k.x)}` },
@@ -203,7 +208,8 @@ export const kernelKinds: { readonly [K in KernelKind]: KernelKindInfo<K> } = {
     operands: (k) => read(k.w),
     buffers: (k) => [k.staged, k.scales],
     reducesBatch: never,
-    print: (k, show) => `qmatvec int8 ${show(k.w)} (scales ${k.scales.name}), ${show(k.x)} (quantized ${k.staged.name})`,
+    print: (k, show) =>
+      `qmatvec int8 ${show(k.w)} (scales ${k.scales.name}), ${show(k.x)} (quantized ${k.staged.name})`,
   },
   matmul: {
     operands: (k) => read(k.a, k.b),
@@ -234,7 +240,11 @@ export const kernelKinds: { readonly [K in KernelKind]: KernelKindInfo<K> } = {
     reducesBatch: () => true,
     print: (k, show) => `scatteradd ${show(k.g)}, ${show(k.ids)}`,
   },
-  loss: { operands: (k) => read(k.src), reducesBatch: () => true, print: (k, show) => `loss += batchsum ${show(k.src)}` },
+  loss: {
+    operands: (k) => read(k.src),
+    reducesBatch: () => true,
+    print: (k, show) => `loss += batchsum ${show(k.src)}`,
+  },
 };
 
 /** The row of a kernel's kind, typed for that kernel. */

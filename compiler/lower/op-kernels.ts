@@ -49,7 +49,9 @@ interface OpKernel {
 /** Whether a node of this op may be computed inside a kernel operand that fuses so. */
 export function mayFuse(fusion: Fusion, op: Op): boolean {
   if (fusion === "none") return false;
-  return isElementwise(op) || (fusion === "summed" && opKernels[op].summed !== undefined) || (fusion === "rows" && opKernels[op].inRows === true);
+  return isElementwise(op)
+    || (fusion === "summed" && opKernels[op].summed !== undefined)
+    || (fusion === "rows" && opKernels[op].inRows === true);
 }
 
 const never = () => false;
@@ -60,7 +62,11 @@ const elementwise: OpKernel = {
   fuses: (node, users) => users.length === 1 && mayFuse(opKernels[users[0]!.op].absorbs, node.op),
   kernel: (node, to) => ({ kind: "elementwise", root: node, ...to }),
 };
-const leaf: OpKernel = { absorbs: "none", fuses: never, kernel: (node, to) => ({ kind: "elementwise", root: node, ...to }) };
+const leaf: OpKernel = {
+  absorbs: "none",
+  fuses: never,
+  kernel: (node, to) => ({ kind: "elementwise", root: node, ...to }),
+};
 
 export const opKernels = {
   const: leaf,
@@ -73,7 +79,11 @@ export const opKernels = {
   select: elementwise,
   onehot: elementwise,
   // Each part is computed (or copied) straight into its rows of the result.
-  concat: { absorbs: "elementwise", fuses: never, kernel: (node, to) => ({ kind: "concat", parts: node.inputs, ...to }) },
+  concat: {
+    absorbs: "elementwise",
+    fuses: never,
+    kernel: (node, to) => ({ kind: "concat", parts: node.inputs, ...to }),
+  },
   // A view: read in place by every user that reads its operands elementwise; stored only for the others.
   slice: {
     absorbs: "elementwise",
@@ -110,8 +120,10 @@ export const opKernels = {
       const root = ctx.computedBy(users[0]!);
       return root !== undefined && opInfo[root.op].class === "elementwise";
     },
-    kernel: (node, to, ctx) => ({ kind: "outer", a: node.inputs[0]!, b: node.inputs[1]!, batchsum: false, tiling: ctx.tiling, ...to }),
-    summed: (node, to, ctx) => ({ kind: "outer", a: node.inputs[0]!, b: node.inputs[1]!, batchsum: true, tiling: ctx.tiling, ...to }),
+    kernel: (node, to, ctx) =>
+      ({ kind: "outer", a: node.inputs[0]!, b: node.inputs[1]!, batchsum: false, tiling: ctx.tiling, ...to }),
+    summed: (node, to, ctx) =>
+      ({ kind: "outer", a: node.inputs[0]!, b: node.inputs[1]!, batchsum: true, tiling: ctx.tiling, ...to }),
   },
   transpose: {
     absorbs: "none",
@@ -133,7 +145,11 @@ export const opKernels = {
     summed: (node, to) => ({ kind: "scatteradd", g: node.inputs[0]!, ids: node.inputs[1]!, ...to }),
   },
   sum: { absorbs: "elementwise", fuses: never, kernel: (node, to) => ({ kind: "sum", root: node.inputs[0]!, ...to }) },
-  logsumexp: { absorbs: "elementwise", fuses: never, kernel: (node, to) => ({ kind: "logsumexp", root: node.inputs[0]!, ...to }) },
+  logsumexp: {
+    absorbs: "elementwise",
+    fuses: never,
+    kernel: (node, to) => ({ kind: "logsumexp", root: node.inputs[0]!, ...to }),
+  },
   maxof: {
     absorbs: "elementwise",
     fuses: never,

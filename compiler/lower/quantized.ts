@@ -21,7 +21,10 @@ export type Quantize = "int8";
 /** Largest magnitude of a quantised weight: q = round(w / s), s = max |w| / 127 over the row. */
 export const WEIGHT_RANGE = 127;
 
-/** Columns of a quantised vector: the columns of W rounded up to whole groups of 8 (one dot_i16x8 each), zero-padded. */
+/**
+ * Columns of a quantised vector: the columns of W rounded up to whole groups of 8 (one dot_i16x8
+ * each), zero-padded.
+ */
 export const paddedColumns = (cols: number): number => Math.ceil(cols / 8) * 8;
 
 /** Columns of a stored int8 matrix: padded to whole pairs, one pair per block (runtime/quantize.ts). */
@@ -37,7 +40,13 @@ export function activationRange(cols: number): number {
 }
 
 /** Refuses a quantised build that is not an f32 SIMD inference build. */
-export function checkQuantize(o: { quantize?: Quantize | undefined; inference: boolean; dtype: string; simd: boolean; train?: unknown }): void {
+export function checkQuantize(o: {
+  quantize?: Quantize | undefined;
+  inference: boolean;
+  dtype: string;
+  simd: boolean;
+  train?: unknown;
+}): void {
   if (o.quantize === undefined) return;
   const why = o.train
     ? "it cannot train: int8 weights have no gradient; leave out the optimizer"
@@ -78,7 +87,10 @@ export function quantizedParams(program: Program): Set<string> {
 
 const i32 = binaryen.i32;
 const f32 = binaryen.f32;
-/** 1.5·2²³ and its bits: x + ROUNDING holds round(x) in the low bits of ROUNDING_BITS + round(x), for |x| < 2²². */
+/**
+ * 1.5·2²³ and its bits: x + ROUNDING holds round(x) in the low bits of ROUNDING_BITS + round(x),
+ * for |x| < 2²².
+ */
 const ROUNDING = 12582912;
 const ROUNDING_BITS = 0x4b400000;
 const v128 = binaryen.v128;
@@ -128,7 +140,9 @@ export function emitQuantize(s: KernelSite, k: KernelOf<"quantize">): Expr {
   if (groups < cols) {
     rest.push(m.v128.store(groups * 2, 16, get(pq), zeros()));
     const fourth = cols - groups >= 4;
-    if (fourth) rest.push(m.v128.store(groups * 2, 16, get(pq), m.i16x8.narrow_i32x4_s(levels(get(px), groups * 4), zeros())));
+    if (fourth) {
+      rest.push(m.v128.store(groups * 2, 16, get(pq), m.i16x8.narrow_i32x4_s(levels(get(px), groups * 4), zeros())));
+    }
     for (let el = fourth ? groups + 4 : groups; el < cols; el++) {
       const level = m.i32.trunc_s_sat.f32(m.f32.nearest(m.f32.mul(m.f32.load(el * 4, 4, get(px)), fb.get(inv, f32))));
       rest.push(m.i32.store16(el * 2, 2, get(pq), level));
@@ -174,10 +188,13 @@ export function emitQuantizedProduct(s: KernelSite, k: KernelOf<"qmatvec">): Exp
   const scaleAt = paddedColumns(cols) * 2;
   const c = (n: number) => m.i32.const(n);
   const get = (local: number) => fb.get(local, i32);
-  const [b, i, q, pd, ps, p0, pe] = Array.from({ length: 7 }, () => s.newLocal()) as [number, number, number, number, number, number, number];
+  const [b, i, q, pd, ps, p0, pe] = Array.from({ length: 7 }, () => s.newLocal()) as
+    [number, number, number, number, number, number, number];
   const scale = Array.from({ length: 4 }, () => fb.local(f32));
-  const qRow = (entry: Expr) => (k.staged.batched ? m.i32.add(s.base(k.staged), m.i32.mul(entry, c(rowBytes))) : s.base(k.staged));
-  const dRow = (entry: Expr) => (k.dest.batched ? m.i32.add(s.base(k.dest), m.i32.mul(entry, c(rows * 4))) : s.base(k.dest));
+  const qRow = (entry: Expr) =>
+    (k.staged.batched ? m.i32.add(s.base(k.staged), m.i32.mul(entry, c(rowBytes))) : s.base(k.staged));
+  const dRow = (entry: Expr) =>
+    (k.dest.batched ? m.i32.add(s.base(k.dest), m.i32.mul(entry, c(rows * 4))) : s.base(k.dest));
 
   const blocked = paddedPairs(cols);
   const groupBytes = 4 * blocked;
@@ -216,7 +233,8 @@ export function emitQuantizedProduct(s: KernelSite, k: KernelOf<"qmatvec">): Exp
         const y = m.f32x4.mul(m.f32x4.mul(sums, scales), m.f32x4.splat(fb.get(scale[e]!, f32)));
         const offset = e * rows * 4 + g * 16;
         if (valid === 4) {
-          out.push(m.v128.store(offset, 4, destAt(), k.accumulate ? m.f32x4.add(m.v128.load(offset, 4, destAt()), y) : y));
+          const sum = k.accumulate ? m.f32x4.add(m.v128.load(offset, 4, destAt()), y) : y;
+          out.push(m.v128.store(offset, 4, destAt(), sum));
           continue;
         }
         const yl = fb.local(v128);
@@ -233,7 +251,11 @@ export function emitQuantizedProduct(s: KernelSite, k: KernelOf<"qmatvec">): Exp
       ...acc.map((a) => fb.set(a, m.v128.const(new Uint8Array(16)))),
       fb.set(q, m.i32.add(s.base(s.locate(k.w)), m.i32.mul(get(i), c(blocked)))),
       fb.set(ps, get(p0)),
-      m.loop(label, m.block(null, [...step, fb.set(ps, m.i32.add(get(ps), c(4))), m.br(label, m.i32.lt_u(get(ps), get(pe)))])),
+      m.loop(label, m.block(null, [
+        ...step,
+        fb.set(ps, m.i32.add(get(ps), c(4))),
+        m.br(label, m.i32.lt_u(get(ps), get(pe))),
+      ])),
       ...out,
     ];
   };

@@ -44,15 +44,20 @@ export function schedule<O extends Output>(input: ScheduleInput<O>): Schedule {
   const scratch: Buffer[] = [];
   const kernels: Kernel[] = [];
   const deferred: Kernel[] = [];
-  const newScratch = (node: Node): Buffer => {
-    const buffer: Buffer = { name: `${title}.v${node.id}`, role: "scratch", shape: node.shape, perStep: false, batched: node.batched, type: dtype, place: undefined };
+  /** A scratch buffer of the schedule's own, one row per batch entry if `batched` (phases.ts may add one per step). */
+  const addScratch = (name: string, shape: readonly number[], batched: boolean): Buffer => {
+    const buffer: Buffer = {
+      name: `${title}.${name}`, role: "scratch", shape, perStep: false, batched, type: dtype, place: undefined,
+    };
     scratch.push(buffer);
     return buffer;
   };
+  const newScratch = (node: Node): Buffer => addScratch(`v${node.id}`, node.shape, node.batched);
 
   /** Computed inside the kernels of its users instead of stored. */
   const fused = (node: Node): boolean =>
-    node.op !== "var" && node.op !== "const" && !outputsOf.has(node) && opKernels[node.op].fuses(node, users.get(node) ?? [], fusion);
+    node.op !== "var" && node.op !== "const" && !outputsOf.has(node)
+    && opKernels[node.op].fuses(node, users.get(node) ?? [], fusion);
   const computedBy = (node: Node): Node | undefined => {
     if (!fused(node)) return node;
     const next = users.get(node) ?? [];
@@ -69,8 +74,7 @@ export function schedule<O extends Output>(input: ScheduleInput<O>): Schedule {
     const key = `${w.id}${transpose ? "t" : ""}`;
     let home = packed.get(key);
     if (!home) {
-      home = { name: `${title}.panels${key}`, role: "scratch", shape: w.shape, perStep: false, batched: false, type: dtype, place: undefined };
-      scratch.push(home);
+      home = addScratch(`panels${key}`, w.shape, false);
       kernels.push({ kind: "pack", x: w, transpose, tiling, dest: home, accumulate: false });
       packed.set(key, home);
     }
@@ -82,9 +86,7 @@ export function schedule<O extends Output>(input: ScheduleInput<O>): Schedule {
   const stagedOf = (x: Node): Buffer => {
     let home = staged.get(x);
     if (!home) {
-      const shape = [stagedElements(x.shape[0]!)];
-      home = { name: `${title}.q${x.id}`, role: "scratch", shape, perStep: false, batched: x.batched, type: dtype, place: undefined };
-      scratch.push(home);
+      home = addScratch(`q${x.id}`, [stagedElements(x.shape[0]!)], x.batched);
       kernels.push({ kind: "quantize", x, dest: home, accumulate: false });
       staged.set(x, home);
     }
@@ -136,14 +138,16 @@ export function schedule<O extends Output>(input: ScheduleInput<O>): Schedule {
   // One packing scratch, as large as the largest kernel needs, shared by all (they run one after another).
   const packingSize = Math.max(0, ...kernels.map((k) => kindOf(k).packing?.(k) ?? 0));
   if (packingSize > 0) {
-    const packing: Buffer = { name: `${title}.packing`, role: "scratch", shape: [packingSize], perStep: false, batched: false, type: dtype, place: undefined };
-    scratch.push(packing);
+    const packing = addScratch("packing", [packingSize], false);
     kernels.forEach((k, i) => {
       if ((kindOf(k).packing?.(k) ?? 0) > 0) kernels[i] = { ...k, packing } as Kernel;
     });
   }
-  const direct = storeStatesInPlace(kernels, deferred, located, scratch, (node) => (users.get(node) ?? []).length === 0 && outputsOf.get(node)!.length === 1);
-  return splitPhases([...kernels, ...deferred.filter((k) => !direct.has(k))], located, scratch.filter((b) => ![...direct.values()].includes(b)));
+  const onlyThisSink = (node: Node) => (users.get(node) ?? []).length === 0 && outputsOf.get(node)!.length === 1;
+  const direct = storeStatesInPlace(kernels, deferred, located, scratch, onlyThisSink);
+  const needless = new Set(direct.values());
+  const ordered = [...kernels, ...deferred.filter((k) => !direct.has(k))];
+  return splitPhases(ordered, located, scratch.filter((b) => !needless.has(b)));
 }
 
 /**
@@ -155,13 +159,21 @@ export function schedule<O extends Output>(input: ScheduleInput<O>): Schedule {
  * state per step instead of three. Returns the copies made needless, each with
  * the scratch buffer it no longer needs; retargets the kernels and `located`.
  */
-function storeStatesInPlace(kernels: Kernel[], deferred: readonly Kernel[], located: Map<Node, Buffer>, scratch: readonly Buffer[], onlyThisSink: (node: Node) => boolean): Map<Kernel, Buffer> {
+function storeStatesInPlace(
+  kernels: Kernel[],
+  deferred: readonly Kernel[],
+  located: Map<Node, Buffer>,
+  scratch: readonly Buffer[],
+  onlyThisSink: (node: Node) => boolean,
+): Map<Kernel, Buffer> {
   const direct = new Map<Kernel, Buffer>();
   for (const copy of deferred) {
     if (copy.kind !== "copy" || copy.accumulate || !onlyThisSink(copy.src)) continue;
     const home = located.get(copy.src);
-    const i = kernels.findIndex((k) => k.kind === "elementwise" && k.root === copy.src && k.dest === home && !k.accumulate);
-    if (!home || i < 0 || !scratch.includes(home) || home.perStep !== copy.dest.perStep || home.batched !== copy.dest.batched) continue;
+    const i = kernels.findIndex((k) =>
+      k.kind === "elementwise" && k.root === copy.src && k.dest === home && !k.accumulate);
+    if (!home || i < 0 || !scratch.includes(home)) continue;
+    if (home.perStep !== copy.dest.perStep || home.batched !== copy.dest.batched) continue;
     if (kernels.slice(i + 1).some((k) => readsOf(k, located).has(copy.dest))) continue;
     kernels[i] = { ...(kernels[i] as Kernel & { kind: "elementwise" }), dest: copy.dest };
     located.set(copy.src, copy.dest);
@@ -176,7 +188,8 @@ export function printSchedule(s: Schedule, title: string): string {
     const dest = "dest" in k ? ` -> ${k.dest.role} ${k.dest.name}${k.accumulate ? " (+=)" : ""}` : "";
     return `  ${kindOf(k).print(k, show)}${dest}`;
   };
-  const phase = (name: string, kernels: readonly Kernel[]) => (kernels.length === 0 ? [] : [` ${name}:`, ...kernels.map(line)]);
+  const phase = (name: string, kernels: readonly Kernel[]) =>
+    (kernels.length === 0 ? [] : [` ${name}:`, ...kernels.map(line)]);
   return [
     `${title} schedule {`,
     ...phase("over all steps, before the loop", s.before),
