@@ -67,8 +67,8 @@ const cases: fc.Arbitrary<Case> = fc.record({
     .map((lengths) => ({ ...c, lengths })));
 
 /**
- * Runs the plain cell on one sequence (batch 1) with a direction's parameters and initial state: its outputs and
- * final state. */
+ * Runs the plain cell on one sequence (batch 1) with a direction's parameters
+ * and initial state: its outputs and final state. */
 function runCell(
   cell: RnncModel, model: RnncModel, prefix: string, b: number, H: number, xs: Float64Array,
 ): { out: Float64Array; h: Float64Array; c: Float64Array } {

@@ -35,8 +35,8 @@ const cellHasKink = (c: CellSyntax) => [...c.next, ...c.outs].some((n) => exprHa
 const dimNames = (sites: readonly { dim: string }[]) => [...new Set(sites.map((s) => s.dim))];
 
 /**
- * The cells a model's layers use, with the dims each layer needs from the model (renames applied, the input dim
- * left out). */
+ * The cells a model's layers use, with the dims each layer needs from the model
+ * (renames applied, the input dim left out). */
 function modelNeeds(
   model: ModelSyntax, path: string, localCells: readonly CellSyntax[],
 ): { dims: string[]; kinked: boolean } {
