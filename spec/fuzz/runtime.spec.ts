@@ -98,11 +98,14 @@ describe("abusive runtime calls are RnncErrors that write nothing", () => {
 });
 
 describe("what this fuzzer found", () => {
-  it("a view or set of a parameter that throws does not count as a write (the parameters' version is unchanged)", () => {
-    const m = instantiateModel(binary);
-    const before = snapshot(m);
-    expect(() => m.view("words.table", "param", { batch: Number.NaN, steps: 1 })).toThrow(RangeError);
-    expect(() => m.set("words.table", "param", [1, 2])).toThrow(/got 2 values, expected exactly 21/);
-    expect(Buffer.from(snapshot(m)).equals(Buffer.from(before))).toBe(true);
-  });
+  it(
+    "a view or set of a parameter that throws does not count as a write (the parameters' version is unchanged)",
+    () => {
+      const m = instantiateModel(binary);
+      const before = snapshot(m);
+      expect(() => m.view("words.table", "param", { batch: Number.NaN, steps: 1 })).toThrow(RangeError);
+      expect(() => m.set("words.table", "param", [1, 2])).toThrow(/got 2 values, expected exactly 21/);
+      expect(Buffer.from(snapshot(m)).equals(Buffer.from(before))).toBe(true);
+    },
+  );
 });

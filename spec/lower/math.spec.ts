@@ -181,12 +181,15 @@ describe.each(kinds)("math for %s lanes", (kind) => {
     cases.forEach(([x, expected], i) => expect(ys[i], `${fn}(${x})`).toBe(round(expected)));
   });
 
-  it.each(extremes[elem])("$fn near $range stays within $ulps ulp (gradual underflow, no early overflow)", ({ fn, range, reference, ulps }) => {
-    const xs = linspace(range[0], range[1], 20001).map(elem === "f32" ? Math.fround : (x: number) => x);
-    const ys = run(fn, xs);
-    const errors = xs.map((x, i) => Math.abs(ys[i]! - reference(x)) / ulp(reference(x), elem));
-    expect(Math.max(...errors)).toBeLessThanOrEqual(ulps);
-  });
+  it.each(extremes[elem])(
+    "$fn near $range stays within $ulps ulp (gradual underflow, no early overflow)",
+    ({ fn, range, reference, ulps }) => {
+      const xs = linspace(range[0], range[1], 20001).map(elem === "f32" ? Math.fround : (x: number) => x);
+      const ys = run(fn, xs);
+      const errors = xs.map((x, i) => Math.abs(ys[i]! - reference(x)) / ulp(reference(x), elem));
+      expect(Math.max(...errors)).toBeLessThanOrEqual(ulps);
+    },
+  );
 });
 
 describe.each([["f64", "f64x2"], ["f32", "f32x4"]] as const)("%s and %s builds", (scalar, vector) => {

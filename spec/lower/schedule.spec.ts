@@ -106,33 +106,36 @@ describe("the schedule", () => {
     expect(backward.loop.some((k) => k.kind === "outer" && k.batchsum)).toBe(false);
   });
 
-  it("runs the LSTM in PyTorch's layout as one product of all 4H rows where the four-matrix LSTM runs four, and reads its gates in place", () => {
-    const fused = schedulesOf("examples/lstm-fused.ts");
-    const four = schedulesOf("examples/lstm.ts");
-    for (const phase of ["before", "loop"] as const) {
-      const [product] = products(fused.forward[phase]);
-      expect(products(fused.forward[phase]).length).toBe(1);
-      expect(product!.w.shape).toEqual(phase === "before" ? [16, 3] : [16, 4]);
-      expect(product!.panels).toBeDefined();
-      expect(products(four.forward[phase]).length).toBe(4);
-      expect(work(fused.forward[phase])).toBe(work(four.forward[phase]));
-    }
-    // The split is views: no kernel of the forward step stores a slice.
-    const forwardKernels = all(fused.forward);
-    expect(forwardKernels.filter((k) => ("root" in k && k.root.op === "slice") || ("src" in k && k.src.op === "slice"))).toEqual([]);
-    // Backward: the gates' cotangents go into the rows of one vector, which feeds one transposed product.
-    const concats = fused.backward.loop.filter((k): k is Kernel & { kind: "concat" } => k.kind === "concat");
-    expect(concats.map((k) => k.parts.length)).toEqual([4]);
-    const [transposed] = products(fused.backward.loop);
-    expect(products(fused.backward.loop).length).toBe(1);
-    expect(transposed!.transposed).toBe(true);
-    expect(transposed!.x.op).toBe("concat");
-    expect(work(fused.backward.loop)).toBe(work(four.backward.loop));
-    // One summed outer product per weight, as many rows in all as the eight of the four-matrix LSTM.
-    const rows = (ks: readonly Kernel[]) => summedOuters(ks).reduce((n, k) => n + k.a.shape[0]! * k.b.shape[0]!, 0);
-    expect(summedOuters(fused.backward.after).length).toBe(2);
-    expect(rows(fused.backward.after)).toBe(rows(four.backward.after));
-  });
+  it(
+    "runs the LSTM in PyTorch's layout as one product of all 4H rows where the four-matrix LSTM runs four, and reads its gates in place",
+    () => {
+      const fused = schedulesOf("examples/lstm-fused.ts");
+      const four = schedulesOf("examples/lstm.ts");
+      for (const phase of ["before", "loop"] as const) {
+        const [product] = products(fused.forward[phase]);
+        expect(products(fused.forward[phase]).length).toBe(1);
+        expect(product!.w.shape).toEqual(phase === "before" ? [16, 3] : [16, 4]);
+        expect(product!.panels).toBeDefined();
+        expect(products(four.forward[phase]).length).toBe(4);
+        expect(work(fused.forward[phase])).toBe(work(four.forward[phase]));
+      }
+      // The split is views: no kernel of the forward step stores a slice.
+      const forwardKernels = all(fused.forward);
+      expect(forwardKernels.filter((k) => ("root" in k && k.root.op === "slice") || ("src" in k && k.src.op === "slice"))).toEqual([]);
+      // Backward: the gates' cotangents go into the rows of one vector, which feeds one transposed product.
+      const concats = fused.backward.loop.filter((k): k is Kernel & { kind: "concat" } => k.kind === "concat");
+      expect(concats.map((k) => k.parts.length)).toEqual([4]);
+      const [transposed] = products(fused.backward.loop);
+      expect(products(fused.backward.loop).length).toBe(1);
+      expect(transposed!.transposed).toBe(true);
+      expect(transposed!.x.op).toBe("concat");
+      expect(work(fused.backward.loop)).toBe(work(four.backward.loop));
+      // One summed outer product per weight, as many rows in all as the eight of the four-matrix LSTM.
+      const rows = (ks: readonly Kernel[]) => summedOuters(ks).reduce((n, k) => n + k.a.shape[0]! * k.b.shape[0]!, 0);
+      expect(summedOuters(fused.backward.after).length).toBe(2);
+      expect(rows(fused.backward.after)).toBe(rows(four.backward.after));
+    },
+  );
 
   it("quantises each vector of an int8 LSTM once, for the four products that read it, where they run", () => {
     const { forward } = schedulesOf("examples/lstm.ts", "int8");
