@@ -18,7 +18,8 @@ function sources(dir: string): string[] {
 }
 
 const files = ["compiler", "runtime", "apps"].flatMap(sources);
-const specifiers = (file: string) => [...readFileSync(join(root, file), "utf8").matchAll(/\bfrom "([^"]+)"/g)].map((m) => m[1]!);
+const specifiers = (file: string) =>
+  [...readFileSync(join(root, file), "utf8").matchAll(/\bfrom "([^"]+)"/g)].map((m) => m[1]!);
 const imports = new Map(
   files.map((f) => [
     f,

@@ -17,7 +17,8 @@ const compileWith = (extra: Record<string, unknown>) => () => compileCell({ ...b
 describe("compile options", () => {
   it("refuses each malformed option by name", () => {
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ capacity: { batch: -1, steps: 4 } }, /options\.capacity\.batch must be a positive integer below 2\^31, got -1/],
+      [{ capacity: { batch: -1, steps: 4 } },
+        /options\.capacity\.batch must be a positive integer below 2\^31, got -1/],
       [{ capacity: { batch: 2, steps: 1.5 } }, /options\.capacity\.steps .* got 1\.5/],
       [{ capacity: { batch: 2, steps: 2 ** 40 } }, /options\.capacity\.steps/],
       [{ capacity: { batch: NaN, steps: 2 } }, /options\.capacity\.batch .* got NaN/],
@@ -29,7 +30,8 @@ describe("compile options", () => {
       [{ simd: "yes" }, /options\.simd must be true or false/],
       [{ loss: "hinge" }, /options\.loss must be one of mse, .*got "hinge"/],
       [{ train: { kind: "sgd", momentum: 1 } }, /options\.train\.momentum must be a number in \[0, 1\), got 1/],
-      [{ train: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 0 } }, /options\.train\.epsilon must be a number in \(0, Infinity\)/],
+      [{ train: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 0 } },
+        /options\.train\.epsilon must be a number in \(0, Infinity\)/],
       [{ train: { kind: "lion" } }, /options\.train\.kind must be "sgd" or "adam", got "lion"/],
       [{ text: 42 }, /options\.text must be a string, got 42/],
       [{ cell: 7 }, /options\.cell must be a string/],
@@ -43,7 +45,9 @@ describe("compile options", () => {
   });
 
   it("compiles good options into a module the runtime loads at that capacity", async () => {
-    const { binary } = compileCell({ ...base, capacity: { batch: 3, steps: 7 }, train: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } });
+    const { binary } = compileCell({
+      ...base, capacity: { batch: 3, steps: 7 }, train: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+    });
     const model = await loadModel(binary);
     expect(model.capacity).toEqual({ batch: 3, steps: 7 });
   });

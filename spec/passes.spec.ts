@@ -7,7 +7,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { passAliases, passNames, type CompileOptions } from "../compiler/pipeline.js";
 import { compileCell } from "./support/compile.js";
-import { bake, differentiate, instantiate, memory, parse, schedule, simplify, tape, type PassContext } from "../compiler/passes.js";
+import {
+  bake, differentiate, instantiate, memory, parse, schedule, simplify, tape, type PassContext,
+} from "../compiler/passes.js";
 import { instantiateModel as load } from "../runtime/model.js";
 import { decodeParams, initParams } from "../runtime/index.js";
 import { withoutCustomSection } from "../compiler/lower/sections.js";
@@ -18,7 +20,8 @@ import type { Abi } from "../runtime/abi.js";
 const file = "examples/lstm.ts";
 const options: CompileOptions = { file, text: readFileSync(file, "utf8"), dims: { I: 3, H: 4 }, optimize: false };
 const context: PassContext = {
-  file, text: options.text, dims: options.dims, loss: "mse", dtype: "f64", simd: false, capacity: { batch: 2, steps: 3 },
+  file, text: options.text, dims: options.dims, loss: "mse", dtype: "f64", simd: false,
+  capacity: { batch: 2, steps: 3 },
   optimize: false, train: undefined, inference: false, relaxedSimd: false, checkpoint: false,
 };
 
@@ -32,7 +35,17 @@ function front() {
 describe("the pipeline's passes", () => {
   it("dump under every name, in order, and verify on the way", () => {
     const seen: string[] = [];
-    compileCell({ ...options, verifyEach: true, dump: { after: [...passNames], write: (pass, text) => { seen.push(pass); expect(text.length, pass).toBeGreaterThan(0); } } });
+    compileCell({
+      ...options,
+      verifyEach: true,
+      dump: {
+        after: [...passNames],
+        write: (pass, text) => {
+          seen.push(pass);
+          expect(text.length, pass).toBeGreaterThan(0);
+        },
+      },
+    });
     expect(seen).toEqual([...passNames]);
     const aliased: string[] = [];
     compileCell({ ...options, dump: { after: Object.keys(passAliases), write: (pass) => aliased.push(pass) } });
@@ -42,7 +55,10 @@ describe("the pipeline's passes", () => {
   it("instantiate's verifier refuses a stage that reads a sequence nothing wrote", () => {
     const { staged } = front();
     const stage = staged.program.stages[0]!;
-    const broken = { ...staged, program: { ...staged.program, stages: [{ ...stage, reads: { x: "nowhere" } } as typeof stage] } };
+    const broken = {
+      ...staged,
+      program: { ...staged.program, stages: [{ ...stage, reads: { x: "nowhere" } } as typeof stage] },
+    };
     expect(() => instantiate.verify(staged)).not.toThrow();
     expect(() => instantiate.verify(broken)).toThrow(/instantiate: scan  reads nowhere before any stage wrote it/);
   });
@@ -55,7 +71,10 @@ describe("the pipeline's passes", () => {
     const state = g.variable("c", "state", [4], true);
     const [first, ...rest] = stage.scan.backward.outputs;
     const backward = { graph: g, outputs: [{ ...first!, node: g.apply("add", [first!.node, state]) }, ...rest] };
-    const broken = { ...taped, program: { ...taped.program, stages: [{ ...stage, scan: { ...stage.scan, backward } }] } };
+    const broken = {
+      ...taped,
+      program: { ...taped.program, stages: [{ ...stage, scan: { ...stage.scan, backward } }] },
+    };
     expect(() => tape.verify(broken)).toThrow(/the backward step reads state c, which is not on the tape/);
   });
 
@@ -67,7 +86,9 @@ describe("the pipeline's passes", () => {
     const unlocated = new Map([...first!.forward.located].filter(([node]) => node.op === "var" || node.op === "const"));
     const brokenSchedule = { ...first!.forward, loop: [product], located: unlocated };
     const broken = { ...lowered, schedules: [{ ...first!, forward: brokenSchedule }] };
-    expect(() => schedule.verify(broken)).toThrow(/schedule forward: a (matvec|elementwise) kernel reads .* which has no buffer/);
+    expect(() => schedule.verify(broken)).toThrow(
+      /schedule forward: a (matvec|elementwise) kernel reads .* which has no buffer/,
+    );
   });
 
   it("the schedule's verifier refuses a checkpointed backward that could read a segment it did not recompute", () => {
@@ -80,19 +101,28 @@ describe("the pipeline's passes", () => {
     const withBackward = (s: typeof first) => ({ ...lowered, schedules: [s!] });
     // The same tape entry written by the forward as well: the forward holds no segment.
     const forwardWrites = { ...first!, forward: { ...first!.forward, loop: [...first!.forward.loop, segmentWriter] } };
-    expect(() => schedule.verify(withBackward(forwardWrites))).toThrow(/schedule forward: writes tape t\d+, which the recomputation writes/);
+    expect(() => schedule.verify(withBackward(forwardWrites))).toThrow(
+      /schedule forward: writes tape t\d+, which the recomputation writes/,
+    );
     // A recomputation that no longer writes it.
     const recompute = { ...c.recompute, loop: c.recompute.loop.filter((k) => k !== segmentWriter) };
     const unwritten = { ...first!, checkpoint: { ...c, recompute } };
-    expect(() => schedule.verify(withBackward(unwritten))).toThrow(/schedule backward: reads tape t\d+, which the recomputation never writes/);
+    expect(() => schedule.verify(withBackward(unwritten))).toThrow(
+      /schedule backward: reads tape t\d+, which the recomputation never writes/,
+    );
     // A recomputation that counts the loss again.
     const lossKernel = { kind: "loss" as const, src: (segmentWriter as { root: Node }).root };
-    const counted = { ...first!, checkpoint: { ...c, recompute: { ...c.recompute, loop: [...c.recompute.loop, lossKernel] } } };
+    const counted = {
+      ...first!,
+      checkpoint: { ...c, recompute: { ...c.recompute, loop: [...c.recompute.loop, lossKernel] } },
+    };
     expect(() => schedule.verify(withBackward(counted))).toThrow(/schedule recompute: adds to the loss/);
     // A kernel over all steps of the backward reading a segment.
     const reader = first!.backward!.loop.find((k) => [...readsOf(k, first!.backward!.located)].some((b) => b.segment))!;
     const overAll = { ...first!, backward: { ...first!.backward!, after: [...first!.backward!.after, reader] } };
-    expect(() => schedule.verify(withBackward(overAll))).toThrow(/schedule backward: a \w+ kernel over all steps reads tape t\d+, which holds one segment/);
+    expect(() => schedule.verify(withBackward(overAll))).toThrow(
+      /schedule backward: a \w+ kernel over all steps reads tape t\d+, which holds one segment/,
+    );
   });
 
   it("the memory plan's verifier refuses overlapping regions", () => {
@@ -106,15 +136,24 @@ describe("the pipeline's passes", () => {
   it("the bake verifier refuses a module whose rnnc section is not its ABI, or whose parameters are half baked", () => {
     const plain = load(compileCell({ ...options, inference: true }).binary);
     initParams(plain, 1);
-    const baked = compileCell({ ...options, inference: true, verifyEach: true, params: decodeParams(plain.saveParams()) });
+    const baked = compileCell({
+      ...options, inference: true, verifyEach: true, params: decodeParams(plain.saveParams()),
+    });
     expect(() => bake.verify(baked)).not.toThrow();
     const tensors = baked.abi.tensors.map((t, i) => (i === 0 ? { ...t, baked: undefined } : t));
-    expect(() => bake.verify({ ...baked, abi: { ...baked.abi, tensors } as Abi })).toThrow("bake: the module's rnnc section is not the ABI it returns");
+    expect(() => bake.verify({ ...baked, abi: { ...baked.abi, tensors } as Abi })).toThrow(
+      "bake: the module's rnnc section is not the ABI it returns",
+    );
     const half = compileCell({ ...options, inference: true });
-    const halfAbi = { ...half.abi, tensors: half.abi.tensors.map((t, i) => (i === 0 ? { ...t, baked: true as const } : t)) };
+    const halfAbi = {
+      ...half.abi,
+      tensors: half.abi.tensors.map((t, i) => (i === 0 ? { ...t, baked: true as const } : t)),
+    };
     const section = new TextEncoder().encode(JSON.stringify(halfAbi));
     const withSection = withRnncSection(half.binary, section);
-    expect(() => bake.verify({ binary: withSection, abi: halfAbi, wat: "" })).toThrow(/bake: 1 of 12 parameters are marked baked/);
+    expect(() => bake.verify({ binary: withSection, abi: halfAbi, wat: "" })).toThrow(
+      /bake: 1 of 12 parameters are marked baked/,
+    );
   });
 });
 

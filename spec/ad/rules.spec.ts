@@ -15,7 +15,9 @@
 import fc from "fast-check";
 import { describe, it, expect } from "vitest";
 import { vjp } from "../../compiler/ad/index.js";
-import { Graph, allOps, arity, evaluate, sizeOf, varKey, type Node, type Op, type Shape } from "../../compiler/ir/index.js";
+import {
+  Graph, allOps, arity, evaluate, sizeOf, varKey, type Node, type Op, type Shape,
+} from "../../compiler/ir/index.js";
 import {
   bands, contract, finiteDifferences, floats, relativeError, scalarValue, uniform, valueLike, type VarValues,
 } from "../support/graphs.js";
@@ -43,7 +45,9 @@ const ranges = {
 
 /** Ranges drawn for a whole operand at once, where what matters is how its elements lie to each other. */
 const wholeRanges = {
-  /** maxof operands: distinct multiples of 0.25 plus under 0.1, so no two elements are within 0.15 (no stencil ties them) */
+  /**
+   * maxof operands: distinct multiples of 0.25 plus under 0.1, so no two elements are within 0.15
+   * (no stencil ties them) */
   distinct: (length: number) =>
     fc.tuple(
       fc.uniqueArray(fc.integer({ min: -12, max: 12 }), { minLength: length, maxLength: length }),
@@ -202,15 +206,27 @@ const seedCases: [Op, RuleCase][] = [
   ["outer", { name: "unbatched seed for a per-batch matrix", operands: [v([2]), v([3])], seed: "unbatched" }],
   // An unbatched seed of a per-batch result stands for one copy per batch entry: an unbatched
   // operand must receive their sum (regression: it received a single copy).
-  ["add", { name: "unbatched seed, unbatched operand under a per-batch result", operands: [p([3]), v([3])], seed: "unbatched" }],
+  ["add", {
+    name: "unbatched seed, unbatched operand under a per-batch result",
+    operands: [p([3]), v([3])],
+    seed: "unbatched",
+  }],
   ["sub", { name: "unbatched scalar seed, unbatched scalar operand", operands: [p([]), v([2])], seed: "scalar" }],
   ["neg", { name: "unbatched seed for a per-batch input", operands: [v([3])], seed: "unbatched" }],
-  ["select", { name: "unbatched seed, unbatched branch", operands: [v([3], "condition"), p([3]), v([3])], seed: "unbatched" }],
+  ["select", {
+    name: "unbatched seed, unbatched branch",
+    operands: [v([3], "condition"), p([3]), v([3])],
+    seed: "unbatched",
+  }],
   // logsumexp's cotangent g·exp(x − y) broadcasts a rank-0 g over x: per-batch y with one unbatched g,
   // and an unbatched x under per-batch uses.
   ["logsumexp", { name: "unbatched seed for a per-batch result", operands: [v([4])], seed: "unbatched" }],
   ["logsumexp", { name: "unbatched seed, unbatched operand", operands: [p([3, 2], "wide")], seed: "scalar" }],
-  ["gathersum", { name: "unbatched seed for per-batch ids", operands: [p([3, 2]), v([2], "integer")], seed: "unbatched" }],
+  ["gathersum", {
+    name: "unbatched seed for per-batch ids",
+    operands: [p([3, 2]), v([2], "integer")],
+    seed: "unbatched",
+  }],
   // maxof's cotangent divides a rank-0 g by the tie count: an unbatched g over per-batch y, an unbatched x under it.
   ["maxof", { name: "unbatched seed for a per-batch result", operands: [v([4], "distinct")], seed: "unbatched" }],
   ["maxof", { name: "unbatched seed, unbatched operand", operands: [p([3], "distinct")], seed: "scalar" }],

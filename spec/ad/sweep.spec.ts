@@ -7,9 +7,12 @@
 import fc from "fast-check";
 import { describe, it, expect } from "vitest";
 import { vjp } from "../../compiler/ad/index.js";
-import { Graph, constValue, evaluate, topoOrder, varKey, verify, type Node, type VarArg } from "../../compiler/ir/index.js";
 import {
-  contract, finiteDifferences, kinkSignature, relativeError, seededGraphArb, valueLike, type SeededGraph, type VarValues,
+  Graph, constValue, evaluate, topoOrder, varKey, verify, type Node, type VarArg,
+} from "../../compiler/ir/index.js";
+import {
+  contract, finiteDifferences, kinkSignature, relativeError, seededGraphArb, valueLike,
+  type SeededGraph, type VarValues,
 } from "../support/graphs.js";
 
 /** L = Σ over outputs of Σ w ⊙ y, one unbatched scalar. */
@@ -55,7 +58,10 @@ describe("vjp on random graphs", () => {
         const loss = objective(c);
         const perOutput = vjp(g, c.fn.outputs.map((o, i) => ({ node: o.node, cotangent: c.seeds[i]! })), c.vars);
         const throughLoss = vjp(g, [{ node: loss, cotangent: g.constant(1) }], c.vars);
-        verify({ graph: g, outputs: [...perOutput, ...throughLoss].map((node, i) => ({ name: `d${i}`, node })) }, "vjp");
+        verify(
+          { graph: g, outputs: [...perOutput, ...throughLoss].map((node, i) => ({ name: `d${i}`, node })) },
+          "vjp",
+        );
 
         const values = evaluate([...perOutput, ...throughLoss], c.values, c.batch);
         const fd = piecewiseFD(c, loss);
@@ -132,7 +138,9 @@ describe("accumulation and edge cases", () => {
     const x = g.variable("x", "input", [2], true);
     const w = g.variable("w", "seed", [2], true);
     const [dx] = vjp(g, [{ node: g.apply("mul", [x, x]), cotangent: w }], [x]);
-    expect([...run([dx!], [["input:x", [1.5, -2, 3, 0.25]], ["seed:w", [1, 2, -1, 4]]], 2).get(dx!)!]).toEqual([3, -8, -6, 2]);
+    expect([
+      ...run([dx!], [["input:x", [1.5, -2, 3, 0.25]], ["seed:w", [1, 2, -1, 4]]], 2).get(dx!)!,
+    ]).toEqual([3, -8, -6, 2]);
   });
 
   it("adds the seeds of several outputs that share a node", () => {

@@ -62,14 +62,17 @@ describe("the browser bundle of the runtime", () => {
     expect((code.match(/node:[\w/]*/g) ?? []).sort()).toEqual([...names, ...builtins].sort());
   });
 
-  it("writes the data-parallel worker's script beside it, importing nothing, its one node: name asked of Node", async () => {
-    const worker = readFileSync(join(dir, "rnnc-worker.js"), "utf8");
-    const { code } = await transform(worker, { minifyWhitespace: true, format: "esm" });
-    expect(specifiers(code)).toEqual([]);
-    expect(code.match(/node:[\w/]*/g)).toEqual(["node:worker_threads"]);
-    expect(code).toMatch(/\bgetBuiltinModule\?\.\("node:worker_threads"\)/);
-    expect(text).toContain('new URL("./rnnc-worker.js", import.meta.url)');
-  });
+  it(
+    "writes the data-parallel worker's script beside it, importing nothing, its one node: name asked of Node",
+    async () => {
+      const worker = readFileSync(join(dir, "rnnc-worker.js"), "utf8");
+      const { code } = await transform(worker, { minifyWhitespace: true, format: "esm" });
+      expect(specifiers(code)).toEqual([]);
+      expect(code.match(/node:[\w/]*/g)).toEqual(["node:worker_threads"]);
+      expect(code).toMatch(/\bgetBuiltinModule\?\.\("node:worker_threads"\)/);
+      expect(text).toContain('new URL("./rnnc-worker.js", import.meta.url)');
+    },
+  );
 
   it("exports exactly what runtime/index.ts exports", async () => {
     const bundled = await import(pathToFileURL(bundlePath).href);

@@ -32,7 +32,8 @@ describe("a version 1 module", () => {
     expect(v1.capacity).toEqual(capacity);
     expect(v1.hasFunction("layout")).toBe(false);
     expect((await loadModel(fixture, { capacity: { batch: 2, steps: 5 } })).capacity).toEqual({ batch: 2, steps: 5 });
-    await expect(loadModel(fixture, { capacity: { batch: 3, steps: 6 } })).rejects.toThrow(/ABI version 1, whose capacity is fixed/);
+    await expect(loadModel(fixture, { capacity: { batch: 3, steps: 6 } }))
+      .rejects.toThrow(/ABI version 1, whose capacity is fixed/);
   });
 
   it("computes what today's build computes, bit for bit: forward, backward, train_step", async () => {

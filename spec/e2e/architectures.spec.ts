@@ -28,7 +28,8 @@ const units = exampleUnits();
 
 function compileUnit(u: Unit, dims: Record<string, number>, loss: "mse" | "none", simd: boolean): RnncModel {
   const { binary } = compileCell({
-    file: u.path, text: readFile(u.path), cell: u.name, dims, dtype: "f64", simd, loss, capacity, verifyEach: true, readFile,
+    file: u.path, text: readFile(u.path), cell: u.name, dims, dtype: "f64", simd, loss, capacity,
+    verifyEach: true, readFile,
   });
   return instantiateModel(binary);
 }
@@ -51,7 +52,10 @@ function runs(dims: readonly string[]): fc.Arbitrary<Run> {
     seed: fc.nat(),
     simd: fc.boolean(),
   }).chain((r) =>
-    fc.tuple(fc.array(fc.integer({ min: 1, max: r.steps }), { minLength: r.batch, maxLength: r.batch }), fc.nat({ max: r.batch - 1 }))
+    fc.tuple(
+      fc.array(fc.integer({ min: 1, max: r.steps }), { minLength: r.batch, maxLength: r.batch }),
+      fc.nat({ max: r.batch - 1 }),
+    )
       .map(([lengths, full]) => ({ ...r, lengths: lengths.map((n, i) => (i === full ? r.steps : n)) })));
 }
 
@@ -86,14 +90,18 @@ describe("every example's gradients match finite differences (f64, IR verified a
         fc.assert(fc.property(runs(u.dims), (run) => {
           const model = compileUnit(u, run.dims, loss, run.simd);
           expect(model.loss).toBe(loss);
-          const report = gradcheck(model, { seed: run.seed, batch: run.batch, steps: run.steps, lengths: run.lengths, maxEntries: MAX_ENTRIES });
+          const report = gradcheck(model, {
+            seed: run.seed, batch: run.batch, steps: run.steps, lengths: run.lengths, maxEntries: MAX_ENTRIES,
+          });
           // Every parameter, initial state and real-valued input; id inputs (i32) have no gradient.
           const expected = model.tensors()
-            .filter((e) => e.role === "param" || e.role === "state_in" || (e.role === "input" && (e.dtype ?? model.dtype) !== "i32"))
+            .filter((e) => e.role === "param" || e.role === "state_in"
+              || (e.role === "input" && (e.dtype ?? model.dtype) !== "i32"))
             .map((e) => `${e.role}:${e.name}`).sort();
           expect(report.tensors.map((t) => `${t.role}:${t.name}`).sort()).toEqual(expected);
           expect(Number.isFinite(report.loss), `loss ${report.loss}`).toBe(true);
-          if (u.kinked && gradientFailures(report).length > 0 && straddlesKink(model, { batch: run.batch, steps: run.steps }, report)) fc.pre(false);
+          if (u.kinked && gradientFailures(report).length > 0
+            && straddlesKink(model, { batch: run.batch, steps: run.steps }, report)) fc.pre(false);
           expect(gradientFailures(report), `lengths ${JSON.stringify(report.lengths)}`).toEqual([]);
         }), { numRuns: 1 });
       });
@@ -112,12 +120,15 @@ describe("forward passes equal independent plain-JS implementations (f64, T = 5,
   for (const [name, ref] of Object.entries(references)) {
     it(`${name} (examples/${ref.file})`, () => {
       const dim = fc.integer({ min: 2, max: 5 });
-      fc.assert(fc.property(dim, dim, fc.integer({ min: 1, max: 5 }), fc.nat(), fc.boolean(), (I, H, short, seed, simd) => {
+      fc.assert(fc.property(dim, dim, fc.integer({ min: 1, max: 5 }), fc.nat(), fc.boolean(), (
+        I, H, short, seed, simd,
+      ) => {
         const T = 5, B = 2;
         const lengths = [T, short];
         const path = join(examplesDir, ref.file);
         const model = instantiateModel(compileCell({
-          file: path, text: readFile(path), cell: name, dims: { I, H }, dtype: "f64", simd, loss: "none", capacity, verifyEach: true,
+          file: path, text: readFile(path), cell: name, dims: { I, H }, dtype: "f64", simd, loss: "none", capacity,
+          verifyEach: true,
         }).binary);
         const { out, stateOut } = setReferenceCase(model, ref, prng(seed), { I, H, B, T }, lengths);
         model.forward(B, T);

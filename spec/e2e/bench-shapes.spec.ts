@@ -17,7 +17,10 @@ describe("f32 SIMD agrees with f64 on every bench shape", () => {
   for (const shape of [...shapes, odd]) {
     const { id, cell, I, H, B, T } = shape;
     it(`(${id}) ${cell} I=${I} H=${H} B=${B} T=${T}`, () => {
-      const build = (dtype: "f32" | "f64") => ({ ...exampleBuild(cell, { I, H }, dtype, true, "mse"), capacity: { batch: B, steps: T } });
+      const build = (dtype: "f32" | "f64") => ({
+        ...exampleBuild(cell, { I, H }, dtype, true, "mse"),
+        capacity: { batch: B, steps: T },
+      });
       const single = load(build("f32"));
       const double = load(build("f64"));
       const size = { batch: B, steps: T };
@@ -29,7 +32,9 @@ describe("f32 SIMD agrees with f64 on every bench shape", () => {
       const problems = [
         mismatch(single.view("h", "output", size), double.view("h", "output", size), F32_TOLERANCE, "output h"),
         mismatch([losses[0]!], [losses[1]!], F32_TOLERANCE, "loss"),
-        ...double.tensors().filter((e) => e.role === "grad").map((g) => mismatch(single.view(g.name, "grad", size), double.view(g.name, "grad", size), F32_TOLERANCE, `grad ${g.name}`)),
+        ...double.tensors().filter((e) => e.role === "grad").map((g) => mismatch(
+          single.view(g.name, "grad", size), double.view(g.name, "grad", size), F32_TOLERANCE, `grad ${g.name}`,
+        )),
       ].filter((p) => p !== undefined);
       expect(problems).toEqual([]);
     });

@@ -24,14 +24,17 @@ import { exampleSource, raggedRun, randomize } from "./harness.js";
 const rtDir = ["/usr/share/wabt/wasm2c", "/usr/src/wasm2c"].find((dir) => existsSync(join(dir, "wasm-rt-impl.c")));
 const has = (tool: string) => spawnSync(tool, ["--version"], { encoding: "utf8" }).status === 0;
 const available = rtDir !== undefined && has("wasm2c") && has("cc");
-if (!available) console.warn("spec/e2e/c-embedding: wasm2c, cc or wasm-rt-impl.c is missing; the C embedding path is not checked here");
+if (!available) console.warn(
+  "spec/e2e/c-embedding: wasm2c, cc or wasm-rt-impl.c is missing; the C embedding path is not checked here",
+);
 
 const tmp = mkdtempSync(join(tmpdir(), "rnnc-c-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The tensors a host touches, as the header names them. */
 const hostTensors = (abi: Abi) => abi.tensors.filter((t) => t.role !== "scratch" && t.role !== "tape");
-const macro = (t: { role: string; name: string }) => `RNNC_LSTM_${t.role.toUpperCase()}_${t.name.replace(/[^A-Za-z0-9]/g, "_").toUpperCase()}`;
+const macro = (t: { role: string; name: string }) =>
+  `RNNC_LSTM_${t.role.toUpperCase()}_${t.name.replace(/[^A-Za-z0-9]/g, "_").toUpperCase()}`;
 
 /** Lays the module out at CAPACITY_B × CAPACITY_S, prints the header's memory size and offsets there, then runs. */
 const driver = (abi: Abi) => `
@@ -95,18 +98,26 @@ describe.skipIf(!available)("the C embedding path (wasm2c on the scalar build)",
     run("wasm2c", [`${name}.wasm`, "-n", "rnnc", "-o", "module.c"]);
     // The header and driver compile cleanly (wasm2c's own output has unused helpers, so only these).
     run("cc", ["-fsyntax-only", "-Wall", "-Wextra", "-Werror", `-I${rtDir}`, "driver.c"]);
-    run("cc", ["-O2", ...(fn === "train_step" ? ["-DTRAIN"] : []), `-I${rtDir}`, "driver.c", "module.c", join(rtDir!, "wasm-rt-impl.c"), "-lm", "-o", name]);
+    run("cc", [
+      "-O2", ...(fn === "train_step" ? ["-DTRAIN"] : []), `-I${rtDir}`, "driver.c", "module.c",
+      join(rtDir!, "wasm-rt-impl.c"), "-lm", "-o", name,
+    ]);
 
     const model = await loadModel(binary, { capacity });
     randomize(model, { batch, steps }, seed, lengths);
     writeFileSync(join(tmp, `${name}.in`), new Uint8Array(model.memory.buffer));
     const args = fn === "train_step" ? ["0.125", "0"] : [];
-    const printed = run(join(tmp, name), [`${name}.in`, `${name}.out`, fn, String(batch), String(steps), String(capacity.batch), String(capacity.steps), ...args]).trim().split("\n").map(Number);
+    const printed = run(join(tmp, name), [
+      `${name}.in`, `${name}.out`, fn, String(batch), String(steps), String(capacity.batch), String(capacity.steps),
+      ...args,
+    ]).trim().split("\n").map(Number);
     const [memoryBytes, ...offsets] = printed.slice(0, -1);
     const cLoss = printed.at(-1)!;
     expect(memoryBytes).toBe(atCapacity(abi.memory!, capacity));
     expect(offsets).toEqual(hostTensors(abi).map((t) => model.placement(t.name, t.role).offset));
-    const jsLoss = fn === "train_step" ? model.trainStep(batch, steps, { learning_rate: 0.125, clip_norm: 0 }) : model.forward(batch, steps);
+    const jsLoss = fn === "train_step"
+      ? model.trainStep(batch, steps, { learning_rate: 0.125, clip_norm: 0 })
+      : model.forward(batch, steps);
 
     const js = new Uint8Array(model.memory.buffer);
     const c = new Uint8Array(readFileSync(join(tmp, `${name}.out`)));
@@ -116,14 +127,18 @@ describe.skipIf(!available)("the C embedding path (wasm2c on the scalar build)",
     expect(cLoss).toBe(jsLoss ?? 0);
   }, 120_000);
 
-  it("builds and runs examples/c/host.c with the commands of docs/embedding.md, printing the runtime's outputs", async () => {
+  it("builds and runs examples/c/host.c with the commands of docs/embedding.md, " +
+    "printing the runtime's outputs", async () => {
     const page = readFileSync("docs/embedding.md", "utf8");
     const section = page.slice(page.indexOf("## C\n"));
     const commands = /```sh\n([\s\S]*?)```/.exec(section)![1]!.trim().split("\n");
     const flags = /--dims (\S+) (.*) -o elman\.wasm/.exec(commands[0]!)!;
     const dims = Object.fromEntries(flags[1]!.split(",").map((kv) => kv.split("=")).map(([k, v]) => [k!, Number(v)]));
     expect(flags[2]).toBe("--no-simd --inference --header --batch 2 --steps 4");
-    const { binary, abi } = compileCell({ file: "examples/elman.ts", text: exampleSource("elman"), dims, simd: false, inference: true, capacity: { batch: 2, steps: 4 } });
+    const { binary, abi } = compileCell({
+      file: "examples/elman.ts", text: exampleSource("elman"), dims, simd: false, inference: true,
+      capacity: { batch: 2, steps: 4 },
+    });
     writeFileSync(join(tmp, "elman.wasm"), binary);
     writeFileSync(join(tmp, "elman.h"), cHeader(abi, "elman.wasm"));
     for (const command of commands.slice(1, 3)) {
@@ -134,7 +149,8 @@ describe.skipIf(!available)("the C embedding path (wasm2c on the scalar build)",
 
     const model = await loadModel(binary, { capacity: { batch: 3, steps: 5 } });
     let k = 0;
-    for (const name of ["W", "U", "b"]) model.set(name, "param", model.tensor(name, "param").map(() => 0.5 * Math.sin(++k)));
+    for (const name of ["W", "U", "b"])
+      model.set(name, "param", model.tensor(name, "param").map(() => 0.5 * Math.sin(++k)));
     model.set("x", "input", Array.from({ length: 4 * 2 * 2 }, (_, i) => 0.7 * Math.cos(i)));
     model.set("lengths", "lengths", [4, 3]);
     model.forward(2, 4);
@@ -142,7 +158,8 @@ describe.skipIf(!available)("the C embedding path (wasm2c on the scalar build)",
     expect(printed).toHaveLength(8);
     printed.forEach((line, row) => {
       const values = line.split(" = ")[1]!.split(" ").map(Number);
-      values.forEach((v, j) => expect(Math.abs(v - h[row * 3 + j]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(v))));
+      values.forEach((v, j) =>
+        expect(Math.abs(v - h[row * 3 + j]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(v))));
     });
   });
 });

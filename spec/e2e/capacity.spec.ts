@@ -16,9 +16,13 @@ import { RnncStream } from "../../runtime/stream.js";
 import { exampleBuild, build, exampleSource, randomize, snapshot } from "./harness.js";
 
 const PAGE = 65536;
-const lstm = build({ ...exampleBuild("lstm", { I: 3, H: 5 }, "f64", true, "mse"), capacity: { batch: 4, steps: 8 } }).binary;
+const lstm = build({
+  ...exampleBuild("lstm", { I: 3, H: 5 }, "f64", true, "mse"), capacity: { batch: 4, steps: 8 },
+}).binary;
 
-function fresh(binary: Uint8Array): { module: WebAssembly.Module; instance: WebAssembly.Instance; memory: WebAssembly.Memory } {
+function fresh(
+  binary: Uint8Array,
+): { module: WebAssembly.Module; instance: WebAssembly.Instance; memory: WebAssembly.Memory } {
   const module = new WebAssembly.Module(binary as BufferSource);
   const instance = new WebAssembly.Instance(module, {});
   return { module, instance, memory: instance.exports.memory as WebAssembly.Memory };
@@ -39,7 +43,8 @@ describe("layout", () => {
     const { abi } = model;
     // The moving regions start where the fixed ones end: the memory form's base.
     for (const [t, { offset, bytes }] of model.regions()) {
-      if (typeof t.offset === "number") expect(offset + bytes, `${t.role} ${t.name}`).toBeLessThanOrEqual(abi.memory!.base);
+      if (typeof t.offset === "number")
+        expect(offset + bytes, `${t.role} ${t.name}`).toBeLessThanOrEqual(abi.memory!.base);
       else expect(offset, `${t.role} ${t.name}`).toBeGreaterThanOrEqual(abi.memory!.base);
     }
     expect(memory.buffer.byteLength).toBe(Math.ceil(abi.memory!.base / PAGE) * PAGE);
@@ -47,7 +52,9 @@ describe("layout", () => {
   });
 
   it("grows the memory to the pages the memory form needs at the chosen capacity", () => {
-    for (const capacity of [{ batch: 1, steps: 1 }, { batch: 4, steps: 8 }, { batch: 13, steps: 1 }, { batch: 2, steps: 700 }]) {
+    for (const capacity of [
+      { batch: 1, steps: 1 }, { batch: 4, steps: 8 }, { batch: 13, steps: 1 }, { batch: 2, steps: 700 },
+    ]) {
       const model = at(lstm, capacity);
       expect(model.capacity).toEqual(capacity);
       expect(model.memory.buffer.byteLength).toBe(Math.ceil(atCapacity(model.abi.memory!, capacity) / PAGE) * PAGE);
@@ -62,7 +69,9 @@ describe("layout", () => {
     randomize(reference, size, 9, lengths);
     const loss = reference.forward(size.batch, size.steps);
     reference.backward(size.batch, size.steps);
-    const results = (m: RnncModel) => m.tensors().filter((t) => ["output", "state_out", "grad"].includes(t.role)).map((t) => [`${t.role} ${t.name}`, Array.from(m.view(t.name, t.role, size))]);
+    const results = (m: RnncModel) => m.tensors()
+      .filter((t) => ["output", "state_out", "grad"].includes(t.role))
+      .map((t) => [`${t.role} ${t.name}`, Array.from(m.view(t.name, t.role, size))]);
     fc.assert(fc.property(fc.integer({ min: 3, max: 40 }), fc.integer({ min: 5, max: 90 }), (batch, steps) => {
       const model = at(lstm, { batch, steps });
       randomize(model, size, 9, lengths);
@@ -76,10 +85,12 @@ describe("layout", () => {
     const model = at(lstm, { batch: 2, steps: 3 });
     randomize(model, { batch: 2, steps: 3 }, 1, [3, 3]);
     const before = snapshot(model);
-    expect(() => model.forward(3, 1)).toThrow(/batch must be an integer in \[1, 2\] \(the capacity the model was loaded with\)/);
+    expect(() => model.forward(3, 1))
+      .toThrow(/batch must be an integer in \[1, 2\] \(the capacity the model was loaded with\)/);
     expect(() => model.forward(1, 4)).toThrow(/steps must be an integer in \[1, 3\]/);
     for (const [batch, steps] of [[3, 1], [1, 4], [4, 8], [0, 1], [1, -1]]) {
-      expect(() => raw(model.instance, "forward")(batch!, steps!), `forward(${batch}, ${steps})`).toThrow(WebAssembly.RuntimeError);
+      expect(() => raw(model.instance, "forward")(batch!, steps!), `forward(${batch}, ${steps})`)
+        .toThrow(WebAssembly.RuntimeError);
     }
     expect(Array.from(new Uint8Array(model.memory.buffer)).findIndex((b, i) => b !== before[i])).toBe(-1);
     expect(Number.isFinite(model.forward(2, 3))).toBe(true);
@@ -104,8 +115,10 @@ describe("layout", () => {
     const layout = raw(model.instance, "layout");
     const before = snapshot(model);
     const cases: [number, number, number][] = [
-      [0, 1, LAYOUT_STATUS.badBatch], [-1, 5, LAYOUT_STATUS.badBatch], [1, 0, LAYOUT_STATUS.badSteps], [3, -7, LAYOUT_STATUS.badSteps],
-      [2 ** 31 - 1, 2 ** 31 - 1, LAYOUT_STATUS.tooLarge], [2 ** 20, 2 ** 20, LAYOUT_STATUS.tooLarge], [1, 2 ** 31 - 1, LAYOUT_STATUS.tooLarge],
+      [0, 1, LAYOUT_STATUS.badBatch], [-1, 5, LAYOUT_STATUS.badBatch],
+      [1, 0, LAYOUT_STATUS.badSteps], [3, -7, LAYOUT_STATUS.badSteps],
+      [2 ** 31 - 1, 2 ** 31 - 1, LAYOUT_STATUS.tooLarge], [2 ** 20, 2 ** 20, LAYOUT_STATUS.tooLarge],
+      [1, 2 ** 31 - 1, LAYOUT_STATUS.tooLarge],
     ];
     for (const [batch, steps, status] of cases) expect(layout(batch, steps), `layout(${batch}, ${steps})`).toBe(status);
     expect(snapshot(model)).toEqual(before);
@@ -119,12 +132,16 @@ describe("layout", () => {
       [{ batch: -1, steps: 2 }, /capacity\.batch .*got -1/],
       [{ batch: 1.5, steps: 2 }, /capacity\.batch .*got 1\.5/],
       [{ batch: 2, steps: Number.NaN }, /capacity\.steps .*got NaN/],
-      [{ batch: 1e6, steps: 1e6 }, /capacity batch 1000000, steps 1000000 needs \d+\.\d MiB of memory, more than wasm's 4 GiB/],
+      [
+        { batch: 1e6, steps: 1e6 },
+        /capacity batch 1000000, steps 1000000 needs \d+\.\d MiB of memory, more than wasm's 4 GiB/,
+      ],
       [{ batch: 1, steps: 2 ** 31 - 1 }, /more than wasm's 4 GiB/],
     ] as const) {
       const { module, instance, memory } = fresh(lstm);
       const pages = memory.buffer.byteLength;
-      expect(() => new RnncModel(module, instance, { capacity: capacity as CallSize }), JSON.stringify(capacity)).toThrow(RangeError);
+      expect(() => new RnncModel(module, instance, { capacity: capacity as CallSize }), JSON.stringify(capacity))
+        .toThrow(RangeError);
       expect(() => new RnncModel(module, instance, { capacity: capacity as CallSize })).toThrow(message);
       expect(memory.buffer.byteLength).toBe(pages);
     }
@@ -140,7 +157,10 @@ describe("the default capacity", () => {
       [{ batch: 2, steps: 1.5 }, /options\.capacity\.steps .*got 1\.5/],
       [{ batch: Number.NaN, steps: 4 }, /options\.capacity\.batch .*got NaN/],
       [{ batch: 2 ** 31, steps: 4 }, /options\.capacity\.batch .*got 2147483648/],
-      [{ batch: 2 ** 20, steps: 2 ** 10 }, /at its default capacity \(batch 1048576, steps 1024\) the module needs .* more than wasm's 4 GiB/],
+      [
+        { batch: 2 ** 20, steps: 2 ** 10 },
+        /at its default capacity \(batch 1048576, steps 1024\) the module needs .* more than wasm's 4 GiB/,
+      ],
     ] as const) {
       expect(compile(capacity), JSON.stringify(capacity)).toThrow(BuildError);
       expect(compile(capacity)).toThrow(message);
@@ -150,7 +170,9 @@ describe("the default capacity", () => {
 
 describe("a streaming LSTM of I=64, H=128", () => {
   // The inference build at its default capacity (batch 32, steps 256) takes about 29 MiB; the host asks for one step.
-  const binary = compileCell({ file: "examples/lstm.ts", text: exampleSource("lstm"), dims: { I: 64, H: 128 }, loss: "none", inference: true }).binary;
+  const binary = compileCell({
+    file: "examples/lstm.ts", text: exampleSource("lstm"), dims: { I: 64, H: 128 }, loss: "none", inference: true,
+  }).binary;
 
   it("runs in at most 1 MiB of linear memory at batch 1, steps 1, and matches a whole-sequence forward", () => {
     const streaming = at(binary, { batch: 1, steps: 1 });

@@ -83,7 +83,9 @@ export const references: Record<string, Reference> = {
     states: ["h", "c", "n", "m"],
     positive: ["n"],
     step: (p, x, { h, c, n, m }, H) => {
-      const next: State = { h: new Float64Array(H), c: new Float64Array(H), n: new Float64Array(H), m: new Float64Array(H) };
+      const next: State = {
+        h: new Float64Array(H), c: new Float64Array(H), n: new Float64Array(H), m: new Float64Array(H),
+      };
       for (let j = 0; j < H; j++) {
         const pre = (gate: string) => dot(p[`W${gate}`]!, j, x) + dot(p[`R${gate}`]!, j, h!) + p[`b${gate}`]![j]!;
         const z = Math.tanh(pre("z"));

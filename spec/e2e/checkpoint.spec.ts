@@ -76,13 +76,21 @@ const differences = (full: RnncModel, checkpointed: RnncModel, size: CallSize, l
   runDifferences(full, checkpointed, size, lengths, seed);
 
 const builds: Build[] = units.flatMap((unit) =>
-  unit.losses.flatMap((loss) => (["f32", "f64"] as const).map((dtype) => ({ unit, loss, dtype, simd: dtype === "f32" }))));
+  unit.losses.flatMap((loss) =>
+    (["f32", "f64"] as const).map((dtype) => ({ unit, loss, dtype, simd: dtype === "f32" }))));
 const title = (b: Build) => `${b.unit.cell ?? b.unit.file} ${b.loss} ${b.dtype}${b.simd ? "" : " scalar"}`;
 
 /** Batch 1..4, steps 1..11, lengths in [0, steps] with one full. */
-const calls = fc.record({ batch: fc.integer({ min: 1, max: capacity.batch }), steps: fc.integer({ min: 1, max: capacity.steps }), seed: fc.nat() })
+const calls = fc.record({
+  batch: fc.integer({ min: 1, max: capacity.batch }),
+  steps: fc.integer({ min: 1, max: capacity.steps }),
+  seed: fc.nat(),
+})
   .chain(({ batch, steps, seed }) =>
-    fc.tuple(fc.array(fc.integer({ min: 0, max: steps }), { minLength: batch, maxLength: batch }), fc.nat({ max: batch - 1 }))
+    fc.tuple(
+      fc.array(fc.integer({ min: 0, max: steps }), { minLength: batch, maxLength: batch }),
+      fc.nat({ max: batch - 1 }),
+    )
       .map(([lengths, full]) => ({ batch, steps, seed, lengths: lengths.map((n, i) => (i === full ? steps : n)) })));
 
 describe("a checkpointed build", () => {
@@ -104,7 +112,8 @@ describe("a checkpointed build", () => {
 
   it("scalar f32 builds and a train_step agree bit for bit too", () => {
     const b: Build = { unit: units[1]!, loss: "mse", dtype: "f32", simd: false };
-    expect(differences(load(binary(b, false)), load(binary(b, true)), { batch: 3, steps: 10 }, [10, 4, 7], 11)).toEqual([]);
+    expect(differences(load(binary(b, false)), load(binary(b, true)), { batch: 3, steps: 10 }, [10, 4, 7], 11))
+      .toEqual([]);
     const sgd = { train: { kind: "sgd" as const, momentum: 0.5 } };
     const [full, checkpointed] = [load(binary(b, false, sgd)), load(binary(b, true, sgd))];
     randomizeModel(full, { batch: 3, steps: 9 }, prng(5), [9, 2, 6]);

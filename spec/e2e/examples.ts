@@ -34,15 +34,20 @@ function exprHasKink(e: Expr, seen = new Set<Expr>()): boolean {
 const cellHasKink = (c: CellSyntax) => [...c.next, ...c.outs].some((n) => exprHasKink(n.expr));
 const dimNames = (sites: readonly { dim: string }[]) => [...new Set(sites.map((s) => s.dim))];
 
-/** The cells a model's layers use, with the dims each layer needs from the model (renames applied, the input dim left out). */
-function modelNeeds(model: ModelSyntax, path: string, localCells: readonly CellSyntax[]): { dims: string[]; kinked: boolean } {
+/**
+ * The cells a model's layers use, with the dims each layer needs from the model
+ * (renames applied, the input dim left out). */
+function modelNeeds(
+  model: ModelSyntax, path: string, localCells: readonly CellSyntax[],
+): { dims: string[]; kinked: boolean } {
   const dims = new Set(dimNames(model.dimSites));
   let kinked = model.readout?.activation === "relu";
   for (const layer of model.layers) {
     const from = layer.cell.from && resolve(dirname(path), layer.cell.from.replace(/\.js$/, ".ts"));
     const cells = from === undefined ? localCells : parseCells(from, readFile(from));
     const cell = cells.find((c) => c.name === layer.cell.name);
-    if (!cell) throw new Error(`${path}: model ${model.name} uses a cell ${layer.cell.name} that this spec cannot find`);
+    if (!cell)
+      throw new Error(`${path}: model ${model.name} uses a cell ${layer.cell.name} that this spec cannot find`);
     const inputDim = cell.inputs[0]!.shape[0];
     for (const dim of dimNames(cell.dimSites)) {
       if (dim === inputDim) continue;
@@ -61,7 +66,8 @@ export function exampleUnits(): Unit[] {
     const path = join(examplesDir, entry);
     const file = `examples/${entry}`;
     const { cells, models } = parseUnits(path, readFile(path));
-    for (const c of cells) units.push({ path, file, name: c.name, kind: "cell", dims: dimNames(c.dimSites), kinked: cellHasKink(c) });
+    for (const c of cells)
+      units.push({ path, file, name: c.name, kind: "cell", dims: dimNames(c.dimSites), kinked: cellHasKink(c) });
     for (const m of models) units.push({ path, file, name: m.name, kind: "model", ...modelNeeds(m, path, cells) });
   }
   return units;

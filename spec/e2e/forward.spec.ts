@@ -34,7 +34,8 @@ function checkAgainstInterpreter(b: Build, run: Pick<Run, "batch" | "steps" | "l
   const loss = model.forward(size.batch, size.steps);
   const want = referenceScan(b.source, b.dims, model, size);
   expectAgrees(model.view(outputName(model), "output", size), want.output, F64_TOLERANCE, "output");
-  for (const s of stateNames(model)) expectAgrees(model.view(s, "state_out", size), want.stateOut.get(s)!, F64_TOLERANCE, `state_out ${s}`);
+  for (const s of stateNames(model))
+    expectAgrees(model.view(s, "state_out", size), want.stateOut.get(s)!, F64_TOLERANCE, `state_out ${s}`);
   expectAgrees([loss], [b.loss === "mse" ? want.loss : 0], F64_TOLERANCE, "loss");
 }
 
@@ -43,18 +44,27 @@ describe("the f64 module's forward pass equals the interpreter's scan", () => {
     for (const simd of [true, false]) {
       for (const loss of ["mse", "none"] as const) {
         it(`${name}, ${simd ? "simd" : "scalar"}, loss ${loss}`, () => {
-          fc.assert(fc.property(runs(["I", "H"]), (run) => checkAgainstInterpreter(exampleBuild(name, run.dims, "f64", simd, loss), run)), { numRuns: 2, examples: [[raggedRun]] });
+          fc.assert(
+            fc.property(runs(["I", "H"]), (run) =>
+              checkAgainstInterpreter(exampleBuild(name, run.dims, "f64", simd, loss), run)),
+            { numRuns: 2, examples: [[raggedRun]] },
+          );
         });
       }
     }
   }
 
   it("random cells", () => {
-    fc.assert(fc.property(cellCases(), fc.boolean(), (c, simd) => checkAgainstInterpreter(caseBuild(c, "f64", simd), c)), { numRuns: runsFromEnv(20) });
+    fc.assert(
+      fc.property(cellCases(), fc.boolean(), (c, simd) => checkAgainstInterpreter(caseBuild(c, "f64", simd), c)),
+      { numRuns: runsFromEnv(20) },
+    );
   });
 });
 
-/** The same values in an f32 build and the f64 build: outputs, final states, loss and gradients agree to f32 tolerance. */
+/**
+ * The same values in an f32 build and the f64 build: outputs, final states,
+ * loss and gradients agree to f32 tolerance. */
 function checkF32AgainstF64(f32: Build, f64: Build, run: Pick<Run, "batch" | "steps" | "lengths" | "seed">): void {
   const single = load(f32);
   const double = load(f64);
@@ -67,7 +77,8 @@ function checkF32AgainstF64(f32: Build, f64: Build, run: Pick<Run, "batch" | "st
   double.backward(size.batch, size.steps);
   const out = outputName(double);
   expectAgrees(single.view(out, "output", size), double.view(out, "output", size), F32_TOLERANCE, "output");
-  for (const s of stateNames(double)) expectAgrees(single.view(s, "state_out", size), double.view(s, "state_out", size), F32_TOLERANCE, `state_out ${s}`);
+  for (const s of stateNames(double))
+    expectAgrees(single.view(s, "state_out", size), double.view(s, "state_out", size), F32_TOLERANCE, `state_out ${s}`);
   expectAgrees([lossSingle], [lossDouble], F32_TOLERANCE, "loss");
   for (const g of double.tensors().filter((e) => e.role === "grad")) {
     expectAgrees(single.view(g.name, "grad", size), double.view(g.name, "grad", size), F32_TOLERANCE, `grad ${g.name}`);
@@ -79,26 +90,38 @@ describe("f32 builds agree with the f64 build within f32 tolerance", () => {
     for (const simd of [true, false]) {
       it(`${name}, f32 ${simd ? "simd (the default build)" : "scalar (--no-simd)"}`, () => {
         fc.assert(fc.property(runs(["I", "H"]), fc.constantFrom("mse" as const, "none" as const), (run, loss) =>
-          checkF32AgainstF64(exampleBuild(name, run.dims, "f32", simd, loss), exampleBuild(name, run.dims, "f64", true, loss), run)), { numRuns: 2, examples: [[raggedRun, "none"]] });
+          checkF32AgainstF64(
+            exampleBuild(name, run.dims, "f32", simd, loss), exampleBuild(name, run.dims, "f64", true, loss), run,
+          )), { numRuns: 2, examples: [[raggedRun, "none"]] });
       });
     }
   }
 
   it("random cells, f32 simd and scalar", () => {
-    fc.assert(fc.property(cellCases(), fc.boolean(), (c, simd) => checkF32AgainstF64(caseBuild(c, "f32", simd), caseBuild(c, "f64", true), c)), { numRuns: runsFromEnv(15) });
+    fc.assert(
+      fc.property(cellCases(), fc.boolean(), (c, simd) =>
+        checkF32AgainstF64(caseBuild(c, "f32", simd), caseBuild(c, "f64", true), c)),
+      { numRuns: runsFromEnv(15) },
+    );
   });
 });
 
 describe("matrix products: every register tile and tail (dims up to 40)", () => {
   const wideRuns = runs(["I", "H"]).chain((run) =>
-    fc.record({ I: fc.integer({ min: 1, max: 40 }), H: fc.integer({ min: 1, max: 40 }) }).map((dims) => ({ ...run, dims })));
+    fc.record({ I: fc.integer({ min: 1, max: 40 }), H: fc.integer({ min: 1, max: 40 }) })
+      .map((dims) => ({ ...run, dims })));
   for (const name of exampleNames) {
-    it(`${name}: the f64 module (simd and scalar) equals the interpreter; f32 simd agrees with f64, gradients too`, () => {
-      fc.assert(fc.property(wideRuns, fc.boolean(), (run, simd) => {
-        checkAgainstInterpreter(exampleBuild(name, run.dims, "f64", simd, "mse"), run);
-        checkF32AgainstF64(exampleBuild(name, run.dims, "f32", true, "mse"), exampleBuild(name, run.dims, "f64", simd, "mse"), run);
-      }), { numRuns: 4, examples: [[{ ...raggedRun, dims: { I: 19, H: 37 } }, true]] });
-    });
+    it(
+      `${name}: the f64 module (simd and scalar) equals the interpreter; f32 simd agrees with f64, gradients too`,
+      () => {
+        fc.assert(fc.property(wideRuns, fc.boolean(), (run, simd) => {
+          checkAgainstInterpreter(exampleBuild(name, run.dims, "f64", simd, "mse"), run);
+          checkF32AgainstF64(
+            exampleBuild(name, run.dims, "f32", true, "mse"), exampleBuild(name, run.dims, "f64", simd, "mse"), run,
+          );
+        }), { numRuns: 4, examples: [[{ ...raggedRun, dims: { I: 19, H: 37 } }, true]] });
+      },
+    );
   }
 });
 
@@ -134,7 +157,9 @@ function runPass(model: RnncModel, size: CallSize, host: ReadonlyMap<string, Arr
   }
   const loss = model.forward(size.batch, size.steps);
   model.backward(size.batch, size.steps);
-  const tensors = new Map(model.tensors().map((e) => [`${e.role}:${e.name}`, Float64Array.from(model.view(e.name, e.role, size))]));
+  const tensors = new Map(
+    model.tensors().map((e) => [`${e.role}:${e.name}`, Float64Array.from(model.view(e.name, e.role, size))]),
+  );
   return { loss, tensors };
 }
 
@@ -149,7 +174,9 @@ const nonFiniteGarbage = (i: number) => [NaN, Infinity, -Infinity][i % 3]!;
  * length, and compares: per-sequence results row by row, sums over the batch
  * (loss, parameter gradients) with the sum of the lone runs.
  */
-function checkPadding(b: Build, run: Pick<Run, "batch" | "steps" | "lengths" | "seed">, garbage = largeGarbage(run.seed)): void {
+function checkPadding(
+  b: Build, run: Pick<Run, "batch" | "steps" | "lengths" | "seed">, garbage = largeGarbage(run.seed),
+): void {
   const model = load(b);
   const { batch, steps, lengths } = run;
   const size = { batch, steps };
@@ -164,7 +191,8 @@ function checkPadding(b: Build, run: Pick<Run, "batch" | "steps" | "lengths" | "
     const width = perStep ? data.length / (steps * batch) : e.role === "param" ? data.length : data.length / batch;
     if (perStep) {
       for (let t = 0; t < steps; t++) for (let i = 0; i < batch; i++) {
-        if (t >= lengths[i]!) for (let j = 0; j < width; j++) data[(t * batch + i) * width + j] = garbage(data.length + (t * batch + i) * width + j);
+        if (t >= lengths[i]!) for (let j = 0; j < width; j++)
+          data[(t * batch + i) * width + j] = garbage(data.length + (t * batch + i) * width + j);
       }
     }
     host.set(key, data);
@@ -198,11 +226,17 @@ function checkPadding(b: Build, run: Pick<Run, "batch" | "steps" | "lengths" | "
     comparePerSequence(padded.tensors, lone.tensors, model, size, i, L);
   }
   expectAgrees([padded.loss], [lossSum], F64_TOLERANCE, "loss of the padded batch vs the sum over lone sequences");
-  for (const [key, sum] of gradSums) expectAgrees(padded.tensors.get(key)!, sum, F64_TOLERANCE, `${key} of the padded batch vs the sum over lone sequences`);
+  for (const [key, sum] of gradSums)
+    expectAgrees(
+      padded.tensors.get(key)!, sum, F64_TOLERANCE, `${key} of the padded batch vs the sum over lone sequences`,
+    );
 }
 
 /** Sequence i of the padded batch against the same sequence alone: valid rows equal, rows past its length zero. */
-function comparePerSequence(padded: ReadonlyMap<string, Float64Array>, lone: ReadonlyMap<string, Float64Array>, model: RnncModel, size: CallSize, i: number, L: number): void {
+function comparePerSequence(
+  padded: ReadonlyMap<string, Float64Array>, lone: ReadonlyMap<string, Float64Array>,
+  model: RnncModel, size: CallSize, i: number, L: number,
+): void {
   const { batch, steps } = size;
   for (const e of model.tensors()) {
     const key = `${e.role}:${e.name}`;
@@ -220,8 +254,12 @@ function comparePerSequence(padded: ReadonlyMap<string, Float64Array>, lone: Rea
     const width = all.length / (steps * batch);
     for (let t = 0; t < steps; t++) {
       const got = rowOf(all, batch, width, t, i);
-      if (t < L) expectAgrees(got, rowOf(mine, 1, width, t, 0), F64_TOLERANCE, `${key} of sequence ${i} at step ${t} (length ${L})`);
-      else if (e.role === "output" || e.role === "grad") expectAgrees(got, new Array(width).fill(0), 0, `${key} of sequence ${i} at step ${t}, past its length ${L}`);
+      if (t < L)
+        expectAgrees(
+          got, rowOf(mine, 1, width, t, 0), F64_TOLERANCE, `${key} of sequence ${i} at step ${t} (length ${L})`,
+        );
+      else if (e.role === "output" || e.role === "grad")
+        expectAgrees(got, new Array(width).fill(0), 0, `${key} of sequence ${i} at step ${t}, past its length ${L}`);
     }
   }
 }
@@ -230,24 +268,32 @@ describe("a sequence padded with garbage past its length gives what it gives alo
   for (const name of exampleNames) {
     for (const loss of ["mse", "none"] as const) {
       it(`${name}, loss ${loss}`, () => {
-        fc.assert(fc.property(runs(["I", "H"]), (run) => checkPadding(exampleBuild(name, run.dims, "f64", true, loss), run)), { numRuns: 2, examples: [[raggedRun]] });
+        fc.assert(
+          fc.property(runs(["I", "H"]), (run) => checkPadding(exampleBuild(name, run.dims, "f64", true, loss), run)),
+          { numRuns: 2, examples: [[raggedRun]] },
+        );
       });
     }
   }
 
   it("random cells", () => {
-    fc.assert(fc.property(cellCases(), (c: CellCase) => checkPadding(caseBuild(c, "f64", true), c)), { numRuns: runsFromEnv(8) });
+    fc.assert(
+      fc.property(cellCases(), (c: CellCase) => checkPadding(caseBuild(c, "f64", true), c)),
+      { numRuns: runsFromEnv(8) },
+    );
   });
 
   // The ABI promises the gradients of the truncated sequence whatever lies
   // past its length; a host padding with NaN (missing data) relies on that.
   it("non-finite padding (NaN, ±Infinity in inputs, targets and cotangents) reaches no result", () => {
     for (const name of exampleNames) {
-      for (const loss of ["mse", "none"] as const) checkPadding(exampleBuild(name, raggedRun.dims, "f64", true, loss), raggedRun, nonFiniteGarbage);
+      for (const loss of ["mse", "none"] as const)
+        checkPadding(exampleBuild(name, raggedRun.dims, "f64", true, loss), raggedRun, nonFiniteGarbage);
     }
   });
 
-  it("an empty sequence (length 0) keeps its initial state, outputs zeros and passes the final cotangent through", () => {
+  it("an empty sequence (length 0) keeps its initial state, outputs zeros " +
+    "and passes the final cotangent through", () => {
     for (const loss of ["mse", "none"] as const) {
       const b = exampleBuild("lstm", { I: 3, H: 5 }, "f64", true, loss);
       const model = load(b);
@@ -256,12 +302,21 @@ describe("a sequence padded with garbage past its length gives what it gives alo
       model.forward(size.batch, size.steps);
       model.backward(size.batch, size.steps);
       for (const s of ["h", "c"]) {
-        expectAgrees(rowOf(model.view(s, "state_out", size), 3, 5, 0, 1), rowOf(model.view(s, "state_in", size), 3, 5, 0, 1), 0, `state_out ${s}`);
-        const passed = loss === "none" ? rowOf(model.view(s, "grad_state_out", size), 3, 5, 0, 1) : new Array(5).fill(0);
+        expectAgrees(
+          rowOf(model.view(s, "state_out", size), 3, 5, 0, 1),
+          rowOf(model.view(s, "state_in", size), 3, 5, 0, 1),
+          0,
+          `state_out ${s}`,
+        );
+        const passed = loss === "none"
+          ? rowOf(model.view(s, "grad_state_out", size), 3, 5, 0, 1)
+          : new Array(5).fill(0);
         expectAgrees(rowOf(model.view(s, "grad", size), 3, 5, 0, 1), passed, 0, `grad ${s}`);
       }
       for (let t = 0; t < 4; t++) {
-        expectAgrees(rowOf(model.view("h", "output", size), 3, 5, t, 1), new Array(5).fill(0), 0, `output at step ${t}`);
+        expectAgrees(
+          rowOf(model.view("h", "output", size), 3, 5, t, 1), new Array(5).fill(0), 0, `output at step ${t}`,
+        );
         expectAgrees(rowOf(model.view("x", "grad", size), 3, 3, t, 1), new Array(3).fill(0), 0, `grad x at step ${t}`);
       }
     }

@@ -41,7 +41,9 @@ describe("gradients of the example cells match finite differences (f64)", () => 
         it(`${name}, ${simd ? "simd" : "scalar"}, loss ${loss}`, () => {
           fc.assert(fc.property(runs(["I", "H"]), (run) => {
             const model = load(exampleBuild(name, run.dims, "f64", simd, loss));
-            const report = gradcheck(model, { seed: run.seed, batch: run.batch, steps: run.steps, lengths: run.lengths, maxEntries: MAX_ENTRIES });
+            const report = gradcheck(model, {
+              seed: run.seed, batch: run.batch, steps: run.steps, lengths: run.lengths, maxEntries: MAX_ENTRIES,
+            });
             expectGradientsMatch(model, report);
           }), { numRuns: 2, examples: [[raggedRun]] });
         });
@@ -53,8 +55,13 @@ describe("gradients of the example cells match finite differences (f64)", () => 
 
 function checkCell(c: CellCase, simd: boolean): void {
   const model = load(caseBuild(c, "f64", simd));
-  const report = gradcheck(model, { seed: c.seed, batch: c.batch, steps: c.steps, lengths: c.lengths, maxEntries: MAX_ENTRIES });
-  if (c.hasKinks && gradientFailures(report).length > 0 && straddlesKink(model, { batch: c.batch, steps: c.steps }, report)) {
+  const report = gradcheck(model, {
+    seed: c.seed, batch: c.batch, steps: c.steps, lengths: c.lengths, maxEntries: MAX_ENTRIES,
+  });
+  if (
+    c.hasKinks && gradientFailures(report).length > 0
+    && straddlesKink(model, { batch: c.batch, steps: c.steps }, report)
+  ) {
     fc.pre(false);
   }
   expectGradientsMatch(model, report);
@@ -71,7 +78,10 @@ describe("gradients of a cell calling every new intrinsic and maxOf match finite
     const losses = fc.constantFrom("mse" as const, "none" as const);
     fc.assert(fc.property(runs(["I", "H"]), fc.boolean(), losses, (run, simd, loss) => {
       const { dims, steps, batch, lengths, seed } = run;
-      const c = { source: intrinsicsCell, inlined: intrinsicsCell, cell: "mix", dims, steps, batch, lengths, seed, loss, hasKinks: true };
+      const c = {
+        source: intrinsicsCell, inlined: intrinsicsCell, cell: "mix", dims, steps, batch, lengths, seed, loss,
+        hasKinks: true,
+      };
       checkCell(c, simd);
     }), { numRuns: 6, examples: [[raggedRun, true, "mse"]] });
   });

@@ -76,7 +76,9 @@ export function load(b: Build): RnncModel {
   return instantiateModel(build(b).binary);
 }
 
-export function exampleBuild(name: ExampleName, dims: Record<string, number>, dtype: "f32" | "f64", simd: boolean, loss: Loss): Build {
+export function exampleBuild(
+  name: ExampleName, dims: Record<string, number>, dtype: "f32" | "f64", simd: boolean, loss: Loss,
+): Build {
   return { file: `examples/${name}.ts`, source: exampleSource(name), dims, dtype, simd, loss };
 }
 
@@ -85,7 +87,9 @@ export function caseBuild(c: CellCase, dtype: "f32" | "f64", simd: boolean, loss
 }
 
 /** Roles the host writes before forward (and backward). */
-export const hostRoles: readonly Role[] = ["param", "input", "target", "lengths", "state_in", "grad_output", "grad_state_out"];
+export const hostRoles: readonly Role[] = [
+  "param", "input", "target", "lengths", "state_in", "grad_output", "grad_state_out",
+];
 
 /** Fills every host-written tensor of `model` from `seed`, as gradcheck does. */
 export function randomize(model: RnncModel, size: CallSize, seed: number, lengths: readonly number[]): void {
@@ -123,21 +127,30 @@ export function runs(dimNames: readonly string[]): fc.Arbitrary<Run> {
     steps: fc.integer({ min: 1, max: testCapacity.steps }),
     seed: fc.nat(),
   }).chain(({ dims, batch, steps, seed }) =>
-    fc.tuple(fc.array(fc.integer({ min: 1, max: steps }), { minLength: batch, maxLength: batch }), fc.nat({ max: batch - 1 }))
-      .map(([lengths, full]) => ({ dims, batch, steps, seed, lengths: lengths.map((n, i) => (i === full ? steps : n)) })));
+    fc.tuple(
+      fc.array(fc.integer({ min: 1, max: steps }), { minLength: batch, maxLength: batch }),
+      fc.nat({ max: batch - 1 }),
+    )
+      .map(([lengths, full]) => ({
+        dims, batch, steps, seed, lengths: lengths.map((n, i) => (i === full ? steps : n)),
+      })));
 }
 
 /**
  * The first index where |got − want| > tol · max(1, |want|), described, or
  * undefined when all agree. NaN never agrees.
  */
-export function mismatch(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): string | undefined {
+export function mismatch(
+  got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string,
+): string | undefined {
   if (got.length !== want.length) return `${what}: ${got.length} values, expected ${want.length}`;
   for (let i = 0; i < want.length; i++) {
     const g = got[i]!;
     const w = want[i]!;
     if (!(Math.abs(g - w) <= tol * Math.max(1, Math.abs(w)))) {
-      return `${what}[${i}]: got ${g}, expected ${w} (|diff| ${Math.abs(g - w).toExponential(2)}, tolerance ${tol} relative to max(1, |expected|))`;
+      return `${what}[${i}]: got ${g}, expected ${w} (|diff| ${
+        Math.abs(g - w).toExponential(2)
+      }, tolerance ${tol} relative to max(1, |expected|))`;
     }
   }
   return undefined;
@@ -162,7 +175,9 @@ export function objective(model: RnncModel, size: CallSize): number {
 }
 
 /** Fourth-order central difference of `objective` in one element of one tensor. */
-export function numericGradient(model: RnncModel, size: CallSize, name: string, role: Role, index: number, h: number): number {
+export function numericGradient(
+  model: RnncModel, size: CallSize, name: string, role: Role, index: number, h: number,
+): number {
   const at = (delta: number) => {
     const view = model.view(name, role, size);
     const saved = view[index]!;
@@ -174,7 +189,9 @@ export function numericGradient(model: RnncModel, size: CallSize, name: string, 
   return (at(-2 * h) - 8 * at(-h) + 8 * at(h) - at(2 * h)) / (12 * h);
 }
 
-/** Runs of a random-cell property: `fallback`, or RNNC_E2E_RUNS for a longer hunt (`RNNC_E2E_RUNS=500 npx vitest run spec/e2e`). */
+/**
+ * Runs of a random-cell property: `fallback`, or RNNC_E2E_RUNS for a longer hunt
+ * (`RNNC_E2E_RUNS=500 npx vitest run spec/e2e`). */
 export function runsFromEnv(fallback: number): number {
   const n = Number(process.env.RNNC_E2E_RUNS);
   return Number.isInteger(n) && n > 0 ? n : fallback;
@@ -186,7 +203,9 @@ export function liveBytes(model: RnncModel, name: string, role: Role, size: Call
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
-/** Each tensor of `roles` whose live bytes differ between two builds of one unit, named with its first differing byte. */
+/**
+ * Each tensor of `roles` whose live bytes differ between two builds of one unit,
+ * named with its first differing byte. */
 export function bitDifferences(want: RnncModel, got: RnncModel, roles: readonly Role[], size: CallSize): string[] {
   const problems: string[] = [];
   for (const e of want.tensors().filter((t) => roles.includes(t.role))) {
@@ -201,7 +220,9 @@ export function bitDifferences(want: RnncModel, got: RnncModel, roles: readonly 
  * Runs two builds of one unit on the same random host values through forward and (when both have one) backward;
  * every difference in the loss, outputs, final states and gradients, named.
  */
-export function runDifferences(want: RnncModel, got: RnncModel, size: CallSize, lengths: readonly number[], seed: number): string[] {
+export function runDifferences(
+  want: RnncModel, got: RnncModel, size: CallSize, lengths: readonly number[], seed: number,
+): string[] {
   randomizeModel(want, size, prng(seed), lengths);
   copyHostTensors(want, got, size);
   const [a, b] = [want.forward(size.batch, size.steps), got.forward(size.batch, size.steps)];

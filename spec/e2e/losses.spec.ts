@@ -67,7 +67,9 @@ function load(e: Example, loss: Loss, dtype: "f32" | "f64"): RnncModel {
   const key = `${e.name}|${loss}|${dtype}`;
   let binary = compiled.get(key);
   if (!binary) {
-    binary = compileCell({ file: e.file, text: e.source, dims: e.dims, dtype, simd: dtype === "f32", loss, capacity, verifyEach: true }).binary;
+    binary = compileCell({
+      file: e.file, text: e.source, dims: e.dims, dtype, simd: dtype === "f32", loss, capacity, verifyEach: true,
+    }).binary;
     compiled.set(key, binary);
   }
   return instantiateModel(binary);
@@ -101,7 +103,9 @@ function scored(model: RnncModel, size: CallSize) {
  * sequence (only t = length − 1 for the -last losses, against the sequence's
  * one target) and the batch, of logsumexp(z) − z[target] or ½‖y − target‖².
  */
-function referenceLoss(model: RnncModel, loss: Loss, size: CallSize, lengths: readonly number[], lse = logSumExp): number {
+function referenceLoss(
+  model: RnncModel, loss: Loss, size: CallSize, lengths: readonly number[], lse = logSumExp,
+): number {
   const { y, target, classes } = scored(model, size);
   const last = loss.endsWith("-last");
   let total = 0;
@@ -129,10 +133,19 @@ const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a
 
 /** Batch, steps, lengths in [1, steps] with one sequence full, and a seed. */
 const raggedRuns = fc
-  .record({ batch: fc.integer({ min: 1, max: capacity.batch }), steps: fc.integer({ min: 1, max: capacity.steps }), seed: fc.nat() })
+  .record({
+    batch: fc.integer({ min: 1, max: capacity.batch }),
+    steps: fc.integer({ min: 1, max: capacity.steps }),
+    seed: fc.nat(),
+  })
   .chain(({ batch, steps, seed }) =>
-    fc.tuple(fc.array(fc.integer({ min: 1, max: steps }), { minLength: batch, maxLength: batch }), fc.nat({ max: batch - 1 }))
-      .map(([lengths, full]) => ({ size: { batch, steps }, seed, lengths: lengths.map((n, i) => (i === full ? steps : n)) })));
+    fc.tuple(
+      fc.array(fc.integer({ min: 1, max: steps }), { minLength: batch, maxLength: batch }),
+      fc.nat({ max: batch - 1 }),
+    )
+      .map(([lengths, full]) => ({
+        size: { batch, steps }, seed, lengths: lengths.map((n, i) => (i === full ? steps : n)),
+      })));
 
 /** Always ragged: lengths 6, 2, 4 of 6 steps (and a length-1 sequence). */
 const ragged = { size: { batch: 4, steps: 6 }, seed: 20260611, lengths: [6, 2, 4, 1] };
@@ -141,7 +154,8 @@ const hostRoles: readonly Role[] = ["param", "input", "target", "lengths", "stat
 
 /** Copies what the host writes from one build to another (f32 → f64 is exact). */
 function copyHostTensors(from: RnncModel, to: RnncModel, size: CallSize): void {
-  for (const e of from.tensors()) if (hostRoles.includes(e.role)) to.set(e.name, e.role, from.view(e.name, e.role, size));
+  for (const e of from.tensors())
+    if (hostRoles.includes(e.role)) to.set(e.name, e.role, from.view(e.name, e.role, size));
 }
 
 describe.each(examples)("$name", (e) => {
@@ -206,7 +220,9 @@ describe("softmax-ce on large logits", () => {
 
   const largestLogit = (model: RnncModel) => Math.max(...scored(model, size).y.map(Math.abs));
   const gradientsFinite = (model: RnncModel) =>
-    model.tensors().filter((t) => t.role === "grad").every((t) => model.view(t.name, "grad", size).every(Number.isFinite));
+    model.tensors()
+      .filter((t) => t.role === "grad")
+      .every((t) => model.view(t.name, "grad", size).every(Number.isFinite));
 
   it.each([
     ["softmax-ce", 500],

@@ -22,13 +22,17 @@ interface TorchCase {
   readonly c_n: number[];
 }
 
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/lstm-fused/lstm.json", import.meta.url), "utf8")) as { cases: TorchCase[] };
+const fixture = JSON.parse(
+  readFileSync(new URL("../fixtures/lstm-fused/lstm.json", import.meta.url), "utf8"),
+) as { cases: TorchCase[] };
 
 const copied = { W_ih: "weight_ih_l0", W_hh: "weight_hh_l0", b_ih: "bias_ih_l0", b_hh: "bias_hh_l0" } as const;
 
 describe("examples/lstm-fused.ts against torch.nn.LSTM (float64, state_dict copied as it is)", () => {
   for (const simd of [true, false]) {
-    it.each(fixture.cases.map((c) => [`I=${c.dims.I}, H=${c.dims.H}`, c] as const))(`f64 ${simd ? "simd" : "scalar"}, %s`, (_, c) => {
+    it.each(
+      fixture.cases.map((c) => [`I=${c.dims.I}, H=${c.dims.H}`, c] as const),
+    )(`f64 ${simd ? "simd" : "scalar"}, %s`, (_, c) => {
       const model = load(exampleBuild("lstm-fused", c.dims, "f64", simd, "mse"));
       for (const [param, key] of Object.entries(copied)) model.set(param, "param", c.state_dict[key]);
       model.set("x", "input", c.x);
@@ -66,6 +70,7 @@ describe("examples/lstm-fused.ts against torch.nn.LSTM (float64, state_dict copi
     model.set("c", "state_in", c.c0);
     model.set("lengths", "lengths", new Array(c.batch).fill(c.steps));
     model.forward(c.batch, c.steps);
-    expect(mismatch(model.view("h", "output", { batch: c.batch, steps: c.steps }), c.output, 1e-9, "output")).toBeDefined();
+    expect(mismatch(model.view("h", "output", { batch: c.batch, steps: c.steps }), c.output, 1e-9, "output"))
+      .toBeDefined();
   });
 });

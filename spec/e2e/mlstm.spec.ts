@@ -8,7 +8,9 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { differentiate, instantiate, parse, schedule, simplify, tape, type PassContext } from "../../compiler/passes.js";
+import {
+  differentiate, instantiate, parse, schedule, simplify, tape, type PassContext,
+} from "../../compiler/passes.js";
 import type { Node } from "../../compiler/ir/index.js";
 import type { Kernel } from "../../compiler/lower/kernel.js";
 import { gradcheck } from "../../runtime/gradcheck.js";
@@ -17,7 +19,8 @@ import { load, mismatch, type Build } from "./harness.js";
 
 const file = "examples/mlstm.ts";
 const source = readFileSync(file, "utf8");
-const mlstm = (dims: { I: number; H: number }, simd: boolean): Build => ({ file, source, dims, dtype: "f64", simd, loss: "mse" });
+const mlstm = (dims: { I: number; H: number }, simd: boolean): Build =>
+  ({ file, source, dims, dtype: "f64", simd, loss: "mse" });
 
 describe("examples/mlstm.ts", () => {
   for (const simd of [true, false]) {
@@ -37,8 +40,9 @@ describe("examples/mlstm.ts", () => {
     const rand = prng(7);
     const draw = (n: number, scale: number) => Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
     const p = {
-      W_q: draw(D * I, 0.6), b_q: draw(D, 0.3), W_k: draw(D * I, 0.6), b_k: draw(D, 0.3), W_v: draw(D * I, 0.6), b_v: draw(D, 0.3),
-      w_i: draw(I, 0.5), b_i: draw(1, 0.3), w_f: draw(I, 0.5), b_f: draw(1, 0.3), W_o: draw(D * I, 0.6), b_o: draw(D, 0.3),
+      W_q: draw(D * I, 0.6), b_q: draw(D, 0.3), W_k: draw(D * I, 0.6), b_k: draw(D, 0.3),
+      W_v: draw(D * I, 0.6), b_v: draw(D, 0.3), w_i: draw(I, 0.5), b_i: draw(1, 0.3),
+      w_f: draw(I, 0.5), b_f: draw(1, 0.3), W_o: draw(D * I, 0.6), b_o: draw(D, 0.3),
     };
     const x = draw(T * B * I, 1);
     const C0 = draw(B * D * D, 0.5);
@@ -62,7 +66,11 @@ describe("examples/mlstm.ts", () => {
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
         const xt = x.slice((t * B + b) * I, (t * B + b + 1) * I);
-        const [q, k, v] = [add(matvec(p.W_q, xt, D), p.b_q), add(matvec(p.W_k, xt, D), p.b_k), add(matvec(p.W_v, xt, D), p.b_v)];
+        const [q, k, v] = [
+          add(matvec(p.W_q, xt, D), p.b_q),
+          add(matvec(p.W_k, xt, D), p.b_k),
+          add(matvec(p.W_v, xt, D), p.b_v),
+        ];
         const i = Math.exp(dot(p.w_i, xt) + p.b_i[0]!);
         const f = sigmoid(dot(p.w_f, xt) + p.b_f[0]!);
         const o = add(matvec(p.W_o, xt, D), p.b_o).map(sigmoid);
@@ -96,9 +104,11 @@ describe("examples/mlstm.ts", () => {
     expect(forward.filter((k) => k.kind === "outer")).toEqual([]);
     // What a kernel computes inside itself: the nodes below its root down to located values.
     const located = first!.forward.located;
-    const reads = (root: Node): Node[] => root.inputs.flatMap((n) => (located.has(n) || n.op === "var" ? [] : [n, ...reads(n)]));
+    const reads = (root: Node): Node[] =>
+      root.inputs.flatMap((n) => (located.has(n) || n.op === "var" ? [] : [n, ...reads(n)]));
     const updates = first!.forward.loop.filter(
-      (k): k is Kernel & { kind: "elementwise" } => k.kind === "elementwise" && reads(k.root).some((n) => n.op === "outer"),
+      (k): k is Kernel & { kind: "elementwise" } =>
+        k.kind === "elementwise" && reads(k.root).some((n) => n.op === "outer"),
     );
     expect(updates.length).toBe(1);
     expect(updates[0]!.root.shape).toEqual([4, 4]);

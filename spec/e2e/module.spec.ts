@@ -17,7 +17,8 @@ import { RnncModel } from "../../runtime/model.js";
 import { cellCases } from "../support/cells.js";
 import { build, exampleBuild, exampleNames, randomize, snapshot, testCapacity, type Build } from "./harness.js";
 
-const builds = ["f32", "f64"].flatMap((dtype) => [true, false].map((simd) => ({ dtype: dtype as "f32" | "f64", simd })));
+const builds = ["f32", "f64"].flatMap((dtype) =>
+  [true, false].map((simd) => ({ dtype: dtype as "f32" | "f64", simd })));
 
 /** Compiles without the spec cache, so two calls really compile twice. */
 const compileFresh = (b: Build, optimize = false) => compileCell({
@@ -28,7 +29,9 @@ const compileFresh = (b: Build, optimize = false) => compileCell({
 describe("compiling is deterministic", () => {
   for (const name of exampleNames) {
     it(`${name}: the same input twice gives byte-identical modules (optimised: the default f32 SIMD build)`, () => {
-      for (const [{ dtype, simd }, optimize] of [...builds.map((b) => [b, false] as const), [builds[0]!, true] as const]) {
+      for (const [{ dtype, simd }, optimize] of [
+        ...builds.map((b) => [b, false] as const), [builds[0]!, true] as const,
+      ]) {
         const b = exampleBuild(name, { I: 3, H: 5 }, dtype, simd, "mse");
         const [first, second] = [compileFresh(b, optimize), compileFresh(b, optimize)];
         const what = `${dtype} simd=${simd} optimize=${optimize}`;
@@ -40,7 +43,9 @@ describe("compiling is deterministic", () => {
 
   it("random cells", () => {
     fc.assert(fc.property(cellCases(), (c) => {
-      const b: Build = { file: "random-cell.ts", source: c.source, dims: c.dims, dtype: "f32", simd: true, loss: c.loss };
+      const b: Build = {
+        file: "random-cell.ts", source: c.source, dims: c.dims, dtype: "f32", simd: true, loss: c.loss,
+      };
       expect(Buffer.from(compileFresh(b).binary).equals(Buffer.from(compileFresh(b).binary))).toBe(true);
     }), { numRuns: 3 });
   });
@@ -77,14 +82,19 @@ describe("a module is standalone and describes itself (ABI version 2)", () => {
             expect(exports.get(fn)).toBe("function");
           }
 
-          for (const capacity of [testCapacity, { batch: 1, steps: 1 }, { batch: 7, steps: 3 }, { batch: 2, steps: 300 }]) {
+          for (const capacity of [
+            testCapacity, { batch: 1, steps: 1 }, { batch: 7, steps: 3 }, { batch: 2, steps: 300 },
+          ]) {
             const model = instantiateAt(compiled.binary, capacity);
             const regions = regionsOf(model).sort((a, b) => a.start - b.start);
             const at = `at capacity ${capacity.batch} × ${capacity.steps}`;
             for (const [k, r] of regions.entries()) {
-              expect(r.end, `${r.entry.role} ${r.entry.name} ends outside memory ${at}`).toBeLessThanOrEqual(model.memory.buffer.byteLength);
+              expect(r.end, `${r.entry.role} ${r.entry.name} ends outside memory ${at}`)
+                .toBeLessThanOrEqual(model.memory.buffer.byteLength);
               const next = regions[k + 1];
-              if (next) expect(r.end, `${r.entry.role} ${r.entry.name} overlaps ${next.entry.role} ${next.entry.name} ${at}`).toBeLessThanOrEqual(next.start);
+              if (next)
+                expect(r.end, `${r.entry.role} ${r.entry.name} overlaps ${next.entry.role} ${next.entry.name} ${at}`)
+                  .toBeLessThanOrEqual(next.start);
             }
           }
           const roles = (role: string) => abi.tensors.filter((t) => t.role === role).map((t) => t.name).sort();
@@ -135,7 +145,8 @@ describe("calls past the capacity fail before writing anything", () => {
     for (const size of outside) {
       for (const fn of ["forward", "backward"] as const) {
         const before = snapshot(model);
-        expect(() => rawExport(model, fn)(size.batch, size.steps), `${fn}(${size.batch}, ${size.steps})`).toThrow(WebAssembly.RuntimeError);
+        expect(() => rawExport(model, fn)(size.batch, size.steps), `${fn}(${size.batch}, ${size.steps})`)
+          .toThrow(WebAssembly.RuntimeError);
         expectUnchanged(model, before, `${fn}(${size.batch}, ${size.steps})`);
       }
     }
@@ -171,7 +182,8 @@ describe("backward must follow a forward of the same size", () => {
     rawExport(model, "forward")(2, 3);
     for (const [batch, steps] of [[2, 4], [1, 3], [2, 2], [3, 3]] as const) {
       before = snapshot(model);
-      expect(() => backward(batch, steps), `backward(${batch}, ${steps}) after forward(2, 3)`).toThrow(WebAssembly.RuntimeError);
+      expect(() => backward(batch, steps), `backward(${batch}, ${steps}) after forward(2, 3)`)
+        .toThrow(WebAssembly.RuntimeError);
       expectUnchanged(model, before, `backward(${batch}, ${steps})`);
     }
     expect(() => backward(2, 3)).not.toThrow();
@@ -197,7 +209,9 @@ describe("backward must follow a forward of the same size", () => {
  * equals, bit for bit, that of a clean instance given the same live values
  * (nothing read outside).
  */
-function checkCallStaysInside(binary: Uint8Array, batch: number, steps: number, lengths: readonly number[], capacity?: CallSize): void {
+function checkCallStaysInside(
+  binary: Uint8Array, batch: number, steps: number, lengths: readonly number[], capacity?: CallSize,
+): void {
   const size = { batch, steps };
   const [model, clean] = [instantiateAt(binary, capacity), instantiateAt(binary, capacity)];
   randomize(model, size, 11, lengths);
@@ -205,7 +219,9 @@ function checkCallStaysInside(binary: Uint8Array, batch: number, steps: number, 
   const bytes = new Uint8Array(model.memory.buffer);
   const mayWrite = new Uint8Array(bytes.length);
   const hostLive = new Uint8Array(bytes.length);
-  const hostWritten = new Set(["param", "input", "target", "lengths", "state_in", "grad_output", "grad_state_out", "param_version"]);
+  const hostWritten = new Set([
+    "param", "input", "target", "lengths", "state_in", "grad_output", "grad_state_out", "param_version",
+  ]);
   for (const { entry, start, end } of regionsOf(model)) {
     const internal = entry.role === "tape" || entry.role === "scratch";
     const live = internal ? end - start : model.view(entry.name, entry.role, size).byteLength;
@@ -223,21 +239,28 @@ function checkCallStaysInside(binary: Uint8Array, batch: number, steps: number, 
     if (!mayWrite[i] && after[i] !== before[i]) {
       const entry = where(i);
       const offset = entry && model.regions().get(entry)!.offset;
-      expect.fail(`forward+backward(${batch}, ${steps}) wrote byte ${i}, ${entry ? `in ${entry.role} ${entry.name} (offset ${offset})` : "outside every tensor region"}`);
+      expect.fail(`forward+backward(${batch}, ${steps}) wrote byte ${i}, ${
+        entry ? `in ${entry.role} ${entry.name} (offset ${offset})` : "outside every tensor region"
+      }`);
     }
   }
   for (const e of model.tensors().filter((t) => !hostWritten.has(t.role))) {
     const got = new Uint8Array(model.view(e.name, e.role, size).slice().buffer);
     const want = new Uint8Array(clean.view(e.name, e.role, size).slice().buffer);
     const first = got.findIndex((byte, i) => byte !== want[i]);
-    expect(first, `${e.role} ${e.name} differs from a clean run at byte ${first}: the call read outside the live prefix`).toBe(-1);
+    expect(
+      first,
+      `${e.role} ${e.name} differs from a clean run at byte ${first}: the call read outside the live prefix`,
+    ).toBe(-1);
   }
 }
 
 describe("a call reads and writes only the live part of its regions", () => {
   for (const name of exampleNames) {
     for (const { dtype, simd } of builds) {
-      it(`${name}, ${dtype} ${simd ? "simd" : "scalar"}: poison outside the live prefixes is neither read nor overwritten`, () => {
+      it(`${name}, ${dtype} ${
+        simd ? "simd" : "scalar"
+      }: poison outside the live prefixes is neither read nor overwritten`, () => {
         for (const loss of ["mse", "none"] as const) {
           const { binary } = build(exampleBuild(name, { I: 3, H: 5 }, dtype, simd, loss));
           checkCallStaysInside(binary, 3, 5, [5, 2, 4]);
@@ -295,25 +318,32 @@ describe("the schedule's phases", () => {
     expect(step).toMatch(/elementwise %\d+ -> state_out c\n/);
     expect(step).not.toMatch(/copy %\d+ -> state_out/);
     const after = part("backward", "over all steps, after the loop", "");
-    for (const w of ["Wi", "Ui", "Wf", "Uf", "Wg", "Ug", "Wo", "Uo"]) expect(after).toMatch(new RegExp(`outer\\+batchsum [^\\n]*-> grad ${w} \\(\\+=\\)`));
+    for (const w of ["Wi", "Ui", "Wf", "Uf", "Wg", "Ug", "Wo", "Uo"])
+      expect(after).toMatch(new RegExp(`outer\\+batchsum [^\\n]*-> grad ${w} \\(\\+=\\)`));
     expect(after).toContain("-> grad x");
-    expect(part("backward", "each step", "over all steps").match(/matvec transpose %\d+ \(packed panels\.U[ifgo]\)/g)).toHaveLength(4); // Uᵀ·δ
-    // W and U as they are for the backward pass, Wᵀ and Uᵀ for the forward pass, and the version they were packed at.
+    expect(part("backward", "each step", "over all steps")
+      .match(/matvec transpose %\d+ \(packed panels\.U[ifgo]\)/g)).toHaveLength(4); // Uᵀ·δ
+    // W and U as they are for the backward pass, Wᵀ and Uᵀ for the forward pass,
+    // and the version they were packed at.
     const panels = abi.tensors.filter((e) => e.role === "scratch" && e.name.startsWith("panels.")).map((e) => e.name);
-    expect(panels.sort()).toEqual(["W", "U"].flatMap((m) => ["i", "f", "g", "o"].flatMap((g) => [`panels.${m}${g}`, `panels.${m}${g}.T`])).sort());
-    expect(abi.tensors.filter((e) => e.role === "param_version")).toEqual([expect.objectContaining({ name: "params", shape: [], dtype: "i32" })]);
+    expect(panels.sort()).toEqual(["W", "U"].flatMap((m) =>
+      ["i", "f", "g", "o"].flatMap((g) => [`panels.${m}${g}`, `panels.${m}${g}.T`])).sort());
+    expect(abi.tensors.filter((e) => e.role === "param_version"))
+      .toEqual([expect.objectContaining({ name: "params", shape: [], dtype: "i32" })]);
   });
 });
 
 describe("one function per scan", () => {
-  it("a bidirectional tagger's scans (words, the two LSTMs, the readout) stay functions of their own after optimisation, each called once", () => {
+  it("a bidirectional tagger's scans (words, the two LSTMs, the readout) stay functions of their own " +
+    "after optimisation, each called once", () => {
     const { wat } = compileCell({
       file: "examples/tagger.ts", text: readFileSync("examples/tagger.ts", "utf8"), cell: "wordTagger",
       dims: { V: 50, E: 8, H: 8, C: 3 }, loss: "softmax-ce", readFile: (path) => readFileSync(path, "utf8"),
     });
     const defined = [...wat.matchAll(/\(func \$(outlined_\w+)/g)].map((match) => match[1]).sort();
     // Stages 2, 4 and 5 are the two reversals around the backward-in-time LSTM and the merge.
-    expect(defined).toEqual([0, 1, 3, 6].map((i) => `outlined_backward_scan${i}`).concat([0, 1, 3, 6].map((i) => `outlined_forward_scan${i}`)));
+    expect(defined).toEqual([0, 1, 3, 6].map((i) => `outlined_backward_scan${i}`)
+      .concat([0, 1, 3, 6].map((i) => `outlined_forward_scan${i}`)));
     for (const name of defined) expect(wat.split(`(call $${name}`)).toHaveLength(2);
   });
 });

@@ -35,7 +35,8 @@ const wayName = (w: Way) =>
 
 /** Every difference between the unoptimised and the optimised build of one unit, named. */
 function differences(options: CompileOptions): string[] {
-  const [plain, optimised] = [false, true].map((optimize) => instantiateModel(compileCell({ ...options, optimize }).binary));
+  const [plain, optimised] = [false, true].map((optimize) =>
+    instantiateModel(compileCell({ ...options, optimize }).binary));
   const problems = runDifferences(plain!, optimised!, call.size, call.lengths, call.seed);
   if (options.train) problems.push(...trainDifferences(plain!, optimised!));
   return problems;
@@ -58,7 +59,9 @@ describe("the optimised module computes the unoptimised one's values bit for bit
     const way = ways[i % ways.length]!;
     it(`${u.file} ${u.name}, ${wayName(way)}`, () => {
       const dims = Object.fromEntries(u.dims.map((d, j) => [d, [3, 5, 4, 2][j % 4]!]));
-      const options = { file: u.path, text: readFile(u.path), cell: u.name, dims, capacity, readFile, loss: "mse" as const };
+      const options = {
+        file: u.path, text: readFile(u.path), cell: u.name, dims, capacity, readFile, loss: "mse" as const,
+      };
       const problems = differences({ ...options, ...way });
       expect(problems, problems.join("\n")).toEqual([]);
     });

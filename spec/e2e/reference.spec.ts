@@ -64,10 +64,16 @@ function choGru(w: Weights, H: number, xs: Vec[][], h0: Vec[]): { hs: Vec[][] } 
   for (const x of xs) {
     h = x.map((xb, b) => {
       const hb = h[b]!;
-      const z = add(matvec(rows(w.weightIh, 0, H), xb), matvec(rows(w.weightHh, 0, H), hb), part(w.biasIh, 0, H)).map(sigmoid);
-      const r = add(matvec(rows(w.weightIh, 1, H), xb), matvec(rows(w.weightHh, 1, H), hb), part(w.biasIh, 1, H)).map(sigmoid);
+      const z = add(
+        matvec(rows(w.weightIh, 0, H), xb), matvec(rows(w.weightHh, 0, H), hb), part(w.biasIh, 0, H),
+      ).map(sigmoid);
+      const r = add(
+        matvec(rows(w.weightIh, 1, H), xb), matvec(rows(w.weightHh, 1, H), hb), part(w.biasIh, 1, H),
+      ).map(sigmoid);
       const rh = hb.map((hj, j) => r[j]! * hj);
-      const n = add(matvec(rows(w.weightIh, 2, H), xb), matvec(rows(w.weightHh, 2, H), rh), part(w.biasIh, 2, H)).map(Math.tanh);
+      const n = add(
+        matvec(rows(w.weightIh, 2, H), xb), matvec(rows(w.weightHh, 2, H), rh), part(w.biasIh, 2, H),
+      ).map(Math.tanh);
       return hb.map((hj, j) => (1 - z[j]!) * hj + z[j]! * n[j]!);
     });
     hs.push(h);
@@ -136,7 +142,9 @@ describe("LSTM against PyTorch's nn.LSTM equations (plain JS, weights copied by 
           model.forward(BATCH, T);
           const tol = tolerances[dtype];
           expectClose(model.view("h", "output", size), want.hs.flat(2), tol, `h (output) with I=${I}, H=${H}`);
-          expectClose(model.view("h", "state_out", size), want.hs[T - 1]!.flat(), tol, `h (state_out) with I=${I}, H=${H}`);
+          expectClose(
+            model.view("h", "state_out", size), want.hs[T - 1]!.flat(), tol, `h (state_out) with I=${I}, H=${H}`,
+          );
           expectClose(model.view("c", "state_out", size), want.c.flat(), tol, `c (state_out) with I=${I}, H=${H}`);
         }
       });
@@ -163,7 +171,9 @@ describe("GRU against the Cho et al. equations of examples/gru.ts (plain JS, wei
           model.forward(BATCH, T);
           const tol = tolerances[dtype];
           expectClose(model.view("h", "output", size), want.hs.flat(2), tol, `h (output) with I=${I}, H=${H}`);
-          expectClose(model.view("h", "state_out", size), want.hs[T - 1]!.flat(), tol, `h (state_out) with I=${I}, H=${H}`);
+          expectClose(
+            model.view("h", "state_out", size), want.hs[T - 1]!.flat(), tol, `h (state_out) with I=${I}, H=${H}`,
+          );
         }
       });
     }

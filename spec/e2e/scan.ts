@@ -27,14 +27,18 @@ function row(node: Node, value: Float64Array, b: number): Float64Array {
   return node.batched ? value.subarray(b * n, (b + 1) * n) : value.subarray(0, n);
 }
 
-export function referenceScan(source: string, dims: Readonly<Record<string, number>>, model: RnncModel, size: CallSize): ScanResult {
+export function referenceScan(
+  source: string, dims: Readonly<Record<string, number>>, model: RnncModel, size: CallSize,
+): ScanResult {
   const { batch, steps } = size;
   const graph = new Graph();
   const cell = instantiateCell(selectCell(parseCells("cell.ts", source)), { ...dims }, graph);
   const name = (node: Node) => varKey(node).split(":")[1]!;
   const lengths = Array.from(model.view("lengths", "lengths", size));
   const params = new Map(cell.params.map((p) => [varKey(p), copy(model, name(p), "param", size)]));
-  const inputs = cell.inputs.map((x) => ({ key: varKey(x), width: sizeOf(x.shape), all: copy(model, name(x), "input", size) }));
+  const inputs = cell.inputs.map((x) => ({
+    key: varKey(x), width: sizeOf(x.shape), all: copy(model, name(x), "input", size),
+  }));
   let states = cell.states.map((s) => copy(model, name(s), "state_in", size));
 
   // The output: the first declared one, else the first state.

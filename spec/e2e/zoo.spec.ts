@@ -47,7 +47,8 @@ describe("the zoo's cells as standalone modules (f32, compiled by rnnc compile, 
       const size = { batch: B, steps: T };
       const problems = [
         mismatch(model.view(ref.states[0]!, "output", size), out, F32_TOLERANCE, "output"),
-        ...ref.states.map((s) => mismatch(model.view(s, "state_out", size), stateOut[s]!, F32_TOLERANCE, `state_out ${s}`)),
+        ...ref.states.map((s) =>
+          mismatch(model.view(s, "state_out", size), stateOut[s]!, F32_TOLERANCE, `state_out ${s}`)),
       ].filter((p) => p !== undefined);
       expect(problems).toEqual([]);
     });
@@ -100,7 +101,8 @@ describe("docs/cell-zoo.md", () => {
       const rows = printed.filter((l) => /^\S+ +(param|input|state_in) /.test(l));
       const entries = rows.reduce((n, l) => n + Number(l.split(/ +/)[2]), 0);
       const row = page.split("\n").find((l) => l.includes(`| \`npx rnnc gradcheck ${path} --dims ${dims}\` |`));
-      expect(row?.endsWith(` | ${rows.length} (${entries}) | ${/^ok: worst (\S+) /.exec(last!)![1]} |`), row).toBe(true);
+      expect(row?.endsWith(` | ${rows.length} (${entries}) | ${/^ok: worst (\S+) /.exec(last!)![1]} |`), row)
+        .toBe(true);
     });
   }
 });

@@ -59,7 +59,9 @@ describe("examples/charlm", () => {
   it("learns held-out text below the unigram baseline, and samples reproducibly from a seed", () => {
     const model = charModel(shape);
     const before = bitsPerChar(model, heldOut, newline);
-    const options = { updates: 100, batch: shape.batch, chunk: shape.chunk, stride: shape.chunk, lr: 0.02, clip: 1, newline };
+    const options = {
+      updates: 100, batch: shape.batch, chunk: shape.chunk, stride: shape.chunk, lr: 0.02, clip: 1, newline,
+    };
     trainStreams(model, train, options);
     const after = bitsPerChar(model, heldOut, newline);
     const base = baselines(train, heldOut, chars.length);

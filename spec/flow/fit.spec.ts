@@ -10,7 +10,8 @@ import { fitDecay } from "../../compiler/flow/fit.js";
 describe("fitDecay", () => {
   it("recovers the rate and start of a geometric sequence", () => {
     fc.assert(fc.property(
-      fc.double({ min: 0.05, max: 3, noNaN: true }), fc.double({ min: 1e-3, max: 1e3, noNaN: true }), fc.integer({ min: 2, max: 300 }),
+      fc.double({ min: 0.05, max: 3, noNaN: true }), fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
+      fc.integer({ min: 2, max: 300 }),
       (rate, start, count) => {
         fc.pre(Math.abs(count * Math.log(rate)) < 600); // normal floats: a subnormal carries fewer digits
         const fit = fitDecay(Array.from({ length: count }, (_, k) => start * rate ** k))!;
@@ -22,16 +23,19 @@ describe("fitDecay", () => {
   });
 
   it("is the least-squares line of ln‖g_k‖ on k", () => {
-    fc.assert(fc.property(fc.array(fc.double({ min: 1e-6, max: 1e6, noNaN: true }), { minLength: 3, maxLength: 60 }), (norms) => {
-      const n = norms.length;
-      const [sx, sy] = [norms.reduce((a, _, k) => a + k, 0), norms.reduce((a, v) => a + Math.log(v), 0)];
-      const [sxx, sxy] = [norms.reduce((a, _, k) => a + k * k, 0), norms.reduce((a, v, k) => a + k * Math.log(v), 0)];
-      const det = n * sxx - sx * sx;
-      const slope = (n * sxy - sx * sy) / det;
-      const fit = fitDecay(norms)!;
-      expect(Math.abs(fit.slope - slope)).toBeLessThan(1e-9 * Math.max(1, Math.abs(slope)));
-      expect(Math.abs(fit.intercept - (sxx * sy - sx * sxy) / det)).toBeLessThan(1e-7);
-    }));
+    fc.assert(fc.property(
+      fc.array(fc.double({ min: 1e-6, max: 1e6, noNaN: true }), { minLength: 3, maxLength: 60 }),
+      (norms) => {
+        const n = norms.length;
+        const [sx, sy] = [norms.reduce((a, _, k) => a + k, 0), norms.reduce((a, v) => a + Math.log(v), 0)];
+        const [sxx, sxy] = [norms.reduce((a, _, k) => a + k * k, 0), norms.reduce((a, v, k) => a + k * Math.log(v), 0)];
+        const det = n * sxx - sx * sx;
+        const slope = (n * sxy - sx * sy) / det;
+        const fit = fitDecay(norms)!;
+        expect(Math.abs(fit.slope - slope)).toBeLessThan(1e-9 * Math.max(1, Math.abs(slope)));
+        expect(Math.abs(fit.intercept - (sxx * sy - sx * sxy) / det)).toBeLessThan(1e-7);
+      },
+    ));
   });
 
   it("leaves out zeros (an underflow), NaN and infinity, and needs two points", () => {

@@ -24,14 +24,18 @@ function build(name: string, dims: Record<string, number>, extra: BuildExtra): R
   const file = example(name);
   const { batch, steps, ...rest } = extra;
   const text = readFileSync(file, "utf8");
-  return instantiate(compileCell({ file, text, dims, dtype: "f64", loss: "none", capacity: { batch, steps }, ...rest }).binary);
+  return instantiate(
+    compileCell({ file, text, dims, dtype: "f64", loss: "none", capacity: { batch, steps }, ...rest }).binary,
+  );
 }
 
 const relativeError = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
 
 type Values = ArrayLike<number>;
 
-/** ‖∂ℓ_T/∂h_t‖ per k and sequence for h_{t+1} = tanh(W x_t + U h_t + b), ℓ_T = ½‖h_T − target‖², in plain JS. */
+/**
+ * ‖∂ℓ_T/∂h_t‖ per k and sequence for h_{t+1} = tanh(W x_t + U h_t + b), ℓ_T = ½‖h_T − target‖²,
+ * in plain JS. */
 function elmanOracle(W: Values, U: Values, b: Values, data: FlowData, I: number, H: number): number[][] {
   const xs = data.inputs.get("x")!;
   const target = data.targets.get("h")!;
@@ -71,9 +75,13 @@ describe("measureFlow", () => {
     expect(flow.states).toEqual(["h"]);
     expect(flow.perSequence.length).toBe(steps);
     let worst = 0;
-    flow.perSequence.forEach((row, k) => row.forEach((v, s) => (worst = Math.max(worst, relativeError(v, oracle[k]![s]!)))));
+    flow.perSequence.forEach((row, k) =>
+      row.forEach((v, s) => (worst = Math.max(worst, relativeError(v, oracle[k]![s]!)))),
+    );
     expect(worst).toBeLessThan(1e-9);
-    flow.norms.forEach((n, k) => expect(relativeError(n, oracle[k]!.reduce((a, b) => a + b, 0) / batch)).toBeLessThan(1e-9));
+    flow.norms.forEach((n, k) =>
+      expect(relativeError(n, oracle[k]!.reduce((a, b) => a + b, 0) / batch)).toBeLessThan(1e-9),
+    );
   });
 
   it.each([["elman.ts", { I: 3, H: 4 }], ["lstm.ts", { I: 3, H: 4 }], ["gru.ts", { I: 2, H: 3 }]] as const)(
@@ -112,10 +120,13 @@ describe("measureFlow", () => {
     for (const k of [0, 3, 8, 13]) {
       trainer.loadParams(params);
       const t = steps - 1 - k;
-      const window = windowGradients(trainer, data, t, ["h"]); // leaves the window's inputs, state and cotangent in place
+      // leaves the window's inputs, state and cotangent in place
+      const window = windowGradients(trainer, data, t, ["h"]);
       const before = names.map((n) => trainer.get(n, "param"));
       trainer.trainStep(batch, k + 1, { learning_rate: 1, clip_norm: clip });
-      const change = Math.hypot(...names.flatMap((n, i) => Array.from(trainer.get(n, "param"), (v, j) => v - before[i]![j]!)));
+      const change = Math.hypot(
+        ...names.flatMap((n, i) => Array.from(trainer.get(n, "param"), (v, j) => v - before[i]![j]!)),
+      );
       const reported = clippedNorm(flow.paramNorms[k]!, clip);
       expect(relativeError(reported, change)).toBeLessThan(1e-9);
       expect(reported).toBeLessThanOrEqual(clip * (1 + 1e-12));

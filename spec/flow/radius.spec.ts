@@ -41,30 +41,33 @@ function conjugate(m: number[][], q: number[][]): number[] {
 }
 
 describe("spectralRadius", () => {
-  it("is the largest |λ| of matrices built from known eigenvalues, complex pairs and non-normal parts included", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 3 }), (seed, pairs) => {
-      const random = prng(seed);
-      const n = 2 * pairs + 2;
-      const m = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-      const moduli: number[] = [];
-      for (let p = 0; p < pairs; p++) {
-        const [r, angle] = [0.2 + random() * 2, random() * Math.PI];
-        m[2 * p]![2 * p] = r * Math.cos(angle);
-        m[2 * p]![2 * p + 1] = -r * Math.sin(angle);
-        m[2 * p + 1]![2 * p] = r * Math.sin(angle);
-        m[2 * p + 1]![2 * p + 1] = r * Math.cos(angle);
-        moduli.push(r);
-      }
-      const [d1, d2] = [random() * 4 - 2, random() * 4 - 2]; // a 2×2 upper-triangular block with a large coupling
-      m[n - 2]![n - 2] = d1;
-      m[n - 1]![n - 1] = d2;
-      m[n - 2]![n - 1] = 5;
-      moduli.push(Math.abs(d1), Math.abs(d2));
-      const expected = Math.max(...moduli);
-      const got = spectralRadius(conjugate(m, orthogonal(n, random)), n);
-      expect(Math.abs(got - expected) / expected).toBeLessThan(1e-9);
-    }), { numRuns: 60 });
-  });
+  it(
+    "is the largest |λ| of matrices built from known eigenvalues, complex pairs and non-normal parts included",
+    () => {
+      fc.assert(fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 3 }), (seed, pairs) => {
+        const random = prng(seed);
+        const n = 2 * pairs + 2;
+        const m = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+        const moduli: number[] = [];
+        for (let p = 0; p < pairs; p++) {
+          const [r, angle] = [0.2 + random() * 2, random() * Math.PI];
+          m[2 * p]![2 * p] = r * Math.cos(angle);
+          m[2 * p]![2 * p + 1] = -r * Math.sin(angle);
+          m[2 * p + 1]![2 * p] = r * Math.sin(angle);
+          m[2 * p + 1]![2 * p + 1] = r * Math.cos(angle);
+          moduli.push(r);
+        }
+        const [d1, d2] = [random() * 4 - 2, random() * 4 - 2]; // a 2×2 upper-triangular block with a large coupling
+        m[n - 2]![n - 2] = d1;
+        m[n - 1]![n - 1] = d2;
+        m[n - 2]![n - 1] = 5;
+        moduli.push(Math.abs(d1), Math.abs(d2));
+        const expected = Math.max(...moduli);
+        const got = spectralRadius(conjugate(m, orthogonal(n, random)), n);
+        expect(Math.abs(got - expected) / expected).toBeLessThan(1e-9);
+      }), { numRuns: 60 });
+    },
+  );
 
   it("is 1 for an orthogonal matrix and 0 for a nilpotent one", () => {
     expect(spectralRadius(orthogonal(6, prng(3)).flat(), 6)).toBeCloseTo(1, 12);

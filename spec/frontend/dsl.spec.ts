@@ -14,10 +14,18 @@ const declarations = readFileSync(new URL("../../dsl/index.d.ts", import.meta.ur
 // One project for every check, so TypeScript's lib is parsed once.
 const project = new Project({
   useInMemoryFileSystem: true,
-  compilerOptions: { strict: true, lib: ["lib.es5.d.ts"], module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext },
+  compilerOptions: {
+    strict: true,
+    lib: ["lib.es5.d.ts"],
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  },
 });
 project.getFileSystem().writeFileSync("/package.json", JSON.stringify({ type: "module" }));
-project.getFileSystem().writeFileSync("/node_modules/rnnc/package.json", JSON.stringify({ name: "rnnc", type: "module", types: "./index.d.ts" }));
+project.getFileSystem().writeFileSync(
+  "/node_modules/rnnc/package.json",
+  JSON.stringify({ name: "rnnc", type: "module", types: "./index.d.ts" }),
+);
 project.createSourceFile("/node_modules/rnnc/index.d.ts", declarations);
 
 /** Codes of the type errors of `cell`, checked against dsl/index.d.ts as the "rnnc" package. */
@@ -61,7 +69,9 @@ describe("dsl/index.d.ts", () => {
 
   it("type-checks declared initialisations and rejects a malformed one", () => {
     const withInit = (init: string) => gru.replace('bz: ["H"]', `bz: { shape: ["H"], init: ${init} }`);
-    for (const init of ['"ones"', "1", "-0.5", '{ kind: "uniform", low: -1, high: 1 }', '{ kind: "normal", mean: 0, std: 0.1 }']) {
+    for (const init of [
+      '"ones"', "1", "-0.5", '{ kind: "uniform", low: -1, high: 1 }', '{ kind: "normal", mean: 0, std: 0.1 }',
+    ]) {
       expect(typeErrors(withInit(init)), init).toEqual([]);
     }
     expect(typeErrors(withInit('"twos"'))).not.toEqual([]);

@@ -30,13 +30,13 @@ const { vecH, vecI, scalar } = fc.letrec<{ vecH: Ast; vecI: Ast; scalar: Ast }>(
     fc.oneof(
       depth,
       fc.tuple(fc.constantFrom(...(["+", "-", "*", "/"] as const)), same, same).map(([op, a, b]) => binary(op)(a, b)),
-      fc.tuple(fc.constantFrom(...(["+", "-", "*", "/"] as const)), same, tie("scalar"), fc.boolean()).map(([op, a, s, left]) =>
-        left ? binary(op)(s, a) : binary(op)(a, s),
-      ),
+      fc.tuple(fc.constantFrom(...(["+", "-", "*", "/"] as const)), same, tie("scalar"), fc.boolean())
+        .map(([op, a, s, left]) => left ? binary(op)(s, a) : binary(op)(a, s)),
       same.map((x) => ({ kind: "neg", x }) as Ast),
       fc.tuple(fc.constantFrom(...unaryFns), same).map(([fn, x]) => call(fn)(x)),
       fc.tuple(same, fc.constantFrom(...exponents)).map(([x, c]) => call("pow")(x, { kind: "number", value: c })),
-      fc.tuple(fc.constantFrom("hadamard", "max", "min"), same, fc.oneof(same, tie("scalar"))).map(([fn, a, b]) => call(fn)(a, b)),
+      fc.tuple(fc.constantFrom("hadamard", "max", "min"), same, fc.oneof(same, tie("scalar")))
+        .map(([fn, a, b]) => call(fn)(a, b)),
       fc.tuple(same, tie("scalar"), tie("scalar")).map(([x, lo, hi]) => call("clip")(x, lo, hi)),
     );
   return {
@@ -44,14 +44,20 @@ const { vecH, vecI, scalar } = fc.letrec<{ vecH: Ast; vecI: Ast; scalar: Ast }>(
       depth,
       fc.constantFrom(name("h"), name("a")),
       elementwise(tie("vecH")),
-      fc.tuple(fc.boolean(), tie("vecI")).map(([op, x]) => (op ? binary("*")(name("W"), x) : call("matmul")(name("W"), x))),
-      fc.tuple(fc.boolean(), tie("vecH")).map(([op, x]) => (op ? binary("*")(name("U"), x) : call("matmul")(name("U"), x))),
+      fc.tuple(fc.boolean(), tie("vecI"))
+        .map(([op, x]) => (op ? binary("*")(name("W"), x) : call("matmul")(name("W"), x))),
+      fc.tuple(fc.boolean(), tie("vecH"))
+        .map(([op, x]) => (op ? binary("*")(name("U"), x) : call("matmul")(name("U"), x))),
     ),
     vecI: fc.oneof(depth, fc.constant(name("x")), elementwise(tie("vecI"))),
     scalar: fc.oneof(
       depth,
-      fc.oneof(fc.constantFrom(name("s"), name("k")), fc.integer({ min: -12, max: 12 }).map((n): Ast => ({ kind: "number", value: n / 4 }))),
-      fc.tuple(fc.constantFrom(...(["+", "-", "*", "/"] as const)), tie("scalar"), tie("scalar")).map(([op, a, b]) => binary(op)(a, b)),
+      fc.oneof(
+        fc.constantFrom(name("s"), name("k")),
+        fc.integer({ min: -12, max: 12 }).map((n): Ast => ({ kind: "number", value: n / 4 })),
+      ),
+      fc.tuple(fc.constantFrom(...(["+", "-", "*", "/"] as const)), tie("scalar"), tie("scalar"))
+        .map(([op, a, b]) => binary(op)(a, b)),
       fc.tuple(fc.constantFrom("sum", "mean", "maxOf"), fc.oneof(tie("vecH"), tie("vecI")))
         .map(([fn, x]) => call(fn)(x)),
       fc.tuple(fc.constantFrom(...unaryFns), tie("scalar")).map(([fn, x]) => call(fn)(x)),
@@ -112,8 +118,14 @@ function run(e: Ast, env: Record<string, Value>): Value {
       return lift((x) => -x, run(e.x, env));
     case "binary": {
       const [a, b] = [run(e.a, env), run(e.b, env)];
-      if (e.op === "*" && isMatrix(a)) return a.map((row) => row.reduce((acc, w, k) => acc + w * (b as number[])[k]!, 0));
-      const f = { "+": (x: number, y: number) => x + y, "-": (x: number, y: number) => x - y, "*": (x: number, y: number) => x * y, "/": (x: number, y: number) => x / y }[e.op];
+      if (e.op === "*" && isMatrix(a))
+        return a.map((row) => row.reduce((acc, w, k) => acc + w * (b as number[])[k]!, 0));
+      const f = {
+        "+": (x: number, y: number) => x + y,
+        "-": (x: number, y: number) => x - y,
+        "*": (x: number, y: number) => x * y,
+        "/": (x: number, y: number) => x / y,
+      }[e.op];
       return lift(f, a, b);
     }
     case "call": {
@@ -142,22 +154,27 @@ export const random = cell({
 describe("random well-typed expressions", () => {
   it("evaluate as their direct JS reading", () => {
     fc.assert(
-      fc.property(vecH, scalar, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.nat(), (h, s, I, H, seed) => {
-        const ir = compile(cellSource(h, s), { I, H });
-        const batch = 2;
-        const values = sample(ir, batch, seed);
-        const got = interpret(ir, values, batch);
-        for (let b = 0; b < batch; b++) {
-          const env = element(values, b) as Record<string, Value>;
-          const want = { h: run(h, env) as number[], s: [run(s, env) as number] };
-          for (const state of ["h", "s"] as const) {
-            const g = got.get(state)![b]!;
-            expect(g).toHaveLength(want[state].length);
-            const source = state === "h" ? print(h) : print(s);
-            g.forEach((v, j) => expect(close(v, want[state][j]!), `${state} = ${source}; [${j}]: ${v} vs ${want[state][j]}`).toBe(true));
+      fc.property(
+        vecH, scalar, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.nat(),
+        (h, s, I, H, seed) => {
+          const ir = compile(cellSource(h, s), { I, H });
+          const batch = 2;
+          const values = sample(ir, batch, seed);
+          const got = interpret(ir, values, batch);
+          for (let b = 0; b < batch; b++) {
+            const env = element(values, b) as Record<string, Value>;
+            const want = { h: run(h, env) as number[], s: [run(s, env) as number] };
+            for (const state of ["h", "s"] as const) {
+              const g = got.get(state)![b]!;
+              expect(g).toHaveLength(want[state].length);
+              const source = state === "h" ? print(h) : print(s);
+              g.forEach((v, j) =>
+                expect(close(v, want[state][j]!), `${state} = ${source}; [${j}]: ${v} vs ${want[state][j]}`).toBe(true),
+              );
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -204,7 +221,9 @@ export const one = cell({ state: { h: "H" }, params: { a: "H" }, step: ({ a }) =
     const ir = compile(source, { H: grid.length });
     const values: Sample = new Map([["param:a", [grid]], ["state:h", [grid.map(() => 0)]]]);
     const got = interpret(ir, values, 1).get("h")![0]!;
-    grid.forEach((x, j) => expect(close(got[j]!, form.direct(x)), `${form.call} at ${x}: ${got[j]} vs ${form.direct(x)}`).toBe(true));
+    grid.forEach((x, j) =>
+      expect(close(got[j]!, form.direct(x)), `${form.call} at ${x}: ${got[j]} vs ${form.direct(x)}`).toBe(true),
+    );
   });
 });
 

@@ -26,7 +26,10 @@ function check(name: string, text: string): Diagnostic[] {
   const cellName = /--cell (\S+)/.exec(args)?.[1];
   const dims = parseDims(/--dims (\S+)/.exec(args)?.[1] ?? "I=3,H=4");
   try {
-    compileCell({ file: `spec/fixtures/diagnostics/${name}`, text, cell: cellName, dims, optimize: false, readFile: (path) => readFileSync(path, "utf8") });
+    compileCell({
+      file: `spec/fixtures/diagnostics/${name}`, text, cell: cellName, dims, optimize: false,
+      readFile: (path) => readFileSync(path, "utf8"),
+    });
   } catch (e) {
     if (e instanceof DiagnosticError) return e.diagnostics;
     throw e;
@@ -53,7 +56,9 @@ describe("diagnostic fixtures", () => {
   }
 
   it("covers every diagnostic code", () => {
-    const covered = new Set(fixtures.flatMap((name) => header(readFileSync(new URL(name, dir), "utf8"), "expect")!.split(/\s+/)));
+    const covered = new Set(
+      fixtures.flatMap((name) => header(readFileSync(new URL(name, dir), "utf8"), "expect")!.split(/\s+/)),
+    );
     expect(Object.keys(diagnosticMessages).filter((code) => !covered.has(code))).toEqual([]);
   });
 });

@@ -20,7 +20,9 @@ describe("SourceText", () => {
   it("maps offsets to 1-based lines and columns across \\n and \\r\\n", () => {
     const text = "ab\r\ncd\nef";
     const source = new SourceText("f.ts", text);
-    expect(source.span(text.indexOf("d"), text.indexOf("d") + 1)).toEqual({ file: "f.ts", line: 2, column: 2, length: 1, sourceLine: "cd" });
+    expect(source.span(text.indexOf("d"), text.indexOf("d") + 1)).toEqual({
+      file: "f.ts", line: 2, column: 2, length: 1, sourceLine: "cd",
+    });
     expect(source.span(text.length, text.length)).toMatchObject({ line: 3, column: 3, length: 0, sourceLine: "ef" });
   });
 });
@@ -31,7 +33,12 @@ describe("formatDiagnostic", () => {
   it("quotes the line and marks the range under it", () => {
     const text = source.text;
     const start = text.indexOf("Wz * h");
-    const d = diagnostic("RNNC102", ["`*`", "matrix [H, I] cannot multiply vector [H]"], source.span(start, start + 6), "try hadamard");
+    const d = diagnostic(
+      "RNNC102",
+      ["`*`", "matrix [H, I] cannot multiply vector [H]"],
+      source.span(start, start + 6),
+      "try hadamard",
+    );
     expect(formatDiagnostic(d)).toBe(
       [
         "bad.ts:2:20 - error RNNC102: shape mismatch in `*`: matrix [H, I] cannot multiply vector [H]",
@@ -52,7 +59,11 @@ describe("formatDiagnostic", () => {
   it("quotes a window of a long line, with its carets under the range", () => {
     const line = `${"a + ".repeat(5000)}oops${" + b".repeat(5000)}`;
     const at = line.indexOf("oops");
-    const d = diagnostic("RNNC101", ["oops"], { file: "long.ts", line: 1, column: at + 1, length: 4, sourceLine: line });
+    const d = diagnostic(
+      "RNNC101",
+      ["oops"],
+      { file: "long.ts", line: 1, column: at + 1, length: 4, sourceLine: line },
+    );
     const [, quoted, carets] = formatDiagnostic(d).split("\n") as [string, string, string];
     expect(quoted.length).toBeLessThan(120);
     expect(quoted).toMatch(/^  1 \| …[ a+]+oops[ b+]+…$/);
@@ -62,7 +73,12 @@ describe("formatDiagnostic", () => {
 
   it("escapes control and bidi characters in the quoted line, the message and the hint", () => {
     const line = "const a\x1b[2J = \u202eb\u0007;";
-    const d = diagnostic("RNNC101", ["a\x1b[31m"], { file: "f.ts", line: 1, column: line.indexOf("\u202e") + 1, length: 1, sourceLine: line }, "no \x9b here");
+    const d = diagnostic(
+      "RNNC101",
+      ["a\x1b[31m"],
+      { file: "f.ts", line: 1, column: line.indexOf("\u202e") + 1, length: 1, sourceLine: line },
+      "no \x9b here",
+    );
     const text = formatDiagnostic(d);
     expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/);
     expect(text).toContain("const a\\x1b[2J = \\u202eb\\x07;");
@@ -156,7 +172,8 @@ describe("the message table", () => {
     const start = docs.indexOf("\n## Diagnostics\n");
     const section = docs.slice(start, docs.indexOf("\n## ", start + 1));
     // A message with a `|` escapes it in the table.
-    const rows = [...section.matchAll(/^\| (RNNC\d+) \| (.*?) \| .+ \|$/gm)].map((m) => [m[1]!, m[2]!.replace(/\\\|/g, "|")]);
+    const rows = [...section.matchAll(/^\| (RNNC\d+) \| (.*?) \| .+ \|$/gm)]
+      .map((m) => [m[1]!, m[2]!.replace(/\\\|/g, "|")]);
     const expected = [
       ...entries.map(([code, { message }]) => [code, message.replace(/\{\d+\}/g, "…")]),
       ...Object.keys(retiredCodes).map((code) => [code, "(retired)"]),
@@ -165,7 +182,12 @@ describe("the message table", () => {
   });
 
   it("throws all diagnostics together, readable if nobody catches them", () => {
-    const error = new DiagnosticError([diagnostic("RNNC101", ["q"], wholeFile("f.ts")), diagnostic("RNNC106", ["g"], wholeFile("f.ts"))]);
-    expect(error.message).toBe("f.ts - error RNNC101: unknown identifier 'q'\nf.ts - error RNNC106: unknown function 'g'");
+    const error = new DiagnosticError([
+      diagnostic("RNNC101", ["q"], wholeFile("f.ts")),
+      diagnostic("RNNC106", ["g"], wholeFile("f.ts")),
+    ]);
+    expect(error.message).toBe(
+      "f.ts - error RNNC101: unknown identifier 'q'\nf.ts - error RNNC106: unknown function 'g'",
+    );
   });
 });

@@ -44,8 +44,13 @@ const inRange = fc.double({ min: 2 ** -126, max: 3.4e38, noNaN: true }).chain((m
 function spellings(value: number): string[] {
   const magnitude = Math.abs(value);
   const sign = value < 0 ? "-" : "";
-  const forms = [String(magnitude), magnitude.toExponential(), magnitude.toExponential().toUpperCase(), magnitude.toExponential(3)];
-  const withoutPoint = magnitude.toExponential().replace(/^(\d)\.(\d+)e([+-]\d+)$/, (_, d: string, f: string, e: string) => `${d}${f}e${Number(e) - f.length}`);
+  const forms = [
+    String(magnitude), magnitude.toExponential(), magnitude.toExponential().toUpperCase(), magnitude.toExponential(3),
+  ];
+  const withoutPoint = magnitude.toExponential().replace(
+    /^(\d)\.(\d+)e([+-]\d+)$/,
+    (_, d: string, f: string, e: string) => `${d}${f}e${Number(e) - f.length}`,
+  );
   forms.push(withoutPoint, withoutPoint.replace("e", "e+").replace("e+-", "e-"));
   const fits = (text: string) => Math.abs(Number(text)) >= 2 ** -126 && Math.abs(Number(text)) <= 3.4e38;
   return forms.map((f) => sign + f).filter(fits);
@@ -73,7 +78,8 @@ describe("numeric literals", () => {
   it("hex, binary, octal, separators and point forms", () => {
     const forms: [string, number][] = [
       ["0x1F", 31], ["0XfF", 255], ["0b101", 5], ["0B11", 3], ["0o17", 15], ["0O7", 7],
-      ["1_000", 1000], ["1_0.2_5", 10.25], ["1_0e-1_0", 10e-10], [".5", 0.5], ["5.", 5], ["0.0", 0], ["0e5", 0], ["0x0", 0],
+      ["1_000", 1000], ["1_0.2_5", 10.25], ["1_0e-1_0", 10e-10],
+      [".5", 0.5], ["5.", 5], ["0.0", 0], ["0e5", 0], ["0x0", 0],
     ];
     for (const [text, value] of forms) expect(factorOf(text), text).toBe(value);
   });

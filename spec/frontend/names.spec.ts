@@ -10,7 +10,9 @@ import { compileCell } from "../support/compile.js";
 import { parseDims } from "../../compiler/cli/args.js";
 import { loadModel } from "../../runtime/index.js";
 
-const names = ["__proto__", "constructor", "valueOf", "toString", "hasOwnProperty", "isPrototypeOf", "__defineGetter__"];
+const names = [
+  "__proto__", "constructor", "valueOf", "toString", "hasOwnProperty", "isPrototypeOf", "__defineGetter__",
+];
 const elman = `import { cell, tanh } from "rnnc";
 export const elman = cell({ input: { x: "I" }, state: { h: "H" }, params: { W: ["H", "I"], U: ["H", "H"] }, step: ({ x, h, W, U }) => ({ h: tanh(W * x + U * h) }) });
 `;
@@ -39,9 +41,15 @@ describe("dimension names that are Object.prototype keys", () => {
   it("are RNNC104 while unbound", () => {
     for (const name of names) {
       expect(unbound(cellNamed(name, "H"), { H: 2 }), name).toEqual([`RNNC104 dimension '${name}' is not bound`]);
-      expect(unbound(modelNamed(name, "H2", "C"), { E: 3, H2: 2, C: 2 }), name).toEqual([`RNNC104 dimension '${name}' is not bound`]);
-      expect(unbound(modelNamed("V", name, "C"), { V: 5, E: 3, C: 2 }), name).toEqual([`RNNC104 dimension '${name}' is not bound`]);
-      expect(unbound(modelNamed("V", "H2", name), { V: 5, E: 3, H2: 2 }), name).toEqual([`RNNC104 dimension '${name}' is not bound`]);
+      expect(unbound(modelNamed(name, "H2", "C"), { E: 3, H2: 2, C: 2 }), name).toEqual([
+        `RNNC104 dimension '${name}' is not bound`,
+      ]);
+      expect(unbound(modelNamed("V", name, "C"), { V: 5, E: 3, C: 2 }), name).toEqual([
+        `RNNC104 dimension '${name}' is not bound`,
+      ]);
+      expect(unbound(modelNamed("V", "H2", name), { V: 5, E: 3, H2: 2 }), name).toEqual([
+        `RNNC104 dimension '${name}' is not bound`,
+      ]);
     }
   });
 
@@ -53,11 +61,16 @@ describe("dimension names that are Object.prototype keys", () => {
       expect(Object.entries(cell.abi.dims).sort()).toEqual([[name, 3], [other, 2]].sort());
       const W = cell.abi.tensors.find((t) => t.name === "W" && t.role === "param")!;
       expect(W.shape).toEqual([2, 3]);
-      expect(cell.abi.tensors.every((t) => t.shape.every((d) => typeof d === "number" || d === "steps" || d === "batch"))).toBe(true);
+      expect(
+        cell.abi.tensors.every((t) => t.shape.every((d) => typeof d === "number" || d === "steps" || d === "batch")),
+      ).toBe(true);
       const loaded = await loadModel(cell.binary);
       expect(Object.hasOwn(loaded.dims, name) && loaded.dims[name]).toBe(3);
 
-      const model = compileCell({ file: "m.ts", text: modelNamed(name, other, "C"), dims: parseDims(`${name}=7,${other}=4,E=3,C=2`), optimize: false, readFile });
+      const model = compileCell({
+        file: "m.ts", text: modelNamed(name, other, "C"), dims: parseDims(`${name}=7,${other}=4,E=3,C=2`),
+        optimize: false, readFile,
+      });
       const table = model.abi.tensors.find((t) => t.name === "w.table" && t.role === "param")!;
       expect(table.shape).toEqual([7, 3]);
       expect(model.abi.tensors.find((t) => t.name === "l0.U" && t.role === "param")!.shape).toEqual([4, 4]);

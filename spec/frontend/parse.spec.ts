@@ -76,7 +76,9 @@ describe("names", () => {
   it("lets a declared tensor shadow an intrinsic", () => {
     const ir = compile(elman("({ x, W, exp }) => ({ h: exp * (W * x) })", "cell, exp", ", exp: []"), { I: 2, H: 3 });
     expect(topoOrder([ir.next[0]!.node]).map((n) => n.op)).toEqual(["var", "var", "var", "matvec", "mul"]);
-    expect(codes(() => compile(elman("({ x, W, exp }) => ({ h: exp(W * x) })", "cell, exp", ", exp: []"), { I: 2, H: 3 }))).toEqual(["RNNC106"]);
+    expect(
+      codes(() => compile(elman("({ x, W, exp }) => ({ h: exp(W * x) })", "cell, exp", ", exp: []"), { I: 2, H: 3 })),
+    ).toEqual(["RNNC106"]);
   });
 
   it("resolves renamed imports and renamed pattern elements", () => {
@@ -90,7 +92,8 @@ describe("names", () => {
 
   it("builds the same node from a method, a function expression and a block body", () => {
     const graph = new Graph();
-    const build = (step: string) => instantiateCell(parseCells("c.ts", elman(step))[0]!, { I: 2, H: 3 }, graph).next[0]!.node;
+    const build = (step: string) =>
+      instantiateCell(parseCells("c.ts", elman(step))[0]!, { I: 2, H: 3 }, graph).next[0]!.node;
     const arrow = build("({ x, h, W }) => ({ h: tanh(W * x + h) })");
     expect(build("function ({ x, h, W }) { const a = W * x; return { h: tanh(a + h) }; }")).toBe(arrow);
     expect(build("({ x, h, W }) => { return { h: tanh((W * x) + h) } }")).toBe(arrow);
@@ -112,7 +115,11 @@ describe("names", () => {
 describe("sugar", () => {
   const values = (text: string, x: number[]) => {
     const ir = compile(text, { I: x.length, H: x.length });
-    const vars = new Map([["input:x", Float64Array.from(x)], ["state:h", new Float64Array(x.length)], ["param:W", new Float64Array(x.length ** 2)]]);
+    const vars = new Map([
+      ["input:x", Float64Array.from(x)],
+      ["state:h", new Float64Array(x.length)],
+      ["param:W", new Float64Array(x.length ** 2)],
+    ]);
     return [...evaluate([ir.next[0]!.node], vars, 1).get(ir.next[0]!.node)!];
   };
 
@@ -123,7 +130,12 @@ describe("sugar", () => {
   });
 
   it("computes hardSigmoid as Keras does: clip(0.2·x + 0.5, 0, 1)", () => {
-    expect(values(elman("({ x }) => ({ h: hardSigmoid(x) })", "cell, hardSigmoid").replace('x: "I"', 'x: "H"'), [-3, 0, 1, 3]).map((v) => +v.toFixed(12))).toEqual([0, 0.5, 0.7, 1]);
+    expect(
+      values(
+        elman("({ x }) => ({ h: hardSigmoid(x) })", "cell, hardSigmoid").replace('x: "I"', 'x: "H"'),
+        [-3, 0, 1, 3],
+      ).map((v) => +v.toFixed(12)),
+    ).toEqual([0, 0.5, 0.7, 1]);
   });
 
   it("averages over every element of a matrix", () => {
@@ -158,7 +170,10 @@ export const b = cell({ state: { h: "H" }, step: ({ h }) => ({ h: relu(h) }) });
 
   it("reports the errors of every cell together, in source order", () => {
     const broken = two.replace("tanh(h)", "tanh(q)").replace("relu(h)", "relu(h, h)");
-    expect(diagnosticsOf(() => parseCells("two.ts", broken)).map((d) => [d.code, d.line])).toEqual([["RNNC101", 2], ["RNNC111", 3]]);
+    expect(diagnosticsOf(() => parseCells("two.ts", broken)).map((d) => [d.code, d.line])).toEqual([
+      ["RNNC101", 2],
+      ["RNNC111", 3],
+    ]);
   });
 
   it("never runs the file", () => {
@@ -170,7 +185,10 @@ export const a = cell({ state: { h: "H" }, step: ({ h }) => ({ h: tanh(h) }) });
   });
 
   it("reports a mangled file with diagnostics, never a crash", () => {
-    const tokens = ["", "(", ")", "{", "}", "[", "]", ",", ":", ";", ".", "...", "?", "=", "=>", "*", "-", "/", "`", '"', "x", "h", "W", "1", "-1", "const ", "let ", "return ", "if (x) ", "function ", "import ", "export ", "tanh", "cell"];
+    const tokens = [
+      "", "(", ")", "{", "}", "[", "]", ",", ":", ";", ".", "...", "?", "=", "=>", "*", "-", "/", "`", '"', "x", "h",
+      "W", "1", "-1", "const ", "let ", "return ", "if (x) ", "function ", "import ", "export ", "tanh", "cell",
+    ];
     const source = elman("({ x, h, W }) => { const z = tanh(W * x + h); return { h: (1 - z) * h + z }; }");
     const edit = fc.tuple(fc.nat({ max: source.length }), fc.nat({ max: 6 }), fc.constantFrom(...tokens));
     fc.assert(

@@ -18,7 +18,8 @@ import { DiagnosticError } from "../../compiler/diagnostics.js";
 import { BuildError } from "../../compiler/errors.js";
 import { compileCell } from "../support/compile.js";
 
-const fromEnv = (name: string, fallback: number) => (Number(process.env[name]) > 0 ? Number(process.env[name]) : fallback);
+const fromEnv = (name: string, fallback: number) =>
+  (Number(process.env[name]) > 0 ? Number(process.env[name]) : fallback);
 const seconds = fromEnv("RNNC_FUZZ_SECONDS", 8);
 const runs = fromEnv("RNNC_FUZZ_RUNS", 400);
 const hunting = process.env.RNNC_FUZZ_SECONDS !== undefined || process.env.RNNC_FUZZ_RUNS !== undefined;
@@ -29,7 +30,8 @@ const sources = readdirSync(examples).filter((f) => f.endsWith(".ts") && !/model
 
 const tokens = [
   "(", ")", "{", "}", "[", "]", ",", ";", ":", "*", "+", "-", "/", "=>", "...", "?.", "!", "?", "=", "`", "\"", "'",
-  "\"H\"", "\"I\"", "\"\"", "\"H*\"", "\"4*H\"", "1e-7", "5e-8", "1e400", "4.9e-324", "0x10", "1_000", "NaN", "Infinity",
+  "\"H\"", "\"I\"", "\"\"", "\"H*\"", "\"4*H\"",
+  "1e-7", "5e-8", "1e400", "4.9e-324", "0x10", "1_000", "NaN", "Infinity",
   "-0", "2e21", "__proto__", "constructor", "valueOf", "toString", "hasOwnProperty", "const", "return", "function",
   "step", "state", "params", "input", "cell", "tanh", "sigmoid", "h", "x", "W", "as any", "await", "yield", "this",
   "new", "delete", "typeof", "\u0000", "\u001b[31m", "\r", "\t", "\n", "\u2028", "é", "🙂", "/*", "*/", "//",
@@ -47,7 +49,9 @@ const edit: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ kind: fc.constant("delete" as const), at: position, length: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ kind: fc.constant("insert" as const), at: position, token: fc.constantFrom(...tokens) }),
   fc.record({ kind: fc.constant("duplicate" as const), at: position, length: fc.integer({ min: 1, max: 60 }) }),
-  fc.record({ kind: fc.constant("swap" as const), at: position, other: position, length: fc.integer({ min: 1, max: 30 }) }),
+  fc.record({
+    kind: fc.constant("swap" as const), at: position, other: position, length: fc.integer({ min: 1, max: 30 }),
+  }),
   fc.record({ kind: fc.constant("nest" as const), at: position, depth: fc.constantFrom(3, 50, 800, 4000) }),
 );
 
@@ -60,8 +64,8 @@ function apply(text: string, e: Edit): string {
     case "swap": {
       const [a, b] = [at, Math.floor(e.other * text.length)].sort((x, y) => x - y) as [number, number];
       if (b < a + e.length) return text;
-      return text.slice(0, a) + text.slice(b, b + e.length) + text.slice(a + e.length, b) + text.slice(a, a + e.length) +
-        text.slice(b + e.length);
+      return text.slice(0, a) + text.slice(b, b + e.length) + text.slice(a + e.length, b) +
+        text.slice(a, a + e.length) + text.slice(b + e.length);
     }
     case "nest": return `${text.slice(0, at)}${"(".repeat(e.depth)}h${")".repeat(e.depth)}${text.slice(at)}`;
   }

@@ -18,14 +18,16 @@ import { compileCell } from "../support/compile.js";
 import { snapshot } from "../e2e/harness.js";
 import { examplesDir, readFile } from "../e2e/examples.js";
 
-const fromEnv = (name: string, fallback: number) => (Number(process.env[name]) > 0 ? Number(process.env[name]) : fallback);
+const fromEnv = (name: string, fallback: number) =>
+  (Number(process.env[name]) > 0 ? Number(process.env[name]) : fallback);
 const seconds = fromEnv("RNNC_FUZZ_SECONDS", 8);
 const runs = fromEnv("RNNC_FUZZ_RUNS", 300);
 
 const file = `${examplesDir}tagger.ts`;
 const binary = compileCell({
   file, text: readFile(file), cell: "hybridTagger", dims: { V: 7, T: 9, E: 3, H: 4, C: 3 },
-  capacity: { batch: 3, steps: 4 }, loss: "softmax-ce", train: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  capacity: { batch: 3, steps: 4 }, loss: "softmax-ce",
+  train: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
   readFile,
 }).binary;
 
@@ -39,7 +41,8 @@ type Call = (model: RnncModel, names: readonly string[], saved: Uint8Array) => u
 const name = (names: readonly string[]) =>
   fc.oneof(fc.constantFrom(...names), fc.constantFrom("__proto__", "constructor", "toString", "", "x\u0000", "tape"));
 const role = fc.constantFrom(
-  "param", "input", "target", "lengths", "state_in", "output", "state_out", "grad", "tape", "optimizer", "bogus", "__proto__",
+  "param", "input", "target", "lengths", "state_in", "output", "state_out", "grad", "tape", "optimizer",
+  "bogus", "__proto__",
   undefined,
 );
 const size = fc.oneof(fc.record({ batch: number, steps: number }), fc.constantFrom<unknown>(undefined, {}, null, "2"));
@@ -98,11 +101,14 @@ describe("abusive runtime calls are RnncErrors that write nothing", () => {
 });
 
 describe("what this fuzzer found", () => {
-  it("a view or set of a parameter that throws does not count as a write (the parameters' version is unchanged)", () => {
-    const m = instantiateModel(binary);
-    const before = snapshot(m);
-    expect(() => m.view("words.table", "param", { batch: Number.NaN, steps: 1 })).toThrow(RangeError);
-    expect(() => m.set("words.table", "param", [1, 2])).toThrow(/got 2 values, expected exactly 21/);
-    expect(Buffer.from(snapshot(m)).equals(Buffer.from(before))).toBe(true);
-  });
+  it(
+    "a view or set of a parameter that throws does not count as a write (the parameters' version is unchanged)",
+    () => {
+      const m = instantiateModel(binary);
+      const before = snapshot(m);
+      expect(() => m.view("words.table", "param", { batch: Number.NaN, steps: 1 })).toThrow(RangeError);
+      expect(() => m.set("words.table", "param", [1, 2])).toThrow(/got 2 values, expected exactly 21/);
+      expect(Buffer.from(snapshot(m)).equals(Buffer.from(before))).toBe(true);
+    },
+  );
 });

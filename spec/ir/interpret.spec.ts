@@ -59,7 +59,9 @@ const examples = {
   sigmoid: () => {
     const h = harness(1);
     // sigmoid(ln 3) = 3 / 4; far out it saturates without NaN
-    expect(h.op("sigmoid", h.param("x", [4], [0, Math.log(3), -800, 800]))).toEqual([0.5, expect.closeTo(0.75, 15), 0, 1]);
+    expect(h.op("sigmoid", h.param("x", [4], [0, Math.log(3), -800, 800]))).toEqual([
+      0.5, expect.closeTo(0.75, 15), 0, 1,
+    ]);
   },
   relu: () => {
     const h = harness(1);
@@ -185,8 +187,12 @@ const examples = {
     const like = h.param("T", [3, 2], [NaN, NaN, NaN, NaN, NaN, NaN]); // only its shape counts
     const g = h.input("g", [2], [1, 2, 3, 4]);
     // batch 0 adds g to rows 0 and 2; batch 1 adds it to row 1 twice
-    expect(h.op("scatterrows", g, h.input("ids", [2], [0, 2, 1, 1]), like)).toEqual([1, 2, 0, 0, 1, 2, 0, 0, 6, 8, 0, 0]);
-    expect(h.op("scatterrows", h.param("u", [2], [5, 6]), h.param("bad", [3], [-1, 3, 1.5]), like)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(h.op("scatterrows", g, h.input("ids", [2], [0, 2, 1, 1]), like)).toEqual([
+      1, 2, 0, 0, 1, 2, 0, 0, 6, 8, 0, 0,
+    ]);
+    expect(h.op("scatterrows", h.param("u", [2], [5, 6]), h.param("bad", [3], [-1, 3, 1.5]), like)).toEqual([
+      0, 0, 0, 0, 0, 0,
+    ]);
   },
   logsumexp: () => {
     const h = harness(2);
@@ -215,13 +221,17 @@ const examples = {
     const h = harness(2);
     // [[1, 2], [3, 4]] · [[5], [6]] = [[17], [39]]; per batch entry for a per-batch left operand.
     expect(h.op("matmul", h.param("a", [2, 2], [1, 2, 3, 4]), h.param("b", [2, 1], [5, 6]))).toEqual([17, 39]);
-    expect(h.op("matmul", h.input("x", [1, 2], [1, 0, 0, 1]), h.param("m", [2, 2], [1, 2, 3, 4]))).toEqual([1, 2, 3, 4]);
+    expect(h.op("matmul", h.input("x", [1, 2], [1, 0, 0, 1]), h.param("m", [2, 2], [1, 2, 3, 4]))).toEqual([
+      1, 2, 3, 4,
+    ]);
   },
   concat: () => {
     const h = harness(2);
     // Per batch entry: an unbatched part repeats in every entry.
     expect(h.op("concat", h.input("x", [2], [1, 2, 3, 4]), h.param("p", [1], [9]))).toEqual([1, 2, 9, 3, 4, 9]);
-    expect(h.op("concat", h.param("a", [1, 2], [1, 2]), h.param("b", [2, 2], [3, 4, 5, 6]))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(h.op("concat", h.param("a", [1, 2], [1, 2]), h.param("b", [2, 2], [3, 4, 5, 6]))).toEqual([
+      1, 2, 3, 4, 5, 6,
+    ]);
   },
   slice: () => {
     const h = harness(2);

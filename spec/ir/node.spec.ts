@@ -81,7 +81,8 @@ describe("traversal", () => {
     const order = topoOrder([z]);
     expect(new Set(order)).toEqual(new Set([x, p, e, y, z]));
     expect(order).toHaveLength(5);
-    for (const node of order) for (const input of node.inputs) expect(order.indexOf(input)).toBeLessThan(order.indexOf(node));
+    for (const node of order)
+      for (const input of node.inputs) expect(order.indexOf(input)).toBeLessThan(order.indexOf(node));
     expect(order).not.toContain(dead);
   });
 

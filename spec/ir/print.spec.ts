@@ -11,7 +11,9 @@ describe("printFn", () => {
     const x = g.variable("x", "input", [3], true);
     const h = g.apply("tanh", [g.apply("add", [g.apply("matvec", [w, x], "cell.ts:3:14"), g.constant(0.5)])]);
     const total = g.apply("batchsum", [g.apply("sum", [h])]);
-    expect(printFn({ graph: g, outputs: [{ name: "h", node: h }, { name: "total", node: total }] }, "cell")).toMatchInlineSnapshot(`
+    expect(
+      printFn({ graph: g, outputs: [{ name: "h", node: h }, { name: "total", node: total }] }, "cell"),
+    ).toMatchInlineSnapshot(`
       "cell {
         %0 = param W : [2, 3]
         %1 = input x : [3] per-batch

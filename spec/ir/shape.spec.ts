@@ -2,7 +2,9 @@
 // dims) and through the builder, which must refuse what they refuse.
 
 import { describe, it, expect } from "vitest";
-import { Graph, IRError, ShapeError, allOps, arity, inferShape, formatShape, type Dim, type Op, type Shape } from "../../compiler/ir/index.js";
+import {
+  Graph, IRError, ShapeError, allOps, arity, inferShape, formatShape, type Dim, type Op, type Shape,
+} from "../../compiler/ir/index.js";
 
 const message = (r: Shape<Dim> | ShapeError) => (r instanceof ShapeError ? r.message : `ok ${formatShape(r)}`);
 
@@ -63,7 +65,9 @@ describe("inferShape rejects", () => {
   });
 
   it("symbolic dims that differ", () => {
-    expect(message(inferShape("matvec", [["H", "I"], ["H"]]))).toBe("matrix [H, I] cannot multiply vector [H]: I columns but H elements");
+    expect(message(inferShape("matvec", [["H", "I"], ["H"]]))).toBe(
+      "matrix [H, I] cannot multiply vector [H]: I columns but H elements",
+    );
   });
 
   const invalid: [Op, Shape<Dim>[], RegExp][] = [
@@ -121,7 +125,9 @@ describe("the builder checks shapes and batching", () => {
 
   it("throws an IRError naming the operands for a shape mismatch", () => {
     expect(() => g.apply("matvec", [w, v])).toThrow(IRError);
-    expect(() => g.apply("matvec", [w, v])).toThrow(`matvec(%${w.id}: [3, 4], %${v.id}: [5]): matrix [3, 4] cannot multiply vector [5]`);
+    expect(() => g.apply("matvec", [w, v])).toThrow(
+      `matvec(%${w.id}: [3, 4], %${v.id}: [5]): matrix [3, 4] cannot multiply vector [5]`,
+    );
   });
 
   it("checks arity for every op with operands", () => {
@@ -135,7 +141,9 @@ describe("the builder checks shapes and batching", () => {
         expect(() => g.apply(op, [])).toThrow(`${op} takes variadic operands, got 0`);
         continue;
       }
-      expect(() => g.apply(op, Array.from({ length: n + 1 }, () => p))).toThrow(`${op} takes ${n} operands, got ${n + 1}`);
+      expect(() => g.apply(op, Array.from({ length: n + 1 }, () => p))).toThrow(
+        `${op} takes ${n} operands, got ${n + 1}`,
+      );
     }
   });
 

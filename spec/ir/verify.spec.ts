@@ -4,7 +4,9 @@
 
 import fc from "fast-check";
 import { describe, it, expect } from "vitest";
-import { Graph, allOps, topoOrder, verify, verifyProblems, type Fn, type Node, type Op } from "../../compiler/ir/index.js";
+import {
+  Graph, allOps, topoOrder, verify, verifyProblems, type Fn, type Node, type Op,
+} from "../../compiler/ir/index.js";
 import { graphArb } from "../support/graphs.js";
 
 /** A node object made without the builder, so it can be wrong. */
@@ -12,7 +14,10 @@ function forged(fields: Partial<Node> & Pick<Node, "op" | "inputs" | "shape" | "
   return { id, arg: undefined, origin: undefined, ...fields };
 }
 
-const fnOf = (...nodes: Node[]): Fn => ({ graph: new Graph(), outputs: nodes.map((node, i) => ({ name: `y${i}`, node })) });
+const fnOf = (...nodes: Node[]): Fn => ({
+  graph: new Graph(),
+  outputs: nodes.map((node, i) => ({ name: `y${i}`, node })),
+});
 
 describe("verify on generated graphs", () => {
   it("accepts every graph the builder makes", () => {
@@ -41,19 +46,28 @@ describe("verify rejects corrupted nodes", () => {
   const w = g.variable("W", "param", [2, 3], false);
 
   const cases: [string, Node, RegExp][] = [
-    ["a wrong elementwise shape", forged({ op: "exp", inputs: [x], shape: [4], batched: true }), /shape \[4\] but its rule gives \[3\]: %900 = exp %0 : \[4\] per-batch/],
-    ["a wrong matvec shape", forged({ op: "matvec", inputs: [w, p], shape: [3], batched: false }), /shape \[3\] but its rule gives \[2\]/],
-    ["operands its rule refuses", forged({ op: "add", inputs: [x, w], shape: [3], batched: true }), /elementwise operands have shapes \[3\] and \[2, 3\]/],
-    ["a batched node of unbatched operands", forged({ op: "neg", inputs: [p], shape: [3], batched: true }), /batched is true, its operands say false/],
-    ["an unbatched node of batched operands", forged({ op: "mul", inputs: [p, x], shape: [3], batched: false }), /batched is false, its operands say true/],
-    ["a batched batchsum", forged({ op: "batchsum", inputs: [x], shape: [3], batched: true }), /batched is true, its operands say false/],
-    ["batchsum of an unbatched value", forged({ op: "batchsum", inputs: [p], shape: [3], batched: false }), /batchsum of an unbatched value/],
+    ["a wrong elementwise shape", forged({ op: "exp", inputs: [x], shape: [4], batched: true }),
+      /shape \[4\] but its rule gives \[3\]: %900 = exp %0 : \[4\] per-batch/],
+    ["a wrong matvec shape", forged({ op: "matvec", inputs: [w, p], shape: [3], batched: false }),
+      /shape \[3\] but its rule gives \[2\]/],
+    ["operands its rule refuses", forged({ op: "add", inputs: [x, w], shape: [3], batched: true }),
+      /elementwise operands have shapes \[3\] and \[2, 3\]/],
+    ["a batched node of unbatched operands", forged({ op: "neg", inputs: [p], shape: [3], batched: true }),
+      /batched is true, its operands say false/],
+    ["an unbatched node of batched operands", forged({ op: "mul", inputs: [p, x], shape: [3], batched: false }),
+      /batched is false, its operands say true/],
+    ["a batched batchsum", forged({ op: "batchsum", inputs: [x], shape: [3], batched: true }),
+      /batched is true, its operands say false/],
+    ["batchsum of an unbatched value", forged({ op: "batchsum", inputs: [p], shape: [3], batched: false }),
+      /batchsum of an unbatched value/],
     ["a missing operand", forged({ op: "sub", inputs: [x], shape: [3], batched: true }), /sub takes 2 operands/],
     ["an unknown op", forged({ op: "cosh" as Op, inputs: [x], shape: [3], batched: true }), /unknown op cosh/],
-    ["a const without a number", forged({ op: "const", inputs: [], shape: [], batched: false }), /const without a number/],
+    ["a const without a number", forged({ op: "const", inputs: [], shape: [], batched: false }),
+      /const without a number/],
     ["a var without a name", forged({ op: "var", inputs: [], shape: [], batched: false }), /var without a name/],
     ["a zero dim", forged({ op: "const", inputs: [], shape: [0], batched: false, arg: 1 }), /bad shape \[0\]/],
-    ["a fractional dim", forged({ op: "const", inputs: [], shape: [1.5], batched: false, arg: 1 }), /bad shape \[1.5\]/],
+    ["a fractional dim", forged({ op: "const", inputs: [], shape: [1.5], batched: false, arg: 1 }),
+      /bad shape \[1.5\]/],
   ];
   it.each(cases)("%s", (_, node, expected) => {
     const problems = verifyProblems(fnOf(node));
@@ -65,12 +79,16 @@ describe("verify rejects corrupted nodes", () => {
   it("finds a corrupted node deep under valid ones", () => {
     const bad = forged({ op: "tanh", inputs: [x], shape: [3], batched: false });
     const top = forged({ op: "add", inputs: [bad, x], shape: [3], batched: true }, 901);
-    expect(verifyProblems(fnOf(g.apply("exp", [x]), top))).toEqual([`batched is false, its operands say true: %900 = tanh %${x.id} : [3]`]);
+    expect(verifyProblems(fnOf(g.apply("exp", [x]), top))).toEqual([
+      `batched is false, its operands say true: %900 = tanh %${x.id} : [3]`,
+    ]);
   });
 
   it("a var declared twice differently", () => {
     const other = forged({ op: "var", inputs: [], shape: [4], batched: true, arg: { name: "x", role: "input" } });
-    expect(verifyProblems(fnOf(x, other))).toEqual([`var input:x declared twice differently: %900 = input x : [4] per-batch`]);
+    expect(verifyProblems(fnOf(x, other))).toEqual([
+      `var input:x declared twice differently: %900 = input x : [4] per-batch`,
+    ]);
   });
 
   it("an output name used twice", () => {

@@ -116,8 +116,8 @@ describe("baked parameters", () => {
     );
     expect(() => build("f32", true, true, wrong)).toThrow(BakeError);
     expect(() => build("f32", true, true, wrong)).toThrow(
-      "cannot bake the parameters: the file does not match this model: Ui is missing from the file; Wf is missing from " +
-        "the file; Uz is in the file but not in the model",
+      "cannot bake the parameters: the file does not match this model: Ui is missing from the file; " +
+        "Wf is missing from the file; Uz is in the file but not in the model",
     );
     const base = { file: "lstm.ts", text: source, dims, capacity };
     expect(() => compileCell({ ...base, params: "weights.safetensors" as never })).toThrow(BuildError);

@@ -23,7 +23,11 @@ function mathModule(kind: LaneKind, optimize: boolean) {
     const fb = mod.function([i32]);
     const at = fb.local(i32);
     const value = callMath(lanes, fn, lanes.load(fb.get(at, i32)));
-    fb.finish(`apply_${fn}`, binaryen.none, [fb.forLoop(at, mod.raw.i32.const(0), fb.get(0, i32), lanes.width * lanes.bytes, [lanes.store(fb.get(at, i32), value)])], fn);
+    fb.finish(`apply_${fn}`, binaryen.none, [
+      fb.forLoop(at, mod.raw.i32.const(0), fb.get(0, i32), lanes.width * lanes.bytes, [
+        lanes.store(fb.get(at, i32), value),
+      ]),
+    ], fn);
   }
   const { binary } = mod.emit({ optimize });
   mod.dispose();
@@ -78,9 +82,21 @@ const dense = (lo: number, hi: number) => [...linspace(lo, hi, 20001), ...unifor
 /** Where each function is measured, per element type: normal results only (subnormals are checked in ulps below). */
 const domains: Record<MathFn, (elem: "f32" | "f64") => number[]> = {
   exp: (e) => (e === "f64" ? dense(-700, 700) : dense(-87, 88)),
-  expm1: (e) => [...dense(-40, 40), ...bothSigns(logspace(e === "f64" ? 1e-300 : 1e-37, 1e-3, 4001)), ...(e === "f64" ? dense(-700, 700) : dense(-87, 88))],
-  log: (e) => [...(e === "f64" ? logspace(1e-300, 1e300, 40001) : logspace(1e-37, 1e37, 40001)), ...dense(0.5, 2), ...logspace(e === "f64" ? 5e-324 : 1.5e-45, e === "f64" ? 2.3e-308 : 1.2e-38, 2001)],
-  log1p: (e) => [...bothSigns(logspace(e === "f64" ? 1e-300 : 1e-37, 1e-3, 4001)), ...dense(-0.999, 10), ...logspace(10, e === "f64" ? 1e300 : 1e37, 4001)],
+  expm1: (e) => [
+    ...dense(-40, 40),
+    ...bothSigns(logspace(e === "f64" ? 1e-300 : 1e-37, 1e-3, 4001)),
+    ...(e === "f64" ? dense(-700, 700) : dense(-87, 88)),
+  ],
+  log: (e) => [
+    ...(e === "f64" ? logspace(1e-300, 1e300, 40001) : logspace(1e-37, 1e37, 40001)),
+    ...dense(0.5, 2),
+    ...logspace(e === "f64" ? 5e-324 : 1.5e-45, e === "f64" ? 2.3e-308 : 1.2e-38, 2001),
+  ],
+  log1p: (e) => [
+    ...bothSigns(logspace(e === "f64" ? 1e-300 : 1e-37, 1e-3, 4001)),
+    ...dense(-0.999, 10),
+    ...logspace(10, e === "f64" ? 1e300 : 1e37, 4001),
+  ],
   tanh: (e) => [...dense(-40, 40), ...bothSigns(logspace(e === "f64" ? 1e-300 : 1e-37, 1e-3, 4001))],
   sigmoid: () => dense(-40, 40),
   softplus: () => dense(-40, 40),
@@ -102,7 +118,9 @@ function maxError(run: ReturnType<typeof runner>, fn: MathFn, kind: LaneKind, xs
   inputs.forEach((x, i) => {
     const ref = references[fn](x);
     const y = ys[i]!;
-    const error = ref === 0 ? (y === 0 ? 0 : Infinity) : elem === "f64" ? Math.abs(y - ref) / Math.abs(ref) : Math.abs(y - ref) / ulp(ref, "f32");
+    const error = ref === 0 ? (y === 0 ? 0 : Infinity)
+      : elem === "f64" ? Math.abs(y - ref) / Math.abs(ref)
+      : Math.abs(y - ref) / ulp(ref, "f32");
     if (!(error <= worst.error)) worst = { error, x, y, ref };
   });
   return worst;
@@ -112,13 +130,34 @@ const tolerance = { f64: 4e-16, f32: 4 };
 
 /** Exact results at the edges, per function: [x, expected]. The same for both element types unless split. */
 const specialValues: Record<MathFn, Array<[number, number]>> = {
-  exp: [[Infinity, Infinity], [-Infinity, 0], [NaN, NaN], [0, 1], [-0, 1], [800, Infinity], [-800, 0], [1e30, Infinity], [-1e30, 0], [-3.4e38, 0], [3.4e38, Infinity]],
-  expm1: [[Infinity, Infinity], [-Infinity, -1], [NaN, NaN], [0, 0], [-0, -0], [800, Infinity], [-800, -1], [1e30, Infinity], [-1e30, -1], [1e-45, 1e-45], [-1e-45, -1e-45]],
-  log: [[0, -Infinity], [-0, -Infinity], [-1, NaN], [-Infinity, NaN], [Infinity, Infinity], [NaN, NaN], [1, 0], [-1e-45, NaN]],
-  log1p: [[-1, -Infinity], [-2, NaN], [-Infinity, NaN], [Infinity, Infinity], [NaN, NaN], [0, 0], [-0, -0], [1e-45, 1e-45], [-1e-45, -1e-45], [3.4e38, Math.log(3.4e38)]],
-  tanh: [[Infinity, 1], [-Infinity, -1], [NaN, NaN], [0, 0], [-0, -0], [1000, 1], [-1000, -1], [1e30, 1], [-1e30, -1], [1e-45, 1e-45], [-1e-45, -1e-45]],
-  sigmoid: [[Infinity, 1], [-Infinity, 0], [NaN, NaN], [0, 0.5], [-0, 0.5], [1000, 1], [-1000, 0], [1e30, 1], [-1e30, 0]],
-  softplus: [[Infinity, Infinity], [-Infinity, 0], [NaN, NaN], [0, Math.LN2], [1000, 1000], [-1000, 0], [1e30, 1e30], [-1e30, 0]],
+  exp: [
+    [Infinity, Infinity], [-Infinity, 0], [NaN, NaN], [0, 1], [-0, 1],
+    [800, Infinity], [-800, 0], [1e30, Infinity], [-1e30, 0], [-3.4e38, 0], [3.4e38, Infinity],
+  ],
+  expm1: [
+    [Infinity, Infinity], [-Infinity, -1], [NaN, NaN], [0, 0], [-0, -0],
+    [800, Infinity], [-800, -1], [1e30, Infinity], [-1e30, -1], [1e-45, 1e-45], [-1e-45, -1e-45],
+  ],
+  log: [
+    [0, -Infinity], [-0, -Infinity], [-1, NaN], [-Infinity, NaN], [Infinity, Infinity], [NaN, NaN],
+    [1, 0], [-1e-45, NaN],
+  ],
+  log1p: [
+    [-1, -Infinity], [-2, NaN], [-Infinity, NaN], [Infinity, Infinity], [NaN, NaN], [0, 0], [-0, -0],
+    [1e-45, 1e-45], [-1e-45, -1e-45], [3.4e38, Math.log(3.4e38)],
+  ],
+  tanh: [
+    [Infinity, 1], [-Infinity, -1], [NaN, NaN], [0, 0], [-0, -0],
+    [1000, 1], [-1000, -1], [1e30, 1], [-1e30, -1], [1e-45, 1e-45], [-1e-45, -1e-45],
+  ],
+  sigmoid: [
+    [Infinity, 1], [-Infinity, 0], [NaN, NaN], [0, 0.5], [-0, 0.5],
+    [1000, 1], [-1000, 0], [1e30, 1], [-1e30, 0],
+  ],
+  softplus: [
+    [Infinity, Infinity], [-Infinity, 0], [NaN, NaN], [0, Math.LN2],
+    [1000, 1000], [-1000, 0], [1e30, 1e30], [-1e30, 0],
+  ],
 };
 
 /** Results near the ends of the range, where relative error means little: measured in ulps, subnormal ones included. */
@@ -139,7 +178,10 @@ const extremes = {
     { fn: "softplus", range: [-103.2, -80], reference: (x: number) => Math.log1p(Math.exp(x)), ulps: 1 },
     { fn: "tanh", range: [-1.17e-38, 1.17e-38], reference: (x: number) => x, ulps: 0 },
   ],
-} satisfies Record<"f32" | "f64", Array<{ fn: MathFn; range: [number, number]; reference: (x: number) => number; ulps: number }>>;
+} satisfies Record<
+  "f32" | "f64",
+  Array<{ fn: MathFn; range: [number, number]; reference: (x: number) => number; ulps: number }>
+>;
 
 const builds = new Map(kinds.map((kind) => [kind, mathModule(kind, true)]));
 const runners = new Map(kinds.map((kind) => [kind, runner(kind, builds.get(kind)!)]));
@@ -181,12 +223,15 @@ describe.each(kinds)("math for %s lanes", (kind) => {
     cases.forEach(([x, expected], i) => expect(ys[i], `${fn}(${x})`).toBe(round(expected)));
   });
 
-  it.each(extremes[elem])("$fn near $range stays within $ulps ulp (gradual underflow, no early overflow)", ({ fn, range, reference, ulps }) => {
-    const xs = linspace(range[0], range[1], 20001).map(elem === "f32" ? Math.fround : (x: number) => x);
-    const ys = run(fn, xs);
-    const errors = xs.map((x, i) => Math.abs(ys[i]! - reference(x)) / ulp(reference(x), elem));
-    expect(Math.max(...errors)).toBeLessThanOrEqual(ulps);
-  });
+  it.each(extremes[elem])(
+    "$fn near $range stays within $ulps ulp (gradual underflow, no early overflow)",
+    ({ fn, range, reference, ulps }) => {
+      const xs = linspace(range[0], range[1], 20001).map(elem === "f32" ? Math.fround : (x: number) => x);
+      const ys = run(fn, xs);
+      const errors = xs.map((x, i) => Math.abs(ys[i]! - reference(x)) / ulp(reference(x), elem));
+      expect(Math.max(...errors)).toBeLessThanOrEqual(ulps);
+    },
+  );
 });
 
 describe.each([["f64", "f64x2"], ["f32", "f32x4"]] as const)("%s and %s builds", (scalar, vector) => {

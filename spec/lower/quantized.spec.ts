@@ -45,7 +45,13 @@ const sum = (v: ArrayLike<number>, f: (x: number) => number) => Array.from(v).re
  * plus f32 rounding of both builds: (cols + 8) · 2⁻²⁴ · Σ_j |W_ij v_j| and
  * 2⁻²² · ‖v‖∞ · ‖Ŵ_i‖₁ (the vector's reciprocal scale, rounded in f32).
  */
-function productBound(w: Float32Array, scales: Float32Array, v: Float32Array, rows: number, cols: number): Float64Array {
+function productBound(
+  w: Float32Array,
+  scales: Float32Array,
+  v: Float32Array,
+  rows: number,
+  cols: number,
+): Float64Array {
   const out = new Float64Array(rows);
   const l1 = sum(v, Math.abs);
   const linf = Math.max(0, ...Array.from(v, Math.abs));
@@ -54,7 +60,8 @@ function productBound(w: Float32Array, scales: Float32Array, v: Float32Array, ro
     const row = w.subarray(i * cols, (i + 1) * cols);
     const rowL1 = sum(row, Math.abs);
     const terms = sum(row.map((x, j) => x * v[j]!), Math.abs);
-    out[i] = (scales[i]! / 2) * l1 + (linf / (2 * range)) * rowL1 + (cols + 8) * 2 ** -24 * terms + 2 ** -22 * linf * rowL1;
+    out[i] = (scales[i]! / 2) * l1 + (linf / (2 * range)) * rowL1 + (cols + 8) * 2 ** -24 * terms +
+      2 ** -22 * linf * rowL1;
   }
   return out;
 }
@@ -101,7 +108,8 @@ describe("int8 products", () => {
   it("stay within the documented bound of the f32 build, per output", () => {
     const ratios: number[] = [];
     fc.assert(fc.property(
-      fc.constantFrom<Activation>("none", "tanh", "sigmoid"), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 21 }),
+      fc.constantFrom<Activation>("none", "tanh", "sigmoid"),
+      fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 21 }),
       fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 2 ** 30 }),
       (act, I, H, batch, seed) => void ratios.push(check(act, I, H, batch, seed)),
     ), { numRuns: 40 });
@@ -115,9 +123,13 @@ describe("int8 products", () => {
   });
 
   it("say their layout in the C header, where a wasm2c host would otherwise assume row-major", () => {
-    const { abi } = compileCell({ file: "cell.ts", text: cellText("tanh"), dims: { I: 3, H: 5 }, inference: true, quantize: "int8" });
+    const { abi } = compileCell({
+      file: "cell.ts", text: cellText("tanh"), dims: { I: 3, H: 5 }, inference: true, quantize: "int8",
+    });
     const header = cHeader(abi, "cell.wasm");
-    expect(header).toContain("/* param W: int8_t [5][3] in blocks of 4 rows x 2 columns, padded (docs/abi.md#int8-parameters) */");
+    expect(header).toContain(
+      "/* param W: int8_t [5][3] in blocks of 4 rows x 2 columns, padded (docs/abi.md#int8-parameters) */",
+    );
     expect(header).toContain("/* param_scale W: float [5] */");
   });
 
@@ -126,7 +138,11 @@ describe("int8 products", () => {
     expect(() => compileCell(base)).toThrow(/quantize int8: .*add the inference option/);
     expect(() => compileCell({ ...base, inference: true, dtype: "f64" })).toThrow(/quantize int8: .*f64/);
     expect(() => compileCell({ ...base, inference: true, simd: false })).toThrow(/quantize int8: .*--no-simd/);
-    expect(() => compileCell({ ...base, train: { kind: "sgd", momentum: 0 } })).toThrow(/quantize int8: it cannot train/);
-    expect(() => compileCell({ ...base, inference: true, quantize: "int4" as never })).toThrow(/options.quantize must be "int8"/);
+    expect(() => compileCell({ ...base, train: { kind: "sgd", momentum: 0 } })).toThrow(
+      /quantize int8: it cannot train/,
+    );
+    expect(() => compileCell({ ...base, inference: true, quantize: "int4" as never })).toThrow(
+      /options.quantize must be "int8"/,
+    );
   });
 });

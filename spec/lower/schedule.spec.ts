@@ -8,7 +8,9 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { differentiate, instantiate, parse, schedule as schedulePass, simplify, tape, type PassContext } from "../../compiler/passes.js";
+import {
+  differentiate, instantiate, parse, schedule as schedulePass, simplify, tape, type PassContext,
+} from "../../compiler/passes.js";
 import { Graph, type Node } from "../../compiler/ir/index.js";
 import type { Buffer } from "../../compiler/lower/buffers.js";
 import { defaultTiling, type Kernel, type Tiling } from "../../compiler/lower/kernel.js";
@@ -42,7 +44,8 @@ function denseStep(tiling?: Tiling) {
   return { s, W, x, y, out };
 }
 
-const all = (s: { before: readonly Kernel[]; loop: readonly Kernel[]; after: readonly Kernel[] }) => [...s.before, ...s.loop, ...s.after];
+const all = (s: { before: readonly Kernel[]; loop: readonly Kernel[]; after: readonly Kernel[] }) =>
+  [...s.before, ...s.loop, ...s.after];
 
 /** The forward and backward schedules of an example cell with I = 3, H = 4 (int8: the forward one). */
 function schedulesOf(file: string, quantize?: "int8") {
@@ -58,7 +61,8 @@ function schedulesOf(file: string, quantize?: "int8") {
 }
 
 const products = (ks: readonly Kernel[]) => ks.filter((k): k is Kernel & { kind: "matvec" } => k.kind === "matvec");
-const summedOuters = (ks: readonly Kernel[]) => ks.filter((k): k is Kernel & { kind: "outer" } => k.kind === "outer" && k.batchsum);
+const summedOuters = (ks: readonly Kernel[]) =>
+  ks.filter((k): k is Kernel & { kind: "outer" } => k.kind === "outer" && k.batchsum);
 /** Multiply-adds of a phase's products per batch entry: what the two LSTM layouts must do alike. */
 const work = (ks: readonly Kernel[]) => products(ks).reduce((n, k) => n + k.w.shape[0]! * k.w.shape[1]!, 0);
 
@@ -68,7 +72,11 @@ describe("the schedule", () => {
     expect(s.loop).toEqual([]);
     const kinds = s.before.map((k) => k.kind);
     expect(kinds).toEqual(["pack", "matvec", "elementwise"]);
-    const [pack, product, activation] = s.before as [Kernel & { kind: "pack" }, Kernel & { kind: "matvec" }, Kernel & { kind: "elementwise" }];
+    const [pack, product, activation] = s.before as [
+      Kernel & { kind: "pack" },
+      Kernel & { kind: "matvec" },
+      Kernel & { kind: "elementwise" },
+    ];
     expect(pack.x).toBe(W);
     expect(pack.transpose).toBe(true);
     expect(product.w).toBe(W);
@@ -106,33 +114,39 @@ describe("the schedule", () => {
     expect(backward.loop.some((k) => k.kind === "outer" && k.batchsum)).toBe(false);
   });
 
-  it("runs the LSTM in PyTorch's layout as one product of all 4H rows where the four-matrix LSTM runs four, and reads its gates in place", () => {
-    const fused = schedulesOf("examples/lstm-fused.ts");
-    const four = schedulesOf("examples/lstm.ts");
-    for (const phase of ["before", "loop"] as const) {
-      const [product] = products(fused.forward[phase]);
-      expect(products(fused.forward[phase]).length).toBe(1);
-      expect(product!.w.shape).toEqual(phase === "before" ? [16, 3] : [16, 4]);
-      expect(product!.panels).toBeDefined();
-      expect(products(four.forward[phase]).length).toBe(4);
-      expect(work(fused.forward[phase])).toBe(work(four.forward[phase]));
-    }
-    // The split is views: no kernel of the forward step stores a slice.
-    const forwardKernels = all(fused.forward);
-    expect(forwardKernels.filter((k) => ("root" in k && k.root.op === "slice") || ("src" in k && k.src.op === "slice"))).toEqual([]);
-    // Backward: the gates' cotangents go into the rows of one vector, which feeds one transposed product.
-    const concats = fused.backward.loop.filter((k): k is Kernel & { kind: "concat" } => k.kind === "concat");
-    expect(concats.map((k) => k.parts.length)).toEqual([4]);
-    const [transposed] = products(fused.backward.loop);
-    expect(products(fused.backward.loop).length).toBe(1);
-    expect(transposed!.transposed).toBe(true);
-    expect(transposed!.x.op).toBe("concat");
-    expect(work(fused.backward.loop)).toBe(work(four.backward.loop));
-    // One summed outer product per weight, as many rows in all as the eight of the four-matrix LSTM.
-    const rows = (ks: readonly Kernel[]) => summedOuters(ks).reduce((n, k) => n + k.a.shape[0]! * k.b.shape[0]!, 0);
-    expect(summedOuters(fused.backward.after).length).toBe(2);
-    expect(rows(fused.backward.after)).toBe(rows(four.backward.after));
-  });
+  it(
+    "runs the LSTM in PyTorch's layout as one product of all 4H rows where the four-matrix LSTM runs four, and " +
+      "reads its gates in place",
+    () => {
+      const fused = schedulesOf("examples/lstm-fused.ts");
+      const four = schedulesOf("examples/lstm.ts");
+      for (const phase of ["before", "loop"] as const) {
+        const [product] = products(fused.forward[phase]);
+        expect(products(fused.forward[phase]).length).toBe(1);
+        expect(product!.w.shape).toEqual(phase === "before" ? [16, 3] : [16, 4]);
+        expect(product!.panels).toBeDefined();
+        expect(products(four.forward[phase]).length).toBe(4);
+        expect(work(fused.forward[phase])).toBe(work(four.forward[phase]));
+      }
+      // The split is views: no kernel of the forward step stores a slice.
+      const forwardKernels = all(fused.forward);
+      expect(
+        forwardKernels.filter((k) => ("root" in k && k.root.op === "slice") || ("src" in k && k.src.op === "slice")),
+      ).toEqual([]);
+      // Backward: the gates' cotangents go into the rows of one vector, which feeds one transposed product.
+      const concats = fused.backward.loop.filter((k): k is Kernel & { kind: "concat" } => k.kind === "concat");
+      expect(concats.map((k) => k.parts.length)).toEqual([4]);
+      const [transposed] = products(fused.backward.loop);
+      expect(products(fused.backward.loop).length).toBe(1);
+      expect(transposed!.transposed).toBe(true);
+      expect(transposed!.x.op).toBe("concat");
+      expect(work(fused.backward.loop)).toBe(work(four.backward.loop));
+      // One summed outer product per weight, as many rows in all as the eight of the four-matrix LSTM.
+      const rows = (ks: readonly Kernel[]) => summedOuters(ks).reduce((n, k) => n + k.a.shape[0]! * k.b.shape[0]!, 0);
+      expect(summedOuters(fused.backward.after).length).toBe(2);
+      expect(rows(fused.backward.after)).toBe(rows(four.backward.after));
+    },
+  );
 
   it("quantises each vector of an int8 LSTM once, for the four products that read it, where they run", () => {
     const { forward } = schedulesOf("examples/lstm.ts", "int8");

@@ -24,7 +24,8 @@ function build(train: Optimizer, dtype: "f32" | "f64" = "f64"): RnncModel {
 }
 
 const params = (model: RnncModel) => model.tensors().filter((t) => t.role === "param");
-const snapshot = (model: RnncModel, role: "param" | "grad"): Map<string, Float64Array> => new Map(params(model).map((t) => [t.name, Float64Array.from(model.tensor(t.name, role))]));
+const snapshot = (model: RnncModel, role: "param" | "grad"): Map<string, Float64Array> =>
+  new Map(params(model).map((t) => [t.name, Float64Array.from(model.tensor(t.name, role))]));
 
 /** The module's gradients at its current parameters, without changing them. */
 function gradients(model: RnncModel): { loss: number; grads: Map<string, Float64Array> } {
@@ -43,7 +44,8 @@ function clipScale(grads: Map<string, Float64Array>, clip: number): number {
 function expectClose(model: RnncModel, expected: Map<string, Float64Array>, tolerance: number): void {
   for (const [name, want] of expected) {
     const got = model.tensor(name, "param");
-    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(want[i]!)));
+    for (let i = 0; i < want.length; i++)
+      expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(want[i]!)));
   }
 }
 
@@ -58,7 +60,9 @@ describe("train_step", () => {
       const model = build(optimizer);
       const lr = 0.05;
       let p: Map<string, Float64Array> = snapshot(model, "param");
-      const slots = new Map([...p].map(([name, v]) => [name, { m: new Float64Array(v.length), v: new Float64Array(v.length) }]));
+      const slots = new Map(
+        [...p].map(([name, v]) => [name, { m: new Float64Array(v.length), v: new Float64Array(v.length) }]),
+      );
       for (let t = 1; t <= 3; t++) {
         const { loss, grads } = gradients(model);
         const scale = clipScale(grads, clip);
@@ -89,7 +93,8 @@ describe("train_step", () => {
     const model = build({ kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, "f32");
     const first = model.trainStep(size.batch, size.steps, { learning_rate: 0.01, clip_norm: 5 })!;
     let last = first;
-    for (let i = 0; i < 200; i++) last = model.trainStep(size.batch, size.steps, { learning_rate: 0.01, clip_norm: 5 })!;
+    for (let i = 0; i < 200; i++)
+      last = model.trainStep(size.batch, size.steps, { learning_rate: 0.01, clip_norm: 5 })!;
     expect(last).toBeLessThan(first * 0.5);
   });
 

@@ -7,10 +7,16 @@ import { describe, it, expect } from "vitest";
 import { Graph, constValue, evaluate, topoOrder, verify, type Fn, type Node } from "../../compiler/ir/index.js";
 import { foldConstants, rebuild, simplify, simplifyAlgebra } from "../../compiler/rewrite/index.js";
 
-const fnOf = (g: Graph, ...nodes: Node[]): Fn => ({ graph: g, outputs: nodes.map((node, i) => ({ name: `y${i}`, node })) });
+const fnOf = (g: Graph, ...nodes: Node[]): Fn => ({
+  graph: g,
+  outputs: nodes.map((node, i) => ({ name: `y${i}`, node })),
+});
 
 /** Rewrite `build(g)` with `pass` and return the one output, checked by the verifier. */
-function rewritten(build: (g: Graph, vars: Vars) => Node, pass: (fn: Fn) => Fn = (fn) => rebuild(fn, simplifyAlgebra)): Node {
+function rewritten(
+  build: (g: Graph, vars: Vars) => Node,
+  pass: (fn: Fn) => Fn = (fn) => rebuild(fn, simplifyAlgebra),
+): Node {
   const g = new Graph();
   const out = pass(fnOf(g, build(g, declare(g))));
   verify(out, "test");
@@ -34,7 +40,8 @@ const declare = (g: Graph): Vars => ({
 
 const isVar = (n: Node, name: string) => n.op === "var" && (n.arg as { name: string }).name === name;
 const isZero = (n: Node, shape: number[], batched: boolean) =>
-  constValue(n) === 0 && n.shape.length === shape.length && n.shape.every((d, i) => d === shape[i]) && n.batched === batched;
+  constValue(n) === 0 && n.shape.length === shape.length && n.shape.every((d, i) => d === shape[i]) &&
+  n.batched === batched;
 
 describe("simplifyAlgebra fires", () => {
   const toOperand: [string, (g: Graph, v: Vars) => Node, string][] = [
@@ -100,7 +107,11 @@ describe("simplifyAlgebra holds back", () => {
     ["select with distinct branches", (g, { c, x, p }) => g.apply("select", [c, x, p]), "select"],
     // Regression (passes.spec.ts, seed 128129849): id 0 names row 0, it is no zero operand.
     ["gathersum(W, 0) reads row 0", (g, { W }) => g.apply("gathersum", [W, g.constant(0, [2])]), "gathersum"],
-    ["scatterrows(x, 0, W) writes row 0", (g, { x }) => g.apply("scatterrows", [x, g.constant(0, [1], true), g.constant(5, [2, 3])]), "scatterrows"],
+    [
+      "scatterrows(x, 0, W) writes row 0",
+      (g, { x }) => g.apply("scatterrows", [x, g.constant(0, [1], true), g.constant(5, [2, 3])]),
+      "scatterrows",
+    ],
     ["onehot(0, x) is no zero", (g, { x }) => g.apply("onehot", [g.constant(0), x]), "onehot"],
   ];
   it.each(kept)("%s", (_, build, op) => {
@@ -148,7 +159,10 @@ describe("foldConstants", () => {
   // differently from the interpreter's running sum once n ≥ 6. Found by
   // passes.spec.ts (seed -1200854883): sum(outer(1.5[3], 0.1[4])).
   it.each([
-    ["sum(outer(1.5[3], 0.1[4]))", (g: Graph) => g.apply("sum", [g.apply("outer", [g.constant(1.5, [3]), g.constant(0.1, [4])])])],
+    [
+      "sum(outer(1.5[3], 0.1[4]))",
+      (g: Graph) => g.apply("sum", [g.apply("outer", [g.constant(1.5, [3]), g.constant(0.1, [4])])]),
+    ],
     ["sum(0.1[2,3])", (g: Graph) => g.apply("sum", [g.constant(0.1, [2, 3])])],
     ["sum(0.15[5,5])", (g: Graph) => g.apply("sum", [g.constant(0.15, [5, 5])])],
     ["logsumexp(0.1[2,3])", (g: Graph) => g.apply("logsumexp", [g.constant(0.1, [2, 3])])],

@@ -55,13 +55,21 @@ const varsOf = (roots: readonly Node[]) => {
 };
 
 /** Random values in (−1, 1) for every var of `fns`; batched ones per row. The mask and class ids as given. */
-function values(fns: readonly StepFn[], batch: number, seed: number, mask: readonly number[]): Map<string, Float64Array> {
+function values(
+  fns: readonly StepFn[],
+  batch: number,
+  seed: number,
+  mask: readonly number[],
+): Map<string, Float64Array> {
   const random = prng(seed);
   const out = new Map<string, Float64Array>();
   for (const v of varsOf(fns.flatMap((f) => f.outputs.map((o) => o.node)))) {
     const size = (v.batched ? batch : 1) * v.shape.reduce((a, b) => a * b, 1);
     const role = (v.arg as VarArg).role;
-    out.set(varKey(v), role === "mask" ? Float64Array.from(mask) : Float64Array.from({ length: size }, () => 2 * random() - 1));
+    out.set(
+      varKey(v),
+      role === "mask" ? Float64Array.from(mask) : Float64Array.from({ length: size }, () => 2 * random() - 1),
+    );
   }
   return out;
 }
@@ -73,7 +81,8 @@ const rowOf = (value: Float64Array, batch: number, b: number, batched = true) =>
   return Array.from(value.subarray(b * width, (b + 1) * width));
 };
 
-const output = (fn: StepFn, kind: string, name: string) => fn.outputs.find((o) => o.port.kind === kind && o.port.name === name);
+const output = (fn: StepFn, kind: string, name: string) =>
+  fn.outputs.find((o) => o.port.kind === kind && o.port.name === name);
 
 const masks = (batch: number) => fc.array(fc.constantFrom(0, 1), { minLength: batch, maxLength: batch });
 
@@ -96,7 +105,9 @@ describe("a scan's step", () => {
       for (const o of pair.backward.outputs) {
         const got = Array.from(backward.get(o.node)!);
         if (o.port.kind === "dstate") {
-          expect(got, `${o.name} is the next state's cotangent`).toEqual(Array.from(vars.get(`seed:next:${o.port.name}`)!));
+          expect(got, `${o.name} is the next state's cotangent`).toEqual(
+            Array.from(vars.get(`seed:next:${o.port.name}`)!),
+          );
         } else {
           expect(got.every((x) => x === 0), `${o.name} is 0`).toBe(true);
         }
@@ -105,38 +116,48 @@ describe("a scan's step", () => {
   });
 
   it("computes the cell's own next states in the valid rows and keeps the state in the others", () => {
-    fc.assert(fc.property(cellCases().chain((c) => fc.tuple(fc.constant(c), masks(c.batch), fc.nat())), ([c, mask, seed]) => {
-      const { cell, pair } = stagesOf(c);
-      const vars = values([pair.forward], c.batch, seed, mask);
-      const stepped = evaluate(pair.forward.outputs.map((o) => o.node), vars, c.batch);
-      const own = evaluate(cell.next.map((o) => o.node), vars, c.batch);
-      for (const [i, s] of cell.next.entries()) {
-        const next = stepped.get(output(pair.forward, "next", s.name)!.node)!;
-        const state = vars.get(`state:${s.name}`)!;
-        for (let b = 0; b < c.batch; b++) {
-          const mine = cell.next[i]!.node;
-          const want = mask[b] ? rowOf(own.get(mine)!, c.batch, b, mine.batched) : rowOf(state, c.batch, b);
-          expect(rowOf(next, c.batch, b), `next ${s.name}, row ${b} (mask ${mask[b]})`).toEqual(want);
+    fc.assert(fc.property(
+      cellCases().chain((c) => fc.tuple(fc.constant(c), masks(c.batch), fc.nat())),
+      ([c, mask, seed]) => {
+        const { cell, pair } = stagesOf(c);
+        const vars = values([pair.forward], c.batch, seed, mask);
+        const stepped = evaluate(pair.forward.outputs.map((o) => o.node), vars, c.batch);
+        const own = evaluate(cell.next.map((o) => o.node), vars, c.batch);
+        for (const [i, s] of cell.next.entries()) {
+          const next = stepped.get(output(pair.forward, "next", s.name)!.node)!;
+          const state = vars.get(`state:${s.name}`)!;
+          for (let b = 0; b < c.batch; b++) {
+            const mine = cell.next[i]!.node;
+            const want = mask[b] ? rowOf(own.get(mine)!, c.batch, b, mine.batched) : rowOf(state, c.batch, b);
+            expect(rowOf(next, c.batch, b), `next ${s.name}, row ${b} (mask ${mask[b]})`).toEqual(want);
+          }
         }
-      }
-    }), { numRuns: 25 });
+      },
+    ), { numRuns: 25 });
   });
 
   it("keeps on its tape exactly what the backward step needs: values bit for bit, every entry per batch row", () => {
-    fc.assert(fc.property(cellCases().chain((c) => fc.tuple(fc.constant(c), masks(c.batch), fc.nat())), ([c, mask, seed]) => {
-      const { simplified: pair, taped } = stagesOf(c);
-      expect(taped.tape.every((e) => e.batched), taped.tape.map((e) => `${e.name} batched=${e.batched}`).join(", ")).toBe(true);
-      const vars = values([pair.forward, pair.backward], c.batch, seed, mask);
-      const forward = evaluate(taped.forward.outputs.map((o) => o.node), vars, c.batch);
-      const withTape = new Map(vars);
-      for (const e of taped.tape) withTape.set(`tape:${e.name}`, forward.get(output(taped.forward, "tape", e.name)!.node)!);
-      const untaped = evaluate(pair.backward.outputs.map((o) => o.node), vars, c.batch);
-      const fromTape = evaluate(taped.backward.outputs.map((o) => o.node), withTape, c.batch);
-      for (const o of pair.backward.outputs) {
-        const got = fromTape.get(output(taped.backward, o.port.kind, o.port.name)!.node)!;
-        expect(Array.from(got), o.name).toEqual(Array.from(untaped.get(o.node)!));
-      }
-    }), { numRuns: 25 });
+    fc.assert(fc.property(
+      cellCases().chain((c) => fc.tuple(fc.constant(c), masks(c.batch), fc.nat())),
+      ([c, mask, seed]) => {
+        const { simplified: pair, taped } = stagesOf(c);
+        expect(
+          taped.tape.every((e) => e.batched),
+          taped.tape.map((e) => `${e.name} batched=${e.batched}`).join(", "),
+        ).toBe(true);
+        const vars = values([pair.forward, pair.backward], c.batch, seed, mask);
+        const forward = evaluate(taped.forward.outputs.map((o) => o.node), vars, c.batch);
+        const withTape = new Map(vars);
+        for (const e of taped.tape)
+          withTape.set(`tape:${e.name}`, forward.get(output(taped.forward, "tape", e.name)!.node)!);
+        const untaped = evaluate(pair.backward.outputs.map((o) => o.node), vars, c.batch);
+        const fromTape = evaluate(taped.backward.outputs.map((o) => o.node), withTape, c.batch);
+        for (const o of pair.backward.outputs) {
+          const got = fromTape.get(output(taped.backward, o.port.kind, o.port.name)!.node)!;
+          expect(Array.from(got), o.name).toEqual(Array.from(untaped.get(o.node)!));
+        }
+      },
+    ), { numRuns: 25 });
   });
 });
 

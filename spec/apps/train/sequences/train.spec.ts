@@ -235,7 +235,9 @@ describe("rnnc train on vector sequences", () => {
     writeFileSync(path("chunked-dev.jsonl"), toJsonl(delayed(2, 14, 300)));
     const text = (name: string) => ({ file: path(name), text: readFileSync(path(name), "utf8") });
     const runWith = (name: string, workers: number, flags: Record<string, string>, data = name) => {
-      const { settings, given } = parseSettings({ batch: "5", patience: "0", epochs: "2", "weight-decay": "0.01", ...flags });
+      const { settings, given } = parseSettings({
+        batch: "5", patience: "0", epochs: "2", "weight-decay": "0.01", ...flags,
+      });
       const out = `${name}-${workers}`;
       train({
         source: modelSource(models, "regressor", processIo),
@@ -278,7 +280,8 @@ describe("rnnc train on vector sequences", () => {
       let worst = 0;
       pa.forEach((t, i) => {
         const [x, y] = [floatsOf(t.data), floatsOf(pb[i]!.data)];
-        for (let k = 0; k < x.length; k++) worst = Math.max(worst, Math.abs(x[k]! - y[k]!) / Math.max(1, Math.abs(x[k]!)));
+        for (let k = 0; k < x.length; k++)
+          worst = Math.max(worst, Math.abs(x[k]! - y[k]!) / Math.max(1, Math.abs(x[k]!)));
       });
       expect(worst, name).toBeLessThanOrEqual(1e-4);
       // Not the same bits: the workers did the work, their gradients summed in another order.
@@ -290,7 +293,9 @@ describe("rnnc train on vector sequences", () => {
     writeFileSync(path("mid-train.jsonl"), toJsonl(delayed(4, 13, 1000)));
     writeFileSync(path("mid-dev.jsonl"), toJsonl(delayed(1, 14, 1000)));
     const flags = ["--cell", "regressor", "--dims", "H=8", "--batch", "4", "--patience", "0", "--tbptt", "100"];
-    const run = rnnc("train", models, ...flags, "--tbptt-stride", "50", ...data("mid"), "--epochs", "3", "--out", path("mid"));
+    const run = rnnc(
+      "train", models, ...flags, "--tbptt-stride", "50", ...data("mid"), "--epochs", "3", "--out", path("mid"),
+    );
     expect(run.code, run.err).toBe(0);
     const c = checkpointOf("mid");
     expect(c.capacity).toEqual({ batch: 4, steps: 100 });
