@@ -34,7 +34,9 @@ function runRelaxed(
     for (const t of host) model.set(t.name, t.role, t.data);
     const loss = model.forward(size.batch, size.steps);
     model.backward(size.batch, size.steps);
-    const out = model.tensors().filter((e) => e.role === "output" || e.role === "grad").map((e) => ({ name: e.name, role: e.role, data: Array.from(model.view(e.name, e.role, size)) }));
+    const out = model.tensors()
+      .filter((e) => e.role === "output" || e.role === "grad")
+      .map((e) => ({ name: e.name, role: e.role, data: Array.from(model.view(e.name, e.role, size)) }));
     process.stdout.write(JSON.stringify({ abi: model.abi, loss, out }));`;
   const child = spawnSync(
     process.execPath,

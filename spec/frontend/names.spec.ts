@@ -14,17 +14,25 @@ const names = [
   "__proto__", "constructor", "valueOf", "toString", "hasOwnProperty", "isPrototypeOf", "__defineGetter__",
 ];
 const elman = `import { cell, tanh } from "rnnc";
-export const elman = cell({ input: { x: "I" }, state: { h: "H" }, params: { W: ["H", "I"], U: ["H", "H"] }, step: ({ x, h, W, U }) => ({ h: tanh(W * x + U * h) }) });
+export const elman = cell({
+  input: { x: "I" }, state: { h: "H" }, params: { W: ["H", "I"], U: ["H", "H"] },
+  step: ({ x, h, W, U }) => ({ h: tanh(W * x + U * h) }),
+});
 `;
 const files: Record<string, string> = { "elman.ts": elman };
 const readFile = (path: string) => files[path] ?? (() => { throw new Error(`no ${path}`); })();
 
 const cellNamed = (a: string, b: string) => `import { cell, tanh } from "rnnc";
-export const c = cell({ input: { x: "${a}" }, state: { h: "${b}" }, params: { W: ["${b}", "${a}"] }, step: ({ x, h, W }) => ({ h: tanh(W * x) + h }) });
+export const c = cell({
+  input: { x: "${a}" }, state: { h: "${b}" }, params: { W: ["${b}", "${a}"] },
+  step: ({ x, h, W }) => ({ h: tanh(W * x) + h }),
+});
 `;
 const modelNamed = (rows: string, hidden: string, out: string) => `import { model, oneOfN, dense, layer } from "rnnc";
 import { elman } from "./elman.js";
-export const m = model({ input: { w: oneOfN("${rows}", "E") }, layers: [layer(elman, { H: "${hidden}" })], readout: dense("${out}") });
+export const m = model({
+  input: { w: oneOfN("${rows}", "E") }, layers: [layer(elman, { H: "${hidden}" })], readout: dense("${out}"),
+});
 `;
 
 function unbound(text: string, dims: Record<string, number>): string[] {

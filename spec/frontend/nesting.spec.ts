@@ -31,7 +31,8 @@ const nestings: Record<string, (n: number) => string> = {
   power: (n) => cellAround(Array.from({ length: n }, () => "h").join(" ** ")),
   brackets: (n) => cellAround(`${"[".repeat(n)}h${"]".repeat(n)}`),
   template: (n) => cellAround(`${"`${".repeat(n)}h${"}`".repeat(n)}`),
-  shape: (n) => `import { cell } from "rnnc";\nexport const c = cell({ state: { h: ${"[".repeat(n)}"H"${"]".repeat(n)} }, step: ({ h }) => ({ h }) });\n`,
+  shape: (n) => `import { cell } from "rnnc";\n`
+    + `export const c = cell({ state: { h: ${"[".repeat(n)}"H"${"]".repeat(n)} }, step: ({ h }) => ({ h }) });\n`,
   consts: (n) => cellAround(`a${n}`, [
     "    const a0 = h;\n",
     ...Array.from({ length: n }, (_, i) => `    const a${i + 1} = tanh(a${i});\n`),

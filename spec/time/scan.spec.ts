@@ -164,7 +164,10 @@ describe("a scan's step", () => {
 describe("the state cotangent a backward step carries back", () => {
   it("is 0 where it is under 2^-100 in magnitude (no subnormal floats down the steps), NaN and the rest kept", () => {
     const text = `import { cell, tanh } from "rnnc";
-export const c = cell({ input: { x: "I" }, state: { h: "H" }, params: { W: ["H", "I"] }, step: ({ x, h, W }) => ({ h: tanh(W * x) + h }) });`;
+export const c = cell({
+  input: { x: "I" }, state: { h: "H" }, params: { W: ["H", "I"] },
+  step: ({ x, h, W }) => ({ h: tanh(W * x) + h }),
+});`;
     const c = { source: text, dims: { I: 1, H: 4 }, batch: 1, steps: 1, loss: "none" } as unknown as CellCase;
     const { pair } = stagesOf(c);
     const vars = values([pair.forward, pair.backward], 1, 1, [0]);

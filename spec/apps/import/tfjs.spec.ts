@@ -240,7 +240,10 @@ describe("what rnnc refuses in a TF.js model, by layer", () => {
   it("a layer rnnc does not read, a softmax readout, a lone go_backwards, merge_mode mul", async () => {
     await refuse(
       [tf.layers.lstm({ units: 2, returnSequences: true, inputShape: [T, 3] }), tf.layers.layerNormalization()],
-      /model\.json: layer layer_normalization_LayerNormalization\d+ \(LayerNormalization\): rnnc does not import LayerNormalization layers/,
+      new RegExp(
+        "model\\.json: layer layer_normalization_LayerNormalization\\d+ \\(LayerNormalization\\): "
+          + "rnnc does not import LayerNormalization layers",
+      ),
     );
     await refuse(
       [
