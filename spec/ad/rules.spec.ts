@@ -47,7 +47,8 @@ const ranges = {
 const wholeRanges = {
   /**
    * maxof operands: distinct multiples of 0.25 plus under 0.1, so no two elements are within 0.15
-   * (no stencil ties them) */
+   * (no stencil ties them)
+   */
   distinct: (length: number) =>
     fc.tuple(
       fc.uniqueArray(fc.integer({ min: -12, max: 12 }), { minLength: length, maxLength: length }),

@@ -68,7 +68,8 @@ const cases: fc.Arbitrary<Case> = fc.record({
 
 /**
  * Runs the plain cell on one sequence (batch 1) with a direction's parameters
- * and initial state: its outputs and final state. */
+ * and initial state: its outputs and final state.
+ */
 function runCell(
   cell: RnncModel, model: RnncModel, prefix: string, b: number, H: number, xs: Float64Array,
 ): { out: Float64Array; h: Float64Array; c: Float64Array } {

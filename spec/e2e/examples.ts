@@ -36,7 +36,8 @@ const dimNames = (sites: readonly { dim: string }[]) => [...new Set(sites.map((s
 
 /**
  * The cells a model's layers use, with the dims each layer needs from the model
- * (renames applied, the input dim left out). */
+ * (renames applied, the input dim left out).
+ */
 function modelNeeds(
   model: ModelSyntax, path: string, localCells: readonly CellSyntax[],
 ): { dims: string[]; kinked: boolean } {

@@ -64,7 +64,8 @@ describe("the f64 module's forward pass equals the interpreter's scan", () => {
 
 /**
  * The same values in an f32 build and the f64 build: outputs, final states,
- * loss and gradients agree to f32 tolerance. */
+ * loss and gradients agree to f32 tolerance.
+ */
 function checkF32AgainstF64(f32: Build, f64: Build, run: Pick<Run, "batch" | "steps" | "lengths" | "seed">): void {
   const single = load(f32);
   const double = load(f64);

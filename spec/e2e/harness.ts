@@ -191,7 +191,8 @@ export function numericGradient(
 
 /**
  * Runs of a random-cell property: `fallback`, or RNNC_E2E_RUNS for a longer hunt
- * (`RNNC_E2E_RUNS=500 npx vitest run spec/e2e`). */
+ * (`RNNC_E2E_RUNS=500 npx vitest run spec/e2e`).
+ */
 export function runsFromEnv(fallback: number): number {
   const n = Number(process.env.RNNC_E2E_RUNS);
   return Number.isInteger(n) && n > 0 ? n : fallback;
@@ -205,7 +206,8 @@ export function liveBytes(model: RnncModel, name: string, role: Role, size: Call
 
 /**
  * Each tensor of `roles` whose live bytes differ between two builds of one unit,
- * named with its first differing byte. */
+ * named with its first differing byte.
+ */
 export function bitDifferences(want: RnncModel, got: RnncModel, roles: readonly Role[], size: CallSize): string[] {
   const problems: string[] = [];
   for (const e of want.tensors().filter((t) => roles.includes(t.role))) {

@@ -35,7 +35,8 @@ type Values = ArrayLike<number>;
 
 /**
  * ‖∂ℓ_T/∂h_t‖ per k and sequence for h_{t+1} = tanh(W x_t + U h_t + b), ℓ_T = ½‖h_T − target‖²,
- * in plain JS. */
+ * in plain JS.
+ */
 function elmanOracle(W: Values, U: Values, b: Values, data: FlowData, I: number, H: number): number[][] {
   const xs = data.inputs.get("x")!;
   const target = data.targets.get("h")!;
