@@ -16,14 +16,23 @@ import { withoutCustomSection } from "./sections.js";
 import { WasmModule } from "./wasm.js";
 
 /** An int8 parameter's bytes and its row scales', from its f32 values. */
-function quantizedPieces(abi: Abi, entry: TensorEntry, offset: number, data: Uint8Array): { offset: number; data: Uint8Array }[] {
+function quantizedPieces(
+  abi: Abi,
+  entry: TensorEntry,
+  offset: number,
+  data: Uint8Array,
+): { offset: number; data: Uint8Array }[] {
   const [rows, cols] = entry.shape as [number, number];
   const scalesEntry = abi.tensors.find((t) => t.role === "param_scale" && t.name === entry.name);
-  if (!scalesEntry || typeof scalesEntry.offset !== "number") throw new Error(`bake: int8 parameter ${entry.name} has no fixed param_scale region`);
+  if (!scalesEntry || typeof scalesEntry.offset !== "number")
+    throw new Error(`bake: int8 parameter ${entry.name} has no fixed param_scale region`);
   const q = new Int8Array(int8Bytes(rows, cols));
   const scales = new Float32Array(rows);
   quantizeRows(new Float32Array(data.slice().buffer), rows, cols, q, scales);
-  return [{ offset, data: new Uint8Array(q.buffer) }, { offset: scalesEntry.offset, data: new Uint8Array(scales.buffer) }];
+  return [
+    { offset, data: new Uint8Array(q.buffer) },
+    { offset: scalesEntry.offset, data: new Uint8Array(scales.buffer) },
+  ];
 }
 
 export interface Baked {
@@ -39,7 +48,8 @@ export function bakeParams(binary: Uint8Array, abi: Abi, records: readonly Param
   const slots = entries.map((e) => ({
     name: e.name,
     shape: resolveShape(e.shape, abi.capacity),
-    // An int8 parameter (quantize int8) is baked from the f32 values it stands for, quantised as the runtime's set does.
+    // An int8 parameter (quantize int8) is baked from the f32 values it stands for, quantised as the runtime's set
+    // does.
     dtype: e.dtype === "i8" ? "f32" as const : elementTypeOf(abi, e) as ElementType,
   }));
   let matched: ParamRecord[];
@@ -59,7 +69,8 @@ export function bakeParams(binary: Uint8Array, abi: Abi, records: readonly Param
         record.dtype === want
           ? record.data
           : convertFloats(record.data, record.dtype as "f32" | "f64", want as "f32" | "f64");
-      // A parameter's region never moves (ABI 2 gives it a number), so its bytes can be placed before the host chooses a capacity.
+      // A parameter's region never moves (ABI 2 gives it a number), so its bytes can be placed before the host
+      // chooses a capacity.
       if (typeof entry.offset !== "number")
         throw new Error(`bake: parameter ${entry.name} has a moving offset; parameters are fixed regions`);
       if (entry.dtype === "i8") return quantizedPieces(abi, entry, entry.offset, data);

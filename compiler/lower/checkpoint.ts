@@ -73,7 +73,10 @@ export class CheckpointCode {
     const m = this.f.fb.mod.raw;
     const t = () => this.get(this.f.t);
     const due = m.i32.eqz(m.i32.rem_u(t(), this.get(this.every)));
-    return m.if(due, m.block(null, this.copy(this.f.fb, this.f.batch, () => m.i32.div_u(t(), this.get(this.every)), "save")));
+    return m.if(
+      due,
+      m.block(null, this.copy(this.f.fb, this.f.batch, () => m.i32.div_u(t(), this.get(this.every)), "save")),
+    );
   }
 
   /**
@@ -87,7 +90,13 @@ export class CheckpointCode {
     const fb = this.f.fb.mod.function([i32, i32, i32, i32]);
     const m = fb.mod.raw;
     const [batch, start, end, index] = [0, 1, 2, 3];
-    const [t, zero, firstRow, rows, loss] = [fb.local(i32), fb.local(i32), fb.local(i32), fb.local(i32), fb.local(binaryen.f64)];
+    const [t, zero, firstRow, rows, loss] = [
+      fb.local(i32),
+      fb.local(i32),
+      fb.local(i32),
+      fb.local(i32),
+      fb.local(binaryen.f64),
+    ];
     const r = this.c.recompute;
     const all = emitter(fb, loss, r, zero, rows, { start, firstRow });
     const step = emitter(fb, loss, r, t, batch, { start });
@@ -109,7 +118,10 @@ export class CheckpointCode {
     const m = fb.mod.raw;
     this.recomputeFunction(name, emitter);
     const [segment, start, end] = [fb.local(i32), fb.local(i32), fb.local(i32)];
-    const count = m.i32.div_u(m.i32.add(this.get(steps), m.i32.sub(this.get(this.every), m.i32.const(1))), this.get(this.every));
+    const count = m.i32.div_u(
+      m.i32.add(this.get(steps), m.i32.sub(this.get(this.every), m.i32.const(1))),
+      this.get(this.every),
+    );
     const step = emitter(fb, this.f.loss, s, t, batch, { start });
     const each = [
       fb.set(start, m.i32.mul(this.get(segment), this.get(this.every))),
@@ -119,10 +131,17 @@ export class CheckpointCode {
       fb.forLoopDown(t, this.get(end), s.loop.map((k) => step.emit(k)), () => this.get(start)),
     ];
     const all = emitter(fb, this.f.loss, s, zero, rows);
-    return [...s.before.map((k) => all.emit(k)), fb.forLoopDown(segment, count, each), ...s.after.map((k) => all.emit(k))];
+    return [
+      ...s.before.map((k) => all.emit(k)),
+      fb.forLoopDown(segment, count, each),
+      ...s.after.map((k) => all.emit(k)),
+    ];
   }
 
-  /** Regions the checkpoint code adds: each state's checkpoints and its recomputed copy, and the recomputation's scratch. */
+  /**
+   * Regions the checkpoint code adds: each state's checkpoints and its recomputed copy, and the recomputation's
+   * scratch.
+   */
   static buffers(c: Checkpointing): Buffer[] {
     return [...c.states.flatMap((st) => [st.saved, st.working]), ...c.recompute.scratch];
   }

@@ -66,7 +66,8 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
   const get = (local: number) => fb.get(local, i32);
   const bytes = scalar.bytes;
   if (g.packed) return emitPackedBlocks(fb, vec, scalar, g, g.packed);
-  const [p0, q, jb, pa, pb, pc, rowEnd] = [0, 0, 0, 0, 0, 0, 0].map(() => fb.local(i32)) as [number, number, number, number, number, number, number];
+  const [p0, q, jb, pa, pb, pc, rowEnd] = [0, 0, 0, 0, 0, 0, 0]
+    .map(() => fb.local(i32)) as [number, number, number, number, number, number, number];
 
   /** One register tile: `tileRows` rows from p0, `vectors` vectors of `l` from column byte jb, B's strip at bAt(). */
   const tile = (l: Lanes, tileRows: number, vectors: number, bStep: number, bAt: () => Expr): Expr[] => {
@@ -76,19 +77,22 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
     const cPtr = () => m.i32.add(get(pc), get(jb));
     const init: Expr[] = [];
     for (let r = 0; r < tileRows; r++) {
-      for (let v = 0; v < vectors; v++) init.push(fb.set(at(r, v), g.accumulate ? l.load(cPtr(), r * g.cRow + v * l.width * bytes) : l.const(0)));
+      for (let v = 0; v < vectors; v++)
+        init.push(fb.set(at(r, v), g.accumulate ? l.load(cPtr(), r * g.cRow + v * l.width * bytes) : l.const(0)));
     }
     const step: Expr[] = [];
     for (let v = 0; v < vectors; v++) step.push(fb.set(bv[v]!, l.load(get(pb), v * l.width * bytes)));
     for (let r = 0; r < tileRows; r++) {
       const a = fb.local(l.type);
       step.push(fb.set(a, l.loadSplat(get(pa), r * g.aRow)));
-      for (let v = 0; v < vectors; v++) step.push(fb.set(at(r, v), l.madd(fb.get(a, l.type), fb.get(bv[v]!, l.type), fb.get(at(r, v), l.type))));
+      for (let v = 0; v < vectors; v++)
+        step.push(fb.set(at(r, v), l.madd(fb.get(a, l.type), fb.get(bv[v]!, l.type), fb.get(at(r, v), l.type))));
     }
     step.push(fb.set(pa, m.i32.add(get(pa), c(g.aStep))), fb.set(pb, m.i32.add(get(pb), c(bStep))));
     const store: Expr[] = [];
     for (let r = 0; r < tileRows; r++) {
-      for (let v = 0; v < vectors; v++) store.push(l.store(cPtr(), fb.get(at(r, v), l.type), r * g.cRow + v * l.width * bytes));
+      for (let v = 0; v < vectors; v++)
+        store.push(l.store(cPtr(), fb.get(at(r, v), l.type), r * g.cRow + v * l.width * bytes));
     }
     return [
       fb.set(pa, m.i32.add(g.a(), m.i32.mul(get(p0), c(g.aRow)))),
@@ -106,8 +110,11 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
     const rowsBody: Expr[] = [];
     const tileRows = g.tiling.tileRows;
     const bStep = g.panels === undefined ? g.bStep : width * bytes;
-    const bAt = () => (g.panels === undefined ? m.i32.add(g.b(), get(jb)) : m.i32.add(g.b(), m.i32.mul(get(jb), c(g.panels))));
-    rowsBody.push(fb.forLoop(p0, c(0), m.i32.sub(g.rows(), c(tileRows - 1)), tileRows, tile(l, tileRows, vectors, bStep, bAt)));
+    const bAt = () =>
+      (g.panels === undefined ? m.i32.add(g.b(), get(jb)) : m.i32.add(g.b(), m.i32.mul(get(jb), c(g.panels))));
+    rowsBody.push(
+      fb.forLoop(p0, c(0), m.i32.sub(g.rows(), c(tileRows - 1)), tileRows, tile(l, tileRows, vectors, bStep, bAt)),
+    );
     // p0 is now the first row no full tile covered.
     rowsBody.push(fb.set(rowEnd, get(p0)), fb.forLoop(p0, get(rowEnd), g.rows(), 1, tile(l, 1, vectors, bStep, bAt)));
     return [fb.forLoop(jb, c(from * bytes), c(to * bytes), width * bytes, rowsBody)];
@@ -117,20 +124,31 @@ export function emitProduct(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: P
 }
 
 /** The product block by block, each block of A and B packed first (see Product.packed). */
-function emitPackedBlocks(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, g: Product, { buffer, rows, block }: NonNullable<Product["packed"]>): Expr {
+function emitPackedBlocks(
+  fb: FunctionBuilder,
+  vec: Lanes,
+  scalar: Lanes,
+  g: Product,
+  { buffer, rows, block }: NonNullable<Product["packed"]>,
+): Expr {
   const m = fb.mod.raw;
   const c = (n: number) => m.i32.const(n);
   const get = (local: number) => fb.get(local, i32);
   const bytes = scalar.bytes;
-  const [q0, n, p, j, src, dst] = [0, 0, 0, 0, 0, 0].map(() => fb.local(i32)) as [number, number, number, number, number, number];
+  const [q0, n, p, j, src, dst] = [0, 0, 0, 0, 0, 0]
+    .map(() => fb.local(i32)) as [number, number, number, number, number, number];
   const aPacked = () => buffer();
   const bPacked = () => m.i32.add(buffer(), c(block * rows * bytes));
-  // A(p, q0 + j) → aPacked[p·block + j], element by element (a small part of the work: rows·block per rows·block·cols).
+  // A(p, q0 + j) → aPacked[p·block + j], element by element (a small part of the work: rows·block per
+  // rows·block·cols).
   const packA = fb.forLoop(p, c(0), c(rows), 1, [
     fb.set(src, m.i32.add(m.i32.add(g.a(), m.i32.mul(get(p), c(g.aRow))), m.i32.mul(get(q0), c(g.aStep)))),
     fb.set(dst, m.i32.add(aPacked(), m.i32.mul(get(p), c(block * bytes)))),
     fb.forLoop(j, c(0), get(n), 1, [
-      scalar.store(m.i32.add(get(dst), m.i32.mul(get(j), c(bytes))), scalar.load(m.i32.add(get(src), m.i32.mul(get(j), c(g.aStep))))),
+      scalar.store(
+        m.i32.add(get(dst), m.i32.mul(get(j), c(bytes))),
+        scalar.load(m.i32.add(get(src), m.i32.mul(get(j), c(g.aStep)))),
+      ),
     ]),
   ]);
   // Rows q0 … q0 + n of B in panels of depth `block`.
@@ -169,7 +187,10 @@ export function emitPanelRows(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, o:
   const [j, r, from, to] = [fb.local(i32), fb.local(i32), fb.local(i32), fb.local(i32)];
   return m.block(null, strips(o.cols, vec, scalar, o.vectors).map(({ lanes, from: start, to: end, vectors }) => {
     const width = vectors * lanes.width;
-    const copy = Array.from({ length: vectors }, (_, v) => lanes.store(get(to), lanes.load(get(from), v * lanes.width * bytes), v * lanes.width * bytes));
+    const copy = Array.from(
+      { length: vectors },
+      (_, v) => lanes.store(get(to), lanes.load(get(from), v * lanes.width * bytes), v * lanes.width * bytes),
+    );
     return fb.forLoop(j, c(start), c(end), width, [
       fb.set(from, m.i32.add(o.src(), m.i32.mul(get(j), c(bytes)))),
       fb.set(to, m.i32.add(o.dst(), m.i32.mul(get(j), c(o.panelDepth * bytes)))),
