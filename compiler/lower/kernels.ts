@@ -35,7 +35,10 @@ export class KernelEmitter extends KernelSite {
       let start = 0;
       return this.m.block(null, k.parts.map((part) => {
         start += sizeOf(part.shape);
-        return this.elementwise(part, undefined, k.dest, k.accumulate, { start: start - sizeOf(part.shape), size: sizeOf(part.shape) });
+        return this.elementwise(part, undefined, k.dest, k.accumulate, {
+          start: start - sizeOf(part.shape),
+          size: sizeOf(part.shape),
+        });
       }));
     },
     sum: (k) => this.sum(k.root, k.dest, k.accumulate),
@@ -69,7 +72,15 @@ export class KernelEmitter extends KernelSite {
    * except `computing` itself, which is what the loop computes. A slice shifts
    * the elements its operand is read at: a view, nothing copied.
    */
-  private expr(node: Node, computing: Node | undefined, rows: Map<Buffer, number>, l: Lanes, jb: number, shift = 0, row?: RowLoop): Expr {
+  private expr(
+    node: Node,
+    computing: Node | undefined,
+    rows: Map<Buffer, number>,
+    l: Lanes,
+    jb: number,
+    shift = 0,
+    row?: RowLoop,
+  ): Expr {
     if (node.op === "const") return l.const(node.arg as number);
     if (node.op === "var" || (node !== computing && this.ctx.located.has(node))) {
       const buffer = this.locate(node);
@@ -78,7 +89,11 @@ export class KernelEmitter extends KernelSite {
         // Integer data (class ids) is read as a float of the module's type.
         if (node.shape.length !== 0) throw new IRError(`integer tensor ${buffer.name} read elementwise`);
         const m = this.m;
-        return l.splat(this.ctx.scalar.elem === "f32" ? m.f32.convert_s.i32(m.i32.load(0, 4, ptr)) : m.f64.convert_s.i32(m.i32.load(0, 4, ptr)));
+        return l.splat(
+          this.ctx.scalar.elem === "f32"
+            ? m.f32.convert_s.i32(m.i32.load(0, 4, ptr))
+            : m.f64.convert_s.i32(m.i32.load(0, 4, ptr)),
+        );
       }
       if (node.shape.length === 0) return l.loadSplat(ptr);
       const at = this.m.i32.add(row ? this.m.i32.add(ptr, this.get(row.rb)) : ptr, this.get(jb));
@@ -95,13 +110,23 @@ export class KernelEmitter extends KernelSite {
   }
 
   /** u[r]·v[c] of a fused outer product u vᵀ, at the row loop's row (plus the rows a slice skips) and column jb. */
-  private outerElement(node: Node, rows: Map<Buffer, number>, l: Lanes, jb: number, shift: number, row: RowLoop | undefined): Expr {
+  private outerElement(
+    node: Node,
+    rows: Map<Buffer, number>,
+    l: Lanes,
+    jb: number,
+    shift: number,
+    row: RowLoop | undefined,
+  ): Expr {
     if (!row) throw new IRError(`outer product ${printNode(node)} fused into a kernel that does not loop over rows`);
     const [u, v] = node.inputs as [Node, Node];
     const m = this.m;
     const ptrOf = (x: Node) => this.get(rows.get(this.locate(x))!);
     const r = shift === 0 ? this.get(row.r) : m.i32.add(this.get(row.r), this.c(shift / v.shape[0]!));
-    const left = u.op === "const" ? l.const(u.arg as number) : l.loadSplat(m.i32.add(ptrOf(u), m.i32.mul(r, this.c(this.bytes))));
+    const left =
+      u.op === "const"
+        ? l.const(u.arg as number)
+        : l.loadSplat(m.i32.add(ptrOf(u), m.i32.mul(r, this.c(this.bytes))));
     const right = v.op === "const" ? l.const(v.arg as number) : l.load(m.i32.add(ptrOf(v), this.get(jb)));
     return l.mul(left, right);
   }
@@ -122,7 +147,10 @@ export class KernelEmitter extends KernelSite {
     const first = l.splat(s.elem === "f32" ? m.f32.convert_u.i32(j) : m.f64.convert_u.i32(j));
     if (l.width === 1) return first;
     const lanes = Array.from({ length: l.width }, (_, i) => i);
-    const offsets = l.elem === "f32" ? m.v128.const(new Uint8Array(new Float32Array(lanes).buffer)) : m.v128.const(new Uint8Array(new Float64Array(lanes).buffer));
+    const offsets =
+      l.elem === "f32"
+        ? m.v128.const(new Uint8Array(new Float32Array(lanes).buffer))
+        : m.v128.const(new Uint8Array(new Float64Array(lanes).buffer));
     return l.add(first, offsets);
   }
 
@@ -148,13 +176,20 @@ export class KernelEmitter extends KernelSite {
   }
 
   /** dest (+)= value, over all of dest or over `part`: elements start … start + size − 1 of each row. */
-  private elementwise(value: Node, computing: Node | undefined, dest: Buffer, accumulate: boolean, part?: { start: number; size: number }): Expr {
+  private elementwise(
+    value: Node,
+    computing: Node | undefined,
+    dest: Buffer,
+    accumulate: boolean,
+    part?: { start: number; size: number },
+  ): Expr {
     const fb = this.ctx.fb;
     const b = this.newLocal();
     const jb = this.newLocal();
     const out = this.newLocal();
     const { rows, init } = this.rowsOf(value, computing, b);
-    if (this.fusesOuter(value, computing)) return this.elementwiseByRows(value, computing, dest, accumulate, { b, jb, out, rows, init });
+    if (this.fusesOuter(value, computing))
+      return this.elementwiseByRows(value, computing, dest, accumulate, { b, jb, out, rows, init });
     const size = part ? part.size : sizeOf(dest.shape);
     const destRow = this.row(dest, true, b);
     const body = (l: Lanes) => {
@@ -208,7 +243,10 @@ export class KernelEmitter extends KernelSite {
       const acc = l === vec && vec.width > 1 ? vacc : sacc;
       return fb.set(acc, l.add(fb.get(acc, l.type), this.expr(root, undefined, rows, l, jb)));
     };
-    const total = vec.width > 1 ? scalar.add(vec.horizontalSum(fb.get(vacc, vec.type)), fb.get(sacc, scalar.type)) : fb.get(sacc, scalar.type);
+    const total =
+      vec.width > 1
+        ? scalar.add(vec.horizontalSum(fb.get(vacc, vec.type)), fb.get(sacc, scalar.type))
+        : fb.get(sacc, scalar.type);
     const destPtr = () => m.i32.add(this.row(dest, true, b), this.c(0));
     return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
       ...init,
@@ -239,12 +277,18 @@ export class KernelEmitter extends KernelSite {
       fb.set(max, scalar.const(-Infinity)),
       each(fb.set(max, scalar.max(x(), fb.get(max, scalar.type)))),
       fb.set(acc, scalar.const(0)),
-      each(fb.set(acc, scalar.add(fb.get(acc, scalar.type), callMath(scalar, "exp", scalar.sub(x(), fb.get(max, scalar.type)))))),
+      each(fb.set(
+        acc,
+        scalar.add(fb.get(acc, scalar.type), callMath(scalar, "exp", scalar.sub(x(), fb.get(max, scalar.type)))),
+      )),
       scalar.store(destPtr(), accumulate ? scalar.add(scalar.load(destPtr()), total) : total),
     ]);
   }
 
-  /** dest[b] = the largest element of the fused expression: lane-wise maxima of full vectors, then across lanes and the tail. */
+  /**
+   * dest[b] = the largest element of the fused expression: lane-wise maxima of full vectors, then across lanes and
+   * the tail.
+   */
   private maxOf(root: Node, dest: Buffer, accumulate: boolean): Expr {
     const fb = this.ctx.fb;
     const { vec, scalar } = this.ctx;
@@ -257,7 +301,8 @@ export class KernelEmitter extends KernelSite {
       const largest = l === vec && vec.width > 1 ? vmax : smax;
       return fb.set(largest, l.maximum(this.expr(root, undefined, rows, l, jb), fb.get(largest, l.type)));
     };
-    const lanes = vec.width > 1 ? Array.from({ length: vec.width }, (_, i) => vec.extract(fb.get(vmax, vec.type), i)) : [];
+    const lanes =
+      vec.width > 1 ? Array.from({ length: vec.width }, (_, i) => vec.extract(fb.get(vmax, vec.type), i)) : [];
     const total = lanes.reduce((acc, lane) => scalar.maximum(lane, acc), fb.get(smax, scalar.type));
     const destPtr = () => this.row(dest, true, b);
     return fb.forLoop(b, this.c(0), this.copies(dest), 1, [
@@ -282,7 +327,10 @@ export class KernelEmitter extends KernelSite {
     return this.m.block(null, [
       ...(accumulate ? [] : [this.zero(dest)]),
       fb.set(out, this.base(dest)),
-      fb.forLoop(b, this.c(0), this.get(this.ctx.batch), 1, [...init, ...this.overElements(sizeOf(root.shape), jb, body)]),
+      fb.forLoop(b, this.c(0), this.get(this.ctx.batch), 1, [
+        ...init,
+        ...this.overElements(sizeOf(root.shape), jb, body),
+      ]),
     ]);
   }
 
@@ -297,7 +345,15 @@ export class KernelEmitter extends KernelSite {
     const [rows, cols] = (mode === "gather" ? src.shape : dest.shape) as [number, number];
     const [b, jb, ps, pi, pd] = [0, 0, 0, 0, 0].map(() => this.newLocal()) as [number, number, number, number, number];
     // gather: the table is src and the entry's row dest; scatter: the entry's row is src and the table dest.
-    const perEntry = emitIdRows(fb, this.ctx.vec, this.ctx.scalar, { mode, rows, cols, slots: ids.shape[0]!, ids: pi, entry: mode === "gather" ? pd : ps, table: mode === "gather" ? ps : pd });
+    const perEntry = emitIdRows(fb, this.ctx.vec, this.ctx.scalar, {
+      mode,
+      rows,
+      cols,
+      slots: ids.shape[0]!,
+      ids: pi,
+      entry: mode === "gather" ? pd : ps,
+      table: mode === "gather" ? ps : pd,
+    });
     const operands = [
       fb.set(ps, this.row(this.locate(src), src.batched, b)),
       fb.set(pi, this.row(this.locate(ids), ids.batched, b)),
