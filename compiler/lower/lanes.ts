@@ -101,7 +101,8 @@ export function lanesFor(mod: WasmModule, kind: LaneKind): Lanes {
     const: (x) => v.splat(s.const(x)),
     splat: (x) => v.splat(x),
     load: (ptr, offset = 0) => m.v128.load(offset, bytes, ptr),
-    loadSplat: (ptr, offset = 0) => (elem === "f32" ? m.v128.load32_splat(offset, 4, ptr) : m.v128.load64_splat(offset, 8, ptr)),
+    loadSplat: (ptr, offset = 0) =>
+      (elem === "f32" ? m.v128.load32_splat(offset, 4, ptr) : m.v128.load64_splat(offset, 8, ptr)),
     store: (ptr, value, offset = 0) => m.v128.store(offset, bytes, ptr, value),
     add: (a, b) => v.add(a, b),
     sub: (a, b) => v.sub(a, b),
@@ -154,7 +155,10 @@ function horizontalSum(mod: WasmModule, elem: ElemType, x: Expr): Expr {
     const get = () => m.local.get(0, binaryen.v128);
     const lanes = Array.from({ length: elem === "f32" ? 4 : 2 }, (_, i) => v.extract_lane(get(), i));
     // Pairwise, in a fixed order, so every build sums identically.
-    const body = lanes.length === 4 ? s.add(s.add(lanes[0]!, lanes[1]!), s.add(lanes[2]!, lanes[3]!)) : s.add(lanes[0]!, lanes[1]!);
+    const body =
+      lanes.length === 4
+        ? s.add(s.add(lanes[0]!, lanes[1]!), s.add(lanes[2]!, lanes[3]!))
+        : s.add(lanes[0]!, lanes[1]!);
     m.addFunction(name, binaryen.v128, type, [], body);
   }
   return mod.raw.call(name, [x], type);

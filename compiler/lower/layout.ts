@@ -36,7 +36,12 @@ export interface MemoryPlan {
 const zero: OffsetForm = { base: 0, batch: 0, steps: 0, batchSteps: 0 };
 
 const plus = (a: OffsetForm, b: OffsetForm): OffsetForm => {
-  const sum = { base: a.base + b.base, batch: a.batch + b.batch, steps: a.steps + b.steps, batchSteps: a.batchSteps + b.batchSteps };
+  const sum = {
+    base: a.base + b.base,
+    batch: a.batch + b.batch,
+    steps: a.steps + b.steps,
+    batchSteps: a.batchSteps + b.batchSteps,
+  };
   // Only a checkpointed module (ABI 3) has the term: every other form keeps the four of ABI 2.
   const segment = (a.batchSegment ?? 0) + (b.batchSegment ?? 0);
   return segment === 0 ? sum : { ...sum, batchSegment: segment };
@@ -49,7 +54,8 @@ const rowBytes = (b: Buffer) => elementCount(b) * bytesOf(b.type);
 function sizeForm(b: Buffer): OffsetForm {
   const row = rowBytes(b);
   if (b.segment) {
-    if (!b.perStep || !b.batched) throw new IRError(`${b.role} ${b.name}: a segment region has a row per step and batch entry`);
+    if (!b.perStep || !b.batched)
+      throw new IRError(`${b.role} ${b.name}: a segment region has a row per step and batch entry`);
     return { ...zero, batchSegment: row };
   }
   if (b.perStep && b.batched) return { ...zero, batchSteps: row };
@@ -104,7 +110,10 @@ export function emitLayout(mod: WasmModule, plan: MemoryPlan, resetOnLayout: rea
   const k64 = (n: number) => m.f64.const(n);
   const abiTwoNeeded = m.f64.add(
     m.f64.add(k64(memory.base), m.f64.mul(k64(memory.batch), asF64(batch))),
-    m.f64.add(m.f64.mul(k64(memory.steps), asF64(steps)), m.f64.mul(k64(memory.batchSteps), m.f64.mul(asF64(batch), asF64(steps)))),
+    m.f64.add(
+      m.f64.mul(k64(memory.steps), asF64(steps)),
+      m.f64.mul(k64(memory.batchSteps), m.f64.mul(asF64(batch), asF64(steps))),
+    ),
   );
   const needed = segmented
     ? m.f64.add(abiTwoNeeded, m.f64.mul(k64(memory.batchSegment ?? 0), m.f64.mul(asF64(batch), asF64(segment))))
@@ -154,7 +163,10 @@ function movingPlace(b: Buffer): MovingPlace {
   return b.place;
 }
 
-/** Traps unless 1 <= batch <= the laid-out batch and 1 <= steps <= its steps: nothing is written outside the regions. */
+/**
+ * Traps unless 1 <= batch <= the laid-out batch and 1 <= steps <= its steps: nothing is written outside the
+ * regions.
+ */
 export function capacityGuard(fb: FunctionBuilder, batch: number, steps: number): Expr {
   const m = fb.mod.raw;
   const i32 = binaryen.i32;

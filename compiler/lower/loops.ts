@@ -7,13 +7,21 @@ import type { Lanes } from "./lanes.js";
 import type { Expr, FunctionBuilder } from "./wasm.js";
 
 /** for jb over the first `size` elements (in bytes): vector body on full vectors, scalar body on the tail. */
-export function overElements(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, size: number, jb: number, body: (l: Lanes) => Expr): Expr[] {
+export function overElements(
+  fb: FunctionBuilder,
+  vec: Lanes,
+  scalar: Lanes,
+  size: number,
+  jb: number,
+  body: (l: Lanes) => Expr,
+): Expr[] {
   const m = fb.mod.raw;
   const bytes = scalar.bytes;
   const full = Math.floor(size / vec.width) * vec.width;
   const out: Expr[] = [];
   if (vec.width > 1 && full > 0) out.push(fb.forLoop(jb, m.i32.const(0), m.i32.const(full * bytes), 16, [body(vec)]));
   const tailStart = vec.width > 1 ? full : 0;
-  if (tailStart < size) out.push(fb.forLoop(jb, m.i32.const(tailStart * bytes), m.i32.const(size * bytes), bytes, [body(scalar)]));
+  if (tailStart < size)
+    out.push(fb.forLoop(jb, m.i32.const(tailStart * bytes), m.i32.const(size * bytes), bytes, [body(scalar)]));
   return out;
 }

@@ -28,7 +28,10 @@ const mathBuilders = {
 
 export const mathFns = Object.keys(mathBuilders) as MathFn[];
 
-/** Adds (once per module) a wasm function computing fn lane-wise for lanes.kind, and returns an expression calling it on x. */
+/**
+ * Adds (once per module) a wasm function computing fn lane-wise for lanes.kind, and returns an expression calling
+ * it on x.
+ */
 export function callMath(lanes: Lanes, fn: MathFn, x: Expr): Expr {
   const name = `${fn}_${lanes.kind}`;
   if (!lanes.mod.hasFunction(name)) {

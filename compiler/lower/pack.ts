@@ -25,7 +25,13 @@ export function emitPack(
   // B is [depth, n]: the source transposed, or the source itself.
   const [depth, n] = transpose ? [cols, rows] : [rows, cols];
   if (!transpose) {
-    const whole = { src: () => get(px), srcStride: cols * bytes, dst: () => get(pd), panelDepth: depth, depth: () => c(depth) };
+    const whole = {
+      src: () => get(px),
+      srcStride: cols * bytes,
+      dst: () => get(pd),
+      panelDepth: depth,
+      depth: () => c(depth),
+    };
     return emitPanelRows(fb, vec, scalar, { ...whole, cols: n, vectors: stripVectors });
   }
   const [j, src, dst] = [fb.local(i32), fb.local(i32), fb.local(i32)];

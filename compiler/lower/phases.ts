@@ -36,7 +36,11 @@ const destOf = (kernel: Kernel): Buffer | undefined => ("dest" in kernel ? kerne
 /** Sums over the batch into its destination: over all steps, the same kernel sums over steps too. */
 const reducesBatch = (kernel: Kernel): boolean => kindOf(kernel).reducesBatch(kernel);
 
-export function splitPhases(kernels: readonly Kernel[], located: ReadonlyMap<Node, Buffer>, scratch: readonly Buffer[]): Schedule {
+export function splitPhases(
+  kernels: readonly Kernel[],
+  located: ReadonlyMap<Node, Buffer>,
+  scratch: readonly Buffer[],
+): Schedule {
   const isScratch = new Set(scratch);
   const reads = kernels.map((k) => readsOf(k, located));
   const writers = new Map<Buffer, number[]>();
@@ -66,12 +70,14 @@ export function splitPhases(kernels: readonly Kernel[], located: ReadonlyMap<Nod
   kernels.forEach((k, i) => {
     const dest = destOf(k);
     const earlierWriters = dest ? (writers.get(dest) ?? []).filter((w) => w < i) : [];
-    if (collapsible(i) && [...reads[i]!].every(ready) && earlierWriters.every((w) => phase[w] === "before")) phase[i] = "before";
+    if (collapsible(i) && [...reads[i]!].every(ready) && earlierWriters.every((w) => phase[w] === "before"))
+      phase[i] = "before";
   });
   for (let i = kernels.length - 1; i >= 0; i--) {
     if (phase[i] !== "loop" || !collapsible(i)) continue;
     const dest = destOf(kernels[i]!);
-    const readLater = dest !== undefined && kernels.some((_, j) => j !== i && reads[j]!.has(dest) && phase[j] !== "after");
+    const readLater =
+      dest !== undefined && kernels.some((_, j) => j !== i && reads[j]!.has(dest) && phase[j] !== "after");
     const laterWriters = dest ? (writers.get(dest) ?? []).filter((w) => w > i) : [];
     // A value of one row per call that the loop writes holds only the last step's.
     const perStepReads = [...reads[i]!].every((b) => b.batched || ready(b));

@@ -59,7 +59,8 @@ export class KernelSite {
     const segment = this.ctx.segment;
     if (segment?.firstRow !== undefined) {
       if (buffer.segment) return regionStart(this.ctx.fb, buffer);
-      if (!buffer.batched) throw new IRError(`${buffer.role} ${buffer.name}: one row per step cannot be read over a segment's steps`);
+      if (!buffer.batched)
+        throw new IRError(`${buffer.role} ${buffer.name}: one row per step cannot be read over a segment's steps`);
       return m.i32.add(regionStart(this.ctx.fb, buffer), m.i32.mul(this.get(segment.firstRow), this.c(rowBytes)));
     }
     const stepBytes = buffer.batched ? m.i32.mul(this.get(this.ctx.batch), this.c(rowBytes)) : this.c(rowBytes);

@@ -20,7 +20,13 @@ export interface FloatFormat {
 
 export const formats = {
   f32: { mantissaBits: 23, bias: 127, minNormal: 2 ** -126, oneBits: 0x3f800000n, sqrtHalfBits: 0x3f3504f3n },
-  f64: { mantissaBits: 52, bias: 1023, minNormal: 2 ** -1022, oneBits: 0x3ff0000000000000n, sqrtHalfBits: 0x3fe6a09e667f3bcdn },
+  f64: {
+    mantissaBits: 52,
+    bias: 1023,
+    minNormal: 2 ** -1022,
+    oneBits: 0x3ff0000000000000n,
+    sqrtHalfBits: 0x3fe6a09e667f3bcdn,
+  },
 } as const satisfies Record<Lanes["elem"], FloatFormat>;
 
 /** Integer operations on the raw bits of each lane. Shift counts are constants. */
@@ -49,7 +55,8 @@ export function bitsFor(lanes: Lanes): Bits {
   const wide = lanes.elem === "f64";
   const s = wide ? m.i64 : m.i32;
   const f = wide ? m.f64 : m.f32;
-  const scalarInt = (n: bigint) => (wide ? m.i64.const(BigInt.asIntN(64, n)) : m.i32.const(Number(BigInt.asIntN(32, n))));
+  const scalarInt = (n: bigint) =>
+    (wide ? m.i64.const(BigInt.asIntN(64, n)) : m.i32.const(Number(BigInt.asIntN(32, n))));
   if (lanes.width === 1) {
     return {
       format, type: wide ? binaryen.i64 : binaryen.i32,
@@ -79,7 +86,8 @@ export function bitsFor(lanes: Lanes): Bits {
     shl: (a, count) => v.shl(a, m.i32.const(count)),
     shrU: (a, count) => v.shr_u(a, m.i32.const(count)),
     // SIMD128 has no f64x2 → i64x2 conversion: convert into the low i32 lanes, then sign-extend.
-    truncSat: (x) => (wide ? m.i64x2.extend_low_i32x4_s(m.i32x4.trunc_sat_f64x2_s_zero(x)) : m.i32x4.trunc_sat_f32x4_s(x)),
+    truncSat: (x) =>
+      (wide ? m.i64x2.extend_low_i32x4_s(m.i32x4.trunc_sat_f64x2_s_zero(x)) : m.i32x4.trunc_sat_f32x4_s(x)),
     copySign: (mag, sign) => m.v128.bitselect(sign, mag, splat(signBit)),
   };
 }

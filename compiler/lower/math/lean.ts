@@ -10,7 +10,10 @@ import type { Scope, Value } from "./scope.js";
 import { pow2 } from "./bits.js";
 import { ln2Split } from "./exp.js";
 
-/** 1.5·2^23: adding it to an f32 of magnitude below 2^22 rounds it to an integer, held in the sum's low significand bits. */
+/**
+ * 1.5·2^23: adding it to an f32 of magnitude below 2^22 rounds it to an integer, held in the sum's low
+ * significand bits.
+ */
 const shifter = 1.5 * 2 ** 23;
 
 /**
@@ -28,7 +31,11 @@ function reduceLean(s: Scope, x: Value): { k: Value; r: Value; pow2: (shift: num
   const r = s.let(l.sub(l.sub(x(), l.mul(k(), s.const(ln2Split.f32.hi))), l.mul(k(), s.const(ln2Split.f32.lo))));
   const b = s.bits;
   const m = b.format.mantissaBits;
-  return { k, r, pow2: (shift) => b.fromBits(b.add(b.shl(b.toBits(t()), m), b.int(BigInt(b.format.bias + shift) << BigInt(m)))) };
+  return {
+    k,
+    r,
+    pow2: (shift) => b.fromBits(b.add(b.shl(b.toBits(t()), m), b.int(BigInt(b.format.bias + shift) << BigInt(m)))),
+  };
 }
 
 /**
@@ -84,7 +91,9 @@ export function leanTanh(s: Scope): Expr {
   const p = expm1Reduced(s, r);
   const scale = s.let(scaleBy(0));
   const q = s.let(l.add(l.mul(scale(), p), l.sub(scale(), s.const(1))));
-  return b.fromBits(b.or(b.toBits(l.div(q(), l.add(q(), s.const(2)))), sign())); // the quotient is ≥ 0 (or NaN): x's sign bit or-ed in
+  return b.fromBits(
+    b.or(b.toBits(l.div(q(), l.add(q(), s.const(2)))), sign()), // the quotient is ≥ 0 (or NaN): x's sign bit or-ed in
+  );
 }
 
 /**
@@ -94,12 +103,18 @@ export function leanTanh(s: Scope): Expr {
  */
 function leanExpNonPositive(s: Scope, x: Expr): Expr {
   const l = s.lanes;
-  const { r, pow2: scaleBy } = reduceLean(s, s.let(l.max(s.const(-104), x))); // NaN passes: the IR's max picks the second operand
+  const { r, pow2: scaleBy } = reduceLean(
+    s,
+    s.let(l.max(s.const(-104), x)), // NaN passes: the IR's max picks the second operand
+  );
   const p = l.add(s.const(1), expm1Reduced(s, r));
   return l.mul(l.mul(p, scaleBy(24)), s.const(2 ** -24));
 }
 
-/** e = e^−|x|; 1/(1 + e) for x ≥ 0, e/(1 + e) below. Nothing overflows; the far left tail is e^x, subnormals included. */
+/**
+ * e = e^−|x|; 1/(1 + e) for x ≥ 0, e/(1 + e) below. Nothing overflows; the far left tail is e^x, subnormals
+ * included.
+ */
 export function leanSigmoid(s: Scope): Expr {
   const l = s.lanes;
   const x = s.x;

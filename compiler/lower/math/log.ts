@@ -40,7 +40,9 @@ function logOfPositive(s: Scope, x: Value, correction?: Expr): Expr {
   // into the significand of 2^mantissaBits, then subtract that power and the bias.
   const magicBits = BigInt(bias + mantissaBits) << BigInt(mantissaBits);
   const biased = b.fromBits(b.or(b.shrU(u(), mantissaBits), b.int(magicBits)));
-  const e = s.let(l.add(l.sub(biased, s.const(2 ** mantissaBits + bias)), l.select(tiny(), s.const(-subnormalShift), s.const(0))));
+  const e = s.let(
+    l.add(l.sub(biased, s.const(2 ** mantissaBits + bias)), l.select(tiny(), s.const(-subnormalShift), s.const(0))),
+  );
   const mantissaMask = (1n << BigInt(mantissaBits)) - 1n;
   const m = b.fromBits(b.add(b.and(u(), b.int(mantissaMask)), b.int(sqrtHalfBits)));
 

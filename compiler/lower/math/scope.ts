@@ -59,7 +59,8 @@ export class Scope {
     let power: Value = square ?? this.let(l.mul(z(), z()));
     while (terms.length > 1) {
       const next: Expr[] = [];
-      for (let i = 0; i < terms.length; i += 2) next.push(i + 1 < terms.length ? l.add(terms[i]!, l.mul(power(), terms[i + 1]!)) : terms[i]!);
+      for (let i = 0; i < terms.length; i += 2)
+        next.push(i + 1 < terms.length ? l.add(terms[i]!, l.mul(power(), terms[i + 1]!)) : terms[i]!);
       terms = next;
       if (terms.length > 1) {
         const p = power;
