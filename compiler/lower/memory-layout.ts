@@ -8,7 +8,14 @@
 // their memory and emits the module.
 
 import { IRError, type Node, type VarArg } from "../ir/index.js";
-import { lossAtLastStep, readersOf, targetsAreClasses, type Program, type Stage, type StepOutput } from "../time/index.js";
+import {
+  lossAtLastStep,
+  readersOf,
+  targetsAreClasses,
+  type Program,
+  type Stage,
+  type StepOutput,
+} from "../time/index.js";
 import { type Buffer, type BufferType, type Role } from "./buffers.js";
 import { LastingPanels } from "./panels.js";
 import type { Kernel, Schedule, Sink, Tiling } from "./kernel.js";
@@ -21,11 +28,28 @@ class BufferTable {
   private readonly byKey = new Map<string, Buffer>();
   constructor(private readonly dtype: BufferType) {}
 
-  add(name: string, role: Role, shape: readonly number[], opts: { perStep?: boolean; batched?: boolean; type?: BufferType; idsBelow?: number | undefined; init?: Buffer["init"] } = {}): Buffer {
+  add(
+    name: string,
+    role: Role,
+    shape: readonly number[],
+    opts: {
+      perStep?: boolean;
+      batched?: boolean;
+      type?: BufferType;
+      idsBelow?: number | undefined;
+      init?: Buffer["init"]
+    } = {},
+  ): Buffer {
     const key = `${role}:${name}`;
     if (this.byKey.has(key)) throw new IRError(`two ${role} tensors named ${name}`);
     const buffer: Buffer = {
-      name, role, shape, perStep: opts.perStep ?? false, batched: opts.batched ?? false, type: opts.type ?? this.dtype, place: undefined,
+      name,
+      role,
+      shape,
+      perStep: opts.perStep ?? false,
+      batched: opts.batched ?? false,
+      type: opts.type ?? this.dtype,
+      place: undefined,
       ...(opts.idsBelow !== undefined ? { idsBelow: opts.idsBelow } : {}),
       ...(opts.init !== undefined ? { init: opts.init } : {}),
     };
@@ -111,13 +135,22 @@ export class MemoryLayout {
         this.scales.set(param, t.add(name, "param_scale", [p.shape[0]!], { type: "f32" }));
       }
     }
-    if (differentiable) for (const s of scans) for (const p of s.scan.params) this.grads.set(t.get("param", s.prefix + p.name), t.add(s.prefix + p.name, "grad", p.shape));
-    this.train = optimizer && trainBuffers([...this.grads.keys()], optimizer, (name, shape, type) => t.add(name, "optimizer", shape, type ? { type } : {}));
+    if (differentiable)
+      for (const s of scans)
+        for (const p of s.scan.params)
+          this.grads.set(t.get("param", s.prefix + p.name), t.add(s.prefix + p.name, "grad", p.shape));
+    this.train = optimizer && trainBuffers(
+      [...this.grads.keys()],
+      optimizer,
+      (name, shape, type) => t.add(name, "optimizer", shape, type ? { type } : {}),
+    );
     const sequences = program.sequences;
     for (const q of sequences.filter((q) => q.role === "input")) {
       t.add(q.name, "input", q.shape, q.idsBelow === undefined ? seq : { ...seq, type: "i32", idsBelow: q.idsBelow });
     }
-    if (differentiable) for (const q of sequences.filter((q) => q.role === "input" && q.idsBelow === undefined)) t.add(q.name, "grad", q.shape, seq);
+    if (differentiable)
+      for (const q of sequences.filter((q) => q.role === "input" && q.idsBelow === undefined))
+        t.add(q.name, "grad", q.shape, seq);
     if (program.loss !== "none") {
       const classes = targetsAreClasses(program.loss);
       // A loss read at each sequence's last step only needs one target per sequence: [batch, ...], not per step.
@@ -127,20 +160,28 @@ export class MemoryLayout {
       }
     }
     this.lengths = t.add("lengths", "lengths", [], { batched: true, type: "i32" });
-    const stateRoles = differentiable ? (["state_in", "grad", "state_out", ...(program.loss === "none" ? ["grad_state_out" as const] : [])] as const) : (["state_in", "state_out"] as const);
+    const stateRoles = differentiable
+      ? (["state_in", "grad", "state_out", ...(program.loss === "none" ? ["grad_state_out" as const] : [])] as const)
+      : (["state_in", "state_out"] as const);
     for (const role of stateRoles) {
       for (const s of scans) for (const st of s.scan.states) t.add(s.prefix + st.name, role, st.shape, row);
     }
     for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "output", q.shape, seq);
-    if (program.loss === "none" && differentiable) for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "grad_output", q.shape, seq);
+    if (program.loss === "none" && differentiable)
+      for (const q of sequences.filter((q) => q.role === "output")) t.add(q.name, "grad_output", q.shape, seq);
     for (const q of sequences.filter((q) => q.role === "internal")) {
       t.add(`seq.${q.name}`, "scratch", q.shape, seq);
       if (differentiable) t.add(`dseq.${q.name}`, "scratch", q.shape, seq);
     }
-    if (differentiable) for (const s of scans) for (const e of s.scan.tape) t.add(s.prefix + e.name, "tape", e.shape, { perStep: true, batched: e.batched });
+    if (differentiable)
+      for (const s of scans)
+        for (const e of s.scan.tape) t.add(s.prefix + e.name, "tape", e.shape, { perStep: true, batched: e.batched });
     this.mask = t.add("mask", "scratch", [], seq);
     this.last = lossAtLastStep(program.loss) ? t.add("last", "scratch", [], seq) : undefined;
-    if (differentiable) for (const q of sequences) if (q.idsBelow === undefined && (this.readers.get(q.name) ?? 0) > 1) this.accumulated.add(this.cotangent(q.name));
+    if (differentiable)
+      for (const q of sequences)
+        if (q.idsBelow === undefined && (this.readers.get(q.name) ?? 0) > 1)
+          this.accumulated.add(this.cotangent(q.name));
   }
 
   private roleOf(name: string) {
@@ -191,7 +232,10 @@ export class MemoryLayout {
     };
     const sinkOf = (phase: "forward" | "backward" | "recompute") => ({ port: { kind, name } }: StepOutput): Sink => {
       switch (kind) {
-        case "next": return { kind: "deferred", buffer: phase === "recompute" ? working.get(name)! : t.get("state_out", prefix + name) };
+        case "next": return {
+          kind: "deferred",
+          buffer: phase === "recompute" ? working.get(name)! : t.get("state_out", prefix + name),
+        };
         case "output": return { kind: "store", buffer: this.values(stage.writes[name]!) };
         case "loss": return { kind: "loss" };
         case "tape": return { kind: "store", buffer: t.get("tape", prefix + name) };
@@ -227,12 +271,20 @@ export class MemoryLayout {
     const states = scan.states.map((st) => {
       const row = { perStep: false, batched: true, type: dtype, place: undefined } as const;
       const state = t.get("state_out", prefix + st.name);
-      const saved: Buffer = { ...row, name: `${prefix}${st.name}.checkpoints`, role: "tape", shape: st.shape, perStep: true, segment: true };
+      const saved: Buffer = {
+        ...row,
+        name: `${prefix}${st.name}.checkpoints`,
+        role: "tape",
+        shape: st.shape,
+        perStep: true,
+        segment: true,
+      };
       const held: Buffer = { ...row, name: `${prefix}${st.name}.recomputed`, role: "scratch", shape: st.shape };
       working.set(st.name, held);
       return { state, saved, working: held };
     });
-    const recomputed = (o: StepOutput) => o.port.kind === "next" || (o.port.kind === "tape" && segmented.has(o.port.name));
+    const recomputed = (o: StepOutput) =>
+      o.port.kind === "next" || (o.port.kind === "tape" && segmented.has(o.port.name));
     const recompute = schedule({
       fn: { ...scan.forward, outputs: scan.forward.outputs.filter(recomputed) }, title: `${title}recompute`,
       varBuffer: varBuffer("recompute"), sinkOf: sinkOf("recompute"), dtype,
@@ -248,7 +300,9 @@ export class MemoryLayout {
    * over all steps stays whole.
    */
   private segmentTape(stage: ScanStage, backward: Schedule): Set<string> {
-    const wholeReads = new Set([...backward.before, ...backward.after].flatMap((k) => [...readsOf(k, backward.located)]));
+    const wholeReads = new Set(
+      [...backward.before, ...backward.after].flatMap((k) => [...readsOf(k, backward.located)]),
+    );
     const names = new Set<string>();
     for (const e of stage.scan.tape) {
       const buffer = this.t.get("tape", stage.prefix + e.name);
@@ -260,9 +314,14 @@ export class MemoryLayout {
   }
 }
 
-/** The recomputation's values that cross its phases need a row per step of one segment only: it runs a segment at a time. */
+/**
+ * The recomputation's values that cross its phases need a row per step of one segment only: it runs a segment at a
+ * time.
+ */
 function withinSegment(s: Schedule): Schedule {
-  const swapped = new Map(s.scratch.filter((b) => b.perStep && b.batched).map((b) => [b, { ...b, segment: true as const }]));
+  const swapped = new Map(
+    s.scratch.filter((b) => b.perStep && b.batched).map((b) => [b, { ...b, segment: true as const }]),
+  );
   const swap = (b: Buffer) => swapped.get(b) ?? b;
   const retarget = (k: Kernel): Kernel => ("dest" in k ? ({ ...k, dest: swap(k.dest) } as Kernel) : k);
   return {
