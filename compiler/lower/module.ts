@@ -36,7 +36,10 @@ export interface LowerOptions {
   readonly optimize: boolean;
   readonly dims: Readonly<Record<string, number>>;
   readonly name: string;
-  /** Adds train_step(batch, steps, learning_rate, clip_norm) and apply_update(learning_rate, clip_norm) with this optimizer. */
+  /**
+   * Adds train_step(batch, steps, learning_rate, clip_norm) and apply_update(learning_rate, clip_norm) with this
+   * optimizer.
+   */
   readonly train?: Optimizer | undefined;
   /** Forward only: no backward function, tape or gradient tensors. */
   readonly inference: boolean;
@@ -52,22 +55,34 @@ export interface Lowered {
   readonly abi: Abi;
   /** Forward and backward schedule of each scan, for dumps. */
   readonly schedules: readonly ({ readonly prefix: string } & ScanSchedules)[];
-  /** Emits the module's bytes, and the same with function names (WasmModule.emit); the Binaryen module is disposed afterwards. */
+  /**
+   * Emits the module's bytes, and the same with function names (WasmModule.emit); the Binaryen module is disposed
+   * afterwards.
+   */
   emit(): { binary: Uint8Array; named: Uint8Array };
 }
 
 
 export function lowerProgram(program: Program, options: LowerOptions): Lowered {
   const { dtype, capacity } = options;
-  if (options.inference && options.train) throw new BuildError("an inference build has no backward pass to train with: leave out the optimizer or the inference option");
-  if (options.inference && options.checkpoint) throw new BuildError("an inference build keeps no tape to checkpoint: leave out the checkpoint or the inference option");
+  if (options.inference && options.train)
+    throw new BuildError(
+      "an inference build has no backward pass to train with: leave out the optimizer or the inference option",
+    );
+  if (options.inference && options.checkpoint)
+    throw new BuildError(
+      "an inference build keeps no tape to checkpoint: leave out the checkpoint or the inference option",
+    );
   checkQuantize(options);
   const quantized = options.quantize ? quantizedParams(program) : new Set<string>();
-  const layout = new MemoryLayout(program, dtype, options.train, options.inference, options.checkpoint ?? false, quantized);
+  const layout = new MemoryLayout(
+    program, dtype, options.train, options.inference, options.checkpoint ?? false, quantized,
+  );
   const scheduled = new Map<Stage, ScanSchedules>();
   const tiling = defaultTiling;
   const lasting = new LastingPanels(tiling);
-  for (const stage of program.stages) if (stage.kind === "scan") scheduled.set(stage, layout.scheduleScan(stage, dtype, lasting, tiling));
+  for (const stage of program.stages)
+    if (stage.kind === "scan") scheduled.set(stage, layout.scheduleScan(stage, dtype, lasting, tiling));
   const scratch = [...scheduled.values()].flatMap((s) => [
     ...s.forward.scratch, ...(s.backward?.scratch ?? []), ...(s.checkpoint ? CheckpointCode.buffers(s.checkpoint) : []),
   ]);
@@ -137,7 +152,11 @@ function abiEntry(dtype: string) {
   return (b: Buffer): TensorEntry => ({
     name: b.name,
     role: b.role,
-    shape: [...(b.perStep ? [b.segment ? "segment" as const : "steps" as const] : []), ...(b.batched ? ["batch" as const] : []), ...b.shape],
+    shape: [
+      ...(b.perStep ? [b.segment ? "segment" as const : "steps" as const] : []),
+      ...(b.batched ? ["batch" as const] : []),
+      ...b.shape,
+    ],
     offset: abiOffset(b),
     ...(b.type !== dtype ? { dtype: b.type } : {}),
     ...(b.idsBelow !== undefined ? { idsBelow: b.idsBelow } : {}),
@@ -183,7 +202,15 @@ class Emitter {
 
   private frame(): Frame {
     const fb = this.mod.function([binaryen.i32, binaryen.i32]);
-    return { fb, batch: 0, steps: 1, t: fb.local(binaryen.i32), loss: fb.local(binaryen.f64), zero: fb.local(binaryen.i32), rows: fb.local(binaryen.i32) };
+    return {
+      fb,
+      batch: 0,
+      steps: 1,
+      t: fb.local(binaryen.i32),
+      loss: fb.local(binaryen.f64),
+      zero: fb.local(binaryen.i32),
+      rows: fb.local(binaryen.i32),
+    };
   }
 
   /** Locals of the frame over all steps: zero is 0, rows is steps·batch. */
@@ -201,22 +228,42 @@ class Emitter {
    * in one per scan. Kept out of line (wasm.ts).
    */
   private scanFunction(
-    caller: Frame, pass: "forward" | "backward", index: number, setup: (f: Frame) => Expr[], s: Schedule, checkpoint: Checkpointing | undefined,
+    caller: Frame,
+    pass: "forward" | "backward",
+    index: number,
+    setup: (f: Frame) => Expr[],
+    s: Schedule,
+    checkpoint: Checkpointing | undefined,
   ): Expr {
     const m = this.mod.raw;
     const f = this.frame();
     const name = `${noInlinePrefix}${pass}_scan${index}`;
     const checkpoints = checkpoint && new CheckpointCode(f, checkpoint);
     // In this order: a region's start is read into a local where it is first used (buffers.ts).
-    const head = [f.fb.set(f.loss, m.f64.const(0)), ...this.prologue(f), ...(checkpoints ? [checkpoints.prologue()] : []), ...setup(f)];
+    const head = [
+      f.fb.set(f.loss, m.f64.const(0)),
+      ...this.prologue(f),
+      ...(checkpoints ? [checkpoints.prologue()] : []),
+      ...setup(f),
+    ];
     const body = checkpoints && pass === "backward"
-      ? checkpoints.backward(s, (fb, loss, schedule, t, batch, segment) => this.kernelEmitter({ fb, loss }, schedule, t, batch, segment), `${noInlinePrefix}recompute_scan${index}`)
+      ? checkpoints.backward(
+        s,
+        (fb, loss, schedule, t, batch, segment) => this.kernelEmitter({ fb, loss }, schedule, t, batch, segment),
+        `${noInlinePrefix}recompute_scan${index}`,
+      )
       : this.scanBody(f, s, pass === "forward" ? "up" : "down", checkpoints ? [checkpoints.save()] : []);
     f.fb.finish(name, binaryen.f64, [...head, ...body, f.fb.get(f.loss, binaryen.f64)]);
     return m.call(name, [this.get(caller, caller.batch), this.get(caller, caller.steps)], binaryen.f64);
   }
 
-  private kernelEmitter(f: Pick<Frame, "fb" | "loss">, s: Schedule, t: number, batch: number, segment?: StepContext["segment"]): KernelEmitter {
+  private kernelEmitter(
+    f: Pick<Frame, "fb" | "loss">,
+    s: Schedule,
+    t: number,
+    batch: number,
+    segment?: StepContext["segment"],
+  ): KernelEmitter {
     const context = { fb: f.fb, vec: this.vec, scalar: this.scalar, t, batch, located: s.located, loss: f.loss };
     return new KernelEmitter(segment ? { ...context, segment } : context);
   }
@@ -230,7 +277,11 @@ class Emitter {
     const all = this.kernelEmitter(f, s, f.zero, f.rows);
     const step = this.kernelEmitter(f, s, f.t, f.batch);
     const body = [...first, ...s.loop.map((k) => step.emit(k))];
-    const loop = body.length === 0 ? [] : [direction === "up" ? f.fb.forLoop(f.t, m.i32.const(0), this.get(f, f.steps), 1, body) : f.fb.forLoopDown(f.t, this.get(f, f.steps), body)];
+    const loop = body.length === 0 ? [] : [
+      direction === "up"
+        ? f.fb.forLoop(f.t, m.i32.const(0), this.get(f, f.steps), 1, body)
+        : f.fb.forLoopDown(f.t, this.get(f, f.steps), body),
+    ];
     return [...s.before.map((k) => all.emit(k)), ...loop, ...s.after.map((k) => all.emit(k))];
   }
 
@@ -248,14 +299,19 @@ class Emitter {
     const { lengths, mask, last } = this.layout;
     const [t, b] = [f.fb.local(binaryen.i32), f.fb.local(binaryen.i32)];
     const at = (buffer: Buffer) => {
-      const index = buffer.perStep ? m.i32.add(m.i32.mul(this.get(f, t), this.get(f, f.batch)), this.get(f, b)) : this.get(f, b);
+      const index = buffer.perStep
+        ? m.i32.add(m.i32.mul(this.get(f, t), this.get(f, f.batch)), this.get(f, b))
+        : this.get(f, b);
       return m.i32.add(regionStart(f.fb, buffer), m.i32.mul(index, m.i32.const(bytesOf(buffer.type))));
     };
     const flag = (cond: Expr) => m.select(cond, this.scalar.const(1), this.scalar.const(0));
     const length = () => m.i32.load(0, 4, at(lengths));
     const body = [this.scalar.store(at(mask), flag(m.i32.lt_s(this.get(f, t), length())))];
-    if (last) body.push(this.scalar.store(at(last), flag(m.i32.eq(this.get(f, t), m.i32.sub(length(), m.i32.const(1))))));
-    return f.fb.forLoop(t, m.i32.const(0), this.get(f, f.steps), 1, [f.fb.forLoop(b, m.i32.const(0), this.get(f, f.batch), 1, body)]);
+    if (last)
+      body.push(this.scalar.store(at(last), flag(m.i32.eq(this.get(f, t), m.i32.sub(length(), m.i32.const(1))))));
+    return f.fb.forLoop(t, m.i32.const(0), this.get(f, f.steps), 1, [
+      f.fb.forLoop(b, m.i32.const(0), this.get(f, f.batch), 1, body),
+    ]);
   }
 
   private copyRows(f: Frame, from: Buffer, to: Buffer): Expr {
@@ -282,12 +338,25 @@ class Emitter {
     this.layout.program.stages.forEach((stage, index) => {
       if (stage.kind === "scan") {
         const { forward: s, checkpoint } = this.scheduled.get(stage)!;
-        const setup = (g: Frame) => stage.scan.states.map((st) => this.copyRows(g, t.get("state_in", stage.prefix + st.name), t.get("state_out", stage.prefix + st.name)));
+        const setup = (g: Frame) => stage.scan.states.map((st) =>
+          this.copyRows(g, t.get("state_in", stage.prefix + st.name), t.get("state_out", stage.prefix + st.name)),
+        );
         body.push(addLoss(this.scanFunction(f, "forward", index, setup, s, checkpoint)));
       } else if (stage.kind === "reverse") {
-        body.push(reverseSequences(this.sequenceFrame(f), this.layout.values(stage.from), this.layout.values(stage.to), false));
+        body.push(reverseSequences(
+          this.sequenceFrame(f),
+          this.layout.values(stage.from),
+          this.layout.values(stage.to),
+          false,
+        ));
       } else {
-        body.push(mergeSequences(this.sequenceFrame(f), stage.op, this.layout.values(stage.from[0]), this.layout.values(stage.from[1]), this.layout.values(stage.to)));
+        body.push(mergeSequences(
+          this.sequenceFrame(f),
+          stage.op,
+          this.layout.values(stage.from[0]),
+          this.layout.values(stage.from[1]),
+          this.layout.values(stage.to),
+        ));
       }
     });
     const refresh = this.lasting.emitRefresh(this.mod, this.vec, this.scalar, "forward");
@@ -308,10 +377,15 @@ class Emitter {
     const f = this.frame();
     const { t, program } = this.layout;
     // The tape holds what forward(batch, steps) wrote; any other call would read stale or foreign values.
-    const stale = m.i32.or(m.i32.ne(this.get(f, f.batch), m.global.get("taped_batch", binaryen.i32)), m.i32.ne(this.get(f, f.steps), m.global.get("taped_steps", binaryen.i32)));
+    const stale = m.i32.or(
+      m.i32.ne(this.get(f, f.batch), m.global.get("taped_batch", binaryen.i32)),
+      m.i32.ne(this.get(f, f.steps), m.global.get("taped_steps", binaryen.i32)),
+    );
     const refresh = this.lasting.emitRefresh(this.mod, this.vec, this.scalar, "backward");
     const body: Expr[] = [m.if(stale, m.unreachable()), ...(refresh ? [refresh] : []), this.fillMasks(f)];
-    for (const stage of program.stages) if (stage.kind === "scan") body.push(...stage.scan.params.map((p) => this.fillZero(f, t.get("grad", stage.prefix + p.name))));
+    for (const stage of program.stages)
+      if (stage.kind === "scan")
+        body.push(...stage.scan.params.map((p) => this.fillZero(f, t.get("grad", stage.prefix + p.name))));
     for (const buffer of this.layout.accumulated) body.push(this.fillZero(f, buffer));
     for (const [index, stage] of [...program.stages.entries()].reverse()) {
       if (stage.kind === "scan") {
@@ -325,11 +399,22 @@ class Emitter {
         body.push(m.drop(this.scanFunction(f, "backward", index, setup, s, checkpoint)));
       } else if (stage.kind === "reverse") {
         const l = this.layout;
-        body.push(reverseSequences(this.sequenceFrame(f), l.cotangent(stage.to), l.cotangent(stage.from), l.accumulates(stage.from)));
+        body.push(reverseSequences(
+          this.sequenceFrame(f),
+          l.cotangent(stage.to),
+          l.cotangent(stage.from),
+          l.accumulates(stage.from),
+        ));
       } else {
         const l = this.layout;
         const [a, b] = stage.from;
-        body.push(mergeAdjoint(this.sequenceFrame(f), stage.op, l.cotangent(stage.to), l.cotangent(a), l.accumulates(a), l.cotangent(b), l.accumulates(b)));
+        body.push(mergeAdjoint(
+          this.sequenceFrame(f),
+          stage.op,
+          l.cotangent(stage.to),
+          l.cotangent(a), l.accumulates(a),
+          l.cotangent(b), l.accumulates(b),
+        ));
       }
     }
     f.fb.finish("backward", binaryen.none, body, "backward");
