@@ -41,7 +41,8 @@ export class ProductKernels {
     const m = this.s.m;
     const cols = w.shape[1]!;
     const simd = vec.width > 1;
-    const [ib, b, jb, px, py, pw] = [0, 0, 0, 0, 0, 0].map(() => this.s.newLocal()) as [number, number, number, number, number, number];
+    const [ib, b, jb, px, py, pw] = [0, 0, 0, 0, 0, 0]
+      .map(() => this.s.newLocal()) as [number, number, number, number, number, number];
     const rows = Array.from({ length: block }, () => this.s.newLocal());
     const vacc = rows.map(() => fb.local(vec.type));
     const sacc = rows.map(() => fb.local(scalar.type));
@@ -53,21 +54,32 @@ export class ProductKernels {
       const [acc, xl] = vector ? [vacc, xv] : [sacc, xs];
       return m.block(null, [
         fb.set(xl, l.load(m.i32.add(get(px), get(jb)))),
-        ...rows.map((r, k) => fb.set(acc[k]!, l.add(fb.get(acc[k]!, l.type), l.mul(l.load(m.i32.add(get(r), get(jb))), fb.get(xl, l.type))))),
+        ...rows.map((r, k) => fb.set(
+          acc[k]!,
+          l.add(fb.get(acc[k]!, l.type), l.mul(l.load(m.i32.add(get(r), get(jb))), fb.get(xl, l.type))),
+        )),
       ]);
     };
-    const total = (k: number) => (simd ? scalar.add(vec.horizontalSum(fb.get(vacc[k]!, vec.type)), fb.get(sacc[k]!, scalar.type)) : fb.get(sacc[k]!, scalar.type));
+    const total = (k: number) => (
+      simd
+        ? scalar.add(vec.horizontalSum(fb.get(vacc[k]!, vec.type)), fb.get(sacc[k]!, scalar.type))
+        : fb.get(sacc[k]!, scalar.type)
+    );
     const yPtr = (k: number) => m.i32.add(get(py), m.i32.mul(m.i32.add(get(ib), this.s.c(k)), this.s.c(this.s.bytes)));
     return fb.forLoop(ib, this.s.c(from), this.s.c(to), block, [
       fb.forLoop(b, this.s.c(0), this.s.copies(dest), 1, [
         fb.set(pw, this.s.row(this.s.locate(w), w.batched, b)),
-        ...rows.map((r, k) => fb.set(r, m.i32.add(get(pw), m.i32.mul(m.i32.add(get(ib), this.s.c(k)), this.s.c(cols * this.s.bytes))))),
+        ...rows.map((r, k) =>
+          fb.set(r, m.i32.add(get(pw), m.i32.mul(m.i32.add(get(ib), this.s.c(k)), this.s.c(cols * this.s.bytes)))),
+        ),
         fb.set(px, this.s.row(this.s.locate(x), x.batched, b)),
         fb.set(py, this.s.row(dest, true, b)),
         ...(simd ? vacc.map((a) => fb.set(a, vec.const(0))) : []),
         ...sacc.map((a) => fb.set(a, scalar.const(0))),
         ...this.s.overElements(cols, jb, body),
-        ...rows.map((_, k) => scalar.store(yPtr(k), accumulate ? scalar.add(scalar.load(yPtr(k)), total(k)) : total(k))),
+        ...rows.map((_, k) =>
+          scalar.store(yPtr(k), accumulate ? scalar.add(scalar.load(yPtr(k)), total(k)) : total(k)),
+        ),
       ]),
     ]);
   }
@@ -76,7 +88,15 @@ export class ProductKernels {
    * y = W·x or Wᵀ·x for every batch entry as one product (gemm.ts): p = batch
    * entry, q = entry of x, B = Wᵀ or W, read from its packed copy.
    */
-  product(w: Node, transposed: boolean, panels: Buffer, x: Node, tiling: Tiling, dest: Buffer, accumulate: boolean): Expr {
+  product(
+    w: Node,
+    transposed: boolean,
+    panels: Buffer,
+    x: Node,
+    tiling: Tiling,
+    dest: Buffer,
+    accumulate: boolean,
+  ): Expr {
     const [rowsM, colsM] = w.shape as [number, number];
     const [depth, cols] = transposed ? [rowsM, colsM] : [colsM, rowsM];
     return emitProduct(this.s.ctx.fb, this.s.ctx.vec, this.s.ctx.scalar, {
@@ -93,7 +113,8 @@ export class ProductKernels {
     const fb = this.s.ctx.fb;
     const m = this.s.m;
     const [rowsM, cols] = w.shape as [number, number];
-    const [b, i, jb, pw, pg, py, pwi] = [0, 0, 0, 0, 0, 0, 0].map(() => this.s.newLocal()) as number[] as [number, number, number, number, number, number, number];
+    const [b, i, jb, pw, pg, py, pwi] = [0, 0, 0, 0, 0, 0, 0]
+      .map(() => this.s.newLocal()) as number[] as [number, number, number, number, number, number, number];
     const gi = (l: Lanes) => l.loadSplat(m.i32.add(fb.get(pg, i32), m.i32.mul(fb.get(i, i32), this.s.c(this.s.bytes))));
     const zero = (l: Lanes) => l.store(m.i32.add(fb.get(py, i32), fb.get(jb, i32)), l.const(0));
     const axpy = (l: Lanes) => {
@@ -113,12 +134,21 @@ export class ProductKernels {
   }
 
   /** dest[i, :] (+)= a[i] · c[:], for each batch entry, or summed over the batch. */
-  outer(a: Node, c: Node, batchsum: boolean, packing: Buffer | undefined, tiling: Tiling, dest: Buffer, accumulate: boolean): Expr {
+  outer(
+    a: Node,
+    c: Node,
+    batchsum: boolean,
+    packing: Buffer | undefined,
+    tiling: Tiling,
+    dest: Buffer,
+    accumulate: boolean,
+  ): Expr {
     const fb = this.s.ctx.fb;
     const m = this.s.m;
     const rowsM = a.shape[0]!;
     const cols = c.shape[0]!;
-    const [b, i, jb, pa, pc, pd, pdi] = [0, 0, 0, 0, 0, 0, 0].map(() => this.s.newLocal()) as [number, number, number, number, number, number, number];
+    const [b, i, jb, pa, pc, pd, pdi] = [0, 0, 0, 0, 0, 0, 0]
+      .map(() => this.s.newLocal()) as [number, number, number, number, number, number, number];
     const ai = (l: Lanes) => l.loadSplat(m.i32.add(fb.get(pa, i32), m.i32.mul(fb.get(i, i32), this.s.c(this.s.bytes))));
     const update = (add: boolean) => (l: Lanes) => {
       const dp = () => m.i32.add(fb.get(pdi, i32), fb.get(jb, i32));
@@ -145,7 +175,11 @@ export class ProductKernels {
         ...(packing ? { packed: { buffer: () => this.s.base(packing), rows: rowsM, block: tiling.batchBlock } } : {}),
       });
     }
-    return fb.forLoop(b, this.s.c(0), this.s.copies(dest), 1, [...operands, fb.set(pd, this.s.row(dest, true, b)), rowLoop(accumulate)]);
+    return fb.forLoop(b, this.s.c(0), this.s.copies(dest), 1, [
+      ...operands,
+      fb.set(pd, this.s.row(dest, true, b)),
+      rowLoop(accumulate),
+    ]);
   }
 
   /** dest (+)= A·B for each batch entry: the register-tiled product, its contraction A's columns. */
@@ -175,7 +209,9 @@ export class ProductKernels {
     return this.s.m.block(null, [
       fb.set(px, this.s.start(x)),
       fb.set(pd, this.s.base(dest)),
-      emitPack(fb, this.s.ctx.vec, this.s.ctx.scalar, px, pd, x.shape as [number, number], transpose, tiling.stripVectors),
+      emitPack(
+        fb, this.s.ctx.vec, this.s.ctx.scalar, px, pd, x.shape as [number, number], transpose, tiling.stripVectors,
+      ),
     ]);
   }
 

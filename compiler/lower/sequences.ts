@@ -23,7 +23,9 @@ function at(f: SequenceFrame, buffer: Buffer, t: Expr, b: Expr, column = 0): Exp
   const m = f.fb.mod.raw;
   const rowBytes = sizeOf(buffer.shape) * bytesOf(buffer.type);
   const row = m.i32.add(m.i32.mul(t, f.fb.get(f.batch, i32)), b);
-  const start = column === 0 ? regionStart(f.fb, buffer) : m.i32.add(regionStart(f.fb, buffer), m.i32.const(column * bytesOf(buffer.type)));
+  const start = column === 0
+    ? regionStart(f.fb, buffer)
+    : m.i32.add(regionStart(f.fb, buffer), m.i32.const(column * bytesOf(buffer.type)));
   return m.i32.add(start, m.i32.mul(row, m.i32.const(rowBytes)));
 }
 
@@ -60,7 +62,10 @@ export function reverseSequences(f: SequenceFrame, from: Buffer, to: Buffer, acc
     return [
       f.fb.set(len, m.i32.load(0, 4, m.i32.add(regionStart(f.fb, f.lengths), m.i32.mul(getB(), m.i32.const(4))))),
       // A length past this call's steps counts as the steps: the reversal never reads outside the live rows.
-      f.fb.set(len, m.select(m.i32.gt_s(f.fb.get(len, i32), f.fb.get(f.steps, i32)), f.fb.get(f.steps, i32), f.fb.get(len, i32))),
+      f.fb.set(
+        len,
+        m.select(m.i32.gt_s(f.fb.get(len, i32), f.fb.get(f.steps, i32)), f.fb.get(f.steps, i32), f.fb.get(len, i32)),
+      ),
       f.fb.set(dest, at(f, to, getT(), getB())),
       m.if(
         m.i32.lt_s(getT(), f.fb.get(len, i32)),
@@ -79,20 +84,35 @@ export function mergeSequences(f: SequenceFrame, op: "concat" | "sum", a: Buffer
   const n = sizeOf(a.shape);
   const [pa, pb, pd] = [f.fb.local(i32), f.fb.local(i32), f.fb.local(i32)];
   return overRows(f, (t, r) => {
-    const set = (local: number, buffer: Buffer, column = 0) => f.fb.set(local, at(f, buffer, f.fb.get(t, i32), f.fb.get(r, i32), column));
+    const set = (local: number, buffer: Buffer, column = 0) =>
+      f.fb.set(local, at(f, buffer, f.fb.get(t, i32), f.fb.get(r, i32), column));
     if (op === "concat") {
-      return [set(pa, a), set(pb, b), set(pd, to), moveElements(f, pd, pa, n, false), set(pd, to, n), moveElements(f, pd, pb, sizeOf(b.shape), false)];
+      return [
+        set(pa, a), set(pb, b), set(pd, to),
+        moveElements(f, pd, pa, n, false),
+        set(pd, to, n),
+        moveElements(f, pd, pb, sizeOf(b.shape), false),
+      ];
     }
     return [set(pa, a), set(pb, b), set(pd, to), moveElements(f, pd, pa, n, false), moveElements(f, pd, pb, n, true)];
   });
 }
 
 /** The adjoint of a merge: the cotangent of `to` flows to a and b (split for concat, copied for sum). */
-export function mergeAdjoint(f: SequenceFrame, op: "concat" | "sum", dTo: Buffer, da: Buffer, accA: boolean, db: Buffer, accB: boolean): Expr {
+export function mergeAdjoint(
+  f: SequenceFrame,
+  op: "concat" | "sum",
+  dTo: Buffer,
+  da: Buffer,
+  accA: boolean,
+  db: Buffer,
+  accB: boolean,
+): Expr {
   const n = sizeOf(da.shape);
   const [pa, pb, pd] = [f.fb.local(i32), f.fb.local(i32), f.fb.local(i32)];
   return overRows(f, (t, r) => {
-    const set = (local: number, buffer: Buffer, column = 0) => f.fb.set(local, at(f, buffer, f.fb.get(t, i32), f.fb.get(r, i32), column));
+    const set = (local: number, buffer: Buffer, column = 0) =>
+      f.fb.set(local, at(f, buffer, f.fb.get(t, i32), f.fb.get(r, i32), column));
     return [
       set(pa, da), set(pb, db), set(pd, dTo),
       moveElements(f, pa, pd, n, accA),
