@@ -99,12 +99,16 @@ function emitApplyUpdate(
     const power = (beta: number) => callMath(f64Lanes, "exp", m.f64.mul(count(), m.f64.const(Math.log(beta))));
     // Bias corrections folded into the step size: lr·√(1−β2^t)/(1−β1^t), and ε scaled alike.
     const c2 = () => m.f64.sqrt(m.f64.sub(m.f64.const(1), power(optimizer.beta2)));
-    elemLocal("step", toElem(m.f64.div(m.f64.mul(fb.get(lr, f64), c2()), m.f64.sub(m.f64.const(1), power(optimizer.beta1)))));
+    elemLocal(
+      "step",
+      toElem(m.f64.div(m.f64.mul(fb.get(lr, f64), c2()), m.f64.sub(m.f64.const(1), power(optimizer.beta1)))),
+    );
     elemLocal("epsilon", toElem(m.f64.mul(m.f64.const(optimizer.epsilon), c2())));
   } else {
     elemLocal("step", toElem(fb.get(lr, f64)));
   }
-  for (const [param, grad] of grads) body.push(update(fb, vec, scalar, param, grad, state.slots.get(param)!, optimizer, hyper));
+  for (const [param, grad] of grads)
+    body.push(update(fb, vec, scalar, param, grad, state.slots.get(param)!, optimizer, hyper));
   body.push(...afterUpdate(fb));
   fb.finish("apply_update", binaryen.none, body, "apply_update");
 }
@@ -120,7 +124,16 @@ function sumSquares(fb: FunctionBuilder, scalar: Lanes, grad: Buffer, normSq: nu
   ]);
 }
 
-function update(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, param: Buffer, grad: Buffer, slots: readonly Buffer[], optimizer: Optimizer, hyper: ReadonlyMap<string, number>): Expr {
+function update(
+  fb: FunctionBuilder,
+  vec: Lanes,
+  scalar: Lanes,
+  param: Buffer,
+  grad: Buffer,
+  slots: readonly Buffer[],
+  optimizer: Optimizer,
+  hyper: ReadonlyMap<string, number>,
+): Expr {
   const m = fb.mod.raw;
   const size = sizeOf(param.shape);
   const k = fb.local(binaryen.i32);
@@ -128,24 +141,40 @@ function update(fb: FunctionBuilder, vec: Lanes, scalar: Lanes, param: Buffer, g
     const at = (b: Buffer) => m.i32.add(regionStart(fb, b), fb.get(k, binaryen.i32));
     const h = (name: string) => l.splat(fb.get(hyper.get(name)!, scalar.type));
     const g = l.mul(l.load(at(grad)), h("scale"));
-    if (optimizer.kind === "sgd" && slots.length === 0) return [l.store(at(param), l.sub(l.load(at(param)), l.mul(h("step"), g)))];
+    if (optimizer.kind === "sgd" && slots.length === 0)
+      return [l.store(at(param), l.sub(l.load(at(param)), l.mul(h("step"), g)))];
     if (optimizer.kind === "sgd") {
       const [velocity] = slots as [Buffer];
       const v = l.add(l.mul(l.const(optimizer.momentum), l.load(at(velocity))), g);
-      return [l.store(at(velocity), v), l.store(at(param), l.sub(l.load(at(param)), l.mul(h("step"), l.load(at(velocity)))))];
+      return [
+        l.store(at(velocity), v),
+        l.store(at(param), l.sub(l.load(at(param)), l.mul(h("step"), l.load(at(velocity))))),
+      ];
     }
     const [mb, vb] = slots as [Buffer, Buffer];
     const gLocal = fb.local(l.type);
     return [
       fb.set(gLocal, g),
-      l.store(at(mb), l.add(l.mul(l.const(optimizer.beta1), l.load(at(mb))), l.mul(l.const(1 - optimizer.beta1), fb.get(gLocal, l.type)))),
-      l.store(at(vb), l.add(l.mul(l.const(optimizer.beta2), l.load(at(vb))), l.mul(l.const(1 - optimizer.beta2), l.mul(fb.get(gLocal, l.type), fb.get(gLocal, l.type))))),
-      l.store(at(param), l.sub(l.load(at(param)), l.div(l.mul(h("step"), l.load(at(mb))), l.add(l.sqrt(l.load(at(vb))), h("epsilon"))))),
+      l.store(at(mb), l.add(
+        l.mul(l.const(optimizer.beta1), l.load(at(mb))),
+        l.mul(l.const(1 - optimizer.beta1), fb.get(gLocal, l.type)),
+      )),
+      l.store(at(vb), l.add(
+        l.mul(l.const(optimizer.beta2), l.load(at(vb))),
+        l.mul(l.const(1 - optimizer.beta2), l.mul(fb.get(gLocal, l.type), fb.get(gLocal, l.type))),
+      )),
+      l.store(at(param), l.sub(
+        l.load(at(param)),
+        l.div(l.mul(h("step"), l.load(at(mb))), l.add(l.sqrt(l.load(at(vb))), h("epsilon"))),
+      )),
     ];
   };
   const full = vec.width > 1 ? Math.floor(size / vec.width) * vec.width : 0;
   const loops: Expr[] = [];
   if (full > 0) loops.push(fb.forLoop(k, m.i32.const(0), m.i32.const(full * scalar.bytes), 16, body(vec)));
-  if (full < size) loops.push(fb.forLoop(k, m.i32.const(full * scalar.bytes), m.i32.const(size * scalar.bytes), scalar.bytes, body(scalar)));
+  if (full < size)
+    loops.push(
+      fb.forLoop(k, m.i32.const(full * scalar.bytes), m.i32.const(size * scalar.bytes), scalar.bytes, body(scalar)),
+    );
   return m.block(null, loops);
 }

@@ -12,32 +12,46 @@ const i32 = binaryen.i32;
 
 /** With `accumulate`, dest[k, i] += x[i, k] (a transposed parameter's gradient adds to what is there). */
 export function emitTranspose(
-  fb: FunctionBuilder, vec: Lanes, scalar: Lanes, px: number, pd: number, [rows, cols]: readonly [number, number], accumulate = false,
+  fb: FunctionBuilder,
+  vec: Lanes,
+  scalar: Lanes,
+  px: number,
+  pd: number,
+  [rows, cols]: readonly [number, number],
+  accumulate = false,
 ): Expr {
   const m = fb.mod.raw;
   const c = (n: number) => m.i32.const(n);
   const get = (local: number) => fb.get(local, i32);
   const [i, k] = [fb.local(i32), fb.local(i32)];
   const bytes = scalar.bytes;
-  const at = (p: number, row: number, rowLen: number, col: number) => m.i32.add(get(p), m.i32.mul(m.i32.add(m.i32.mul(get(row), c(rowLen)), get(col)), c(bytes)));
+  const at = (p: number, row: number, rowLen: number, col: number) =>
+    m.i32.add(get(p), m.i32.mul(m.i32.add(m.i32.mul(get(row), c(rowLen)), get(col)), c(bytes)));
   const elements = (iFrom: number, iTo: number, kFrom: number, kTo: number): Expr[] =>
     iFrom < iTo && kFrom < kTo
       ? [fb.forLoop(i, c(iFrom), c(iTo), 1, [fb.forLoop(k, c(kFrom), c(kTo), 1, [
-        scalar.store(at(pd, k, rows, i), accumulate ? scalar.add(scalar.load(at(pd, k, rows, i)), scalar.load(at(px, i, cols, k))) : scalar.load(at(px, i, cols, k))),
+        scalar.store(
+          at(pd, k, rows, i),
+          accumulate
+            ? scalar.add(scalar.load(at(pd, k, rows, i)), scalar.load(at(px, i, cols, k)))
+            : scalar.load(at(px, i, cols, k)),
+        ),
       ])])]
       : [];
   const blocked = vec.width === 4 && vec.elem === "f32";
   const [rows4, cols4] = blocked ? [rows - (rows % 4), cols - (cols % 4)] : [0, 0];
 
   /** Lanes 0–3 of a, 4–7 of b. */
-  const shuffle = (a: Expr, b: Expr, lanes: readonly number[]) => m.i8x16.shuffle(a, b, lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
+  const shuffle = (a: Expr, b: Expr, lanes: readonly number[]) =>
+    m.i8x16.shuffle(a, b, lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
   const v = Array.from({ length: 4 }, () => fb.local(vec.type));
   const t = Array.from({ length: 4 }, () => fb.local(vec.type));
   const val = (local: number) => fb.get(local, vec.type);
   // x[i + r, k .. k+3] at px + ((i + r)·cols + k)·4; dest[k + c, i .. i+3] at pd + ((k + c)·rows + i)·4.
   const src = () => m.i32.add(get(px), m.i32.mul(m.i32.add(m.i32.mul(get(i), c(cols)), get(k)), c(4)));
   const dst = () => m.i32.add(get(pd), m.i32.mul(m.i32.add(m.i32.mul(get(k), c(rows)), get(i)), c(4)));
-  const put = (value: Expr, offset: number) => vec.store(dst(), accumulate ? vec.add(vec.load(dst(), offset), value) : value, offset);
+  const put = (value: Expr, offset: number) =>
+    vec.store(dst(), accumulate ? vec.add(vec.load(dst(), offset), value) : value, offset);
   const block = [
     ...v.map((local, r) => fb.set(local, vec.load(src(), r * cols * 4))),
     fb.set(t[0]!, shuffle(val(v[0]!), val(v[1]!), [0, 4, 1, 5])),

@@ -57,7 +57,10 @@ export class FunctionBuilder {
         m.loop(label, m.block(null, [
           ...body,
           this.set(i, m.i32.add(this.get(i, i32), m.i32.const(stepBy))),
-          m.br(label, m.i32.lt_s(this.get(i, i32), m.copyExpression(end))), // a tree, not a DAG: passes rewrite nodes in place
+          m.br(
+            label,
+            m.i32.lt_s(this.get(i, i32), m.copyExpression(end)), // a tree, not a DAG: passes rewrite nodes in place
+          ),
         ])),
       ),
     ]);
@@ -122,7 +125,12 @@ export class WasmModule {
    */
   constructor(simd: boolean, readonly relaxed = false, binary?: Uint8Array) {
     this.raw = binary ? binaryen.readBinary(binary) : new binaryen.Module();
-    let features = binaryen.Features.MVP | binaryen.Features.NontrappingFPToInt | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.MutableGlobals;
+    let features = binaryen.Features.MVP
+      | binaryen.Features.NontrappingFPToInt
+      | binaryen.Features.SignExt
+      | binaryen.Features.BulkMemory
+      | binaryen.Features.BulkMemoryOpt
+      | binaryen.Features.MutableGlobals;
     if (simd) features |= binaryen.Features.SIMD128;
     if (simd && relaxed) features |= binaryen.Features.RelaxedSIMD;
     this.raw.setFeatures(features);
@@ -132,7 +140,9 @@ export class WasmModule {
   relaxedMadd(kind: "f32x4" | "f64x2", a: Expr, b: Expr, c: Expr): Expr {
     const op = kind === "f32x4" ? binaryen.RelaxedMaddVecF32x4 : binaryen.RelaxedMaddVecF64x2;
     // binaryen.js has no wrapper for SIMDTernary ops; this is its C API, as the wrappers call it.
-    const api = binaryen as unknown as { _BinaryenSIMDTernary(module: number, op: number, a: Expr, b: Expr, c: Expr): Expr };
+    const api = binaryen as unknown as {
+      _BinaryenSIMDTernary(module: number, op: number, a: Expr, b: Expr, c: Expr): Expr
+    };
     return api._BinaryenSIMDTernary((this.raw as unknown as { ptr: number }).ptr, op as unknown as number, a, b, c);
   }
 
@@ -195,7 +205,8 @@ export class WasmModule {
    * text of an unoptimised LSTM costs more than emitting it.
    */
   emit(options: { optimize: boolean }): { binary: Uint8Array; named: Uint8Array } {
-    if (!this.raw.validate()) throw new WasmValidationError("Binaryen rejected the generated module (see stderr): this is an rnnc bug");
+    if (!this.raw.validate())
+      throw new WasmValidationError("Binaryen rejected the generated module (see stderr): this is an rnnc bug");
     if (options.optimize) {
       binaryen.setOptimizeLevel(3);
       binaryen.setShrinkLevel(0);
