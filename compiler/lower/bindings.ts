@@ -75,7 +75,8 @@ export function cHeader(abi: Abi, module: string): string {
     const q = `${p}_${identifier(t.role)}_${identifier(t.name)}`;
     lines.push(
       t.dtype === "i8"
-        ? `/* ${t.role} ${t.name}: int8_t [${t.shape.join("][")}] in blocks of 4 rows x 2 columns, padded (docs/abi.md#int8-parameters) */`
+        ? `/* ${t.role} ${t.name}: int8_t [${t.shape.join("][")}] in blocks of 4 rows x 2 columns, padded `
+          + "(docs/abi.md#int8-parameters) */"
         : `/* ${t.role} ${t.name}: ${ctype(t)} [${t.shape.join("][")}] */`,
       `#define ${q}_OFFSET(B, S) ${formExpression(t.offset, "uint32_t")}`,
       `#define ${q}_ROW ${elementsPerRow(t)}`,

@@ -94,7 +94,8 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
     throw new BuildError(
       `at its default capacity (batch ${capacity.batch}, steps ${capacity.steps}) the module needs ` +
       `${(memoryBytes / 2 ** 30).toFixed(1)} GiB of memory, more than wasm's 4 GiB; the largest tensors are ` +
-      `${largest.map((b) => `${b.role} ${b.name} (${(capacityBytes(b, capacity) / 2 ** 20).toFixed(0)} MiB)`).join(", ")}: ` +
+      `${largest.map((b) => `${b.role} ${b.name} (${(capacityBytes(b, capacity) / 2 ** 20).toFixed(0)} MiB)`)
+        .join(", ")}: ` +
       "lower --batch, --steps or the dimensions",
     );
   }
