@@ -235,7 +235,8 @@ export const diagnosticMessages = {
  * messages went, for the docs and for tools that matched on them.
  */
 export const retiredCodes = {
-  RNNC108: "bad declaration: now RNNC126–RNNC138 (a cell's declarations), RNNC147, RNNC156, RNNC159, RNNC160 (its step)",
+  RNNC108: "bad declaration: now RNNC126–RNNC138 (a cell's declarations), "
+    + "RNNC147, RNNC156, RNNC159, RNNC160 (its step)",
   RNNC112: "a dimension bound to a size that is not a positive integer: compileCell refuses it as a BuildError",
   RNNC113: "bad model: now RNNC167–RNNC184",
 } as const;
@@ -351,7 +352,9 @@ export interface FormatOptions {
 export function formatDiagnostic(d: Diagnostic, options: FormatOptions = {}): string {
   const paint = (ansi: string, s: string) => (options.color ? `\x1b[${ansi}m${s}\x1b[0m` : s);
   const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
-  const out = [`${escapeControls(where)} - ${paint("31", "error")} ${paint("90", d.code)}: ${escapeControls(d.message)}`];
+  const out = [
+    `${escapeControls(where)} - ${paint("31", "error")} ${paint("90", d.code)}: ${escapeControls(d.message)}`,
+  ];
   const gutter = " ".repeat(String(d.line).length);
   if (d.line > 0) out.push(...quote(d, (s) => paint("31", s)));
   if (d.hint !== undefined) out.push(`  ${d.line > 0 ? gutter : ""} = hint: ${escapeControls(d.hint)}`);

@@ -32,8 +32,15 @@ export function excerpt(line: string, column: number, length: number, width = 10
   let from = line.length <= width ? 0 : Math.max(0, start - Math.floor(width / 3));
   const to = Math.min(line.length, from + width);
   if (to - from < width) from = Math.max(0, to - width);
-  const pieces = [from > 0 ? "…" : "", line.slice(from, start), line.slice(start, Math.min(to, start + marked)), line.slice(Math.min(to, start + marked), to)];
-  const [lead, before, range, after] = pieces.map((p, i) => (i === 0 ? p : escapeControls(p))) as [string, string, string, string];
+  const pieces = [
+    from > 0 ? "…" : "",
+    line.slice(from, start),
+    line.slice(start, Math.min(to, start + marked)),
+    line.slice(Math.min(to, start + marked), to),
+  ];
+  const [lead, before, range, after] = pieces.map((p, i) => (i === 0 ? p : escapeControls(p))) as [
+    string, string, string, string,
+  ];
   const text = `${lead}${before}${range}${after}${to < line.length ? "…" : ""}`;
   return { text, caretStart: lead.length + before.length, caretLength: Math.max(1, range.length) };
 }

@@ -39,8 +39,15 @@ export const joinImport: ResolveImport = (importer, specifier) => {
 export type Unit = { kind: "cell"; cell: CellSyntax } | { kind: "model"; model: ModelSyntax };
 
 /** The cell or model to compile: the one named, or the file's only model, or its only cell. */
-export function pickUnit(units: { cells: CellSyntax[]; models: ModelSyntax[] }, name: string | undefined, file: string): Unit {
-  const all: Unit[] = [...units.models.map((model) => ({ kind: "model" as const, model })), ...units.cells.map((cell) => ({ kind: "cell" as const, cell }))];
+export function pickUnit(
+  units: { cells: CellSyntax[]; models: ModelSyntax[] },
+  name: string | undefined,
+  file: string,
+): Unit {
+  const all: Unit[] = [
+    ...units.models.map((model) => ({ kind: "model" as const, model })),
+    ...units.cells.map((cell) => ({ kind: "cell" as const, cell })),
+  ];
   const nameOf = (u: Unit) => (u.kind === "cell" ? u.cell.name : u.model.name);
   const names = all.map(nameOf).join(", ");
   const fail = (found: Diagnostic): never => {
@@ -69,7 +76,12 @@ export interface BuiltModel {
   readonly dims: Record<string, number>;
 }
 
-function bindDim(dim: string | number, dims: Readonly<Record<string, number>>, at: SourceSpan, used: Record<string, number>): number {
+function bindDim(
+  dim: string | number,
+  dims: Readonly<Record<string, number>>,
+  at: SourceSpan,
+  used: Record<string, number>,
+): number {
   if (typeof dim === "number") return dim;
   const size = own(dims, dim);
   if (size === undefined) throw new DiagnosticError([diagnostic("RNNC104", [dim], at)]);
@@ -122,7 +134,10 @@ export function buildModel(
   let features = inputSize;
   const layers: BuiltLayer[] = model.layers.map((layer) => {
     const syntax = resolveCell(layer);
-    const input = syntax.inputs.length === 1 && syntax.inputs[0]!.shape.length === 1 && isDimName(syntax.inputs[0]!.shape[0]!) ? syntax.inputs[0]! : undefined;
+    const input =
+      syntax.inputs.length === 1 && syntax.inputs[0]!.shape.length === 1 && isDimName(syntax.inputs[0]!.shape[0]!)
+        ? syntax.inputs[0]!
+        : undefined;
     if (!input) {
       throw new DiagnosticError([diagnostic("RNNC183", [syntax.name], layer.at)]);
     }
@@ -138,7 +153,8 @@ export function buildModel(
     if (out.shape.length !== 1) {
       throw new DiagnosticError([diagnostic("RNNC184", [syntax.name], layer.at)]);
     }
-    for (const [dim, size] of Object.entries(forward.cell.dims)) if (dim !== input.shape[0] && own(layer.dims, dim) === undefined) used[dim] = size;
+    for (const [dim, size] of Object.entries(forward.cell.dims))
+      if (dim !== input.shape[0] && own(layer.dims, dim) === undefined) used[dim] = size;
     const size = out.shape[0]!;
     features = layer.bidirectional && layer.merge === "concat" ? 2 * size : size;
     return { forward, ...(layer.bidirectional ? { reverse: instantiate() } : {}), merge: layer.merge };

@@ -10,14 +10,20 @@ import { lossKinds } from "./time/index.js";
 /** A capacity no module of wasm's 4 GiB could reach: beyond it a call size is a mistake, not a plan. */
 const maxExtent = 2 ** 31 - 1;
 
-const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : typeof v === "object" && v !== null ? JSON.stringify(v).slice(0, 60) : String(v));
+const show = (v: unknown) =>
+  (typeof v === "string"
+    ? JSON.stringify(v)
+    : typeof v === "object" && v !== null
+      ? JSON.stringify(v).slice(0, 60)
+      : String(v));
 
 function fail(what: string, must: string, got: unknown): never {
   throw new BuildError(`options.${what} must be ${must}, got ${show(got)}`);
 }
 
 function positiveInteger(what: string, v: unknown): void {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > maxExtent) fail(what, "a positive integer below 2^31", v);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > maxExtent)
+    fail(what, "a positive integer below 2^31", v);
 }
 
 function optional(o: Record<string, unknown>, key: string, check: (what: string, v: unknown) => void): void {
@@ -65,14 +71,16 @@ export function validateCompileOptions(given: unknown): void {
   validateCheckOptions(given);
   const o = given as Record<string, unknown>;
   optional(o, "dtype", (what, v) => (v === "f32" || v === "f64" ? undefined : fail(what, '"f32" or "f64"', v)));
-  for (const flag of ["simd", "optimize", "verifyEach", "inference", "relaxedSimd", "checkpoint"]) optional(o, flag, boolean);
+  for (const flag of ["simd", "optimize", "verifyEach", "inference", "relaxedSimd", "checkpoint"])
+    optional(o, flag, boolean);
   optional(o, "quantize", (what, v) => (v === "int8" ? undefined : fail(what, '"int8"', v)));
   optional(o, "capacity", (what, v) => {
     const c = record(what, v);
     positiveInteger(`${what}.batch`, c.batch);
     positiveInteger(`${what}.steps`, c.steps);
   });
-  optional(o, "loss", (what, v) => ((lossKinds as readonly unknown[]).includes(v) ? undefined : fail(what, `one of ${lossKinds.join(", ")}`, v)));
+  optional(o, "loss", (what, v) =>
+    ((lossKinds as readonly unknown[]).includes(v) ? undefined : fail(what, `one of ${lossKinds.join(", ")}`, v)));
   optional(o, "train", optimizer);
   optional(o, "params", (what, v) => {
     if (!Array.isArray(v)) fail(what, "an array of parameter records (what rnnc/runtime's decodeParams returns)", v);
@@ -81,7 +89,8 @@ export function validateCompileOptions(given: unknown): void {
       string(`${what}[${i}].name`, p.name);
       if (!(p.data instanceof Uint8Array)) fail(`${what}[${i}].data`, "a Uint8Array", p.data);
       if (!Array.isArray(p.shape)) fail(`${what}[${i}].shape`, "an array of sizes", p.shape);
-      if (p.dtype !== "f32" && p.dtype !== "f64" && p.dtype !== "i32") fail(`${what}[${i}].dtype`, '"f32", "f64" or "i32"', p.dtype);
+      if (p.dtype !== "f32" && p.dtype !== "f64" && p.dtype !== "i32")
+        fail(`${what}[${i}].dtype`, '"f32", "f64" or "i32"', p.dtype);
     });
   });
   optional(o, "dump", (what, v) => {

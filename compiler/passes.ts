@@ -15,7 +15,14 @@ import type { Optimizer } from "./lower/train.js";
 import type { Quantize } from "./lower/quantized.js";
 import { buildModel, pickUnit, type ReadCellFile, type ResolveImport } from "./model.js";
 import { nameRecord, own } from "./names.js";
-import { printRegions, verifyProgram, verifyRegions, verifySchedules, verifyStepPairs, verifyTaped } from "./verify-passes.js";
+import {
+  printRegions,
+  verifyProgram,
+  verifyRegions,
+  verifySchedules,
+  verifyStepPairs,
+  verifyTaped,
+} from "./verify-passes.js";
 import type { Abi } from "../runtime/abi.js";
 import type { ParamRecord } from "../runtime/params.js";
 import { bakeParams } from "./lower/bake.js";
@@ -38,7 +45,10 @@ export interface PassContext {
   readonly train: Optimizer | undefined;
   readonly inference: boolean;
   readonly relaxedSimd: boolean;
-  /** Gradient checkpointing: the tape of one segment of ⌈√steps⌉ steps, recomputed during backward (off when absent). */
+  /**
+   * Gradient checkpointing: the tape of one segment of ⌈√steps⌉ steps,
+   * recomputed during backward (off when absent).
+   */
   readonly checkpoint?: boolean | undefined;
   /** Weights stored and multiplied in 8 bits (an inference build), or absent. */
   readonly quantize?: Quantize | undefined;
@@ -76,7 +86,9 @@ const stepFn = (cell: CellGraph): Fn => ({ graph: cell.graph, outputs: [...cell.
 const printPair = (pair: StepPair, title: string) =>
   `${printFn(pair.forward, `${title}forward step`)}\n${printFn(pair.backward, `${title}backward step`)}`;
 const eachScan = <S>(staged: Staged<S>, print: (scan: S, title: string) => string) =>
-  scansOf(staged.program).map((stage) => print(stage.scan, stage.prefix === "" ? `${staged.name} ` : stage.prefix)).join("\n");
+  scansOf(staged.program)
+    .map((stage) => print(stage.scan, stage.prefix === "" ? `${staged.name} ` : stage.prefix))
+    .join("\n");
 
 function cellGraph(cell: CellIR, graph: Graph): CellGraph {
   return {
@@ -89,7 +101,8 @@ export const parse: Pass<PassContext, Parsed> = {
   name: "parse",
   doc: "file → checked cells and models (ts-morph, never executed)",
   run: (context) => parseUnits(context.file, context.text),
-  print: (units) => [...units.cells.map((c) => `cell ${c.name}`), ...units.models.map((m) => `model ${m.name}`)].join("\n"),
+  print: (units) =>
+    [...units.cells.map((c) => `cell ${c.name}`), ...units.models.map((m) => `model ${m.name}`)].join("\n"),
   verify: () => {},
 };
 
@@ -103,17 +116,39 @@ export const instantiate: Pass<Parsed, Instantiated> = {
       const graph = new Graph();
       const cell = instantiateCell(unit.cell, nameRecord(Object.entries(context.dims)), graph);
       const dims = nameRecord<number>();
-      for (const { dim } of unit.cell.dimSites) if (own(context.dims, dim) !== undefined) dims[dim] = own(context.dims, dim)!;
-      return { kind: "cell", name: unit.cell.name, dims, program: cellProgram(cellGraph(cell, graph), context.loss), units: names, causal: true };
+      for (const { dim } of unit.cell.dimSites)
+        if (own(context.dims, dim) !== undefined) dims[dim] = own(context.dims, dim)!;
+      return {
+        kind: "cell",
+        name: unit.cell.name,
+        dims,
+        program: cellProgram(cellGraph(cell, graph), context.loss),
+        units: names,
+        causal: true,
+      };
     }
-    const model = buildModel(unit.model, context.dims, context.file, context.readFile, units.cells, context.resolveImport);
+    const model = buildModel(
+      unit.model,
+      context.dims,
+      context.file,
+      context.readFile,
+      units.cells,
+      context.resolveImport,
+    );
     const layers = model.layers.map((layer) => ({
       forward: cellGraph(layer.forward.cell, layer.forward.graph),
       ...(layer.reverse ? { reverse: cellGraph(layer.reverse.cell, layer.reverse.graph) } : {}),
       merge: layer.merge,
     }));
     const program = modelProgram(model.inputs, layers, readoutGraph(model.outputSize, model.readout), context.loss);
-    return { kind: "model", name: unit.model.name, dims: model.dims, program, units: names, causal: layers.every((l) => l.reverse === undefined) };
+    return {
+      kind: "model",
+      name: unit.model.name,
+      dims: model.dims,
+      program,
+      units: names,
+      causal: layers.every((l) => l.reverse === undefined),
+    };
   },
   print: (staged) => eachScan(staged, (cell, title) => printFn(stepFn(cell), `${title}cell`)),
   verify: (staged) => verifyProgram(staged.program, (cell) => stepFn(cell), "instantiate"),
@@ -153,7 +188,8 @@ export const schedule: Pass<Staged<TapedScan>, Lowered & { readonly staged: Stag
   run: (staged, context) => ({
     staged,
     ...lowerProgram(staged.program, {
-      dtype: context.dtype, simd: context.simd, capacity: context.capacity, optimize: context.optimize, dims: staged.dims,
+      dtype: context.dtype, simd: context.simd, capacity: context.capacity, optimize: context.optimize,
+      dims: staged.dims,
       name: staged.name, train: context.train, inference: context.inference, relaxedSimd: context.relaxedSimd,
       checkpoint: context.checkpoint, ...(context.quantize ? { quantize: context.quantize } : {}),
     }),
@@ -163,14 +199,19 @@ export const schedule: Pass<Staged<TapedScan>, Lowered & { readonly staged: Stag
       .map((s) => [
         printSchedule(s.forward, `${s.prefix}forward`),
         ...(s.backward ? [printSchedule(s.backward, `${s.prefix}backward`)] : []),
-        ...(s.checkpoint ? [printSchedule(s.checkpoint.recompute, `${s.prefix}recompute (each checkpoint segment)`)] : []),
+        ...(s.checkpoint
+          ? [printSchedule(s.checkpoint.recompute, `${s.prefix}recompute (each checkpoint segment)`)]
+          : []),
       ].join("\n"))
       .join("\n"),
   verify: (lowered) => verifySchedules(lowered.schedules, "schedule"),
 };
 
 /** The memory plan is made with the schedule (scratch buffers come from it); this pass states and checks it. */
-export const memory: Pass<Lowered & { readonly staged: Staged<TapedScan> }, Lowered & { readonly staged: Staged<TapedScan> }> = {
+export const memory: Pass<
+  Lowered & { readonly staged: Staged<TapedScan> },
+  Lowered & { readonly staged: Staged<TapedScan> }
+> = {
   name: "memory",
   doc: "the memory plan: every region's offset at any capacity (the ABI)",
   run: (lowered) => lowered,
@@ -220,7 +261,8 @@ export const bake: Pass<Emitted, Emitted> = {
     return emitted(baked, baked.abi);
   },
   print: (emitted) => emitted.wat,
-  // The module must describe itself as it now is: one rnnc section, which is this ABI, with all parameters baked or none.
+  // The module must describe itself as it now is: one rnnc section, which is
+  // this ABI, with all parameters baked or none.
   verify: (emitted) => {
     const sections = customSections(emitted.binary, "rnnc");
     if (sections.length !== 1 || new TextDecoder().decode(sections[0]) !== JSON.stringify(emitted.abi)) {
@@ -228,6 +270,7 @@ export const bake: Pass<Emitted, Emitted> = {
     }
     const params = emitted.abi.tensors.filter((t) => t.role === "param");
     const baked = params.filter((t) => t.baked).length;
-    if (baked !== 0 && baked !== params.length) throw new IRError(`bake: ${baked} of ${params.length} parameters are marked baked`);
+    if (baked !== 0 && baked !== params.length)
+      throw new IRError(`bake: ${baked} of ${params.length} parameters are marked baked`);
   },
 };

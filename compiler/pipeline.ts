@@ -23,7 +23,19 @@ import type { Optimizer } from "./lower/train.js";
 import type { Quantize } from "./lower/quantized.js";
 import type { ReadCellFile, ResolveImport } from "./model.js";
 import { validateCheckOptions, validateCompileOptions } from "./options.js";
-import { bake, differentiate, emit, instantiate, memory, parse, schedule, simplify, tape, type Pass, type PassContext } from "./passes.js";
+import {
+  bake,
+  differentiate,
+  emit,
+  instantiate,
+  memory,
+  parse,
+  schedule,
+  simplify,
+  tape,
+  type Pass,
+  type PassContext,
+} from "./passes.js";
 import type { ParamRecord } from "../runtime/params.js";
 import { instantiatedGraphs, pairGraphs, type GraphPass, type StepGraphs } from "./graph/steps.js";
 import type { LossKind } from "./time/index.js";
@@ -46,14 +58,29 @@ const throughSimplify = throughDifferentiate.then(simplify);
 const throughTape = throughSimplify.then(tape);
 const pipeline = throughTape.then(schedule).then(memory).then(emit).then(bake);
 
-export const passNames = ["parse", "instantiate", "differentiate", "simplify", "tape", "schedule", "memory", "emit", "bake"] as const;
+export const passNames = [
+  "parse",
+  "instantiate",
+  "differentiate",
+  "simplify",
+  "tape",
+  "schedule",
+  "memory",
+  "emit",
+  "bake",
+] as const;
 export type PassName = (typeof passNames)[number];
 /** Earlier names of passes, still accepted: cell, ad, wasm. */
-export const passAliases: Readonly<Record<string, PassName>> = { cell: "instantiate", ad: "differentiate", wasm: "emit" };
+export const passAliases: Readonly<Record<string, PassName>> = {
+  cell: "instantiate",
+  ad: "differentiate",
+  wasm: "emit",
+};
 
 interface DriveOptions {
   readonly verifyEach?: boolean | undefined;
-  readonly dump?: { readonly after: readonly string[]; readonly write: (pass: PassName, text: string) => void } | undefined;
+  readonly dump?:
+    { readonly after: readonly string[]; readonly write: (pass: PassName, text: string) => void } | undefined;
 }
 
 function drive<In, Out>(chain: Chain<In, Out>, input: In, context: PassContext, options: DriveOptions): Out {
@@ -157,9 +184,13 @@ function contextOf(options: CheckOptions & Partial<CompileOptions>): PassContext
 /** Compiles a cell or a model of the file to a module. */
 export function compileCell(options: CompileOptions): Compiled {
   validateCompileOptions(options);
-  const unknownPass = options.dump?.after.find((p) => !(passNames as readonly string[]).includes(p) && !Object.hasOwn(passAliases, p));
+  const unknownPass = options.dump?.after.find(
+    (p) => !(passNames as readonly string[]).includes(p) && !Object.hasOwn(passAliases, p),
+  );
   if (unknownPass !== undefined) {
-    throw new BuildError(`options.dump.after: no pass named ${JSON.stringify(unknownPass)}; the passes are ${passNames.join(", ")}`);
+    throw new BuildError(
+      `options.dump.after: no pass named ${JSON.stringify(unknownPass)}; the passes are ${passNames.join(", ")}`,
+    );
   }
   return drive(pipeline, contextOf(options), contextOf(options), options);
 }

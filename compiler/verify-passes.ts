@@ -46,7 +46,8 @@ export function verifyProgram<S>(program: Program<S>, fnOf: (scan: S) => Fn, pas
       write(stage.to, "a merge stage");
     }
   }
-  for (const q of program.sequences) if (q.role === "output" && !written.has(q.name)) throw new IRError(`${pass}: no stage writes the output ${q.name}`);
+  for (const q of program.sequences)
+    if (q.role === "output" && !written.has(q.name)) throw new IRError(`${pass}: no stage writes the output ${q.name}`);
 }
 
 /** Both steps verify, and the backward step differentiates every state, parameter and real input. */
@@ -55,12 +56,15 @@ export function verifyStepPairs(program: Program<StepPair>, pass: string): void 
     const at = `${pass} ${prefix || "cell"}`;
     verify(scan.forward, `${at} (forward)`);
     verify(scan.backward, `${at} (backward)`);
-    const has = (fn: StepFn, kind: Port["kind"], name: string) => fn.outputs.some((o) => o.port.kind === kind && o.port.name === name);
+    const has = (fn: StepFn, kind: Port["kind"], name: string) =>
+      fn.outputs.some((o) => o.port.kind === kind && o.port.name === name);
     const want = [
       ...scan.states.map((s) => [scan.forward, "next", s.name, "the next value of state"] as const),
       ...scan.states.map((s) => [scan.backward, "dstate", s.name, "the cotangent of state"] as const),
       ...scan.params.map((p) => [scan.backward, "dparam", p.name, "the gradient of parameter"] as const),
-      ...scan.inputs.filter((x) => x.idsBelow === undefined).map((x) => [scan.backward, "dinput", x.name, "the cotangent of input"] as const),
+      ...scan.inputs
+        .filter((x) => x.idsBelow === undefined)
+        .map((x) => [scan.backward, "dinput", x.name, "the cotangent of input"] as const),
     ];
     for (const [fn, kind, name, what] of want) {
       if (!has(fn, kind, name)) throw new IRError(`${at}: the step has no output for ${what} ${name}`);
@@ -75,11 +79,14 @@ export function verifyTaped(program: Program<TapedScan>, pass: string): void {
     const at = `${pass} ${prefix || "cell"}`;
     const taped = new Set(scan.tape.map((e) => e.name));
     for (const v of varsOf(scan.backward)) {
-      if (v.role === "state") throw new IRError(`${at}: the backward step reads state ${v.name}, which is not on the tape`);
-      if (v.role === "tape" && !taped.has(v.name)) throw new IRError(`${at}: the backward step reads tape ${v.name}, which no tape entry is`);
+      if (v.role === "state")
+        throw new IRError(`${at}: the backward step reads state ${v.name}, which is not on the tape`);
+      if (v.role === "tape" && !taped.has(v.name))
+        throw new IRError(`${at}: the backward step reads tape ${v.name}, which no tape entry is`);
     }
     const written = new Set(scan.forward.outputs.filter((o) => o.port.kind === "tape").map((o) => o.port.name));
-    for (const e of scan.tape) if (!written.has(e.name)) throw new IRError(`${at}: the forward step never writes tape entry ${e.name}`);
+    for (const e of scan.tape)
+      if (!written.has(e.name)) throw new IRError(`${at}: the forward step never writes tape entry ${e.name}`);
   }
 }
 
@@ -87,7 +94,11 @@ export function verifyTaped(program: Program<TapedScan>, pass: string): void {
 export function verifySchedules(schedules: readonly ({ prefix: string } & ScanSchedules)[], pass: string): void {
   for (const { prefix, forward, backward, checkpoint } of schedules) {
     if (checkpoint && backward) verifyCheckpoint(forward, backward, checkpoint, `${pass} ${prefix}`);
-    for (const [phase, s] of [["forward", forward], ["backward", backward], ["recompute", checkpoint?.recompute]] as const) {
+    for (const [phase, s] of [
+      ["forward", forward],
+      ["backward", backward],
+      ["recompute", checkpoint?.recompute],
+    ] as const) {
       if (!s) continue;
       for (const kernel of [...s.before, ...s.loop, ...s.after]) {
         for (const { node: root, fuses } of kindOf(kernel).operands(kernel)) {
@@ -118,19 +129,23 @@ function verifyCheckpoint(forward: Schedule, backward: Schedule, c: Checkpointin
   const name = (b: Buffer) => `${b.role} ${b.name}`;
   for (const k of [...backward.before, ...backward.after]) {
     for (const b of readsOf(k, backward.located)) {
-      if (b.segment) throw new IRError(`${at}backward: a ${k.kind} kernel over all steps reads ${name(b)}, which holds one segment`);
+      if (b.segment)
+        throw new IRError(`${at}backward: a ${k.kind} kernel over all steps reads ${name(b)}, which holds one segment`);
     }
   }
-  for (const b of dests(forward)) if (b.segment) throw new IRError(`${at}forward: writes ${name(b)}, which the recomputation writes`);
+  for (const b of dests(forward))
+    if (b.segment) throw new IRError(`${at}forward: writes ${name(b)}, which the recomputation writes`);
   const recomputed = new Set(dests(c.recompute));
   const own = new Set([...c.recompute.scratch, ...c.states.map((s) => s.working)]);
   for (const k of [...c.recompute.before, ...c.recompute.loop, ...c.recompute.after]) {
     if (k.kind === "loss") throw new IRError(`${at}recompute: adds to the loss, which the forward already counted`);
-    if ("dest" in k && k.dest.role !== "tape" && !own.has(k.dest)) throw new IRError(`${at}recompute: writes ${name(k.dest)}`);
+    if ("dest" in k && k.dest.role !== "tape" && !own.has(k.dest))
+      throw new IRError(`${at}recompute: writes ${name(k.dest)}`);
   }
   for (const k of backward.loop) {
     for (const b of readsOf(k, backward.located)) {
-      if (b.segment && !recomputed.has(b)) throw new IRError(`${at}backward: reads ${name(b)}, which the recomputation never writes`);
+      if (b.segment && !recomputed.has(b))
+        throw new IRError(`${at}backward: reads ${name(b)}, which the recomputation never writes`);
     }
   }
 }
@@ -139,7 +154,9 @@ function verifyCheckpoint(forward: Schedule, backward: Schedule, c: Checkpointin
 export function verifyRegions(abi: Abi, pass: string): void {
   const { batch, steps } = abi.capacity;
   for (const capacity of [abi.capacity, { batch: 1, steps: 1 }, { batch: batch + 3, steps: 2 * steps + 1 }]) {
-    const regions = [...placeTensors(abi, capacity)].filter(([, p]) => p.bytes > 0).sort(([, a], [, b]) => a.offset - b.offset);
+    const regions = [...placeTensors(abi, capacity)]
+      .filter(([, p]) => p.bytes > 0)
+      .sort(([, a], [, b]) => a.offset - b.offset);
     for (let i = 1; i < regions.length; i++) {
       const [before, at] = [regions[i - 1]!, regions[i]!];
       if (before[1].offset + before[1].bytes > at[1].offset) {
@@ -153,5 +170,9 @@ export function printRegions(abi: Abi): string {
   const form = (o: Abi["tensors"][number]["offset"]) =>
     typeof o === "number" ? String(o) : `${o.base} + ${o.batch}·B + ${o.steps}·S + ${o.batchSteps}·B·S${o.batchSegment ? ` + ${o.batchSegment}·B·⌈√S⌉` : ""}`;
   const rows = abi.tensors.map((t) => `  ${t.name} ${t.role}${isInternalRole(t.role) ? " (internal)" : ""} [${t.shape.join(", ")}] at ${form(t.offset)}`);
-  return [`memory plan (${abi.tensors.length} regions, memory ${abi.memory ? form(abi.memory) : "fixed"}) {`, ...rows, "}"].join("\n");
+  return [
+    `memory plan (${abi.tensors.length} regions, memory ${abi.memory ? form(abi.memory) : "fixed"}) {`,
+    ...rows,
+    "}",
+  ].join("\n");
 }

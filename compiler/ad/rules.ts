@@ -62,13 +62,23 @@ export const vjpRules = {
     return [b.apply("concat", [...zeros(start), g, ...zeros(x.shape[0]! - start - rows)])];
   },
   logsumexp: (y, g, b) => [b.apply("mul", [g, b.apply("exp", [b.apply("sub", [y.inputs[0]!, y])])])],
-  select: (y, g, b) => [null, b.apply("select", [y.inputs[0]!, g, zero(b)]), b.apply("select", [y.inputs[0]!, zero(b), g])],
-  matvec: (y, g, b) => [b.apply("outer", [g, y.inputs[1]!]), b.apply("matvec", [b.apply("transpose", [y.inputs[0]!]), g])],
+  select: (y, g, b) => [
+    null,
+    b.apply("select", [y.inputs[0]!, g, zero(b)]),
+    b.apply("select", [y.inputs[0]!, zero(b), g]),
+  ],
+  matvec: (y, g, b) => [
+    b.apply("outer", [g, y.inputs[1]!]),
+    b.apply("matvec", [b.apply("transpose", [y.inputs[0]!]), g]),
+  ],
   matmul: (y, g, b) => [
     b.apply("matmul", [g, b.apply("transpose", [y.inputs[1]!])]),
     b.apply("matmul", [b.apply("transpose", [y.inputs[0]!]), g]),
   ],
-  outer: (y, g, b) => [b.apply("matvec", [g, y.inputs[1]!]), b.apply("matvec", [b.apply("transpose", [g]), y.inputs[0]!])],
+  outer: (y, g, b) => [
+    b.apply("matvec", [g, y.inputs[1]!]),
+    b.apply("matvec", [b.apply("transpose", [g]), y.inputs[0]!]),
+  ],
   transpose: (_, g, b) => [b.apply("transpose", [g])],
   // Ids are integers: no cotangent. The table's cotangent touches only the rows used.
   gathersum: (y, g, b) => [b.apply("scatterrows", [g, y.inputs[1]!, y.inputs[0]!]), null],

@@ -18,11 +18,15 @@ function fit(ct: Node, operand: Node, g: Graph): Node {
   let fitted = ct;
   if (fitted.shape.length > 0 && operand.shape.length === 0) fitted = g.apply("sum", [fitted]);
   if (fitted.batched && !operand.batched) fitted = g.apply("batchsum", [fitted]);
-  if (fitted.shape.length === 0 && operand.shape.length > 0) fitted = g.apply("add", [fitted, g.constant(0, operand.shape)]);
+  if (fitted.shape.length === 0 && operand.shape.length > 0)
+    fitted = g.apply("add", [fitted, g.constant(0, operand.shape)]);
   // An unbatched cotangent of a per-batch node stands for one copy per batch entry. Make the
   // copies explicit, or an unbatched operand further up would get one copy instead of their sum.
   if (!fitted.batched && operand.batched) fitted = g.apply("add", [fitted, g.constant(0, [], true)]);
-  if (fitted.shape.length !== operand.shape.length) throw new IRError(`cotangent of rank ${ct.shape.length} for operand %${operand.id} of rank ${operand.shape.length}`);
+  if (fitted.shape.length !== operand.shape.length)
+    throw new IRError(
+      `cotangent of rank ${ct.shape.length} for operand %${operand.id} of rank ${operand.shape.length}`,
+    );
   return fitted;
 }
 

@@ -7,7 +7,9 @@ type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
 import { UsageError } from "./io.js";
 import { nameRecord } from "../names.js";
 
-type Parsed<O extends OptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+type Parsed<O extends OptionsConfig> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+>;
 
 export function parse<O extends OptionsConfig>(argv: readonly string[], options: O, usage: string): Parsed<O> {
   try {
@@ -22,16 +24,23 @@ export function parseDims(text: string | undefined): Record<string, number> {
   if (!text) return dims;
   for (const part of text.split(",").filter((p) => p.trim() !== "")) {
     const match = /^\s*([A-Za-z_$][A-Za-z0-9_$]*)\s*=\s*(\d+)\s*$/.exec(part);
-    if (!match || Number(match[2]) < 1) throw new UsageError(`--dims: expected NAME=POSITIVE_INTEGER, got "${part}" (example: --dims I=64,H=128)`);
+    if (!match || Number(match[2]) < 1)
+      throw new UsageError(`--dims: expected NAME=POSITIVE_INTEGER, got "${part}" (example: --dims I=64,H=128)`);
     if (Object.hasOwn(dims, match[1]!)) throw new UsageError(`--dims: ${match[1]} is given twice`);
     dims[match[1]!] = Number(match[2]);
   }
   return dims;
 }
 
-export function parseChoice<T extends string>(flag: string, value: string | undefined, choices: readonly T[], fallback: T): T {
+export function parseChoice<T extends string>(
+  flag: string,
+  value: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
-  if (!choices.includes(value as T)) throw new UsageError(`--${flag}: expected one of ${choices.join(", ")}, got "${value}"`);
+  if (!choices.includes(value as T))
+    throw new UsageError(`--${flag}: expected one of ${choices.join(", ")}, got "${value}"`);
   return value as T;
 }
 

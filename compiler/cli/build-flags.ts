@@ -83,21 +83,43 @@ function optimizerOf(values: BuildValues): Optimizer | undefined {
   };
   const kind = values.optimizer;
   if (kind === undefined) {
-    for (const flag of ["momentum", "beta1", "beta2", "epsilon"] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --optimizer`);
+    for (const flag of ["momentum", "beta1", "beta2", "epsilon"] as const)
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --optimizer`);
     return undefined;
   }
   if (kind === "sgd") return { kind, momentum: fraction("momentum", 0) };
-  if (kind === "adam") return { kind, beta1: fraction("beta1", 0.9), beta2: fraction("beta2", 0.999), epsilon: parseNumber("epsilon", values.epsilon, 1e-8) };
+  if (kind === "adam")
+    return {
+      kind,
+      beta1: fraction("beta1", 0.9),
+      beta2: fraction("beta2", 0.999),
+      epsilon: parseNumber("epsilon", values.epsilon, 1e-8),
+    };
   throw new UsageError(`--optimizer: expected sgd or adam, got "${kind}"`);
 }
 
-export function buildOptions(file: string, values: BuildValues, io: Io, overrides: Partial<CompileOptions> = {}): CompileOptions {
-  if (values["relaxed-simd"] && values["no-simd"]) throw new UsageError("--relaxed-simd needs SIMD: leave out --no-simd");
-  if (values.inference && values.optimizer !== undefined) throw new UsageError("--inference and --optimizer exclude each other: an inference module has no backward pass to train with");
-  if (values.inference && values.checkpoint) throw new UsageError("--inference and --checkpoint exclude each other: an inference module keeps no tape to checkpoint");
+export function buildOptions(
+  file: string,
+  values: BuildValues,
+  io: Io,
+  overrides: Partial<CompileOptions> = {},
+): CompileOptions {
+  if (values["relaxed-simd"] && values["no-simd"])
+    throw new UsageError("--relaxed-simd needs SIMD: leave out --no-simd");
+  if (values.inference && values.optimizer !== undefined)
+    throw new UsageError(
+      "--inference and --optimizer exclude each other: " +
+        "an inference module has no backward pass to train with",
+    );
+  if (values.inference && values.checkpoint)
+    throw new UsageError(
+      "--inference and --checkpoint exclude each other: " +
+        "an inference module keeps no tape to checkpoint",
+    );
   const dumpAfter = (values["dump-after"] ?? "").split(",").filter((p) => p !== "");
   for (const pass of dumpAfter) {
-    if (!passNames.includes(pass as PassName) && !Object.hasOwn(passAliases, pass)) throw new UsageError(`--dump-after: unknown pass "${pass}"; passes are ${passNames.join(", ")}`);
+    if (!passNames.includes(pass as PassName) && !Object.hasOwn(passAliases, pass))
+      throw new UsageError(`--dump-after: unknown pass "${pass}"; passes are ${passNames.join(", ")}`);
   }
   const text = readTextOf(io, file);
   return {
@@ -107,7 +129,10 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
     dims: parseDims(values.dims),
     dtype: parseChoice<"f32" | "f64">("dtype", values.dtype, ["f32", "f64"], "f32"),
     simd: !values["no-simd"],
-    capacity: { batch: parsePositive("batch", values.batch, defaultCapacity.batch), steps: parsePositive("steps", values.steps, defaultCapacity.steps) },
+    capacity: {
+      batch: parsePositive("batch", values.batch, defaultCapacity.batch),
+      steps: parsePositive("steps", values.steps, defaultCapacity.steps),
+    },
     loss: parseChoice<LossKind>("loss", values.loss, lossKinds, "mse"),
     readFile: (path: string) => io.readText(path),
     resolveImport,
@@ -115,8 +140,12 @@ export function buildOptions(file: string, values: BuildValues, io: Io, override
     inference: values.inference === true,
     relaxedSimd: values["relaxed-simd"] === true,
     ...(values.checkpoint ? { checkpoint: true } : {}),
-    ...(values.quantize !== undefined ? { quantize: parseChoice<"int8">("quantize", values.quantize, ["int8"], "int8") } : {}),
-    ...(dumpAfter.length > 0 ? { dump: { after: dumpAfter, write: (pass: PassName, text: string) => io.out(`;; after ${pass}\n${text}\n`) } } : {}),
+    ...(values.quantize !== undefined
+      ? { quantize: parseChoice<"int8">("quantize", values.quantize, ["int8"], "int8") }
+      : {}),
+    ...(dumpAfter.length > 0
+      ? { dump: { after: dumpAfter, write: (pass: PassName, text: string) => io.out(`;; after ${pass}\n${text}\n`) } }
+      : {}),
     ...overrides,
   };
 }

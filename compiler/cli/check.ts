@@ -13,7 +13,11 @@ Parses and checks every cell and model of FILE: syntax, names and shapes
 builds every model (reading the cell files it imports).`;
 
 export function checkCommand(argv: readonly string[], io: Io): number {
-  const { values, positionals } = parse(argv, { dims: { type: "string" }, help: { type: "boolean", short: "h" } }, checkUsage);
+  const { values, positionals } = parse(
+    argv,
+    { dims: { type: "string" }, help: { type: "boolean", short: "h" } },
+    checkUsage,
+  );
   if (values.help) {
     io.out(checkUsage);
     return 0;

@@ -30,7 +30,11 @@ export function preloadTsMorph(flags: string): void {
   const common = createRequire(tsMorph).resolve("@ts-morph/common");
   const typescript = join(dirname(common), "typescript.js");
   const modules = tsMorph.lastIndexOf("node_modules");
-  const dir = setting ? setting : modules < 0 ? undefined : join(tsMorph.slice(0, modules + "node_modules".length), ".cache", "rnnc");
+  const dir = setting
+    ? setting
+    : modules < 0
+      ? undefined
+      : join(tsMorph.slice(0, modules + "node_modules".length), ".cache", "rnnc");
   if (dir === undefined) return;
   // In load order: each file's require of the one before finds it cached.
   for (const file of [typescript, common, tsMorph]) loadCached(file, dir, flags);
@@ -47,10 +51,16 @@ function loadCached(file: string, dir: string, flags: string): void {
   } catch {
     return; // Not where ts-morph keeps it in this version: require() loads it as usual.
   }
-  const key = createHash("sha256").update(`${file}\0${flags}\0${process.version}\0${process.arch}`).digest("hex").slice(0, 16);
+  const key = createHash("sha256")
+    .update(`${file}\0${flags}\0${process.version}\0${process.arch}`)
+    .digest("hex")
+    .slice(0, 16);
   const cacheFile = join(dir, `${key}.v8`);
   const cachedData = readCache(cacheFile);
-  const script = new Script(wrapper[0] + source + wrapper[1], { filename: file, ...(cachedData ? { cachedData } : {}) });
+  const script = new Script(wrapper[0] + source + wrapper[1], {
+    filename: file,
+    ...(cachedData ? { cachedData } : {}),
+  });
   const module = new Module(file);
   module.filename = file;
   // The node_modules folders a bare name is looked up in from this file, as require would set them.

@@ -24,7 +24,11 @@ ${buildFlagsHelp}
 
 export function compileCommand(argv: readonly string[], io: Io): number {
   const flags = {
-    ...buildFlags, output: { type: "string", short: "o" }, wat: { type: "boolean" }, header: { type: "boolean" }, bindings: { type: "boolean" },
+    ...buildFlags,
+    output: { type: "string", short: "o" },
+    wat: { type: "boolean" },
+    header: { type: "boolean" },
+    bindings: { type: "boolean" },
     params: { type: "string" },
   } as const;
   const { values, positionals } = parse(argv, flags, compileUsage);
@@ -51,7 +55,10 @@ export function compileCommand(argv: readonly string[], io: Io): number {
   if (values.bindings) io.write(`${stemOut}.abi.ts`, tsBindings(compiled.abi, basename(output)));
   const { abi } = compiled;
   const paramEntries = abi.tensors.filter((t) => t.role === "param");
-  const count = paramEntries.reduce((n, t) => n + t.shape.reduce<number>((m, d) => m * (typeof d === "number" ? d : 1), 1), 0);
+  const count = paramEntries.reduce(
+    (n, t) => n + t.shape.reduce<number>((m, d) => m * (typeof d === "number" ? d : 1), 1),
+    0,
+  );
   const baked = paramEntries.some((t) => t.baked) ? ", baked in" : "";
   const tensors = `${paramEntries.length} parameter tensor${paramEntries.length === 1 ? "" : "s"}`;
   io.err(`wrote ${output}: ${compiled.binary.length} bytes, ${abi.dtype}${abi.simd ? " simd" : ""}, ${tensors} (${count} values${baked}), default capacity batch ${abi.capacity.batch} × steps ${abi.capacity.steps}`);

@@ -31,7 +31,8 @@ export const summaries = {
 
 export type CommandName = keyof typeof summaries;
 
-export const isCommand = (name: string | undefined): name is CommandName => name !== undefined && Object.hasOwn(summaries, name);
+export const isCommand = (name: string | undefined): name is CommandName =>
+  name !== undefined && Object.hasOwn(summaries, name);
 
 export const usage = `usage: rnnc COMMAND [options]
 
@@ -46,7 +47,12 @@ export function requestedCommand(argv: readonly string[]): CommandName | undefin
   return isCommand(wanted) ? wanted : undefined;
 }
 
-export function dispatch(argv: readonly string[], io: Io, color: boolean, commandOf: (name: CommandName) => CommandRun): number {
+export function dispatch(
+  argv: readonly string[],
+  io: Io,
+  color: boolean,
+  commandOf: (name: CommandName) => CommandRun,
+): number {
   const [name, ...rest] = argv;
   if (name === undefined) {
     io.err(usage);

@@ -51,7 +51,15 @@ export function evalCommand(argv: readonly string[], io: Io): number {
       epoch: params === "best" ? c.best?.epoch : c.position.epoch,
     });
     if (readCheckpoint(args.checkpoint, folder).task === "sequences") {
-      const trained = loadTrainedSequences(args.checkpoint, folder, source, dataFile(io, data), false, batch, args.quantize);
+      const trained = loadTrainedSequences(
+        args.checkpoint,
+        folder,
+        source,
+        dataFile(io, data),
+        false,
+        batch,
+        args.quantize,
+      );
       const scores = evaluateSequences(trained);
       const c = trained.checkpoint;
       const report = reportOf(c, trained.params);

@@ -12,7 +12,8 @@ export function flowPlot(results: readonly CellFlow[], settings: FlowSettings): 
   const rate = (r: CellFlow) => (r.fit ? ` (×${r.fit.rate.toFixed(3)}/step)` : "");
   const xLabel = "k: steps before the last step";
   const panels: Panel[] = [{
-    title: `Gradient flow over time: T = ${settings.steps}, mean of ${settings.batch} sequences, seed ${settings.seed}` +
+    title:
+      `Gradient flow over time: T = ${settings.steps}, mean of ${settings.batch} sequences, seed ${settings.seed}` +
       (settings.recurrentRadius === null ? "" : `, recurrent radius ${settings.recurrentRadius}`),
     xLabel,
     yLabel: "‖∂ℓ(T) / ∂h(T−k)‖",

@@ -93,7 +93,8 @@ export function flowCommand(argv: readonly string[], io: Io): number {
 
 type Measured = Omit<CellFlow, "label">;
 
-const optionalNumber = (flag: string, text: string | undefined) => (text === undefined ? null : parseNumber(flag, text, 1));
+const optionalNumber = (flag: string, text: string | undefined) =>
+  (text === undefined ? null : parseNumber(flag, text, 1));
 
 function measureFile(
   io: Io, file: string, cell: string | undefined, params: string | undefined,
@@ -136,7 +137,9 @@ function parseGateBiases(text: string): { name: string; value: number }[] {
     const match = /^([A-Za-z_$][A-Za-z0-9_$.]*)(?:=(.+))?$/.exec(item);
     const value = match?.[2] === undefined ? 1 : Number(match[2]);
     if (!match || !Number.isFinite(value)) {
-      throw new UsageError(`--forget-bias: expected NAME or NAME=NUMBER, got "${item}" (example: --forget-bias bf,bz=-1)`);
+      throw new UsageError(
+        `--forget-bias: expected NAME or NAME=NUMBER, got "${item}" (example: --forget-bias bf,bz=-1)`,
+      );
     }
     return { name: match[1]!, value };
   });

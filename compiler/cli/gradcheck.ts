@@ -45,8 +45,10 @@ export function gradcheckCommand(argv: readonly string[], io: Io): number {
   const tolerance = parseNumber("tolerance", values.tolerance, 1e-6);
   const seed = Number(values.seed ?? 1);
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed: expected an integer, got "${values.seed}"`);
-  if (values.dtype !== undefined && values.dtype !== "f64") throw new UsageError("--dtype: gradcheck always compiles in f64");
-  if (values.optimizer !== undefined) throw new UsageError("--optimizer: gradcheck checks forward and backward; train_step is checked by the specs");
+  if (values.dtype !== undefined && values.dtype !== "f64")
+    throw new UsageError("--dtype: gradcheck always compiles in f64");
+  if (values.optimizer !== undefined)
+    throw new UsageError("--optimizer: gradcheck checks forward and backward; train_step is checked by the specs");
   if (values.inference) throw new UsageError("--inference: gradcheck needs the backward pass it checks");
   const options = buildOptions(file, values, io, {
     dtype: "f64",
@@ -58,7 +60,11 @@ export function gradcheckCommand(argv: readonly string[], io: Io): number {
   const maxEntries = parsePositive("entries", values.entries, 16);
   const report = gradcheck(instantiateModel(compiled.binary), { seed, batch, steps, maxEntries });
   const passed = report.worst <= tolerance;
-  io.out(values.json ? JSON.stringify({ file, cell: options.cell ?? null, tolerance, passed, ...report }, null, 2) : formatReport(file, report, tolerance, passed));
+  io.out(
+    values.json
+      ? JSON.stringify({ file, cell: options.cell ?? null, tolerance, passed, ...report }, null, 2)
+      : formatReport(file, report, tolerance, passed),
+  );
   return passed ? 0 : 1;
 }
 
@@ -68,10 +74,13 @@ function formatReport(file: string, report: GradcheckReport, tolerance: number, 
     `${"tensor".padEnd(16)} ${"role".padEnd(10)} ${"checked".padStart(7)}  worst relative error`,
     ...report.tensors.map((t) => {
       const flag = t.worst > tolerance || Number.isNaN(t.worst) ? "  FAIL" : "";
-      const where = flag && t.at ? ` at [${t.at.index}]: backward ${t.at.analytic}, finite differences ${t.at.numeric}` : "";
+      const where =
+        flag && t.at ? ` at [${t.at.index}]: backward ${t.at.analytic}, finite differences ${t.at.numeric}` : "";
       return `${t.name.padEnd(16)} ${t.role.padEnd(10)} ${String(t.checked).padStart(7)}  ${t.worst.toExponential(2)}${flag}${where}`;
     }),
-    passed ? `ok: worst ${report.worst.toExponential(2)} <= ${tolerance}` : `FAILED: worst ${report.worst.toExponential(2)} > ${tolerance}`,
+    passed
+      ? `ok: worst ${report.worst.toExponential(2)} <= ${tolerance}`
+      : `FAILED: worst ${report.worst.toExponential(2)} > ${tolerance}`,
   ];
   return lines.join("\n");
 }

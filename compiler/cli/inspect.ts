@@ -13,7 +13,11 @@ capacity; in ABI 2, how the offset moves with the capacity B × S a host
 chooses) and the exported functions.`;
 
 export function inspectCommand(argv: readonly string[], io: Io): number {
-  const { values, positionals } = parse(argv, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, inspectUsage);
+  const { values, positionals } = parse(
+    argv,
+    { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    inspectUsage,
+  );
   if (values.help) {
     io.out(inspectUsage);
     return 0;
@@ -64,7 +68,13 @@ export function inspectCommand(argv: readonly string[], io: Io): number {
 
 /** 1024 + 64·B + 512·B·S, zero terms left out. */
 function formText(form: OffsetForm): string {
-  const terms = [[form.base, ""], [form.batch, "·B"], [form.steps, "·S"], [form.batchSteps, "·B·S"], [form.batchSegment ?? 0, "·B·⌈√S⌉"]] as const;
+  const terms = [
+    [form.base, ""],
+    [form.batch, "·B"],
+    [form.steps, "·S"],
+    [form.batchSteps, "·B·S"],
+    [form.batchSegment ?? 0, "·B·⌈√S⌉"],
+  ] as const;
   return terms.filter(([k], i) => k !== 0 || i === 0).map(([k, unit]) => `${k}${unit}`).join(" + ");
 }
 

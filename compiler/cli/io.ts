@@ -9,7 +9,8 @@ import type { ResolveImport } from "../model.js";
 export function describeFsError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   const known: Record<string, string> = {
-    ENOENT: "no such file or directory", EACCES: "permission denied", EPERM: "not permitted", EROFS: "a read-only file system",
+    ENOENT: "no such file or directory", EACCES: "permission denied", EPERM: "not permitted",
+    EROFS: "a read-only file system",
     EISDIR: "it is a directory", ENOTDIR: "a parent is not a directory", ENOSPC: "no space left on the device",
   };
   return (err.code && Object.hasOwn(known, err.code) ? known[err.code] : undefined) ?? err.message;

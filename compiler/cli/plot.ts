@@ -69,9 +69,13 @@ export function readLog(io: Io, dir: string): EpochPoint[] {
     };
     if (typeof record !== "object" || record === null) return fail("not an object");
     const r = record as Record<string, unknown>;
-    const dev = (typeof r.dev === "object" && r.dev !== null ? r.dev : fail("no dev scores")) as Record<string, unknown>;
+    const dev = (
+      typeof r.dev === "object" && r.dev !== null ? r.dev : fail("no dev scores")
+    ) as Record<string, unknown>;
     const number = (v: unknown, name: string) =>
-      typeof v === "number" && Number.isFinite(v) ? v : fail(`${name} is ${JSON.stringify(v) ?? "missing"}, not a number`);
+      typeof v === "number" && Number.isFinite(v)
+        ? v
+        : fail(`${name} is ${JSON.stringify(v) ?? "missing"}, not a number`);
     const optional = (v: unknown, name: string) => (v === undefined || v === null ? null : number(v, name));
     return {
       epoch: number(r.epoch, "epoch"),

@@ -40,7 +40,15 @@ export function predictCommand(argv: readonly string[], io: Io): number {
     const folder = runFolderIo(io);
     const source = modelSource(file, args.cell, io);
     if (readCheckpoint(args.checkpoint, folder).task === "sequences") {
-      const trained = loadTrainedSequences(args.checkpoint, folder, source, dataFile(io, data), true, batch, args.quantize);
+      const trained = loadTrainedSequences(
+        args.checkpoint,
+        folder,
+        source,
+        dataFile(io, data),
+        true,
+        batch,
+        args.quantize,
+      );
       io.out(
         predictSequences(trained)
           .map((y) => JSON.stringify({ y }))

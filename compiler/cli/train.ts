@@ -198,8 +198,19 @@ export function parseCheckpointArgs(
   if (values.checkpoint === undefined) throw new UsageError(`--checkpoint DIR is required\n\n${usage}`);
   const [file, dataFile] = positionals as [string, string];
   const batch = parsePositive("batch", values.batch, 32);
-  const quantize = values.quantize === undefined ? {} : { quantize: parseChoice<"int8">("quantize", values.quantize, ["int8"], "int8") };
-  return { file, checkpoint: values.checkpoint, data: dataFile, cell: values.cell, batch, json: values.json === true, ...quantize };
+  const quantize =
+    values.quantize === undefined
+      ? {}
+      : { quantize: parseChoice<"int8">("quantize", values.quantize, ["int8"], "int8") };
+  return {
+    file,
+    checkpoint: values.checkpoint,
+    data: dataFile,
+    cell: values.cell,
+    batch,
+    json: values.json === true,
+    ...quantize,
+  };
 }
 
 /** Training's own errors (data, checkpoints) are the user's to fix: exit 1 with the message. */

@@ -11,7 +11,9 @@ import { describeSyntax, hintForSyntax } from "./describe.js";
 
 /** Every name the statements declare with const (or let, or var), to tell "declared later" from "unknown". */
 export function constNames(statements: Statement[]): string[] {
-  return statements.flatMap((s) => (TsNode.isVariableStatement(s) ? s.getDeclarations().flatMap((d) => namesOf(d.getNameNode())) : []));
+  return statements.flatMap((s) => (
+    TsNode.isVariableStatement(s) ? s.getDeclarations().flatMap((d) => namesOf(d.getNameNode())) : []
+  ));
 }
 
 function namesOf(pattern: TsNode): string[] {
@@ -32,7 +34,12 @@ function bindParts(pattern: ArrayBindingPattern, init: TsNode, scope: Scope): vo
     }
     const name = element.getNameNode();
     if (!TsNode.isIdentifier(name) || element.getDotDotDotToken() || element.hasInitializer()) {
-      r.error("RNNC158", [bodyWords(scope).kind], element, "name each part, or leave a hole: const [i, , g] = split(…)");
+      r.error(
+        "RNNC158",
+        [bodyWords(scope).kind],
+        element,
+        "name each part, or leave a hole: const [i, , g] = split(…)",
+      );
       bad = true;
     } else if (scope.values.has(name.getText()) || names.some((n) => n?.getText() === name.getText())) {
       r.error("RNNC159", [name.getText(), bodyWords(scope).kind], name);

@@ -20,7 +20,12 @@ export interface CellDeclarations {
   step: TsNode;
 }
 
-const sections = { input: "input", state: "state", params: "param", output: "output" } as const satisfies Record<string, DeclRole>;
+const sections = {
+  input: "input",
+  state: "state",
+  params: "param",
+  output: "output",
+} as const satisfies Record<string, DeclRole>;
 type Section = keyof typeof sections;
 
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -31,8 +36,21 @@ export function parseDeclarations(cellName: string, arg: TsNode, reporter: Repor
     return undefined;
   }
   const file = reporter.source.file;
-  const cell: Omit<CellSyntax, "next" | "outs"> = { name: cellName, file, inputs: [], states: [], params: [], outputs: [], dimSites: [] };
-  const lists: Record<Section, TensorDecl[]> = { input: cell.inputs, state: cell.states, params: cell.params, output: cell.outputs };
+  const cell: Omit<CellSyntax, "next" | "outs"> = {
+    name: cellName,
+    file,
+    inputs: [],
+    states: [],
+    params: [],
+    outputs: [],
+    dimSites: [],
+  };
+  const lists: Record<Section, TensorDecl[]> = {
+    input: cell.inputs,
+    state: cell.states,
+    params: cell.params,
+    output: cell.outputs,
+  };
   const declared = new Map<string, DeclInfo>();
   const seen = new Set<string>();
   let step: TsNode | undefined;
@@ -56,7 +74,14 @@ export function parseDeclarations(cellName: string, arg: TsNode, reporter: Repor
     } else if (key in sections && TsNode.isPropertyAssignment(property)) {
       const section = key as Section;
       const errorsBefore = reporter.diagnostics.length;
-      parseSection(section, unwrap(property.getInitializerOrThrow()), lists[section], declared, cell.dimSites, reporter);
+      parseSection(
+        section,
+        unwrap(property.getInitializerOrThrow()),
+        lists[section],
+        declared,
+        cell.dimSites,
+        reporter,
+      );
       if (section === "state") declaredStateBadly = reporter.diagnostics.length > errorsBefore;
     } else {
       reporter.error("RNNC130", [key], property.getNameNode());
@@ -100,7 +125,10 @@ function parseSection(
       continue;
     }
     const nameNode = property.getNameNode();
-    const name = TsNode.isIdentifier(nameNode) || TsNode.isStringLiteral(nameNode) ? nameNode.getText().replace(/^["']|["']$/g, "") : "";
+    const name =
+      TsNode.isIdentifier(nameNode) || TsNode.isStringLiteral(nameNode)
+        ? nameNode.getText().replace(/^["']|["']$/g, "")
+        : "";
     if (!identifier.test(name)) {
       reporter.error("RNNC134", [nameNode.getText()], nameNode);
       continue;

@@ -5,7 +5,16 @@
 
 import { Node as TsNode, SyntaxKind } from "./ts-morph.js";
 import type { CallExpression, BinaryExpression, Identifier } from "ts-morph";
-import { inferShape, scalarSemantics, ShapeError, formatShape, type Dim, type Op, type Shape, type SliceArg } from "../ir/index.js";
+import {
+  inferShape,
+  scalarSemantics,
+  ShapeError,
+  formatShape,
+  type Dim,
+  type Op,
+  type Shape,
+  type SliceArg,
+} from "../ir/index.js";
 import { parseSize } from "../ir/size.js";
 import type { SourceSpan } from "../diagnostics.js";
 import { intrinsicNames, intrinsics, isIntrinsic, type Intrinsic, type OpBuilder } from "./intrinsics.js";
@@ -40,7 +49,9 @@ export interface Scope {
 
 /** What diagnostics call the body a scope checks (a step or a helper), and what its return gives. */
 export function bodyWords(scope: Scope): { readonly kind: string; readonly returns: string } {
-  return scope.helper === undefined ? { kind: "step", returns: "the next states" } : { kind: "helper", returns: "its value" };
+  return scope.helper === undefined
+    ? { kind: "step", returns: "the next states" }
+    : { kind: "helper", returns: "its value" };
 }
 
 /** The helper functions of a file (helpers.ts), as an expression calls them. */
@@ -107,7 +118,9 @@ function constantOf(e: Expr): number | undefined {
   if (e.kind !== "apply" || !Object.hasOwn(scalarSemantics, e.op)) return undefined;
   const values = e.args.map(constantOf);
   if (values.some((v) => v === undefined)) return undefined;
-  return (scalarSemantics[e.op as keyof typeof scalarSemantics] as (...xs: number[]) => number)(...(values as number[]));
+  return (scalarSemantics[e.op as keyof typeof scalarSemantics] as (...xs: number[]) => number)(
+    ...(values as number[]),
+  );
 }
 
 /** A literal whose value was reported as out of range is undefined, like any failed operand. */
@@ -120,7 +133,11 @@ function literalOf(value: number | undefined, at: SourceSpan): Expr | undefined 
  * is one, and `sizes` its size arguments.
  */
 function builder(
-  scope: Scope, at: SourceSpan, what: string, args: readonly { expr: Expr; at: SourceSpan }[] = [], sizes: readonly Dim[] = [],
+  scope: Scope,
+  at: SourceSpan,
+  what: string,
+  args: readonly { expr: Expr; at: SourceSpan }[] = [],
+  sizes: readonly Dim[] = [],
 ): OpBuilder {
   const mismatch = (message: string) => {
     scope.reporter.error("RNNC102", [what, message], at);
@@ -134,7 +151,12 @@ function builder(
       const depth = 1 + Math.max(0, ...operands.map((a) => (a.kind === "apply" ? a.depth : 0)));
       if (depth > maxNesting) {
         // Consts built on consts nest without brackets; everything after the frontend recurses on this depth.
-        scope.reporter.error("RNNC118", [maxNesting], at, "a chain of consts this long is better written as fewer, wider steps");
+        scope.reporter.error(
+          "RNNC118",
+          [maxNesting],
+          at,
+          "a chain of consts this long is better written as fewer, wider steps",
+        );
         return undefined;
       }
       return { kind: "apply", op, args: operands, shape, at, depth, ...(slice ? { slice } : {}) };
@@ -168,7 +190,12 @@ export function lowerIdentifier(node: Identifier, scope: Scope): Expr | undefine
     const hint = `helper '${scope.helper}' sees only its parameters and consts: pass '${name}' to it`;
     r.error("RNNC101", [name], node, hint);
   } else if (scope.declared.has(name)) {
-    r.error("RNNC101", [name], node, `'${name}' is declared by cell '${scope.cellName}'; add it to the step's parameter: ({ …, ${name} }) =>`);
+    r.error(
+      "RNNC101",
+      [name],
+      node,
+      `'${name}' is declared by cell '${scope.cellName}'; add it to the step's parameter: ({ …, ${name} }) =>`,
+    );
   } else if (scope.stepConsts.has(name)) {
     r.error("RNNC101", [name], node, `'${name}' is declared later in the step; move its const above this use`);
   } else if (isIntrinsic(name)) {
@@ -211,7 +238,10 @@ function lowerBinary(node: BinaryExpression, scope: Scope): Expr | undefined {
   const isStar = kind === SyntaxKind.AsteriskToken;
   const op = elementwiseOperators[kind];
   if (!isStar && op === undefined) {
-    const hint = kind === SyntaxKind.AsteriskAsteriskToken ? "write square(x), pow(x, c) for a number c, or exp(y * log(x))" : undefined;
+    const hint =
+      kind === SyntaxKind.AsteriskAsteriskToken
+        ? "write square(x), pow(x, c) for a number c, or exp(y * log(x))"
+        : undefined;
     r.error("RNNC162", [operator.getText()], operator, hint);
     return undefined;
   }
@@ -274,7 +304,9 @@ function resolveCall(node: CallExpression, scope: Scope): ResolvedCall {
   const name = TsNode.isIdentifier(callee) ? callee.getText() : "";
   const imported = scope.imports.get(name);
   const intrinsic: Intrinsic | undefined =
-    imported !== undefined && isIntrinsic(imported) && !scope.values.has(name) && !scope.helpers.has(name) ? intrinsics[imported] : undefined;
+    imported !== undefined && isIntrinsic(imported) && !scope.values.has(name) && !scope.helpers.has(name)
+      ? intrinsics[imported]
+      : undefined;
   const sizesFrom = intrinsic?.sizesFrom ?? Infinity;
   const syntax = node.getArguments();
   const args = syntax.map((arg, i) => {
@@ -304,13 +336,19 @@ function resolveCall(node: CallExpression, scope: Scope): ResolvedCall {
   const required = params.length - defaults.length;
   if (args.length < required || (!rest && args.length > params.length)) {
     const span = params.length - required;
-    const expected = rest ? `${required} or more` : span === 0 ? required : `${required} ${span === 1 ? "or" : "to"} ${params.length}`;
+    const expected = rest
+      ? `${required} or more`
+      : span === 0
+        ? required
+        : `${required} ${span === 1 ? "or" : "to"} ${params.length}`;
     const names = params.map((p, i) => (i < required ? p : `${p} = ${defaults[i - required]}`));
     if (rest) names[names.length - 1] = `...${names[names.length - 1]}`;
     r.error("RNNC111", [name, expected, names.join(", "), args.length], node);
     return reported;
   }
-  const sizes = syntax.slice(sizesFrom).map((arg, i) => sizeArgument(arg, name, i === 0 && intrinsic.startFirst === true, r));
+  const sizes = syntax
+    .slice(sizesFrom)
+    .map((arg, i) => sizeArgument(arg, name, i === 0 && intrinsic.startFirst === true, r));
   const tensors = args.slice(0, Math.min(args.length, sizesFrom));
   if (tensors.some((a) => a === undefined) || sizes.some((n) => n === undefined)) return reported;
   const at = r.spanOf(node);

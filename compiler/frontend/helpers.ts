@@ -13,7 +13,14 @@
 // maxHelperDepth deep, so the frontend's recursion stays bounded.
 
 import { Node as TsNode, VariableDeclarationKind } from "./ts-morph.js";
-import type { ArrowFunction, CallExpression, FunctionDeclaration, FunctionExpression, Statement, VariableDeclaration } from "ts-morph";
+import type {
+  ArrowFunction,
+  CallExpression,
+  FunctionDeclaration,
+  FunctionExpression,
+  Statement,
+  VariableDeclaration,
+} from "ts-morph";
 import { callNote } from "../diagnostics.js";
 import { constNames, lowerBlock } from "./body.js";
 import { lowerExpr, type Helpers, type Scope } from "./expr.js";
@@ -56,7 +63,10 @@ export class HelperTable implements Helpers {
    * file's other top-level names (imports, cells, models), each with what it is.
    */
   static of(
-    statements: Statement[], imports: ReadonlyMap<string, string>, taken: ReadonlyMap<string, string>, reporter: Reporter,
+    statements: Statement[],
+    imports: ReadonlyMap<string, string>,
+    taken: ReadonlyMap<string, string>,
+    reporter: Reporter,
   ): HelperTable {
     const table = new HelperTable(reporter, imports);
     for (const statement of statements) {

@@ -24,7 +24,12 @@ export function isShapeWithInit(node: Expression): { shape: Expression; init: Ex
   return shape && init && node.getProperties().length === 2 ? { shape, init } : undefined;
 }
 
-export function parseInit(node: Expression, name: string, shape: readonly (string | number)[], r: Reporter): ParamInit | undefined {
+export function parseInit(
+  node: Expression,
+  name: string,
+  shape: readonly (string | number)[],
+  r: Reporter,
+): ParamInit | undefined {
   const bad = <C extends DiagnosticCode>(code: C, args: DiagnosticArgs<C>): undefined => {
     r.error(code, args, node);
     return undefined;

@@ -54,7 +54,12 @@ export function instantiateCell(cell: CellSyntax, dims: Record<string, number>, 
         break;
       case "apply":
         node = expr.slice
-          ? graph.slice(build(expr.args[0]!), evaluateSize(expr.slice.start, bound), evaluateSize(expr.slice.rows, bound), origin)
+          ? graph.slice(
+              build(expr.args[0]!),
+              evaluateSize(expr.slice.start, bound),
+              evaluateSize(expr.slice.rows, bound),
+              origin,
+            )
           : graph.apply(expr.op, expr.args.map(build), origin);
         break;
     }

@@ -124,7 +124,12 @@ export const intrinsics = {
   outer: { params: ["u", "v"], lower: (b, [u, v]) => b.apply("outer", [u, v]) },
   transpose: { params: ["m"], lower: (b, [m]) => b.apply("transpose", [m]) },
   concat: { params: ["parts"], rest: true, lower: (b, parts) => b.apply("concat", parts) },
-  slice: { params: ["v", "start", "length"], sizesFrom: 1, startFirst: true, lower: (b, [v]) => b.slice(v, b.sizes[0]!, b.sizes[1]!) },
+  slice: {
+    params: ["v", "start", "length"],
+    sizesFrom: 1,
+    startFirst: true,
+    lower: (b, [v]) => b.slice(v, b.sizes[0]!, b.sizes[1]!),
+  },
   split: { params: ["v", "sizes"], rest: true, sizesFrom: 1, parts: (b, [v]) => split(b, v!) },
 } satisfies Record<string, Intrinsic>;
 
@@ -132,7 +137,8 @@ export const intrinsics = {
 function split(b: OpBuilder, v: Expr): Expr[] | undefined {
   const total = b.sizes.reduce((a, n) => addSizes(a, n));
   if (v.shape.length === 0) return b.mismatch(`split cuts a vector or a matrix, got ${formatShape(v.shape)}`);
-  if (total !== v.shape[0]) return b.mismatch(`the parts add up to ${total} rows, but ${formatShape(v.shape)} has ${v.shape[0]}`);
+  if (total !== v.shape[0])
+    return b.mismatch(`the parts add up to ${total} rows, but ${formatShape(v.shape)} has ${v.shape[0]}`);
   let start: Dim = 0;
   const parts = b.sizes.map((rows) => {
     const part = b.slice(v, start, rows);

@@ -33,7 +33,12 @@ function spellsNonzero(node: NumericLiteral): boolean {
  * or undefined after reporting RNNC116 (overflow) or RNNC187 (underflow) when
  * it is out of range for the builds.
  */
-export function numericValue(node: NumericLiteral, reporter: Reporter, negate = false, at: TsNode = node): number | undefined {
+export function numericValue(
+  node: NumericLiteral,
+  reporter: Reporter,
+  negate = false,
+  at: TsNode = node,
+): number | undefined {
   const value = exactValue(node);
   const magnitude = Math.abs(value);
   const text = at.getText();

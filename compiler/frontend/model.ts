@@ -33,7 +33,10 @@ function calleeOf(node: TsNode | undefined, imports: ReadonlyMap<string, string>
 }
 
 /** Splits a statement's declarations into models and the rest (cells, or errors cellsOf reports). */
-export function partition(declarations: readonly VariableDeclaration[], imports: ReadonlyMap<string, string>): [VariableDeclaration[], VariableDeclaration[]] {
+export function partition(
+  declarations: readonly VariableDeclaration[],
+  imports: ReadonlyMap<string, string>,
+): [VariableDeclaration[], VariableDeclaration[]] {
   const models: VariableDeclaration[] = [];
   const rest: VariableDeclaration[] = [];
   for (const d of declarations) (calleeOf(d.getInitializer(), imports) === "model" ? models : rest).push(d);
@@ -47,7 +50,8 @@ export function checkExportConst(statement: VariableStatement, reporter: Reporte
 }
 
 function unwrap(node: Expression): Expression {
-  while (TsNode.isParenthesizedExpression(node) || TsNode.isAsExpression(node) || TsNode.isSatisfiesExpression(node)) node = node.getExpression();
+  while (TsNode.isParenthesizedExpression(node) || TsNode.isAsExpression(node) || TsNode.isSatisfiesExpression(node))
+    node = node.getExpression();
   return node;
 }
 
@@ -68,7 +72,11 @@ export function parseModel(
   r: Reporter,
 ): ModelSyntax | undefined {
   const call = declaration.getInitializerOrThrow();
-  if (!TsNode.isCallExpression(call) || call.getArguments().length !== 1 || !TsNode.isObjectLiteralExpression(call.getArguments()[0]!)) {
+  if (
+    !TsNode.isCallExpression(call) ||
+    call.getArguments().length !== 1 ||
+    !TsNode.isObjectLiteralExpression(call.getArguments()[0]!)
+  ) {
     r.error("RNNC167", [], call);
     return undefined;
   }
@@ -77,7 +85,8 @@ export function parseModel(
     name: declaration.getName(), file: r.source.file, dimSites: [], readout: undefined, at: r.spanOf(declaration),
   };
   const noteDim = (dim: string | number, node: TsNode) => {
-    if (typeof dim === "string" && !model.dimSites.some((s) => s.dim === dim)) model.dimSites.push({ dim, at: r.spanOf(node) });
+    if (typeof dim === "string" && !model.dimSites.some((s) => s.dim === dim))
+      model.dimSites.push({ dim, at: r.spanOf(node) });
   };
 
   const cellRef = (node: Expression): CellRef | undefined => {
@@ -108,7 +117,9 @@ export function parseModel(
         if (!TsNode.isObjectLiteralExpression(args[1])) r.error("RNNC179", [describeSyntax(args[1])], args[1]);
         else {
           for (const p of args[1].getProperties()) {
-            const value = TsNode.isPropertyAssignment(p) ? stringOrNumber(unwrap(p.getInitializerOrThrow())) : undefined;
+            const value = TsNode.isPropertyAssignment(p)
+              ? stringOrNumber(unwrap(p.getInitializerOrThrow()))
+              : undefined;
             if (!TsNode.isPropertyAssignment(p) || value === undefined) {
               const written = TsNode.isPropertyAssignment(p) ? p.getInitializerOrThrow() : p;
               r.error("RNNC180", [written.getText()], p);
@@ -171,13 +182,27 @@ export function parseModel(
       const args = (init as import("ts-morph").CallExpression).getArguments().map((a) => unwrap(a as Expression));
       const [rows, dim, slots] = args.map(stringOrNumber);
       const wanted = kind === "oneOfN" ? 2 : kind === "wordHash" ? 3 : -1;
-      if (wanted < 0 || args.length !== wanted || rows === undefined || dim === undefined || (kind === "wordHash" && typeof slots !== "number")) {
+      if (
+        wanted < 0 ||
+        args.length !== wanted ||
+        rows === undefined ||
+        dim === undefined ||
+        (kind === "wordHash" && typeof slots !== "number")
+      ) {
         r.error("RNNC175", [entry.getName()], init);
         return undefined;
       }
       noteDim(rows, args[0]!);
       noteDim(dim, args[1]!);
-      inputs.push({ kind: "ids", encoding: kind as "oneOfN" | "wordHash", name: entry.getName(), rows, dim, slots: kind === "oneOfN" ? 1 : (slots as number), at });
+      inputs.push({
+        kind: "ids",
+        encoding: kind as "oneOfN" | "wordHash",
+        name: entry.getName(),
+        rows,
+        dim,
+        slots: kind === "oneOfN" ? 1 : (slots as number),
+        at,
+      });
     }
     if (inputs.length > 1 && inputs.some((i) => i.kind === "dense")) {
       r.error("RNNC176", [], value);
@@ -202,7 +227,10 @@ export function parseModel(
       }
       model.layers = value.getElements().flatMap((e) => parseLayer(e as Expression) ?? []);
     } else if (key === "readout") {
-      const args = calleeOf(value, imports) === "dense" ? (value as import("ts-morph").CallExpression).getArguments().map((a) => unwrap(a as Expression)) : undefined;
+      const args =
+        calleeOf(value, imports) === "dense"
+          ? (value as import("ts-morph").CallExpression).getArguments().map((a) => unwrap(a as Expression))
+          : undefined;
       const size = args?.[0] ? stringOrNumber(args[0]) : undefined;
       const activation = args?.[1] ? stringOrNumber(args[1]) : "linear";
       if (!args || size === undefined || args.length > 2 || !activations.includes(activation as Activation)) {

@@ -15,7 +15,12 @@ import type { Reporter } from "./report.js";
 
 export const maxNesting = 256;
 
-const opens = new Set([ts.SyntaxKind.OpenParenToken, ts.SyntaxKind.OpenBracketToken, ts.SyntaxKind.OpenBraceToken, ts.SyntaxKind.TemplateHead]);
+const opens = new Set([
+  ts.SyntaxKind.OpenParenToken,
+  ts.SyntaxKind.OpenBracketToken,
+  ts.SyntaxKind.OpenBraceToken,
+  ts.SyntaxKind.TemplateHead,
+]);
 const closes = new Set([ts.SyntaxKind.CloseParenToken, ts.SyntaxKind.CloseBracketToken, ts.SyntaxKind.CloseBraceToken]);
 const chainEnds = new Set([
   ts.SyntaxKind.CommaToken, ts.SyntaxKind.SemicolonToken, ts.SyntaxKind.ConstKeyword, ts.SyntaxKind.LetKeyword,
@@ -29,7 +34,8 @@ function isOperator(kind: SyntaxKind): boolean {
     kind === ts.SyntaxKind.QuestionToken || kind === ts.SyntaxKind.EqualsGreaterThanToken ||
     kind === ts.SyntaxKind.ExclamationToken || kind === ts.SyntaxKind.TildeToken ||
     kind === ts.SyntaxKind.PlusPlusToken || kind === ts.SyntaxKind.MinusMinusToken ||
-    kind === ts.SyntaxKind.TypeOfKeyword || kind === ts.SyntaxKind.VoidKeyword || kind === ts.SyntaxKind.DeleteKeyword ||
+    kind === ts.SyntaxKind.TypeOfKeyword || kind === ts.SyntaxKind.VoidKeyword ||
+    kind === ts.SyntaxKind.DeleteKeyword ||
     kind === ts.SyntaxKind.AwaitKeyword || kind === ts.SyntaxKind.NewKeyword || kind === ts.SyntaxKind.DotToken
   );
 }

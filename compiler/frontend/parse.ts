@@ -28,7 +28,11 @@ export function parseUnits(file: string, text: string): { cells: CellSyntax[]; m
   const reporter = new Reporter(file, text);
   // Before TypeScript's parser, which recurses on the tree, sees the text.
   if (checkNesting(text, reporter)) reporter.throwIfFailed();
-  const project = new Project({ useInMemoryFileSystem: true, skipLoadingLibFiles: true, compilerOptions: { noLib: true } });
+  const project = new Project({
+    useInMemoryFileSystem: true,
+    skipLoadingLibFiles: true,
+    compilerOptions: { noLib: true },
+  });
   // The name only decides how TypeScript parses the text; messages use `file`.
   const sourceFile = project.createSourceFile("/cell.ts", text);
   reportSyntaxErrors(project, sourceFile, reporter);
@@ -42,7 +46,11 @@ export function parseUnits(file: string, text: string): { cells: CellSyntax[]; m
   const cells: CellSyntax[] = [];
   const models: ModelSyntax[] = [];
   for (const statement of statements) {
-    if (TsNode.isImportDeclaration(statement) || TsNode.isTypeAliasDeclaration(statement) || TsNode.isInterfaceDeclaration(statement)) {
+    if (
+      TsNode.isImportDeclaration(statement) ||
+      TsNode.isTypeAliasDeclaration(statement) ||
+      TsNode.isInterfaceDeclaration(statement)
+    ) {
       continue;
     }
     if (TsNode.isFunctionDeclaration(statement) && statement.getName() !== undefined) continue;
@@ -121,13 +129,22 @@ function topLevelNames(
   return taken;
 }
 
-function cellsOf(statement: VariableStatement, declarations: VariableDeclaration[], imports: Map<string, string>, helpers: HelperTable, reporter: Reporter): CellSyntax[] {
+function cellsOf(
+  statement: VariableStatement,
+  declarations: VariableDeclaration[],
+  imports: Map<string, string>,
+  helpers: HelperTable,
+  reporter: Reporter,
+): CellSyntax[] {
   const cells: CellSyntax[] = [];
   for (const declaration of declarations) {
     const init = declaration.getInitializer();
     const call = init && TsNode.isCallExpression(init) ? init : undefined;
     const callee = call?.getExpression();
-    const callsCell = callee !== undefined && TsNode.isIdentifier(callee) && (imports.get(callee.getText()) === "cell" || callee.getText() === "cell");
+    const callsCell =
+      callee !== undefined &&
+      TsNode.isIdentifier(callee) &&
+      (imports.get(callee.getText()) === "cell" || callee.getText() === "cell");
     if (!call || !callsCell) {
       reporter.error("RNNC122", [declaration.getName()], declaration);
       continue;
@@ -144,7 +161,13 @@ function cellsOf(statement: VariableStatement, declarations: VariableDeclaration
   return cells;
 }
 
-function parseCell(name: string, call: CallExpression, imports: Map<string, string>, helpers: HelperTable, reporter: Reporter): CellSyntax | undefined {
+function parseCell(
+  name: string,
+  call: CallExpression,
+  imports: Map<string, string>,
+  helpers: HelperTable,
+  reporter: Reporter,
+): CellSyntax | undefined {
   const args = call.getArguments();
   if (args.length !== 1) {
     reporter.error("RNNC111", ["cell", 1, "{ input, state, params, step }", args.length], call);

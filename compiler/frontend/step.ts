@@ -112,12 +112,23 @@ function bindPattern(pattern: ObjectBindingPattern, scope: Scope): void {
       const decl = scope.declared.get(declaredName);
       if (decl === undefined) {
         const known = [...scope.declared.keys()].join(", ");
-        r.error("RNNC101", [declaredName], element, `cell '${scope.cellName}' declares ${known}; declare it under input, state or params`);
+        r.error(
+          "RNNC101",
+          [declaredName],
+          element,
+          `cell '${scope.cellName}' declares ${known}; declare it under input, state or params`,
+        );
       } else if (decl.role === "output") {
         r.error("RNNC101", [declaredName], element, `'${declaredName}' is an output: the step returns it but cannot read it; to feed it back, declare it as a state`);
       } else if (decl.shape !== undefined) {
         const at = r.spanOf(element);
-        scope.values.set(local.getText(), { kind: "tensor", role: decl.role, name: declaredName, shape: decl.shape, at });
+        scope.values.set(local.getText(), {
+          kind: "tensor",
+          role: decl.role,
+          name: declaredName,
+          shape: decl.shape,
+          at,
+        });
       }
     }
   }
@@ -154,7 +165,12 @@ function lowerReturn(value: TsNode, at: TsNode, scope: Scope, ctx: StepContext):
     const decl = ctx.declared.get(name);
     if (decl?.role !== "state" && decl?.role !== "output") {
       const what = decl ? `'${name}' is ${decl.role === "input" ? "an input" : "a parameter"}; ` : "";
-      r.error("RNNC109", [name, ctx.cellName], key, `${what}the step returns the next value of each state: ${ctx.states.join(", ")}`);
+      r.error(
+        "RNNC109",
+        [name, ctx.cellName],
+        key,
+        `${what}the step returns the next value of each state: ${ctx.states.join(", ")}`,
+      );
       continue;
     }
     if (expr === undefined || decl.shape === undefined) continue;

@@ -72,7 +72,15 @@ export type Activation = "linear" | "sigmoid" | "tanh" | "relu";
 /** A model input: a dense vector per step, or ids embedded through a table of `rows` × `dim`. */
 export type InputSyntax =
   | { kind: "dense"; name: string; size: string | number; at: SourceSpan }
-  | { kind: "ids"; encoding: "oneOfN" | "wordHash"; name: string; rows: string | number; dim: string | number; slots: number; at: SourceSpan };
+  | {
+      kind: "ids";
+      encoding: "oneOfN" | "wordHash";
+      name: string;
+      rows: string | number;
+      dim: string | number;
+      slots: number;
+      at: SourceSpan
+    };
 
 export interface ModelSyntax {
   name: string;

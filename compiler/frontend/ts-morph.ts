@@ -13,7 +13,9 @@ const nodeModule = (globalThis as { process?: Builtins }).process?.getBuiltinMod
   | typeof import("node:module")
   | undefined;
 
-const tsMorph: typeof TsMorph = nodeModule ? nodeModule.createRequire(import.meta.url)("ts-morph") : await import("ts-morph");
+const tsMorph: typeof TsMorph = nodeModule
+  ? nodeModule.createRequire(import.meta.url)("ts-morph")
+  : await import("ts-morph");
 
 export const { Node, Project, ts, SyntaxKind, VariableDeclarationKind } = tsMorph;
 export type Node = TsMorph.Node;

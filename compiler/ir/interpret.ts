@@ -250,7 +250,8 @@ export function evaluate(roots: readonly Node[], vars: ReadonlyMap<string, Float
       const value = vars.get(`${v.role}:${v.name}`);
       const expected = (node.batched ? batch : 1) * sizeOf(node.shape);
       if (!value) throw new IRError(`no value for ${v.role} ${v.name}`);
-      if (value.length !== expected) throw new IRError(`${v.role} ${v.name} has ${value.length} values, expected ${expected}`);
+      if (value.length !== expected)
+        throw new IRError(`${v.role} ${v.name} has ${value.length} values, expected ${expected}`);
       values.set(node, value);
     } else {
       values.set(node, kernels[node.op](node, node.inputs.map((n) => values.get(n)!), batch));

@@ -81,13 +81,17 @@ export class Graph {
   apply(op: Op, inputs: readonly Node[], origin?: string, arg?: SliceArg): Node {
     if (op === "const" || op === "var") throw new IRError(`${op} nodes are made by constant() and variable()`);
     if (!takesOperands(op, inputs.length)) throw new IRError(`${op} takes ${arity[op]} operands, got ${inputs.length}`);
-    if ((op === "slice") !== (arg !== undefined)) throw new IRError(`${op} ${op === "slice" ? "needs" : "takes no"} rows`);
+    if ((op === "slice") !== (arg !== undefined))
+      throw new IRError(`${op} ${op === "slice" ? "needs" : "takes no"} rows`);
     const shape = inferShape(op, inputs.map((n) => n.shape), arg);
     if (shape instanceof ShapeError) {
-      throw new IRError(`${op}(${inputs.map((n) => `%${n.id}: ${formatShape(n.shape)}`).join(", ")}): ${shape.message}`);
+      throw new IRError(
+        `${op}(${inputs.map((n) => `%${n.id}: ${formatShape(n.shape)}`).join(", ")}): ${shape.message}`,
+      );
     }
     const batched = isBatched(op, inputs);
-    if (opInfo[op].batching === "reduces" && !inputs[0]!.batched) throw new IRError(`${op} of unbatched %${inputs[0]!.id}`);
+    if (opInfo[op].batching === "reduces" && !inputs[0]!.batched)
+      throw new IRError(`${op} of unbatched %${inputs[0]!.id}`);
     return this.make(op, inputs, shape, batched, arg, origin);
   }
 
@@ -106,13 +110,31 @@ export class Graph {
     return this.apply(node.op, inputs, node.origin, node.op === "slice" ? sliceArg(node) : undefined);
   }
 
-  private make(op: Op, inputs: readonly Node[], shape: Shape, batched: boolean, arg: Node["arg"], origin: string | undefined): Node {
-    const argKey = typeof arg === "number" ? numberKey(arg) : !arg ? "" : "rows" in arg ? `${arg.start}+${arg.rows}` : `${arg.role}:${arg.name}`;
+  private make(
+    op: Op,
+    inputs: readonly Node[],
+    shape: Shape,
+    batched: boolean,
+    arg: Node["arg"],
+    origin: string | undefined,
+  ): Node {
+    const argKey =
+      typeof arg === "number"
+        ? numberKey(arg)
+        : !arg
+          ? ""
+          : "rows" in arg
+            ? `${arg.start}+${arg.rows}`
+            : `${arg.role}:${arg.name}`;
     // A var is keyed by role and name alone, so a second declaration with another type is caught here.
-    const key = op === "var" ? `var|${argKey}` : `${op}|${argKey}|${shape.join("x")}|${batched ? "b" : ""}|${inputs.map((n) => n.id).join(",")}`;
+    const key =
+      op === "var"
+        ? `var|${argKey}`
+        : `${op}|${argKey}|${shape.join("x")}|${batched ? "b" : ""}|${inputs.map((n) => n.id).join(",")}`;
     const found = this.interned.get(key);
     if (found) {
-      if (op === "var" && (found.batched !== batched || !sameShape(found.shape, shape))) throw new IRError(`var ${argKey} declared twice differently`);
+      if (op === "var" && (found.batched !== batched || !sameShape(found.shape, shape)))
+        throw new IRError(`var ${argKey} declared twice differently`);
       return found;
     }
     const node: Node = { id: this.nextId++, op, inputs, shape, batched, arg, origin };

@@ -32,15 +32,21 @@ export const opDocs = {
   onehot: "onehot(i, like): 1 at element i (a scalar holding an integer), 0 elsewhere, in the shape of like",
   // rows: the matrix forms work on whole rows, the vector forms on elements
   concat: "concat(a, b, …): the operands' rows one after another (equal trailing shape) → [Σ rows, …]",
-  slice: "slice(x) with arg { start, rows }: rows start … start + rows − 1 of x; read in place (a view) where it can be",
+  slice:
+    "slice(x) with arg { start, rows }: rows start … start + rows − 1 of x; " +
+    "read in place (a view) where it can be",
   // linear algebra
   matvec: "[M,N] · [N] → [M]",
   outer: "[M] ⊗ [N] → [M,N]",
   matmul: "[M,K] · [K,N] → [M,N]",
   transpose: "[M,N] → [N,M]",
   // sparse rows: embeddings without one-hot vectors
-  gathersum: "gathersum(table [V,E], ids [K]) → [E]: the sum of the rows ids[k] (integers); ids outside [0, V) add nothing",
-  scatterrows: "scatterrows(g [E], ids [K], like [V,E]) → [V,E]: g added to each row ids[k]; the adjoint of gathersum",
+  gathersum:
+    "gathersum(table [V,E], ids [K]) → [E]: the sum of the rows ids[k] (integers); " +
+    "ids outside [0, V) add nothing",
+  scatterrows:
+    "scatterrows(g [E], ids [K], like [V,E]) → [V,E]: g added to each row ids[k]; " +
+    "the adjoint of gathersum",
   // reductions
   sum: "sum of all elements → rank 0 (per batch element)",
   logsumexp: "log Σ exp(x) over all elements → rank 0, computed stably (max subtracted first)",
@@ -75,7 +81,8 @@ const binary = { arity: 2, class: "elementwise", batching: "any", recompute: fal
 
 export const opInfo = {
   const: leaf, var: leaf,
-  neg: unary, exp: unary, log: unary, tanh: unary, sigmoid: unary, relu: unary, softplus: unary, sqrt: unary, step: unary,
+  neg: unary, exp: unary, log: unary, tanh: unary, sigmoid: unary,
+  relu: unary, softplus: unary, sqrt: unary, step: unary,
   abs: unary,
   expm1: unary,
   add: binary, sub: binary, mul: binary, div: binary, max: binary, min: binary,
@@ -98,11 +105,17 @@ export const opInfo = {
 type OpsWhere<Info> = { [K in Op]: (typeof opInfo)[K] extends Info ? K : never }[Op];
 export type UnaryOp = OpsWhere<{ class: "elementwise"; arity: 1 }>;
 export type BinaryOp = OpsWhere<{ class: "elementwise"; arity: 2 }>;
-export const unaryOps = allOps.filter((op): op is UnaryOp => opInfo[op].class === "elementwise" && opInfo[op].arity === 1);
-export const binaryOps = allOps.filter((op): op is BinaryOp => opInfo[op].class === "elementwise" && opInfo[op].arity === 2);
+export const unaryOps = allOps.filter(
+  (op): op is UnaryOp => opInfo[op].class === "elementwise" && opInfo[op].arity === 1,
+);
+export const binaryOps = allOps.filter(
+  (op): op is BinaryOp => opInfo[op].class === "elementwise" && opInfo[op].arity === 2,
+);
 
 /** Number of operands each op takes ("variadic": one or more). */
-export const arity = Object.fromEntries(allOps.map((op) => [op, opInfo[op].arity])) as { readonly [K in Op]: (typeof opInfo)[K]["arity"] };
+export const arity = Object.fromEntries(allOps.map((op) => [op, opInfo[op].arity])) as {
+  readonly [K in Op]: (typeof opInfo)[K]["arity"]
+};
 
 /** Whether a node of `op` may have `count` operands. */
 export function takesOperands(op: Op, count: number): boolean {

@@ -50,9 +50,12 @@ const unary: ShapeRule = (inputs) => inputs[0]!;
 /** Rows one after another: operands of rank 1 or 2 with the same trailing shape. */
 const concat: ShapeRule = <D extends Dim>(inputs: readonly Shape<D>[]) => {
   const [first] = inputs;
-  if (inputs.some((s) => s.length === 0)) return new ShapeError(`concatenates vectors or matrices, got ${inputs.map(formatShape).join(", ")}`);
+  if (inputs.some((s) => s.length === 0))
+    return new ShapeError(`concatenates vectors or matrices, got ${inputs.map(formatShape).join(", ")}`);
   if (inputs.some((s) => !sameShape(s.slice(1), first!.slice(1)))) {
-    return new ShapeError(`operands need the same ${first!.length === 1 ? "rank" : "columns"}, got ${inputs.map(formatShape).join(", ")}`);
+    return new ShapeError(
+      `operands need the same ${first!.length === 1 ? "rank" : "columns"}, got ${inputs.map(formatShape).join(", ")}`,
+    );
   }
   return [inputs.map((s) => s[0]!).reduce((a, b) => addSizes(a, b)), ...first!.slice(1)];
 };
@@ -81,13 +84,18 @@ export const shapeRules = {
   select: broadcast,
   concat,
   slice,
-  onehot: ([index, like]) => (index!.length === 0 ? like! : new ShapeError(`onehot takes a scalar index, got ${formatShape(index!)}`)),
+  onehot: ([index, like]) =>
+    (index!.length === 0 ? like! : new ShapeError(`onehot takes a scalar index, got ${formatShape(index!)}`)),
   matvec: ([m, v]) => {
     if (m!.length !== 2 || v!.length !== 1) {
-      return new ShapeError(`matrix-vector product needs a matrix and a vector, got ${formatShape(m!)} and ${formatShape(v!)}`);
+      return new ShapeError(
+        `matrix-vector product needs a matrix and a vector, got ${formatShape(m!)} and ${formatShape(v!)}`,
+      );
     }
     if (m![1] !== v![0]) {
-      return new ShapeError(`matrix ${formatShape(m!)} cannot multiply vector ${formatShape(v!)}: ${m![1]} columns but ${v![0]} elements`);
+      return new ShapeError(
+        `matrix ${formatShape(m!)} cannot multiply vector ${formatShape(v!)}: ${m![1]} columns but ${v![0]} elements`,
+      );
     }
     return [m![0]!];
   },
@@ -96,7 +104,9 @@ export const shapeRules = {
       return new ShapeError(`matrix product needs two matrices, got ${formatShape(a!)} and ${formatShape(b!)}`);
     }
     if (a![1] !== b![0]) {
-      return new ShapeError(`matrix ${formatShape(a!)} cannot multiply matrix ${formatShape(b!)}: ${a![1]} columns but ${b![0]} rows`);
+      return new ShapeError(
+        `matrix ${formatShape(a!)} cannot multiply matrix ${formatShape(b!)}: ${a![1]} columns but ${b![0]} rows`,
+      );
     }
     return [a![0]!, b![1]!];
   },
@@ -107,18 +117,27 @@ export const shapeRules = {
     return [a![0]!, b![0]!];
   },
   gathersum: ([table, ids]) =>
-    table!.length === 2 && ids!.length === 1 ? [table![1]!] : new ShapeError(`gathersum needs a table [V, E] and ids [K], got ${formatShape(table!)} and ${formatShape(ids!)}`),
+    table!.length === 2 && ids!.length === 1
+      ? [table![1]!]
+      : new ShapeError(
+          `gathersum needs a table [V, E] and ids [K], got ${formatShape(table!)} and ${formatShape(ids!)}`,
+        ),
   scatterrows: ([g, ids, like]) =>
     like!.length === 2 && ids!.length === 1 && g!.length === 1 && g![0] === like![1]
       ? like!
       : new ShapeError(`scatterrows needs rows [E], ids [K] and a table [V, E], got ${formatShape(g!)}, ${formatShape(ids!)} and ${formatShape(like!)}`),
-  transpose: ([m]) => (m!.length === 2 ? [m![1]!, m![0]!] : new ShapeError(`transpose needs a matrix, got ${formatShape(m!)}`)),
+  transpose: ([m]) =>
+    (m!.length === 2 ? [m![1]!, m![0]!] : new ShapeError(`transpose needs a matrix, got ${formatShape(m!)}`)),
   sum: () => [],
   logsumexp: ([x]) => (x!.length > 0 ? [] : new ShapeError("logsumexp of a scalar")),
   maxof: () => [],
   batchsum: unary,
 } satisfies Record<Op, ShapeRule>;
 
-export function inferShape<D extends Dim>(op: Op, inputs: readonly Shape<D>[], arg?: SliceArg<D>): Shape<D> | ShapeError {
+export function inferShape<D extends Dim>(
+  op: Op,
+  inputs: readonly Shape<D>[],
+  arg?: SliceArg<D>,
+): Shape<D> | ShapeError {
   return (shapeRules[op] as ShapeRule)(inputs, arg);
 }

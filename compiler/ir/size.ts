@@ -47,7 +47,9 @@ function parseLinear(text: string): Linear | string {
       else if (name.test(factor)) {
         if (dim !== undefined) return `${dim}*${factor} multiplies two dimensions; a size is linear in them`;
         dim = factor;
-      } else return factor === "" ? "a '*' needs a factor on each side" : `'${factor}' is neither a dimension name nor an integer`;
+      } else return factor === ""
+        ? "a '*' needs a factor on each side"
+        : `'${factor}' is neither a dimension name nor an integer`;
     }
     if (!Number.isSafeInteger(coefficient)) return `${term} is too large`;
     if (coefficient === 0) return `${term} is zero`;

@@ -35,13 +35,19 @@ export function verifyProblems(fn: Fn): string[] {
       }
       const key = `${v.role}:${v.name}`;
       const other = vars.get(key);
-      if (other && (!sameShape(other.shape, node.shape) || other.batched !== node.batched)) bad(`var ${key} declared twice differently`);
+      if (other && (!sameShape(other.shape, node.shape) || other.batched !== node.batched))
+        bad(`var ${key} declared twice differently`);
       vars.set(key, node);
       continue;
     }
-    const shape = inferShape(node.op, node.inputs.map((n) => n.shape), node.op === "slice" ? (node.arg as SliceArg) : undefined);
+    const shape = inferShape(
+      node.op,
+      node.inputs.map((n) => n.shape),
+      node.op === "slice" ? (node.arg as SliceArg) : undefined,
+    );
     if (shape instanceof ShapeError) bad(shape.message);
-    else if (!sameShape(shape, node.shape)) bad(`shape ${formatShape(node.shape)} but its rule gives ${formatShape(shape)}`);
+    else if (!sameShape(shape, node.shape))
+      bad(`shape ${formatShape(node.shape)} but its rule gives ${formatShape(shape)}`);
     const batched = isBatched(node.op, node.inputs);
     if (batched !== node.batched) bad(`batched is ${node.batched}, its operands say ${batched}`);
     if (opInfo[node.op].batching === "reduces" && !node.inputs[0]!.batched) bad(`${node.op} of an unbatched value`);

@@ -14,7 +14,8 @@ export { simplifyAlgebra } from "./simplify.js";
 /** Fold and simplify to a fixed point (each round also drops dead code and merges duplicates). */
 export function simplify<O extends Output>(fn: Fn<O>): Fn<O> {
   const rows = simplifyRows((node, inputs, g) => rule(node, inputs, g));
-  const rule: LocalRule = (node, inputs, g) => foldConstants(node, inputs, g) ?? simplifyAlgebra(node, inputs, g) ?? rows(node, inputs, g);
+  const rule: LocalRule = (node, inputs, g) =>
+    foldConstants(node, inputs, g) ?? simplifyAlgebra(node, inputs, g) ?? rows(node, inputs, g);
   let current = rebuild(fn, rule);
   for (let round = 0; round < 8; round++) {
     const next = rebuild(current, rule);

@@ -23,7 +23,12 @@ function piecesOf(parts: readonly Node[], from: number, to: number, make: Make):
   let start = 0;
   for (const part of parts) {
     const [lo, hi] = [Math.max(from, start), Math.min(to, start + rowsOf(part))];
-    if (lo < hi) pieces.push(lo === start && hi === start + rowsOf(part) ? part : make("slice", [part], { start: lo - start, rows: hi - lo }));
+    if (lo < hi)
+      pieces.push(
+        lo === start && hi === start + rowsOf(part)
+          ? part
+          : make("slice", [part], { start: lo - start, rows: hi - lo }),
+      );
     start += rowsOf(part);
   }
   return pieces;
@@ -75,7 +80,11 @@ function candidate(node: Node, inputs: readonly Node[], g: Graph, make: Make): N
       const blocks = cuts.slice(1).map((to, i) => [cuts[i]!, to] as const);
       const cutsOnlyZeros = (parts: readonly Node[]) => {
         const ends = boundaries(parts);
-        return parts.every((part, k) => isZero(part) || blocks.every(([lo, hi]) => hi <= ends[k]! || lo >= ends[k + 1]! || (lo === ends[k] && hi === ends[k + 1])));
+        return parts.every(
+          (part, k) =>
+            isZero(part) ||
+            blocks.every(([lo, hi]) => hi <= ends[k]! || lo >= ends[k + 1]! || (lo === ends[k] && hi === ends[k + 1])),
+        );
       };
       if (!cutsOnlyZeros(a!.inputs) || !cutsOnlyZeros(b!.inputs)) return undefined;
       const sums = blocks.map(([lo, hi]) => {

@@ -34,7 +34,11 @@ function candidates(node: Node, inputs: readonly Node[], g: Graph): (Node | unde
     case "neg":
       return [a.op === "neg" ? a.inputs[0] : undefined];
     case "select":
-      return [b === c ? b : undefined, is(a, 0) ? c : undefined, constValue(a) !== undefined && !is(a, 0) ? b : undefined];
+      return [
+        b === c ? b : undefined,
+        is(a, 0) ? c : undefined,
+        constValue(a) !== undefined && !is(a, 0) ? b : undefined,
+      ];
     case "matvec":
     case "matmul":
     case "outer":
@@ -59,4 +63,6 @@ function candidates(node: Node, inputs: readonly Node[], g: Graph): (Node | unde
 }
 
 export const simplifyAlgebra: LocalRule = (node, inputs, g) =>
-  candidates(node, inputs, g).find((r) => r !== undefined && sameShape(r.shape, node.shape) && r.batched === node.batched);
+  candidates(node, inputs, g).find(
+    (r) => r !== undefined && sameShape(r.shape, node.shape) && r.batched === node.batched,
+  );

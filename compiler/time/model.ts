@@ -25,24 +25,45 @@ function outputOf(cell: CellGraph): { name: string; size: number } {
   return { name: out.name, size: out.node.shape[0]! };
 }
 
-/** A model input: a dense vector sequence, or integer ids looked up in an embedding table (1-of-N: one id per step; word hashing: several, -1 for none). */
+/**
+ * A model input: a dense vector sequence, or integer ids looked up in an
+ * embedding table (1-of-N: one id per step; word hashing: several, -1 for
+ * none).
+ */
 export type ModelInput =
   | { readonly kind: "dense"; readonly name: string; readonly size: number }
-  | { readonly kind: "ids"; readonly name: string; readonly rows: number; readonly dim: number; readonly slots: number };
+  | {
+      readonly kind: "ids";
+      readonly name: string;
+      readonly rows: number;
+      readonly dim: number;
+      readonly slots: number
+    };
 
 /** A stateless step: e = Σ_k table[ids[k]], the embedding of one step's ids. */
 export function embeddingGraph(input: Extract<ModelInput, { kind: "ids" }>): CellGraph {
   const g = new Graph();
   const ids = g.variable(input.name, "input", [input.slots], true);
   const table = g.variable("table", "param", [input.rows, input.dim], false);
-  return { graph: g, inputs: [ids], states: [], params: [table], next: [], outputs: [{ name: "e", node: g.apply("gathersum", [table, ids]) }], integerInputs: new Map([[ids, input.rows]]) };
+  return {
+    graph: g,
+    inputs: [ids],
+    states: [],
+    params: [table],
+    next: [],
+    outputs: [{ name: "e", node: g.apply("gathersum", [table, ids]) }],
+    integerInputs: new Map([[ids, input.rows]]),
+  };
 }
 
 /** The name of a model's output sequence (and of its target): its readout's, or its last layer's without one. */
 export const modelOutput = "y";
 
 /** A stateless step: y = activation(V · z + c), or y = z without a readout. */
-export function readoutGraph(features: number, readout: { size: number; activation: Activation } | undefined): CellGraph {
+export function readoutGraph(
+  features: number,
+  readout: { size: number; activation: Activation } | undefined,
+): CellGraph {
   const g = new Graph();
   const z = g.variable("z", "input", [features], true);
   if (!readout) {
@@ -65,7 +86,13 @@ export function modelProgram(
   const sequences: Sequence[] = [];
   const stages: Stage<CellGraph>[] = [];
   const internal = (name: string, size: number) => sequences.push({ name, shape: [size], role: "internal" });
-  const scanStage = (cell: CellGraph, prefix: string, reads: string, writes: string, stageLoss: LossKind): Stage<CellGraph> => ({
+  const scanStage = (
+    cell: CellGraph,
+    prefix: string,
+    reads: string,
+    writes: string,
+    stageLoss: LossKind,
+  ): Stage<CellGraph> => ({
     kind: "scan", prefix, scan: cell, loss: stageLoss,
     reads: Object.fromEntries(cell.inputs.map((x) => [varArg(x).name, reads])),
     writes: Object.fromEntries((cell.outputs ?? [cell.next[0]!]).map((y) => [y.name, writes])),

@@ -35,7 +35,12 @@ export type Stage<S = TapedScan> =
       readonly writes: Readonly<Record<string, string>>;
     }
   | { readonly kind: "reverse"; readonly from: string; readonly to: string }
-  | { readonly kind: "merge"; readonly op: "concat" | "sum"; readonly from: readonly [string, string]; readonly to: string };
+  | {
+      readonly kind: "merge";
+      readonly op: "concat" | "sum";
+      readonly from: readonly [string, string];
+      readonly to: string
+    };
 
 export type ScanStage<S = TapedScan> = Extract<Stage<S>, { kind: "scan" }>;
 
@@ -47,7 +52,8 @@ export interface Program<S = TapedScan> {
 
 /** The same program with each scan's payload mapped: how the passes from ad to tape run over a program. */
 export function mapScans<A, B>(program: Program<A>, f: (scan: A, stage: ScanStage<A>) => B): Program<B> {
-  const stages = program.stages.map((stage): Stage<B> => (stage.kind === "scan" ? { ...stage, scan: f(stage.scan, stage) } : stage));
+  const stages = program.stages.map((stage): Stage<B> =>
+    (stage.kind === "scan" ? { ...stage, scan: f(stage.scan, stage) } : stage));
   return { ...program, stages };
 }
 
@@ -58,7 +64,11 @@ export function scansOf<S>(program: Program<S>): ScanStage<S>[] {
 /** The program of a lone cell: one scan whose inputs and outputs are the module's. */
 export function cellProgram(cell: CellGraph, loss: LossKind): Program<CellGraph> {
   const ids = cell.integerInputs ?? new Map<Node, number>();
-  const inputs = cell.inputs.map((x) => ({ name: varArg(x).name, shape: x.shape, ...(ids.has(x) ? { idsBelow: ids.get(x)! } : {}) }));
+  const inputs = cell.inputs.map((x) => ({
+    name: varArg(x).name,
+    shape: x.shape,
+    ...(ids.has(x) ? { idsBelow: ids.get(x)! } : {}),
+  }));
   const outputs = (cell.outputs ?? [cell.next[0]!]).map((y) => ({ name: y.name, shape: y.node.shape }));
   return {
     loss,

@@ -46,7 +46,10 @@ export interface CellGraph {
   readonly next: readonly Output[];
   /** Per-step outputs; the first state's next value when omitted. */
   readonly outputs?: readonly Output[];
-  /** Inputs holding integer ids (embedding lookups), with the rows of their table: read as i32, never differentiated. */
+  /**
+   * Inputs holding integer ids (embedding lookups), with the rows of their
+   * table: read as i32, never differentiated.
+   */
   readonly integerInputs?: ReadonlyMap<Node, number>;
   /** Parameters whose initialisation the cell file declares. */
   readonly declaredInits?: ReadonlyMap<Node, ParamInit>;
@@ -177,9 +180,15 @@ export function buildStepPair(given: CellGraph, loss: LossKind): StepPair {
       }
       // −log softmax(z)[t] = logsumexp(z) − z[t], never forming the softmax.
       const target = g.apply("select", [mask, g.variable(name, "target", [], true), zero]);
-      value = g.apply("sub", [g.apply("logsumexp", [node]), g.apply("sum", [g.apply("mul", [node, g.apply("onehot", [target, node])])])]);
+      value = g.apply("sub", [
+        g.apply("logsumexp", [node]),
+        g.apply("sum", [g.apply("mul", [node, g.apply("onehot", [target, node])])]),
+      ]);
     } else {
-      const diff = g.apply("sub", [node, g.apply("select", [mask, g.variable(name, "target", node.shape, true), zero])]);
+      const diff = g.apply("sub", [
+        node,
+        g.apply("select", [mask, g.variable(name, "target", node.shape, true), zero]),
+      ]);
       value = g.apply("mul", [g.constant(0.5), g.apply("sum", [g.apply("mul", [diff, diff])])]);
     }
     const counted = lossAtLastStep(loss) ? g.variable("last", "mask", [], true, { marks: "last" }) : mask;
@@ -237,7 +246,9 @@ function flushTiny(g: Graph, ct: Node): Node {
  */
 function maskInputs(cell: CellGraph, mask: Node, zero: Node): CellGraph {
   const integer = cell.integerInputs ?? new Map<Node, number>();
-  const replace = new Map(cell.inputs.filter((x) => !integer.has(x)).map((x) => [x, cell.graph.apply("select", [mask, x, zero])]));
+  const replace = new Map(
+    cell.inputs.filter((x) => !integer.has(x)).map((x) => [x, cell.graph.apply("select", [mask, x, zero])]),
+  );
   if (replace.size === 0) return cell;
   const outputs = cell.outputs ?? [cell.next[0]!];
   const roots = [...cell.next.map((o) => o.node), ...outputs.map((o) => o.node)];

@@ -69,7 +69,10 @@ export function tapeScan(pair: StepPair): TapedScan {
     tapeOutputs.push(portOutput({ kind: "tape", name }, node));
   });
   const newRoots = substitute(backwardRoots, replace, g);
-  const backward: StepFn = rebuild({ graph: g, outputs: pair.backward.outputs.map((o, i) => ({ ...o, node: newRoots[i]! })) });
+  const backward: StepFn = rebuild({
+    graph: g,
+    outputs: pair.backward.outputs.map((o, i) => ({ ...o, node: newRoots[i]! })),
+  });
   const forward: StepFn = rebuild({ graph: g, outputs: [...pair.forward.outputs, ...tapeOutputs] });
   return { ...pair, forward, backward, tape };
 }
