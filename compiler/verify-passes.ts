@@ -107,7 +107,10 @@ export function verifySchedules(schedules: readonly ({ prefix: string } & ScanSc
             const node = pending.pop()!;
             if (node.op === "var" || node.op === "const" || s.located.has(node)) continue;
             if (!mayFuse(fuses, node.op)) {
-              throw new IRError(`${pass} ${prefix}${phase}: a ${kernel.kind} kernel reads ${printNode(node)}, which has no buffer and cannot be fused into it`);
+              throw new IRError(
+                `${pass} ${prefix}${phase}: a ${kernel.kind} kernel reads ${printNode(node)}, `
+                  + "which has no buffer and cannot be fused into it",
+              );
             }
             pending.push(...node.inputs);
           }
@@ -160,7 +163,9 @@ export function verifyRegions(abi: Abi, pass: string): void {
     for (let i = 1; i < regions.length; i++) {
       const [before, at] = [regions[i - 1]!, regions[i]!];
       if (before[1].offset + before[1].bytes > at[1].offset) {
-        throw new IRError(`${pass}: at batch ${capacity.batch}, steps ${capacity.steps}, ${before[0].name} (${before[0].role}) overlaps ${at[0].name} (${at[0].role})`);
+        const size = `at batch ${capacity.batch}, steps ${capacity.steps}`;
+        const [lower, upper] = [before[0], at[0]];
+        throw new IRError(`${pass}: ${size}, ${lower.name} (${lower.role}) overlaps ${upper.name} (${upper.role})`);
       }
     }
   }
@@ -168,8 +173,12 @@ export function verifyRegions(abi: Abi, pass: string): void {
 
 export function printRegions(abi: Abi): string {
   const form = (o: Abi["tensors"][number]["offset"]) =>
-    typeof o === "number" ? String(o) : `${o.base} + ${o.batch}·B + ${o.steps}·S + ${o.batchSteps}·B·S${o.batchSegment ? ` + ${o.batchSegment}·B·⌈√S⌉` : ""}`;
-  const rows = abi.tensors.map((t) => `  ${t.name} ${t.role}${isInternalRole(t.role) ? " (internal)" : ""} [${t.shape.join(", ")}] at ${form(t.offset)}`);
+    typeof o === "number"
+      ? String(o)
+      : `${o.base} + ${o.batch}·B + ${o.steps}·S + ${o.batchSteps}·B·S`
+        + (o.batchSegment ? ` + ${o.batchSegment}·B·⌈√S⌉` : "");
+  const rows = abi.tensors.map((t) =>
+    `  ${t.name} ${t.role}${isInternalRole(t.role) ? " (internal)" : ""} [${t.shape.join(", ")}] at ${form(t.offset)}`);
   return [
     `memory plan (${abi.tensors.length} regions, memory ${abi.memory ? form(abi.memory) : "fixed"}) {`,
     ...rows,

@@ -32,6 +32,7 @@ export function checkCommand(argv: readonly string[], io: Io): number {
   }
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
   const names = [...cells, ...models].map((u) => u.name).join(", ");
-  io.out(`${file}: ok, ${count(cells.length, "cell")}${models.length > 0 ? ` and ${count(models.length, "model")}` : ""} (${names})`);
+  const units = count(cells.length, "cell") + (models.length > 0 ? ` and ${count(models.length, "model")}` : "");
+  io.out(`${file}: ok, ${units} (${names})`);
   return 0;
 }

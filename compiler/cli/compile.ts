@@ -61,7 +61,10 @@ export function compileCommand(argv: readonly string[], io: Io): number {
   );
   const baked = paramEntries.some((t) => t.baked) ? ", baked in" : "";
   const tensors = `${paramEntries.length} parameter tensor${paramEntries.length === 1 ? "" : "s"}`;
-  io.err(`wrote ${output}: ${compiled.binary.length} bytes, ${abi.dtype}${abi.simd ? " simd" : ""}, ${tensors} (${count} values${baked}), default capacity batch ${abi.capacity.batch} × steps ${abi.capacity.steps}`);
+  const capacity = `default capacity batch ${abi.capacity.batch} × steps ${abi.capacity.steps}`;
+  const build = `${abi.dtype}${abi.simd ? " simd" : ""}`;
+  io.err(`wrote ${output}: ${compiled.binary.length} bytes, ${build}, ${tensors} (${count} values${baked}), `
+    + capacity);
   return 0;
 }
 

@@ -82,7 +82,8 @@ export function dispatch(
       io.err(`rnnc ${name}: ${e.message}`);
       return 2;
     }
-    io.err(`rnnc ${name}: internal error (a bug in rnnc, please report it with the input):\n${(e as Error).stack ?? String(e)}`);
+    const trace = (e as Error).stack ?? String(e);
+    io.err(`rnnc ${name}: internal error (a bug in rnnc, please report it with the input):\n${trace}`);
     return 70;
   }
 }

@@ -70,13 +70,15 @@ export function gradcheckCommand(argv: readonly string[], io: Io): number {
 
 function formatReport(file: string, report: GradcheckReport, tolerance: number, passed: boolean): string {
   const lines = [
-    `gradcheck ${file}: batch ${report.batch}, steps ${report.steps}, lengths [${report.lengths.join(", ")}], loss ${report.loss.toPrecision(8)}`,
+    `gradcheck ${file}: batch ${report.batch}, steps ${report.steps}, lengths [${report.lengths.join(", ")}], `
+      + `loss ${report.loss.toPrecision(8)}`,
     `${"tensor".padEnd(16)} ${"role".padEnd(10)} ${"checked".padStart(7)}  worst relative error`,
     ...report.tensors.map((t) => {
       const flag = t.worst > tolerance || Number.isNaN(t.worst) ? "  FAIL" : "";
       const where =
         flag && t.at ? ` at [${t.at.index}]: backward ${t.at.analytic}, finite differences ${t.at.numeric}` : "";
-      return `${t.name.padEnd(16)} ${t.role.padEnd(10)} ${String(t.checked).padStart(7)}  ${t.worst.toExponential(2)}${flag}${where}`;
+      const columns = `${t.name.padEnd(16)} ${t.role.padEnd(10)} ${String(t.checked).padStart(7)}`;
+      return `${columns}  ${t.worst.toExponential(2)}${flag}${where}`;
     }),
     passed
       ? `ok: worst ${report.worst.toExponential(2)} <= ${tolerance}`

@@ -94,8 +94,8 @@ export function importCommand(argv: readonly string[], io: Io): number {
   );
   if (format !== "torch" && format !== "safetensors" && torchFlags.length > 0) {
     throw new UsageError(
-      `${torchFlags.map((f) => `--${f}`).join(", ")}: for PyTorch state_dicts, whose names do not say it; a ${format} ` +
-        `file does`,
+      `${torchFlags.map((f) => `--${f}`).join(", ")}: ` +
+        `for PyTorch state_dicts, whose names do not say it; a ${format} file does`,
     );
   }
   if (values.name !== undefined && !/^[A-Za-z_$][\w$]*$/.test(values.name))
@@ -188,7 +188,8 @@ export function importCommand(argv: readonly string[], io: Io): number {
         ? `input ${network.input.size}`
         : `embedding ${network.input.table.shape.join("×")}`;
     const readout = network.readout
-      ? `, readout ${network.readout.weight.shape[0]}${network.readout.activation === "linear" ? "" : ` ${network.readout.activation}`}`
+      ? `, readout ${network.readout.weight.shape[0]}`
+        + (network.readout.activation === "linear" ? "" : ` ${network.readout.activation}`)
       : "";
     io.out(
       `wrote ${modelFile} and ${paramsFile}: model ${imported.model.name}, ${input}, ${layers.join(", ")}${readout} ` +

@@ -47,11 +47,18 @@ export function inspectCommand(argv: readonly string[], io: Io): number {
   const baked = abi.tensors.filter((t) => t.baked).length;
   const lines = [
     `${file}: ${bytes.length} bytes, ${imports} imports, ABI v${abi.abi}`,
-    `dtype ${abi.dtype}${abi.simd ? ", simd128" : ", scalar"}${abi.quantize ? `, weights ${abi.quantize}` : ""}; dims ${dims}; ` +
-      `${abi.abi === 1 ? "capacity" : "default capacity"} batch ${abi.capacity.batch}, steps ${abi.capacity.steps}; loss ${abi.loss}`,
-    ...(abi.memory ? [`memory: ${formText(abi.memory)} bytes at capacity B × S (${atCapacity(abi.memory, abi.capacity)} at the default)`] : []),
+    `dtype ${abi.dtype}${abi.simd ? ", simd128" : ", scalar"}${abi.quantize ? `, weights ${abi.quantize}` : ""}; ` +
+      `dims ${dims}; ${abi.abi === 1 ? "capacity" : "default capacity"} batch ${abi.capacity.batch}, ` +
+      `steps ${abi.capacity.steps}; loss ${abi.loss}`,
+    ...(abi.memory
+      ? [`memory: ${formText(abi.memory)} bytes at capacity B × S ` +
+        `(${atCapacity(abi.memory, abi.capacity)} at the default)`]
+      : []),
     `functions: ${Object.entries(abi.functions).map(([name, args]) => `${name}(${args.join(", ")})`).join(", ")}`,
-    ...(baked > 0 ? [`parameters: ${baked === params ? "all" : baked} of ${params} baked into the module's data segment (it runs with no parameter file)`] : []),
+    ...(baked > 0
+      ? [`parameters: ${baked === params ? "all" : baked} of ${params} baked into the module's data segment ` +
+        "(it runs with no parameter file)"]
+      : []),
     "",
     pad(["name", "role", "shape", "offset", "bytes", ...(abi.abi === 1 ? [] : ["offset at B × S"])]),
     ...abi.tensors

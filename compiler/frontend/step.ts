@@ -119,7 +119,9 @@ function bindPattern(pattern: ObjectBindingPattern, scope: Scope): void {
           `cell '${scope.cellName}' declares ${known}; declare it under input, state or params`,
         );
       } else if (decl.role === "output") {
-        r.error("RNNC101", [declaredName], element, `'${declaredName}' is an output: the step returns it but cannot read it; to feed it back, declare it as a state`);
+        r.error("RNNC101", [declaredName], element,
+          `'${declaredName}' is an output: the step returns it but cannot read it; ` +
+            "to feed it back, declare it as a state");
       } else if (decl.shape !== undefined) {
         const at = r.spanOf(element);
         scope.values.set(local.getText(), {

@@ -65,7 +65,8 @@ const slice: ShapeRule = <D extends Dim>([x]: readonly Shape<D>[], arg?: SliceAr
   if (x!.length === 0) return new ShapeError("slices a vector or a matrix, got a scalar");
   const end = arg.start === 0 ? arg.rows : addSizes(arg.start, arg.rows);
   if (!sizeAtMost(end, x![0]!)) {
-    return new ShapeError(`rows ${arg.start} up to ${end} do not fit in ${formatShape(x!)}${typeof end === "number" && typeof x![0] === "number" ? "" : " for every size"}`);
+    const always = typeof end === "number" && typeof x![0] === "number" ? "" : " for every size";
+    return new ShapeError(`rows ${arg.start} up to ${end} do not fit in ${formatShape(x!)}${always}`);
   }
   return [arg.rows, ...x!.slice(1)];
 };
@@ -125,7 +126,10 @@ export const shapeRules = {
   scatterrows: ([g, ids, like]) =>
     like!.length === 2 && ids!.length === 1 && g!.length === 1 && g![0] === like![1]
       ? like!
-      : new ShapeError(`scatterrows needs rows [E], ids [K] and a table [V, E], got ${formatShape(g!)}, ${formatShape(ids!)} and ${formatShape(like!)}`),
+      : new ShapeError(
+        "scatterrows needs rows [E], ids [K] and a table [V, E], "
+          + `got ${formatShape(g!)}, ${formatShape(ids!)} and ${formatShape(like!)}`,
+      ),
   transpose: ([m]) =>
     (m!.length === 2 ? [m![1]!, m![0]!] : new ShapeError(`transpose needs a matrix, got ${formatShape(m!)}`)),
   sum: () => [],

@@ -176,7 +176,10 @@ export function buildStepPair(given: CellGraph, loss: LossKind): StepPair {
     let value: Node;
     if (targetsAreClasses(loss)) {
       if (node.shape.length !== 1) {
-        throw new BuildError(`--loss ${loss} scores a vector of class scores, but output '${name}' has shape [${node.shape.join(", ")}]; give the output one axis of classes (a readout of size C) or use --loss mse`);
+        throw new BuildError(
+          `--loss ${loss} scores a vector of class scores, but output '${name}' has shape [${node.shape.join(", ")}]; `
+            + "give the output one axis of classes (a readout of size C) or use --loss mse",
+        );
       }
       // −log softmax(z)[t] = logsumexp(z) − z[t], never forming the softmax.
       const target = g.apply("select", [mask, g.variable(name, "target", [], true), zero]);
