@@ -41,16 +41,23 @@ function rnnc(...argv: string[]): Run {
 /** A stack frame: what a user must never see for a mistake of theirs. */
 const stackFrame = /^\s+at /m;
 
-const commands = ["compile", "check", "gradcheck", "inspect", "train", "eval", "predict", "flow", "plot", "graph"] as const;
+const commands = [
+  "compile", "check", "gradcheck", "inspect", "train", "eval", "predict", "flow", "plot", "graph",
+] as const;
 
 /** Flags each command must accept, as its --help should list them. */
 const buildFlags = ["--cell", "--dims", "--dtype", "--no-simd", "--batch", "--steps", "--loss", "--dump-after"];
 const expectedFlags: Record<(typeof commands)[number], string[]> = {
   compile: [...buildFlags, "--output", "--wat", "--help"],
   check: ["--dims", "--help"],
-  gradcheck: [...buildFlags, "--seed", "--check-batch", "--check-steps", "--entries", "--tolerance", "--json", "--help"],
+  gradcheck: [
+    ...buildFlags, "--seed", "--check-batch", "--check-steps", "--entries", "--tolerance", "--json", "--help",
+  ],
   inspect: ["--json", "--help"],
-  flow: ["--cell", "--dims", "--steps", "--batch", "--seed", "--params", "--forget-bias", "--recurrent-radius", "--clip", "--output", "--json", "--help"],
+  flow: [
+    "--cell", "--dims", "--steps", "--batch", "--seed", "--params", "--forget-bias", "--recurrent-radius", "--clip",
+    "--output", "--json", "--help",
+  ],
   plot: ["--output", "--json", "--help"],
   graph: ["--cell", "--dims", "--pass", "--loss", "--max-nodes", "--dot", "--output", "--help"],
   train: [
@@ -125,7 +132,10 @@ describe("invocation", () => {
   it.each(["", ...commands])("docs/cli.md quotes `rnnc %s --help` verbatim", (command) => {
     const help = rnnc(...(command ? [command] : []), "--help").out.trimEnd();
     const docs = readFileSync(join(root, "docs/cli.md"), "utf8");
-    expect(docs.includes("```text\n" + help + "\n```"), `docs/cli.md is out of date: paste the output of \`rnnc ${command} --help\` into it`).toBe(true);
+    expect(
+      docs.includes("```text\n" + help + "\n```"),
+      `docs/cli.md is out of date: paste the output of \`rnnc ${command} --help\` into it`,
+    ).toBe(true);
   });
 
   it("no command prints the usage and exits 2", () => {
@@ -193,7 +203,9 @@ describe("diagnostics", () => {
     writeFileSync(file, `import { cell, sum, tanh } from "rnnc";
 export const s = cell({ input: { x: "I" }, state: { h: [] }, params: { w: ["I"] }, step: ({ x, h, w }) => ({ h: tanh(h + sum(w * x)) }) });
 `);
-    const { code, err } = rnnc("compile", file, "--dims", "I=3", "--loss", "softmax-ce", "-o", join(tmp, "scalar.wasm"));
+    const { code, err } = rnnc(
+      "compile", file, "--dims", "I=3", "--loss", "softmax-ce", "-o", join(tmp, "scalar.wasm"),
+    );
     expect(code).toBe(1);
     expect(err).toContain("--loss softmax-ce scores a vector of class scores, but output 'h' has shape []");
     expect(err).not.toContain("internal error");
@@ -214,24 +226,27 @@ export const elman = cell({
   const line = lineIndex + 1;
   const column = lines[lineIndex]!.indexOf("hidden") + 1;
 
-  it.each(["check", "compile", "gradcheck"])("rnnc %s on an unknown identifier exits 1 with a located RNNC101 and a caret", (command) => {
-    const file = join(tmp, "unknown-identifier.ts");
-    writeFileSync(file, badCell);
-    const { code, out, err } = rnnc(command, file, ...(command === "check" ? [] : ["--dims", "I=2,H=3"]));
-    expect(code).toBe(1);
-    expect(out).toBe("");
-    expect(err).toContain(`${file}:${line}:${column} - error RNNC101: unknown identifier 'hidden'`);
-    const printed = err.split("\n");
-    const source = printed.findIndex((l) => l === `  ${line} | ${lines[lineIndex]}`);
-    expect(source).toBeGreaterThan(0);
-    const caret = /^ +\| ( *)(\^+)$/.exec(printed[source + 1]!);
-    expect(caret, printed[source + 1]).not.toBeNull();
-    expect(caret![1]!.length).toBe(column - 1);
-    expect(caret![2]!.length).toBe("hidden".length);
-    expect(err).not.toMatch(stackFrame);
-    expect(err).not.toContain("\x1b[");
-    expect(existsSync(join(tmp, "unknown-identifier.wasm"))).toBe(false);
-  });
+  it.each(["check", "compile", "gradcheck"])(
+    "rnnc %s on an unknown identifier exits 1 with a located RNNC101 and a caret",
+    (command) => {
+      const file = join(tmp, "unknown-identifier.ts");
+      writeFileSync(file, badCell);
+      const { code, out, err } = rnnc(command, file, ...(command === "check" ? [] : ["--dims", "I=2,H=3"]));
+      expect(code).toBe(1);
+      expect(out).toBe("");
+      expect(err).toContain(`${file}:${line}:${column} - error RNNC101: unknown identifier 'hidden'`);
+      const printed = err.split("\n");
+      const source = printed.findIndex((l) => l === `  ${line} | ${lines[lineIndex]}`);
+      expect(source).toBeGreaterThan(0);
+      const caret = /^ +\| ( *)(\^+)$/.exec(printed[source + 1]!);
+      expect(caret, printed[source + 1]).not.toBeNull();
+      expect(caret![1]!.length).toBe(column - 1);
+      expect(caret![2]!.length).toBe("hidden".length);
+      expect(err).not.toMatch(stackFrame);
+      expect(err).not.toContain("\x1b[");
+      expect(existsSync(join(tmp, "unknown-identifier.wasm"))).toBe(false);
+    },
+  );
 
   it("check prints every cell of a file with several", () => {
     const file = join(tmp, "two-cells.ts");
@@ -267,7 +282,9 @@ export const elman = cell({
     expect(code).toBe(1);
     const text = readFileSync(elman, "utf8").split("\n");
     const at = text.findIndex((l) => l.includes('"H"'));
-    expect(err).toContain(`${elman}:${at + 1}:${text[at]!.indexOf('"H"') + 1} - error RNNC104: dimension 'H' is not bound`);
+    expect(err).toContain(
+      `${elman}:${at + 1}:${text[at]!.indexOf('"H"') + 1} - error RNNC104: dimension 'H' is not bound`,
+    );
   });
 });
 
@@ -304,7 +321,9 @@ describe("compile and inspect", () => {
     // W is declared ["H", "I"]: weights are [out, in].
     expect(report.tensors).toContainEqual(expect.objectContaining({ name: "W", role: "param", shape: [3, 2] }));
     expect(report.tensors).toContainEqual(expect.objectContaining({ name: "W", role: "grad", shape: [3, 2] }));
-    expect(report.tensors).toContainEqual(expect.objectContaining({ name: "x", role: "input", shape: ["steps", "batch", 2] }));
+    expect(report.tensors).toContainEqual(
+      expect.objectContaining({ name: "x", role: "input", shape: ["steps", "batch", 2] }),
+    );
   });
 
   it("inspect prints a row for every tensor a host may touch", () => {
@@ -315,26 +334,36 @@ describe("compile and inspect", () => {
     const abi = parseAbi(JSON.stringify(JSON.parse(rnnc("inspect", wasm(), "--json").out)));
     for (const t of abi.tensors.filter((t) => t.role !== "scratch")) {
       // The offset and size at the default capacity, then (for a region that moves) the form: 1952 + 8·B·S.
-      const form = typeof t.offset === "number" ? "" : ` +${t.offset.base}( \\+ \\d+·B)?( \\+ \\d+·S)?( \\+ ${t.offset.batchSteps}·B·S)?`;
+      const form = typeof t.offset === "number"
+        ? ""
+        : ` +${t.offset.base}( \\+ \\d+·B)?( \\+ \\d+·S)?( \\+ ${t.offset.batchSteps}·B·S)?`;
       const at = `${atCapacity(t.offset, abi.capacity)} +${regionBytes(abi, t, abi.capacity)}`;
       expect(out).toMatch(new RegExp(`^${t.name} +${t.role}\\b.*\\[${t.shape.join(", ")}\\] +${at}${form}$`, "m"));
     }
   });
 
-  it("--checkpoint writes an ABI 3 module with a segment's tape and a C header that computes its segment, and excludes --inference", () => {
-    const out = join(tmp, "elman-checkpoint.wasm");
-    const run = rnnc("compile", elman, "--dims", "I=2,H=3", "--checkpoint", "--header", "-o", out, "--dump-after", "schedule");
-    expect(run.code, run.err).toBe(0);
-    expect(run.out).toContain("recompute (each checkpoint segment) schedule {");
-    const abi = parseAbi(JSON.stringify(JSON.parse(rnnc("inspect", out, "--json").out)));
-    expect(abi.abi).toBe(3);
-    expect(abi.tensors.filter((t) => t.role === "tape" && t.shape[0] === "segment").length).toBeGreaterThan(0);
-    expect(rnnc("inspect", out).out).toMatch(/·B·⌈√S⌉/);
-    expect(readFileSync(join(tmp, "elman-checkpoint.h"), "utf8")).toMatch(/RNNC_SEGMENT_STEPS\(S\) ceil\(sqrt\(\(double\)\(S\)\)\)/);
-    const refused = rnnc("compile", elman, "--dims", "I=2,H=3", "--checkpoint", "--inference", "-o", out);
-    expect(refused.code).toBe(2);
-    expect(refused.err).toContain("--inference and --checkpoint exclude each other");
-  });
+  it(
+    "--checkpoint writes an ABI 3 module with a segment's tape and a C header that computes its segment, and " +
+      "excludes --inference",
+    () => {
+      const out = join(tmp, "elman-checkpoint.wasm");
+      const run = rnnc(
+        "compile", elman, "--dims", "I=2,H=3", "--checkpoint", "--header", "-o", out, "--dump-after", "schedule",
+      );
+      expect(run.code, run.err).toBe(0);
+      expect(run.out).toContain("recompute (each checkpoint segment) schedule {");
+      const abi = parseAbi(JSON.stringify(JSON.parse(rnnc("inspect", out, "--json").out)));
+      expect(abi.abi).toBe(3);
+      expect(abi.tensors.filter((t) => t.role === "tape" && t.shape[0] === "segment").length).toBeGreaterThan(0);
+      expect(rnnc("inspect", out).out).toMatch(/·B·⌈√S⌉/);
+      expect(readFileSync(join(tmp, "elman-checkpoint.h"), "utf8")).toMatch(
+        /RNNC_SEGMENT_STEPS\(S\) ceil\(sqrt\(\(double\)\(S\)\)\)/,
+      );
+      const refused = rnnc("compile", elman, "--dims", "I=2,H=3", "--checkpoint", "--inference", "-o", out);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toContain("--inference and --checkpoint exclude each other");
+    },
+  );
 
   it("without -o writes FILE.wasm next to the cell file, and CELL.wasm with --cell", () => {
     const single = join(tmp, "single.ts");
@@ -344,7 +373,9 @@ describe("compile and inspect", () => {
 
     const several = join(tmp, "several.ts");
     writeFileSync(several, twoCells);
-    expect(rnnc("compile", several, "--dims", "I=2,H=3", "--cell", "rectified", "--no-simd", "--dtype", "f64").code).toBe(0);
+    expect(
+      rnnc("compile", several, "--dims", "I=2,H=3", "--cell", "rectified", "--no-simd", "--dtype", "f64").code,
+    ).toBe(0);
     const abi = JSON.parse(rnnc("inspect", join(tmp, "rectified.wasm"), "--json").out);
     expect([abi.dtype, abi.simd]).toEqual(["f64", false]);
   });
@@ -352,7 +383,9 @@ describe("compile and inspect", () => {
   it("--dump-after prints the IR after each named pass, in pipeline order", () => {
     const passes = /--dump-after PASS .*\(([a-z, ]+)\)/.exec(rnnc("compile", "--help").out)![1]!.split(", ");
     expect(passes).toContain("tape");
-    const { code, out } = rnnc("compile", elman, "--dims", "I=2,H=3", "-o", join(tmp, "dumped.wasm"), "--dump-after", passes.join(","));
+    const { code, out } = rnnc(
+      "compile", elman, "--dims", "I=2,H=3", "-o", join(tmp, "dumped.wasm"), "--dump-after", passes.join(","),
+    );
     expect(code).toBe(0);
     const headers = [...out.matchAll(/^;; after (\w+)$/gm)].map((m) => m[1]);
     expect(headers).toEqual(passes);
@@ -406,7 +439,9 @@ describe("gradcheck", () => {
   });
 
   it("fails with FAIL lines and exit 1 under an absurd tolerance", () => {
-    const { code, out } = rnnc("gradcheck", elman, "--dims", "I=2,H=3", "--check-steps", "2", "--entries", "2", "--tolerance", "1e-300");
+    const { code, out } = rnnc(
+      "gradcheck", elman, "--dims", "I=2,H=3", "--check-steps", "2", "--entries", "2", "--tolerance", "1e-300",
+    );
     expect(code).toBe(1);
     const rows = out.split("\n").filter((l) => /^(W|U|b|x|h) /.test(l));
     expect(rows.length).toBe(5);
@@ -424,7 +459,11 @@ describe("bin/rnnc.js", () => {
 
   it("gradchecks the LSTM example as a child process", (ctx) => {
     ctx.skip(!built, "dist/compiler/cli/launch.js is missing: run `npm run build` to test the real binary");
-    const run = spawnSync(process.execPath, ["bin/rnnc.js", "gradcheck", "examples/lstm.ts", "--dims", "I=3,H=4"], { cwd: root, encoding: "utf8" });
+    const run = spawnSync(
+      process.execPath,
+      ["bin/rnnc.js", "gradcheck", "examples/lstm.ts", "--dims", "I=3,H=4"],
+      { cwd: root, encoding: "utf8" },
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^ok: worst /m);
   });

@@ -107,7 +107,9 @@ describe("rnnc import", () => {
     const out = join(tmp, "tagger-back.safetensors");
     const { code, out: report } = rnnc("export", dir, "-o", out);
     expect(code).toBe(0);
-    expect(report).toBe(`wrote ${out}: 19 PyTorch tensors (emb.weight, rnns.0.weight_ih_l0, rnns.0.weight_hh_l0, …)\n`);
+    expect(report).toBe(
+      `wrote ${out}: 19 PyTorch tensors (emb.weight, rnns.0.weight_ih_l0, rnns.0.weight_hh_l0, …)\n`,
+    );
     const sorted = (file: string) =>
       decodeParams(readFileSync(file))
         .sort((a, b) => a.name.localeCompare(b.name))

@@ -19,7 +19,8 @@ describe("rnnc plot", () => {
     writeFileSync(join(dir, "log.json"), typeof records === "string" ? records : JSON.stringify(records));
   };
   const epochs = (n: number, extra: (e: number) => object = () => ({})) => Array.from({ length: n }, (_, i) => ({
-    epoch: i + 1, loss: 2 / (i + 1), dev: { accuracy: 0.5 + i / 20, f1: i % 2 ? null : 0.4 + i / 25, metric: 0.5 }, seconds: i, best: true, ...extra(i + 1),
+    epoch: i + 1, loss: 2 / (i + 1), dev: { accuracy: 0.5 + i / 20, f1: i % 2 ? null : 0.4 + i / 25, metric: 0.5 },
+    seconds: i, best: true, ...extra(i + 1),
   }));
 
   it("draws one point per epoch for the loss and the dev scores, and the gradient norm where logged", () => {

@@ -31,7 +31,9 @@ function typeErrors(): string {
 }
 
 function run(command: string, args: string[], cwd = project): string {
-  return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_loglevel: "error" } });
+  return execFileSync(command, args, {
+    cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_loglevel: "error" },
+  });
 }
 
 const cell = `import { cell, tanh } from "rnnc";
@@ -64,7 +66,9 @@ beforeAll(() => {
   // and never rewrites the dist/ that other spec files may be running at the same time.
   const source = mkdtempSync(join(tmpdir(), "rnnc-source-"));
   scratch.push(source);
-  const tracked = run("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], repo).split("\0").filter(Boolean);
+  const tracked = run("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], repo)
+    .split("\0")
+    .filter(Boolean);
   for (const file of tracked) if (existsSync(join(repo, file))) cpSync(join(repo, file), join(source, file));
   cpSync(join(repo, "dist"), join(source, "dist"), { recursive: true });
   symlinkSync(join(repo, "node_modules"), join(source, "node_modules"));
@@ -88,7 +92,10 @@ afterAll(() => {
 describe("the packed package, installed into an empty project", () => {
   it("ships the built code, the DSL declarations and no specs or build litter", () => {
     const listing = run("tar", ["-tzf", tarball]).split("\n").filter(Boolean).map((p) => p.replace(/^package\//, ""));
-    for (const needed of ["bin/rnnc.js", "dist/compiler/api.js", "dist/compiler/api.d.ts", "dist/runtime/index.js", "dist/runtime/index.d.ts", "dist/browser/rnnc-runtime.js", "dsl/index.d.ts"]) {
+    for (const needed of [
+      "bin/rnnc.js", "dist/compiler/api.js", "dist/compiler/api.d.ts",
+      "dist/runtime/index.js", "dist/runtime/index.d.ts", "dist/browser/rnnc-runtime.js", "dsl/index.d.ts",
+    ]) {
       expect(listing).toContain(needed);
     }
     expect(listing.filter((p) => /^(spec|bench|\.ci|node_modules)\/|\.wasm$|\.wat$|tsconfig/.test(p))).toEqual([]);
@@ -102,19 +109,33 @@ describe("the packed package, installed into an empty project", () => {
     expect(run("npx", ["rnnc", "check", "elman.ts", "--dims", "I=4,H=5"])).toBe("elman.ts: ok, 1 cell (elman)\n");
     const abi = JSON.parse(run("npx", ["rnnc", "inspect", "elman.wasm", "--json"])) as { dims: Record<string, number> };
     expect(abi.dims).toEqual({ I: 4, H: 5 });
-    const report = JSON.parse(run("npx", ["rnnc", "gradcheck", "elman.ts", "--dims", "I=3,H=2", "--json"])) as { passed: boolean };
+    const report = JSON.parse(
+      run("npx", ["rnnc", "gradcheck", "elman.ts", "--dims", "I=3,H=2", "--json"]),
+    ) as { passed: boolean };
     expect(report.passed).toBe(true);
   });
 
-  it("runs rnnc import from the tarball (the importer and its onnx-proto and jsfive dependencies ship), and compiles its output with --params", () => {
-    const fixtures = fileURLToPath(new URL("../fixtures/import/", import.meta.url));
-    const sources = [["torch/lstm-tagger.pt", "from-torch"], ["onnx/gru-2layer.onnx", "from-onnx"], ["keras/gru-stack.keras", "from-keras"]] as const;
-    for (const [source, dir] of sources) {
-      expect(run("npx", ["rnnc", "import", join(fixtures, source), "-o", dir])).toMatch(/^wrote .*model\.ts and .*params\.safetensors: model imported/);
-      run("npx", ["rnnc", "compile", join(dir, "model.ts"), "--params", join(dir, "params.safetensors"), "-o", `${dir}.wasm`]);
-      expect(run("npx", ["rnnc", "inspect", `${dir}.wasm`])).toContain("baked into the module's data segment");
-    }
-  });
+  it(
+    "runs rnnc import from the tarball (the importer and its onnx-proto and jsfive dependencies ship), and compiles " +
+      "its output with --params",
+    () => {
+      const fixtures = fileURLToPath(new URL("../fixtures/import/", import.meta.url));
+      const sources = [
+        ["torch/lstm-tagger.pt", "from-torch"],
+        ["onnx/gru-2layer.onnx", "from-onnx"],
+        ["keras/gru-stack.keras", "from-keras"],
+      ] as const;
+      for (const [source, dir] of sources) {
+        expect(run("npx", ["rnnc", "import", join(fixtures, source), "-o", dir])).toMatch(
+          /^wrote .*model\.ts and .*params\.safetensors: model imported/,
+        );
+        run("npx", [
+          "rnnc", "compile", join(dir, "model.ts"), "--params", join(dir, "params.safetensors"), "-o", `${dir}.wasm`,
+        ]);
+        expect(run("npx", ["rnnc", "inspect", `${dir}.wasm`])).toContain("baked into the module's data segment");
+      }
+    },
+  );
 
   it("runs rnnc train and eval from the tarball (the training application ships)", () => {
     const sequence = (i: number) => {
@@ -123,7 +144,9 @@ describe("the packed package, installed into an empty project", () => {
     };
     writeFileSync(join(project, "seq.jsonl"), Array.from({ length: 24 }, (_, i) => sequence(i)).join("\n") + "\n");
     const data = ["--train", "seq.jsonl", "--dev", "seq.jsonl"];
-    const trained = JSON.parse(run("npx", ["rnnc", "train", "elman.ts", ...data, "--epochs", "2", "--out", "run", "--json"]));
+    const trained = JSON.parse(
+      run("npx", ["rnnc", "train", "elman.ts", ...data, "--epochs", "2", "--out", "run", "--json"]),
+    );
     expect(trained).toMatchObject({ epochs: 2, model: { name: "elman", dims: { I: 3, H: 2 } } });
     const scored = JSON.parse(run("npx", ["rnnc", "eval", "elman.ts", "--checkpoint", "run", "seq.jsonl", "--json"]));
     expect(scored.loss).toBeCloseTo((trained as { best: { metric: number } }).best.metric, 6);
@@ -150,8 +173,13 @@ process.stdout.write(JSON.stringify({ bytes: binary.length, name: abi.name }));`
     expect(out).toEqual({ bytes: readFileSync(join(project, "elman.wasm")).length, name: "elman" });
   });
 
-  for (const resolution of [{ module: "node16", moduleResolution: "node16" }, { module: "esnext", moduleResolution: "bundler" }]) {
-    it(`resolves the types of rnnc, rnnc/runtime and rnnc/compiler under moduleResolution ${resolution.moduleResolution}`, () => {
+  for (const resolution of [
+    { module: "node16", moduleResolution: "node16" },
+    { module: "esnext", moduleResolution: "bundler" },
+  ]) {
+    it(`resolves the types of rnnc, rnnc/runtime and rnnc/compiler under moduleResolution ${
+      resolution.moduleResolution
+    }`, () => {
       writeFileSync(join(project, "typed.ts"), `import { loadModel, initParams, type RnncModel } from "rnnc/runtime";
 import { compileCell, type Compiled } from "rnnc/compiler";
 const compiled: Compiled = compileCell({ file: "elman.ts", text: "", dims: { I: 4, H: 5 } });
@@ -163,12 +191,18 @@ model.forward("1", 1);
 export { loss };
 `);
       const config = {
-        compilerOptions: { ...resolution, target: "es2022", strict: true, noEmit: true, skipLibCheck: false, lib: ["es2022", "dom"], types: [] },
+        compilerOptions: {
+          ...resolution, target: "es2022", strict: true, noEmit: true, skipLibCheck: false,
+          lib: ["es2022", "dom"], types: [],
+        },
         files: ["typed.ts", "elman.ts"],
       };
       writeFileSync(join(project, "tsconfig.json"), JSON.stringify(config));
       expect(typeErrors()).toBe("");
-      writeFileSync(join(project, "typed.ts"), `import { loadModel } from "rnnc/runtime";\nconst n: string = loadModel;\nexport { n };\n`);
+      writeFileSync(
+        join(project, "typed.ts"),
+        `import { loadModel } from "rnnc/runtime";\nconst n: string = loadModel;\nexport { n };\n`,
+      );
       expect(typeErrors()).toMatch(/typed\.ts.*not assignable to type 'string'/);
     });
   }
@@ -195,7 +229,8 @@ export { loss };
     const shell = /```sh\nnpm install rnnc\n(npx rnnc compile [^\n]*)\n```/.exec(node)![1]!;
     const [command, ...args] = shell.split(/\s+/);
     run(command!, args);
-    for (const [, name, code] of node.matchAll(/```js\n\/\/ file: (\S+)\n([\s\S]*?)```/g)) writeFileSync(join(project, name!), code!);
+    for (const [, name, code] of node.matchAll(/```js\n\/\/ file: (\S+)\n([\s\S]*?)```/g))
+      writeFileSync(join(project, name!), code!);
     const direct = run("node", ["node-host.mjs"]);
     expect(direct).toMatch(/^h\[T-1, 0, 0\] = -?\d\.\d{6}\n$/);
     expect(run("node", ["worker-main.mjs"])).toBe(direct);

@@ -37,7 +37,9 @@ describe("parseAbi", () => {
 
   it("refuses a missing or unknown version", () => {
     expect(parseTweaked((a) => delete (a as Partial<RawAbi>).abi)).toThrow(/missing field "abi"/);
-    expect(parseTweaked((a) => (a.abi = 4 as never))).toThrow(/unsupported ABI version 4; this runtime reads versions 1, 2, 3/);
+    expect(parseTweaked((a) => (a.abi = 4 as never))).toThrow(
+      /unsupported ABI version 4; this runtime reads versions 1, 2, 3/,
+    );
     expect(parseTweaked((a) => ((a as Record<string, unknown>).abi = "1"))).toThrow(/unsupported ABI version "1"/);
   });
 
@@ -45,9 +47,13 @@ describe("parseAbi", () => {
     expect(parseTweaked((a) => delete (a as Partial<RawAbi>).capacity)).toThrow(/ABI: missing field "capacity"/);
     expect(parseTweaked((a) => delete (a as Partial<RawAbi>).loss)).toThrow(/missing field "loss"/);
     expect(parseTweaked((a) => delete (a as Partial<RawAbi>).tensors)).toThrow(/missing field "tensors"/);
-    expect(parseTweaked((a) => (a.capacity.batch = 0))).toThrow(/ABI\.capacity\.batch: expected an integer >= 1, got 0/);
+    expect(parseTweaked((a) => (a.capacity.batch = 0))).toThrow(
+      /ABI\.capacity\.batch: expected an integer >= 1, got 0/,
+    );
     expect(parseTweaked((a) => (a.capacity.steps = 2.5))).toThrow(/ABI\.capacity\.steps/);
-    expect(parseTweaked((a) => ((a as Record<string, unknown>).dtype = "f16"))).toThrow(/ABI\.dtype: expected one of "f32", "f64", got "f16"/);
+    expect(parseTweaked((a) => ((a as Record<string, unknown>).dtype = "f16"))).toThrow(
+      /ABI\.dtype: expected one of "f32", "f64", got "f16"/,
+    );
     expect(parseTweaked((a) => ((a as Record<string, unknown>).simd = "yes"))).toThrow(/ABI\.simd: expected a boolean/);
     expect(parseTweaked((a) => (a.dims = { H: -1 } as never))).toThrow(/ABI\.dims\.H/);
     expect(parseTweaked((a) => delete a.functions.forward)).toThrow(/missing "forward"/);
@@ -55,20 +61,31 @@ describe("parseAbi", () => {
   });
 
   it("names the tensor entry at fault", () => {
-    expect(parseTweaked((a) => (a.tensors[0]!.role = "weights"))).toThrow(/ABI\.tensors\[0\] \(W\)\.role: expected one of .*"param"/);
+    expect(parseTweaked((a) => (a.tensors[0]!.role = "weights"))).toThrow(
+      /ABI\.tensors\[0\] \(W\)\.role: expected one of .*"param"/,
+    );
     expect(parseTweaked((a) => (a.tensors[4]!.shape = ["steps", "batch", "I"]))).toThrow(
       /ABI\.tensors\[4\] \(x\)\.shape\[2\]: expected a non-negative integer or "steps" or "batch", got "I"/,
     );
-    expect(parseTweaked((a) => delete (a.tensors[1] as Partial<RawAbi["tensors"][0]>).offset)).toThrow(/\(b\): missing field "offset"/);
-    expect(parseTweaked((a) => (a.tensors[1]!.offset = 98))).toThrow(/\(b\)\.offset: 98 is not aligned to its f32 elements/);
+    expect(parseTweaked((a) => delete (a.tensors[1] as Partial<RawAbi["tensors"][0]>).offset)).toThrow(
+      /\(b\): missing field "offset"/,
+    );
+    expect(parseTweaked((a) => (a.tensors[1]!.offset = 98))).toThrow(
+      /\(b\)\.offset: 98 is not aligned to its f32 elements/,
+    );
     expect(parseTweaked((a) => (a.tensors[1]!.dtype = "bf16"))).toThrow(/\(b\)\.dtype/);
-    expect(parseTweaked((a) => delete a.tensors[11]!.dtype)).toThrow(/lengths tensor must have dtype "i32" and shape \["batch"\]/);
+    expect(parseTweaked((a) => delete a.tensors[11]!.dtype)).toThrow(
+      /lengths tensor must have dtype "i32" and shape \["batch"\]/,
+    );
     expect(parseTweaked((a) => (a.tensors[2]!.role = "param"))).toThrow(/W \(param\) appears twice/);
   });
 
   it("reads each form of a parameter's init and names a malformed one", () => {
     const withInit = (init: unknown) => parseTweaked((a) => ((a.tensors[0] as Record<string, unknown>).init = init));
-    for (const init of ["ones", "orthogonal", { kind: "constant", value: -2 }, { kind: "uniform", low: -1, high: 1 }, { kind: "normal", mean: 0, std: 0.5 }]) {
+    for (const init of [
+      "ones", "orthogonal", { kind: "constant", value: -2 }, { kind: "uniform", low: -1, high: 1 },
+      { kind: "normal", mean: 0, std: 0.5 },
+    ]) {
       expect(withInit(init)().tensors[0]!.init).toEqual(init);
     }
     expect(withInit("twos")).toThrow(/\(W\)\.init: expected one of "glorot", .*"ones", got "twos"/);
@@ -82,13 +99,20 @@ describe("parseAbi", () => {
   it("takes at most one param_version tensor, an i32 scalar", () => {
     const version = { name: "params", role: "param_version", shape: [] as number[], offset: 1024, dtype: "i32" };
     expect(parseTweaked((a) => a.tensors.push(version as never))).not.toThrow();
-    expect(parseTweaked((a) => a.tensors.push({ ...version, dtype: "f32" } as never))).toThrow(/\(params\): a param_version tensor must have dtype "i32" and shape \[\]/);
-    expect(parseTweaked((a) => a.tensors.push({ ...version, shape: [1] } as never))).toThrow(/param_version tensor must have dtype "i32" and shape \[\]/);
-    expect(parseTweaked((a) => a.tensors.push(version as never, { ...version, name: "other", offset: 1040 } as never))).toThrow(/more than one param_version tensor/);
+    expect(parseTweaked((a) => a.tensors.push({ ...version, dtype: "f32" } as never))).toThrow(
+      /\(params\): a param_version tensor must have dtype "i32" and shape \[\]/,
+    );
+    expect(parseTweaked((a) => a.tensors.push({ ...version, shape: [1] } as never))).toThrow(
+      /param_version tensor must have dtype "i32" and shape \[\]/,
+    );
+    expect(
+      parseTweaked((a) => a.tensors.push(version as never, { ...version, name: "other", offset: 1040 } as never)),
+    ).toThrow(/more than one param_version tensor/);
   });
 
   it("reads baked: true on a param tensor and refuses it anywhere else", () => {
-    const baked = (index: number, value: unknown) => parseTweaked((a) => Object.assign(a.tensors[index]!, { baked: value }));
+    const baked = (index: number, value: unknown) =>
+      parseTweaked((a) => Object.assign(a.tensors[index]!, { baked: value }));
     expect(baked(0, true)().tensors[0]!.baked).toBe(true);
     expect(tinyAbi().tensors[0]!.role).toBe("param");
     expect(parseAbi(JSON.stringify(tinyAbi())).tensors[0]).not.toHaveProperty("baked");
@@ -98,13 +122,19 @@ describe("parseAbi", () => {
 
   it("checks alignment against the entry's own dtype", () => {
     expect(parseTweaked((a) => (a.tensors[0]!.dtype = "f64"))).not.toThrow();
-    expect(parseTweaked((a) => ((a.tensors[1]!.dtype = "f64"), (a.tensors[1]!.offset = 100)))).toThrow(/not aligned to its f64/);
+    expect(parseTweaked((a) => ((a.tensors[1]!.dtype = "f64"), (a.tensors[1]!.offset = 100)))).toThrow(
+      /not aligned to its f64/,
+    );
   });
 });
 
 /** tinyAbi as version 2: x and y move with the capacity, the memory form ends after y. */
-function tinyAbiV2(): Record<string, unknown> & { tensors: Record<string, unknown>[]; functions: Record<string, string[]> } {
-  const abi = tinyAbi() as unknown as Record<string, unknown> & { tensors: Record<string, unknown>[]; functions: Record<string, string[]> };
+function tinyAbiV2(): Record<string, unknown> & {
+  tensors: Record<string, unknown>[]; functions: Record<string, string[]>
+} {
+  const abi = tinyAbi() as unknown as Record<string, unknown> & {
+    tensors: Record<string, unknown>[]; functions: Record<string, string[]>
+  };
   abi.abi = 2;
   abi.memory = { base: 2048, batch: 16, steps: 0, batchSteps: 20 };
   abi.functions = { layout: ["batch", "steps"], ...abi.functions };
@@ -136,10 +166,18 @@ describe("parseAbi, version 2", () => {
   });
 
   it("names a malformed form and its term", () => {
-    expect(parse2((a) => (a.tensors[4]!.offset = { base: 2048, batch: 16, steps: 0 }))).toThrow(/\(x\)\.offset: missing field "batchSteps"/);
-    expect(parse2((a) => (a.tensors[4]!.offset = { base: 2048, batch: -16, steps: 0, batchSteps: 0 }))).toThrow(/\(x\)\.offset\.batch: expected a non-negative integer, got -16/);
-    expect(parse2((a) => (a.tensors[4]!.offset = { base: 2048, batch: 6, steps: 0, batchSteps: 0 }))).toThrow(/\(x\)\.offset\.batch: 6 is not a multiple of 4/);
-    expect(parse2((a) => (a.tensors[4]!.offset = "2048"))).toThrow(/\(x\)\.offset: expected a non-negative integer or an offset form/);
+    expect(parse2((a) => (a.tensors[4]!.offset = { base: 2048, batch: 16, steps: 0 }))).toThrow(
+      /\(x\)\.offset: missing field "batchSteps"/,
+    );
+    expect(parse2((a) => (a.tensors[4]!.offset = { base: 2048, batch: -16, steps: 0, batchSteps: 0 }))).toThrow(
+      /\(x\)\.offset\.batch: expected a non-negative integer, got -16/,
+    );
+    expect(parse2((a) => (a.tensors[4]!.offset = { base: 2048, batch: 6, steps: 0, batchSteps: 0 }))).toThrow(
+      /\(x\)\.offset\.batch: 6 is not a multiple of 4/,
+    );
+    expect(parse2((a) => (a.tensors[4]!.offset = "2048"))).toThrow(
+      /\(x\)\.offset: expected a non-negative integer or an offset form/,
+    );
     expect(parse2((a) => (a.memory = { base: 1.5, batch: 0, steps: 0, batchSteps: 0 }))).toThrow(/ABI\.memory\.base/);
   });
 
@@ -158,7 +196,10 @@ describe("parseAbi, version 3 (checkpointed modules)", () => {
     return parseAbi(JSON.stringify(abi));
   };
   const segmentTape = (a: ReturnType<typeof tinyAbiV2>) => {
-    a.tensors.push({ name: "t0", role: "tape", shape: ["segment", "batch", 2], offset: { base: 2048, batch: 16, steps: 0, batchSteps: 20 } });
+    a.tensors.push({
+      name: "t0", role: "tape", shape: ["segment", "batch", 2],
+      offset: { base: 2048, batch: 16, steps: 0, batchSteps: 20 },
+    });
     a.memory = { base: 2048, batch: 16, steps: 0, batchSteps: 20, batchSegment: 8 };
   };
 
@@ -171,7 +212,9 @@ describe("parseAbi, version 3 (checkpointed modules)", () => {
 
   it("refuses them in version 2, and the segment extent on a tensor a host touches", () => {
     expect(parse(2, segmentTape)).toThrow(/ABI\.memory\.batchSegment: a term of version 3 in a version 2 module/);
-    expect(parse(3, (a) => (a.tensors[4]!.shape = ["segment", "batch", 2]))).toThrow(/\(x\)\.shape\[0\]: expected a non-negative integer or "steps" or "batch", got "segment"/);
+    expect(parse(3, (a) => (a.tensors[4]!.shape = ["segment", "batch", 2]))).toThrow(
+      /\(x\)\.shape\[0\]: expected a non-negative integer or "steps" or "batch", got "segment"/,
+    );
   });
 });
 

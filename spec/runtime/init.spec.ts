@@ -11,7 +11,9 @@ import { instantiateModel } from "../../runtime/model.js";
 import { initParams } from "../../runtime/init.js";
 
 const file = "examples/lstm.ts";
-const model = () => instantiateModel(compileCell({ file, text: readFileSync(file, "utf8"), dims: { I: 3, H: 5 }, dtype: "f64", capacity: { batch: 2, steps: 2 } }).binary);
+const model = () => instantiateModel(compileCell({
+  file, text: readFileSync(file, "utf8"), dims: { I: 3, H: 5 }, dtype: "f64", capacity: { batch: 2, steps: 2 },
+}).binary);
 
 describe("initParams", () => {
   it("reads each parameter's role off the step: recurrent, input, bias", () => {
@@ -62,7 +64,9 @@ export const c = cell({
   step: ({ x, h, W, U, u, b, g, z }) => ({ h: tanh(W * x + U * h + u * h + b) * g + z * x }),
 });
 `;
-    const m = instantiateModel(compileCell({ file: "c.ts", text, dims: { I: 40, H: 50 }, dtype: "f64", capacity: { batch: 1, steps: 1 } }).binary);
+    const m = instantiateModel(compileCell({
+      file: "c.ts", text, dims: { I: 40, H: 50 }, dtype: "f64", capacity: { batch: 1, steps: 1 },
+    }).binary);
     const inits = Object.fromEntries(m.tensors().filter((t) => t.role === "param").map((t) => [t.name, t.init]));
     expect(inits).toEqual({
       W: { kind: "normal", mean: 0.5, std: 0.01 }, U: "ones", u: { kind: "constant", value: -0.25 },
@@ -87,14 +91,20 @@ export const c = cell({
 
   it("reads IndRNN's recurrent vector at 1 from examples/indrnn.ts, in a model layer as well", () => {
     const cellFile = "examples/indrnn.ts";
-    const cell = instantiateModel(compileCell({ file: cellFile, text: readFileSync(cellFile, "utf8"), dims: { I: 3, H: 4 }, dtype: "f64", capacity: { batch: 1, steps: 1 } }).binary);
+    const cell = instantiateModel(compileCell({
+      file: cellFile, text: readFileSync(cellFile, "utf8"), dims: { I: 3, H: 4 }, dtype: "f64",
+      capacity: { batch: 1, steps: 1 },
+    }).binary);
     initParams(cell, 1);
     expect([...cell.get("u", "param")]).toEqual([1, 1, 1, 1]);
     const modelText = `import { model, bidirectional, dense } from "rnnc";
 import { indrnn } from "./indrnn.js";
 export const m = model({ input: { x: "I" }, layers: [bidirectional(indrnn)], readout: dense("O") });
 `;
-    const compiled = compileCell({ file: "examples/m.ts", text: modelText, dims: { I: 3, H: 4, O: 2 }, dtype: "f64", capacity: { batch: 1, steps: 1 }, readFile: (p) => readFileSync(p, "utf8") });
+    const compiled = compileCell({
+      file: "examples/m.ts", text: modelText, dims: { I: 3, H: 4, O: 2 }, dtype: "f64",
+      capacity: { batch: 1, steps: 1 }, readFile: (p) => readFileSync(p, "utf8"),
+    });
     const inits = compiled.abi.tensors.filter((t) => t.role === "param" && t.name.endsWith("u")).map((t) => t.init);
     expect(inits).toEqual([{ kind: "constant", value: 1 }, { kind: "constant", value: 1 }]);
   });

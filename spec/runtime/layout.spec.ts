@@ -10,7 +10,9 @@ import { tinyAbi } from "./tiny-module.js";
 
 /** tinyAbi as version 2: x moves with B·S, the memory form ends after it. */
 function abiV2() {
-  const raw = tinyAbi() as unknown as Record<string, unknown> & { tensors: Record<string, unknown>[]; functions: Record<string, string[]> };
+  const raw = tinyAbi() as unknown as Record<string, unknown> & {
+    tensors: Record<string, unknown>[]; functions: Record<string, string[]>
+  };
   raw.abi = 2;
   raw.memory = { base: 2048, batch: 0, steps: 0, batchSteps: 12 };
   raw.functions = { layout: ["batch", "steps"], ...raw.functions };
@@ -30,7 +32,9 @@ describe("chooseCapacity", () => {
     expect(chooseCapacity(v1, { batch: 1, steps: 5 })).toEqual({ batch: 1, steps: 5 });
     expect(() => chooseCapacity(v1, { batch: 5, steps: 5 })).toThrow(/fixed when it is compiled \(batch 4, steps 5\)/);
     // 2048 + 12·B·S bytes: B·S = 2^29 needs 6 GiB.
-    expect(() => chooseCapacity(abiV2(), { batch: 2 ** 15, steps: 2 ** 14 })).toThrow(/needs 6144\.0 MiB of memory, more than wasm's 4 GiB/);
+    expect(() => chooseCapacity(abiV2(), { batch: 2 ** 15, steps: 2 ** 14 })).toThrow(
+      /needs 6144\.0 MiB of memory, more than wasm's 4 GiB/,
+    );
   });
 });
 
@@ -55,9 +59,13 @@ describe("layoutError", () => {
   const capacity = { batch: 3, steps: 9 };
   it("is nothing for status 0 and names the capacity otherwise", () => {
     expect(layoutError(LAYOUT_STATUS.ok, capacity, 1)).toBeUndefined();
-    expect(layoutError(LAYOUT_STATUS.badBatch, capacity, 1)).toEqual(new RangeError("layout(3, 9) refused the batch: it must be at least 1"));
+    expect(layoutError(LAYOUT_STATUS.badBatch, capacity, 1)).toEqual(
+      new RangeError("layout(3, 9) refused the batch: it must be at least 1"),
+    );
     expect(layoutError(LAYOUT_STATUS.badSteps, capacity, 1)).toBeInstanceOf(RangeError);
-    expect(layoutError(LAYOUT_STATUS.tooLarge, capacity, 5 * 2 ** 30)!.message).toBe("layout(3, 9) needs 5120.0 MiB, more than wasm's 4 GiB");
+    expect(layoutError(LAYOUT_STATUS.tooLarge, capacity, 5 * 2 ** 30)!.message).toBe(
+      "layout(3, 9) needs 5120.0 MiB, more than wasm's 4 GiB",
+    );
     const refused = layoutError(LAYOUT_STATUS.growRefused, capacity, 3 * 2 ** 30)!;
     expect(refused).toBeInstanceOf(RnncError);
     expect(refused.message).toMatch(/the engine refused to grow the memory to 3072\.0 MiB; choose a smaller capacity/);

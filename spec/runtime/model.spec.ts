@@ -44,8 +44,12 @@ describe("loadModel", () => {
     for (const source of [path, relative(process.cwd(), path), pathToFileURL(path), pathToFileURL(path).href]) {
       expect((await loadModel(source)).dims).toEqual({ I: 3, H: 2 });
     }
-    await expect(loadModel(join(dir, "missing.wasm"))).rejects.toThrow(/cannot read the module .*missing\.wasm: no such file/);
-    await expect(loadModel(pathToFileURL(join(dir, "missing.wasm")))).rejects.toThrow(/cannot read the module file:.*missing\.wasm: no such file/);
+    await expect(loadModel(join(dir, "missing.wasm"))).rejects.toThrow(
+      /cannot read the module .*missing\.wasm: no such file/,
+    );
+    await expect(loadModel(pathToFileURL(join(dir, "missing.wasm")))).rejects.toThrow(
+      /cannot read the module file:.*missing\.wasm: no such file/,
+    );
     rmSync(dir, { recursive: true });
   });
 
@@ -54,20 +58,28 @@ describe("loadModel", () => {
     await expect(load({ withImport: true })).rejects.toThrow(/no imports, but this one imports env\.g/);
     const outside = tinyAbi();
     outside.tensors[0]!.offset = 65536;
-    await expect(loadModel(tinyModule({ abi: outside }))).rejects.toThrow(/W \(param\) needs bytes \[65536, 65560\) but memory has 65536/);
+    await expect(loadModel(tinyModule({ abi: outside }))).rejects.toThrow(
+      /W \(param\) needs bytes \[65536, 65560\) but memory has 65536/,
+    );
     const unexported = tinyAbi();
     unexported.functions.train_step = ["batch", "steps"];
-    await expect(loadModel(tinyModule({ abi: unexported }))).rejects.toThrow(/lists function "train_step" but the module does not export it/);
+    await expect(loadModel(tinyModule({ abi: unexported }))).rejects.toThrow(
+      /lists function "train_step" but the module does not export it/,
+    );
     await expect(loadModel(new Response("nope", { status: 404 }))).rejects.toThrow(/HTTP 404/);
   });
 
   it("refuses an rnnc section whose regions overlap or whose dtype is not the module's", async () => {
     const overlapping = tinyAbi();
     overlapping.tensors[1]!.offset = overlapping.tensors[0]!.offset + 8;
-    await expect(loadModel(tinyModule({ abi: overlapping }))).rejects.toThrow(/W \(param\) at bytes \[64, 88\) overlaps b \(param\) at \[72, /);
+    await expect(loadModel(tinyModule({ abi: overlapping }))).rejects.toThrow(
+      /W \(param\) at bytes \[64, 88\) overlaps b \(param\) at \[72, /,
+    );
     const foreignDtype = tinyAbi();
     foreignDtype.tensors[0]!.dtype = "f64";
-    await expect(loadModel(tinyModule({ abi: foreignDtype }))).rejects.toThrow(/W \(param\) says dtype f64, but the module computes in f32/);
+    await expect(loadModel(tinyModule({ abi: foreignDtype }))).rejects.toThrow(
+      /W \(param\) says dtype f64, but the module computes in f32/,
+    );
     await expect(loadModel(tinyModule({ abi: tinyAbi() }))).resolves.toBeDefined();
   });
 });
@@ -81,7 +93,9 @@ describe("the capacity of a version 1 module", () => {
     expect(smaller.tensor("x", "input").byteOffset).toBe(256);
     expect(() => smaller.forward(3, 1)).toThrow(/batch must be an integer in \[1, 2\]/);
     await expect(loadModel(bytes, { capacity: { batch: 8, steps: 5 } })).rejects.toThrow(RangeError);
-    await expect(loadModel(bytes, { capacity: { batch: 4, steps: 6 } })).rejects.toThrow(/ABI version 1, whose capacity is fixed when it is compiled \(batch 4, steps 5\)/);
+    await expect(loadModel(bytes, { capacity: { batch: 4, steps: 6 } })).rejects.toThrow(
+      /ABI version 1, whose capacity is fixed when it is compiled \(batch 4, steps 5\)/,
+    );
   });
 
   it("refuses capacities that are not positive integers, naming the axis", async () => {
@@ -97,7 +111,8 @@ describe("the capacity of a version 1 module", () => {
       [{ steps: 1 }, /capacity\.batch .*got undefined/],
       [5, /capacity must be an object \{ batch, steps \}; got 5/],
     ] as const) {
-      await expect(loadModel(bytes, { capacity: capacity as never }), JSON.stringify(capacity)).rejects.toThrow(message);
+      await expect(loadModel(bytes, { capacity: capacity as never }), JSON.stringify(capacity))
+        .rejects.toThrow(message);
     }
   });
 });
@@ -126,14 +141,22 @@ describe("tensor views", () => {
   it("set refuses values a typed array would coerce, non-numbers, and the module's own tensors", async () => {
     const model = await load();
     const W = [...model.tensor("W", "param")];
-    for (const bad of [[0, 1, 2, 3, 4, NaN], [0, 1, 2, 3, 4, Infinity], [0, 1, 2, 3, 4, "5"], [0, 1, 2, 3, 4, null], [0, 1, 2, 3, 4, {}]]) {
-      expect(() => model.set("W", "param", bad as number[]), String(bad)).toThrow(/set W \(param\): value 5 is .*, but a (param holds finite numbers|f32 tensor holds numbers)/);
+    for (const bad of [
+      [0, 1, 2, 3, 4, NaN], [0, 1, 2, 3, 4, Infinity], [0, 1, 2, 3, 4, "5"], [0, 1, 2, 3, 4, null], [0, 1, 2, 3, 4, {}],
+    ]) {
+      expect(() => model.set("W", "param", bad as number[]), String(bad)).toThrow(
+        /set W \(param\): value 5 is .*, but a (param holds finite numbers|f32 tensor holds numbers)/,
+      );
     }
-    expect(() => model.set("W", "param", "012345" as unknown as number[])).toThrow(/expected an array or typed array of numbers, got string/);
+    expect(() => model.set("W", "param", "012345" as unknown as number[])).toThrow(
+      /expected an array or typed array of numbers, got string/,
+    );
     expect(() => model.set("W", "param", Float32Array.of(0, 1, 2, 3, 4, NaN))).toThrow(/value 5 is NaN/);
     expect([...model.tensor("W", "param")]).toEqual(W);
     for (const bad of [NaN, Infinity, 1.7, -0.5, "3", 2 ** 32 + 2, -(2 ** 31) - 1]) {
-      expect(() => model.set("len", [1, 1, bad as number, 1]), String(bad)).toThrow(/set len \(lengths\): value 2 is .*, but a length must be an integer/);
+      expect(() => model.set("len", [1, 1, bad as number, 1]), String(bad)).toThrow(
+        /set len \(lengths\): value 2 is .*, but a length must be an integer/,
+      );
     }
     model.set("len", Int32Array.of(1, 2, 3, 4));
     expect(() => model.set("tape", "tape", new Array(100).fill(0))).toThrow(/the module's own/);
@@ -153,7 +176,9 @@ describe("tensor views", () => {
     expect(() => model.tensor("h")).toThrow(/"state_in", "grad", "state_out"/);
     expect(() => model.tensor("q")).toThrow(/no tensor named "q"; this module has W \(param\), b \(param\)/);
     expect(() => model.tensor("tape")).toThrow(/no tensor named "tape"/);
-    expect(() => model.tensor("W", "output")).toThrow(/no tensor "W" with role output; tensors named "W": W \(param\), W \(grad\)/);
+    expect(() => model.tensor("W", "output")).toThrow(
+      /no tensor "W" with role output; tensors named "W": W \(param\), W \(grad\)/,
+    );
   });
 
   it("gives the packed live prefix for a call size", async () => {
@@ -208,7 +233,9 @@ describe("calls", () => {
   it("refuses batch and steps outside the capacity before calling the module", async () => {
     const model = await load();
     expect(() => model.forward(5, 1)).toThrow(RangeError);
-    expect(() => model.forward(5, 1)).toThrow(/batch must be an integer in \[1, 4\] \(the capacity the model was loaded with\); got 5/);
+    expect(() => model.forward(5, 1)).toThrow(
+      /batch must be an integer in \[1, 4\] \(the capacity the model was loaded with\); got 5/,
+    );
     expect(() => model.forward(1, 6)).toThrow(/steps must be an integer in \[1, 5\].*got 6/);
     expect(() => model.forward(0, 1)).toThrow(/batch/);
     expect(() => model.forward(1.5, 1)).toThrow(/batch/);
@@ -235,7 +262,9 @@ describe("calls", () => {
 
   it("runs backward only after a forward of the same size", async () => {
     const model = await load();
-    expect(() => model.backward(2, 3)).toThrow(/backward\(2, 3\) must follow forward\(2, 3\); forward was never called/);
+    expect(() => model.backward(2, 3)).toThrow(
+      /backward\(2, 3\) must follow forward\(2, 3\); forward was never called/,
+    );
     model.forward(2, 3);
     expect(() => model.backward(2, 4)).toThrow(/the last forward was forward\(2, 3\)/);
     model.backward(2, 3);
@@ -255,17 +284,26 @@ describe("calls", () => {
     model.backward(2, 3); // train_step ran a forward
   });
 
-  it("trainStep refuses non-finite, negative, non-numeric and unknown hyper-parameters before the module runs", async () => {
-    const abi = tinyAbi();
-    abi.functions.train_step = ["batch", "steps", "seed"];
-    const model = await loadModel(tinyModule({ abi, trainStep: true }));
-    for (const bad of [NaN, Infinity, -Infinity, -1, "0.1", { valueOf: () => 1 }, null, 10n]) {
-      expect(() => model.trainStep(2, 3, { seed: bad as number }), String(bad)).toThrow(/train_step: "seed" must be a finite number ≥ 0, got/);
-    }
-    expect(() => model.trainStep(2, 3, { seed: 1, lr: 0.1 })).toThrow(/train_step has no parameter "lr"; it takes "seed"/);
-    expect(() => model.trainStep(2, 3, Object.create({ seed: 1 }) as Record<string, number>)).toThrow(/needs a value for its parameter "seed"/);
-    expect(counter(model, TRAIN_STEP_ARG)).toBe(0);
-  });
+  it(
+    "trainStep refuses non-finite, negative, non-numeric and unknown hyper-parameters before the module runs",
+    async () => {
+      const abi = tinyAbi();
+      abi.functions.train_step = ["batch", "steps", "seed"];
+      const model = await loadModel(tinyModule({ abi, trainStep: true }));
+      for (const bad of [NaN, Infinity, -Infinity, -1, "0.1", { valueOf: () => 1 }, null, 10n]) {
+        expect(() => model.trainStep(2, 3, { seed: bad as number }), String(bad)).toThrow(
+          /train_step: "seed" must be a finite number ≥ 0, got/,
+        );
+      }
+      expect(() => model.trainStep(2, 3, { seed: 1, lr: 0.1 })).toThrow(
+        /train_step has no parameter "lr"; it takes "seed"/,
+      );
+      expect(() => model.trainStep(2, 3, Object.create({ seed: 1 }) as Record<string, number>)).toThrow(
+        /needs a value for its parameter "seed"/,
+      );
+      expect(counter(model, TRAIN_STEP_ARG)).toBe(0);
+    },
+  );
 });
 
 describe("parameter files", () => {
@@ -322,8 +360,12 @@ describe("parameter files", () => {
   it("refuses bytes that are not a parameter file", async () => {
     const { model, file } = await trained();
     expect(() => model.loadParams(new Uint8Array(4))).toThrow(/not an rnnc parameter file: neither safetensors nor/);
-    expect(() => model.loadParams(new TextEncoder().encode("PK\u0003\u0004 some zip file"))).toThrow(/not an rnnc parameter file/);
-    expect(() => model.loadParams(file.subarray(0, file.length - 4))).toThrow(/not a valid safetensors file: its tensors cover \d+ bytes of a \d+-byte buffer/);
+    expect(() => model.loadParams(new TextEncoder().encode("PK\u0003\u0004 some zip file"))).toThrow(
+      /not an rnnc parameter file/,
+    );
+    expect(() => model.loadParams(file.subarray(0, file.length - 4))).toThrow(
+      /not a valid safetensors file: its tensors cover \d+ bytes of a \d+-byte buffer/,
+    );
   });
 });
 
@@ -335,11 +377,16 @@ describe("set on an id input", () => {
 import { elman } from "./elman.js";
 export const m = model({ input: { w: oneOfN("V", "E") }, layers: [elman], readout: dense("C") });
 `;
-    const { binary } = compileCell({ file: "examples/m.ts", text, dims: { V: 5, E: 2, H: 3, C: 2 }, optimize: false, capacity: { batch: 2, steps: 2 }, readFile: (p) => readFileSync(p, "utf8") });
+    const { binary } = compileCell({
+      file: "examples/m.ts", text, dims: { V: 5, E: 2, H: 3, C: 2 }, optimize: false, capacity: { batch: 2, steps: 2 },
+      readFile: (p) => readFileSync(p, "utf8"),
+    });
     const model = await loadModel(binary);
     model.set("w", "input", [0, 4, -1, 2]);
     for (const bad of [5, -2, 1.5, NaN, "1"]) {
-      expect(() => model.set("w", "input", [0, 1, bad as number, 2]), String(bad)).toThrow(/set w \(input\): value 2 is .*(ids must be in \[0, 5\) or -1 for none|an id must be an integer)/);
+      expect(() => model.set("w", "input", [0, 1, bad as number, 2]), String(bad)).toThrow(
+        /set w \(input\): value 2 is .*(ids must be in \[0, 5\) or -1 for none|an id must be an integer)/,
+      );
     }
   });
 });

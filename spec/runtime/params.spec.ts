@@ -12,10 +12,14 @@ import { initParams, loadModel, RnncParamsError } from "../../runtime/index.js";
 import { decodeParams, encodeParams } from "../../runtime/params.js";
 import { encodeSafetensors } from "../../runtime/safetensors.js";
 
-const elman = () => loadModel(compileCell({ file: "examples/elman.ts", text: readFileSync("examples/elman.ts", "utf8"), dims: { I: 2, H: 3 }, optimize: false }).binary);
+const elman = () => loadModel(compileCell({
+  file: "examples/elman.ts", text: readFileSync("examples/elman.ts", "utf8"), dims: { I: 2, H: 3 }, optimize: false,
+}).binary);
 
 /** The format read by hand: u64 header length, JSON header, one data buffer. */
-function readByHand(file: Uint8Array): { header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>; data: Uint8Array } {
+function readByHand(file: Uint8Array): {
+  header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>; data: Uint8Array
+} {
   const length = Number(Buffer.from(file).readBigUInt64LE(0));
   const header = JSON.parse(Buffer.from(file.subarray(8, 8 + length)).toString("utf8")) as never;
   return { header, data: file.subarray(8 + length) };
@@ -40,7 +44,9 @@ describe("parameter files", () => {
     const file = model.saveParams();
     const { header, data } = readByHand(file);
     expect((8 + Number(Buffer.from(file).readBigUInt64LE(0))) % 8).toBe(0);
-    expect(header.__metadata__).toMatchObject({ format: "rnnc-params", format_version: "2", crc32: expect.stringMatching(/^[0-9a-f]{8}$/) });
+    expect(header.__metadata__).toMatchObject({
+      format: "rnnc-params", format_version: "2", crc32: expect.stringMatching(/^[0-9a-f]{8}$/),
+    });
     for (const name of ["W", "U", "b"]) {
       const entry = header[name]!;
       const [begin, end] = entry.data_offsets;
@@ -93,7 +99,10 @@ describe("parameter files", () => {
     const model = await elman();
     initParams(model, 6);
     const foreign = encodeSafetensors(
-      ["W", "U", "b"].map((name) => ({ name, shape: model.shapeOf(name, "param"), dtype: "f64" as const, data: new Uint8Array(Float64Array.from(model.get(name, "param")).buffer) })),
+      ["W", "U", "b"].map((name) => ({
+        name, shape: model.shapeOf(name, "param"), dtype: "f64" as const,
+        data: new Uint8Array(Float64Array.from(model.get(name, "param")).buffer),
+      })),
       { producer: "some other tool" },
     );
     const expected = model.saveParams();

@@ -27,7 +27,10 @@ export const c = cell({
 `;
 const dims = { I: 5, H: 6 };
 const build = (quantize: boolean) =>
-  compileCell({ file: "cell.ts", text, dims, inference: true, capacity: { batch: 2, steps: 3 }, ...(quantize ? { quantize: "int8" as const } : {}) });
+  compileCell({
+    file: "cell.ts", text, dims, inference: true, capacity: { batch: 2, steps: 3 },
+    ...(quantize ? { quantize: "int8" as const } : {}),
+  });
 
 describe("the ABI of an int8 module", () => {
   const { abi } = build(true);
@@ -36,7 +39,8 @@ describe("the ABI of an int8 module", () => {
     tweak(copy);
     return parseAbi(JSON.stringify(copy));
   };
-  const find = (a: { tensors: Record<string, unknown>[] }, name: string, role: string) => a.tensors.find((t) => t.name === name && t.role === role)!;
+  const find = (a: { tensors: Record<string, unknown>[] }, name: string, role: string) =>
+    a.tensors.find((t) => t.name === name && t.role === role)!;
 
   it("says quantize int8 and gives each matrix dtype i8 and a param_scale per row; vectors stay f32", () => {
     const parsed = parseAbi(JSON.stringify(abi));
@@ -45,20 +49,34 @@ describe("the ABI of an int8 module", () => {
     expect(parsed.tensors.find((t) => t.name === "W" && t.role === "param_scale")!.shape).toEqual([6]);
     // Blocks of 4 rows × 2 columns: 6 rows padded to 8, 5 columns to 6.
     expect(parsed.tensors.find((t) => t.name === "W" && t.role === "param")!.blocks).toEqual([4, 2]);
-    expect(regionBytes(parsed, parsed.tensors.find((t) => t.name === "W" && t.role === "param")!, parsed.capacity)).toBe(48);
+    expect(
+      regionBytes(parsed, parsed.tensors.find((t) => t.name === "W" && t.role === "param")!, parsed.capacity),
+    ).toBe(48);
     expect(parsed.tensors.find((t) => t.name === "b" && t.role === "param")!.dtype).toBeUndefined();
   });
 
   it("is refused when an int8 tensor lacks what describes it", () => {
     expect(tweaked((a) => delete a.quantize)).toThrow(/W \(param\) says dtype "i8", but the ABI says no quantize/);
-    expect(tweaked((a) => (a.tensors = a.tensors.filter((t) => !(t.name === "U" && t.role === "param_scale"))))).toThrow(/U \(param\) has dtype "i8" but no param_scale tensor U/);
-    expect(tweaked((a) => (find(a, "W", "param_scale").shape = [5]))).toThrow(/W \(param_scale\) has shape \[5\], expected \[6\]/);
+    expect(
+      tweaked((a) => (a.tensors = a.tensors.filter((t) => !(t.name === "U" && t.role === "param_scale")))),
+    ).toThrow(/U \(param\) has dtype "i8" but no param_scale tensor U/);
+    expect(tweaked((a) => (find(a, "W", "param_scale").shape = [5]))).toThrow(
+      /W \(param_scale\) has shape \[5\], expected \[6\]/,
+    );
     expect(tweaked((a) => (find(a, "W", "param_scale").dtype = "f64"))).toThrow(/W \(param_scale\) must be f32/);
-    expect(tweaked((a) => Object.assign(find(a, "b", "param"), { dtype: "i8", blocks: [4, 2] }))).toThrow(/only a param matrix \[rows, cols\] may have dtype "i8"/);
+    expect(tweaked((a) => Object.assign(find(a, "b", "param"), { dtype: "i8", blocks: [4, 2] }))).toThrow(
+      /only a param matrix \[rows, cols\] may have dtype "i8"/,
+    );
     expect(tweaked((a) => (find(a, "W", "param").blocks = [2, 4]))).toThrow(/\(W\)\.blocks: expected \[4, 2\]/);
-    expect(tweaked((a) => delete find(a, "W", "param").blocks)).toThrow(/\(W\)\.blocks: expected \[4, 2\] .*got undefined/);
-    expect(tweaked((a) => (find(a, "b", "param").blocks = [4, 2]))).toThrow(/\(b\)\.blocks: only an int8 tensor has a block layout/);
-    expect(tweaked((a) => Object.assign(find(a, "W", "param"), { dtype: undefined, blocks: undefined }))).toThrow(/W \(param_scale\) scales no int8 param/);
+    expect(tweaked((a) => delete find(a, "W", "param").blocks)).toThrow(
+      /\(W\)\.blocks: expected \[4, 2\] .*got undefined/,
+    );
+    expect(tweaked((a) => (find(a, "b", "param").blocks = [4, 2]))).toThrow(
+      /\(b\)\.blocks: only an int8 tensor has a block layout/,
+    );
+    expect(tweaked((a) => Object.assign(find(a, "W", "param"), { dtype: undefined, blocks: undefined }))).toThrow(
+      /W \(param_scale\) scales no int8 param/,
+    );
     expect(tweaked((a) => (a.quantize = "int4"))).toThrow(/ABI.quantize: expected one of "int8"/);
   });
 
@@ -67,9 +85,14 @@ describe("the ABI of an int8 module", () => {
     expect(() => checkRegions(parsed, placeTensors(parsed, parsed.capacity))).not.toThrow();
     const w = find(abi as never, "W", "param") as { offset: number };
     const moved = parseAbi(JSON.stringify({
-      ...abi, tensors: abi.tensors.map((t) => (t.name === "W" && t.role === "param_scale" ? { ...t, offset: w.offset + 28 } : t)),
+      ...abi,
+      tensors: abi.tensors.map((t) => (
+        t.name === "W" && t.role === "param_scale" ? { ...t, offset: w.offset + 28 } : t
+      )),
     }));
-    expect(() => checkRegions(moved, placeTensors(moved, moved.capacity))).toThrow(/W \(param\) at bytes \[\d+, \d+\) overlaps W \(param_scale\)/);
+    expect(() => checkRegions(moved, placeTensors(moved, moved.capacity))).toThrow(
+      /W \(param\) at bytes \[\d+, \d+\) overlaps W \(param_scale\)/,
+    );
   });
 });
 
@@ -85,7 +108,8 @@ describe("an int8 model", () => {
     for (let r = 0; r < 6; r++) {
       const row = values.subarray(r * 5, r * 5 + 5);
       expect(scales[r]).toBeCloseTo(Math.max(...Array.from(row, Math.abs)) / 127, 7);
-      for (let j = 0; j < 5; j++) expect(Math.abs(back[r * 5 + j]! - row[j]!)).toBeLessThanOrEqual(scales[r]! / 2 + 1e-7);
+      for (let j = 0; j < 5; j++)
+        expect(Math.abs(back[r * 5 + j]! - row[j]!)).toBeLessThanOrEqual(scales[r]! / 2 + 1e-7);
     }
     expect(() => model.tensor("W")).toThrow(/W \(param\) is stored in int8 .*get and set/);
     expect(() => model.set("W", values.subarray(1))).toThrow(/got 29 values, expected exactly 30/);
@@ -109,7 +133,9 @@ describe("an int8 model", () => {
     f32.set("W", values);
     f32.set("U", Float32Array.from({ length: 36 }, () => random() - 0.5));
     const params = decodeParams(f32.saveParams());
-    const baked = instantiateModel(compileCell({ file: "cell.ts", text, dims, inference: true, quantize: "int8", capacity: { batch: 2, steps: 3 }, params }).binary);
+    const baked = instantiateModel(compileCell({
+      file: "cell.ts", text, dims, inference: true, quantize: "int8", capacity: { batch: 2, steps: 3 }, params,
+    }).binary);
     const set = instantiateModel(build(true).binary);
     set.loadParams(f32.saveParams());
     const x = Float32Array.from({ length: 3 * 2 * 5 }, () => random() * 2 - 1);

@@ -16,7 +16,10 @@ import { RnncStream } from "../../runtime/stream.js";
 
 const capacity = { batch: 2, steps: 6 };
 const readFile = (p: string) => readFileSync(p, "utf8");
-const compile = (file: string, options: { cell?: string; dtype?: "f32" | "f64"; text?: string; dims?: Record<string, number> } = {}) =>
+const compile = (
+  file: string,
+  options: { cell?: string; dtype?: "f32" | "f64"; text?: string; dims?: Record<string, number> } = {},
+) =>
   compileCell({
     file, text: options.text ?? readFile(file), cell: options.cell, dims: options.dims ?? { I: 3, H: 4, O: 2 },
     dtype: options.dtype ?? "f32", capacity, loss: "none", inference: true, readFile,
@@ -48,7 +51,9 @@ function blocks(n: number, sizes: readonly number[]): number[] {
   return out;
 }
 
-function runBlocks(stream: RnncStream, x: Float32Array, cuts: readonly number[], batch: number, features: number): number[] {
+function runBlocks(
+  stream: RnncStream, x: Float32Array, cuts: readonly number[], batch: number, features: number,
+): number[] {
   const out: number[] = [];
   let t = 0;
   for (const n of cuts) {
@@ -62,31 +67,45 @@ describe("RnncStream", () => {
   for (const [file, dtype] of [["examples/lstm.ts", "f32"], ["examples/gru.ts", "f64"]] as const) {
     const binary = compile(file, { dtype });
 
-    it(`${file} ${dtype}: blocks of any sizes equal single steps and one forward over the whole sequence, bit for bit`, () => {
-      fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 2 }), fc.nat(), (sizes, batch, seed) => {
-        const N = capacity.steps;
-        const x = sequence(N, batch, 3, seed + 1);
-        const whole = randomModel(binary, seed);
-        whole.set("x", "input", x);
-        whole.set("lengths", "lengths", new Array(batch).fill(N));
-        whole.forward(batch, N);
-        const expected = bytes(whole.get("h", "output", { batch, steps: N }));
+    it(
+      `${file} ${dtype}: blocks of any sizes equal single steps and one forward over the whole sequence, bit for bit`,
+      () => {
+        fc.assert(fc.property(
+          fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }),
+          fc.integer({ min: 1, max: 2 }),
+          fc.nat(),
+          (sizes, batch, seed) => {
+            const N = capacity.steps;
+            const x = sequence(N, batch, 3, seed + 1);
+            const whole = randomModel(binary, seed);
+            whole.set("x", "input", x);
+            whole.set("lengths", "lengths", new Array(batch).fill(N));
+            whole.forward(batch, N);
+            const expected = bytes(whole.get("h", "output", { batch, steps: N }));
 
-        const stepped = new RnncStream(randomModel(binary, seed), batch);
-        const single = Array.from({ length: N }, (_, t) => bytes(stepped.step({ x: x.subarray(t * batch * 3, (t + 1) * batch * 3) }).h!)).flat();
-        expect(single).toEqual(expected);
+            const stepped = new RnncStream(randomModel(binary, seed), batch);
+            const single = Array.from(
+              { length: N },
+              (_, t) => bytes(stepped.step({ x: x.subarray(t * batch * 3, (t + 1) * batch * 3) }).h!),
+            ).flat();
+            expect(single).toEqual(expected);
 
-        const blocked = new RnncStream(randomModel(binary, seed), batch);
-        expect(runBlocks(blocked, x, blocks(N, sizes), batch, 3)).toEqual(expected);
-      }), { numRuns: 8 });
-    });
+            const blocked = new RnncStream(randomModel(binary, seed), batch);
+            expect(runBlocks(blocked, x, blocks(N, sizes), batch, 3)).toEqual(expected);
+          },
+        ), { numRuns: 8 });
+      },
+    );
 
     it(`${file} ${dtype}: a block longer than the capacity runs as capacity-sized calls, state carried`, () => {
       const batch = 2;
       const N = 3 * capacity.steps + 2;
       const x = sequence(N, batch, 3, 9);
       const stepped = new RnncStream(randomModel(binary, 4), batch);
-      const single = Array.from({ length: N }, (_, t) => bytes(stepped.step({ x: x.subarray(t * batch * 3, (t + 1) * batch * 3) }).h!)).flat();
+      const single = Array.from(
+        { length: N },
+        (_, t) => bytes(stepped.step({ x: x.subarray(t * batch * 3, (t + 1) * batch * 3) }).h!),
+      ).flat();
       const long = new RnncStream(randomModel(binary, 4), batch);
       expect(runBlocks(long, x, [N], batch, 3)).toEqual(single);
       const mixed = new RnncStream(randomModel(binary, 4), batch);
@@ -94,16 +113,19 @@ describe("RnncStream", () => {
     });
   }
 
-  it("keeps every returned array its own: results of more steps than one 8 KiB pool block holds stay as they were", () => {
-    const binary = compile("examples/lstm.ts");
-    const N = 700; // 16 bytes a step at batch 1, H = 4: 512 to a block
-    const x = sequence(N, 1, 3, 12);
-    const stepped = new RnncStream(randomModel(binary, 3), 1);
-    const kept = Array.from({ length: N }, (_, t) => stepped.step({ x: x.subarray(t * 3, (t + 1) * 3) }).h!);
-    expect(new Set(kept.map((h) => h.buffer)).size).toBeGreaterThan(1);
-    const whole = new RnncStream(randomModel(binary, 3), 1).run({ x }, N).h!;
-    expect(kept.flatMap((h) => bytes(h))).toEqual(bytes(whole));
-  });
+  it(
+    "keeps every returned array its own: results of more steps than one 8 KiB pool block holds stay as they were",
+    () => {
+      const binary = compile("examples/lstm.ts");
+      const N = 700; // 16 bytes a step at batch 1, H = 4: 512 to a block
+      const x = sequence(N, 1, 3, 12);
+      const stepped = new RnncStream(randomModel(binary, 3), 1);
+      const kept = Array.from({ length: N }, (_, t) => stepped.step({ x: x.subarray(t * 3, (t + 1) * 3) }).h!);
+      expect(new Set(kept.map((h) => h.buffer)).size).toBeGreaterThan(1);
+      const whole = new RnncStream(randomModel(binary, 3), 1).run({ x }, N).h!;
+      expect(kept.flatMap((h) => bytes(h))).toEqual(bytes(whole));
+    },
+  );
 
   it("writes outputs into the caller's arrays, allocating none, and checks them first", () => {
     const binary = compile("examples/lstm.ts");
@@ -116,9 +138,15 @@ describe("RnncStream", () => {
     const row = new Float32Array(2 * 4);
     expect(a.step({ x: x.subarray(0, 6) }, { h: row }).h).toBe(row);
     expect(Array.from(row)).toEqual(Array.from(b.step({ x: x.subarray(0, 6) }).h!));
-    expect(() => a.step({ x: x.subarray(0, 6) }, { h: new Float32Array(7) })).toThrow(/output "h" to write into: 7 values; expected a typed array of 8 = 1 steps × batch 2 × 4/);
-    expect(() => a.step({ x: x.subarray(0, 6) }, { h: [0, 0, 0, 0, 0, 0, 0, 0] as never })).toThrow(/output "h" to write into: not a typed array/);
-    expect(() => a.step({ x: x.subarray(0, 6) }, { c: row })).toThrow(/this model has no output "c" to write into; its outputs are "h"/);
+    expect(() => a.step({ x: x.subarray(0, 6) }, { h: new Float32Array(7) })).toThrow(
+      /output "h" to write into: 7 values; expected a typed array of 8 = 1 steps × batch 2 × 4/,
+    );
+    expect(() => a.step({ x: x.subarray(0, 6) }, { h: [0, 0, 0, 0, 0, 0, 0, 0] as never })).toThrow(
+      /output "h" to write into: not a typed array/,
+    );
+    expect(() => a.step({ x: x.subarray(0, 6) }, { c: row })).toThrow(
+      /this model has no output "c" to write into; its outputs are "h"/,
+    );
   });
 
   it("reset() goes back to the initial states the model held", () => {
@@ -138,15 +166,24 @@ describe("RnncStream", () => {
     const before = bytes(new Uint8Array(model.memory.buffer));
     const ok = sequence(3, 2, 3, 1);
     const withValue = (i: number, v: number) => Float32Array.from(ok, (x, j) => (j === i ? v : x));
-    expect(() => stream.run({ x: ok.subarray(1) }, 3)).toThrow(/input "x": got 17 values, expected 18 = 3 steps × batch 2 × 3 \(\[steps, batch, 3\], time-major\)/);
+    expect(() => stream.run({ x: ok.subarray(1) }, 3)).toThrow(
+      /input "x": got 17 values, expected 18 = 3 steps × batch 2 × 3 \(\[steps, batch, 3\], time-major\)/,
+    );
     expect(() => stream.step({ x: ok })).toThrow(/input "x": got 18 values, expected 6 = 1 steps × batch 2 × 3/);
-    expect(() => stream.run({ x: withValue(10, NaN) }, 3)).toThrow(/input "x"\[step 1, batch 1, 1\] = NaN is not a finite number/);
-    expect(() => stream.run({ x: withValue(0, Infinity) }, 3)).toThrow(/input "x"\[step 0, batch 0, 0\] = Infinity is not a finite number/);
+    expect(() => stream.run({ x: withValue(10, NaN) }, 3)).toThrow(
+      /input "x"\[step 1, batch 1, 1\] = NaN is not a finite number/,
+    );
+    expect(() => stream.run({ x: withValue(0, Infinity) }, 3)).toThrow(
+      /input "x"\[step 0, batch 0, 0\] = Infinity is not a finite number/,
+    );
     expect(() => stream.run({}, 3)).toThrow(/a block needs a value for input "x" \(inputs: "x"\)/);
     expect(() => stream.run({ x: ok, y: ok }, 3)).toThrow(/this model has no input "y"; its inputs are "x"/);
-    for (const steps of [0, -1, 1.5, NaN]) expect(() => stream.run({ x: ok }, steps)).toThrow(/positive integer number of steps; got/);
+    for (const steps of [0, -1, 1.5, NaN])
+      expect(() => stream.run({ x: ok }, steps)).toThrow(/positive integer number of steps; got/);
     expect(bytes(new Uint8Array(model.memory.buffer))).toEqual(before);
-    expect(() => new RnncStream(model, 3)).toThrow(/a stream's batch must be an integer in \[1, 2\] \(the compiled capacity\); got 3/);
+    expect(() => new RnncStream(model, 3)).toThrow(
+      /a stream's batch must be an integer in \[1, 2\] \(the compiled capacity\); got 3/,
+    );
     expect(() => new RnncStream(model, 0)).toThrow(/a stream's batch must be an integer/);
   });
 
@@ -161,11 +198,16 @@ describe("RnncStream", () => {
     randomizeModel(model, capacity, prng(6), [capacity.steps, capacity.steps]);
     const stream = new RnncStream(model, 2);
     const before = bytes(new Uint8Array(model.memory.buffer));
-    expect(() => stream.run({ words: [0, 1, 2, 5] }, 2)).toThrow(/input "words"\[step 1, batch 1, 0\] = 5 is not an integer id in \[0, 5\) \(or -1 for none\)/);
-    expect(() => stream.run({ words: [0, 1.5] }, 1)).toThrow(/input "words"\[step 0, batch 1, 0\] = 1.5 is not an integer id/);
+    expect(() => stream.run({ words: [0, 1, 2, 5] }, 2)).toThrow(
+      /input "words"\[step 1, batch 1, 0\] = 5 is not an integer id in \[0, 5\) \(or -1 for none\)/,
+    );
+    expect(() => stream.run({ words: [0, 1.5] }, 1)).toThrow(
+      /input "words"\[step 0, batch 1, 0\] = 1.5 is not an integer id/,
+    );
     expect(bytes(new Uint8Array(model.memory.buffer))).toEqual(before);
     const ids = [0, 4, -1, 2, 3, 3];
-    const streamed = bytes(stream.run({ words: ids.slice(0, 2) }, 1).y!).concat(bytes(stream.run({ words: ids.slice(2) }, 2).y!));
+    const streamed = bytes(stream.run({ words: ids.slice(0, 2) }, 1).y!)
+      .concat(bytes(stream.run({ words: ids.slice(2) }, 2).y!));
     const whole = instantiateModel(binary);
     randomizeModel(whole, capacity, prng(6), [capacity.steps, capacity.steps]);
     whole.set("words", "input", ids);
@@ -177,7 +219,12 @@ describe("RnncStream", () => {
   it("refuses a model whose ABI says it is not causal (a bidirectional one), by that field", () => {
     const bidirectional = instantiateModel(compile("examples/models.ts", { cell: "biLstm" }));
     expect(bidirectional.abi.causal).toBe(false);
-    expect(() => new RnncStream(bidirectional, 1)).toThrow(/a model with a bidirectional layer cannot stream: .*causal: false/);
-    expect(instantiateModel(compile("examples/models.ts", { cell: "deepLstm", dims: { I: 3, H: 4, H2: 5, O: 2 } })).abi.causal).toBe(true);
+    expect(() => new RnncStream(bidirectional, 1)).toThrow(
+      /a model with a bidirectional layer cannot stream: .*causal: false/,
+    );
+    expect(
+      instantiateModel(compile("examples/models.ts", { cell: "deepLstm", dims: { I: 3, H: 4, H2: 5, O: 2 } }))
+        .abi.causal,
+    ).toBe(true);
   });
 });

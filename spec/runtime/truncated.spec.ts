@@ -113,25 +113,28 @@ describe("trainTruncated", () => {
     expect(Buffer.from(b.saveParams()).equals(Buffer.from(a.saveParams()))).toBe(true);
   });
 
-  it.each([undefined, 8])("in chunks (stride %s) updates once per chunk, from the state the one before left", (stride) => {
-    const [a, b] = [gru(8, true), gru(8, true)];
-    copyParams(a, b);
-    const args = { learning_rate: 0.1, clip_norm: 0 };
-    let calls = 0;
-    const chunks = { batch, steps, stride, write: (s: number, n: number) => (calls++, writer(a)(s, n)) };
-    const total = trainTruncated(a, chunks, args);
-    expect(calls).toBe(3);
-    // The same by hand: three train_steps, the final states of each the initial states of the next.
-    let byHand = 0;
-    for (const start of [0, 8, 16]) {
-      const n = Math.min(8, steps - start);
-      writer(b)(start, n);
-      byHand += b.trainStep(batch, n, args)!;
-      if (start < 16) b.set("h", "state_in", b.get("h", "state_out", { batch, steps: 1 }));
-    }
-    expect(total).toBe(byHand);
-    expect(Buffer.from(a.saveParams()).equals(Buffer.from(b.saveParams()))).toBe(true);
-  });
+  it.each([undefined, 8])(
+    "in chunks (stride %s) updates once per chunk, from the state the one before left",
+    (stride) => {
+      const [a, b] = [gru(8, true), gru(8, true)];
+      copyParams(a, b);
+      const args = { learning_rate: 0.1, clip_norm: 0 };
+      let calls = 0;
+      const chunks = { batch, steps, stride, write: (s: number, n: number) => (calls++, writer(a)(s, n)) };
+      const total = trainTruncated(a, chunks, args);
+      expect(calls).toBe(3);
+      // The same by hand: three train_steps, the final states of each the initial states of the next.
+      let byHand = 0;
+      for (const start of [0, 8, 16]) {
+        const n = Math.min(8, steps - start);
+        writer(b)(start, n);
+        byHand += b.trainStep(batch, n, args)!;
+        if (start < 16) b.set("h", "state_in", b.get("h", "state_out", { batch, steps: 1 }));
+      }
+      expect(total).toBe(byHand);
+      expect(Buffer.from(a.saveParams()).equals(Buffer.from(b.saveParams()))).toBe(true);
+    },
+  );
 });
 
 describe("TBPTT(k1, k2) with k1 < k2", () => {

@@ -43,7 +43,9 @@ describe("encodeUtf8Portable", () => {
 
 describe("decodeUtf8Portable", () => {
   it("decodes what TextDecoder decodes and refuses what it refuses", () => {
-    const bytes = fc.oneof(mutated, fc.uint8Array({ maxLength: 12 }), wellFormed.map((t) => new TextEncoder().encode(t)));
+    const bytes = fc.oneof(
+      mutated, fc.uint8Array({ maxLength: 12 }), wellFormed.map((t) => new TextEncoder().encode(t)),
+    );
     fc.assert(fc.property(bytes, (b) => {
       expect(decodeOrError(decodeUtf8Portable, b)).toEqual(decodeOrError((x) => native.decode(x), b));
     }), { numRuns: 2000 });
@@ -57,7 +59,9 @@ describe("decodeUtf8Portable", () => {
       [0xef, 0xbb, 0xbf, 0x41],
     ].map((c) => Uint8Array.from(c));
     for (const b of cases) {
-      expect(decodeOrError(decodeUtf8Portable, b), `bytes ${[...b]}`).toEqual(decodeOrError((x) => native.decode(x), b));
+      expect(decodeOrError(decodeUtf8Portable, b), `bytes ${[...b]}`).toEqual(
+        decodeOrError((x) => native.decode(x), b),
+      );
     }
   });
 

@@ -234,9 +234,12 @@ class StepWriter {
     const k = this.ch.below(4);
     if (k === 0) return `${this.use("outer")}(${sub()}, ${sub(from)}) * (${sub(from)})`;
     // A matrix times a matrix: W·(u vᵀ), then times a vector.
-    if (k === 3) return `(${this.param([dim, from])} * ${this.use("outer")}(${sub(from)}, ${sub(from)})) * (${sub(from)})`;
+    if (k === 3)
+      return `(${this.param([dim, from])} * ${this.use("outer")}(${sub(from)}, ${sub(from)})) * (${sub(from)})`;
     if (k === 1) {
-      const update = `${this.scalar(depth - 1)} * ${this.use("outer")}(${sub()}, ${sub(from)}) + ${this.use("outer")}(${sub()}, ${sub(from)})`;
+      const update = `${this.scalar(depth - 1)} * ${this.use("outer")}(${sub()}, ${sub(from)}) + ${
+        this.use("outer")
+      }(${sub()}, ${sub(from)})`;
       return `(${update}) * (${sub(from)})`;
     }
     return `${this.use("transpose")}(${this.param([from, dim])}) * (${sub(from)})`;
@@ -275,7 +278,10 @@ class StepWriter {
     const value = this.helperBody(arity, depth);
     const result = this.helperBody(arity + 1, depth);
     const definition = [
-      `function ${name}(${params.join(", ")}) {`, `  const t = ${value(params)};`, `  return ${result([...params, "t"])};`, `}`,
+      `function ${name}(${params.join(", ")}) {`,
+      `  const t = ${value(params)};`,
+      `  return ${result([...params, "t"])};`,
+      `}`,
     ].join("\n");
     this.helpers.push({ name, arity, definition, inlined: (args) => result([...args, `(${value(args)})`]) });
   }
@@ -357,7 +363,9 @@ class StepWriter {
     if (k === 1) return `${this.use("sigmoid")}(${body})`;
     if (k === 2) {
       const gate = `g${this.consts.length}`;
-      this.consts.push({ name: gate, dim: state.dim, text: `${this.use("sigmoid")}(${this.vector(state.dim, depth - 1)})` });
+      this.consts.push({
+        name: gate, dim: state.dim, text: `${this.use("sigmoid")}(${this.vector(state.dim, depth - 1)})`,
+      });
       this.used.add(gate);
       return `${gate} * ${this.read(state.name)} + (1 - ${gate}) * ${this.use("tanh")}(${body})`;
     }
@@ -381,7 +389,9 @@ function renderCell(stream: readonly number[], shape: Shape, inline: boolean): {
     }
   }
   const nexts = shape.states.map((s, i) => `${s.name}: ${w.next(s, depth, i === 0)}`);
-  const names = [...shape.inputs.map((v) => v.name), ...shape.states.map((v) => v.name), ...w.params.map((p) => p.name)];
+  const names = [
+    ...shape.inputs.map((v) => v.name), ...shape.states.map((v) => v.name), ...w.params.map((p) => p.name),
+  ];
   const decl = (vs: readonly { name: string; dim: string }[]) => vs.map((v) => `${v.name}: "${v.dim}"`).join(", ");
   const params = w.params.map((p) => `${p.name}: [${p.shape.map((d) => `"${d}"`).join(", ")}]`).join(", ");
   const imports = ["cell", ...[...w.intrinsics].sort()].join(", ");
@@ -405,8 +415,9 @@ function renderCell(stream: readonly number[], shape: Shape, inline: boolean): {
 
 /** Per-sequence lengths in [1, steps], one of them full. */
 function lengthsArb(batch: number, steps: number): fc.Arbitrary<number[]> {
-  return fc.tuple(fc.array(fc.integer({ min: 1, max: steps }), { minLength: batch, maxLength: batch }), fc.nat({ max: batch - 1 }))
-    .map(([lengths, full]) => lengths.map((n, i) => (i === full ? steps : n)));
+  return fc.tuple(
+    fc.array(fc.integer({ min: 1, max: steps }), { minLength: batch, maxLength: batch }), fc.nat({ max: batch - 1 }),
+  ).map(([lengths, full]) => lengths.map((n, i) => (i === full ? steps : n)));
 }
 
 export interface CellCaseOptions {
@@ -439,7 +450,8 @@ export function cellCases(options: CellCaseOptions = {}): fc.Arbitrary<CellCase>
     const used = [...shape.inputs, ...shape.states].map((v) => v.dim);
     const dims = Object.fromEntries(used.map((d) => [d, r.dims[d as keyof typeof r.dims]]));
     const c: CellCase = {
-      source, inlined, cell: "randomCell", dims, steps: r.steps, batch: r.batch, lengths, seed: r.seed, loss: r.loss, hasKinks,
+      source, inlined, cell: "randomCell", dims, steps: r.steps, batch: r.batch, lengths, seed: r.seed,
+      loss: r.loss, hasKinks,
     };
     return Object.assign(c, { [fc.toStringMethod]: () => describeCase(c) });
   }));

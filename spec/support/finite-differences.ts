@@ -20,7 +20,8 @@ export function uniform(lo: number, hi: number): fc.Arbitrary<number> {
 
 /** Pick uniformly from a union of intervals of equal width. */
 export function bands(starts: readonly number[], width: number): fc.Arbitrary<number> {
-  return fc.tuple(fc.noBias(fc.integer({ min: 0, max: starts.length - 1 })), uniform(0, width)).map(([k, u]) => starts[k]! + u);
+  return fc.tuple(fc.noBias(fc.integer({ min: 0, max: starts.length - 1 })), uniform(0, width))
+    .map(([k, u]) => starts[k]! + u);
 }
 
 /** An array of `length` values drawn from `element`. */

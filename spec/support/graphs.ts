@@ -158,7 +158,8 @@ const integerValues = [-1, 0, 1, 2, 3, 5] as const;
 function integerValued(s: Builder, shape: Shape, step: Step): Node {
   const k = pick(integerValues, Math.floor(step.variant / 3));
   const sources = s.pool.filter((n) => shape.length === 0 || sameShape(n.shape, shape));
-  if (step.variant % 3 === 0 || sources.length === 0) return s.constant(k, shape, Math.floor(step.variant / 18) % 2 === 1);
+  if (step.variant % 3 === 0 || sources.length === 0)
+    return s.constant(k, shape, Math.floor(step.variant / 18) % 2 === 1);
   const source = pick(sources, step.picks[2]!);
   const positive = s.apply("step", [source], 1);
   const count = shape.length === 0 ? s.apply("sum", [positive], sizeOf(source.shape)) : positive;
@@ -171,7 +172,8 @@ function idCount(s: Builder, k: number): number {
   return vectors.length > 0 ? pick(vectors, k).shape[0]! : 1 + (k % 3);
 }
 
-const isBinary = (kind: StepKind): kind is (typeof binaryOps)[number] => (binaryOps as readonly string[]).includes(kind);
+const isBinary = (kind: StepKind): kind is (typeof binaryOps)[number] =>
+  (binaryOps as readonly string[]).includes(kind);
 
 /** One step: the node it makes, or undefined when the pool offers no operands of the right kind. */
 function applyStep(s: Builder, step: Step): Node | undefined {
@@ -229,7 +231,9 @@ function applyStep(s: Builder, step: Step): Node | undefined {
     }
     case "transpose": {
       const matrices = pool.filter((n) => rank(n) === 2);
-      return matrices.length === 0 ? undefined : s.apply("transpose", [pick(matrices, p0)], s.bound(pick(matrices, p0)));
+      return matrices.length === 0
+        ? undefined
+        : s.apply("transpose", [pick(matrices, p0)], s.bound(pick(matrices, p0)));
     }
     case "sum":
       return s.combine("sum", [x], ([b]) => sizeOf(x.shape) * b!);
@@ -346,7 +350,9 @@ function build(r: Recipe): GraphCase {
     const role: Role = kind.startsWith("param") ? "param" : (kind as Role);
     const k = counts.get(role) ?? 0;
     counts.set(role, k + 1);
-    const shape = kind === "param0" ? [] : kind === "param2" ? [pick(r.dims, d0!), pick(r.dims, d1!)] : [pick(r.dims, d0!)];
+    const shape = kind === "param0" ? []
+      : kind === "param2" ? [pick(r.dims, d0!), pick(r.dims, d1!)]
+      : [pick(r.dims, d0!)];
     return s.note(s.g.variable(`${role[0]}${k}`, role, shape, role !== "param"), 2);
   });
   s.pool.push(...vars);
@@ -404,7 +410,9 @@ export function seededGraphArb(options: GraphOptions = {}): fc.Arbitrary<SeededG
 function describeCase<T extends GraphWithValues>(c: T): T {
   Object.defineProperty(c, fc.toStringMethod, {
     value: () =>
-      `${printFn(c.fn)}\nbatch ${c.batch}\n${[...c.values].map(([k, v]) => `${k} = [${[...v].join(", ")}]`).join("\n")}`,
+      `${printFn(c.fn)}\nbatch ${c.batch}\n${
+        [...c.values].map(([k, v]) => `${k} = [${[...v].join(", ")}]`).join("\n")
+      }`,
   });
   return c;
 }
@@ -428,7 +436,8 @@ export function valueLike(node: Node, value: Float64Array, like: Node, batch: nu
   const copies = like.batched ? batch : 1;
   const out = new Float64Array(copies * size);
   for (let b = 0; b < copies; b++) {
-    for (let j = 0; j < size; j++) out[b * size + j] = value[(node.batched ? b * sizeOf(node.shape) : 0) + (node.shape.length === 0 ? 0 : j)]!;
+    for (let j = 0; j < size; j++)
+      out[b * size + j] = value[(node.batched ? b * sizeOf(node.shape) : 0) + (node.shape.length === 0 ? 0 : j)]!;
   }
   return out;
 }
