@@ -9,7 +9,10 @@
 // The first call of each runner is also its first warm-up call.
 
 export const tolerance = { forward: 1e-4, train: 1e-3 };
-/** The 8-bit build's outputs against the f32 build's: its quantisation error (6.9e-3 on b and 8.4e-3 on c in one run). */
+/**
+ * The 8-bit build's outputs against the f32 build's: its quantisation error (6.9e-3 on b and 8.4e-3 on c in one
+ * run).
+ */
 export const int8Tolerance = 2e-2;
 export const checkLearningRate = 1e-2;
 
@@ -70,21 +73,29 @@ export async function checkRunners(work, runners, initialParams) {
       }
     } catch (error) {
       if (!reference) throw error;
-      results.push({ runner, ok: false, error: NaN, note: `failed: ${String(error?.message ?? error).split("\n")[0]}` });
+      results.push({
+        runner, ok: false, error: NaN, note: `failed: ${String(error?.message ?? error).split("\n")[0]}`,
+      });
       continue;
     }
     if (!reference) {
       const values = work === "forward" ? [value] : Object.values(value);
-      if (!values.every((v) => v.every(Number.isFinite))) throw new Error(`rnnc's own ${work} produced a value that is not finite`);
+      if (!values.every((v) => v.every(Number.isFinite)))
+        throw new Error(`rnnc's own ${work} produced a value that is not finite`);
       reference = value;
       results.push({ runner, ok: true, error: 0, firstCallMs });
       continue;
     }
-    const { error, worstTensor } = work === "forward" ? { error: maxAbsDiff(reference, value), worstTensor: "h" } : gradientError(reference, value);
+    const { error, worstTensor } = work === "forward"
+      ? { error: maxAbsDiff(reference, value), worstTensor: "h" }
+      : gradientError(reference, value);
     const limit = runner.tolerance ?? tolerance[work];
     const ok = error <= limit; // false for NaN
     const what = work === "forward" ? "max |Δh|" : `max |Δgrad| / max |grad| (worst: ${worstTensor})`;
-    results.push({ runner, ok, error, firstCallMs, ...(ok ? {} : { note: `disagrees with rnnc: ${what} = ${error.toExponential(2)} > ${limit}` }) });
+    results.push({
+      runner, ok, error, firstCallMs,
+      ...(ok ? {} : { note: `disagrees with rnnc: ${what} = ${error.toExponential(2)} > ${limit}` }),
+    });
   }
   return results;
 }

@@ -42,7 +42,8 @@ function parseFlags() {
     process.exit(0);
   }
   const steps = values.steps === undefined ? undefined : Number(values.steps);
-  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) throw new Error(`--steps: expected a positive integer, got ${values.steps}`);
+  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1))
+    throw new Error(`--steps: expected a positive integer, got ${values.steps}`);
   return {
     mode: values.quick ? "quick" : "full",
     shapes: shapesNamed(values.shapes ?? "b,c").map((s) => (steps === undefined ? s : { ...s, T: steps })),
@@ -69,7 +70,8 @@ function tapeBytes(abi, { B, T }) {
 }
 
 const params = (runner) => runner.params();
-const sameBits = (a, b) => Object.keys(a).every((k) => Buffer.compare(Buffer.from(a[k].buffer), Buffer.from(b[k].buffer)) === 0);
+const sameBits = (a, b) =>
+  Object.keys(a).every((k) => Buffer.compare(Buffer.from(a[k].buffer), Buffer.from(b[k].buffer)) === 0);
 const mib = (bytes) => (bytes / 2 ** 20).toFixed(2);
 
 async function benchShape(shape, profile) {
@@ -84,7 +86,8 @@ async function benchShape(shape, profile) {
     return performance.now() - started;
   });
   const same = sameBits(params(runners[0]), params(runners[1]));
-  if (!same) throw new Error(`${describeShape(shape)}: the checkpointed train_step's parameters differ from the full tape's`);
+  if (!same)
+    throw new Error(`${describeShape(shape)}: the checkpointed train_step's parameters differ from the full tape's`);
   for (const r of runners) {
     r.load(data.params);
     r.setLearningRate(0);
@@ -99,37 +102,52 @@ async function benchShape(shape, profile) {
       tapeBytes: tapeBytes(b.compiled.abi, shape), ...timed[i],
     };
   }));
-  return { shape, sameParameters: same, rows, timeRatio: rows[1].medianMs / rows[0].medianMs, memoryRatio: rows[1].memoryBytes / rows[0].memoryBytes };
+  return {
+    shape,
+    sameParameters: same,
+    rows,
+    timeRatio: rows[1].medianMs / rows[0].medianMs,
+    memoryRatio: rows[1].memoryBytes / rows[0].memoryBytes,
+  };
 }
 
 async function main() {
   const options = parseFlags();
   const profile = profiles[options.mode];
   const cpu = cpus()[0]?.model ?? "unknown CPU";
-  console.log(`rnnc bench:checkpoint (${options.mode}): Node ${process.version}, ${cpu}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)} at start`);
+  console.log(`rnnc bench:checkpoint (${options.mode}): Node ${process.version}, ${cpu}, ${
+    cpus().length
+  } cores, load average ${loadavg()[0].toFixed(2)} at start`);
   console.log("The machine may be shared: numbers are indicative.\n");
   const results = [];
   for (const shape of options.shapes) {
     console.error(`${describeShape(shape)} ...`);
     results.push(await benchShape(shape, profile));
   }
-  console.log("| shape | build | ABI | linear memory (MiB) | tape (MiB) | train_step ms (median) | IQR % | vs full tape |");
+  console.log(
+    "| shape | build | ABI | linear memory (MiB) | tape (MiB) | train_step ms (median) | IQR % | vs full tape |",
+  );
   console.log("|---|---|---|---:|---:|---:|---:|---:|");
   for (const r of results) {
     for (const row of r.rows) {
       const ratio = row.checkpoint ? `${r.timeRatio.toFixed(2)}× time, ${r.memoryRatio.toFixed(2)}× memory` : "";
-      console.log(`| ${describeShape(r.shape)} | ${row.checkpoint ? "--checkpoint" : "full tape"} | ${row.abi} | ${mib(row.memoryBytes)} | ${mib(row.tapeBytes)} | ${row.medianMs.toFixed(3)} | ${row.iqrPercent?.toFixed(0) ?? "-"} | ${ratio} |`);
+      console.log(`| ${describeShape(r.shape)} | ${row.checkpoint ? "--checkpoint" : "full tape"} | ${row.abi} | ${
+        mib(row.memoryBytes)
+      } | ${mib(row.tapeBytes)} | ${row.medianMs.toFixed(3)} | ${row.iqrPercent?.toFixed(0) ?? "-"} | ${ratio} |`);
     }
   }
   console.log("");
   for (const r of results) {
     const verdict = r.timeRatio <= TIME_GOAL ? "within" : "over";
-    console.log(`${describeShape(r.shape)}: checkpointed train_step takes ${r.timeRatio.toFixed(2)}× the full tape's time, ${verdict} the issue's ${TIME_GOAL}×; parameters after one step identical bit for bit`);
+    console.log(`${describeShape(r.shape)}: checkpointed train_step takes ${
+      r.timeRatio.toFixed(2)
+    }× the full tape's time, ${verdict} the issue's ${TIME_GOAL}×; parameters after one step identical bit for bit`);
   }
   console.log(`load average ${loadavg()[0].toFixed(2)} at the end; JSON in ${options.out}`);
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify({
-    mode: options.mode, date: new Date().toISOString(), node: process.version, cpu, cores: cpus().length, loadAverage: loadavg(),
+    mode: options.mode, date: new Date().toISOString(), node: process.version, cpu, cores: cpus().length,
+    loadAverage: loadavg(),
     profile, timeGoal: TIME_GOAL, results,
   }, null, 2)}\n`);
 }

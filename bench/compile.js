@@ -31,7 +31,10 @@ export function compileShape({ cell, I, H, B, T }) {
   };
 }
 
-/** Whether this engine compiles relaxed SIMD (browsers do; Node 20 with --experimental-wasm-relaxed-simd): asked of a small module built with it. */
+/**
+ * Whether this engine compiles relaxed SIMD (browsers do; Node 20 with --experimental-wasm-relaxed-simd): asked of a
+ * small module built with it.
+ */
 export const relaxedSimdRuns = (() => {
   const file = cellFile("elman");
   const { binary } = compileCell({ file, text: readFileSync(file, "utf8"), dims: { I: 4, H: 4 }, relaxedSimd: true });

@@ -31,7 +31,10 @@ export async function moduleFootprint({ binary, compileMs }, repetitions, capaci
   }
   const module = new WebAssembly.Module(binary);
   const fixedBytes = new WebAssembly.Instance(module, {}).exports.memory.buffer.byteLength;
-  return { bytes: binary.length, gzipBytes: gzipSync(binary).length, compileMs, instantiateMs: median(times), capacity, memoryBytes, fixedBytes };
+  return {
+    bytes: binary.length, gzipBytes: gzipSync(binary).length, compileMs, instantiateMs: median(times), capacity,
+    memoryBytes, fixedBytes,
+  };
 }
 
 function wallMs(args) {
@@ -49,7 +52,10 @@ function wallMs(args) {
 export function cliCompileTime({ cell, I, H, B, T }, repetitions) {
   const dir = mkdtempSync(join(tmpdir(), "rnnc-bench-"));
   try {
-    const base = ["bin/rnnc.js", "compile", `examples/${cell}.ts`, "--dims", `I=${I},H=${H}`, "--batch", String(B), "--steps", String(T), "-o", join(dir, "m.wasm")];
+    const base = [
+      "bin/rnnc.js", "compile", `examples/${cell}.ts`, "--dims", `I=${I},H=${H}`,
+      "--batch", String(B), "--steps", String(T), "-o", join(dir, "m.wasm"),
+    ];
     const times = (args) => median(Array.from({ length: repetitions }, () => wallMs(args)));
     return {
       command: `node ${base.slice(0, -2).join(" ")} -o OUT.wasm [--inference --loss none | --optimizer sgd]`,
@@ -90,10 +96,15 @@ export function peakRss(shape, trainingBinary, data, kinds, steps) {
     writeFileSync(join(dir, "train.wasm"), trainingBinary);
     writeSharedData(join(dir, "data.f32"), shape, data);
     return kinds.map((kind) => {
-      const result = spawnNodeFresh([join(root, "bench/rss-child.js"), kind, dir, JSON.stringify(shape), String(steps)]);
+      const result = spawnNodeFresh([
+        join(root, "bench/rss-child.js"), kind, dir, JSON.stringify(shape), String(steps),
+      ]);
       if (result.status !== 0) return { kind, note: `failed: ${result.stderr.trim().split("\n").pop()}` };
       const { maxRssKiB, vmHwmKiB } = JSON.parse(result.stdout);
-      return { kind, steps: kind === "none" ? 0 : steps, maxRssMiB: maxRssKiB / 1024, ...(vmHwmKiB ? { vmHwmMiB: vmHwmKiB / 1024 } : {}) };
+      return {
+        kind, steps: kind === "none" ? 0 : steps, maxRssMiB: maxRssKiB / 1024,
+        ...(vmHwmKiB ? { vmHwmMiB: vmHwmKiB / 1024 } : {}),
+      };
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -17,7 +17,11 @@ import { cpuLine, describeCpu } from "./machine.js";
 import { describeShape, shapes } from "./shapes.js";
 import { bestRounds } from "./timing.js";
 
-const options = { shapes: { type: "string", default: "b,c" }, rounds: { type: "string", default: "7" }, json: { type: "string" } };
+const options = {
+  shapes: { type: "string", default: "b,c" },
+  rounds: { type: "string", default: "7" },
+  json: { type: "string" },
+};
 const { values } = parseArgs({ options });
 const rounds = Number(values.rounds);
 const gates = ["i", "f", "g", "o"];
@@ -55,21 +59,35 @@ function feed(model, shape) {
 const rows = [];
 for (const id of values.shapes.split(",")) {
   const shape = shapes.find((s) => s.id === id && s.cell === "lstm");
-  if (!shape) throw new Error(`no LSTM shape ${id}; they are ${shapes.filter((s) => s.cell === "lstm").map((s) => s.id).join(", ")}`);
+  if (!shape)
+    throw new Error(`no LSTM shape ${id}; they are ${
+      shapes.filter((s) => s.cell === "lstm").map((s) => s.id).join(", ")
+    }`);
   const size = { batch: shape.B, steps: shape.T };
   const row = { shape: id, describe: describeShape(shape) };
-  for (const [work, extra] of [["forward", { inference: true, loss: "none" }], ["train", { train: { kind: "sgd", momentum: 0 } }]]) {
+  for (const [work, extra] of [
+    ["forward", { inference: true, loss: "none" }],
+    ["train", { train: { kind: "sgd", momentum: 0 } }],
+  ]) {
     const [four, fused] = [await build("lstm", shape, extra), await build("lstm-fused", shape, extra)];
     initParams(four, { seed: 1 });
     copyWeights(four, fused);
     for (const m of [four, fused]) feed(m, shape);
     const [a, b] = [four, fused].map((m) => (m.forward(shape.B, shape.T), m.get("h", "output", size)));
     const worst = a.reduce((w, x, i) => Math.max(w, Math.abs(x - b[i])), 0);
-    if (!a.some((x) => Math.abs(x) > 1e-3)) throw new Error(`${id} ${work}: lstm.ts's output is all but zero: nothing is compared`);
+    if (!a.some((x) => Math.abs(x) > 1e-3))
+      throw new Error(`${id} ${work}: lstm.ts's output is all but zero: nothing is compared`);
     if (!(worst < 1e-4)) throw new Error(`${id} ${work}: the fused LSTM's output differs from lstm.ts's by ${worst}`);
-    const call = (m) => (work === "forward" ? () => m.forward(shape.B, shape.T) : () => m.trainStep(shape.B, shape.T, { learning_rate: 0, clip_norm: 0 }));
+    const call = (m) => (work === "forward"
+      ? () => m.forward(shape.B, shape.T)
+      : () => m.trainStep(shape.B, shape.T, { learning_rate: 0, clip_norm: 0 }));
     const best = bestRounds({ four: call(four), fused: call(fused) }, rounds);
-    row[work] = { ...best, maxOutputDifference: worst, wallRatio: best.fused.wall / best.four.wall, cpuRatio: best.fused.cpu / best.four.cpu };
+    row[work] = {
+      ...best,
+      maxOutputDifference: worst,
+      wallRatio: best.fused.wall / best.four.wall,
+      cpuRatio: best.fused.cpu / best.four.cpu,
+    };
   }
   rows.push(row);
 }
@@ -80,10 +98,14 @@ const ms = (t) => `${t.wall.toFixed(2)} / ${t.cpu.toFixed(2)}`;
 const lines = [
   `the LSTM in PyTorch's layout (lstm-fused.ts) against lstm.ts, f32 SIMD; ${cpuLine(machine)}; load average ${load}`,
   "",
-  "| shape | work | lstm.ts ms (wall / CPU) | lstm-fused.ts ms (wall / CPU) | fused / four-matrix (wall / CPU) | max |Δ h| |",
+  "| shape | work | lstm.ts ms (wall / CPU) | lstm-fused.ts ms (wall / CPU) | "
+    + "fused / four-matrix (wall / CPU) | max |Δ h| |",
   "|---|---|---|---|---|---|",
-  ...rows.flatMap((r) => ["forward", "train"].map((w) => `| ${r.describe} | ${w} | ${ms(r[w].four)} | ${ms(r[w].fused)} | `
-    + `${r[w].wallRatio.toFixed(2)}× / ${r[w].cpuRatio.toFixed(2)}× | ${r[w].maxOutputDifference.toExponential(1)} |`)),
+  ...rows.flatMap((r) => ["forward", "train"].map((w) =>
+    `| ${r.describe} | ${w} | ${ms(r[w].four)} | ${ms(r[w].fused)} | `
+      + `${r[w].wallRatio.toFixed(2)}× / ${r[w].cpuRatio.toFixed(2)}× | ${
+        r[w].maxOutputDifference.toExponential(1)
+      } |`)),
 ];
 process.stdout.write(`${lines.join("\n")}\n`);
 if (values.json) writeFileSync(values.json, JSON.stringify({ machine, loadAverage: loadavg(), rows }, null, 2) + "\n");

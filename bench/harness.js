@@ -56,7 +56,8 @@ export async function measure(entries, profile) {
   const state = entries.map((e) => ({
     ...e, samples: [], spent: 0, inner: Math.max(1, Math.floor(profile.sampleMs / Math.max(e.estimateMs, 1e-3))),
   }));
-  const sampling = (s) => s.samples.length < profile.minSamples || (s.samples.length < profile.maxSamples && s.spent < profile.budgetMs);
+  const sampling = (s) =>
+    s.samples.length < profile.minSamples || (s.samples.length < profile.maxSamples && s.spent < profile.budgetMs);
   for (let round = 0; ; round++) {
     const active = state.filter(sampling);
     if (active.length === 0) break;
@@ -73,7 +74,9 @@ export async function measure(entries, profile) {
       medianMs: mid,
       samples: s.samples.length,
       callsPerSample: s.inner,
-      iqrPercent: s.samples.length >= 4 ? (100 * (quantile(s.samples, 0.75) - quantile(s.samples, 0.25))) / mid : undefined,
+      iqrPercent: s.samples.length >= 4
+        ? (100 * (quantile(s.samples, 0.75) - quantile(s.samples, 0.25))) / mid
+        : undefined,
       minMs: Math.min(...s.samples),
       maxMs: Math.max(...s.samples),
     };

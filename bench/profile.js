@@ -19,7 +19,10 @@ const cells = [
   ["lstmProducts", new URL("./cells/lstm-products.ts", import.meta.url).pathname],
 ];
 
-/** Median ms of one call, over `calls` samples of enough calls to last 1 ms, after 200 ms of warm-up (V8 optimises a wasm function only once it has run a while). */
+/**
+ * Median ms of one call, over `calls` samples of enough calls to last 1 ms, after 200 ms of warm-up (V8 optimises a
+ * wasm function only once it has run a while).
+ */
 function median(run, calls) {
   const warm = performance.now();
   let inner = 0;
@@ -46,7 +49,10 @@ for (const id of values.shapes.split(",")) {
   const { I, H, B, T } = shape;
   const times = [];
   for (const [cell, file] of cells) {
-    const { binary } = compileCell({ file, text: readFileSync(file, "utf8"), cell, dims: { I, H }, capacity: { batch: B, steps: T }, loss: "none", inference: true });
+    const { binary } = compileCell({
+      file, text: readFileSync(file, "utf8"), cell, dims: { I, H }, capacity: { batch: B, steps: T }, loss: "none",
+      inference: true,
+    });
     const model = await loadModel(binary);
     initParams(model, 1);
     const size = { batch: B, steps: T };
@@ -58,5 +64,7 @@ for (const id of values.shapes.split(",")) {
   const [lstm, products] = times;
   const share = `${((100 * products) / lstm).toFixed(0)}%`;
   const perStep = ((1000 * lstm) / T).toFixed(3);
-  console.log(`(${id})   ${ms(lstm).padStart(14)}  ${perStep.padStart(11)}  ${ms(products).padStart(16)}  ${share.padStart(15)}  ${(forwardFlops(shape) / products / 1e6).toFixed(1).padStart(16)}`);
+  console.log(`(${id})   ${ms(lstm).padStart(14)}  ${perStep.padStart(11)}  ${ms(products).padStart(16)}  ${
+    share.padStart(15)
+  }  ${(forwardFlops(shape) / products / 1e6).toFixed(1).padStart(16)}`);
 }

@@ -17,15 +17,23 @@ export function ratioText(r) {
 /** One shape's block: every implementation of each work, or why it was not timed. */
 export function shapeBlock(title, rows) {
   const lines = [title];
-  lines.push(`  ${pad("work", 9)}${pad("implementation", 17)}${lpad("median ms", 10)}${lpad("GFLOP/s", 9)}${lpad("vs rnnc", 9)}${lpad("samples", 10)}${lpad("IQR", 6)}  check`);
+  lines.push(`  ${pad("work", 9)}${pad("implementation", 17)}${lpad("median ms", 10)}${lpad("GFLOP/s", 9)}${
+    lpad("vs rnnc", 9)
+  }${lpad("samples", 10)}${lpad("IQR", 6)}  check`);
   for (const r of rows) {
     const samples = r.samples ? `${r.samples}x${r.callsPerSample}` : "";
     const iqr = r.iqrPercent === undefined ? "" : `${r.iqrPercent.toFixed(0)}%`;
-    const check = r.checkError === undefined ? "" : r.name === "rnnc" ? "reference" : `${r.checkError.toExponential(1)}`;
+    const check = r.checkError === undefined
+      ? ""
+      : r.name === "rnnc" ? "reference" : `${r.checkError.toExponential(1)}`;
     if (r.status === "timed") {
-      lines.push(`  ${pad(r.work, 9)}${pad(r.name, 17)}${lpad(ms(r.medianMs), 10)}${lpad(r.gflops.toFixed(2), 9)}${lpad(ratioText(r.ratioToRnnc), 9)}${lpad(samples, 10)}${lpad(iqr, 6)}  ${check}`);
+      lines.push(`  ${pad(r.work, 9)}${pad(r.name, 17)}${lpad(ms(r.medianMs), 10)}${lpad(r.gflops.toFixed(2), 9)}${
+        lpad(ratioText(r.ratioToRnnc), 9)
+      }${lpad(samples, 10)}${lpad(iqr, 6)}  ${check}`);
     } else {
-      lines.push(`  ${pad(r.work, 9)}${pad(r.name, 17)}${lpad("—", 10)}${lpad("", 9)}${lpad("", 9)}${lpad("", 10)}${lpad("", 6)}  ${r.note.startsWith(r.status) ? "" : `${r.status}: `}${r.note}`);
+      lines.push(`  ${pad(r.work, 9)}${pad(r.name, 17)}${lpad("—", 10)}${lpad("", 9)}${lpad("", 9)}${lpad("", 10)}${
+        lpad("", 6)
+      }  ${r.note.startsWith(r.status) ? "" : `${r.status}: `}${r.note}`);
     }
   }
   return lines.join("\n");
@@ -56,7 +64,10 @@ const mib = (b) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 export function footprintBlock(footprint) {
   const lines = ["footprint"];
   if (footprint.modules.length > 0) {
-    const columns = ["bytes", 9, "gzip", 11, "compileCell", 13, "loadModel", 11, "capacity", 10, "memory", 11, "fixed", 11, "1st call", 10];
+    const columns = [
+      "bytes", 9, "gzip", 11, "compileCell", 13, "loadModel", 11,
+      "capacity", 10, "memory", 11, "fixed", 11, "1st call", 10,
+    ];
     const header = [];
     for (let i = 0; i < columns.length; i += 2) header.push(lpad(columns[i], columns[i + 1]));
     lines.push(`  ${pad("module", 22)}${header.join("")}`);
@@ -75,12 +86,16 @@ export function footprintBlock(footprint) {
   if (footprint.cli) {
     const c = footprint.cli;
     const inspect = c.inspectMs === undefined ? "" : `; rnnc inspect of it ${ms(c.inspectMs)} ms`;
-    lines.push(`  cold CLI compile, wall time (${c.shape}): ${ms(c.inferenceMs)} ms with --inference, ${ms(c.trainingMs)} ms with --optimizer sgd (node startup alone: ${ms(c.nodeStartupMs)} ms${inspect})`);
+    lines.push(`  cold CLI compile, wall time (${c.shape}): ${ms(c.inferenceMs)} ms with --inference, ${
+      ms(c.trainingMs)
+    } ms with --optimizer sgd (node startup alone: ${ms(c.nodeStartupMs)} ms${inspect})`);
     lines.push(`    ${c.command}`);
   }
   if (footprint.peakRss) {
     const p = footprint.peakRss;
-    const parts = p.entries.map((e) => (e.note ? `${e.kind}: ${e.note}` : `${e.kind === "none" ? "node + rnnc runtime, idle" : e.kind} ${e.maxRssMiB.toFixed(0)} MiB`));
+    const parts = p.entries.map((e) => (e.note
+      ? `${e.kind}: ${e.note}`
+      : `${e.kind === "none" ? "node + rnnc runtime, idle" : e.kind} ${e.maxRssMiB.toFixed(0)} MiB`));
     lines.push(`  peak RSS, shape (${p.shape}) training, ${p.steps} steps in a fresh process: ${parts.join("; ")}`);
   }
   return lines.join("\n");

@@ -23,7 +23,8 @@ function readSharedData() {
   let at = 0;
   const take = (n) => all.subarray(at, (at += n));
   const params = {};
-  for (const name of paramNames(cell)) params[name] = take(name.startsWith("W") ? H * I : name.startsWith("U") ? H * H : H);
+  for (const name of paramNames(cell))
+    params[name] = take(name.startsWith("W") ? H * I : name.startsWith("U") ? H * H : H);
   return { params, x: take(T * B * I), target: take(T * B * H) };
 }
 
@@ -51,4 +52,6 @@ if (kind !== "none") {
 }
 const status = existsSync("/proc/self/status") ? readFileSync("/proc/self/status", "utf8") : "";
 const vmHwmKiB = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]) || undefined;
-process.stdout.write(JSON.stringify({ kind, steps: kind === "none" ? 0 : steps, maxRssKiB: process.resourceUsage().maxRSS, vmHwmKiB }));
+process.stdout.write(JSON.stringify({
+  kind, steps: kind === "none" ? 0 : steps, maxRssKiB: process.resourceUsage().maxRSS, vmHwmKiB,
+}));

@@ -23,7 +23,10 @@ import { footprintBlock, ratioSummary, shapeBlock } from "./report.js";
 import { targetRows, targetsBlock } from "./targets.js";
 import { describeShape, forwardFlops, shapes, trainFlops } from "./shapes.js";
 
-/** Learning rate of the timed training steps: small, so the weights stay in one regime; the cost does not depend on it. */
+/**
+ * Learning rate of the timed training steps: small, so the weights stay in one regime; the cost does not depend on
+ * it.
+ */
 const timedLearningRate = 1e-5;
 /** A peer whose one call is predicted to take longer than this is not timed. */
 const maxCallMs = { quick: 1500, full: 60_000 };
@@ -51,7 +54,10 @@ function parseFlags() {
     }
     const ids = (values.shapes ?? shapes.map((s) => s.id).join(",")).split(",").map((s) => s.trim()).filter(Boolean);
     const unknown = ids.filter((id) => !shapes.some((s) => s.id === id));
-    if (unknown.length > 0 || ids.length === 0) throw new Error(`unknown shape ${unknown.join(", ") || "(none)"}; choose from ${shapes.map((s) => s.id).join(", ")}`);
+    if (unknown.length > 0 || ids.length === 0)
+      throw new Error(`unknown shape ${unknown.join(", ") || "(none)"}; choose from ${
+        shapes.map((s) => s.id).join(", ")
+      }`);
     return {
       mode: values.quick ? "quick" : "full",
       shapes: shapes.filter((s) => ids.includes(s.id)),
@@ -68,7 +74,12 @@ const progress = (text) => process.stderr.write(`  … ${text}\n`);
 
 /** Loads the optional peers once; a peer that cannot load becomes a note. */
 async function loadPeers() {
-  const notes = relaxedSimdRuns ? [] : ["rnnc relaxed-SIMD: this engine has no relaxed SIMD (Node 20: npm run bench:relaxed adds --experimental-wasm-relaxed-simd)"];
+  const notes = relaxedSimdRuns
+    ? []
+    : [
+      "rnnc relaxed-SIMD: this engine has no relaxed SIMD " +
+        "(Node 20: npm run bench:relaxed adds --experimental-wasm-relaxed-simd)",
+    ];
   const tfjs = await loadTfjs();
   if (tfjs.note) notes.push(tfjs.note);
   if (tfjs.wasmNote) notes.push(tfjs.wasmNote);
@@ -83,8 +94,13 @@ async function loadPeers() {
     forward: [
       ["rnnc", (shape, data, modules) => rnncForward(shape, data, modules.inference.binary)],
       // Checked against the f32 build within int8Tolerance, not f32's: its error is the quantisation's.
-      ["rnnc int8", (shape, data, modules) => rnncForward(shape, data, modules.int8.binary, { tolerance: int8Tolerance })],
-      ...(relaxedSimdRuns ? [["rnnc relaxed-SIMD", (shape, data, modules) => rnncForward(shape, data, modules.relaxed.inference.binary)]] : []),
+      [
+        "rnnc int8",
+        (shape, data, modules) => rnncForward(shape, data, modules.int8.binary, { tolerance: int8Tolerance }),
+      ],
+      ...(relaxedSimdRuns
+        ? [["rnnc relaxed-SIMD", (shape, data, modules) => rnncForward(shape, data, modules.relaxed.inference.binary)]]
+        : []),
       ...(onnx.note ? [] : [["onnxruntime-web", (shape, data) => onnxForward(onnx, shape, data)]]),
       ...pytorch((shape, data) => pytorchForward(torch, shape, data)),
       ...tfBackends.map((b) => [`tfjs-${b}`, (shape, data) => tfjsForward(tfjs.tf, b, shape, data)]),
@@ -94,7 +110,9 @@ async function loadPeers() {
       ["rnnc", (shape, data, modules) => rnncTrain(shape, data, modules.training.binary)],
       // Data-parallel on 2 workers (npm run bench:workers measures it against one instance, with CPU time).
       ["rnnc 2 workers", (shape, data, modules) => rnncParallelTrain(shape, data, modules.training.binary, 2)],
-      ...(relaxedSimdRuns ? [["rnnc relaxed-SIMD", (shape, data, modules) => rnncTrain(shape, data, modules.relaxed.training.binary)]] : []),
+      ...(relaxedSimdRuns
+        ? [["rnnc relaxed-SIMD", (shape, data, modules) => rnncTrain(shape, data, modules.relaxed.training.binary)]]
+        : []),
       ...pytorch((shape, data) => pytorchTrain(torch, shape, data)),
       ...tfBackends.map((b) => [`tfjs-${b}`, (shape, data) => tfjsTrain(tfjs.tf, b, shape, data)]),
       ["plain JS", (shape, data) => plainTrain(shape, data)],
@@ -121,14 +139,22 @@ async function benchWork(shape, work, data, modules, factories, profile, mode, b
       continue;
     }
     if (name !== "rnnc" && predictedMs > maxCallMs[mode]) {
-      records.push({ ...base, status: "skipped", note: `one call would take about ${(predictedMs / 1000).toFixed(1)} s (from its GFLOP/s on an earlier shape)${mode === "quick" ? "; run without --quick to time it" : ""}` });
+      records.push({
+        ...base,
+        status: "skipped",
+        note: `one call would take about ${(predictedMs / 1000).toFixed(1)} s (from its GFLOP/s on an earlier shape)${
+          mode === "quick" ? "; run without --quick to time it" : ""
+        }`,
+      });
       continue;
     }
     try {
       runners.push({ base, runner: await make(shape, data, modules) });
     } catch (error) {
       if (name === "rnnc") throw error;
-      records.push({ ...base, status: "failed", note: `could not be set up: ${String(error?.message ?? error).split("\n")[0]}` });
+      records.push({
+        ...base, status: "failed", note: `could not be set up: ${String(error?.message ?? error).split("\n")[0]}`,
+      });
     }
   }
   progress(`(${shape.id}) ${work}: checking ${runners.map((r) => r.base.name).join(", ")} against rnnc`);
@@ -137,7 +163,12 @@ async function benchWork(shape, work, data, modules, factories, profile, mode, b
   for (const [i, check] of checks.entries()) {
     const { base, runner } = runners[i];
     if (!check.ok) {
-      records.push({ ...base, status: check.note.startsWith("failed") ? "failed" : "disagrees", note: check.note, checkError: check.error });
+      records.push({
+        ...base,
+        status: check.note.startsWith("failed") ? "failed" : "disagrees",
+        note: check.note,
+        checkError: check.error,
+      });
       continue;
     }
     await runner.setLearningRate?.(timedLearningRate);
@@ -152,7 +183,10 @@ async function benchWork(shape, work, data, modules, factories, profile, mode, b
     const gflops = flops / m.medianMs / 1e6;
     const key = `${t.base.name}|${work}`;
     bestGflops.set(key, Math.max(bestGflops.get(key) ?? 0, gflops));
-    records.push({ ...t.base, status: "timed", checkError: t.check.error, firstCallMs: t.check.firstCallMs, ...m, gflops, ratioToRnnc: m.medianMs / rnncMs });
+    records.push({
+      ...t.base, status: "timed", checkError: t.check.error, firstCallMs: t.check.firstCallMs, ...m, gflops,
+      ratioToRnnc: m.medianMs / rnncMs,
+    });
   });
   for (const { runner } of runners) await runner.dispose?.();
   const order = factories[work].map(([n]) => n);
@@ -164,7 +198,9 @@ async function main() {
   const profile = profiles[options.mode];
   const started = performance.now();
   const cpu = describeCpu();
-  console.log(`rnnc bench (${options.mode}): Node ${process.version}, ${cpuLine(cpu)}, load average ${loadavg()[0].toFixed(2)} at start`);
+  console.log(`rnnc bench (${options.mode}): Node ${process.version}, ${cpuLine(cpu)}, load average ${
+    loadavg()[0].toFixed(2)
+  } at start`);
   const { factories, notes, versions, close } = await loadPeers();
   for (const note of notes) console.log(`note: ${note} — skipped`);
   if (versions.pytorch.torch) console.log(`PyTorch peer: ${describePytorch(versions.pytorch)}`);
@@ -179,17 +215,26 @@ async function main() {
     const data = await sharedData(shape, compiled.training.binary, 1);
     if (shape.id === "b") forB = { binary: compiled.training.binary, data };
     const rows = [];
-    for (const work of ["forward", "train"]) rows.push(...(await benchWork(shape, work, data, compiled, factories, profile, options.mode, bestGflops)));
+    for (const work of ["forward", "train"])
+      rows.push(...(await benchWork(shape, work, data, compiled, factories, profile, options.mode, bestGflops)));
     results.push(...rows);
-    const title = `${describeShape(shape)}: forward ${(forwardFlops(shape) / 1e9).toFixed(3)} GFLOP, training step ${(trainFlops(shape) / 1e9).toFixed(3)} GFLOP`;
+    const title = `${describeShape(shape)}: forward ${(forwardFlops(shape) / 1e9).toFixed(3)} GFLOP, training step ${
+      (trainFlops(shape) / 1e9).toFixed(3)
+    } GFLOP`;
     console.log(`\n${shapeBlock(title, rows)}`);
     const repetitions = options.mode === "quick" ? 3 : 10;
     const firstCall = (work) => rows.find((r) => r.name === "rnnc" && r.work === work)?.firstCallMs;
     const capacity = { batch: shape.B, steps: shape.T };
     modules.push({
       shape: shape.id,
-      inference: { ...(await moduleFootprint(compiled.inference, repetitions, capacity)), firstCallMs: firstCall("forward") },
-      training: { ...(await moduleFootprint(compiled.training, repetitions, capacity)), firstCallMs: firstCall("train") },
+      inference: {
+        ...(await moduleFootprint(compiled.inference, repetitions, capacity)),
+        firstCallMs: firstCall("forward"),
+      },
+      training: {
+        ...(await moduleFootprint(compiled.training, repetitions, capacity)),
+        firstCallMs: firstCall("train"),
+      },
     });
   }
 
@@ -211,10 +256,13 @@ async function main() {
   await close();
   const names = [...new Set(results.map((r) => r.name))].filter((n) => n !== "rnnc");
   console.log(`\n${ratioSummary(results, names)}`);
-  for (const name of ["rnnc", ...(relaxedSimdRuns ? ["rnnc relaxed-SIMD"] : [])]) console.log(`\n${targetsBlock(results, name)}`);
+  for (const name of ["rnnc", ...(relaxedSimdRuns ? ["rnnc relaxed-SIMD"] : [])])
+    console.log(`\n${targetsBlock(results, name)}`);
   console.log(`\n${footprintBlock(footprint)}`);
   const seconds = (performance.now() - started) / 1000;
-  console.log(`\n${results.length} measurements in ${seconds.toFixed(0)} s; load average ${loadavg()[0].toFixed(2)} at the end; JSON in ${options.out}`);
+  console.log(`\n${results.length} measurements in ${seconds.toFixed(0)} s; load average ${
+    loadavg()[0].toFixed(2)
+  } at the end; JSON in ${options.out}`);
 
   const json = {
     mode: options.mode, date: new Date().toISOString(), node: process.version, cpu: cpu.model, cores: cpu.cores,
@@ -223,7 +271,10 @@ async function main() {
     flops: "forward = 2·T·B·G·H·(I+H), G = 4 (LSTM) or 3 (GRU); training = 3 × forward; matrix products only",
     check: { tolerance, learningRate: checkLearningRate }, timedLearningRate,
     shapes: options.shapes, results, footprint,
-    targets: { rnnc: targetRows(results), ...(relaxedSimdRuns ? { relaxed: targetRows(results, "rnnc relaxed-SIMD") } : {}) },
+    targets: {
+      rnnc: targetRows(results),
+      ...(relaxedSimdRuns ? { relaxed: targetRows(results, "rnnc relaxed-SIMD") } : {}),
+    },
   };
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(json, null, 2)}\n`);

@@ -34,7 +34,9 @@ export function shapesNamed(list) {
   const ids = list.split(",").map((s) => s.trim()).filter(Boolean);
   const unknown = ids.filter((id) => !shapes.some((s) => s.id === id));
   if (unknown.length > 0 || ids.length === 0) {
-    throw new Error(`unknown shape ${unknown.join(", ") || "(none)"}; choose from ${shapes.map((s) => s.id).join(", ")}`);
+    throw new Error(
+      `unknown shape ${unknown.join(", ") || "(none)"}; choose from ${shapes.map((s) => s.id).join(", ")}`,
+    );
   }
   return shapes.filter((s) => ids.includes(s.id));
 }

@@ -43,7 +43,12 @@ const usage = `usage: npm run bench:stream -- [options]
 function parseFlags() {
   try {
     const { values } = parseArgs({
-      options: { quick: { type: "boolean" }, cells: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        quick: { type: "boolean" },
+        cells: { type: "string" },
+        out: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
     });
     if (values.help) {
       console.log(usage);
@@ -52,7 +57,9 @@ function parseFlags() {
     const names = (values.cells ?? cells.map((c) => c.cell).join(",")).split(",").map((s) => s.trim()).filter(Boolean);
     const unknown = names.filter((n) => !cells.some((c) => c.cell === n));
     if (unknown.length > 0 || names.length === 0) {
-      throw new Error(`unknown cell ${unknown.join(", ") || "(none)"}; choose from ${cells.map((c) => c.cell).join(", ")}`);
+      throw new Error(
+        `unknown cell ${unknown.join(", ") || "(none)"}; choose from ${cells.map((c) => c.cell).join(", ")}`,
+      );
     }
     return {
       mode: values.quick ? "quick" : "full",
@@ -82,7 +89,8 @@ function cpuModel() {
 function compileInference(shape) {
   const file = cellFile(shape.cell);
   const { binary } = compileCell({
-    file, text: readFileSync(file, "utf8"), dims: { I: shape.I, H: shape.H }, capacity: { batch: shape.B, steps: shape.T },
+    file, text: readFileSync(file, "utf8"), dims: { I: shape.I, H: shape.H },
+    capacity: { batch: shape.B, steps: shape.T },
     loss: "none", inference: true,
   });
   return binary;
@@ -151,7 +159,9 @@ const ratio = (r) => (r === undefined ? "" : `${r >= 10 ? r.toFixed(0) : r.toFix
 
 /** One line of a cell's table: name and how left-aligned, the numbers right-aligned, then the check. */
 const line = ([name, how, block, perStep, vs, samples, iqr, check]) =>
-  `  ${pad(name, 17)}${pad(how, 23)}${lpad(block, 6)}${lpad(perStep, 10)}${lpad(vs, 9)}${lpad(samples, 9)}${lpad(iqr, 6)}  ${check}`;
+  `  ${pad(name, 17)}${pad(how, 23)}${lpad(block, 6)}${lpad(perStep, 10)}${lpad(vs, 9)}${lpad(samples, 9)}${
+    lpad(iqr, 6)
+  }  ${check}`;
 
 function cellBlock(shape, rows) {
   const lines = [`${describe(shape)}, a sequence of ${T} steps: µs per step`];
@@ -163,7 +173,9 @@ function cellBlock(shape, rows) {
     }
     const check = r.bitIdentical ? "bit-identical" : r.checkError.toExponential(1);
     const iqr = r.iqrPercent === undefined ? "" : `${r.iqrPercent.toFixed(0)}%`;
-    lines.push(line([r.name, r.how, r.block, us(r.usPerStep), ratio(r.ratioToRnnc), `${r.samples}x${r.callsPerSample}`, iqr, check]));
+    lines.push(line([
+      r.name, r.how, r.block, us(r.usPerStep), ratio(r.ratioToRnnc), `${r.samples}x${r.callsPerSample}`, iqr, check,
+    ]));
   }
   return lines.join("\n");
 }
@@ -177,11 +189,19 @@ function goals(results) {
   const onnx = find("onnxruntime-web", "state fed back", 1);
   const rows = [];
   if (block) {
-    rows.push({ goal: `rnnc per step in blocks of ${T} ≤ 0.5 µs`, value: `${us(block.usPerStep)} µs`, met: block.usPerStep <= 0.5 });
+    rows.push({
+      goal: `rnnc per step in blocks of ${T} ≤ 0.5 µs`,
+      value: `${us(block.usPerStep)} µs`,
+      met: block.usPerStep <= 0.5,
+    });
   }
   if (step && onnx) {
     const r = onnx.usPerStep / step.usPerStep;
-    rows.push({ goal: "onnxruntime-web step by step / rnnc step by step ≥ 20×", value: `${r.toFixed(1)}×`, met: r >= 20 });
+    rows.push({
+      goal: "onnxruntime-web step by step / rnnc step by step ≥ 20×",
+      value: `${r.toFixed(1)}×`,
+      met: r >= 20,
+    });
   }
   const lines = ["issue 10's streaming goals (LSTM I=1 H=32, batch 1)"];
   for (const r of rows) lines.push(`  ${pad(r.goal, 58)}${lpad(r.value, 10)}  ${r.met ? "met" : "not met"}`);
@@ -195,7 +215,9 @@ async function main() {
   const started = performance.now();
   const cpu = cpuModel();
   const load = () => loadavg()[0].toFixed(2);
-  console.log(`rnnc bench:stream (${options.mode}): Node ${process.version}, ${cpu}, ${cpus().length} cores, load average ${load()} at start`);
+  console.log(`rnnc bench:stream (${options.mode}): Node ${process.version}, ${cpu}, ${
+    cpus().length
+  } cores, load average ${load()} at start`);
   const onnx = await loadOnnx();
   if (onnx.note) console.log(`note: ${onnx.note} — skipped`);
   const results = [];
@@ -207,7 +229,9 @@ async function main() {
   const goal = goals(results);
   console.log(`\n${goal.text}`);
   const seconds = (performance.now() - started) / 1000;
-  console.log(`\n${results.length} measurements in ${seconds.toFixed(0)} s; load average ${load()} at the end; JSON in ${options.out}`);
+  console.log(`\n${results.length} measurements in ${seconds.toFixed(0)} s; load average ${
+    load()
+  } at the end; JSON in ${options.out}`);
   const json = {
     mode: options.mode, date: new Date().toISOString(), node: process.version, cpu, cores: cpus().length,
     loadAverage: loadavg(), seconds, onnxruntime: onnx.ort?.env?.versions?.web, profile, steps: T,

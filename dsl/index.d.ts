@@ -48,12 +48,20 @@ export type StepArguments<I extends Declarations, S extends Declarations, P exte
 /** What a step returns: the next value of every state, and the value of every declared output. */
 export type NextState<S extends Declarations, O extends Declarations = {}> = { [K in keyof S | keyof O]: Tensor };
 
-export interface CellSpec<I extends Declarations, S extends Declarations, P extends ParamDeclarations, O extends Declarations = {}> {
+export interface CellSpec<
+  I extends Declarations,
+  S extends Declarations,
+  P extends ParamDeclarations,
+  O extends Declarations = {}
+> {
   /** The inputs read at each time step, one per batch element: `{ x: "I" }`. */
   input?: I;
   /** The recurrent state carried from step to step: `{ h: "H" }`. */
   state: S;
-  /** The trained parameters, shared by all steps and batch elements: `{ W: ["H", "I"], bf: { shape: ["H"], init: 1 } }`. */
+  /**
+   * The trained parameters, shared by all steps and batch elements:
+   * `{ W: ["H", "I"], bf: { shape: ["H"], init: 1 } }`.
+   */
   params?: P;
   /**
    * Per-step outputs besides the state: `{ y: "O" }`. The step returns them
@@ -72,7 +80,12 @@ export interface CellSpec<I extends Declarations, S extends Declarations, P exte
 }
 
 /** A declared cell: what `cell()` returns, for rnnc to find by its exported name. */
-export type Cell<I extends Declarations, S extends Declarations, P extends ParamDeclarations, O extends Declarations = {}> = CellSpec<I, S, P, O>;
+export type Cell<
+  I extends Declarations,
+  S extends Declarations,
+  P extends ParamDeclarations,
+  O extends Declarations = {}
+> = CellSpec<I, S, P, O>;
 
 /**
  * Declares a recurrent cell. Export it from the cell file under a name:
@@ -104,7 +117,10 @@ export interface Layer {
  */
 export declare function layer(cell: AnyCell, dims?: Readonly<Record<string, Dim>>): Layer;
 
-/** A bidirectional layer: the cell forward and a second copy, with its own parameters, over each sequence reversed (its valid prefix only); outputs merged by "concat" (default) or "sum". */
+/**
+ * A bidirectional layer: the cell forward and a second copy, with its own parameters, over each sequence reversed
+ * (its valid prefix only); outputs merged by "concat" (default) or "sum".
+ */
 export interface Bidirectional {
   readonly bidirectional: Layer;
   readonly merge: "concat" | "sum";

@@ -32,7 +32,9 @@ export function dense(size, activation = "linear") {
 
 function intrinsic(name) {
   const refuse = () => {
-    throw new Error(`rnnc: ${name}() cannot run in JavaScript; cell files are compiled by rnnc (rnnc compile FILE), not executed`);
+    throw new Error(
+      `rnnc: ${name}() cannot run in JavaScript; cell files are compiled by rnnc (rnnc compile FILE), not executed`,
+    );
   };
   Object.defineProperty(refuse, "name", { value: name });
   return refuse;

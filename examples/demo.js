@@ -30,7 +30,9 @@ const queries = [
 ];
 writeFileSync(join(dir, "queries.txt"), queries.join("\n") + "\n");
 const at = (file) => relative(root, join(dir, file));
-console.log(`flight queries with BIO slot tags (examples/slots/generate.js): ${splits.train.length} to train on, ${splits.dev.length} to pick the best epoch, ${splits.test.length} held out, in ${relative(root, dir)}/`);
+console.log(`flight queries with BIO slot tags (examples/slots/generate.js): ${splits.train.length} to train on, ${
+  splits.dev.length
+} to pick the best epoch, ${splits.test.length} held out, in ${relative(root, dir)}/`);
 
 /** Runs one rnnc command in a child process, showing it first, its output as it comes. */
 function rnnc(...args) {
@@ -39,12 +41,23 @@ function rnnc(...args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-rnnc("train", models, "--cell", "slotTagger", "--dims", "E=32,H=32", "--train", at("train.jsonl"), "--dev", at("dev.jsonl"), "--epochs", "8", "--out", at("run"));
+rnnc(
+  "train", models, "--cell", "slotTagger", "--dims", "E=32,H=32",
+  "--train", at("train.jsonl"), "--dev", at("dev.jsonl"), "--epochs", "8", "--out", at("run"),
+);
 rnnc("eval", models, "--checkpoint", at("run"), at("test.jsonl"));
 rnnc("predict", models, "--checkpoint", at("run"), at("queries.txt"));
 
-console.log("\nwhy recurrence matters: the same embeddings and readout without the recurrent connection (tokenTagger) see one word at a time, so taipei gets one tag whatever verb came before it");
-rnnc("train", models, "--cell", "tokenTagger", "--dims", "E=32,H=32", "--train", at("train.jsonl"), "--dev", at("dev.jsonl"), "--epochs", "8", "--out", at("per-token"));
+console.log(
+  "\nwhy recurrence matters: the same embeddings and readout without the recurrent connection (tokenTagger) see " +
+    "one word at a time, so taipei gets one tag whatever verb came before it",
+);
+rnnc(
+  "train", models, "--cell", "tokenTagger", "--dims", "E=32,H=32",
+  "--train", at("train.jsonl"), "--dev", at("dev.jsonl"), "--epochs", "8", "--out", at("per-token"),
+);
 rnnc("eval", models, "--checkpoint", at("per-token"), at("test.jsonl"));
 rnnc("predict", models, "--checkpoint", at("per-token"), at("queries.txt"));
-console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s. The same on the Brown corpus (part-of-speech tags, a bidirectional LSTM): npm run brown`);
+console.log(`\ndone in ${
+  ((performance.now() - started) / 1000).toFixed(1)
+} s. The same on the Brown corpus (part-of-speech tags, a bidirectional LSTM): npm run brown`);

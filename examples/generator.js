@@ -23,7 +23,9 @@ export const isMain = (moduleUrl) => Boolean(process.argv[1]) && resolve(process
 export function generatorArgs(usage, moduleUrl, defaults) {
   const names = /** @type {K[]} */ (Object.keys(defaults));
   const options = Object.fromEntries(names.map((name) => [name, { type: /** @type {const} */ ("string") }]));
-  const { values } = parseArgs({ options: { ...options, out: { type: "string" }, help: { type: "boolean", short: "h" } } });
+  const { values } = parseArgs({
+    options: { ...options, out: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     process.exit(0);
@@ -37,7 +39,9 @@ export function generatorArgs(usage, moduleUrl, defaults) {
     }
     return n;
   };
-  const counts = /** @type {Record<K, number>} */ (Object.fromEntries(names.map((n) => [n, count(values[n], defaults[n])])));
+  const counts = /** @type {Record<K, number>} */ (
+    Object.fromEntries(names.map((n) => [n, count(values[n], defaults[n])]))
+  );
   const out = typeof values.out === "string" ? values.out : fileURLToPath(new URL("./data", moduleUrl));
   return { out, counts };
 }

@@ -110,7 +110,10 @@ export interface Abi {
   readonly simd: boolean;
   /** Uses relaxed SIMD (compiled with --relaxed-simd); absent otherwise. */
   readonly relaxedSimd?: boolean;
-  /** "int8": parameter matrices stored in 8 bits with f32 row scales (rnnc compile --quantize int8); absent otherwise. */
+  /**
+   * "int8": parameter matrices stored in 8 bits with f32 row scales (rnnc compile --quantize int8); absent
+   * otherwise.
+   */
   readonly quantize?: "int8";
   /**
    * Whether each step reads only the input of that step and the state before
@@ -162,7 +165,9 @@ export function segmentSteps(steps: number): number {
 
 /** Replaces "steps", "batch" and "segment" by the extents of `size`. */
 export function resolveShape(shape: readonly Dim[], size: CallSize): number[] {
-  return shape.map((d) => (d === "steps" ? size.steps : d === "batch" ? size.batch : d === "segment" ? segmentSteps(size.steps) : d));
+  return shape.map((d) => (
+    d === "steps" ? size.steps : d === "batch" ? size.batch : d === "segment" ? segmentSteps(size.steps) : d
+  ));
 }
 
 export function elementCount(shape: readonly number[]): number {
@@ -241,10 +246,13 @@ export function parseAbi(json: string): Abi {
     steps: integer(field(rawCapacity, "steps", "ABI.capacity"), "ABI.capacity.steps", 1),
   };
 
-  const memory = abiVersion >= 2 ? { memory: offsetForm(field(root, "memory", "ABI"), "ABI.memory", 1, abiVersion) } : {};
+  const memory = abiVersion >= 2
+    ? { memory: offsetForm(field(root, "memory", "ABI"), "ABI.memory", 1, abiVersion) }
+    : {};
 
   const loss = field(root, "loss", "ABI");
-  if (typeof loss !== "string" || loss === "") throw new RnncAbiError('ABI.loss: expected a string such as "mse" or "none"');
+  if (typeof loss !== "string" || loss === "")
+    throw new RnncAbiError('ABI.loss: expected a string such as "mse" or "none"');
 
   const rawTensors = field(root, "tensors", "ABI");
   if (!Array.isArray(rawTensors)) throw new RnncAbiError("ABI.tensors: expected an array");
@@ -277,9 +285,12 @@ export function parseAbi(json: string): Abi {
   const causal = "causal" in root ? root.causal : undefined;
   if (causal !== undefined && typeof causal !== "boolean") throw new RnncAbiError("ABI.causal: expected true or false");
   const name = typeof root.name === "string" ? { name: root.name } : {};
-  const optimizer = typeof root.optimizer === "object" && root.optimizer !== null ? { optimizer: root.optimizer as Readonly<Record<string, unknown>> } : {};
+  const optimizer = typeof root.optimizer === "object" && root.optimizer !== null
+    ? { optimizer: root.optimizer as Readonly<Record<string, unknown>> }
+    : {};
   return {
-    abi: abiVersion, ...name, dtype, simd, ...(relaxed ? { relaxedSimd: true } : {}), ...(quantize ? { quantize } : {}), ...(causal === undefined ? {} : { causal }),
+    abi: abiVersion, ...name, dtype, simd, ...(relaxed ? { relaxedSimd: true } : {}), ...(quantize ? { quantize } : {}),
+    ...(causal === undefined ? {} : { causal }),
     dims, capacity, ...memory, loss, tensors, functions, ...optimizer,
   };
 }
@@ -293,18 +304,27 @@ function checkQuantized(tensors: readonly TensorEntry[], quantize: "int8" | unde
   for (const t of tensors.filter((t) => t.dtype === "i8")) {
     const at = `ABI.tensors: ${describeTensor(t)}`;
     if (quantize !== "int8") throw new RnncAbiError(`${at} says dtype "i8", but the ABI says no quantize: "int8"`);
-    if (t.role !== "param" || t.shape.length !== 2 || typeof t.shape[0] !== "number" || typeof t.shape[1] !== "number") {
+    if (
+      t.role !== "param" || t.shape.length !== 2 || typeof t.shape[0] !== "number" || typeof t.shape[1] !== "number"
+    ) {
       throw new RnncAbiError(`${at}: only a param matrix [rows, cols] may have dtype "i8"`);
     }
     const scale = scales.get(t.name);
-    if (!scale) throw new RnncAbiError(`${at} has dtype "i8" but no param_scale tensor ${t.name} holding its rows' scales`);
-    if (scale.dtype !== undefined && scale.dtype !== "f32") throw new RnncAbiError(`ABI.tensors: ${describeTensor(scale)} must be f32`);
+    if (!scale)
+      throw new RnncAbiError(`${at} has dtype "i8" but no param_scale tensor ${t.name} holding its rows' scales`);
+    if (scale.dtype !== undefined && scale.dtype !== "f32")
+      throw new RnncAbiError(`ABI.tensors: ${describeTensor(scale)} must be f32`);
     if (scale.shape.length !== 1 || scale.shape[0] !== t.shape[0]) {
-      throw new RnncAbiError(`ABI.tensors: ${describeTensor(scale)} has shape ${JSON.stringify(scale.shape)}, expected [${t.shape[0]}], one scale per row of ${t.name}`);
+      throw new RnncAbiError(
+        `ABI.tensors: ${describeTensor(scale)} has shape ${JSON.stringify(scale.shape)}, expected [${
+          t.shape[0]
+        }], one scale per row of ${t.name}`,
+      );
     }
     scales.delete(t.name);
   }
-  for (const orphan of scales.values()) throw new RnncAbiError(`ABI.tensors: ${describeTensor(orphan)} scales no int8 param of its name`);
+  for (const orphan of scales.values())
+    throw new RnncAbiError(`ABI.tensors: ${describeTensor(orphan)} scales no int8 param of its name`);
 }
 
 const FORM_TERMS = ["base", "batch", "steps", "batchSteps"] as const;
@@ -322,7 +342,9 @@ function offsetForm(raw: unknown, where: string, align: number, version: AbiVers
     }
     return v;
   };
-  const [base, batch, steps, batchSteps] = FORM_TERMS.map((name) => term(name, field(form, name, where))) as [number, number, number, number];
+  const [base, batch, steps, batchSteps] = FORM_TERMS.map(
+    (name) => term(name, field(form, name, where)),
+  ) as [number, number, number, number];
   if (!("batchSegment" in form)) return { base, batch, steps, batchSteps };
   if (version < 3) throw new RnncAbiError(`${where}.batchSegment: a term of version 3 in a version ${version} module`);
   return { base, batch, steps, batchSteps, batchSegment: term("batchSegment", form.batchSegment) };
@@ -360,11 +382,13 @@ function parseTensor(raw: unknown, where: string, moduleDtype: Dtype, version: A
   const idsBelow = "idsBelow" in t ? integer(t.idsBelow, `${at}.idsBelow`, 1) : undefined;
   if (idsBelow !== undefined && elementType !== "i32") throw new RnncAbiError(`${at}: idsBelow needs dtype "i32"`);
   const init = "init" in t ? parseInit(t.init, `${at}.init`) : undefined;
-  if ("baked" in t && (t.baked !== true || role !== "param")) throw new RnncAbiError(`${at}.baked: expected true on a param tensor, or no field`);
+  if ("baked" in t && (t.baked !== true || role !== "param"))
+    throw new RnncAbiError(`${at}.baked: expected true on a param tensor, or no field`);
   const baked = "baked" in t ? { baked: true as const } : {};
   const blocks = "blocks" in t || dtype === "i8" ? { blocks: int8Blocks(t.blocks, dtype, at) } : {};
   return {
-    name, role, shape, offset, ...(dtype === undefined ? {} : { dtype }), ...(idsBelow === undefined ? {} : { idsBelow }),
+    name, role, shape, offset, ...(dtype === undefined ? {} : { dtype }),
+    ...(idsBelow === undefined ? {} : { idsBelow }),
     ...(init === undefined ? {} : { init }), ...baked, ...blocks,
   };
 }
@@ -373,7 +397,9 @@ function parseTensor(raw: unknown, where: string, moduleDtype: Dtype, version: A
 function int8Blocks(v: unknown, dtype: StoredType | undefined, where: string): readonly [number, number] {
   if (dtype !== "i8") throw new RnncAbiError(`${where}.blocks: only an int8 tensor has a block layout`);
   if (!Array.isArray(v) || v.length !== 2 || v[0] !== INT8_BLOCKS[0] || v[1] !== INT8_BLOCKS[1]) {
-    throw new RnncAbiError(`${where}.blocks: expected [${INT8_BLOCKS.join(", ")}] (blocks of 4 rows × 2 columns), got ${JSON.stringify(v)}`);
+    throw new RnncAbiError(
+      `${where}.blocks: expected [${INT8_BLOCKS.join(", ")}] (blocks of 4 rows × 2 columns), got ${JSON.stringify(v)}`,
+    );
   }
   return INT8_BLOCKS;
 }
@@ -384,7 +410,8 @@ function parseInit(v: unknown, where: string): ParamInit {
   const kind = oneOf(field(o, "kind", where), ["constant", "uniform", "normal"] as const, `${where}.kind`);
   const finite = (key: string) => {
     const x = field(o, key, where);
-    if (typeof x !== "number" || !Number.isFinite(x)) throw new RnncAbiError(`${where}.${key}: expected a finite number, got ${JSON.stringify(x)}`);
+    if (typeof x !== "number" || !Number.isFinite(x))
+      throw new RnncAbiError(`${where}.${key}: expected a finite number, got ${JSON.stringify(x)}`);
     return x;
   };
   if (kind === "constant") return { kind, value: finite("value") };
@@ -411,14 +438,18 @@ function field(obj: Record<string, unknown>, key: string, where: string): unknow
 function integer(v: unknown, where: string, min: number, alternatives = ""): number {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
     const want = min === 0 ? "a non-negative integer" : `an integer >= ${min}`;
-    throw new RnncAbiError(`${where}: expected ${want}${alternatives ? ` ${alternatives}` : ""}, got ${JSON.stringify(v)}`);
+    throw new RnncAbiError(
+      `${where}: expected ${want}${alternatives ? ` ${alternatives}` : ""}, got ${JSON.stringify(v)}`,
+    );
   }
   return v;
 }
 
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], where: string): T {
   if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-    throw new RnncAbiError(`${where}: expected one of ${allowed.map((a) => `"${a}"`).join(", ")}, got ${JSON.stringify(v)}`);
+    throw new RnncAbiError(
+      `${where}: expected one of ${allowed.map((a) => `"${a}"`).join(", ")}, got ${JSON.stringify(v)}`,
+    );
   }
   return v as T;
 }

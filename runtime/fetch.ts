@@ -31,14 +31,18 @@ export async function fetchSource(source: string | URL): Promise<Response | Uint
   } catch (e) {
     const code = (e as { code?: string }).code;
     const shown = url ? url.href : path;
-    throw new RnncError(`cannot read the module ${shown}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    throw new RnncError(
+      `cannot read the module ${shown}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`,
+    );
   }
 }
 
 // An AudioWorkletGlobalScope has no fetch: its modules come compiled from the main thread.
 function fetchUrl(source: string | URL): Promise<Response> {
   if (typeof fetch !== "function") {
-    throw new RnncError(`this host has no fetch (an AudioWorkletGlobalScope has none), so it cannot load ${String(source)}; pass the module's bytes or a WebAssembly.Module`);
+    throw new RnncError(`this host has no fetch (an AudioWorkletGlobalScope has none), so it cannot load ${
+      String(source)
+    }; pass the module's bytes or a WebAssembly.Module`);
   }
   return fetch(source);
 }

@@ -41,7 +41,8 @@ export function initParams(model: RnncModel, seed: number, options: InitOptions 
         break;
       }
       case "zeros":
-        if (forget.some((name) => entry.name === name || entry.name.endsWith(`.${name}`))) values.fill(options.forgetBiasValue ?? 1);
+        if (forget.some((name) => entry.name === name || entry.name.endsWith(`.${name}`)))
+          values.fill(options.forgetBiasValue ?? 1);
         break;
       case "ones":
         values.fill(1);
@@ -52,7 +53,12 @@ export function initParams(model: RnncModel, seed: number, options: InitOptions 
 }
 
 /** A declared constant or distribution. */
-function fillDistribution(out: Float64Array, init: Exclude<ParamInit, string>, uniform: () => number, gauss: () => number): void {
+function fillDistribution(
+  out: Float64Array,
+  init: Exclude<ParamInit, string>,
+  uniform: () => number,
+  gauss: () => number,
+): void {
   switch (init.kind) {
     case "constant":
       out.fill(init.value);

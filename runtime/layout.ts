@@ -56,7 +56,10 @@ export function chooseCapacity(abi: Abi, requested: unknown): CallSize {
   return capacity;
 }
 
-/** Bytes of memory a capacity needs: the ABI's memory form (versions 2, 3), or the end of the last region (version 1). */
+/**
+ * Bytes of memory a capacity needs: the ABI's memory form (versions 2, 3), or the end of the last region (version
+ * 1).
+ */
 export function memoryBytes(abi: Abi, capacity: CallSize): number {
   if (abi.memory) return atCapacity(abi.memory, capacity);
   return Math.max(0, ...abi.tensors.map((t) => atCapacity(t.offset, capacity) + regionBytes(abi, t, capacity)));

@@ -41,13 +41,17 @@ export function encodeParams(records: readonly ParamRecord[]): Uint8Array {
  */
 export function decodeParams(file: Uint8Array): ParamRecord[] {
   if (isLegacyParams(file)) return decodeLegacyParams(file);
-  if (!looksLikeSafetensors(file)) throw new RnncParamsError("not an rnnc parameter file: neither safetensors nor an RNNCPARM file");
+  if (!looksLikeSafetensors(file))
+    throw new RnncParamsError("not an rnnc parameter file: neither safetensors nor an RNNCPARM file");
   const { tensors, metadata } = decodeSafetensors(file);
   if (metadata.format === FORMAT || metadata.crc32 !== undefined) {
-    if (metadata.crc32 === undefined) throw new RnncParamsError("damaged rnnc parameter file: its checksum (crc32 in the metadata) is missing");
+    if (metadata.crc32 === undefined)
+      throw new RnncParamsError("damaged rnnc parameter file: its checksum (crc32 in the metadata) is missing");
     const expected = checksum(tensors, metadata);
     if (metadata.crc32 !== expected) {
-      throw new RnncParamsError(`damaged rnnc parameter file: its checksum is ${expected} but the file says ${metadata.crc32}; it was changed after it was written`);
+      throw new RnncParamsError(`damaged rnnc parameter file: its checksum is ${expected} but the file says ${
+        metadata.crc32
+      }; it was changed after it was written`);
     }
   }
   return [...tensors];
@@ -75,7 +79,9 @@ export function matchParams(expected: readonly ParamSlot[], found: readonly Para
     if (!r) {
       problems.push(`${slot.name} is missing from the file`);
     } else if (r.shape.length !== slot.shape.length || r.shape.some((d, i) => d !== slot.shape[i])) {
-      problems.push(`${slot.name} has shape [${r.shape.join(", ")}] in the file but [${slot.shape.join(", ")}] in the model`);
+      problems.push(
+        `${slot.name} has shape [${r.shape.join(", ")}] in the file but [${slot.shape.join(", ")}] in the model`,
+      );
     } else if (r.dtype !== slot.dtype && (r.dtype === "i32" || slot.dtype === "i32")) {
       problems.push(`${slot.name} is ${r.dtype} in the file but ${slot.dtype} in the model`);
     } else {

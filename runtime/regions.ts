@@ -17,14 +17,19 @@ export function checkRegions(abi: Abi, places: ReadonlyMap<TensorEntry, Placemen
     if (type !== "i32" && type !== "i8" && type !== abi.dtype && t.role !== "optimizer") {
       throw new RnncAbiError(`${describeTensor(t)} says dtype ${type}, but the module computes in ${abi.dtype}`);
     }
-    if (offset % BYTES_PER_ELEMENT[type] !== 0) throw new RnncAbiError(`${describeTensor(t)} starts at byte ${offset}, not aligned to its ${type} elements`);
+    if (offset % BYTES_PER_ELEMENT[type] !== 0)
+      throw new RnncAbiError(`${describeTensor(t)} starts at byte ${offset}, not aligned to its ${type} elements`);
   }
-  const sorted = [...places].filter(([, p]) => p.bytes > 0).sort(([, a], [, b]) => a.offset - b.offset || a.bytes - b.bytes);
+  const sorted = [...places]
+    .filter(([, p]) => p.bytes > 0)
+    .sort(([, a], [, b]) => a.offset - b.offset || a.bytes - b.bytes);
   for (let i = 1; i < sorted.length; i++) {
     const [[a, pa], [b, pb]] = [sorted[i - 1]!, sorted[i]!];
     if (pa.offset + pa.bytes > pb.offset) {
       const range = (p: Placement) => `[${p.offset}, ${p.offset + p.bytes})`;
-      throw new RnncAbiError(`${describeTensor(a)} at bytes ${range(pa)} overlaps ${describeTensor(b)} at ${range(pb)}: the module's memory plan is damaged`);
+      throw new RnncAbiError(`${describeTensor(a)} at bytes ${range(pa)} overlaps ${describeTensor(b)} at ${
+        range(pb)
+      }: the module's memory plan is damaged`);
     }
   }
 }

@@ -28,7 +28,10 @@ const dtypes = new Map(Object.entries(names).map(([dtype, name]) => [name, dtype
 /** A header past this is damage, not a model's table of contents. */
 const maxHeaderBytes = 100 * 2 ** 20;
 
-export function encodeSafetensors(tensors: readonly StoredTensor[], metadata: Readonly<Record<string, string>>): Uint8Array {
+export function encodeSafetensors(
+  tensors: readonly StoredTensor[],
+  metadata: Readonly<Record<string, string>>,
+): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let end = 0;
   for (const t of tensors) {
@@ -53,7 +56,8 @@ export function decodeSafetensors(file: Uint8Array): Safetensors {
   const bad = (why: string) => new RnncParamsError(`not a valid safetensors file: ${why}`);
   if (file.byteLength < 8) throw bad("shorter than its 8-byte header length");
   const length = new DataView(file.buffer, file.byteOffset, file.byteLength).getBigUint64(0, true);
-  if (length > BigInt(Math.min(maxHeaderBytes, file.byteLength - 8))) throw bad(`its header length ${length} runs past the end of the file`);
+  if (length > BigInt(Math.min(maxHeaderBytes, file.byteLength - 8)))
+    throw bad(`its header length ${length} runs past the end of the file`);
   const dataStart = 8 + Number(length);
   let raw: unknown;
   try {
@@ -67,7 +71,8 @@ export function decodeSafetensors(file: Uint8Array): Safetensors {
   const placed: { tensor: Omit<StoredTensor, "data">; begin: number; end: number }[] = [];
   for (const [name, value] of entries) {
     if (name === "__metadata__") {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("__metadata__ is not an object");
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        throw bad("__metadata__ is not an object");
       for (const [k, v] of Object.entries(value)) {
         if (typeof v !== "string") throw bad(`metadata ${JSON.stringify(k)} is not a string`);
         metadata[k] = v;
@@ -78,9 +83,11 @@ export function decodeSafetensors(file: Uint8Array): Safetensors {
     const where = `tensor ${JSON.stringify(name)}`;
     if (typeof e !== "object" || e === null) throw bad(`${where} is not an object`);
     const dtype = typeof e.dtype === "string" ? dtypes.get(e.dtype) : undefined;
-    if (dtype === undefined) throw bad(`${where} has dtype ${JSON.stringify(e.dtype)}; rnnc reads ${[...dtypes.keys()].join(", ")}`);
+    if (dtype === undefined)
+      throw bad(`${where} has dtype ${JSON.stringify(e.dtype)}; rnnc reads ${[...dtypes.keys()].join(", ")}`);
     const shape = e.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`${where} has a malformed shape`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw bad(`${where} has a malformed shape`);
     const offsets = e.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
       throw bad(`${where} has malformed data_offsets`);
@@ -94,10 +101,14 @@ export function decodeSafetensors(file: Uint8Array): Safetensors {
   placed.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   for (const p of placed) {
-    if (p.begin !== covered) throw bad(`tensor ${JSON.stringify(p.tensor.name)} starts at ${p.begin}, where ${p.begin < covered ? "another tensor's data is" : "a hole begins"}`);
+    if (p.begin !== covered)
+      throw bad(`tensor ${JSON.stringify(p.tensor.name)} starts at ${p.begin}, where ${
+        p.begin < covered ? "another tensor's data is" : "a hole begins"
+      }`);
     covered = p.end;
   }
-  if (dataStart + covered !== file.byteLength) throw bad(`its tensors cover ${covered} bytes of a ${file.byteLength - dataStart}-byte buffer`);
+  if (dataStart + covered !== file.byteLength)
+    throw bad(`its tensors cover ${covered} bytes of a ${file.byteLength - dataStart}-byte buffer`);
   const tensors = placed.map((p) => ({ ...p.tensor, data: file.subarray(dataStart + p.begin, dataStart + p.end) }));
   return { tensors, metadata };
 }

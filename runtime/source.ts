@@ -62,5 +62,7 @@ export function toBytes(source: ArrayBuffer | ArrayBufferView): Uint8Array<Array
     return isPlainBuffer(source.buffer) ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice();
   }
   if (isPlainBuffer(source)) return new Uint8Array(source);
-  throw new TypeError("expected wasm bytes (an ArrayBuffer or a typed array), a WebAssembly.Module, a Response or a URL");
+  throw new TypeError(
+    "expected wasm bytes (an ArrayBuffer or a typed array), a WebAssembly.Module, a Response or a URL",
+  );
 }

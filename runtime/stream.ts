@@ -98,7 +98,10 @@ export class RnncStream {
 
   constructor(model: RnncModel, batch: number) {
     if (!isCausal(model)) {
-      throw new RnncError("a model with a bidirectional layer cannot stream: its reverse direction reads each sequence from its end (the ABI says causal: false)");
+      throw new RnncError(
+        "a model with a bidirectional layer cannot stream: its reverse direction reads each sequence from its end " +
+          "(the ABI says causal: false)",
+      );
     }
     const most = model.capacity.batch;
     if (!Number.isInteger(batch) || batch < 1 || batch > most) {
@@ -186,7 +189,9 @@ export class RnncStream {
       if (!data) throw new RnncError(`a block needs a value for input "${entry.name}" (inputs: ${expected()})`);
       if (data.length !== steps * perStep) {
         throw new RnncError(
-          `input "${entry.name}": got ${data.length} values, expected ${steps * perStep} = ${steps} steps × batch ${this.#batch}`
+          `input "${entry.name}": got ${data.length} values, expected ${
+            steps * perStep
+          } = ${steps} steps × batch ${this.#batch}`
           + ` × ${row} ([steps, batch, ${row}], time-major)`,
         );
       }
@@ -195,7 +200,9 @@ export class RnncStream {
         const at = `[step ${Math.floor(bad / perStep)}, batch ${Math.floor(bad / row) % this.#batch}, ${bad % row}]`;
         const what = `input "${entry.name}"${at} = ${data[bad]}`;
         if (entry.dtype !== "i32") throw new RnncError(`${what} is not a finite number`);
-        const range = entry.idsBelow === undefined ? "an i32" : `an integer id in [0, ${entry.idsBelow}) (or -1 for none)`;
+        const range = entry.idsBelow === undefined
+          ? "an i32"
+          : `an integer id in [0, ${entry.idsBelow}) (or -1 for none)`;
         throw new RangeError(`${what} is not ${range}`);
       }
     }
@@ -206,13 +213,19 @@ export class RnncStream {
     for (const name in into) {
       const slot = this.#outputs.find((s) => s.entry.name === name);
       if (!slot) {
-        throw new RnncError(`this model has no output "${name}" to write into; its outputs are ${this.#outputs.map((s) => `"${s.entry.name}"`).join(", ")}`);
+        throw new RnncError(`this model has no output "${name}" to write into; its outputs are ${
+          this.#outputs.map((s) => `"${s.entry.name}"`).join(", ")
+        }`);
       }
       const array = into[name];
       const want = steps * slot.perStep;
       if (!ArrayBuffer.isView(array) || array instanceof DataView || (array as TensorView).length !== want) {
-        const got = ArrayBuffer.isView(array) && !(array instanceof DataView) ? `${(array as TensorView).length} values` : "not a typed array";
-        throw new RnncError(`output "${name}" to write into: ${got}; expected a typed array of ${want} = ${steps} steps × batch ${this.#batch} × ${slot.row}`);
+        const got = ArrayBuffer.isView(array) && !(array instanceof DataView)
+          ? `${(array as TensorView).length} values`
+          : "not a typed array";
+        throw new RnncError(`output "${name}" to write into: ${got}; expected a typed array of ${want} = ${
+          steps
+        } steps × batch ${this.#batch} × ${slot.row}`);
       }
     }
   }
@@ -224,7 +237,8 @@ export class RnncStream {
       const buffer = model.memory.buffer;
       const whole = (s: Slot) => model.tensor(s.entry.name, s.entry.role);
       const outputs = this.#outputs.map(whole);
-      const state = (role: "state_in" | "state_out") => (s: Slot) => model.tensor(s.entry.name, role).subarray(0, s.perStep);
+      const state = (role: "state_in" | "state_out") => (s: Slot) =>
+        model.tensor(s.entry.name, role).subarray(0, s.perStep);
       this.#views = {
         probe: new Uint8Array(buffer, 0, 1),
         inputs: this.#inputs.map(whole),

@@ -5,7 +5,15 @@
 // parameter is saved and loaded as the f32 values it stands for: the files of
 // the f32 build.
 
-import { elementTypeOf, resolveShape, type Abi, type CallSize, type Dtype, type ElementType, type TensorEntry } from "./abi.js";
+import {
+  elementTypeOf,
+  resolveShape,
+  type Abi,
+  type CallSize,
+  type Dtype,
+  type ElementType,
+  type TensorEntry,
+} from "./abi.js";
 import { convertFloats, decodeParams, encodeParams, matchParams, type ParamSlot } from "./params.js";
 import { toBytes } from "./source.js";
 import { isInt8, type Int8Params } from "./int8-params.js";

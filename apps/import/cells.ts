@@ -90,13 +90,12 @@ export function planCell(layer: RecurrentLayer): CellPlan {
   const form = `W x${has.x ? (has.h ? " + bx" : " + b") : ""} + U h${has.h ? (has.x ? " + bh" : " + b") : ""}`;
   const biasNote = (except = "") =>
     has.x && has.h ? [`bx and bh are the source's input-side and recurrent-side biases: they add${except}`] : [];
-  const clipNote =
-    clip === undefined
-      ? []
-      : [
-          `each gate${layer.kind === "rnn" ? "" : " and the candidate"} reads its input clipped to [${literal(-clip)}, ` +
-            `${literal(clip)}] (ONNX clip${layer.kind === "lstm" ? "; h(c') is not clipped" : ""})`,
-        ];
+  const clipNote = clip === undefined
+    ? []
+    : [
+      `each gate${layer.kind === "rnn" ? "" : " and the candidate"} reads its input clipped to [${literal(-clip)}, ` +
+        `${literal(clip)}] (ONNX clip${layer.kind === "lstm" ? "; h(c') is not clipped" : ""})`,
+    ];
 
   if (layer.kind === "rnn") {
     const value = act(layer.activation, sum(gateTerms("h")), "a");
@@ -126,7 +125,9 @@ export function planCell(layer: RecurrentLayer): CellPlan {
       : act(candidate, sum(["Wn * x", ...bx, "Un * (r * h)", ...bh]), "an");
     body.push(`const n = ${n};`);
     const reset = layer.resetAfter
-      ? `n = ${candidate.kind}(Wn x${has.x ? " + bxn" : ""} + r ⊙ (Un h${has.h ? " + bhn" : ""})): the reset after the ` +
+      ? `n = ${candidate.kind}(Wn x${has.x ? " + bxn" : ""} + r ⊙ (Un h${
+          has.h ? " + bhn" : ""
+        })): the reset after the ` +
         `recurrent product`
       : `n = ${candidate.kind}(Wn x + Un (r ⊙ h)${has.x || has.h ? " + b" : ""}): the reset before the ` +
         `recurrent product`;
@@ -173,7 +174,9 @@ export function planCell(layer: RecurrentLayer): CellPlan {
       ...(layer.coupledForget ? ["f = 1 − i (input and forget gates coupled, ONNX input_forget)"] : []),
       ...(peep ? ["peepholes: i and f read the previous cell c, o the new cell c'"] : []),
       `c' = f ⊙ c + i ⊙ g; h' = ` +
-        `${projected ? "Wp · (o ⊙ " : "o ⊙ "}${cell.kind}(c')${projected ? "), projected to P units (proj_size)" : ""}`,
+        `${projected ? "Wp · (o ⊙ " : "o ⊙ "}${cell.kind}(c')${
+          projected ? "), projected to P units (proj_size)" : ""
+        }`,
       ...biasNote(),
       ...clipNote,
     ],

@@ -42,7 +42,10 @@ function notTorch(layer: RecurrentLayer): string | undefined {
   return undefined;
 }
 
-/** The modules of PyTorch that hold the layers: their own for layers read from a state_dict, else runs of alike layers. */
+/**
+ * The modules of PyTorch that hold the layers: their own for layers read from a state_dict, else runs of alike
+ * layers.
+ */
 function modules(layers: readonly RecurrentLayer[]): { prefix: string; index: number }[] {
   if (layers.every((l) => l.pytorch))
     return layers.map((l) => ({ prefix: l.pytorch!.module, index: l.pytorch!.index }));

@@ -58,12 +58,17 @@ interface LayerBase {
   readonly directions: readonly DirectionWeights[];
   /** How a bidirectional layer joins its two outputs. */
   readonly merge: "concat" | "sum";
-  /** ONNX clip: the input of every gate's and candidate's activation is clipped to [−clip, clip] (an LSTM's h(c) is not). */
+  /**
+   * ONNX clip: the input of every gate's and candidate's activation is clipped to [−clip, clip] (an LSTM's h(c) is
+   * not).
+   */
   readonly clip?: number;
   /** Where the layer comes from in the source (a module prefix, a node), for comments and messages. */
   readonly origin: string;
-  /** For a layer read from a state_dict: its module's prefix ("rnn.") and its index there (the k of _l{k}), so export '
-    + 'writes the same names. */
+  /**
+   * For a layer read from a state_dict: its module's prefix ("rnn.") and its index there (the k of _l{k}), so export
+   * writes the same names.
+   */
   readonly pytorch?: { readonly module: string; readonly index: number };
 }
 

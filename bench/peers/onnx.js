@@ -28,7 +28,9 @@ export async function loadOnnx() {
       ort.env.logLevel = "error";
       return { onnx: proto.onnx, ort };
     } catch (error) {
-      return { note: `onnxruntime-web or onnx-proto could not be loaded: ${String(error?.message ?? error).split("\n")[0]}` };
+      return {
+        note: `onnxruntime-web or onnx-proto could not be loaded: ${String(error?.message ?? error).split("\n")[0]}`,
+      };
     }
   })();
   return loaded;
@@ -38,7 +40,11 @@ const onnxGates = { lstm: ["i", "o", "f", "g"], gru: ["z", "r", "h"], elman: [""
 const negatedGates = { lstm: [], gru: ["z"], elman: [] };
 const opTypes = { lstm: "LSTM", gru: "GRU", elman: "RNN" };
 /** The state tensors of each node: [initial input, final output]. */
-export const stateNames = { lstm: [["initial_h", "Y_h"], ["initial_c", "Y_c"]], gru: [["initial_h", "Y_h"]], elman: [["initial_h", "Y_h"]] };
+export const stateNames = {
+  lstm: [["initial_h", "Y_h"], ["initial_c", "Y_c"]],
+  gru: [["initial_h", "Y_h"]],
+  elman: [["initial_h", "Y_h"]],
+};
 
 /** The bytes of a model with one LSTM, GRU or RNN node whose weights are initializers. */
 export function buildRnnModel(onnx, shape, params, { state = false } = {}) {
@@ -48,7 +54,9 @@ export function buildRnnModel(onnx, shape, params, { state = false } = {}) {
   const neg = negatedGates[cell];
   const FLOAT = onnx.TensorProto.DataType.FLOAT;
   const initializer = (name, dims, values) =>
-    onnx.TensorProto.create({ name, dims, dataType: FLOAT, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) });
+    onnx.TensorProto.create({
+      name, dims, dataType: FLOAT, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+    });
   const valueInfo = (name, dims) => onnx.ValueInfoProto.create({
     name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
   });
@@ -76,7 +84,9 @@ export function buildRnnModel(onnx, shape, params, { state = false } = {}) {
     input: [valueInfo("X", [T, B, I]), ...states.map(([i]) => valueInfo(i, [1, B, H]))],
     output: [valueInfo("Y", [T, 1, B, H]), ...states.map(([, o]) => valueInfo(o, [1, B, H]))],
   });
-  const model = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: "", version: 14 }], producerName: "rnnc-bench", graph });
+  const model = onnx.ModelProto.create({
+    irVersion: 8, opsetImport: [{ domain: "", version: 14 }], producerName: "rnnc-bench", graph,
+  });
   return onnx.ModelProto.encode(model).finish();
 }
 

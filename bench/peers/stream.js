@@ -33,7 +33,9 @@ export async function rnncStream(shape, data, binary, block, { into = false } = 
   const stream = new RnncStream(await rnncModel(binary, data), B);
   const pieces = blocksOf(data.x, shape, block);
   const out = new Float32Array(shape.T * B * H);
-  const rows = pieces.map((x, k) => ({ h: out.subarray(k * block * B * H, (k * block + x.length / (B * shape.I)) * B * H) }));
+  const rows = pieces.map((x, k) => ({
+    h: out.subarray(k * block * B * H, (k * block + x.length / (B * shape.I)) * B * H),
+  }));
   const stepsOf = (x) => x.length / (B * shape.I);
   const run = into
     ? () => pieces.forEach((x, k) => stream.run({ x }, stepsOf(x), rows[k]))
@@ -54,7 +56,10 @@ export async function rnncExports(shape, data, binary) {
   const model = await rnncModel(binary, data);
   const states = model.tensors().filter((t) => t.role === "state_in").map((t) => {
     const units = t.shape.at(-1);
-    return { from: model.tensor(t.name, "state_out").subarray(0, B * units), to: model.tensor(t.name, "state_in").subarray(0, B * units) };
+    return {
+      from: model.tensor(t.name, "state_out").subarray(0, B * units),
+      to: model.tensor(t.name, "state_in").subarray(0, B * units),
+    };
   });
   const x = model.tensor("x", "input");
   const h = model.tensor("h", "output").subarray(0, B * H);
@@ -81,9 +86,10 @@ export async function rnncExports(shape, data, binary) {
 export async function onnxSteps({ onnx, ort }, shape, data) {
   const { B, I, H } = shape;
   const names = stateNames[shape.cell];
-  const session = await ort.InferenceSession.create(buildRnnModel(onnx, { ...shape, T: 1 }, data.params, { state: true }), {
-    executionProviders: ["wasm"], graphOptimizationLevel: "all",
-  });
+  const session = await ort.InferenceSession.create(
+    buildRnnModel(onnx, { ...shape, T: 1 }, data.params, { state: true }),
+    { executionProviders: ["wasm"], graphOptimizationLevel: "all" },
+  );
   const xs = blocksOf(data.x, shape, 1).map((x) => new ort.Tensor("float32", Float32Array.from(x), [1, B, I]));
   const zero = names.map(() => new ort.Tensor("float32", new Float32Array(B * H), [1, B, H]));
   const fetches = names.map(([, output]) => output);
@@ -135,5 +141,9 @@ export function plainSteps(shape, data) {
 /** The hand-written JavaScript cell on the whole sequence in one call. */
 export function plainWhole(shape, data) {
   const { net } = build(shape, data);
-  return { name: "plain JS", how: "one call", block: shape.T, sync: true, run: () => net.forward(data.x), output: () => net.output() };
+  return {
+    name: "plain JS", how: "one call", block: shape.T, sync: true,
+    run: () => net.forward(data.x),
+    output: () => net.output(),
+  };
 }

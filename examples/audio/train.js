@@ -67,7 +67,8 @@ async function train() {
         }
       }
       loss += model.trainStep(batch, QUANTUM, { learning_rate: round < 45 ? 0.01 : 0.002, clip_norm: 1 });
-      for (const state of ["l0.h", "l0.c"]) model.view(state, "state_in", size).set(model.view(state, "state_out", size));
+      for (const state of ["l0.h", "l0.c"])
+        model.view(state, "state_in", size).set(model.view(state, "state_out", size));
     }
   }
   return { params: model.saveParams(), meanSquaredError: (2 * loss) / (chunks * batch * QUANTUM) };
@@ -106,7 +107,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const took = (performance.now() - started) / 1000;
   writeFileSync(paramsPath, params);
   const { worst, rms } = await evaluate(params);
-  console.log(`trained in ${took.toFixed(1)} s; mean squared error of the last round ${meanSquaredError.toExponential(2)}`);
+  console.log(
+    `trained in ${took.toFixed(1)} s; mean squared error of the last round ${meanSquaredError.toExponential(2)}`,
+  );
   console.log("held-out sweep (2 s, 50 Hz to 4 kHz, peak 0.3 to 1.2), streamed by quanta: "
     + `worst error ${worst.toFixed(4)}, RMS ${rms.toFixed(4)}`);
   console.log(`wrote ${paramsPath} (${params.byteLength} bytes)`);

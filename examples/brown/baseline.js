@@ -21,7 +21,8 @@ export function mostFrequentTag(train, test) {
     });
   }
   // Ties go to the tag first in sorted order, so the baseline does not depend on the data's order.
-  const best = (/** @type {Map<string, number>} */ m) => [...m].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0][0];
+  const best = (/** @type {Map<string, number>} */ m) =>
+    [...m].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0][0];
   const fallback = best(overall);
   const tagOf = new Map([...counts].map(([word, m]) => [word, best(m)]));
   let [tokens, correct, oovTokens, oovCorrect] = [0, 0, 0, 0];

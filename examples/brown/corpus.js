@@ -44,12 +44,15 @@ export function simplifyTag(raw) {
 
 /**
  * Every sentence of the corpus by part.
- * @returns {{ train: Sentence[], dev: Sentence[], test: Sentence[], files: Record<"train" | "dev" | "test", string[]> }}
+ * @returns {{
+ *   train: Sentence[], dev: Sentence[], test: Sentence[], files: Record<"train" | "dev" | "test", string[]>
+ * }}
  * @typedef {{ tokens: string[], tags: string[] }} Sentence
  */
 export function readBrown(directory = corpusDirectory()) {
   const names = readdirSync(directory).filter((f) => /^c[a-r]\d\d$/.test(f)).sort();
-  if (names.length !== 500) throw new Error(`${directory}: expected the 500 files of the Brown corpus, found ${names.length}`);
+  if (names.length !== 500)
+    throw new Error(`${directory}: expected the 500 files of the Brown corpus, found ${names.length}`);
   /** @type {Record<"train" | "dev" | "test", Sentence[]>} */
   const parts = { train: [], dev: [], test: [] };
   /** @type {Record<"train" | "dev" | "test", string[]>} */

@@ -26,19 +26,26 @@ const { values } = parseArgs({
 });
 
 const split = prepare();
-for (const p of split) process.stderr.write(`${p.part}: ${p.files} files, ${p.sentences} sentences, ${p.tokens} tokens\n`);
+for (const p of split)
+  process.stderr.write(`${p.part}: ${p.files} files, ${p.sentences} sentences, ${p.tokens} tokens\n`);
 const file = (/** @type {string} */ part) => join(dataDirectory, `${part}.jsonl`);
-const read = (/** @type {string} */ part) => readFileSync(file(part), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+const read = (/** @type {string} */ part) =>
+  readFileSync(file(part), "utf8").trim().split("\n").map((l) => JSON.parse(l));
 
 /** @param {string[]} args */
 function run(args) {
-  const result = spawnSync(process.execPath, [rnnc, ...args], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+  const result = spawnSync(process.execPath, [rnnc, ...args], {
+    stdio: ["ignore", "pipe", "inherit"], encoding: "utf8",
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
   return result.stdout;
 }
 
 const baseline = mostFrequentTag(read("train"), read("test"));
-/** @type {{ model: string, accuracy: number, oovAccuracy: number, oovTokens: number, tokens: number, epochs: number, bestEpoch: number, seconds: number }[]} */
+/**
+ * @type {{ model: string, accuracy: number, oovAccuracy: number, oovTokens: number, tokens: number, epochs: number,
+ *   bestEpoch: number, seconds: number }[]}
+ */
 const rows = [];
 for (const model of values.models.split(",")) {
   const out = join(here, "runs", model);
@@ -51,18 +58,30 @@ for (const model of values.models.split(",")) {
   ]));
   const seconds = (performance.now() - started) / 1000;
   const report = JSON.parse(run(["eval", tagger, "--checkpoint", out, file("test"), "--json"]));
-  rows.push({ model, accuracy: report.accuracy, oovAccuracy: report.oovAccuracy, oovTokens: report.oovTokens, tokens: report.tokens, epochs: summary.epochs, bestEpoch: summary.best.epoch, seconds });
+  rows.push({
+    model, accuracy: report.accuracy, oovAccuracy: report.oovAccuracy, oovTokens: report.oovTokens,
+    tokens: report.tokens, epochs: summary.epochs, bestEpoch: summary.best.epoch, seconds,
+  });
 }
 
 const pct = (/** @type {number} */ x) => `${(100 * x).toFixed(2)}%`;
 const lines = [
-  `Brown corpus, test split (${baseline.tokens} tokens, ${baseline.oovTokens} out of the training vocabulary); --dims ${values.dims}, --seed ${values.seed}`,
+  `Brown corpus, test split (${baseline.tokens} tokens, ${baseline.oovTokens} out of the training vocabulary); --dims ${
+    values.dims
+  }, --seed ${values.seed}`,
   "",
   "| model | test accuracy | OOV accuracy | epochs (best) | training time |",
   "|---|---|---|---|---|",
-  `| most frequent tag (unseen words: ${baseline.fallback}) | ${pct(baseline.accuracy)} | ${pct(baseline.oovAccuracy)} | - | - |`,
-  ...rows.map((r) => `| ${r.model} | ${pct(r.accuracy)} | ${pct(r.oovAccuracy)} | ${r.epochs} (${r.bestEpoch}) | ${r.seconds.toFixed(0)} s |`),
+  `| most frequent tag (unseen words: ${baseline.fallback}) | ${pct(baseline.accuracy)} | ${
+    pct(baseline.oovAccuracy)
+  } | - | - |`,
+  ...rows.map((r) => `| ${r.model} | ${pct(r.accuracy)} | ${pct(r.oovAccuracy)} | ${r.epochs} (${r.bestEpoch}) | ${
+    r.seconds.toFixed(0)
+  } s |`),
 ];
 process.stdout.write(`${lines.join("\n")}\n`);
 mkdirSync(join(here, "runs"), { recursive: true });
-writeFileSync(join(here, "runs", "results.json"), JSON.stringify({ dims: values.dims, seed: Number(values.seed), baseline, models: rows }, null, 2) + "\n");
+writeFileSync(
+  join(here, "runs", "results.json"),
+  JSON.stringify({ dims: values.dims, seed: Number(values.seed), baseline, models: rows }, null, 2) + "\n",
+);

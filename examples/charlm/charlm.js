@@ -17,7 +17,9 @@ const modelFile = fileURLToPath(new URL("model.ts", import.meta.url));
  * parameters drawn from `seed` (the LSTM's forget-gate bias at 1); without
  * Binaryen's optimiser if `optimize` is false (a faster compile of a slower
  * module that computes the same values, for the spec).
- * @param {{ vocab: number, embed: number, hidden: number, batch: number, chunk: number, seed: number, optimize?: boolean }} o
+ * @param {{
+ *   vocab: number, embed: number, hidden: number, batch: number, chunk: number, seed: number, optimize?: boolean
+ * }} o
  */
 export function charModel(o) {
   const readFile = (/** @type {string} */ p) => readFileSync(p, "utf8");
@@ -92,7 +94,9 @@ function writer(model, pieces) {
  * `progress` after each update with the update's mean bits per character.
  * @param {import("rnnc/runtime").RnncModel} model
  * @param {Int32Array} ids
- * @param {{ updates: number, batch: number, chunk: number, stride: number, lr: number, clip: number, newline: number }} o
+ * @param {{
+ *   updates: number, batch: number, chunk: number, stride: number, lr: number, clip: number, newline: number
+ * }} o
  * @param {(update: number, bits: number) => void} [progress]
  */
 export function trainStreams(model, ids, o, progress = () => {}) {
@@ -104,7 +108,9 @@ export function trainStreams(model, ids, o, progress = () => {}) {
     // Enough of the streams for the updates left: chunks start every stride steps.
     const left = o.updates - done;
     const span = Math.min(steps, (left - 1) * o.stride + o.chunk);
-    runInChunks(model, { batch: pieces.length, steps: span, chunk: o.chunk, stride: o.stride, write }, (size, start) => {
+    runInChunks(model, {
+      batch: pieces.length, steps: span, chunk: o.chunk, stride: o.stride, write,
+    }, (size, start) => {
       const lr = (o.lr * (1 + Math.cos((Math.PI * done) / o.updates))) / 2;
       const loss = model.trainStep(size.batch, size.steps, { learning_rate: lr, clip_norm: o.clip }) ?? NaN;
       const count = pieces.reduce((n, p) => n + Math.max(0, Math.min(size.steps, p.inputs.length - start)), 0);

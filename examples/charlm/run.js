@@ -101,7 +101,9 @@ const cpuTrained = cpuSeconds();
 const bpc = bitsPerChar(model, test, newline);
 const measured = performance.now();
 const base = baselines(train, test, chars.length);
-const generated = sample(model, chars, { prime: values.prime, length: o.sample, temperature: o.temperature, seed: o.sampleSeed });
+const generated = sample(model, chars, {
+  prime: values.prime, length: o.sample, temperature: o.temperature, seed: o.sampleSeed,
+});
 
 const cpu = (() => {
   try {
@@ -131,5 +133,8 @@ const lines = [
 process.stdout.write(`${lines.join("\n")}\n`);
 const runs = fileURLToPath(new URL("runs", import.meta.url));
 mkdirSync(runs, { recursive: true });
-const results = { settings: o, prime: values.prime, vocab: chars.length, characters: { train: train.length, heldOut: test.length }, bitsPerChar: bpc, baselines: base, seconds, cpu, sample: generated };
+const results = {
+  settings: o, prime: values.prime, vocab: chars.length, characters: { train: train.length, heldOut: test.length },
+  bitsPerChar: bpc, baselines: base, seconds, cpu, sample: generated,
+};
 writeFileSync(join(runs, "results.json"), `${JSON.stringify(results, null, 2)}\n`);

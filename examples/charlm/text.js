@@ -36,7 +36,8 @@ export function untag(raw) {
  */
 export function readBrownText(directory = corpusDirectory()) {
   const names = readdirSync(directory).filter((f) => /^c[a-r]\d\d$/.test(f)).sort();
-  if (names.length !== 500) throw new Error(`${directory}: expected the 500 files of the Brown corpus, found ${names.length}`);
+  if (names.length !== 500)
+    throw new Error(`${directory}: expected the 500 files of the Brown corpus, found ${names.length}`);
   /** @type {Record<"train" | "dev" | "test", string[]>} */
   const parts = { train: [], dev: [], test: [] };
   /** @type {Map<string, number>} */

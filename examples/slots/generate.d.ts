@@ -10,7 +10,9 @@ export interface Sentence {
 export function generateQueries(count: number, seed: number): Sentence[];
 
 /** Train, dev and test splits; dev and test never repeat a training query. */
-export function generateSplits(sizes: { seed: number; train: number; dev: number; test: number }): { train: Sentence[]; dev: Sentence[]; test: Sentence[] };
+export function generateSplits(
+  sizes: { seed: number; train: number; dev: number; test: number },
+): { train: Sentence[]; dev: Sentence[]; test: Sentence[] };
 
 /** One JSON object per line. */
 export function toJsonl(sentences: Sentence[]): string;

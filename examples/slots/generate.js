@@ -22,8 +22,13 @@ const cities = [
   "seattle", "taipei", "chicago", "miami", "phoenix", "houston", "toronto", "detroit", "memphis",
   "new york", "san francisco", "los angeles", "salt lake city", "las vegas", "kansas city", "fort worth",
 ];
-const months = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
-const ordinals = ["1st", "2nd", "3rd", "4th", "5th", "8th", "11th", "12th", "15th", "20th", "21st", "22nd", "23rd", "28th", "30th"];
+const months = [
+  "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+  "december",
+];
+const ordinals = [
+  "1st", "2nd", "3rd", "4th", "5th", "8th", "11th", "12th", "15th", "20th", "21st", "22nd", "23rd", "28th", "30th",
+];
 const weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 const periods = ["morning", "afternoon", "evening"];
 const clock = ["7", "8", "9", "10", "11", "noon", "1", "3", "5", "6"];
@@ -81,30 +86,57 @@ export function generateQueries(count, seed) {
     // Prepositions mark the roles: easy for both kinds of tagger.
     () => {
       const [a, b] = two();
-      return [[pick(lists), null], ["flights from", null], [a, "fromloc"], ["to", null], [b, "toloc"], ...(maybe() ? date("depart") : []), ...(maybe(0.4) ? time("depart") : []), ...extras()];
+      return [
+        [pick(lists), null], ["flights from", null], [a, "fromloc"], ["to", null], [b, "toloc"],
+        ...(maybe() ? date("depart") : []), ...(maybe(0.4) ? time("depart") : []), ...extras(),
+      ];
     },
     () => {
       const [a, b] = two();
-      return [[pick(lists), null], ["flights to", null], [b, "toloc"], ["from", null], [a, "fromloc"], ...(maybe() ? date("depart") : []), ...extras()];
+      return [
+        [pick(lists), null], ["flights to", null], [b, "toloc"], ["from", null], [a, "fromloc"],
+        ...(maybe() ? date("depart") : []), ...extras(),
+      ];
     },
     // The minimal pairs: the verb decides the city's role and the date's.
-    () => [[pick(wants), null], [pick(departVerbs), null], [pick(cities), "fromloc"], ...date("depart"), ...(maybe(0.4) ? time("depart") : [])],
-    () => [[pick(wants), null], [pick(arriveVerbs), null], [pick(cities), "toloc"], ...date("arrive"), ...(maybe(0.4) ? time("arrive") : [])],
-    () => [["which flights", null], [pick(["leave", "depart from"]), null], [pick(cities), "fromloc"], ...date("depart"), ...extras()],
-    () => [["which flights", null], [pick(["arrive in", "land in", "get to"]), null], [pick(cities), "toloc"], ...date("arrive"), ...extras()],
+    () => [
+      [pick(wants), null], [pick(departVerbs), null], [pick(cities), "fromloc"], ...date("depart"),
+      ...(maybe(0.4) ? time("depart") : []),
+    ],
+    () => [
+      [pick(wants), null], [pick(arriveVerbs), null], [pick(cities), "toloc"], ...date("arrive"),
+      ...(maybe(0.4) ? time("arrive") : []),
+    ],
+    () => [
+      ["which flights", null], [pick(["leave", "depart from"]), null], [pick(cities), "fromloc"], ...date("depart"),
+      ...extras(),
+    ],
+    () => [
+      ["which flights", null], [pick(["arrive in", "land in", "get to"]), null], [pick(cities), "toloc"],
+      ...date("arrive"), ...extras(),
+    ],
     // Both verbs in one query, with the dates and times bound to each.
     () => {
       const [a, b] = two();
-      return [[pick(wants), null], [pick(departVerbs), null], [a, "fromloc"], ...date("depart"), ["and", null], [pick(arriveVerbs), null], [b, "toloc"], ...(maybe() ? time("arrive") : [])];
+      return [
+        [pick(wants), null], [pick(departVerbs), null], [a, "fromloc"], ...date("depart"),
+        ["and", null], [pick(arriveVerbs), null], [b, "toloc"], ...(maybe() ? time("arrive") : []),
+      ];
     },
     () => {
       const [a, b] = two();
-      return [[pick(wants), null], [pick(arriveVerbs), null], [b, "toloc"], ...date("arrive"), ...time("arrive"), ["leaving", null], [a, "fromloc"]];
+      return [
+        [pick(wants), null], [pick(arriveVerbs), null], [b, "toloc"], ...date("arrive"), ...time("arrive"),
+        ["leaving", null], [a, "fromloc"],
+      ];
     },
     // "in CITY" is an origin after "i am", a destination after "arrive".
     () => {
       const [a, b] = two();
-      return [["i am in", null], [a, "fromloc"], ["and", null], [pick(wants), null], [pick(arriveVerbs), null], [b, "toloc"], ...(maybe() ? date("arrive") : [])];
+      return [
+        ["i am in", null], [a, "fromloc"], ["and", null], [pick(wants), null], [pick(arriveVerbs), null],
+        [b, "toloc"], ...(maybe() ? date("arrive") : []),
+      ];
     },
   ];
 

@@ -22,8 +22,8 @@ export function asSeq(c: NodeContext, v: Value | undefined): Seq {
   if (!dims || dims.length !== 3 || typeof dims[2] !== "number")
     fail(
       c,
-      `the graph input ${info.name} must be [steps, batch, features] (or [batch, steps, features]) with a known number ` +
-        `of features`,
+      `the graph input ${info.name} must be [steps, batch, features] (or [batch, steps, features]) with a known number `
+        + `of features`,
     );
   const size = (d: number | string): Size => (d === "?" ? unknownSize() : d);
   c.builder.input = { kind: "dense", size: dims![2] as number };

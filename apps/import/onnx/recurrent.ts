@@ -32,7 +32,10 @@ export function isRecurrent(opType: string): opType is keyof typeof kinds {
   return Object.hasOwn(kinds, opType);
 }
 
-/** Activations by their ONNX name (matched without case, as onnxruntime does), with the defaults of the ONNX operators of the same name. */
+/**
+ * Activations by their ONNX name (matched without case, as onnxruntime does), with the defaults of the ONNX operators
+ * of the same name.
+ */
 const activationTable: Record<
   string,
   { alpha?: number; beta?: number; make: (alpha: number, beta: number) => Activation }
@@ -88,8 +91,8 @@ export function recurrentNode(node: OnnxNode, weights: RecurrentWeights, where: 
   const direction = attr<string>("direction", "forward", (v) => typeof v === "string", "a string");
   if (direction === "reverse")
     fail(
-      "direction reverse (the layer alone, run backwards) has no rnnc model; rnnc runs a reverse direction only beside " +
-        "a forward one (bidirectional)",
+      "direction reverse (the layer alone, run backwards) has no rnnc model; rnnc runs a reverse direction only " +
+        "beside a forward one (bidirectional)",
     );
   if (direction !== "forward" && direction !== "bidirectional")
     fail(`direction must be forward, reverse or bidirectional, got ${JSON.stringify(direction)}`);

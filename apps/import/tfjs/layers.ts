@@ -204,10 +204,10 @@ export function tfjsNetwork(model: TfjsModel, file: string): Network {
       if (readout) fail(`${where}: a second Dense layer; rnnc's model has one dense readout`);
       if (finalStates) {
         fail(
-          `${where}: reads a Bidirectional layer with return_sequences false, which outputs its two directions' final ` +
-            `states; ` +
-            "rnnc's readout reads one step of the sequence (set return_sequences and read the readout's last step, or " +
-            "drop the Dense layer)",
+          `${where}: reads a Bidirectional layer with return_sequences false, which outputs its two directions' final `
+            + `states; `
+            + "rnnc's readout reads one step of the sequence (set return_sequences and read the readout's last step, "
+            + "or drop the Dense layer)",
         );
       }
       const kernel = weight(name, "kernel", where);
@@ -216,7 +216,11 @@ export function tfjsNetwork(model: TfjsModel, file: string): Network {
       if (a !== "linear" && a !== "sigmoid" && a !== "tanh" && a !== "relu") {
         fail(
           `${where}: activation ${JSON.stringify(a)}; rnnc's readout is linear, sigmoid, tanh or ` +
-            `relu${a === "softmax" ? " (train with --loss softmax-ce on its logits, and take a softmax of them yourself)" : ""}`,
+            `relu${
+              a === "softmax"
+                ? " (train with --loss softmax-ce on its logits, and take a softmax of them yourself)"
+                : ""
+            }`,
         );
       }
       readout = {

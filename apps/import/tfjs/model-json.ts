@@ -69,8 +69,8 @@ export function layerList(topology: Record<string, unknown>, fail: (why: string)
   layers.forEach((l, i) => {
     if (i > 0 && inboundLayer(l.inbound) !== layers[i - 1]!.config.name) {
       fail(
-        `its layer ${String(l.config.name)} does not read the layer before it alone; rnnc reads functional models that ` +
-          `are one chain`,
+        `its layer ${String(l.config.name)} does not read the layer before it alone; rnnc reads functional models that `
+          + `are one chain`,
       );
     }
   });
@@ -90,8 +90,8 @@ export function readTfjsModel(bytes: Uint8Array, file: string, readBeside: (path
   if (!isObject(json) || !isObject(json.modelTopology)) return fail("not a TF.js layers model (no modelTopology)");
   if (json.format !== undefined && json.format !== "layers-model") {
     return fail(
-      `a TF.js ${String(json.format)}; rnnc reads layers models (tf.LayersModel.save, tfjs-converter from Keras), not ` +
-        `graph models`,
+      `a TF.js ${String(json.format)}; rnnc reads layers models (tf.LayersModel.save, tfjs-converter from Keras), not `
+        + `graph models`,
     );
   }
   const topology = json.modelTopology;

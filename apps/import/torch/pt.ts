@@ -64,8 +64,8 @@ function stateDictIn(root: PyValue, file: string, key: string | undefined): PyDi
   );
   if (known !== undefined) return root.entries.find(([k]) => k === known)![1] as PyDict;
   throw new ImportError(
-    `${file}: is a dict but not of tensors alone (keys: ${keys.join(", ")}); name the entry that holds the state_dict ` +
-      `with --key NAME`,
+    `${file}: is a dict but not of tensors alone (keys: ${keys.join(", ")}); name the entry that holds the state_dict `
+      + `with --key NAME`,
   );
 }
 

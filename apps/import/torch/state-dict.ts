@@ -250,8 +250,8 @@ function moduleLayers(
     if (!t) fail(`module ${name} has layer weights under ${prefix}*_l0 but no ${n}`);
     if (t!.shape.length !== shape.length || t!.shape.some((d, i) => d !== shape[i])) {
       fail(
-        `${n} has shape ${showShape(t!.shape)}, expected ${showShape(shape)} (an nn.${kind!.toUpperCase()} with hidden ` +
-          `size ${H}${P ? `, proj_size ${P}` : ""})`,
+        `${n} has shape ${showShape(t!.shape)}, expected ${showShape(shape)} (an nn.${kind!.toUpperCase()} with hidden `
+          + `size ${H}${P ? `, proj_size ${P}` : ""})`,
       );
     }
   };

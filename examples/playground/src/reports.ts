@@ -37,7 +37,8 @@ const shapeText = (entry: TensorEntry) => `[${entry.shape.join(", ")}]`;
 function offsetText(offset: number | OffsetForm): string {
   if (typeof offset === "number") return String(offset);
   const terms = [
-    [offset.base, ""], [offset.batch, "·B"], [offset.steps, "·S"], [offset.batchSteps, "·B·S"], [offset.batchSegment ?? 0, "·B·⌈√S⌉"],
+    [offset.base, ""], [offset.batch, "·B"], [offset.steps, "·S"], [offset.batchSteps, "·B·S"],
+    [offset.batchSegment ?? 0, "·B·⌈√S⌉"],
   ] as const;
   return terms.filter(([k], i) => k !== 0 || i === 0).map(([k, unit]) => `${k}${unit}`).join(" + ");
 }
