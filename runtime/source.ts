@@ -40,7 +40,11 @@ async function compileBytes(bytes: Uint8Array<ArrayBuffer>): Promise<WebAssembly
     return await WebAssembly.compile(bytes);
   } catch (e) {
     if (e instanceof WebAssembly.CompileError && /relaxed/i.test(e.message)) {
-      throw new RnncError(`this module uses relaxed SIMD (compiled with --relaxed-simd), which this engine does not run: browsers do, Node 20 only as node --experimental-wasm-relaxed-simd; or compile without --relaxed-simd (${e.message})`);
+      throw new RnncError(
+        "this module uses relaxed SIMD (compiled with --relaxed-simd), which this engine does not run: "
+          + "browsers do, Node 20 only as node --experimental-wasm-relaxed-simd; "
+          + `or compile without --relaxed-simd (${e.message})`,
+      );
     }
     throw e;
   }

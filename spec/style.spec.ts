@@ -1,8 +1,8 @@
 // spec — the layout rule every source file keeps (issue 13): no line over 120
-// characters in the tracked TypeScript, JavaScript and Python sources. Lines
-// that cannot be broken without changing what they are — text inside a
-// template literal (a cell file a spec compiles, a script it runs), a regular
-// expression literal — are listed below with the text that makes them long.
+// characters in the tracked TypeScript, JavaScript and Python sources. The
+// few lines that cannot be broken without changing what they are (a message
+// literal whose placeholders are typed, fixture inputs read line by line) are
+// listed below, each with the text that makes it long and why.
 
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -13,7 +13,14 @@ const root = join(dirname(new URL(import.meta.url).pathname), "..");
 const LIMIT = 120;
 
 /** Lines allowed over the limit: file, and a piece of the line's text that cannot be broken. */
-const unbreakable: readonly (readonly [string, string])[] = [];
+const unbreakable: readonly (readonly [string, string])[] = [
+  // A diagnostic's message is one string literal: its {0} and {1} are typed from it.
+  ["compiler/diagnostics.ts", "multiplies a matrix only by a vector"],
+  // fixtures.spec.ts reads the codes a fixture expects from its one first line.
+  ["spec/fixtures/diagnostics/model-declarations.ts", "// expect: RNNC167"],
+  // The input RNNC118 is about: one expression nested too deeply, its error located on this line.
+  ["spec/fixtures/diagnostics/nested-too-deeply.ts", "tanh(tanh(tanh("],
+];
 
 const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
   .split("\0")

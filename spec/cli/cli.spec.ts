@@ -201,7 +201,10 @@ describe("diagnostics", () => {
   it("a class-score loss on a scalar output exits 1 naming the output and the way out", () => {
     const file = join(tmp, "scalar.ts");
     writeFileSync(file, `import { cell, sum, tanh } from "rnnc";
-export const s = cell({ input: { x: "I" }, state: { h: [] }, params: { w: ["I"] }, step: ({ x, h, w }) => ({ h: tanh(h + sum(w * x)) }) });
+export const s = cell({
+  input: { x: "I" }, state: { h: [] }, params: { w: ["I"] },
+  step: ({ x, h, w }) => ({ h: tanh(h + sum(w * x)) }),
+});
 `);
     const { code, err } = rnnc(
       "compile", file, "--dims", "I=3", "--loss", "softmax-ce", "-o", join(tmp, "scalar.wasm"),

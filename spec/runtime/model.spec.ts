@@ -347,7 +347,10 @@ describe("parameter files", () => {
     model.set("b", "param", [4, 4]);
     expect(() => model.loadParams(file)).toThrow(RnncParamsError);
     expect(() => model.loadParams(file)).toThrow(
-      /does not match this model: W has shape \[2, 3\] in the file but \[2, 4\] in the model; c is missing from the file/,
+      new RegExp(
+        "does not match this model: W has shape \\[2, 3\\] in the file but \\[2, 4\\] in the model; "
+          + "c is missing from the file",
+      ),
     );
     expect([...model.tensor("b", "param")]).toEqual([4, 4]);
     const fewer = tinyAbi();
