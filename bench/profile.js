@@ -3,8 +3,8 @@
 // (LSTM shapes of shapes.js). Out: per shape, the median forward time of examples/lstm.ts and of
 // bench/cells/lstm-products.ts — the same eight products, W·x before the time loop and U·h in it,
 // with no gates — both inference builds; their ratio is the products' share, the rest is the
-// gates' pointwise work and the loop around it. Shape s is the streaming bench's LSTM
-// (bench/stream.js: I=1 H=32, batch 1, a block of 128 steps).
+// gates' pointwise work and the loop around it (--quantize int8: of the 8-bit builds). Shape s is
+// the streaming bench's LSTM (bench/stream.js: I=1 H=32, batch 1, a block of 128 steps).
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -12,7 +12,12 @@ import { compileCell } from "../dist/compiler/api.js";
 import { initParams, loadModel } from "../dist/runtime/index.js";
 import { forwardFlops, shapes } from "./shapes.js";
 
-const { values } = parseArgs({ options: { shapes: { type: "string", default: "a,b,c" } } });
+const { values } = parseArgs({
+  options: { shapes: { type: "string", default: "a,b,c" }, quantize: { type: "string" } },
+});
+if (values.quantize !== undefined && values.quantize !== "int8") {
+  throw new Error(`--quantize takes int8, not ${values.quantize}`);
+}
 const lstmShapes = [...shapes.filter((s) => s.cell === "lstm"), { id: "s", cell: "lstm", I: 1, H: 32, B: 1, T: 128 }];
 const cells = [
   ["lstm", new URL("../examples/lstm.ts", import.meta.url).pathname],
@@ -51,7 +56,7 @@ for (const id of values.shapes.split(",")) {
   for (const [cell, file] of cells) {
     const { binary } = compileCell({
       file, text: readFileSync(file, "utf8"), cell, dims: { I, H }, capacity: { batch: B, steps: T }, loss: "none",
-      inference: true,
+      inference: true, ...(values.quantize ? { quantize: values.quantize } : {}),
     });
     const model = await loadModel(binary);
     initParams(model, 1);
