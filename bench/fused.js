@@ -59,10 +59,11 @@ function feed(model, shape) {
 const rows = [];
 for (const id of values.shapes.split(",")) {
   const shape = shapes.find((s) => s.id === id && s.cell === "lstm");
-  if (!shape)
+  if (!shape) {
     throw new Error(`no LSTM shape ${id}; they are ${
       shapes.filter((s) => s.cell === "lstm").map((s) => s.id).join(", ")
     }`);
+  }
   const size = { batch: shape.B, steps: shape.T };
   const row = { shape: id, describe: describeShape(shape) };
   for (const [work, extra] of [

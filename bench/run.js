@@ -54,10 +54,11 @@ function parseFlags() {
     }
     const ids = (values.shapes ?? shapes.map((s) => s.id).join(",")).split(",").map((s) => s.trim()).filter(Boolean);
     const unknown = ids.filter((id) => !shapes.some((s) => s.id === id));
-    if (unknown.length > 0 || ids.length === 0)
+    if (unknown.length > 0 || ids.length === 0) {
       throw new Error(`unknown shape ${unknown.join(", ") || "(none)"}; choose from ${
         shapes.map((s) => s.id).join(", ")
       }`);
+    }
     return {
       mode: values.quick ? "quick" : "full",
       shapes: shapes.filter((s) => ids.includes(s.id)),

@@ -16,10 +16,11 @@ const show = (v: unknown) => (
 export function checkData(entry: TensorEntry, type: ElementType, data: unknown): asserts data is ArrayLike<number> {
   const where = `set ${describeTensor(entry)}`;
   const isArrayLike = Array.isArray(data) || ArrayBuffer.isView(data);
-  if (!isArrayLike || data instanceof DataView)
+  if (!isArrayLike || data instanceof DataView) {
     throw new RnncError(`${where}: expected an array or typed array of numbers, got ${
       typeof data === "object" ? (data === null ? "null" : data.constructor?.name ?? "an object") : typeof data
     }`);
+  }
   const values = data as ArrayLike<unknown>;
   if (data instanceof BigInt64Array || data instanceof BigUint64Array)
     throw new RnncError(`${where}: expected numbers, got a ${data.constructor.name}`);

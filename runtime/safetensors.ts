@@ -101,10 +101,11 @@ export function decodeSafetensors(file: Uint8Array): Safetensors {
   placed.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   for (const p of placed) {
-    if (p.begin !== covered)
+    if (p.begin !== covered) {
       throw bad(`tensor ${JSON.stringify(p.tensor.name)} starts at ${p.begin}, where ${
         p.begin < covered ? "another tensor's data is" : "a hole begins"
       }`);
+    }
     covered = p.end;
   }
   if (dataStart + covered !== file.byteLength)

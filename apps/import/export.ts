@@ -23,10 +23,11 @@ function notTorch(layer: RecurrentLayer): string | undefined {
   if (layer.clip !== undefined) return "it clips its gates (ONNX clip), which nn.LSTM/GRU/RNN do not";
   if (layer.directions.length === 2 && layer.merge === "sum")
     return "it sums its two directions; PyTorch's bidirectional layers concatenate them";
-  if (layer.kind === "rnn")
+  if (layer.kind === "rnn") {
     return ["tanh", "relu"].includes(layer.activation.kind)
       ? undefined
       : `nn.RNN's nonlinearity is tanh or relu, not ${layer.activation.kind}`;
+  }
   const { gate, candidate } = layer.activations;
   if (
     gate.kind !== "sigmoid" ||

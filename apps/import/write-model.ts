@@ -111,9 +111,10 @@ export function writeModel(network: Network, name = "imported"): WrittenModel {
       ? `dense(${readout.weight.shape[0]})`
       : `dense(${readout.weight.shape[0]}, "${readout.activation}")`);
   const intrinsics = new Set<string>();
-  for (const text of cells)
+  for (const text of cells) {
     for (const m of text.matchAll(/\b(sigmoid|tanh|relu|softplus|hardSigmoid|clip|exp|min|max)\(/g))
       intrinsics.add(m[1]!);
+  }
   const builders = [
     "cell",
     "model",

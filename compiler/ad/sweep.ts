@@ -23,10 +23,11 @@ function fit(ct: Node, operand: Node, g: Graph): Node {
   // An unbatched cotangent of a per-batch node stands for one copy per batch entry. Make the
   // copies explicit, or an unbatched operand further up would get one copy instead of their sum.
   if (!fitted.batched && operand.batched) fitted = g.apply("add", [fitted, g.constant(0, [], true)]);
-  if (fitted.shape.length !== operand.shape.length)
+  if (fitted.shape.length !== operand.shape.length) {
     throw new IRError(
       `cotangent of rank ${ct.shape.length} for operand %${operand.id} of rank ${operand.shape.length}`,
     );
+  }
   return fitted;
 }
 

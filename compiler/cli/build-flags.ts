@@ -88,13 +88,14 @@ function optimizerOf(values: BuildValues): Optimizer | undefined {
     return undefined;
   }
   if (kind === "sgd") return { kind, momentum: fraction("momentum", 0) };
-  if (kind === "adam")
+  if (kind === "adam") {
     return {
       kind,
       beta1: fraction("beta1", 0.9),
       beta2: fraction("beta2", 0.999),
       epsilon: parseNumber("epsilon", values.epsilon, 1e-8),
     };
+  }
   throw new UsageError(`--optimizer: expected sgd or adam, got "${kind}"`);
 }
 
@@ -106,16 +107,18 @@ export function buildOptions(
 ): CompileOptions {
   if (values["relaxed-simd"] && values["no-simd"])
     throw new UsageError("--relaxed-simd needs SIMD: leave out --no-simd");
-  if (values.inference && values.optimizer !== undefined)
+  if (values.inference && values.optimizer !== undefined) {
     throw new UsageError(
       "--inference and --optimizer exclude each other: " +
         "an inference module has no backward pass to train with",
     );
-  if (values.inference && values.checkpoint)
+  }
+  if (values.inference && values.checkpoint) {
     throw new UsageError(
       "--inference and --checkpoint exclude each other: " +
         "an inference module keeps no tape to checkpoint",
     );
+  }
   const dumpAfter = (values["dump-after"] ?? "").split(",").filter((p) => p !== "");
   for (const pass of dumpAfter) {
     if (!passNames.includes(pass as PassName) && !Object.hasOwn(passAliases, pass))

@@ -75,18 +75,20 @@ export function importCommand(argv: readonly string[], io: Io): number {
     return 0;
   }
   const source = onePositional(positionals, "source file", importUsage);
-  if (values.output === undefined)
+  if (values.output === undefined) {
     throw new UsageError(
       `-o DIR is required: the folder to write model.ts and params.safetensors to\n\n${importUsage}`,
     );
+  }
   let format: SourceFormat;
   if (values.format !== undefined) format = parseChoice("format", values.format, sourceFormats, "torch");
   else {
     const guessed = formatOf(source);
-    if (guessed === undefined)
+    if (guessed === undefined) {
       throw new UsageError(
         `cannot tell the format of ${source} from its extension; give --format (${sourceFormats.join(", ")})`,
       );
+    }
     format = guessed;
   }
   const torchFlags = (["key", "rnn-nonlinearity", "readout-activation", "rnn", "embedding", "readout"] as const).filter(

@@ -44,7 +44,6 @@ export const processIo: Io = {
 /** Paths of the cell files a model imports, absolute and in the platform's form, as users read them in messages. */
 export const resolveImport: ResolveImport = (importer, specifier) => resolve(dirname(importer), specifier);
 
-
 /** A bad invocation (exit 2): unknown flag, missing argument, malformed value. */
 export class UsageError extends Error {}
 

@@ -135,10 +135,12 @@ export class MemoryLayout {
         this.scales.set(param, t.add(name, "param_scale", [p.shape[0]!], { type: "f32" }));
       }
     }
-    if (differentiable)
-      for (const s of scans)
+    if (differentiable) {
+      for (const s of scans) {
         for (const p of s.scan.params)
           this.grads.set(t.get("param", s.prefix + p.name), t.add(s.prefix + p.name, "grad", p.shape));
+      }
+    }
     this.train = optimizer && trainBuffers(
       [...this.grads.keys()],
       optimizer,
@@ -148,9 +150,10 @@ export class MemoryLayout {
     for (const q of sequences.filter((q) => q.role === "input")) {
       t.add(q.name, "input", q.shape, q.idsBelow === undefined ? seq : { ...seq, type: "i32", idsBelow: q.idsBelow });
     }
-    if (differentiable)
+    if (differentiable) {
       for (const q of sequences.filter((q) => q.role === "input" && q.idsBelow === undefined))
         t.add(q.name, "grad", q.shape, seq);
+    }
     if (program.loss !== "none") {
       const classes = targetsAreClasses(program.loss);
       // A loss read at each sequence's last step only needs one target per sequence: [batch, ...], not per step.
@@ -173,15 +176,18 @@ export class MemoryLayout {
       t.add(`seq.${q.name}`, "scratch", q.shape, seq);
       if (differentiable) t.add(`dseq.${q.name}`, "scratch", q.shape, seq);
     }
-    if (differentiable)
+    if (differentiable) {
       for (const s of scans)
         for (const e of s.scan.tape) t.add(s.prefix + e.name, "tape", e.shape, { perStep: true, batched: e.batched });
+    }
     this.mask = t.add("mask", "scratch", [], seq);
     this.last = lossAtLastStep(program.loss) ? t.add("last", "scratch", [], seq) : undefined;
-    if (differentiable)
-      for (const q of sequences)
+    if (differentiable) {
+      for (const q of sequences) {
         if (q.idsBelow === undefined && (this.readers.get(q.name) ?? 0) > 1)
           this.accumulated.add(this.cotangent(q.name));
+      }
+    }
   }
 
   private roleOf(name: string) {

@@ -62,17 +62,18 @@ export interface Lowered {
   emit(): { binary: Uint8Array; named: Uint8Array };
 }
 
-
 export function lowerProgram(program: Program, options: LowerOptions): Lowered {
   const { dtype, capacity } = options;
-  if (options.inference && options.train)
+  if (options.inference && options.train) {
     throw new BuildError(
       "an inference build has no backward pass to train with: leave out the optimizer or the inference option",
     );
-  if (options.inference && options.checkpoint)
+  }
+  if (options.inference && options.checkpoint) {
     throw new BuildError(
       "an inference build keeps no tape to checkpoint: leave out the checkpoint or the inference option",
     );
+  }
   checkQuantize(options);
   const quantized = options.quantize ? quantizedParams(program) : new Set<string>();
   const layout = new MemoryLayout(
@@ -384,9 +385,10 @@ class Emitter {
     );
     const refresh = this.lasting.emitRefresh(this.mod, this.vec, this.scalar, "backward");
     const body: Expr[] = [m.if(stale, m.unreachable()), ...(refresh ? [refresh] : []), this.fillMasks(f)];
-    for (const stage of program.stages)
+    for (const stage of program.stages) {
       if (stage.kind === "scan")
         body.push(...stage.scan.params.map((p) => this.fillZero(f, t.get("grad", stage.prefix + p.name))));
+    }
     for (const buffer of this.layout.accumulated) body.push(this.fillZero(f, buffer));
     for (const [index, stage] of [...program.stages.entries()].reverse()) {
       if (stage.kind === "scan") {

@@ -172,9 +172,10 @@ function update(
   const full = vec.width > 1 ? Math.floor(size / vec.width) * vec.width : 0;
   const loops: Expr[] = [];
   if (full > 0) loops.push(fb.forLoop(k, m.i32.const(0), m.i32.const(full * scalar.bytes), 16, body(vec)));
-  if (full < size)
+  if (full < size) {
     loops.push(
       fb.forLoop(k, m.i32.const(full * scalar.bytes), m.i32.const(size * scalar.bytes), scalar.bytes, body(scalar)),
     );
+  }
   return m.block(null, loops);
 }

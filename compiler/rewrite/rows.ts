@@ -23,12 +23,13 @@ function piecesOf(parts: readonly Node[], from: number, to: number, make: Make):
   let start = 0;
   for (const part of parts) {
     const [lo, hi] = [Math.max(from, start), Math.min(to, start + rowsOf(part))];
-    if (lo < hi)
+    if (lo < hi) {
       pieces.push(
         lo === start && hi === start + rowsOf(part)
           ? part
           : make("slice", [part], { start: lo - start, rows: hi - lo }),
       );
+    }
     start += rowsOf(part);
   }
   return pieces;

@@ -64,7 +64,6 @@ export interface TensorInfo {
   readonly init?: ParamInit;
 }
 
-
 /**
  * How each parameter starts: as the cell file declares it, else read off the
  * step graph by what its products multiply. glorot: a matrix applied to
@@ -141,7 +140,6 @@ export interface StepPair {
 
 const nameOf = (node: Node) => (node.arg as { name: string }).name;
 const info = (node: Node): TensorInfo => ({ name: nameOf(node), shape: node.shape });
-
 
 /**
  * With a loss the first output is compared with a target and the backward

@@ -24,8 +24,9 @@ export function prepare(directory = dataDirectory) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const p of prepare())
+  for (const p of prepare()) {
     console.log(`${p.part.padEnd(5)} ${String(p.files).padStart(3)} files ${
       String(p.sentences).padStart(6)
     } sentences ${String(p.tokens).padStart(7)} tokens  ${p.file}`);
+  }
 }

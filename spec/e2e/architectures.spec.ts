@@ -59,8 +59,6 @@ function runs(dims: readonly string[]): fc.Arbitrary<Run> {
       .map(([lengths, full]) => ({ ...r, lengths: lengths.map((n, i) => (i === full ? r.steps : n)) })));
 }
 
-
-
 describe("the examples directory", () => {
   it("yields every example cell and model, each with its dimensions", () => {
     const names = units.map((u) => u.name);

@@ -227,10 +227,11 @@ function checkPadding(
     comparePerSequence(padded.tensors, lone.tensors, model, size, i, L);
   }
   expectAgrees([padded.loss], [lossSum], F64_TOLERANCE, "loss of the padded batch vs the sum over lone sequences");
-  for (const [key, sum] of gradSums)
+  for (const [key, sum] of gradSums) {
     expectAgrees(
       padded.tensors.get(key)!, sum, F64_TOLERANCE, `${key} of the padded batch vs the sum over lone sequences`,
     );
+  }
 }
 
 /** Sequence i of the padded batch against the same sequence alone: valid rows equal, rows past its length zero. */
@@ -255,12 +256,13 @@ function comparePerSequence(
     const width = all.length / (steps * batch);
     for (let t = 0; t < steps; t++) {
       const got = rowOf(all, batch, width, t, i);
-      if (t < L)
+      if (t < L) {
         expectAgrees(
           got, rowOf(mine, 1, width, t, 0), F64_TOLERANCE, `${key} of sequence ${i} at step ${t} (length ${L})`,
         );
-      else if (e.role === "output" || e.role === "grad")
+      } else if (e.role === "output" || e.role === "grad") {
         expectAgrees(got, new Array(width).fill(0), 0, `${key} of sequence ${i} at step ${t}, past its length ${L}`);
+      }
     }
   }
 }

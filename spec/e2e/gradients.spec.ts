@@ -26,7 +26,6 @@ function expectedTensors(model: RnncModel): string[] {
     .sort();
 }
 
-
 function expectGradientsMatch(model: RnncModel, report: GradcheckReport): void {
   expect(report.tensors.map((t) => `${t.role}:${t.name}`).sort()).toEqual(expectedTensors(model));
   for (const t of report.tensors) expect(t.checked, `${t.role} ${t.name} checked nothing`).toBeGreaterThan(0);
@@ -51,7 +50,6 @@ describe("gradients of the example cells match finite differences (f64)", () => 
     }
   }
 });
-
 
 function checkCell(c: CellCase, simd: boolean): void {
   const model = load(caseBuild(c, "f64", simd));

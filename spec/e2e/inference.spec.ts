@@ -21,9 +21,10 @@ describe("an inference build", () => {
         const lean = instantiateModel(compileCell({ ...options, inference: true }).binary);
         const size = { batch: run.batch, steps: run.steps };
         randomize(full, size, run.seed, run.lengths);
-        for (const e of lean.tensors())
+        for (const e of lean.tensors()) {
           if (["param", "input", "target", "lengths", "state_in"].includes(e.role))
             lean.set(e.name, e.role, full.view(e.name, e.role, size));
+        }
         expect(lean.forward(size.batch, size.steps)).toBe(full.forward(size.batch, size.steps));
         for (const e of lean.tensors().filter((t) => t.role === "output" || t.role === "state_out")) {
           expect(Array.from(lean.view(e.name, e.role, size)), `${e.role} ${e.name}`)

@@ -92,9 +92,10 @@ describe("a module is standalone and describes itself (ABI version 2)", () => {
               expect(r.end, `${r.entry.role} ${r.entry.name} ends outside memory ${at}`)
                 .toBeLessThanOrEqual(model.memory.buffer.byteLength);
               const next = regions[k + 1];
-              if (next)
+              if (next) {
                 expect(r.end, `${r.entry.role} ${r.entry.name} overlaps ${next.entry.role} ${next.entry.name} ${at}`)
                   .toBeLessThanOrEqual(next.start);
+              }
             }
           }
           const roles = (role: string) => abi.tensors.filter((t) => t.role === role).map((t) => t.name).sort();

@@ -62,10 +62,11 @@ export function readKerasFile(bytes: Uint8Array, file: string): TfjsModel {
   };
   const archive = readZip(bytes, file);
   for (const entry of ["metadata.json", "config.json", "model.weights.h5"]) {
-    if (!archive.names.includes(entry))
+    if (!archive.names.includes(entry)) {
       fail(
         `has no ${entry}; a .keras file (Keras 3's model.save) holds metadata.json, config.json and model.weights.h5`,
       );
+    }
   }
   const json = (entry: string): Record<string, unknown> => {
     let value: unknown;

@@ -74,7 +74,7 @@ export const rules: Record<string, Rule> = {
     const v = input(c, 0, "the data");
     const to = attr(c, "to");
     const isInt = to !== elemTypes.FLOAT && to !== elemTypes.DOUBLE && to !== elemTypes.FLOAT16;
-    if (v.kind === "const")
+    if (v.kind === "const") {
       return [
         {
           kind: "const",
@@ -85,6 +85,7 @@ export const rules: Record<string, Rule> = {
           },
         },
       ];
+    }
     if (v.kind === "sizes" || v.kind === "fill" || (v.kind === "input" && isInt)) return [v];
     return fail(c, `casts ${describeValue(v)}, which rnnc does not follow`);
   },
@@ -105,13 +106,14 @@ export const rules: Record<string, Rule> = {
   Gather: (c) => {
     const [data, indices] = [input(c, 0, "the data"), input(c, 1, "the indices")];
     const axis = (attr(c, "axis") as number | undefined) ?? 0;
-    if (data.kind === "const" && indices.kind === "const")
+    if (data.kind === "const" && indices.kind === "const") {
       return [
         {
           kind: "const",
           tensor: gatherConst(data.tensor, indices.tensor, axisOf(axis, data.tensor.dims.length, c.where)),
         },
       ];
+    }
     if (data.kind === "sizes" && indices.kind === "const") {
       const picks = [...indices.tensor.values].map(
         (i) =>
@@ -183,9 +185,10 @@ export const rules: Record<string, Rule> = {
       const drop = (axes ?? v.axes.flatMap((a, i) => (a.size === 1 ? [i] : []))).map((a) =>
         axisOf(a, v.axes.length, c.where),
       );
-      for (const a of drop)
+      for (const a of drop) {
         if (v.axes[a]!.label !== "dirs" || v.axes[a]!.size !== 1)
           fail(c, `squeezes an axis of ${describeValue(v)} that is not a single direction`);
+      }
       return [{ ...v, axes: v.axes.filter((_, i) => !drop.includes(i)), origin: c.node.outputs[0]! }];
     }
     const t = constOf(c, v, "the data of a Squeeze");

@@ -19,12 +19,13 @@ export function asSeq(c: NodeContext, v: Value | undefined): Seq {
   if (c.builder.input) fail(c, `reads the graph input ${info.name} as a second input; rnnc's model has one`);
   if (info.elemType !== elemTypes.FLOAT && info.elemType !== elemTypes.DOUBLE)
     fail(c, `the graph input ${info.name} is not floating point`);
-  if (!dims || dims.length !== 3 || typeof dims[2] !== "number")
+  if (!dims || dims.length !== 3 || typeof dims[2] !== "number") {
     fail(
       c,
       `the graph input ${info.name} must be [steps, batch, features] (or [batch, steps, features]) with a known number `
         + `of features`,
     );
+  }
   const size = (d: number | string): Size => (d === "?" ? unknownSize() : d);
   c.builder.input = { kind: "dense", size: dims![2] as number };
   c.builder.bindings.push({ source: info.name, role: "input", rnnc: ["x"] });
@@ -166,12 +167,13 @@ export function joinDirections(c: NodeContext, parts: readonly Value[], merge: "
     a.stage === b.stage &&
     a.axes.map((x) => x.label).join() === b.axes.map((x) => x.label).join() &&
     (merge === "sum" ? a.direction !== b.direction : a.direction === 0 && b.direction === 1);
-  if (!same || a.direction === undefined || b.direction === undefined)
+  if (!same || a.direction === undefined || b.direction === undefined) {
     return fail(
       c,
       `${merge === "sum" ? "adds" : "concatenates"} ${parts.map(describeValue).join(" and ")}; rnnc joins only the ` +
         `two directions of one layer${merge === "concat" ? ", forward then backward" : ""}`,
     );
+  }
   const features = a.axes.length - 1;
   if (merge === "concat" && (axis < 0 ? axis + a.axes.length : axis) !== features)
     fail(c, `concatenates the two directions along an axis other than their units`);
@@ -232,19 +234,21 @@ export function recurrent(c: NodeContext): (Value | undefined)[] {
     if (state === "c" && layer.kind !== "lstm") return;
     if (init.kind === "fill" || init.kind === "const") {
       const value = init.kind === "fill" ? [init.value] : [...init.tensor.values];
-      if (value.some((v) => v !== 0))
+      if (value.some((v) => v !== 0)) {
         fail(
           c,
           `its initial_${state} is a nonzero constant; the module starts from the state_in tensors its host writes ` +
             `(zero unless written)`,
         );
+      }
       return;
     }
-    if (init.kind !== "input")
+    if (init.kind !== "input") {
       fail(
         c,
         `its initial_${state} is ${describeValue(init)}; rnnc starts a layer from a state the host writes, or zero`,
       );
+    }
     const name = (init as Extract<Value, { kind: "input" }>).info.name;
     b.bindings.push({
       source: name,

@@ -41,11 +41,12 @@ export function onnxNetwork(graph: OnnxGraph, file: string): Network {
     });
     const outputs = rule({ node, inputs, builder, where });
     node.outputs.forEach((name, i) => {
-      if (name !== "")
+      if (name !== "") {
         values.set(
           name,
           outputs[i] ?? { kind: "unusable", why: `an output of ${node.opType} that rnnc does not compute` },
         );
+      }
     });
   }
   return assemble(graph, values, builder, file);
@@ -115,13 +116,14 @@ function assemble(graph: OnnxGraph, values: ReadonlyMap<string, Value>, b: Build
   if (!end) throw new ImportError(`${file}: no graph output is the end of the network`);
   if (b.time === "a1") {
     const at = bindings.findIndex((x) => x.role === "input");
-    if (at >= 0)
+    if (at >= 0) {
       bindings[at] = {
         ...bindings[at]!,
         note:
           `ONNX's is [batch, steps${b.input?.kind === "dense" ? ", features" : ""}]; rnnc's ` +
           `${bindings[at]!.rnnc[0]} is [steps, batch, ${b.input?.kind === "dense" ? "features" : "1"}]`,
       };
+    }
   }
   const layers: RecurrentLayer[] = b.layers.map((l, i) =>
     i === last && l.directions.length === 2 ? { ...l, merge: end!.merge ?? "concat" } : l,

@@ -89,11 +89,12 @@ export function recurrentNode(node: OnnxNode, weights: RecurrentWeights, where: 
   };
   const isInt = (v: Attribute) => typeof v === "number" && Number.isInteger(v);
   const direction = attr<string>("direction", "forward", (v) => typeof v === "string", "a string");
-  if (direction === "reverse")
+  if (direction === "reverse") {
     fail(
       "direction reverse (the layer alone, run backwards) has no rnnc model; rnnc runs a reverse direction only " +
         "beside a forward one (bidirectional)",
     );
+  }
   if (direction !== "forward" && direction !== "bidirectional")
     fail(`direction must be forward, reverse or bidirectional, got ${JSON.stringify(direction)}`);
   const dirs = direction === "bidirectional" ? 2 : 1;
@@ -103,11 +104,12 @@ export function recurrentNode(node: OnnxNode, weights: RecurrentWeights, where: 
   const resetAfter = attr<number>("linear_before_reset", 0, (v) => v === 0 || v === 1, "0 or 1") === 1;
 
   const { W, R, B, P } = weights;
-  if (W.dims.length !== 3 || R.dims.length !== 3)
+  if (W.dims.length !== 3 || R.dims.length !== 3) {
     fail(
       `W and R must be [num_directions, gates·hidden_size, ...], got W [${W.dims.join(", ")}] and R ` +
         `[${R.dims.join(", ")}]`,
     );
+  }
   const H = R.dims[2]!;
   const G = packedGateOrder.onnx[kind].length;
   const I = W.dims[2]!;

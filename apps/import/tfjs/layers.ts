@@ -136,11 +136,12 @@ export function tfjsNetwork(model: TfjsModel, file: string): Network {
         }
       }
       const c = inner.config;
-      if (!bidirectional && c.go_backwards === true)
+      if (!bidirectional && c.go_backwards === true) {
         fail(
           `${where}: go_backwards alone (the layer run backwards) has no rnnc model; rnnc runs a reverse direction ` +
             `only beside a forward one (Bidirectional)`,
         );
+      }
       if (c.time_major === true) fail(`${where}: time_major; rnnc reads Keras' batch-major layers`);
       const kind = recurrentKinds[inner.className as keyof typeof recurrentKinds];
       const prefixes = bidirectional ? directionPrefixes(name, model, fail, where) : [name];
@@ -233,11 +234,12 @@ export function tfjsNetwork(model: TfjsModel, file: string): Network {
     }
     if (className === "Activation" && readout && readout.activation === "linear") {
       const a = config.activation;
-      if (a !== "linear" && a !== "sigmoid" && a !== "tanh" && a !== "relu")
+      if (a !== "linear" && a !== "sigmoid" && a !== "tanh" && a !== "relu") {
         fail(
           `${where}: activation ${JSON.stringify(a)} after the readout; rnnc's readout is linear, sigmoid, ` +
             `tanh or relu`,
         );
+      }
       readout.activation = a as Readout["activation"];
       continue;
     }

@@ -60,11 +60,12 @@ export function layerList(topology: Record<string, unknown>, fail: (why: string)
     };
   });
   if (className === "Sequential") return layers;
-  if (className !== "Model" && className !== "Functional")
+  if (className !== "Model" && className !== "Functional") {
     fail(
       `its model is a ${String(className)}; rnnc reads Sequential models and functional models that are one chain ` +
         `of layers`,
     );
+  }
   // A functional model must be a chain: each layer reads the one before it.
   layers.forEach((l, i) => {
     if (i > 0 && inboundLayer(l.inbound) !== layers[i - 1]!.config.name) {

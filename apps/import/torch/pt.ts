@@ -78,10 +78,11 @@ export function readTorchFile(bytes: Uint8Array, file: string, key?: string): St
   }
   const zip = readZip(bytes, file);
   const pkl = zip.names.filter((n) => /^[^/]+\/data\.pkl$/.test(n));
-  if (pkl.length !== 1)
+  if (pkl.length !== 1) {
     throw new ImportError(
       `${file}: a zip archive, but not one torch.save wrote (${pkl.length === 0 ? "no" : "several"} NAME/data.pkl)`,
     );
+  }
   const base = pkl[0]!.slice(0, -"data.pkl".length);
   const order = zip.names.find((n) => n === `${base}byteorder`);
   if (order !== undefined && new TextDecoder().decode(zip.read(order)).trim() !== "little") {

@@ -144,10 +144,11 @@ export function stateDictNetwork(sd: StateDict, options: TorchOptions = {}): Net
         : fail(`--${flag} ${chosen} does not fit: ${describeModule(prefix, m.leaves)}`);
     }
     const found = [...rest.entries()].filter(([p, m]) => fits(p, m.leaves, m.first)).map(([p]) => p);
-    if (found.length > 1)
+    if (found.length > 1) {
       fail(
         `several modules could be the ${flag} (${found.map(moduleName).join(", ")}); choose one with --${flag} PREFIX`,
       );
+    }
     return found[0];
   };
   const embeddingPrefix = pick(
@@ -237,10 +238,11 @@ function moduleLayers(
   const P = hr0 ? hr0[0]! : undefined;
   const gates = hh0[0]! / H;
   const kind = gates === 4 ? "lstm" : gates === 3 ? "gru" : gates === 1 ? "rnn" : undefined;
-  if (kind === undefined)
+  if (kind === undefined) {
     fail(
       `${prefix}weight_hh_l0 has ${hh0[0]} rows for hidden size ${H}: not 1, 3 or 4 gates (nn.RNN, nn.GRU, nn.LSTM)`,
     );
+  }
   if (P !== undefined && kind !== "lstm") fail(`${prefix}weight_hr_l0 is a projection, which only nn.LSTM has`);
   const hasBias = byName.has(`${prefix}bias_ih_l0`);
   const R = P ?? H;
@@ -261,9 +263,10 @@ function moduleLayers(
       expect(`${prefix}weight_ih${s}`, [G, I]);
       expect(`${prefix}weight_hh${s}`, [G, R]);
       if (hasBias) for (const b of ["bias_ih", "bias_hh"]) expect(`${prefix}${b}${s}`, [G]);
-      else
+      else {
         for (const b of ["bias_ih", "bias_hh"])
           if (byName.has(`${prefix}${b}${s}`)) fail(`${prefix}${b}${s} is there but ${prefix}bias_ih_l0 is not`);
+      }
       if (P !== undefined) expect(`${prefix}weight_hr${s}`, [P, H]);
       const wih = take(`${prefix}weight_ih${s}`);
       const whh = take(`${prefix}weight_hh${s}`);
@@ -301,7 +304,7 @@ function moduleLayers(
     if (kind === "rnn") layers.push({ ...base, kind, activation: { kind: options.rnnNonlinearity ?? "tanh" } });
     else if (kind === "gru")
       layers.push({ ...base, kind, activations: { gate: sigmoid, candidate: tanh }, resetAfter: true });
-    else
+    else {
       layers.push({
         ...base,
         kind: "lstm",
@@ -309,6 +312,7 @@ function moduleLayers(
         coupledForget: false,
         ...(P !== undefined ? { projectionSize: P } : {}),
       });
+    }
   }
   return { kind: kind!, layers };
 }

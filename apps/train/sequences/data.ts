@@ -79,13 +79,14 @@ function sequenceOf(value: unknown, loss: SequenceLoss, inputsOnly: boolean): Re
   const x = rows(record.x, "x");
   if (typeof x === "string") return x;
   const steps = x.rows;
-  if (inputsOnly)
+  if (inputsOnly) {
     return {
       sequence: { steps, x: x.data, y: new Float64Array(0) },
       form: { kind: "vector", at: "every" },
       features: x.cols,
       width: 0,
     };
+  }
   if (!Object.hasOwn(record, "y")) return 'missing "y"';
   const y = record.y;
   if (loss === "softmax-ce") {

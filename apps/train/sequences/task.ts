@@ -31,12 +31,13 @@ export function readSequenceFiles(
   const [t, d] = [parseSequences(train.file, train.text, loss), parseSequences(dev.file, dev.text, loss)];
   const unlike = (what: string, a: unknown, b: unknown) =>
     new TrainingError(`${d.file} has ${what} ${String(b)}, but ${t.file} has ${String(a)}`);
-  if (t.form.at !== d.form.at)
+  if (t.form.at !== d.form.at) {
     throw unlike(
       "targets",
       t.form.at === "last" ? "at the last step" : "per step",
       d.form.at === "last" ? "at the last step" : "per step",
     );
+  }
   if (t.features !== d.features) throw unlike("steps of x of", t.features, d.features);
   if (t.form.kind === "vector" && t.width !== d.width) throw unlike("targets of", t.width, d.width);
   // Class ids come from both files, so the readout has a row for every class that occurs.

@@ -72,10 +72,11 @@ export function parseText(file: string, text: string): Sentence[] {
 /** JSONL unless the file is named *.txt. */
 export function parseSentences(file: string, text: string, options: ReadOptions): Sentence[] {
   if (/\.txt$/i.test(file)) {
-    if (options.requireTags)
+    if (options.requireTags) {
       throw new DataError(
         `${file}: labelled data must be JSONL with "tags" ({"tokens": [...], "tags": [...]} per line)`,
       );
+    }
     return parseText(file, text);
   }
   return parseJsonl(file, text, options);

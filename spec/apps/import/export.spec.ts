@@ -71,10 +71,11 @@ describe("other sources PyTorch can hold: import → export → import is the id
     for (const name of ["lstm-tagger", "gru-2layer", "rnn-relu-bi"]) {
       const imported = importFile(`${name}.onnx`, read(`onnx/${name}.onnx`), "onnx");
       const exported = back(imported);
-      if (name === "lstm-tagger")
+      if (name === "lstm-tagger") {
         expect(exported.names).toEqual(
           expect.arrayContaining(["embedding.weight", "rnn.weight_ih_l1_reverse", "fc.weight", "fc.bias"]),
         );
+      }
       const again = importFile(
         "x.safetensors",
         exported.file,

@@ -260,9 +260,10 @@ describe(
           expectClose(model.get("y", "output", size), out.y!.data, tol, `${dtype} y`, validSteps(inputs, features));
           for (const [name, data] of Object.entries(splitStates(out.Y_h!.data, names("h"))))
             expectClose(model.get(name, "state_out", size), data, tol, `${dtype} ${name}`);
-          if (lstm)
+          if (lstm) {
             for (const [name, data] of Object.entries(splitStates(out.Y_c!.data, names("c"))))
               expectClose(model.get(name, "state_out", size), data, tol, `${dtype} ${name}`);
+          }
         }
       });
     });

@@ -154,9 +154,10 @@ const cases: Case[] = [
 /** Batch-major [B, T, F] → time-major [T, B, F]. */
 function timeMajor(data: ArrayLike<number>, features: number): number[] {
   const out = new Array<number>(data.length);
-  for (let b = 0; b < BATCH; b++)
+  for (let b = 0; b < BATCH; b++) {
     for (let t = 0; t < T; t++)
       for (let f = 0; f < features; f++) out[(t * BATCH + b) * features + f] = data[(b * T + t) * features + f]!;
+  }
   return out;
 }
 

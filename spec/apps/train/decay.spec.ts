@@ -24,12 +24,13 @@ describe("weight decay", () => {
     const model = instantiateModel(binary);
     initParams(model, 3);
     const params = model.tensors().filter((t) => t.role === "param");
-    for (const p of params)
+    for (const p of params) {
       model.set(
         p.name,
         "param",
         model.get(p.name, "param").map((_, i) => 0.5 + i),
       );
+    }
     const before = new Map(params.map((p) => [p.name, Array.from(model.get(p.name, "param"))]));
     const names = decayedParams(model);
     expect(names.sort()).toEqual(["l0.U", "l0.W", "readout.V"]);

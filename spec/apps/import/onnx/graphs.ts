@@ -140,8 +140,9 @@ export function uniform(seed: number) {
 /** [a, b, rest] → [b, a, rest]: batch-major to time-major and back. */
 export function swap01(data: ArrayLike<number>, a: number, b: number, rest: number): number[] {
   const out = new Array<number>(a * b * rest);
-  for (let i = 0; i < a; i++)
+  for (let i = 0; i < a; i++) {
     for (let j = 0; j < b; j++)
       for (let k = 0; k < rest; k++) out[(j * a + i) * rest + k] = data[(i * b + j) * rest + k]!;
+  }
   return out;
 }
