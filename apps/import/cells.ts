@@ -124,13 +124,10 @@ export function planCell(layer: RecurrentLayer): CellPlan {
       ? act(candidate, sum(["Wn * x", ...bx, `r * (${sum(["Un * h", ...bh])})`]), "an")
       : act(candidate, sum(["Wn * x", ...bx, "Un * (r * h)", ...bh]), "an");
     body.push(`const n = ${n};`);
+    const [bxn, bhn, bn] = [has.x ? " + bxn" : "", has.h ? " + bhn" : "", has.x || has.h ? " + b" : ""];
     const reset = layer.resetAfter
-      ? `n = ${candidate.kind}(Wn x${has.x ? " + bxn" : ""} + r ⊙ (Un h${
-          has.h ? " + bhn" : ""
-        })): the reset after the ` +
-        `recurrent product`
-      : `n = ${candidate.kind}(Wn x + Un (r ⊙ h)${has.x || has.h ? " + b" : ""}): the reset before the ` +
-        `recurrent product`;
+      ? `n = ${candidate.kind}(Wn x${bxn} + r ⊙ (Un h${bhn})): the reset after the recurrent product`
+      : `n = ${candidate.kind}(Wn x + Un (r ⊙ h)${bn}): the reset before the recurrent product`;
     return {
       key: JSON.stringify(["gru", layer.activations, clip ?? null, has, layer.resetAfter]),
       kind: "gru",
@@ -173,10 +170,9 @@ export function planCell(layer: RecurrentLayer): CellPlan {
         `${candidate.kind}(${form})`,
       ...(layer.coupledForget ? ["f = 1 − i (input and forget gates coupled, ONNX input_forget)"] : []),
       ...(peep ? ["peepholes: i and f read the previous cell c, o the new cell c'"] : []),
-      `c' = f ⊙ c + i ⊙ g; h' = ` +
-        `${projected ? "Wp · (o ⊙ " : "o ⊙ "}${cell.kind}(c')${
-          projected ? "), projected to P units (proj_size)" : ""
-        }`,
+      projected
+        ? `c' = f ⊙ c + i ⊙ g; h' = Wp · (o ⊙ ${cell.kind}(c')), projected to P units (proj_size)`
+        : `c' = f ⊙ c + i ⊙ g; h' = o ⊙ ${cell.kind}(c')`,
       ...biasNote(),
       ...clipNote,
     ],

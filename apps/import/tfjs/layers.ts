@@ -205,24 +205,19 @@ export function tfjsNetwork(model: TfjsModel, file: string): Network {
       if (readout) fail(`${where}: a second Dense layer; rnnc's model has one dense readout`);
       if (finalStates) {
         fail(
-          `${where}: reads a Bidirectional layer with return_sequences false, which outputs its two directions' final `
-            + `states; `
-            + "rnnc's readout reads one step of the sequence (set return_sequences and read the readout's last step, "
-            + "or drop the Dense layer)",
+          `${where}: reads a Bidirectional layer with return_sequences false, `
+            + "which outputs its two directions' final states; rnnc's readout reads one step of the sequence "
+            + "(set return_sequences and read the readout's last step, or drop the Dense layer)",
         );
       }
       const kernel = weight(name, "kernel", where);
       const bias = dense.config.use_bias === false ? undefined : weight(name, "bias", where);
       const a = dense.config.activation ?? "linear";
       if (a !== "linear" && a !== "sigmoid" && a !== "tanh" && a !== "relu") {
-        fail(
-          `${where}: activation ${JSON.stringify(a)}; rnnc's readout is linear, sigmoid, tanh or ` +
-            `relu${
-              a === "softmax"
-                ? " (train with --loss softmax-ce on its logits, and take a softmax of them yourself)"
-                : ""
-            }`,
-        );
+        const softmax = a === "softmax"
+          ? " (train with --loss softmax-ce on its logits, and take a softmax of them yourself)"
+          : "";
+        fail(`${where}: activation ${JSON.stringify(a)}; rnnc's readout is linear, sigmoid, tanh or relu${softmax}`);
       }
       readout = {
         weight: transpose(kernel),
