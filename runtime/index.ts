@@ -5,10 +5,11 @@ export {
   instantiateModel, loadModel, RnncModel, type LoadOptions, type ModelSource, type TensorView,
 } from "./model.js";
 export {
-  ABI_VERSION, ABI_VERSIONS, INTERNAL_ROLES, LAYOUT_STATUS, PARAM_INITS, PUBLIC_ROLES, parseAbi, readAbiSection,
+  ABI_VERSION, ABI_VERSIONS, INTERNAL_ROLES, LAYOUT_STATUS, PARAM_INITS, PUBLIC_ROLES,
   type Abi, type AbiVersion, type CallSize, type Dim, type Dtype, type ElementType, type InternalRole, type Loss,
   type OffsetForm, type ParamInit, type PublicRole, type Role, type TensorEntry,
 } from "./abi.js";
+export { parseAbi, readAbiSection } from "./abi-parse.js";
 export { MAX_MEMORY_BYTES, type Placement } from "./layout.js";
 export { initParams, type InitOptions } from "./init.js";
 export { RnncStream, type StreamInputs, type StreamOutputs } from "./stream.js";

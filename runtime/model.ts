@@ -6,9 +6,10 @@
 // version that tells the module when its packed copies are stale.
 
 import {
-  describeTensor, elementCount, elementTypeOf, isInternalRole, readAbiSection,
+  describeTensor, elementCount, elementTypeOf, isInternalRole,
   resolveShape, type Abi, type CallSize, type Dtype, type ElementType, type Loss, type Role, type TensorEntry,
 } from "./abi.js";
+import { readAbiSection } from "./abi-parse.js";
 import { Int8Params, isInt8 } from "./int8-params.js";
 import { RnncAbiError, RnncError } from "./errors.js";
 import { checkData } from "./check-data.js";

@@ -3,7 +3,7 @@
 // checked to be rnnc's (an rnnc section, no imports), with a clear message
 // where the engine lacks relaxed SIMD or the fetch fails.
 
-import { readAbiSection } from "./abi.js";
+import { readAbiSection } from "./abi-parse.js";
 import { RnncAbiError, RnncError } from "./errors.js";
 import { fetchSource } from "./fetch.js";
 

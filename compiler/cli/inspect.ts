@@ -1,6 +1,7 @@
 // compiler/cli — `rnnc inspect`: a module's ABI, as a table or JSON.
 
-import { atCapacity, readAbiSection, regionBytes, type OffsetForm } from "../../runtime/abi.js";
+import { atCapacity, regionBytes, type OffsetForm } from "../../runtime/abi.js";
+import { readAbiSection } from "../../runtime/abi-parse.js";
 import { RnncError } from "../../runtime/errors.js";
 import { onePositional, parse } from "./args.js";
 import { type Io, readBytesOf, UserError } from "./io.js";

@@ -3,43 +3,21 @@
 // directory: exit codes (0 ok, 1 user error, 2 bad invocation), --help,
 // diagnostics as the user sees them, and the files each command writes, read
 // back independently (WebAssembly.Module, the module's own "rnnc" section).
-// One test runs the real binary, as a user's shell would.
+// gradcheck.spec.ts holds rnnc gradcheck and the real binary.
 
-import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../compiler/cli/main.js";
-import type { Io } from "../../compiler/cli/io.js";
-import { atCapacity, parseAbi, regionBytes } from "../../runtime/abi.js";
+import { rnnc, stackFrame } from "../support/cli.js";
+import { atCapacity, regionBytes } from "../../runtime/abi.js";
+import { parseAbi } from "../../runtime/abi-parse.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const elman = join(root, "examples/elman.ts");
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-function rnnc(...argv: string[]): Run {
-  let out = "";
-  let err = "";
-  const line = (text: string) => (text.endsWith("\n") ? text : `${text}\n`);
-  const io: Io = {
-    out: (text) => void (out += line(text)),
-    err: (text) => void (err += line(text)),
-    readText: (path) => readFileSync(path, "utf8"),
-    readBytes: (path) => new Uint8Array(readFileSync(path)),
-    write: (path, data) => writeFileSync(path, data),
-  };
-  return { code: main(argv, io), out, err };
-}
-
-/** A stack frame: what a user must never see for a mistake of theirs. */
-const stackFrame = /^\s+at /m;
+type Run = ReturnType<typeof rnnc>;
 
 const commands = [
   "compile", "check", "gradcheck", "inspect", "train", "eval", "predict", "flow", "plot", "graph",
@@ -418,56 +396,5 @@ describe("compile and inspect", () => {
     const { code, err } = rnnc("inspect", file);
     expect(code).toBe(1);
     expect(err).toContain('no "rnnc" custom section');
-  });
-});
-
-describe("gradcheck", () => {
-  it.each([
-    ["examples/mgu.ts", "I=3,H=4", ["Wf", "Uf", "bf", "Wn", "Un", "bn", "x", "h"]],
-    ["examples/elman.ts", "I=2,H=3", ["W", "U", "b", "x", "h"]],
-    ["examples/slstm.ts", "I=3,H=4", [
-      "Wz", "Rz", "bz", "Wi", "Ri", "bi", "Wf", "Rf", "bf", "Wo", "Ro", "bo", "x", "h", "c", "n", "m",
-    ]],
-    ["examples/min-gru.ts", "I=3,H=4", ["Wz", "bz", "Wh", "bh", "x", "h"]],
-    ["examples/min-lstm.ts", "I=3,H=4", ["Wf", "bf", "Wi", "bi", "Wh", "bh", "x", "h"]],
-    ["examples/mi-rnn.ts", "I=3,H=4", ["W", "U", "b", "alpha", "beta1", "beta2", "x", "h"]],
-  ])("%s passes, and --json reports every parameter, input and initial state", (file, dims, names) => {
-    const { code, out } = rnnc("gradcheck", join(root, file), "--dims", dims, "--json");
-    expect(code).toBe(0);
-    const report = JSON.parse(out);
-    expect(report.passed).toBe(true);
-    expect(report.worst).toBeLessThanOrEqual(1e-6);
-    expect(report.tensors.map((t: { name: string }) => t.name).sort()).toEqual([...names].sort());
-    for (const t of report.tensors) expect(t.checked).toBeGreaterThan(0);
-  });
-
-  it("fails with FAIL lines and exit 1 under an absurd tolerance", () => {
-    const { code, out } = rnnc(
-      "gradcheck", elman, "--dims", "I=2,H=3", "--check-steps", "2", "--entries", "2", "--tolerance", "1e-300",
-    );
-    expect(code).toBe(1);
-    const rows = out.split("\n").filter((l) => /^(W|U|b|x|h) /.test(l));
-    expect(rows.length).toBe(5);
-    for (const row of rows) expect(row).toMatch(/ FAIL at \[\d+\]: backward /);
-    expect(out).toMatch(/^FAILED: worst \S+ > 1e-300$/m);
-  });
-
-  it("rejects a tolerance that is not a positive number with exit 2", () => {
-    expect(rnnc("gradcheck", elman, "--dims", "I=2,H=3", "--tolerance", "0").code).toBe(2);
-  });
-});
-
-describe("bin/rnnc.js", () => {
-  const built = existsSync(join(root, "dist/compiler/cli/launch.js"));
-
-  it("gradchecks the LSTM example as a child process", (ctx) => {
-    ctx.skip(!built, "dist/compiler/cli/launch.js is missing: run `npm run build` to test the real binary");
-    const run = spawnSync(
-      process.execPath,
-      ["bin/rnnc.js", "gradcheck", "examples/lstm.ts", "--dims", "I=3,H=4"],
-      { cwd: root, encoding: "utf8" },
-    );
-    expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^ok: worst /m);
   });
 });
