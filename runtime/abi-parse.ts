@@ -5,8 +5,8 @@
 
 import {
   ABI_VERSIONS, BYTES_PER_ELEMENT, INTERNAL_ROLES, PARAM_INITS, PUBLIC_ROLES, describeTensor, isInternalRole,
-  type Abi, type CallSize, type AbiVersion, type Dim, type Dtype, type OffsetForm, type ParamInit, type Role, type StoredType,
-  type TensorEntry,
+  type Abi, type AbiVersion, type CallSize, type Dim, type Dtype, type OffsetForm, type ParamInit, type Role,
+  type StoredType, type TensorEntry,
 } from "./abi.js";
 import { RnncAbiError } from "./errors.js";
 import { decodeUtf8 } from "./utf8.js";
