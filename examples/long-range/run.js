@@ -7,8 +7,6 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { BuildError, DiagnosticError } from "rnnc/compiler";
-import { cellChoice, cpuSince, scoring, trainOnTask } from "./train.js";
 
 const usage = `usage: npm run long-range -- [options]   (node examples/long-range/run.js after npm run build)
 
@@ -85,6 +83,9 @@ const budget = {
   testSize: numberOf("test", values.test, positiveInt),
   seed: numberOf("seed", values.seed, (n) => Number.isInteger(n) && n >= 0),
 };
+// The compiler (ts-morph and Binaryen) loads only once the flags are known to be good: a mistyped flag fails at once.
+const { BuildError, DiagnosticError } = await import("rnnc/compiler");
+const { cellChoice, cpuSince, scoring, trainOnTask } = await import("./train.js");
 const everyCell = [
   ...defaultCells.map(([path, forgetBias]) => cellChoice(here(path), undefined, forgetBias)),
   ...list(values.cells).map((spec) => {
