@@ -10,6 +10,14 @@ import { isElementwise, IRError, opInfo, printNode, type Node, type Op } from ".
 import type { Buffer } from "./buffers.js";
 import type { Fusion, Kernel, Target, Tiling } from "./kernel.js";
 
+/** What an int8 build's schedule tells the product row. */
+export interface Int8Context {
+  /** The row scales of a parameter matrix stored in int8; nothing for a matrix that stays f32. */
+  readonly scalesOf: (w: Node) => Buffer | undefined;
+  /** x quantised, by a quantize kernel before its first use; one copy per vector. */
+  readonly stagedOf: (x: Node) => Buffer;
+}
+
 /** What the schedule tells a row. */
 export interface OpKernelContext {
   readonly title: string;
@@ -18,10 +26,8 @@ export interface OpKernelContext {
   /** The packed copy of W (or Wᵀ) that a product reads, made once per matrix and form. */
   readonly panelsOf: (w: Node, transpose: boolean) => Buffer;
   readonly tiling: Tiling;
-  /** In an int8 build (quantized.ts): the row scales of a parameter matrix stored in int8, nothing for an f32 one. */
-  readonly scalesOf?: (w: Node) => Buffer | undefined;
-  /** In an int8 build: x quantised, by a quantize kernel before its first use; one copy per vector. */
-  readonly stagedOf?: (x: Node) => Buffer;
+  /** In an int8 build (quantized.ts) only: where its int8 products find their scales and quantised vectors. */
+  readonly int8?: Int8Context;
 }
 
 /** What a fusion rule may ask of the schedule. */
@@ -95,8 +101,8 @@ export const opKernels = {
     fuses: never,
     kernel: (node, to, ctx) => {
       const [a, x] = node.inputs as [Node, Node];
-      const scales = ctx.scalesOf?.(a);
-      if (scales && ctx.stagedOf) return { kind: "qmatvec", w: a, x, staged: ctx.stagedOf(x), scales, ...to };
+      const scales = ctx.int8?.scalesOf(a);
+      if (ctx.int8 && scales) return { kind: "qmatvec", w: a, x, staged: ctx.int8.stagedOf(x), scales, ...to };
       const transposed = a.op === "transpose" && ctx.fused(a);
       const w = transposed ? a.inputs[0]! : a;
       // A matrix shared by a batch of vectors: the product kernel reads B = Wᵀ (for W·x) or W (for Wᵀ·x) packed.

@@ -10,7 +10,7 @@
 import { opInfo, topoOrder, type Fn, type Node, type Output } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
 import { defaultTiling, kindOf, type Kernel, type Schedule, type Sink, type Target, type Tiling } from "./kernel.js";
-import { opKernels, type FusionContext, type OpKernelContext } from "./op-kernels.js";
+import { opKernels, type FusionContext, type Int8Context, type OpKernelContext } from "./op-kernels.js";
 import { readsOf, splitPhases } from "./phases.js";
 import { stagedElements } from "./quantized.js";
 
@@ -92,11 +92,11 @@ export function schedule<O extends Output>(input: ScheduleInput<O>): Schedule {
     }
     return home;
   };
-  const quantized = scalesOf && {
+  const int8: Int8Context | undefined = scalesOf && {
     scalesOf: (w: Node) => (w.op === "var" ? scalesOf(located.get(w)!) : undefined),
     stagedOf,
   };
-  const ctx: OpKernelContext = { title, fused, panelsOf, tiling, ...quantized };
+  const ctx: OpKernelContext = { title, fused, panelsOf, tiling, ...(int8 ? { int8 } : {}) };
   const compute = (node: Node, dest: Buffer, accumulate: boolean): Kernel => {
     const to: Target = { dest, accumulate };
     return opKernels[node.op].kernel(node, to, ctx);
