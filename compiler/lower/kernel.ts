@@ -113,6 +113,19 @@ export type Kernel =
   | { readonly kind: "loss"; readonly src: Node };
 
 export type KernelKind = Kernel["kind"];
+
+/**
+ * Columns of a vector quantised for the int8 products (quantized.ts): the columns of W rounded up to
+ * whole groups of 8 (one dot_i16x8 each), zero-padded.
+ */
+export const paddedColumns = (cols: number): number => Math.ceil(cols / 8) * 8;
+
+/**
+ * f32-sized elements of one batch entry of a quantize kernel's destination, for a vector of `cols`
+ * elements: its levels (i16, zero-padded to whole groups of 8), then its scale in a 16-byte slot of
+ * its own, so that every entry starts on a 16-byte boundary.
+ */
+export const stagedElements = (cols: number): number => paddedColumns(cols) / 2 + 4;
 export type KernelOf<K extends KernelKind> = Extract<Kernel, { readonly kind: K }>;
 
 /**

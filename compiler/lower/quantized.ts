@@ -12,7 +12,7 @@
 import { topoOrder, type Node, type VarArg } from "../ir/index.js";
 import type { Program } from "../time/index.js";
 import { BuildError } from "../errors.js";
-import type { KernelOf } from "./kernel.js";
+import { paddedColumns, stagedElements, type KernelOf } from "./kernel.js";
 import type { KernelSite } from "./site.js";
 import { binaryen, type Expr } from "./wasm.js";
 
@@ -21,11 +21,6 @@ export type Quantize = "int8";
 /** Largest magnitude of a quantised weight: q = round(w / s), s = max |w| / 127 over the row. */
 export const WEIGHT_RANGE = 127;
 
-/**
- * Columns of a quantised vector: the columns of W rounded up to whole groups of 8 (one dot_i16x8
- * each), zero-padded.
- */
-export const paddedColumns = (cols: number): number => Math.ceil(cols / 8) * 8;
 
 /** Columns of a stored int8 matrix: padded to whole pairs, one pair per block (runtime/quantize.ts). */
 const paddedPairs = (cols: number): number => Math.ceil(cols / 2) * 2;
@@ -94,13 +89,6 @@ const f32 = binaryen.f32;
 const ROUNDING = 12582912;
 const ROUNDING_BITS = 0x4b400000;
 const v128 = binaryen.v128;
-
-/**
- * f32-sized elements of one batch entry of a quantised vector of `cols` elements: its levels (i16,
- * zero-padded to whole groups of 8), then its scale in a 16-byte slot of its own, so that every entry
- * starts on a 16-byte boundary.
- */
-export const stagedElements = (cols: number): number => paddedColumns(cols) / 2 + 4;
 
 /**
  * Every batch entry of x (every step's too, over all steps at once) quantised into its row of the

@@ -9,10 +9,11 @@
 
 import { opInfo, topoOrder, type Fn, type Node, type Output } from "../ir/index.js";
 import type { Buffer } from "./buffers.js";
-import { defaultTiling, kindOf, type Kernel, type Schedule, type Sink, type Target, type Tiling } from "./kernel.js";
+import {
+  defaultTiling, kindOf, stagedElements, type Kernel, type Schedule, type Sink, type Target, type Tiling,
+} from "./kernel.js";
 import { opKernels, type FusionContext, type Int8Context, type OpKernelContext } from "./op-kernels.js";
 import { readsOf, splitPhases } from "./phases.js";
-import { stagedElements } from "./quantized.js";
 
 export interface ScheduleInput<O extends Output> {
   readonly fn: Fn<O>;
