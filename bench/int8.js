@@ -8,13 +8,13 @@
 // build's parameters and the packed copies it keeps of them; the int8 build's blocks and row
 // scales). Prints a table with the CPU model and the load average; --json writes the numbers.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { compileCell } from "../dist/compiler/api.js";
 import { initParams, loadModel } from "../dist/runtime/index.js";
 import { cpuLine, describeCpu } from "./machine.js";
-import { describeShape, forwardFlops, shapes } from "./shapes.js";
+import { describeShape, forwardFlops, shapeBuild, shapesNamed } from "./shapes.js";
 import { bestRounds } from "./timing.js";
 
 const { values } = parseArgs({
@@ -45,14 +45,9 @@ function weightBytes(model) {
 }
 
 const rows = [];
-for (const id of values.shapes.split(",")) {
-  const shape = shapes.find((s) => s.id === id);
-  if (!shape) throw new Error(`no shape ${id}; shapes are ${shapes.map((s) => s.id).join(", ")}`);
-  const file = new URL(`../examples/${shape.cell}.ts`, import.meta.url).pathname;
-  const base = {
-    file, text: readFileSync(file, "utf8"), dims: { I: shape.I, H: shape.H }, inference: true,
-    capacity: { batch: shape.B, steps: shape.T },
-  };
+for (const shape of shapesNamed(values.shapes)) {
+  const id = shape.id;
+  const base = { ...shapeBuild(shape), inference: true };
   const builds = { f32: base, int8: { ...base, quantize: "int8" } };
   const models = {};
   const x = new Float32Array(shape.T * shape.B * shape.I).map((_, i) => Math.sin(i * 0.37));

@@ -8,6 +8,8 @@
 //              product one for the adjoint of its input (dx, dh) and one for
 //              its weight gradient (dW, dU); elementwise work is not counted.
 
+import { readFileSync } from "node:fs";
+
 export const shapes = [
   { id: "a", cell: "lstm", I: 64, H: 128, B: 1, T: 64 },
   { id: "b", cell: "lstm", I: 64, H: 128, B: 16, T: 64 },
@@ -16,6 +18,15 @@ export const shapes = [
 ];
 
 export const gateCount = { lstm: 4, gru: 3 };
+
+/** compileCell's options for the shape's example cell at its dims and capacity. */
+export function shapeBuild(shape) {
+  const file = new URL(`../examples/${shape.cell}.ts`, import.meta.url).pathname;
+  return {
+    file, text: readFileSync(file, "utf8"), dims: { I: shape.I, H: shape.H },
+    capacity: { batch: shape.B, steps: shape.T },
+  };
+}
 
 export function forwardFlops({ cell, I, H, B, T }) {
   return 2 * T * B * gateCount[cell] * H * (I + H);

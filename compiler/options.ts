@@ -5,6 +5,7 @@
 // other caller, so that no option can produce a module the runtime refuses.
 
 import { BuildError } from "./errors.js";
+import { tilingLimits } from "./lower/kernel.js";
 import { lossKinds } from "./time/index.js";
 
 /** A capacity no module of wasm's 4 GiB could reach: beyond it a call size is a mistake, not a plan. */
@@ -82,6 +83,19 @@ export function validateCompileOptions(given: unknown): void {
   optional(o, "loss", (what, v) =>
     ((lossKinds as readonly unknown[]).includes(v) ? undefined : fail(what, `one of ${lossKinds.join(", ")}`, v)));
   optional(o, "train", optimizer);
+  optional(o, "tiling", (what, v) => {
+    const t = record(what, v);
+    for (const key of Object.keys(t)) {
+      if (!Object.hasOwn(tilingLimits, key))
+        fail(`${what}.${key}`, `absent (a tiling has ${Object.keys(tilingLimits).join(", ")})`, t[key]);
+    }
+    for (const [key, limit] of Object.entries(tilingLimits)) {
+      optional(t, key, (field, size) => {
+        if (typeof size !== "number" || !Number.isInteger(size) || size < 1 || size > limit)
+          fail(`${what}.${field}`, `an integer from 1 to ${limit}`, size);
+      });
+    }
+  });
   optional(o, "params", (what, v) => {
     if (!Array.isArray(v)) fail(what, "an array of parameter records (what rnnc/runtime's decodeParams returns)", v);
     (v as unknown[]).forEach((r, i) => {

@@ -12,6 +12,7 @@ import {
 import { lowerProgram, type Lowered } from "./lower/module.js";
 import { printSchedule } from "./lower/schedule.js";
 import type { Optimizer } from "./lower/train.js";
+import type { Tiling } from "./lower/kernel.js";
 import type { Quantize } from "./lower/quantized.js";
 import { buildModel, pickUnit, type ReadCellFile, type ResolveImport } from "./model.js";
 import { nameRecord, own } from "./names.js";
@@ -52,6 +53,8 @@ export interface PassContext {
   readonly checkpoint?: boolean | undefined;
   /** Weights stored and multiplied in 8 bits (an inference build), or absent. */
   readonly quantize?: Quantize | undefined;
+  /** Tile shapes of the products, over the default's (absent: the default). */
+  readonly tiling?: Partial<Tiling> | undefined;
   /** Parameter values to bake into the module, if any. */
   readonly params?: readonly ParamRecord[] | undefined;
 }
@@ -192,6 +195,7 @@ export const schedule: Pass<Staged<TapedScan>, Lowered & { readonly staged: Stag
       dims: staged.dims,
       name: staged.name, train: context.train, inference: context.inference, relaxedSimd: context.relaxedSimd,
       checkpoint: context.checkpoint, ...(context.quantize ? { quantize: context.quantize } : {}),
+      ...(context.tiling ? { tiling: context.tiling } : {}),
     }),
   }),
   print: (lowered) =>

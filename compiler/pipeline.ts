@@ -20,6 +20,7 @@
 import type { Abi } from "../runtime/abi.js";
 import { BuildError } from "./errors.js";
 import type { Optimizer } from "./lower/train.js";
+import type { Tiling } from "./lower/kernel.js";
 import type { Quantize } from "./lower/quantized.js";
 import type { ReadCellFile, ResolveImport } from "./model.js";
 import { validateCheckOptions, validateCompileOptions } from "./options.js";
@@ -129,6 +130,12 @@ export interface CompileOptions {
    * dot products (docs/quantization.md). Needs inference, f32 and SIMD.
    */
   readonly quantize?: Quantize;
+  /**
+   * Tile shapes of the matrix products, field by field over the default (2 rows × 4 vectors): every
+   * tiling computes the same outputs bit for bit; which is fastest depends on the core
+   * (`npm run bench:tiles` measures them). Shown in `--dump-after schedule`.
+   */
+  readonly tiling?: Partial<Tiling>;
   /** Reads a cell file a model imports; models that import cells need it. */
   readonly readFile?: ReadCellFile;
   /** Where an import of a cell file points; joins paths with "/" when omitted. */
@@ -178,6 +185,7 @@ function contextOf(options: CheckOptions & Partial<CompileOptions>): PassContext
     inference: options.inference ?? false, relaxedSimd: options.relaxedSimd ?? false, params: options.params,
     checkpoint: options.checkpoint ?? false,
     ...(options.quantize ? { quantize: options.quantize } : {}),
+    ...(options.tiling ? { tiling: options.tiling } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
 
 import { defaultCapacity, passAliases, passNames, type CompileOptions, type PassName } from "../pipeline.js";
 import { parseChoice, parseDims, parseNumber, parsePositive } from "./args.js";
+import { tilingLimits } from "../lower/kernel.js";
 import type { Optimizer } from "../lower/train.js";
 import { lossKinds, type LossKind } from "../time/index.js";
 import { type Io, readTextOf, resolveImport, UsageError } from "./io.js";
@@ -25,6 +26,7 @@ export const buildFlags = {
   "relaxed-simd": { type: "boolean" },
   checkpoint: { type: "boolean" },
   quantize: { type: "string" },
+  tiles: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -53,7 +55,10 @@ export const buildFlagsHelp = `  --cell NAME          the exported cell to compi
                        state at each segment's start; backward recomputes each segment's forward steps
                        (the same gradients bit for bit, less memory, about one more forward pass)
   --quantize int8      with --inference: parameter matrices stored as int8 with an f32 scale per row,
-                       their products in SIMD128 integer dot products (docs/quantization.md)`;
+                       their products in SIMD128 integer dot products (docs/quantization.md)
+  --tiles RxV          register tiles of the matrix products: R rows by V vectors (default 2x4); every
+                       tiling computes the same outputs, which is fastest depends on the core
+                       (npm run bench:tiles measures them)`;
 
 interface BuildValues {
   cell?: string | undefined;
@@ -73,6 +78,7 @@ interface BuildValues {
   "relaxed-simd"?: boolean | undefined;
   checkpoint?: boolean | undefined;
   quantize?: string | undefined;
+  tiles?: string | undefined;
 }
 
 function optimizerOf(values: BuildValues): Optimizer | undefined {
@@ -97,6 +103,20 @@ function optimizerOf(values: BuildValues): Optimizer | undefined {
     };
   }
   throw new UsageError(`--optimizer: expected sgd or adam, got "${kind}"`);
+}
+
+/** `--tiles RxV`: rows by vectors of a product's register tile, each within the compiler's limits. */
+function parseTiles(value: string): { tileRows: number; stripVectors: number } {
+  const match = /^([1-9][0-9]?)x([1-9][0-9]?)$/.exec(value);
+  const [tileRows, stripVectors] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  if (!match || tileRows > tilingLimits.tileRows || stripVectors > tilingLimits.stripVectors) {
+    throw new UsageError(
+      `--tiles: expected ROWSxVECTORS with rows 1 to ${tilingLimits.tileRows} and vectors 1 to ${
+        tilingLimits.stripVectors
+      } (the default is 2x4), got "${value}"`,
+    );
+  }
+  return { tileRows, stripVectors };
 }
 
 export function buildOptions(
@@ -146,6 +166,7 @@ export function buildOptions(
     ...(values.quantize !== undefined
       ? { quantize: parseChoice<"int8">("quantize", values.quantize, ["int8"], "int8") }
       : {}),
+    ...(values.tiles !== undefined ? { tiling: parseTiles(values.tiles) } : {}),
     ...(dumpAfter.length > 0
       ? { dump: { after: dumpAfter, write: (pass: PassName, text: string) => io.out(`;; after ${pass}\n${text}\n`) } }
       : {}),

@@ -35,8 +35,19 @@ export interface Tiling {
   readonly dotRows: number;
 }
 
-/** The tiling every schedule uses today: the tile shapes round one measured fastest on an AMD EPYC core. */
+/**
+ * The tiling a schedule uses unless the build asks for another (the `tiling` option, `rnnc compile --tiles`):
+ * the tile shapes measured fastest on every core `npm run bench:tiles` has run on (bench/README.md, Tiles).
+ */
 export const defaultTiling: Tiling = { tileRows: 2, stripVectors: 4, batchBlock: 64, dotRows: 4 };
+
+/**
+ * The largest value of each tiling field a build accepts. Every tiling computes the same numbers (each
+ * output's sum runs over the contraction in the same order); these bound the code a tile unrolls.
+ */
+export const tilingLimits: Readonly<Record<keyof Tiling, number>> = {
+  tileRows: 8, stripVectors: 8, batchBlock: 4096, dotRows: 16,
+};
 
 const printTiles = (t: Tiling) => ` tiles ${t.tileRows}x${t.stripVectors}v`;
 

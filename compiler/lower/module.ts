@@ -17,7 +17,7 @@ import { BuildError } from "../errors.js";
 import { KernelEmitter } from "./kernels.js";
 import { lanesFor } from "./lanes.js";
 import { LastingPanels } from "./panels.js";
-import { defaultTiling, type Schedule } from "./kernel.js";
+import { defaultTiling, type Schedule, type Tiling } from "./kernel.js";
 import { schedule } from "./schedule.js";
 import { mergeAdjoint, mergeSequences, reverseSequences, type SequenceFrame } from "./sequences.js";
 import { emitTrainStep, type Optimizer } from "./train.js";
@@ -49,6 +49,8 @@ export interface LowerOptions {
   readonly checkpoint?: boolean;
   /** "int8": parameter matrices stored and multiplied in 8 bits (quantized.ts); an f32 SIMD inference build only. */
   readonly quantize?: Quantize | undefined;
+  /** How products are cut into loops, field by field over defaultTiling (the outputs are the same for every one). */
+  readonly tiling?: Partial<Tiling> | undefined;
 }
 
 export interface Lowered {
@@ -80,7 +82,7 @@ export function lowerProgram(program: Program, options: LowerOptions): Lowered {
     program, dtype, options.train, options.inference, options.checkpoint ?? false, quantized,
   );
   const scheduled = new Map<Stage, ScanSchedules>();
-  const tiling = defaultTiling;
+  const tiling: Tiling = { ...defaultTiling, ...options.tiling };
   const lasting = new LastingPanels(tiling);
   for (const stage of program.stages)
     if (stage.kind === "scan") scheduled.set(stage, layout.scheduleScan(stage, dtype, lasting, tiling));

@@ -159,6 +159,10 @@ describe("invocation", () => {
     ["--loss", "mae"],
     ["--batch", "0"],
     ["--steps", "many"],
+    ["--tiles", "2"],
+    ["--tiles", "0x4"],
+    ["--tiles", "2x9"],
+    ["--tiles", "2x4x1"],
   ])("compile %s %s exits 2 naming the flag", (flag, value) => {
     const { code, err } = rnnc("compile", elman, "--dims", "I=2,H=3", flag, value);
     expect(code).toBe(2);
@@ -373,6 +377,18 @@ describe("compile and inspect", () => {
     const tape = out.slice(out.indexOf(";; after tape"), out.indexOf(`;; after ${passes[passes.indexOf("tape") + 1]}`));
     expect(tape).toContain("forward step");
     expect(tape).toContain("backward step");
+  });
+
+  it("--tiles RxV builds the products in that tile, as the printed schedule shows", () => {
+    const tiled = (tiles: string[]) => {
+      const { code, out } = rnnc(
+        "compile", elman, "--dims", "I=2,H=3", "-o", join(tmp, "tiled.wasm"), "--dump-after", "schedule", ...tiles,
+      );
+      expect(code).toBe(0);
+      return [...new Set([...out.matchAll(/ tiles (\d+x\d+)v/g)].map((m) => m[1]))];
+    };
+    expect(tiled([])).toEqual(["2x4"]);
+    expect(tiled(["--tiles", "3x1"])).toEqual(["3x1"]);
   });
 
   it("--dump-after with an unknown pass exits 2 and writes nothing", () => {
