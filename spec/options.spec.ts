@@ -36,6 +36,12 @@ describe("compile options", () => {
       [{ text: 42 }, /options\.text must be a string, got 42/],
       [{ cell: 7 }, /options\.cell must be a string/],
       [{ dump: { after: ["parse", "lexer"], write: () => {} } }, /options\.dump\.after: no pass named "lexer"/],
+      [{ tiling: { tileRows: 0 } }, /options\.tiling\.tileRows must be an integer from 1 to 8, got 0/],
+      [{ tiling: { stripVectors: 9 } }, /options\.tiling\.stripVectors must be an integer from 1 to 8, got 9/],
+      [{ tiling: { batchBlock: 1.5 } }, /options\.tiling\.batchBlock must be an integer from 1 to 4096, got 1\.5/],
+      [{ tiling: { dotRows: "4" } }, /options\.tiling\.dotRows must be an integer from 1 to 16, got "4"/],
+      [{ tiling: { rows: 2 } }, /options\.tiling\.rows must be absent \(a tiling has tileRows, stripVectors/],
+      [{ tiling: [2, 4] }, /options\.tiling must be an object, got \[2,4\]/],
     ];
     for (const [extra, message] of cases) {
       expect(compileWith(extra), JSON.stringify(extra)).toThrow(BuildError);
