@@ -125,7 +125,7 @@ describe("the packed package, installed into an empty project", () => {
 
   it(
     "runs rnnc import from the tarball (the importer and its onnx-proto and jsfive dependencies ship), and compiles " +
-      "its output with --params",
+      "an import's output with --params",
     () => {
       const fixtures = fileURLToPath(new URL("../fixtures/import/", import.meta.url));
       const sources = [
@@ -137,11 +137,11 @@ describe("the packed package, installed into an empty project", () => {
         expect(rnnc(["import", join(fixtures, source), "-o", dir])).toMatch(
           /^wrote .*model\.ts and .*params\.safetensors: model imported/,
         );
-        rnnc([
-          "compile", join(dir, "model.ts"), "--params", join(dir, "params.safetensors"), "-o", `${dir}.wasm`,
-        ]);
-        expect(rnnc(["inspect", `${dir}.wasm`])).toContain("baked into the module's data segment");
       }
+      // Compiling every format's output is spec/apps/import's; here, that the installed compile takes one.
+      const dir = "from-keras";
+      rnnc(["compile", join(dir, "model.ts"), "--params", join(dir, "params.safetensors"), "-o", `${dir}.wasm`]);
+      expect(rnnc(["inspect", `${dir}.wasm`])).toContain("baked into the module's data segment");
     },
   );
 
