@@ -78,8 +78,7 @@ async function loadPeers() {
   const notes = relaxedSimdRuns
     ? []
     : [
-      "rnnc relaxed-SIMD: this engine has no relaxed SIMD " +
-        "(Node 20: npm run bench:relaxed adds --experimental-wasm-relaxed-simd)",
+      "rnnc relaxed-SIMD: this engine has no relaxed SIMD, not even behind --experimental-wasm-relaxed-simd",
     ];
   const tfjs = await loadTfjs();
   if (tfjs.note) notes.push(tfjs.note);
