@@ -1,15 +1,17 @@
-// compiler/cli — ts-morph's CommonJS files (the TypeScript compiler is 9 MB
-// of them) loaded through V8's code cache, as Node 22's
-// module.enableCompileCache would, for the commands that parse a cell file.
-// In: nothing (the files are found from ts-morph's own path). Out: each file
+// compiler/cli — scripts compiled through V8's code cache, as Node 22's
+// module.enableCompileCache would, and ts-morph's CommonJS files (the
+// TypeScript compiler is 9 MB of them) loaded that way for the commands that
+// parse a cell file (binaryen-cache.ts loads binaryen.js the same way). In:
+// nothing (the files are found from ts-morph's own path). Out: each file
 // evaluated and in require's cache, so the frontend's require("ts-morph")
 // finds it loaded. Compiling TypeScript's source took 0.32 s of a cold
 // `rnnc compile` on an AMD EPYC core; reading its cached code, 0.07–0.10 s.
 //
-// The cache is node_modules/.cache/rnnc, beside ts-morph: one file per source
-// file and V8 flag set (the commands run with different flags, and V8 refuses
-// code cached under other flags). V8 also refuses data made from another
-// source or another V8, and the file is then written again, when the process
+// The cache is node_modules/.cache/rnnc, beside the packages: one file per
+// source file (its path, size and modification time: V8 itself compares only
+// the source's length) and V8 flag set (the commands run with different
+// flags, and V8 refuses code cached under other flags). V8 also refuses data
+// made from another V8, and the file is then written again, when the process
 // exits, with the functions the command compiled meanwhile. Each file starts
 // with the SHA-256 of the data after it, which is checked before V8 sees the
 // data: a damaged file is written again, never run. Where the folder cannot
@@ -17,25 +19,54 @@
 // RNNC_CODE_CACHE=DIR puts it in DIR.
 
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { Module, createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Script } from "node:vm";
 
+/**
+ * The cache folder for a package file found at `file`: RNNC_CODE_CACHE's, else
+ * .cache/rnnc in the node_modules folder that holds it; undefined when the
+ * cache is off (RNNC_CODE_CACHE=0) or the file is in no node_modules.
+ */
+export function codeCacheFolder(file: string): string | undefined {
+  const setting = process.env.RNNC_CODE_CACHE;
+  if (setting === "0") return undefined;
+  if (setting) return setting;
+  const modules = file.lastIndexOf("node_modules");
+  return modules < 0 ? undefined : join(file.slice(0, modules + "node_modules".length), ".cache", "rnnc");
+}
+
+/**
+ * `code` (the text of `file`, wrapped) compiled as a script named `file`,
+ * from the cache in `dir` where it holds this file's code under `flags`; else
+ * compiled from the text, and the cache written when the process exits.
+ * `wrapping` names how `code` was made from the file's text: a new way must
+ * have a new name, since V8 would take code cached from another text of the
+ * same length.
+ */
+export function cachedScript(file: string, code: string, dir: string, flags: string, wrapping: string): Script {
+  const { size, mtimeMs } = statSync(file);
+  const key = createHash("sha256")
+    .update(`${file}\0${size}\0${mtimeMs}\0${wrapping}\0${flags}\0${process.version}\0${process.arch}`)
+    .digest("hex")
+    .slice(0, 16);
+  const cacheFile = join(dir, `${key}.v8`);
+  const cachedData = readCache(cacheFile);
+  const script = new Script(code, { filename: file, ...(cachedData ? { cachedData } : {}) });
+  if (cachedData === undefined || script.cachedDataRejected === true) {
+    process.once("exit", () => writeCache(dir, cacheFile, script));
+  }
+  return script;
+}
+
 /** Loads TypeScript, @ts-morph/common and ts-morph through the code cache; `flags` names the V8 flags in force. */
 export function preloadTsMorph(flags: string): void {
-  const setting = process.env.RNNC_CODE_CACHE;
-  if (setting === "0") return;
   const tsMorph = createRequire(import.meta.url).resolve("ts-morph");
+  const dir = codeCacheFolder(tsMorph);
+  if (dir === undefined) return;
   const common = createRequire(tsMorph).resolve("@ts-morph/common");
   const typescript = join(dirname(common), "typescript.js");
-  const modules = tsMorph.lastIndexOf("node_modules");
-  const dir = setting
-    ? setting
-    : modules < 0
-      ? undefined
-      : join(tsMorph.slice(0, modules + "node_modules".length), ".cache", "rnnc");
-  if (dir === undefined) return;
   // In load order: each file's require of the one before finds it cached.
   for (const file of [typescript, common, tsMorph]) loadCached(file, dir, flags);
 }
@@ -51,16 +82,7 @@ function loadCached(file: string, dir: string, flags: string): void {
   } catch {
     return; // Not where ts-morph keeps it in this version: require() loads it as usual.
   }
-  const key = createHash("sha256")
-    .update(`${file}\0${flags}\0${process.version}\0${process.arch}`)
-    .digest("hex")
-    .slice(0, 16);
-  const cacheFile = join(dir, `${key}.v8`);
-  const cachedData = readCache(cacheFile);
-  const script = new Script(wrapper[0] + source + wrapper[1], {
-    filename: file,
-    ...(cachedData ? { cachedData } : {}),
-  });
+  const script = cachedScript(file, wrapper[0] + source + wrapper[1], dir, flags, "commonjs");
   const module = new Module(file);
   module.filename = file;
   // The node_modules folders a bare name is looked up in from this file, as require would set them.
@@ -69,9 +91,6 @@ function loadCached(file: string, dir: string, flags: string): void {
   run.call(module.exports, module.exports, require, module, file, dirname(file));
   module.loaded = true;
   require.cache[file] = module;
-  if (cachedData === undefined || script.cachedDataRejected === true) {
-    process.once("exit", () => writeCache(dir, cacheFile, script));
-  }
 }
 
 const digest = (data: Uint8Array) => createHash("sha256").update(data).digest();

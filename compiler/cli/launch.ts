@@ -13,9 +13,12 @@
 // module tier up again, binaryen's too), so the commands that run the modules
 // they compile (gradcheck, flow, train, predict, eval) keep V8's tiering.
 // The commands that parse a cell file load ts-morph through V8's code cache
-// first (code-cache.ts).
+// first (code-cache.ts), and the commands that compile load binaryen.js
+// through it (binaryen-cache.ts).
 
 import { setFlagsFromString } from "node:v8";
+import { provideBinaryen } from "../lower/binaryen-source.js";
+import { loadBinaryenCached } from "./binaryen-cache.js";
 import { preloadTsMorph } from "./code-cache.js";
 import { dispatch, requestedCommand, type CommandName, type CommandRun } from "./dispatch.js";
 import { processIo, type Io } from "./io.js";
@@ -26,17 +29,21 @@ interface Loader {
   readonly baselineOnly: boolean;
   /** Whether it parses cell files (with ts-morph). */
   readonly parses?: false;
+  /** Whether it always compiles a module (with binaryen), so binaryen.js starts loading first (see load). */
+  readonly compiles?: true;
 }
 
 const loaders = {
-  compile: { load: async () => (await import("./compile.js")).compileCommand, baselineOnly: true },
+  compile: { load: async () => (await import("./compile.js")).compileCommand, baselineOnly: true, compiles: true },
   check: { load: async () => (await import("./check.js")).checkCommand, baselineOnly: true },
-  gradcheck: { load: async () => (await import("./gradcheck.js")).gradcheckCommand, baselineOnly: false },
+  gradcheck: {
+    load: async () => (await import("./gradcheck.js")).gradcheckCommand, baselineOnly: false, compiles: true,
+  },
   inspect: { load: async () => (await import("./inspect.js")).inspectCommand, baselineOnly: true, parses: false },
-  train: { load: async () => (await import("./train.js")).trainCommand, baselineOnly: false },
+  train: { load: async () => (await import("./train.js")).trainCommand, baselineOnly: false, compiles: true },
   predict: { load: async () => (await import("./predict.js")).predictCommand, baselineOnly: false },
   eval: { load: async () => (await import("./eval.js")).evalCommand, baselineOnly: false },
-  flow: { load: async () => (await import("./flow.js")).flowCommand, baselineOnly: false },
+  flow: { load: async () => (await import("./flow.js")).flowCommand, baselineOnly: false, compiles: true },
   plot: { load: async () => (await import("./plot.js")).plotCommand, baselineOnly: true, parses: false },
   // Graphviz, which draws the graph, is wasm too.
   graph: { load: async () => (await import("./graph.js")).graphCommand, baselineOnly: false },
@@ -44,10 +51,22 @@ const loaders = {
   export: { load: async () => (await import("./export.js")).exportCommand, baselineOnly: true, parses: false },
 } satisfies Record<CommandName, Loader>;
 
-function load(name: CommandName): Promise<CommandRun> {
+async function load(name: CommandName): Promise<CommandRun> {
   const loader: Loader = loaders[name];
   if (loader.baselineOnly) setFlagsFromString("--liftoff-only");
-  if (loader.parses !== false) preloadTsMorph(loader.baselineOnly ? "liftoff-only" : "default");
+  const flags = loader.baselineOnly ? "liftoff-only" : "default";
+  if (loader.compiles) {
+    // Started before ts-morph loads: once binaryen.js has run up to instantiating its wasm (by the time
+    // the microtasks have run), V8 compiles that wasm on background threads while this thread loads ts-morph.
+    const binaryen = loadBinaryenCached(flags);
+    binaryen.catch(() => {}); // A failure surfaces where compiler/lower/binaryen.ts awaits it.
+    provideBinaryen(() => binaryen);
+    await new Promise((resolve) => setImmediate(resolve));
+  } else {
+    // Called only if the command loads the compiler's lowering (compiler/lower/binaryen.ts).
+    provideBinaryen(() => loadBinaryenCached(flags));
+  }
+  if (loader.parses !== false) preloadTsMorph(flags);
   return loader.load();
 }
 

@@ -4,12 +4,13 @@
 // Structured helpers (counted loops, function locals) live here so emission
 // code reads as loops over tensors, not as Binaryen plumbing.
 
-import binaryen from "binaryen";
+import type Binaryen from "binaryen";
+import binaryen from "./binaryen.js";
 import { withoutCustomSection } from "./sections.js";
 
 export { binaryen };
-export type Expr = binaryen.ExpressionRef;
-export type WasmType = binaryen.Type;
+export type Expr = Binaryen.ExpressionRef;
+export type WasmType = Binaryen.Type;
 
 /** A compiler bug found by Binaryen's validator. */
 export class WasmValidationError extends Error {}
@@ -116,7 +117,7 @@ const optimizationPasses = [
 export const noInlinePrefix = "outlined_";
 
 export class WasmModule {
-  readonly raw: binaryen.Module;
+  readonly raw: Binaryen.Module;
   private labels = 0;
 
   /**

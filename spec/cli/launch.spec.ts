@@ -58,7 +58,7 @@ describe("bin/rnnc.js loads only what its command needs", () => {
   });
 });
 
-describe("the commands that parse load ts-morph through V8's code cache (compiler/cli/code-cache.ts)", () => {
+describe("ts-morph and binaryen.js load through V8's code cache (code-cache.ts, binaryen-cache.ts)", () => {
   const compile = (cache: string, out: string) => {
     const env = { ...process.env, RNNC_CODE_CACHE: cache };
     const argv = ["bin/rnnc.js", "compile", "examples/elman.ts", "--dims", "I=2,H=3", "-o", out];
@@ -72,8 +72,10 @@ describe("the commands that parse load ts-morph through V8's code cache (compile
     const first = compile(dir, join(tmp, "cached-1.wasm"));
     expect(first.status, first.stderr).toBe(0);
     const files = cacheFiles(dir);
-    // TypeScript, @ts-morph/common and ts-morph.
-    expect(files).toHaveLength(3);
+    // TypeScript, @ts-morph/common, ts-morph and binaryen.js (its wasm, a string in its text, makes it the largest).
+    expect(files).toHaveLength(4);
+    const sizes = files.map((f) => statSync(join(dir, f)).size).sort((a, b) => a - b);
+    expect(sizes[3]).toBeGreaterThan(5_000_000);
     const written = files.map((f) => statSync(join(dir, f)).mtimeMs);
     expect(compile(dir, join(tmp, "cached-2.wasm")).status).toBe(0);
     expect(files.map((f) => statSync(join(dir, f)).mtimeMs)).toEqual(written);
@@ -88,11 +90,14 @@ describe("the commands that parse load ts-morph through V8's code cache (compile
     const dir = join(tmp, "damaged-cache");
     expect(compile(dir, join(tmp, "before.wasm")).status).toBe(0);
     const damaged = cacheFiles(dir).map((f) => join(dir, f));
-    for (const [i, path] of damaged.entries()) {
+    expect(damaged).toHaveLength(4);
+    // Each of the three kinds of damage, on binaryen's file too (the largest).
+    const bySize = [...damaged].sort((a, b) => statSync(b).size - statSync(a).size);
+    for (const [i, path] of bySize.entries()) {
       const bytes = readFileSync(path);
-      if (i === 0) bytes.fill(0xa5, 40, 4096);
-      else if (i === 1) bytes[bytes.length >> 1] ^= 0x10;
-      writeFileSync(path, i === 2 ? bytes.subarray(0, 100) : bytes);
+      if (i % 3 === 0) bytes.fill(0xa5, 40, 4096);
+      else if (i % 3 === 1) bytes[bytes.length >> 1] ^= 0x10;
+      writeFileSync(path, i % 3 === 2 ? bytes.subarray(0, 100) : bytes);
     }
     const after = compile(dir, join(tmp, "after.wasm"));
     expect(after.status, after.stderr).toBe(0);
