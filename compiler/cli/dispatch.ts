@@ -9,6 +9,7 @@
 import { DiagnosticError, formatDiagnostics } from "../diagnostics.js";
 import { BuildError } from "../errors.js";
 import { UsageError, UserError, type Io } from "./io.js";
+import { packageVersion } from "./version.js";
 
 /** A subcommand: its arguments (after the command's name) → exit code. */
 export type CommandRun = (argv: readonly string[], io: Io) => number;
@@ -38,7 +39,7 @@ export const usage = `usage: rnnc COMMAND [options]
 
 ${Object.entries(summaries).map(([name, summary]) => `  ${name.padEnd(10)} ${summary}`).join("\n")}
 
-rnnc COMMAND --help describes each command.`;
+rnnc COMMAND --help describes each command; rnnc --version prints the version.`;
 
 /** The command `argv` asks for (`rnnc help NAME` asks for NAME's help), if it names one. */
 export function requestedCommand(argv: readonly string[]): CommandName | undefined {
@@ -61,6 +62,10 @@ export function dispatch(
   if (name === "help" && isCommand(rest[0])) return dispatch([rest[0], "--help"], io, color, commandOf);
   if (name === "--help" || name === "-h" || name === "help") {
     io.out(usage);
+    return 0;
+  }
+  if (name === "--version" || name === "-V") {
+    io.out(`rnnc ${packageVersion()}`);
     return 0;
   }
   if (!isCommand(name)) {

@@ -122,6 +122,13 @@ describe("invocation", () => {
     expect(out + err).toContain("usage: rnnc COMMAND");
   });
 
+  it.each(["--version", "-V"])("rnnc %s prints the package's version and exits 0", (flag) => {
+    const { code, out } = rnnc(flag);
+    const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+    expect(code).toBe(0);
+    expect(out.trim()).toBe(`rnnc ${version}`);
+  });
+
   it("an unknown command exits 2 and names it", () => {
     const { code, err } = rnnc("frobnicate", elman);
     expect(code).toBe(2);

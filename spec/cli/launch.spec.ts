@@ -40,7 +40,8 @@ describe("bin/rnnc.js loads only what its command needs", () => {
     expect(compiled.loaded).toEqual([...heavy]);
   });
 
-  it.for([["--help"], ["plot", "--help"], ["help"], ["no-such-command"]])("rnnc %s loads neither", (argv, ctx) => {
+  const light = [["--help"], ["--version"], ["plot", "--help"], ["help"], ["no-such-command"]];
+  it.for(light)("rnnc %s loads neither", (argv, ctx) => {
     ctx.skip(!built, "dist/ is missing: run `npm run build` to test the real binary");
     const { loaded, code } = run(...argv);
     expect(loaded).toEqual([]);
