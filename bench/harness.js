@@ -10,6 +10,10 @@
 // sub-millisecond calls are not measured at the timer's resolution (a runner
 // in a child process, PyTorch, times its calls there, without the pipe). A
 // runner stops after maxSamples, or after minSamples once it has spent budgetMs.
+// Runners stop and never restart, so every runner's sample i is from round i,
+// and two runners' samples of one round were taken next to each other:
+// pairedRatio compares them round by round, which cancels the drifts that
+// move both (a noisy neighbour, a slow stretch of a virtual machine).
 
 export const profiles = {
   full: { warmupMs: 1000, minSamples: 3, maxSamples: 25, budgetMs: 4000, sampleMs: 5 },
@@ -79,6 +83,17 @@ export async function measure(entries, profile) {
         : undefined,
       minMs: Math.min(...s.samples),
       maxMs: Math.max(...s.samples),
+      samplesMs: s.samples.map((ms) => Number(ms.toPrecision(4))),
     };
   });
+}
+
+/**
+ * a's time over b's as the median of their rounds' ratios (sample i of each was taken in round i),
+ * or undefined where either has no samples.
+ */
+export function pairedRatio(a, b) {
+  const rounds = Math.min(a.samplesMs?.length ?? 0, b.samplesMs?.length ?? 0);
+  if (rounds === 0) return undefined;
+  return median(Array.from({ length: rounds }, (_, i) => a.samplesMs[i] / b.samplesMs[i]));
 }
