@@ -14,11 +14,10 @@
 // package is imported as usual; so it is when the edited script fails to
 // compile or run. In: the V8 flags in force. Out: the binaryen.js API.
 
-import { readFileSync } from "node:fs";
 import * as nodeModule from "node:module";
 import { pathToFileURL } from "node:url";
 import type { BinaryenApi } from "../lower/binaryen-source.js";
-import { cachedScript, codeCacheFolder } from "./code-cache.js";
+import { cachedScript, codeCacheFolder, readSourceText } from "./code-cache.js";
 
 const meta = "__rnncImportMeta";
 const dynamicImport = "__rnncImport";
@@ -61,7 +60,7 @@ export async function loadBinaryenCached(flags: string): Promise<BinaryenApi> {
     return plain(); // An install where require cannot find it: import does, or says why not.
   }
   const dir = codeCacheFolder(file);
-  const code = dir === undefined ? undefined : binaryenAsScript(readFileSync(file, "utf8"));
+  const code = dir === undefined ? undefined : binaryenAsScript(readSourceText(file));
   if (dir === undefined || code === undefined) return plain();
   let api: unknown;
   try {

@@ -111,6 +111,28 @@ describe("ts-morph and binaryen.js load through V8's code cache (code-cache.ts, 
     }
   });
 
+  it("keeps one file per source: writing a source's code removes its older versions, and no other's", (ctx) => {
+    ctx.skip(!built, "dist/ is missing: run `npm run build` to test the real binary");
+    const dir = join(tmp, "versions-cache");
+    expect(compile(dir, join(tmp, "versions-1.wasm")).status).toBe(0);
+    const files = cacheFiles(dir);
+    expect(files).toHaveLength(4);
+    // An older version of the first source (another size or mtime), one of a source rnnc never read, one named as
+    // rnnc named them before it kept versions apart, and a current file gone: the next run writes that one again
+    // and removes its source's older version and the one of the old naming.
+    const [gone, other] = files;
+    const older = `${gone!.split("-")[0]}-0123456789abcdef.v8`;
+    const stranger = "fedcba9876543210-0123456789abcdef.v8";
+    writeFileSync(join(dir, older), "older");
+    writeFileSync(join(dir, stranger), "someone else's");
+    writeFileSync(join(dir, "4ad4e30d8194efac.v8"), "the old naming");
+    const kept = statSync(join(dir, other!)).mtimeMs;
+    rmSync(join(dir, gone!));
+    expect(compile(dir, join(tmp, "versions-2.wasm")).status).toBe(0);
+    expect(cacheFiles(dir)).toEqual([...files, stranger].sort());
+    expect(statSync(join(dir, other!)).mtimeMs).toBe(kept);
+  });
+
   it("compiles as usual where the cache folder cannot be made", (ctx) => {
     ctx.skip(!built, "dist/ is missing: run `npm run build` to test the real binary");
     const file = join(tmp, "a-file");
