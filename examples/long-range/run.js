@@ -26,12 +26,15 @@ const usage = `usage: npm run long-range -- [options]   (node examples/long-rang
   --out FILE               the results as JSON (default examples/long-range/results.json; "" for none)`;
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
-/** The four cells of the table; only the LSTM's forget bias starts at 1 (GRU's and MGU's gates weigh the new value). */
+/**
+ * The four cells of the table: file, cell name, and the biases that start at 1 (only the LSTM's forget
+ * bias: GRU's and MGU's gates weigh the new value).
+ */
 const defaultCells = [
-  ["../elman.ts", []],
-  ["../lstm.ts", ["bf"]],
-  ["../gru.ts", []],
-  ["../mgu.ts", []],
+  ["../elman.ts", "elman", []],
+  ["../lstm.ts", "lstm", ["bf"]],
+  ["../gru.ts", "gru", []],
+  ["../mgu.ts", "mgu", []],
 ];
 
 const { values } = parseArgs({
@@ -83,11 +86,20 @@ const budget = {
   testSize: numberOf("test", values.test, positiveInt),
   seed: numberOf("seed", values.seed, (n) => Number.isInteger(n) && n >= 0),
 };
+const only = list(values.only);
+/** Exits with a message where --only names a cell that is not among `names`. @param {string[]} names */
+const checkOnly = (names) => {
+  const unknown = only.find((name) => !names.includes(name));
+  if (unknown === undefined) return;
+  process.stderr.write(`run.js: --only ${unknown}: no such cell; the cells are ${names.join(", ")}\n`);
+  process.exit(2);
+};
 // The compiler (ts-morph and Binaryen) loads only once the flags are known to be good: a mistyped flag fails at once.
+if (values.cells === "") checkOnly(defaultCells.map(([, name]) => name));
 const { BuildError, DiagnosticError } = await import("rnnc/compiler");
 const { cellChoice, cpuSince, scoring, trainOnTask } = await import("./train.js");
 const everyCell = [
-  ...defaultCells.map(([path, forgetBias]) => cellChoice(here(path), undefined, forgetBias)),
+  ...defaultCells.map(([path, name, forgetBias]) => cellChoice(here(path), name, forgetBias)),
   ...list(values.cells).map((spec) => {
     const [file, name] = spec.split(":");
     try {
@@ -98,14 +110,7 @@ const everyCell = [
     }
   }),
 ];
-const only = list(values.only);
-for (const name of only) {
-  if (!everyCell.some((c) => c.name === name)) {
-    const names = everyCell.map((c) => c.name).join(", ");
-    process.stderr.write(`run.js: --only ${name}: no such cell; the cells are ${names}\n`);
-    process.exit(2);
-  }
-}
+checkOnly(everyCell.map((c) => c.name));
 const cells = only.length === 0 ? everyCell : everyCell.filter((c) => only.includes(c.name));
 
 /** A run, or the message of a cell that does not make a model (a diagnostic, not a stack trace). */

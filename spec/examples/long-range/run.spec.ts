@@ -47,7 +47,8 @@ describe("run.js", () => {
   });
 
   it.each([
-    [["--only", "nothing"], 2, /--only nothing: no such cell; the cells are elman, lstm, gru, mgu/],
+    [["--only", "nothing"], 2, /--only nothing: no such cell; the cells are elman, lstm, gru, mgu\n/],
+    [["--cells", "examples/indrnn.ts", "--only", "lstm,x"], 2, /--only x: no such cell; .* mgu, indrnn\n/],
     [["--cells", "examples/models.ts:deepLstm"], 1, /'deepLstm' is a model; the long-range runner takes a cell/],
     [["--cells", "examples/none.ts"], 1, /--cells examples\/none\.ts: ENOENT/],
     [["--steps", "1"], 2, /--steps "1" is not allowed/],
