@@ -23,5 +23,10 @@ export interface Measured {
 }
 export const profiles: Readonly<Record<"full" | "quick", Profile>>;
 export function median(values: readonly number[]): number;
-export function measure(entries: readonly { runner: Runner; estimateMs: number }[], profile: Profile): Promise<Measured[]>;
-export function pairedRatio(a: { samplesMs?: readonly number[] }, b: { samplesMs?: readonly number[] }): number | undefined;
+export function measure(
+  entries: readonly { runner: Runner; estimateMs: number }[], profile: Profile,
+): Promise<Measured[]>;
+export interface Sampled {
+  readonly samplesMs?: readonly number[];
+}
+export function pairedRatio(a: Sampled, b: Sampled): number | undefined;
