@@ -5,6 +5,7 @@ export interface Profile {
   readonly maxSamples: number;
   readonly budgetMs: number;
   readonly sampleMs: number;
+  readonly warmCallMs: number;
 }
 export interface Runner {
   readonly sync?: boolean;

@@ -10,14 +10,20 @@
 // sub-millisecond calls are not measured at the timer's resolution (a runner
 // in a child process, PyTorch, times its calls there, without the pipe). A
 // runner stops after maxSamples, or after minSamples once it has spent budgetMs.
+// A runner whose call takes under warmCallMs makes one untimed call before each
+// sample, so a sample times calls that follow each other as in a loop of them,
+// not a first call after the other runners' samples: the data-parallel
+// trainer's threads sleep meanwhile, and its first step after 60 ms of other
+// work took 7-12% longer than the next ones (rnnc's one instance 2% longer) on
+// a 2-core KVM machine (AMD EPYC 25/1, shapes b and d).
 // Runners stop and never restart, so every runner's sample i is from round i,
 // and two runners' samples of one round were taken next to each other:
 // pairedRatio compares them round by round, which cancels the drifts that
 // move both (a noisy neighbour, a slow stretch of a virtual machine).
 
 export const profiles = {
-  full: { warmupMs: 1000, minSamples: 3, maxSamples: 25, budgetMs: 4000, sampleMs: 5 },
-  quick: { warmupMs: 150, minSamples: 1, maxSamples: 5, budgetMs: 300, sampleMs: 2 },
+  full: { warmupMs: 1000, minSamples: 3, maxSamples: 25, budgetMs: 4000, sampleMs: 5, warmCallMs: 50 },
+  quick: { warmupMs: 150, minSamples: 1, maxSamples: 5, budgetMs: 300, sampleMs: 2, warmCallMs: 50 },
 };
 
 export function median(values) {
@@ -67,6 +73,7 @@ export async function measure(entries, profile) {
     if (active.length === 0) break;
     const order = active.map((_, i) => active[(i + round) % active.length]);
     for (const s of order) {
+      if (s.estimateMs < profile.warmCallMs) await timeCalls(s.runner, 1);
       const ms = await timeCalls(s.runner, s.inner);
       s.samples.push(ms);
       s.spent += ms * s.inner;

@@ -4,14 +4,17 @@
 // bench`). Three runners, timed interleaved in one process: one instance at
 // batch B (the reference), N workers sharing batch B, and one instance at
 // batch ⌈B/N⌉ (a worker's share alone: the best N workers could do, were the
-// gradient sum, the update and the copies free). First one step of each of the
+// gradient sum, the update and the copies free). After them, N threads run a
+// share each in lockstep (lockstep.js): the same best with each step waiting
+// for the slower thread, as the workers do, which on a machine whose cores'
+// speed jitters is a bound of its own. First one step of each of the
 // first two from the same start: their parameters must agree to the f32
 // rounding of a sum in another order. Besides the wall time, the CPU time of
 // the process per step (all its threads, process.cpuUsage): what the workers
 // cost beyond one instance's work, whatever share of the cores the machine
 // gives. In: the flags below. Out: a table on stdout (ms per step, the
-// throughput ratio against the issue's 1.7×, CPU ms per step and the cores
-// that makes), the CPU (lscpu), the load average before and after and whether
+// throughput ratio, paired by round (harness.js), against the issue's 1.7×,
+// CPU ms per step and the cores that makes), the CPU (lscpu), the load average before and after and whether
 // the kernel shares the CPU by session (autogroup), progress on stderr, and
 // JSON in .rnnc-out/bench/workers.json (git-ignored) unless --out.
 
@@ -20,7 +23,8 @@ import { loadavg } from "node:os";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { compileShape } from "./compile.js";
-import { measure, profiles, warmUp } from "./harness.js";
+import { measure, pairedRatio, profiles, warmUp } from "./harness.js";
+import { lockstepShares } from "./lockstep.js";
 import { cpuLine, describeCpu } from "./machine.js";
 import { rnncParallelTrain, rnncTrain, sharedData } from "./peers/rnnc.js";
 import { describeShape, shapesNamed } from "./shapes.js";
@@ -122,9 +126,13 @@ async function benchShape(shape, workers, profile) {
     const entries = runners.map((runner, i) => ({ runner, estimateMs: estimates[i] }));
     const [one, many, alone] = await measure(entries, profile);
     const cpu = runners.slice(0, 2).map((r, i) => cpuPerStep(r, estimates[i], profile.budgetMs / 2));
+    const lockstepSteps = Math.min(200, Math.max(profile.maxSamples, Math.ceil(profile.budgetMs / alone.medianMs)));
+    const lockstep = await lockstepShares(binary, share, shareData, workers, lockstepSteps);
     return {
-      shape, workers, difference, one, many, alone, cpu: { one: cpu[0], many: cpu[1] },
-      ratio: one.medianMs / many.medianMs, bound: one.medianMs / alone.medianMs,
+      shape, workers, difference, one, many, alone, cpu: { one: cpu[0], many: cpu[1] }, lockstep,
+      // Paired by round, as the targets block of `npm run bench` reads them (harness.js).
+      ratio: pairedRatio(one, many), bound: pairedRatio(one, alone),
+      lockstepBound: one.medianMs / lockstep.slowestMs,
     };
   } finally {
     runners[1].dispose();
@@ -148,7 +156,9 @@ async function main() {
   const N = options.workers;
   const columns = [
     "shape", "1 instance, batch B: ms/step", `${N} workers, batch B: ms/step`, `throughput ${N} workers / 1`,
-    `1 instance, batch ⌈B/${N}⌉: ms/step`, "bound: 1 / share", `CPU ms/step: 1 instance, ${N} workers (cores used)`,
+    `1 instance, batch ⌈B/${N}⌉: ms/step`, "bound: 1 / share",
+    `${N} shares in lockstep: slowest ms/step (threads' own)`, "bound: 1 / lockstep",
+    `CPU ms/step: 1 instance, ${N} workers (cores used)`,
   ];
   console.log(`| ${columns.join(" | ")} |`);
   console.log(`|---|${columns.slice(1).map(() => "---:").join("|")}|`);
@@ -157,7 +167,8 @@ async function main() {
   for (const r of results) {
     const cells = [
       describeShape(r.shape), ms(r.one), ms(r.many), `${r.ratio.toFixed(2)}×`, ms(r.alone), `${r.bound.toFixed(2)}×`,
-      cpuCell(r.cpu),
+      `${r.lockstep.slowestMs.toFixed(2)} (${r.lockstep.threadMs.map((t) => t.toFixed(2)).join(", ")})`,
+      `${r.lockstepBound.toFixed(2)}×`, cpuCell(r.cpu),
     ];
     console.log(`| ${cells.join(" | ")} |`);
   }
