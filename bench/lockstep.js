@@ -29,7 +29,7 @@ export async function lockstepShares(binary, share, data, threads, steps) {
   }
 }
 
-/** Spins until `count` threads have arrived at word `at` (a step is milliseconds: waiting with a futex would add its wake-up). */
+/** Spins until `count` threads have arrived at word `at` (a futex wait would add its wake-up to a step's time). */
 function meet(words, at, count) {
   Atomics.add(words, at, 1);
   while (Atomics.load(words, at) < count) { /* spin */ }

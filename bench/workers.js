@@ -14,8 +14,9 @@
 // cost beyond one instance's work, whatever share of the cores the machine
 // gives. In: the flags below. Out: a table on stdout (ms per step, the
 // throughput ratio, paired by round (harness.js), against the 1.7×,
-// CPU ms per step and the cores that makes), the CPU (lscpu), the load average before and after and whether
-// the kernel shares the CPU by session (autogroup), progress on stderr, and
+// CPU ms per step and the cores that makes), the CPU (lscpu), the load
+// average before and after and whether the kernel shares the CPU by session
+// (autogroup), progress on stderr, and
 // JSON in .rnnc-out/bench/workers.json (git-ignored) unless --out.
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
