@@ -46,15 +46,24 @@ describe("bench targets", () => {
     expect(row[4]).toBe(false);
   });
 
-  it("keeps each runner's sample i in round i", async () => {
-    // Runners that time their own calls (as the PyTorch peer does): one always takes 1 ms, the other 3 ms.
-    const runner = (ms: number) => ({ sync: true, run: () => undefined, timeCalls: () => ms });
+  it("keeps each runner's sample i in round i, after a warm call", async () => {
+    // Runners that time their own calls (as the PyTorch peer does), 1 ms and 3 ms times the machine's
+    // slowness in the round: four calls a round (each runner's warm call and its sample), and a slowness
+    // that jumps from round to round, so a sample paired with another round's would not give 3.
+    const slowness = [1, 5, 2, 7, 3];
+    let calls = 0;
+    const runner = (ms: number) => ({
+      sync: true,
+      run: () => undefined,
+      timeCalls: () => ms * slowness[Math.floor(calls++ / 4)]!,
+    });
     const [a, b] = await measure(
       [{ runner: runner(1), estimateMs: 1 }, { runner: runner(3), estimateMs: 3 }],
       { ...profiles.quick, sampleMs: 1 },
     );
-    expect(a.samplesMs.length).toBe(a.samples);
-    expect(b.samplesMs.length).toBe(b.samples);
+    expect(calls).toBe(4 * slowness.length);
+    expect(a.samplesMs).toEqual(slowness);
+    expect(b.samplesMs).toEqual(slowness.map((f) => 3 * f));
     expect(pairedRatio(b, a)).toBe(3);
   });
 });
