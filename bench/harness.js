@@ -13,9 +13,9 @@
 // A runner whose call takes under warmCallMs makes one untimed call before each
 // sample, so a sample times calls that follow each other as in a loop of them,
 // not a first call after the other runners' samples: the data-parallel
-// trainer's threads sleep meanwhile, and its first step after 60 ms of other
-// work took 7-12% longer than the next ones (rnnc's one instance 2% longer) on
-// a 2-core KVM machine (AMD EPYC 25/1, shapes b and d).
+// trainer's threads sleep meanwhile, and its first step of b after 60 ms of
+// other work took 8-12% longer than the next ones (d's 0-3%, one instance's
+// 2%) on a 2-core KVM machine (AMD EPYC 25/1, a scratch script not kept).
 // Runners stop and never restart, so every runner's sample i is from round i,
 // and two runners' samples of one round were taken next to each other:
 // pairedRatio compares them round by round, which cancels the drifts that
